@@ -1,0 +1,409 @@
+//! Opening a Go binary: the ELF file mapped with memmap2 and read with `object`.
+//!
+//! [`Binary`] owns the bytes (a read-only mmap, or a `Vec` for tests and fuzzing) and a small
+//! owned table of sections, so other modules can borrow section data without re-parsing the
+//! ELF header. Decompression (SHF_COMPRESSED zlib, legacy `.zdebug_*`) is done by `object`.
+
+mod buildinfo;
+
+pub use buildinfo::BuildInfo;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use object::{Object, ObjectKind, ObjectSection, ObjectSegment, ObjectSymbol};
+
+use crate::error::{Error, Result};
+
+/// CPU architecture of a binary, as far as wslgo cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arch {
+    /// x86-64 (amd64).
+    Amd64,
+    /// AArch64 (arm64).
+    Arm64,
+    /// 32-bit x86 (386).
+    I386,
+    /// Anything else: symbol lookups work, goroutine unwinding does not.
+    Other,
+}
+
+impl Arch {
+    /// Go's GOARCH spelling.
+    pub fn goarch(self) -> &'static str {
+        match self {
+            Arch::Amd64 => "amd64",
+            Arch::Arm64 => "arm64",
+            Arch::I386 => "386",
+            Arch::Other => "unknown",
+        }
+    }
+}
+
+/// One ELF section, copied out of the section header table.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Section name, e.g. `.gopclntab` or `.zdebug_info`.
+    pub name: String,
+    /// Virtual address (0 for non-allocated sections such as DWARF).
+    pub addr: u64,
+    /// Size in memory (uncompressed size for compressed sections).
+    pub size: u64,
+    /// File offset and size of the bytes as stored, if the section has file data.
+    pub file_range: Option<(u64, u64)>,
+    /// True when the stored bytes are compressed (SHF_COMPRESSED or `.zdebug_*`).
+    pub compressed: bool,
+}
+
+/// A loadable segment (PT_LOAD), used to serve file-backed memory for core files.
+#[derive(Debug, Clone, Copy)]
+pub struct Segment {
+    /// Virtual address of the segment (unrelocated).
+    pub addr: u64,
+    /// Size in memory.
+    pub size: u64,
+    /// File offset and size of the bytes in the file.
+    pub file_range: (u64, u64),
+}
+
+enum Backing {
+    Mmap(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+/// An opened ELF binary.
+pub struct Binary {
+    path: Option<PathBuf>,
+    backing: Backing,
+    arch: Arch,
+    pie: bool,
+    little_endian: bool,
+    is_64: bool,
+    entry: u64,
+    build_id: Option<Vec<u8>>,
+    sections: Vec<Section>,
+    segments: Vec<Segment>,
+    symtab: OnceLock<HashMap<String, ElfSymbol>>,
+}
+
+/// An ELF symbol-table entry (from .symtab; absent in `-ldflags=-s` builds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ElfSymbol {
+    /// Address (unrelocated).
+    pub addr: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// True for functions (STT_FUNC), false for data.
+    pub is_func: bool,
+}
+
+impl std::fmt::Debug for Binary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Binary")
+            .field("path", &self.path)
+            .field("arch", &self.arch)
+            .field("pie", &self.pie)
+            .field("sections", &self.sections.len())
+            .finish()
+    }
+}
+
+impl Binary {
+    /// Map and parse the ELF file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(io)?;
+        // SAFETY: the map is read-only; a file truncated under us can raise SIGBUS, which is
+        // the accepted risk of every mmap-based debugger (addr2line, gdb, delve do the same).
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        Self::parse(Some(path.to_path_buf()), Backing::Mmap(map))
+    }
+
+    /// Parse an ELF image held in memory (tests, fuzzing, binaries read from elsewhere).
+    pub fn from_bytes(data: Vec<u8>) -> Result<Self> {
+        Self::parse(None, Backing::Owned(data))
+    }
+
+    fn parse(path: Option<PathBuf>, backing: Backing) -> Result<Self> {
+        let data: &[u8] = match &backing {
+            Backing::Mmap(m) => m,
+            Backing::Owned(v) => v,
+        };
+        let obj = object::File::parse(data).map_err(|e| Error::BadElf(e.to_string()))?;
+        if obj.format() != object::BinaryFormat::Elf {
+            return Err(Error::BadElf(format!(
+                "{:?} files are not supported",
+                obj.format()
+            )));
+        }
+        let arch = match obj.architecture() {
+            object::Architecture::X86_64 => Arch::Amd64,
+            object::Architecture::Aarch64 => Arch::Arm64,
+            object::Architecture::I386 => Arch::I386,
+            _ => Arch::Other,
+        };
+        let mut sections = Vec::new();
+        for s in obj.sections() {
+            let name = s.name().unwrap_or("").to_string();
+            let file_range = s.file_range();
+            let compressed = s
+                .compressed_file_range()
+                .map(|c| c.format != object::CompressionFormat::None)
+                .unwrap_or(false);
+            let size = s
+                .compressed_file_range()
+                .map(|c| c.uncompressed_size)
+                .unwrap_or(s.size());
+            sections.push(Section {
+                name,
+                addr: s.address(),
+                size,
+                file_range,
+                compressed,
+            });
+        }
+        let segments = obj
+            .segments()
+            .map(|s| Segment {
+                addr: s.address(),
+                size: s.size(),
+                file_range: s.file_range(),
+            })
+            .collect();
+        let build_id = obj.build_id().ok().flatten().map(<[u8]>::to_vec);
+        let pie = obj.kind() == ObjectKind::Dynamic;
+        let little_endian = obj.is_little_endian();
+        let is_64 = obj.is_64();
+        let entry = obj.entry();
+        Ok(Binary {
+            path,
+            backing,
+            arch,
+            pie,
+            little_endian,
+            is_64,
+            entry,
+            build_id,
+            sections,
+            segments,
+            symtab: OnceLock::new(),
+        })
+    }
+
+    /// The whole file's bytes.
+    pub fn data(&self) -> &[u8] {
+        match &self.backing {
+            Backing::Mmap(m) => m,
+            Backing::Owned(v) => v,
+        }
+    }
+
+    /// Re-parse the ELF with `object` (cheap: headers only) for callers that need its API.
+    pub fn object(&self) -> Result<object::File<'_>> {
+        object::File::parse(self.data()).map_err(|e| Error::BadElf(e.to_string()))
+    }
+
+    /// The path the binary was opened from, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// CPU architecture.
+    pub fn arch(&self) -> Arch {
+        self.arch
+    }
+
+    /// True for position-independent executables (ET_DYN): addresses move by a load bias.
+    pub fn is_pie(&self) -> bool {
+        self.pie
+    }
+
+    /// True for little-endian files.
+    pub fn is_little_endian(&self) -> bool {
+        self.little_endian
+    }
+
+    /// Pointer size in bytes (8 or 4).
+    pub fn ptr_size(&self) -> usize {
+        if self.is_64 {
+            8
+        } else {
+            4
+        }
+    }
+
+    /// ELF entry point (unrelocated).
+    pub fn entry(&self) -> u64 {
+        self.entry
+    }
+
+    /// The GNU build-id note, if present.
+    pub fn build_id(&self) -> Option<&[u8]> {
+        self.build_id.as_deref()
+    }
+
+    /// The build-id as lowercase hex, if present.
+    pub fn build_id_hex(&self) -> Option<String> {
+        self.build_id
+            .as_ref()
+            .map(|b| b.iter().map(|x| format!("{x:02x}")).collect())
+    }
+
+    /// Every section, in header order.
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+
+    /// Loadable segments (PT_LOAD).
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// The first section with this exact name.
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+
+    /// The bytes of a section as stored in the file (possibly compressed), if it has any.
+    pub fn section_raw(&self, name: &str) -> Option<&[u8]> {
+        let (off, len) = self.section(name)?.file_range?;
+        let start = usize::try_from(off).ok()?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        self.data().get(start..end)
+    }
+
+    /// The (decompressed) bytes of a section; `Ok(None)` if there is no such section.
+    /// `.debug_*` names also find the legacy `.zdebug_*` spelling.
+    pub fn section_data(&self, name: &str) -> Result<Option<Cow<'_, [u8]>>> {
+        let obj = self.object()?;
+        let Some(sec) = obj.section_by_name(name) else {
+            return Ok(None);
+        };
+        sec.uncompressed_data()
+            .map(Some)
+            .map_err(|e| Error::corrupt("section", format!("{name}: {e}")))
+    }
+
+    /// True if the file carries DWARF line or info sections (compressed or not).
+    pub fn has_dwarf(&self) -> bool {
+        self.sections.iter().any(|s| {
+            matches!(
+                s.name.as_str(),
+                ".debug_info" | ".zdebug_info" | ".debug_line" | ".zdebug_line"
+            )
+        })
+    }
+
+    /// True if any DWARF section is compressed.
+    pub fn dwarf_compressed(&self) -> bool {
+        self.sections.iter().any(|s| {
+            (s.name.starts_with(".debug_") || s.name.starts_with(".zdebug_")) && s.compressed
+        })
+    }
+
+    /// True if the ELF symbol table (.symtab) is present.
+    pub fn has_symtab(&self) -> bool {
+        self.section(".symtab").is_some()
+    }
+
+    /// Bytes of file-backed memory at an unrelocated virtual address, from the PT_LOAD
+    /// segments; `None` if the range is not entirely file-backed.
+    pub fn read_vaddr(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        let end = addr.checked_add(len as u64)?;
+        for seg in &self.segments {
+            let (off, fsize) = seg.file_range;
+            if addr >= seg.addr && end <= seg.addr.checked_add(fsize)? {
+                let start = usize::try_from(off.checked_add(addr - seg.addr)?).ok()?;
+                return self.data().get(start..start.checked_add(len)?);
+            }
+        }
+        None
+    }
+
+    /// Go build info from `.go.buildinfo` (Go version, main module, build settings).
+    pub fn build_info(&self) -> Result<BuildInfo> {
+        let raw = self
+            .section_raw(".go.buildinfo")
+            .or_else(|| self.find_buildinfo_magic())
+            .ok_or_else(|| Error::NotGo("no .go.buildinfo section".into()))?;
+        BuildInfo::parse(raw)
+    }
+
+    fn find_buildinfo_magic(&self) -> Option<&[u8]> {
+        // Some linkers merge .go.buildinfo into .data; search the data sections for the magic.
+        for name in [".data", ".noptrdata"] {
+            if let Some(raw) = self.section_raw(name) {
+                if let Some(pos) = find(raw, buildinfo::MAGIC) {
+                    return raw.get(pos..);
+                }
+            }
+        }
+        None
+    }
+
+    /// Look up an ELF symbol by exact name (`runtime.allgs`). The table is indexed on first
+    /// use. `None` when the symbol or the whole .symtab is absent.
+    pub fn elf_symbol(&self, name: &str) -> Option<ElfSymbol> {
+        self.symtab
+            .get_or_init(|| {
+                let mut map = HashMap::new();
+                if let Ok(obj) = self.object() {
+                    for sym in obj.symbols() {
+                        if let Ok(n) = sym.name() {
+                            if n.is_empty() || sym.is_undefined() {
+                                continue;
+                            }
+                            map.entry(n.to_string()).or_insert(ElfSymbol {
+                                addr: sym.address(),
+                                size: sym.size(),
+                                is_func: sym.kind() == object::SymbolKind::Text,
+                            });
+                        }
+                    }
+                }
+                map
+            })
+            .get(name)
+            .copied()
+    }
+
+    /// True if this looks like a Go binary (build info or a Go pclntab section).
+    pub fn is_go(&self) -> bool {
+        self.section(".go.buildinfo").is_some() || self.section(".gopclntab").is_some()
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_a_clear_error() {
+        let err = Binary::from_bytes(b"not an elf at all".to_vec()).unwrap_err();
+        assert!(err.to_string().contains("not a readable ELF"), "{err}");
+    }
+
+    #[test]
+    fn truncated_elf_header_is_an_error() {
+        let mut bytes = b"\x7fELF\x02\x01\x01".to_vec();
+        bytes.resize(20, 0);
+        assert!(Binary::from_bytes(bytes).is_err());
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let err = Binary::open("/nonexistent/wslgo-test").unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/wslgo-test"), "{err}");
+    }
+}

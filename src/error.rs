@@ -1,0 +1,63 @@
+//! The core's error type. Cheap to build, one line to print; the binding layer maps each
+//! variant to a Python exception class.
+
+use std::path::PathBuf;
+
+/// Every failure of the core. Messages are one line and name the thing that went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file could not be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file we tried to read.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The bytes are not a well-formed ELF file (or not one we can read).
+    #[error("not a readable ELF file: {0}")]
+    BadElf(String),
+    /// The binary is an ELF file but not a Go program (no .go.buildinfo / .gopclntab).
+    #[error("not a Go binary: {0}")]
+    NotGo(String),
+    /// A Go-specific structure (build info, pclntab, runtime data) is malformed.
+    #[error("corrupt {what}: {detail}")]
+    Corrupt {
+        /// Which structure (e.g. "pclntab", "build info").
+        what: &'static str,
+        /// What exactly is wrong.
+        detail: String,
+    },
+    /// DWARF is present but could not be parsed.
+    #[error("DWARF: {0}")]
+    Dwarf(String),
+    /// A lookup found nothing (unknown symbol, address outside any function, ...).
+    #[error("{0}")]
+    NotFound(String),
+    /// Memory of the debuggee could not be read.
+    #[error("cannot read {len} bytes of memory at {addr:#x}: {reason}")]
+    Memory {
+        /// Start address of the failed read.
+        addr: u64,
+        /// Length of the failed read.
+        len: usize,
+        /// Why it failed.
+        reason: String,
+    },
+    /// The input is valid but uses something we do not support yet.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+}
+
+/// Result alias for the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Shorthand for [`Error::Corrupt`].
+    pub fn corrupt(what: &'static str, detail: impl Into<String>) -> Self {
+        Error::Corrupt {
+            what,
+            detail: detail.into(),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! wslgo: the native core of a gdb companion for Go programs.
+//!
+//! The core is sans-IO where it can be: parsers borrow bytes, goroutine readers take a
+//! [`mem::Memory`] implementation, and nothing here calls gdb or Python. The pyo3 binding
+//! layer lives in `py` and is compiled only with the `python` feature (maturin turns it on).
+//!
+//! Module map (see ARCHITECTURE.md):
+//! - [`binary`]: ELF open (memmap2 + object), sections, build-id, Go build info.
+//! - [`error`]: one error type for the core; mapped to Python exceptions in `py`.
+//! - [`pclntab`]: Go's pc-line table: funcs, file:line, pcsp, inline tree (no DWARF needed).
+//! - [`dwarf`]: lazy DWARF: frames with inlines, names, lines, type layouts, constants.
+//! - [`symbols`]: one symbol API over DWARF and pclntab.
+//! - [`mem`]: the memory trait and its backings (live process, core file, callback, fake).
+//! - [`runtime`]: the Go runtime model: goroutines, states, wait reasons, unwinding.
+
+pub mod binary;
+pub mod dwarf;
+pub mod error;
+pub mod mem;
+pub mod pclntab;
+pub mod runtime;
+pub mod symbols;
+
+#[cfg(feature = "python")]
+mod py;
+
+pub use error::{Error, Result};
+
+/// The crate version, as built.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

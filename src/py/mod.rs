@@ -1,0 +1,94 @@
+//! The pyo3 binding layer: thin, typed wrappers over the core. Compiled only with the
+//! `python` feature. Every entry point runs through [`guarded`], so a core error becomes a
+//! Python exception with a one-line message and a Rust panic becomes `WslgoError` instead
+//! of a `PanicException` (a BaseException that would escape `except Exception` in gdb).
+
+mod binary;
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+use crate::error::Error;
+
+create_exception!(
+    _native,
+    WslgoError,
+    PyException,
+    "Base class of every wslgo error."
+);
+create_exception!(
+    _native,
+    BadBinaryError,
+    WslgoError,
+    "Not a readable (Go) ELF binary."
+);
+create_exception!(
+    _native,
+    NotFoundError,
+    WslgoError,
+    "A symbol, address or line was not found."
+);
+create_exception!(
+    _native,
+    MemoryReadError,
+    WslgoError,
+    "Debuggee memory could not be read."
+);
+create_exception!(
+    _native,
+    UnsupportedError,
+    WslgoError,
+    "Valid input that wslgo cannot read yet."
+);
+
+/// Map a core error to the matching Python exception.
+pub(crate) fn to_py(err: Error) -> PyErr {
+    let msg = err.to_string();
+    match err {
+        Error::Io { .. } | Error::BadElf(_) | Error::NotGo(_) | Error::Corrupt { .. } => {
+            BadBinaryError::new_err(msg)
+        }
+        Error::Dwarf(_) => BadBinaryError::new_err(msg),
+        Error::NotFound(_) => NotFoundError::new_err(msg),
+        Error::Memory { .. } => MemoryReadError::new_err(msg),
+        Error::Unsupported(_) => UnsupportedError::new_err(msg),
+    }
+}
+
+/// Run `f`, turning core errors and panics into Python exceptions.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> crate::Result<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r.map_err(to_py),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(WslgoError::new_err(format!(
+                "internal error in wslgo's native module: {what}"
+            )))
+        }
+    }
+}
+
+/// The version of the native module (the crate version it was built from).
+#[pyfunction]
+fn version() -> &'static str {
+    crate::VERSION
+}
+
+/// The wslgo native module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("WslgoError", py.get_type::<WslgoError>())?;
+    m.add("BadBinaryError", py.get_type::<BadBinaryError>())?;
+    m.add("NotFoundError", py.get_type::<NotFoundError>())?;
+    m.add("MemoryReadError", py.get_type::<MemoryReadError>())?;
+    m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    binary::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,3 @@
+module wslgo.test/hello
+
+go 1.21

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Build Go fixture programs (tests/go/NAME) per Go version and build mode, cached by hash.
+
+Used by the pytest harness (import) and by cargo integration tests (CLI):
+
+    python3 tests/gofixtures.py NAME VERSION MODE     # prints the binary's path
+
+MODE is one of: debug (-gcflags=all=-N -l), opt (default flags), nodwarf (-ldflags=-w),
+stripped (-ldflags='-s -w'), pie (-buildmode=pie). Binaries are cached under
+$WSLGO_CACHE/fixtures (default ~/.cache/wslgo/fixtures) by a hash of the fixture's sources,
+the Go version and the mode; they are never committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+GO_DIR = HERE / "go"
+TOOLCHAINS = ROOT / "scripts" / "go-toolchains"
+
+MODES: dict[str, list[str]] = {
+    "debug": ["-gcflags=all=-N -l"],
+    "opt": [],
+    "nodwarf": ["-ldflags=-w"],
+    "stripped": ["-ldflags=-s -w"],
+    "pie": ["-buildmode=pie"],
+}
+
+
+def cache_root() -> Path:
+    base = os.environ.get("WSLGO_CACHE") or os.path.join(Path.home(), ".cache", "wslgo")
+    return Path(base) / "fixtures"
+
+
+def go_binary(version: str) -> Path:
+    """Path of `go` for a pinned version (installs it through scripts/go-toolchains)."""
+    out = subprocess.run(
+        [sys.executable, str(TOOLCHAINS), "path", version],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return Path(out.stdout.strip())
+
+
+def full_version(version: str) -> str:
+    sys.path.insert(0, str(TOOLCHAINS.parent))
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.SourceFileLoader("go_toolchains", str(TOOLCHAINS))
+    spec = importlib.util.spec_from_loader("go_toolchains", loader)
+    assert spec is not None
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod.resolve(version)
+
+
+def go_env(go: Path, workdir: Path) -> dict[str, str]:
+    """Environment for an offline, reproducible `go build`."""
+    env = dict(os.environ)
+    goroot = go.parent.parent
+    env.update(
+        GOROOT=str(goroot),
+        GOTOOLCHAIN="local",
+        GOPROXY="off",
+        GOFLAGS="-mod=mod",
+        GO111MODULE="on",
+        GOCACHE=str(cache_root().parent / "gocache" / goroot.parent.parent.parent.parent.name),
+        GOPATH=str(cache_root().parent / "gopath"),
+        CGO_ENABLED=env.get("CGO_ENABLED", "0"),
+    )
+    env["PATH"] = f"{go.parent}:{env.get('PATH', '')}"
+    return env
+
+
+def source_hash(name: str) -> str:
+    h = hashlib.sha256()
+    src = GO_DIR / name
+    if not src.is_dir():
+        raise SystemExit(f"gofixtures: no fixture {name!r} under {GO_DIR}")
+    for p in sorted(src.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(src).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build(name: str, version: str, mode: str = "debug") -> Path:
+    """Build tests/go/NAME with Go VERSION in MODE; return the cached binary path."""
+    if mode not in MODES:
+        raise SystemExit(f"gofixtures: unknown mode {mode!r} (modes: {' '.join(MODES)})")
+    version = full_version(version)
+    out = cache_root() / version / f"{name}-{mode}-{source_hash(name)}"
+    if out.exists():
+        return out
+    go = go_binary(version)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    src = GO_DIR / name
+    tmp = out.with_suffix(f".tmp{os.getpid()}")
+    if not (src / "go.mod").exists():
+        raise SystemExit(f"gofixtures: {src}/go.mod is missing (fixtures are modules)")
+    cmd = [str(go), "build", "-o", str(tmp), *MODES[mode], "."]
+    res = subprocess.run(cmd, cwd=src, env=go_env(go, src), capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"go build failed for {name} ({version}, {mode}):\n{res.stderr}")
+    tmp.rename(out)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    print(build(argv[0], argv[1], argv[2]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
