@@ -106,7 +106,7 @@ def build(name: str, version: str, mode: str = "debug") -> Path:
     tmp = out.with_suffix(f".tmp{os.getpid()}")
     if not (src / "go.mod").exists():
         raise SystemExit(f"gofixtures: {src}/go.mod is missing (fixtures are modules)")
-    cmd = [str(go), "build", "-o", str(tmp), *MODES[mode], "."]
+    cmd = [str(go), "build", "-buildvcs=false", "-o", str(tmp), *MODES[mode], "."]
     res = subprocess.run(cmd, cwd=src, env=go_env(go, src), capture_output=True, text=True)
     if res.returncode != 0:
         raise RuntimeError(f"go build failed for {name} ({version}, {mode}):\n{res.stderr}")

@@ -1,0 +1,1 @@
+../python/wslgo/gdbinit/wslgo.py

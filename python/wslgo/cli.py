@@ -1,0 +1,96 @@
+"""The `wslgo` console script: the jobs wslgo can do without gdb."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import wslgo
+
+
+def gdbinit_line() -> str:
+    """The exact line to put in ~/.gdbinit."""
+    return f"source {wslgo.GDB_ENTRY}"
+
+
+def install_gdbinit(home: Path) -> str:
+    """Add the source line to HOME/.gdbinit once; returns what was done."""
+    path = home / ".gdbinit"
+    line = gdbinit_line()
+    text = path.read_text() if path.exists() else ""
+    lines = text.splitlines()
+    if line in lines:
+        return f"{path}: already sources wslgo ({line})"
+    stale = [
+        i
+        for i, x in enumerate(lines)
+        if x.strip().startswith("source") and x.rstrip().endswith("/wslgo.py")
+    ]
+    if stale:
+        lines[stale[0]] = line
+        for i in reversed(stale[1:]):
+            del lines[i]
+        path.write_text("\n".join(lines) + "\n")
+        return f"{path}: updated the wslgo line to {line}"
+    with path.open("a") as f:
+        if text and not text.endswith("\n"):
+            f.write("\n")
+        f.write(line + "\n")
+    return f"{path}: added {line}"
+
+
+def cmd_gdbinit(args: argparse.Namespace) -> int:
+    if args.install:
+        home = Path(os.environ.get("HOME") or Path.home())
+        print(install_gdbinit(home))
+    elif args.path:
+        print(wslgo.GDB_ENTRY)
+    else:
+        print(gdbinit_line())
+    return 0
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    try:
+        from wslgo import _native
+
+        native = f"native {_native.version()} at {wslgo.native_path()}"
+    except ImportError as e:
+        native = f"native module not loadable: {e}"
+    print(f"wslgo {wslgo.__version__} ({native})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="wslgo", description=wslgo.__doc__.splitlines()[0] if wslgo.__doc__ else None
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    g = sub.add_parser("gdbinit", help="print (or --install) the ~/.gdbinit line that loads wslgo")
+    g.add_argument("--install", action="store_true", help="append the line to ~/.gdbinit once")
+    g.add_argument("--path", action="store_true", help="print only the path of wslgo.py")
+    g.set_defaults(func=cmd_gdbinit)
+    v = sub.add_parser("version", help="print the version and where the native module is")
+    v.set_defaults(func=cmd_version)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # one line, never a traceback
+        print(f"wslgo {args.command}: {' '.join(str(e).split())}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+# wslgo: gdb companion for Go programs. Put this line in ~/.gdbinit:
+#     source /path/to/wslgo.py
+# (`wslgo gdbinit` prints the exact line; `wslgo gdbinit --install` adds it.)
+#
+# gdb embeds its own Python, usually not the one pip installed wslgo into. This loader finds
+# the package in order: a normal import; $WSLGO_PATH (dirs holding the `wslgo` package);
+# the site-packages this file was installed into; the `python3` on PATH. If none works it
+# prints one line saying what to run and leaves gdb alone.
+# ruff: noqa: E402
+
+
+def _wslgo_bootstrap() -> None:
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    import gdb
+
+    def purge() -> None:
+        for name in [m for m in sys.modules if m == "wslgo" or m.startswith("wslgo.")]:
+            del sys.modules[name]
+
+    def check() -> object:
+        import wslgo
+        import wslgo._native  # noqa: F401  (the part that can be built for the wrong ABI)
+
+        return wslgo
+
+    def load_from(path: str) -> object:
+        init = os.path.join(path, "wslgo", "__init__.py")
+        if not os.path.isfile(init):
+            raise ImportError(f"no wslgo package in {path}")
+        purge()
+        spec = importlib.util.spec_from_file_location(
+            "wslgo", init, submodule_search_locations=[os.path.dirname(init)]
+        )
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {init}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["wslgo"] = module
+        spec.loader.exec_module(module)
+        return check()
+
+    def python3_site() -> list[str]:
+        code = (
+            "import os, importlib.util as u; s = u.find_spec('wslgo'); "
+            "print(os.path.dirname(os.path.dirname(s.origin)) if s and s.origin else '')"
+        )
+        try:
+            out = subprocess.run(
+                ["python3", "-c", code], capture_output=True, text=True, timeout=15
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return []
+        return [out] if out else []
+
+    errors: list[str] = []
+    mod = None
+    try:
+        mod = check()
+    except ImportError as e:
+        errors.append(f"import: {e}")
+        purge()
+    if mod is None:
+        here = globals().get("__file__")
+        recorded: list[str] = []
+        if here:
+            # .../site-packages/wslgo/gdbinit/wslgo.py -> .../site-packages
+            recorded.append(
+                os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(here))))
+            )
+        env = [p for p in os.environ.get("WSLGO_PATH", "").split(os.pathsep) if p]
+        seen: set[str] = set()
+        for source, paths in (("WSLGO_PATH", env), ("install path", recorded), ("python3", None)):
+            for path in paths if paths is not None else python3_site():
+                if path in seen:
+                    continue
+                seen.add(path)
+                try:
+                    mod = load_from(path)
+                    break
+                except Exception as e:  # ImportError, or an OSError from a broken .so
+                    errors.append(f"{source} {path}: {e}")
+                    purge()
+            if mod is not None:
+                break
+    if mod is None:
+        why = errors[-1] if errors else "not installed"
+        why = " ".join(str(why).split())[:200]
+        gdb.write(
+            "wslgo: cannot load the wslgo package or its native module "
+            f"({why}); run `pip install wslgo` (or `pip install .` in a checkout) and "
+            "check `wslgo gdbinit`, or set WSLGO_PATH to the site-packages holding it\n",
+            gdb.STDERR,
+        )
+        return
+    try:
+        from wslgo.gdb import setup
+
+        setup()
+    except Exception as e:  # never take gdb down while sourcing ~/.gdbinit
+        gdb.write(f"wslgo: setup failed: {' '.join(str(e).split())[:300]}\n", gdb.STDERR)
+
+
+_wslgo_bootstrap()
+del _wslgo_bootstrap

