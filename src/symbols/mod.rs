@@ -453,7 +453,7 @@ impl Symbols {
         match bin.build_info() {
             Ok(bi) => {
                 let gc = bi.setting("-gcflags").unwrap_or("");
-                let flags: Vec<&str> = gc.split([' ', '=']).collect();
+                let flags: Vec<&str> = gc.split([' ', '=', '"', '\'']).collect();
                 let no_opt = flags.contains(&"-N");
                 info.inlining_disabled = flags.contains(&"-l");
                 info.optimized = !no_opt;
@@ -577,8 +577,8 @@ fn candidates(name: &str) -> Vec<String> {
         } else {
             None
         };
+        out.push(b.clone());
         out.push(format!("{b}.abi0"));
-        out.push(b);
         out.extend(wrapper);
     }
     out
