@@ -8,12 +8,16 @@ use std::process::{Command, Stdio};
 
 /// Go versions under test: WSLGO_GO_VERSIONS (comma list, or `all`), default 1.21,1.24,1.27.
 pub fn versions() -> Vec<String> {
-    match std::env::var("WSLGO_GO_VERSIONS").ok().as_deref() {
+    match std::env::var("WSLGO_GO_VERSIONS")
+        .ok()
+        .as_deref()
+        .map(str::trim)
+    {
         Some("all") => ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"]
             .iter()
             .map(|s| s.to_string())
             .collect(),
-        Some(list) if !list.trim().is_empty() => {
+        Some(list) if !list.is_empty() && list != "default" => {
             list.split(',').map(|s| s.trim().to_string()).collect()
         }
         _ => vec!["1.21".into(), "1.24".into(), "1.27".into()],
