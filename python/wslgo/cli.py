@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     from wslgo.report import add_goroutine_commands
 
     add_goroutine_commands(sub)
+
+    from wslgo.symbolize import add_symbol_commands
+
+    add_symbol_commands(sub)
     return p
 
 

@@ -37,6 +37,23 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
+/// Full path of a line-table file entry: directory joined with the name.
+pub(super) fn file_path(
+    dwarf: &gimli::Dwarf<R>,
+    unit: &gimli::Unit<R>,
+    header: &gimli::LineProgramHeader<R>,
+    f: &gimli::FileEntry<R>,
+) -> Option<String> {
+    let name = dwarf.attr_string(unit, f.path_name()).ok()?;
+    let name = name.to_string_lossy().ok()?.into_owned();
+    let dir = f
+        .directory(header)
+        .and_then(|d| dwarf.attr_string(unit, d).ok())
+        .and_then(|d| d.to_string_lossy().ok().map(|c| c.into_owned()))
+        .unwrap_or_default();
+    Some(join(&dir, &name))
+}
+
 impl LineIndex {
     pub(super) fn build(dwarf: &gimli::Dwarf<R>, units: &[gimli::Unit<R>]) -> Result<Self> {
         let mut ix = LineIndex::default();
@@ -67,16 +84,9 @@ impl LineIndex {
                 let id = match file_ids.get(&fidx) {
                     Some(id) => *id,
                     None => {
-                        let path = row.file(header).and_then(|f| {
-                            let name = dwarf.attr_string(unit, f.path_name()).ok()?;
-                            let name = name.to_string_lossy().ok()?.into_owned();
-                            let dir = f
-                                .directory(header)
-                                .and_then(|d| dwarf.attr_string(unit, d).ok())
-                                .and_then(|d| d.to_string_lossy().ok().map(|c| c.into_owned()))
-                                .unwrap_or_default();
-                            Some(join(&dir, &name))
-                        });
+                        let path = row
+                            .file(header)
+                            .and_then(|f| file_path(dwarf, unit, header, f));
                         let id = path.map(|p| ix.path_id(p));
                         file_ids.insert(fidx, id);
                         id

@@ -213,6 +213,7 @@ impl Dwarf {
         let mut out: Vec<Frame> = Vec::new();
         while let Some(f) = iter.next().map_err(gerr)? {
             let function = match &f.function {
+                // Raw: as `go tool addr2line` prints it (some releases keep `·`).
                 Some(n) => n.raw_name().map_err(gerr)?.into_owned(),
                 None => "?".to_string(),
             };
@@ -233,8 +234,25 @@ impl Dwarf {
         if let Some(last) = out.last_mut() {
             last.inlined = false;
         }
-        // A pc inside a unit but outside every subprogram (asm without DWARF in Go < 1.25)
-        // yields one frame named `?` with a line: the symbol facade names it from the pclntab.
+        // Go sometimes opens a function's line sequence a few bytes after its entry
+        // (wrappers and init functions, Go 1.22+): the first pcs then have no row. They
+        // hold the sequence's initial state, file 1 and line 1, which is what the pclntab
+        // (and `go tool addr2line`) report there.
+        if let [only] = out.as_mut_slice() {
+            if only.file.is_empty() && only.function != "?" {
+                if let Some(unit) = ctx.find_dwarf_and_unit(pc).skip_all_loads() {
+                    if let Some(lp) = &unit.line_program {
+                        let header = lp.header();
+                        if let Some(f) = header.file(1) {
+                            only.file = lines::file_path(&self.dwarf, &unit, header, f)
+                                .map(|p| clean_path(&p))
+                                .unwrap_or_default();
+                            only.line = 1;
+                        }
+                    }
+                }
+            }
+        }
         Ok(out)
     }
 
@@ -274,7 +292,7 @@ impl Dwarf {
                 match tag {
                     gimli::DW_TAG_subprogram => {
                         if let Some(r) = self.pc_range(unit, entry)? {
-                            ix.funcs.entry(name).or_default().push(r);
+                            ix.funcs.entry(go_name(name)).or_default().push(r);
                         }
                     }
                     gimli::DW_TAG_variable => {
@@ -583,6 +601,16 @@ fn type_ref(
         AttributeValue::UnitRef(o) => Some(o.to_unit_section_offset(&unit.header)),
         AttributeValue::DebugInfoRef(o) => Some(UnitSectionOffset(o.0)),
         _ => None,
+    }
+}
+
+/// Go's current spelling of a symbol: DWARF of some releases keeps the old middle dot
+/// (`type:.eq.runtime.untracedG·4`) where the symbol table has `.`.
+fn go_name(name: String) -> String {
+    if name.contains('·') {
+        name.replace('·', ".")
+    } else {
+        name
     }
 }
 

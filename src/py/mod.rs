@@ -5,6 +5,7 @@
 
 mod binary;
 mod goroutines;
+mod symbols;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -92,5 +93,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     binary::register(m)?;
     goroutines::register(m)?;
+    symbols::register(m)?;
     Ok(())
 }

@@ -318,7 +318,7 @@ impl Symbols {
     pub fn lookup(&self, name: &str) -> Result<Vec<FuncSym>> {
         let ix = self.names();
         let mut out: Vec<FuncSym> = Vec::new();
-        let mut push = |n: &str| {
+        let push = |out: &mut Vec<FuncSym>, n: &str| {
             if let Some(v) = ix.funcs.get(n) {
                 for (entry, end, _) in v {
                     if !out.iter().any(|f| f.entry == *entry) {
@@ -331,15 +331,23 @@ impl Symbols {
                 }
             }
         };
+        let generic = |out: &mut Vec<FuncSym>, cand: &str| {
+            for n in ix.generic.get(cand).into_iter().flatten() {
+                push(out, n);
+            }
+        };
         for cand in candidates(name) {
             if cand.contains("[...]") {
-                if let Some(names) = ix.generic.get(&cand) {
-                    for n in names {
-                        push(n);
-                    }
-                }
+                generic(&mut out, &cand);
             } else {
-                push(&cand);
+                push(&mut out, &cand);
+            }
+        }
+        // `main.Map[int]` (source spelling) names no instance (`main.Map[go.shape.int]`):
+        // offer every instance rather than nothing.
+        if out.is_empty() && name.contains('[') {
+            for cand in candidates(&erase_type_args(name)) {
+                generic(&mut out, &cand);
             }
         }
         if out.is_empty() {
@@ -453,7 +461,7 @@ impl Symbols {
         match bin.build_info() {
             Ok(bi) => {
                 let gc = bi.setting("-gcflags").unwrap_or("");
-                let flags: Vec<&str> = gc.split([' ', '=']).collect();
+                let flags: Vec<&str> = gc.split([' ', '=', '"', '\'']).collect();
                 let no_opt = flags.contains(&"-N");
                 info.inlining_disabled = flags.contains(&"-l");
                 info.optimized = !no_opt;
@@ -560,13 +568,9 @@ fn candidates(name: &str) -> Vec<String> {
         }
     }
     // A query with concrete type arguments matches that instance; `[...]` matches all.
-    let mut base = vec![name.clone()];
-    if name.contains('[') && !name.contains("[...]") {
-        // Go 1.18+ instances are compiled per shape: also try all instances of the shape.
-        base.push(erase_type_args(&name));
-    }
     let mut out = Vec::new();
-    for b in base {
+    {
+        let b = name;
         // Value receiver `pkg.T.M`: also the pointer wrapper `pkg.(*T).M`.
         let (dir, parts) = split_last_path_elem(&b);
         let wrapper = if parts.len() >= 3 && parts.get(1).is_some_and(|t| !t.starts_with('(')) {
@@ -577,8 +581,8 @@ fn candidates(name: &str) -> Vec<String> {
         } else {
             None
         };
+        out.push(b.clone());
         out.push(format!("{b}.abi0"));
-        out.push(b);
         out.extend(wrapper);
     }
     out

@@ -31,6 +31,14 @@ type List[E any] struct{ items []E }
 //go:noinline
 func (l *List[E]) Push(e E) { l.items = append(l.items, e) }
 
+// Valuer is implemented by *T through the value method T.Value.
+type Valuer interface{ Value() int }
+
+// callValue calls through the interface, so the pointer wrapper main.(*T).Value exists.
+//
+//go:noinline
+func callValue(v Valuer) int { return v.Value() }
+
 func add(a, b int) int { return a + b } // inlined in opt builds
 
 // Counter is a global the tests look up with variable().
@@ -41,7 +49,7 @@ const Answer = 42
 func main() {
 	t := T{n: 1}
 	var pt = &t
-	fmt.Fprintln(os.Stderr, t.Value(), pt.Ptr())
+	fmt.Fprintln(os.Stderr, t.Value(), pt.Ptr(), callValue(pt))
 	ints := Map([]int{1, 2}, func(i int) string { return fmt.Sprint(i) })
 	strs := Map([]string{"a"}, func(s string) string { return s + "!" })
 	var li List[int]
