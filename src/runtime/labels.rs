@@ -99,3 +99,69 @@ fn read_hmap(mem: &dyn Memory, ptr: u64, p: usize) -> Option<Vec<(String, String
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mem::FakeMemory;
+
+    fn put_str(m: &mut FakeMemory, at: u64, s: &str) -> (u64, u64) {
+        m.map(at, s.as_bytes().to_vec());
+        (at, s.len() as u64)
+    }
+
+    fn words(ws: &[u64]) -> Vec<u8> {
+        ws.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn slice_form_go_1_24() {
+        let mut m = FakeMemory::new();
+        let k1 = put_str(&mut m, 0x9000, "worker");
+        let v1 = put_str(&mut m, 0x9100, "grstates");
+        let k2 = put_str(&mut m, 0x9200, "shard");
+        let v2 = put_str(&mut m, 0x9300, "7");
+        m.map(0x5000, words(&[0x6000, 2, 2])); // labelMap{LabelSet{list}}
+        m.map(
+            0x6000,
+            words(&[k1.0, k1.1, v1.0, v1.1, k2.0, k2.1, v2.0, v2.1]),
+        );
+        let got = read(&m, 0x5000, 8, true);
+        assert_eq!(
+            got,
+            vec![
+                ("shard".into(), "7".into()),
+                ("worker".into(), "grstates".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn hash_map_form_before_1_24() {
+        let mut m = FakeMemory::new();
+        let k = put_str(&mut m, 0x9000, "k");
+        let v = put_str(&mut m, 0x9100, "value");
+        // *labelMap -> map pointer -> hmap{count=1, flags, B=0, ..., buckets}
+        m.map(0x5000, words(&[0x5100]));
+        let mut hmap = words(&[1, 0, 0x7000, 0, 0, 0]);
+        hmap[9] = 0; // B
+        m.map(0x5100, hmap);
+        let mut bucket = vec![0u8; 8 + 128 + 128 + 8];
+        bucket[3] = 0x9a; // tophash of slot 3: occupied
+        bucket[1] = 1; // emptyOne: skipped
+        bucket[8 + 3 * 16..8 + 3 * 16 + 16].copy_from_slice(&words(&[k.0, k.1]));
+        bucket[136 + 3 * 16..136 + 3 * 16 + 16].copy_from_slice(&words(&[v.0, v.1]));
+        m.map(0x7000, bucket);
+        assert_eq!(
+            read(&m, 0x5000, 8, false),
+            vec![("k".into(), "value".into())]
+        );
+    }
+
+    #[test]
+    fn garbage_pointer_gives_no_labels() {
+        let m = FakeMemory::new();
+        assert!(read(&m, 0x1234, 8, true).is_empty());
+        assert!(read(&m, 0x1234, 8, false).is_empty());
+    }
+}

@@ -775,3 +775,61 @@ pub fn read_coalesced(mem: &dyn Memory, addrs: &[u64], size: usize) -> Vec<Optio
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mem::FakeMemory;
+
+    #[test]
+    fn coalesced_reads_are_one_batch_and_a_hole_fails_alone() {
+        let mut m = FakeMemory::new();
+        m.map(0x10000, (0..0x4000u32).map(|i| (i % 253) as u8).collect());
+        let addrs = vec![0x10200, 0x10000, 0x10100, 0x90000, 0x13000];
+        let got = read_coalesced(&m, &addrs, 16);
+        assert_eq!(m.batch_calls(), 1);
+        for (a, g) in addrs.iter().zip(&got) {
+            if *a == 0x90000 {
+                assert!(g.is_none());
+            } else {
+                let off = (a - 0x10000) as u32;
+                let want: Vec<u8> = (off..off + 16).map(|i| (i % 253) as u8).collect();
+                assert_eq!(g.as_deref(), Some(&want[..]), "{a:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn grouping_folds_same_state_and_frames() {
+        let mk = |goid: u64, state: &str, func: &str, current: bool| {
+            let mut g = Goroutine::unreadable(0, String::new());
+            g.error = None;
+            g.goid = goid;
+            g.state = state.into();
+            g.current = current;
+            g.frames = vec![Frame {
+                pc: 1,
+                sp: 2,
+                func: Arc::from(func),
+                file: Arc::from("f.go"),
+                line: 3,
+                inlined: false,
+                entry: 0,
+            }];
+            g
+        };
+        let gs = vec![
+            mk(5, "chan receive", "main.a", false),
+            mk(2, "chan receive", "main.a", false),
+            mk(9, "sleep", "main.b", true),
+            mk(3, "chan receive", "main.c", false),
+            mk(4, "select", "main.a", false),
+        ];
+        let b = group(&gs);
+        assert_eq!(b.len(), 4);
+        assert!(b[0].current && b[0].goids == vec![9]);
+        assert_eq!(b[1].goids, vec![2, 5]);
+        assert_eq!(b[1].members, vec![1, 0]);
+        assert!(is_system_start("runtime.bgsweep") && !is_system_start("runtime.main"));
+    }
+}
