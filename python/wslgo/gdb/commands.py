@@ -125,7 +125,7 @@ def parser(name: str, description: str, epilog: str | None = None) -> Parser:
 
 def register_builtin() -> None:
     """Import the modules that define commands (each registers itself on import)."""
-    from wslgo.gdb import basic  # noqa: F401
+    from wslgo.gdb import basic, bt  # noqa: F401
 
 
 def register_prefix() -> None:

@@ -1,0 +1,264 @@
+"""``wslgo-bt``: goroutines of the program gdb is debugging (live process or core file).
+
+The native engine reads every goroutine in one pass (``/proc/PID/mem`` for a local live
+process, the core file for a core, gdb's ``read_memory`` for anything else), and
+:mod:`wslgo.report` formats them. gdb supplies only what it alone knows: the OS threads'
+registers (for running goroutines) and which thread is selected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import Any
+
+import gdb
+
+from wslgo import _native, report
+from wslgo.gdb import commands, state
+
+Record = dict[str, Any]
+
+_CORE_RE = re.compile(r"Local core dump file:\s*\n?\s*`([^']+)'")
+
+
+def core_file() -> str | None:
+    """Path of the core file gdb has loaded, if any (gdb 13 has no Python API for it)."""
+    out = gdb.execute("info target", to_string=True)
+    m = _CORE_RE.search(out)
+    return m.group(1) if m else None
+
+
+def _is_native_live() -> bool:
+    out = gdb.execute("info target", to_string=True)
+    return "Native process" in out or "Child process" in out
+
+
+def thread_regs() -> list[dict[str, int]]:
+    """{tid, pc, sp, bp} of every thread of the selected inferior (frame 0 registers)."""
+    inf = gdb.selected_inferior()
+    selected = gdb.selected_thread()
+    try:
+        frame = gdb.selected_frame()
+    except gdb.error:
+        frame = None
+    out: list[dict[str, int]] = []
+    try:
+        for t in inf.threads():
+            try:
+                t.switch()
+                f = gdb.newest_frame()
+                regs = {
+                    "tid": int(t.ptid[1] or t.ptid[0]),
+                    "pc": int(f.read_register("pc")) & (2**64 - 1),
+                    "sp": int(f.read_register("sp")) & (2**64 - 1),
+                    "bp": _read_bp(f),
+                }
+            except gdb.error:
+                continue
+            out.append(regs)
+    finally:
+        if selected is not None and selected.is_valid():
+            selected.switch()
+            if frame is not None and frame.is_valid():
+                frame.select()
+    return out
+
+
+def _read_bp(f: gdb.Frame) -> int:
+    for name in ("rbp", "x29", "ebp"):
+        try:
+            return int(f.read_register(name)) & (2**64 - 1)
+        except (gdb.error, ValueError):
+            continue
+    return 0
+
+
+def current_tid() -> int | None:
+    t = gdb.selected_thread()
+    if t is None:
+        return None
+    return int(t.ptid[1] or t.ptid[0])
+
+
+def target() -> Any:
+    """The native engine for the current inferior (cached per process / core)."""
+    prog = state.program()
+    inf = gdb.selected_inferior()
+    core = core_file()
+    if core:
+        key: tuple[str, Any] = ("core", core)
+    elif inf.pid > 0 and _is_native_live():
+        key = ("pid", inf.pid)
+    elif inf.pid > 0:
+        key = ("remote", inf.pid)
+    else:
+        raise gdb.GdbError(
+            "wslgo-bt: the program is not running; use `run`, `attach PID` or `core FILE`"
+        )
+    cached = prog.cache.get("target")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    if key[0] == "core":
+        tgt = _native.Core(prog.path, core)
+    elif key[0] == "pid":
+        tgt = _native.Process(prog.path, inf.pid)
+    else:
+
+        def read(addr: int, length: int) -> bytes:
+            return bytes(inf.read_memory(addr, length))
+
+        tgt = _native.Callback(prog.path, read)
+    prog.cache["target"] = (key, tgt)
+    return tgt
+
+
+def goroutines(max_depth: int | None = None) -> list[Record]:
+    """Every goroutine of the current inferior, as the engine reports them."""
+    tgt = target()
+    kwargs: dict[str, Any] = {"current_tid": current_tid()}
+    if core_file() is None:
+        kwargs["threads"] = thread_regs()
+    if max_depth is not None:
+        kwargs["max_depth"] = max_depth
+    return tgt.goroutines(**kwargs)
+
+
+def _summary_line(b: Record) -> str:
+    n = b["count"]
+    fr = b["frames"]
+    top = report.user_frame({"frames": fr, "user_frame": _first_user(fr)})
+    loc = f"{top['func']} at {report.short_path(top['file'])}:{top['line']}" if top else "?"
+    return f"  {n:>6} [{b['state']}] {loc}  ids: {report._ids(b['goids'], 8)}"
+
+
+def _first_user(frames: list[Record]) -> int | None:
+    for i, f in enumerate(frames):
+        if not str(f.get("func", "")).startswith("runtime."):
+            return i
+    return None
+
+
+def format_default(gs: list[Record], flt: report.Filter) -> str:
+    """The current goroutine's stack, then one line per group of the others."""
+    shown = report.apply(gs, flt)
+    cur = [g for g in shown if g.get("current")]
+    others = [g for g in shown if not g.get("current")]
+    parts: list[str] = []
+    if cur:
+        parts.append(report.format_full(cur, flt.depth))
+    else:
+        tid = current_tid()
+        parts.append(f"thread {tid} runs no goroutine (it is on a system stack)")
+    if others:
+        buckets = report.group(others)
+        lines = [f"other goroutines: {len(others)} in {len(buckets)} groups"]
+        lines += [_summary_line(b) for b in buckets]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+_parser = commands.parser(
+    "wslgo-bt",
+    "Show goroutines: the current one's backtrace and a grouped summary of the others.",
+    epilog="""examples:
+  wslgo-bt                     current goroutine's stack + one line per group of others
+  wslgo-bt all                 every goroutine with its stack, identical stacks grouped
+  wslgo-bt all --no-group      every goroutine, one block each (like runtime.Stack)
+  wslgo-bt 1 7                 goroutines 1 and 7
+  wslgo-bt -l --wait chan      one line per goroutine waiting on a channel
+  wslgo-bt all --func 'main\\.' --depth 5 --json""",
+)
+_parser.add_argument(
+    "which", nargs="*", help="`all`, or goroutine ids (default: the current goroutine)"
+)
+_parser.add_argument("-l", "--list", action="store_true", help="one line per goroutine")
+_parser.add_argument(
+    "--no-group", action="store_true", help="with `all`: one block per goroutine, no grouping"
+)
+_parser.add_argument("--state", action="append", default=[], help="state contains STATE")
+_parser.add_argument("--wait", action="append", default=[], help="wait reason contains WAIT")
+_parser.add_argument("--func", help="regex matched against every frame's function")
+_parser.add_argument("--user", action="store_true", help="hide system (runtime) goroutines")
+_parser.add_argument(
+    "--label", action="append", default=[], help="pprof label k=v (or k) that must be set"
+)
+_parser.add_argument("--depth", type=int, help="at most DEPTH frames per goroutine")
+_parser.add_argument("--json", action="store_true", help="one JSON document, same fields")
+_parser.add_argument("--dead", action="store_true", help="include dead goroutines")
+
+
+@commands.command("wslgo-bt", _parser)
+def wslgo_bt(args: argparse.Namespace) -> None:
+    which = list(args.which)
+    show_all = "all" in which
+    ids: list[int] = []
+    for w in which:
+        if w == "all":
+            continue
+        try:
+            ids.append(int(w, 0))
+        except ValueError:
+            msg = f"wslgo-bt: {w!r} is neither `all` nor a goroutine id"
+            raise commands.UsageError(msg) from None
+    if args.depth is not None and args.depth < 0:
+        raise commands.UsageError("wslgo-bt: --depth must be >= 0")
+    flt = report.Filter(
+        states=args.state,
+        waits=args.wait,
+        func=args.func,
+        user_only=args.user,
+        labels=args.label,
+        goids=ids,
+        depth=args.depth,
+    )
+    if args.dead:
+        gs = target().goroutines(
+            include_dead=True, current_tid=current_tid(), threads=thread_regs()
+        )
+    else:
+        gs = goroutines()
+    if ids:
+        missing = sorted(set(ids) - {g.get("goid") for g in gs})
+        if missing:
+            gdb.write(f"wslgo-bt: no goroutine {', '.join(map(str, missing))}\n", gdb.STDERR)
+    filtered = bool(ids or args.state or args.wait or args.func or args.user or args.label)
+    if args.json:
+        out = report.to_json(
+            report.apply(gs, flt), grouped=show_all and not args.no_group, depth=args.depth
+        )
+    elif args.list:
+        out = report.format_list(report.apply(gs, flt))
+    elif show_all or filtered:
+        shown = report.apply(gs, flt)
+        if args.no_group or (ids and not show_all):
+            out = report.format_full(shown, args.depth)
+        else:
+            out = report.format_grouped(shown, args.depth)
+    else:
+        out = format_default(gs, flt)
+    if out:
+        gdb.write(out + "\n")
+    if not args.json:
+        gdb.write(report.summary(gs) + "\n")
+
+
+def print_stop_context(level: str) -> None:
+    """What wslgo prints when the program stops: `brief` = the current goroutine's top
+    frames and a one-line count of the others; `full` = the default `wslgo-bt` view."""
+    if level == "off":
+        return
+    gs = goroutines()
+    flt = report.Filter(depth=None if level == "full" else 6)
+    if level == "full":
+        gdb.write(format_default(gs, flt) + "\n" + report.summary(gs) + "\n")
+        return
+    cur = [g for g in gs if g.get("current")]
+    if cur:
+        gdb.write(report.format_full(cur, flt.depth) + "\n")
+    others = [g for g in gs if not g.get("current")]
+    buckets = report.group(others)
+    gdb.write(
+        f"{report.summary(gs)}; others in {len(buckets)} groups: `wslgo-bt` for a summary, "
+        "`wslgo-bt all` for every stack\n"
+    )
