@@ -1,4 +1,4 @@
-// hkbreak: goroutines park in main.hold with a known local, one spins in main.spin, then
+// hkbreak: goroutines park in main.hold with a known local, one spins in main.spin (forever: main's exit ends it), then
 // main calls runtime.Breakpoint() twice. Each goroutine prints its id (from the runtime's own
 // stack header) so tests can name it without guessing.
 package main
@@ -10,11 +10,11 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
-var stop atomic.Bool
+// ids holds the goroutine ids for debuggers: [1], [2] the holders, [3] the spinner, [0] main.
+var ids [4]int
 
 // goid reads the current goroutine's id from runtime.Stack's header "goroutine N [...]".
 func goid() int {
@@ -28,7 +28,8 @@ func goid() int {
 //go:noinline
 func hold(id int, ch chan int, wg *sync.WaitGroup) {
 	secret := 4000 + id
-	fmt.Fprintf(os.Stderr, "hkbreak: hold id=%d goid=%d\n", id, goid())
+	ids[id] = goid()
+	fmt.Fprintf(os.Stderr, "hkbreak: hold id=%d goid=%d\n", id, ids[id])
 	wg.Done()
 	<-ch // parks: chan receive
 	fmt.Fprintln(os.Stderr, "hkbreak: hold done", id, secret)
@@ -37,10 +38,11 @@ func hold(id int, ch chan int, wg *sync.WaitGroup) {
 //go:noinline
 func spin(wg *sync.WaitGroup) {
 	spins := 7
-	fmt.Fprintf(os.Stderr, "hkbreak: spin goid=%d\n", goid())
+	ids[3] = goid()
+	fmt.Fprintf(os.Stderr, "hkbreak: spin goid=%d\n", ids[3])
 	wg.Done()
-	for !stop.Load() {
-		spins++
+	for {
+		spins++ // no calls: when gdb stops, the innermost frame is main.spin
 	}
 }
 
@@ -55,12 +57,12 @@ func main() {
 	go spin(&wg)
 	wg.Wait()
 	time.Sleep(20 * time.Millisecond) // let the holders reach their park point
-	fmt.Fprintf(os.Stderr, "hkbreak: main goid=%d\n", goid())
+	ids[0] = goid()
+	fmt.Fprintf(os.Stderr, "hkbreak: main goid=%d\n", ids[0])
 	for i := 0; i < 2; i++ {
 		fmt.Fprintln(os.Stderr, "hkbreak: breakpoint", i)
 		runtime.Breakpoint() // BREAK-HERE
 	}
-	stop.Store(true)
 	close(ch)
 	time.Sleep(20 * time.Millisecond)
 	fmt.Fprintln(os.Stderr, "hkbreak: done")
