@@ -12,15 +12,18 @@ and ``down`` act on the goroutine. Nothing is written to the inferior, so it wor
 a live process and on a core. The selection ends with ``wslgo-goroutine`` (no argument) and
 whenever the program resumes.
 
-Goroutine records come from ``runtime.allgs`` read through gdb (field offsets from the DWARF
-type ``runtime.g``), found by address through the native module (:func:`hooks.address`).
-TODO(goroutines branch): take the records from the native goroutine engine, which also works
-without DWARF.
+Goroutine records come from the native goroutine engine (``_native.Process`` on a live
+process, ``_native.Callback`` over gdb's memory reads on a core), which also works without
+DWARF; when it cannot model the binary, from ``runtime.allgs`` read through gdb (field offsets
+from the DWARF type ``runtime.g``), found by address through the native module
+(:func:`hooks.address`). For binaries without DWARF (no CFI for gdb) the unwinder also gives
+the goroutine's caller frames, from the engine's pcsp unwinding.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +31,11 @@ from dataclasses import dataclass
 import gdb
 import gdb.unwinder
 
+from wslgo import _native
 from wslgo.gdb import commands, hooks
+
+#: Use the native goroutine engine when it works (tests turn it off to check the gdb path).
+USE_ENGINE = True
 
 G_RUNNING = 2
 G_SCAN = 0x1000
@@ -60,10 +67,98 @@ class Goroutine:
     bp: int
     #: LWP of the OS thread running it (status running), else None.
     lwp: int | None
+    #: Status as the engine names it ("" -> from :data:`STATUS_NAMES`).
+    status_text: str = ""
 
     @property
     def status_name(self) -> str:
+        if self.status_text:
+            return self.status_text
         return STATUS_NAMES.get(self.status & ~G_SCAN, f"status {self.status}")
+
+
+# ---------------------------------------------------------------------------- native engine
+
+_engine: tuple[tuple[str, int, bool], object] | None = None
+
+
+def engine() -> _native.GoTarget | None:
+    """The native goroutine engine for the current process or core (None if unusable).
+
+    Made once per stop: the program's memory changes when it runs."""
+    global _engine
+    if not USE_ENGINE:
+        return None
+    prog = hooks._program()
+    inf = gdb.selected_inferior()
+    if prog is None or inf.pid == 0:
+        return None
+    key = (prog.path, inf.pid, hooks.is_core())
+    if _engine is not None and _engine[0] == key:
+        return _engine[1] or None  # type: ignore[return-value]
+    target: object = False
+    try:
+        if not key[2] and os.path.exists(f"/proc/{inf.pid}/mem"):
+            target = _native.Process(prog.path, inf.pid)
+        else:
+            target = _native.Callback(
+                prog.path,
+                lambda addr, n: bytes(gdb.selected_inferior().read_memory(addr, n)),
+                hooks.load_bias(prog),
+            )
+    except (_native.WslgoError, AttributeError, OSError):
+        target = False
+    _engine = (key, target)
+    return target or None  # type: ignore[return-value]
+
+
+def forget_engine() -> None:
+    global _engine
+    _engine = None
+
+
+def _records() -> list[dict] | None:
+    """The engine's goroutine records (no stacks), or None when the engine can't."""
+    target = engine()
+    if target is None:
+        return None
+    thread = gdb.selected_thread()
+    try:
+        return list(target.goroutines(max_depth=0, current_tid=thread.ptid[1] if thread else None))
+    except _native.WslgoError:
+        return None
+
+
+def _from_record(r: dict) -> Goroutine:
+    status = int(r["status"])
+    running = r.get("status_name") == "running" or status & ~G_SCAN == G_RUNNING
+    return Goroutine(
+        goid=int(r["goid"]),
+        addr=int(r["addr"]),
+        status=status,
+        pc=int(r["pc"]),
+        sp=int(r["sp"]),
+        bp=int(r["bp"]),
+        lwp=int(r["thread_id"]) if running and r.get("thread_id") else None,
+        status_text=str(r.get("status_name") or ""),
+    )
+
+
+def engine_frames(g: Goroutine) -> list[tuple[int, int]]:
+    """(pc, sp) of each physical frame of ``g`` from the engine's pcsp unwinder, or []."""
+    target = engine()
+    if target is None:
+        return []
+    try:
+        res = target.unwind(pc=g.pc, sp=g.sp, bp=g.bp, exact=False)
+    except _native.WslgoError:
+        return []
+    out: list[tuple[int, int]] = []
+    for f in res["frames"]:
+        key = (int(f["pc"]), int(f["sp"]))
+        if not out or out[-1] != key:  # inlined frames share their physical frame
+            out.append(key)
+    return out
 
 
 # ---------------------------------------------------------------------------- reading
@@ -152,6 +247,12 @@ def read_goroutine(addr: int) -> Goroutine:
 
 def find(goid: int) -> Goroutine:
     """Goroutine ``goid`` (raises gdb.GdbError when there is none)."""
+    records = _records()
+    if records is not None:
+        for r in records:
+            if int(r["goid"]) == goid:
+                return _from_record(r)
+        raise gdb.GdbError(f"wslgo-goroutine: no goroutine {goid}")
     lay = layout()
     for addr in all_g_addrs():
         if _u64(addr + lay.goid) == goid:
@@ -199,6 +300,9 @@ def current_g_addr() -> int | None:
 
 def current_goid() -> int | None:
     """Id of the goroutine the selected thread runs, or None."""
+    records = _records()
+    if records is not None:
+        return next((int(r["goid"]) for r in records if r.get("current")), None)
     g = current_g_addr()
     return None if g is None else _u64(g + layout().goid)
 
@@ -211,6 +315,8 @@ class Selection:
     goroutine: Goroutine
     #: gdb's global number of the thread whose frame #0 leads into the goroutine.
     thread: int
+    #: (pc, sp) per physical frame from the engine, for binaries without CFI (lazy).
+    frames: list[tuple[int, int]] | None = None
 
 
 _selected: Selection | None = None
@@ -234,7 +340,7 @@ class GoroutineUnwinder(gdb.unwinder.Unwinder):
 
     def __call__(self, pending_frame: gdb.PendingFrame) -> gdb.UnwindInfo | None:
         sel = _selected
-        if sel is None or pending_frame.level() != 0:
+        if sel is None:
             return None
         thread = gdb.selected_thread()
         if thread is None or thread.global_num != sel.thread:
@@ -243,6 +349,8 @@ class GoroutineUnwinder(gdb.unwinder.Unwinder):
         pc_reg, sp_reg, bp_reg = ("pc", "sp", "x29") if "aarch64" in arch else ("rip", "rsp", "rbp")
         pc = pending_frame.read_register(pc_reg)
         sp = pending_frame.read_register(sp_reg)
+        if pending_frame.level() != 0:
+            return self._caller_without_cfi(pending_frame, sel, pc, sp, pc_reg, sp_reg)
         g = sel.goroutine
         # Frame #0's id says its stack is below everything so gdb's "previous frame inner to
         # this frame" check accepts a goroutine stack anywhere in memory.
@@ -251,6 +359,36 @@ class GoroutineUnwinder(gdb.unwinder.Unwinder):
         info.add_saved_register(sp_reg, gdb.Value(g.sp).cast(sp.type))
         info.add_saved_register(bp_reg, gdb.Value(g.bp).cast(sp.type))
         return info
+
+    @staticmethod
+    def _caller_without_cfi(
+        pending_frame: gdb.PendingFrame,
+        sel: Selection,
+        pc: gdb.Value,
+        sp: gdb.Value,
+        pc_reg: str,
+        sp_reg: str,
+    ) -> gdb.UnwindInfo | None:
+        """Goroutine frames of a binary without DWARF (gdb has no CFI): the caller from the
+        engine's pcsp unwinding (caller pc at [sp+framesize], caller sp past it)."""
+        prog = hooks._program()
+        if prog is None or prog.binary.has_dwarf:
+            return None  # gdb's DWARF CFI unwinder does it
+        if sel.frames is None:
+            sel.frames = engine_frames(sel.goroutine)
+        key = (int(pc), int(sp))
+        for i, frame in enumerate(sel.frames[:-1]):
+            if frame == key:
+                caller_pc, caller_sp = sel.frames[i + 1]
+                func = gdb.block_for_pc(int(pc))
+                start = func.function.value().address if func and func.function else pc
+                info = pending_frame.create_unwind_info(
+                    _FrameId(gdb.Value(caller_sp).cast(sp.type), start)
+                )
+                info.add_saved_register(pc_reg, gdb.Value(caller_pc).cast(pc.type))
+                info.add_saved_register(sp_reg, gdb.Value(caller_sp).cast(sp.type))
+                return info
+        return None
 
 
 class GoroutineFrameFilter:
@@ -342,10 +480,12 @@ def select(g: Goroutine) -> str:
 def on_cont(event: object) -> None:
     """The program resumes: saved registers go stale, drop the selection."""
     clear()
+    forget_engine()
 
 
 def on_exited(event: object) -> None:
     clear()
+    forget_engine()
     _layout_cache.clear()
 
 

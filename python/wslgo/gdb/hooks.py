@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 import gdb
 
+from wslgo import _native
 from wslgo.gdb import commands, params, state
 
 #: Symbols the hooks and the goroutine switcher need (cached per program).
@@ -80,20 +81,48 @@ def _program() -> state.Program | None:
         return None
 
 
+def native_symbols(prog: state.Program) -> _native.Symbols | None:
+    """The native symbol engine of ``prog`` (DWARF, pclntab, .symtab), opened once."""
+    cached = prog.cache.get("native.symbols")
+    if cached is None:
+        try:
+            cached = _native.Symbols.from_binary(prog.binary)
+        except (_native.WslgoError, AttributeError):  # AttributeError: an older native module
+            cached = False
+        prog.cache["native.symbols"] = cached
+    return cached or None
+
+
+def _resolve(prog: state.Program, name: str) -> tuple[int, int] | None:
+    syms = native_symbols(prog)
+    if syms is not None:
+        try:
+            funcs = syms.lookup(name)
+        except _native.WslgoError:
+            funcs = []
+        if funcs:
+            exact = [f for f in funcs if f[0] in (name, f"{name}.abi0")] or funcs
+            _, entry, end = exact[0]
+            return entry, max(end - entry, 1)
+        try:
+            addr, size, _ = syms.variable(name)
+            return addr, size
+        except _native.WslgoError:
+            pass
+    # Assembly functions carry their ABI in the ELF name (runtime.breakpoint.abi0).
+    for candidate in (name, f"{name}.abi0"):
+        found = prog.binary.elf_symbol(candidate)
+        if found is not None:
+            return found
+    return None
+
+
 def symbols(prog: state.Program) -> dict[str, tuple[int, int] | None]:
     """``name -> (file address, size)`` for :data:`SYMBOLS`, resolved by the native module."""
     cached = prog.cache.get("hooks.symbols")
     if isinstance(cached, dict):
         return cached
-    out: dict[str, tuple[int, int] | None] = {}
-    for name in SYMBOLS:
-        found = None
-        # Assembly functions carry their ABI in the ELF name (runtime.breakpoint.abi0).
-        for candidate in (name, f"{name}.abi0"):
-            found = prog.binary.elf_symbol(candidate)
-            if found is not None:
-                break
-        out[name] = found
+    out = {name: _resolve(prog, name) for name in SYMBOLS}
     prog.cache["hooks.symbols"] = out
     return out
 
