@@ -8,6 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import build
 from test_hooks_helpers import FAKE_CONTEXT, goids, line_of
 
@@ -71,6 +72,31 @@ def test_traceback_cache_is_crash_after_run(gdb_run, go_version: str) -> None:
     assert values == ["11", "4"], r.output
     assert "traceback: crash (level 2, all, crash) [traceback_cache=11, traceback_env=11]" in out
     assert "traceback: single (level 1) [traceback_cache=4, traceback_env=0]" in out
+
+
+@pytest.mark.parametrize("mode", ["pie", "opt", "nodwarf"])
+def test_breakpoint_and_traceback_in_other_build_modes(gdb_run, go_version: str, mode: str) -> None:
+    binary = build("hkbreak", go_version, mode)
+    r = gdb_run(
+        [
+            "unset environment GOTRACEBACK",
+            "run",
+            "x/dw &'runtime.traceback_cache'",
+            "continue",
+            "continue",
+        ],
+        binary=binary,
+    )
+    out = r.output
+    # PIE: addresses from the file plus the load bias; opt: runtime.Breakpoint is inlined;
+    # nodwarf: symbols from .symtab
+    assert (
+        len(re.findall(r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main ", out, re.M))
+        == 2
+    ), out
+    assert "SIGTRAP" not in out, out
+    assert re.search(r"<runtime\.traceback_cache>:\s+11$", r.stdout, re.M), out
+    assert "exited normally" in out, out
 
 
 def test_gotraceback_env_is_crash_unless_the_user_set_it(gdb_run, go_version: str) -> None:

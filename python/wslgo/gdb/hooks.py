@@ -418,10 +418,27 @@ def _caller_description() -> str:
         name = frame.name() or "??"
         if name not in ("runtime.breakpoint", "runtime.Breakpoint", "runtime.breakpoint.abi0"):
             sal = frame.find_sal()
-            where = f"{sal.symtab.filename}:{sal.line}" if sal.symtab else f"{frame.pc():#x}"
-            return f"{name} at {where}"
+            if sal.symtab is not None:
+                return f"{name} at {sal.symtab.filename}:{sal.line}"
+            return _native_position(frame.pc() - 1) or f"{name} at {frame.pc():#x}"
         frame = frame.older()
     return "??"
+
+
+def _native_position(pc: int) -> str | None:
+    """``func at file:line`` of a run-time pc from the native symbols (no DWARF needed)."""
+    prog = _program()
+    syms = native_symbols(prog) if prog is not None else None
+    if prog is None or syms is None:
+        return None
+    try:
+        frames = syms.frames(pc - load_bias(prog))
+    except _native.WslgoError:
+        return None
+    if not frames or not frames[0].file:
+        return None  # .symtab only: no lines until the pclntab reader lands
+    f = frames[0]
+    return f"{f.function} at {f.file}:{f.line}"
 
 
 def _goroutine_label() -> str:
