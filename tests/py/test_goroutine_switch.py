@@ -42,6 +42,7 @@ def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str) -> None:
             *marked("LOCALS", goroutine_cmd(2), "frame function main.hold", "info locals"),
             *marked("UP", "up"),
             *marked("DOWN", "down"),
+            *marked("ALL", "thread apply all bt 1"),
             *marked("BACK", "wslgo-goroutine"),
             *marked("SPIN", goroutine_cmd(3, "info locals"), goroutine_cmd(3, "bt 2")),
             "kill",
@@ -64,6 +65,10 @@ def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str) -> None:
     assert "secret = 4002" in locals_, locals_
     assert "main.hold" not in between(out, "BEGIN-UP", "END-UP")
     assert "main.hold (id=2," in between(out, "BEGIN-DOWN", "END-DOWN")
+    # only the selected thread's frame #0 is replaced; the others keep theirs
+    every = between(out, "BEGIN-ALL", "END-ALL")
+    assert re.search(r"^#1 .* in runtime\.gopark ", every, re.M), every
+    assert re.search(r"^#0 ", every, re.M), every
     assert re.search(r"#0\s+runtime\.breakpoint ", between(out, "BEGIN-BACK", "END-BACK"))
     # a running goroutine is shown through its own thread
     spin = between(out, "BEGIN-SPIN", "END-SPIN")

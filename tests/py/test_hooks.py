@@ -107,6 +107,13 @@ def test_gotraceback_env_is_crash_unless_the_user_set_it(gdb_run, go_version: st
     assert "GOTRACEBACK = all" in mine.stdout, mine.output
     off = gdb_run(["set wslgo crash-traceback off", f"file {binary}", show])
     assert 'Environment variable "GOTRACEBACK" not defined.' in off.stdout, off.output
+    # turning it off later takes back only what wslgo added
+    later = gdb_run(["set wslgo crash-traceback off", show], binary=binary)
+    assert 'Environment variable "GOTRACEBACK" not defined.' in later.stdout, later.output
+    kept = gdb_run(
+        ["set wslgo crash-traceback off", show], binary=binary, env={"GOTRACEBACK": "all"}
+    )
+    assert "GOTRACEBACK = all" in kept.stdout, kept.output
 
 
 def _crash_run(gdb_run, binary: Path, args: str, resume: str, pre: list[str]) -> str:

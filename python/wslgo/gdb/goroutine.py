@@ -400,8 +400,9 @@ class GoroutineFrameFilter:
         self.enabled = True
 
     def filter(self, frames: Iterator[object]) -> Iterator[object]:
-        if _selected is None:
-            return frames
+        thread = gdb.selected_thread()
+        if _selected is None or thread is None or thread.global_num != _selected.thread:
+            return frames  # e.g. `thread apply all bt` on the other threads
         return self._skip(frames)
 
     @staticmethod

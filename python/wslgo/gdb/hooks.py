@@ -343,6 +343,23 @@ def set_gotraceback_env() -> None:
         return
     if "not defined" in out:
         gdb.execute("set environment GOTRACEBACK=crash", to_string=True)
+        _env_is_ours[0] = True
+
+
+_env_is_ours = [False]
+
+
+def _on_crash_traceback_changed() -> None:
+    """`set wslgo crash-traceback off` takes back the GOTRACEBACK=crash wslgo added."""
+    if params.get("crash-traceback"):
+        if _program() is not None:
+            set_gotraceback_env()
+        return
+    if _env_is_ours[0]:
+        out = gdb.execute("show environment GOTRACEBACK", to_string=True)
+        if out.strip() == "GOTRACEBACK = crash":
+            gdb.execute("unset environment GOTRACEBACK", to_string=True)
+        _env_is_ours[0] = False
 
 
 # ---------------------------------------------------------------------------- hookpost-run
@@ -574,4 +591,5 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
 def setup() -> None:
     """Install hookpost-run and the parameter listeners (called once from setup)."""
     params.on_change("break-on-panic", _on_break_on_panic_changed)
+    params.on_change("crash-traceback", _on_crash_traceback_changed)
     install_post_run_hook()

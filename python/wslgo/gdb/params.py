@@ -95,7 +95,7 @@ def _register_hook_params() -> None:
         ["off", "on", "all"],
         "off",
     )
-    p = _bool_param(
+    p = _bool_param(  # its listeners run from get_set_string, see below
         "crash-traceback",
         "When on (the default), programs started under gdb get GOTRACEBACK=crash in their\n"
         'environment (unless you set GOTRACEBACK yourself) and wslgo stores the "crash"\n'
@@ -104,6 +104,7 @@ def _register_hook_params() -> None:
         "Set whether wslgo raises the Go traceback level to crash.",
         True,
     )
+    type(p).get_set_string = lambda self: _changed("crash-traceback")
     _params["crash-traceback"] = p
 
 
