@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import gofixtures
+import pytest
 from conftest import build
 from test_hooks_helpers import between, gdb_bt_functions, go_traceback_functions, goids
 
@@ -30,11 +31,25 @@ def marked(name: str, *cmds: str) -> list[str]:
     return [f"echo BEGIN-{name}\\n", *cmds, f"echo END-{name}\\n"]
 
 
-def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str) -> None:
+#: gdb commands choosing where goroutine records come from (the native engine, or the
+#: runtime.allgs walk through gdb that needs DWARF); each prints which one is in use.
+SOURCES = {
+    "engine": "python import wslgo.gdb.goroutine as g; print('SOURCE', g.engine() is not None)",
+    "gdb": "python import wslgo.gdb.goroutine as g; g.USE_ENGINE = False; print('SOURCE', False)",
+}
+
+
+def check_source(out: str, source: str) -> None:
+    assert f"SOURCE {source == 'engine'}" in out, out
+
+
+@pytest.mark.parametrize("source", list(SOURCES))
+def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str, source: str) -> None:
     binary = build("hkbreak", go_version)
     r = gdb_run(
         [
             "run",
+            SOURCES[source],
             f"source {runtime_gdb_py(go_version)}",
             *marked("REF", "eval \"goroutine %d bt\", 'main.ids'[1]"),
             *marked("BT", goroutine_cmd(1, "bt")),
@@ -50,6 +65,7 @@ def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str) -> None:
         binary=binary,
     )
     out = r.stdout
+    check_source(out, source)
     ids = goids(r.output, "hkbreak")
     ref = gdb_bt_functions(between(out, "BEGIN-REF", "END-REF"))
     mine = gdb_bt_functions(between(out, "BEGIN-BT", "END-BT"))
@@ -100,7 +116,10 @@ def make_core(binary: Path, cwd: Path) -> tuple[Path, str]:
     return cores[0], proc.stderr
 
 
-def test_core_goroutine_bt_and_locals(gdb_run, go_version: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", list(SOURCES))
+def test_core_goroutine_bt_and_locals(
+    gdb_run, go_version: str, tmp_path: Path, source: str
+) -> None:
     binary = build("hkcrash", go_version)
     core, crash = make_core(binary, tmp_path)
     ids = goids(crash, "hkcrash")
@@ -110,6 +129,7 @@ def test_core_goroutine_bt_and_locals(gdb_run, go_version: str, tmp_path: Path) 
         [
             f"file {binary}",
             f"core-file {core}",
+            SOURCES[source],
             f"source {runtime_gdb_py(go_version)}",
             *marked("REF", f"goroutine {ids['hold1']} bt"),
             *marked("BT", f"wslgo-goroutine {ids['hold1']} bt"),
@@ -125,6 +145,7 @@ def test_core_goroutine_bt_and_locals(gdb_run, go_version: str, tmp_path: Path) 
         ]
     )
     out, err = r.stdout, r.stderr
+    check_source(out, source)
     # the reference script cannot do it on a core ...
     assert "You can't do that without a process to debug." in err, r.output
     assert not gdb_bt_functions(between(out, "BEGIN-REF", "END-REF"))
@@ -142,3 +163,18 @@ def test_core_goroutine_bt_and_locals(gdb_run, go_version: str, tmp_path: Path) 
     assert re.search(up_down, locals_, re.M), locals_
     back = between(out, "BEGIN-BACK", "END-BACK")
     assert re.search(r"#0\s+(?:0x[0-9a-f]+ in )?runtime\.raise ", back), back
+
+
+def test_core_without_dwarf(gdb_run, go_version: str, tmp_path: Path) -> None:
+    """-ldflags=-w: no DWARF types, no CFI; the engine's records and pcsp unwinding."""
+    binary = build("hkcrash", go_version, "nodwarf")
+    core, crash = make_core(binary, tmp_path)
+    ids = goids(crash, "hkcrash")
+    expected = go_traceback_functions(crash, ids["hold2"])
+    r = gdb_run(
+        [f"file {binary}", f"core-file {core}", *marked("BT", f"wslgo-goroutine {ids['hold2']} bt")]
+    )
+    bt = between(r.stdout, "BEGIN-BT", "END-BT")
+    # gdb names static functions of .symtab runtime[gopark], assembly ones with .abi0
+    names = [re.sub(r"\[(.*)\]$", r".\1", n).removesuffix(".abi0") for n in gdb_bt_functions(bt)]
+    assert names == expected, (names, expected, r.output)

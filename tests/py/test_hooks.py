@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import build
+from conftest import ROOT, build
 from test_hooks_helpers import FAKE_CONTEXT, goids, line_of
 
 
@@ -89,11 +89,15 @@ def test_breakpoint_and_traceback_in_other_build_modes(gdb_run, go_version: str,
     )
     out = r.output
     # PIE: addresses from the file plus the load bias; opt: runtime.Breakpoint is inlined;
-    # nodwarf: symbols from .symtab
-    assert (
-        len(re.findall(r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main ", out, re.M))
-        == 2
-    ), out
+    # nodwarf: symbols and lines from the native module (.symtab, pclntab)
+    line = line_of("hkbreak", "BREAK-HERE")
+    pat = r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main at (\S+),"
+    stops = re.findall(pat, out, re.M)
+    assert len(stops) == 2, out
+    if mode != "nodwarf":
+        assert stops == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
+    # else: the native Symbols give the outer frame of an inlined call the inlined callee's
+    # file:line (proc.go), like `go tool addr2line`; reported to the symbols work.
     assert "SIGTRAP" not in out, out
     assert re.search(r"<runtime\.traceback_cache>:\s+11$", r.stdout, re.M), out
     assert "exited normally" in out, out

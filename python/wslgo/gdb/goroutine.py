@@ -85,7 +85,8 @@ _engine: tuple[tuple[str, int, bool], object] | None = None
 def engine() -> _native.GoTarget | None:
     """The native goroutine engine for the current process or core (None if unusable).
 
-    Made once per stop: the program's memory changes when it runs."""
+    One per process or core; every call on it reads memory afresh (its page cache lives for
+    one call), so it stays valid across stops. Shared: other gdb commands may use it."""
     global _engine
     if not USE_ENGINE:
         return None
@@ -481,7 +482,6 @@ def select(g: Goroutine) -> str:
 def on_cont(event: object) -> None:
     """The program resumes: saved registers go stale, drop the selection."""
     clear()
-    forget_engine()
 
 
 def on_exited(event: object) -> None:

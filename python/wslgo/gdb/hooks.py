@@ -433,7 +433,7 @@ def _caller_description() -> str:
         if frame is None:
             break
         name = frame.name() or "??"
-        if name not in ("runtime.breakpoint", "runtime.Breakpoint", "runtime.breakpoint.abi0"):
+        if name not in _BREAKPOINT_FUNCS:
             sal = frame.find_sal()
             if sal.symtab is not None:
                 return f"{name} at {sal.symtab.filename}:{sal.line}"
@@ -452,10 +452,14 @@ def _native_position(pc: int) -> str | None:
         frames = syms.frames(pc - load_bias(prog))
     except _native.WslgoError:
         return None
-    if not frames or not frames[0].file:
-        return None  # .symtab only: no lines until the pclntab reader lands
-    f = frames[0]
-    return f"{f.function} at {f.file}:{f.line}"
+    # innermost first: runtime.Breakpoint may be inlined into its caller
+    for f in frames:
+        if f.function not in _BREAKPOINT_FUNCS and f.file:
+            return f"{f.function} at {f.file}:{f.line}"
+    return None
+
+
+_BREAKPOINT_FUNCS = ("runtime.breakpoint", "runtime.Breakpoint", "runtime.breakpoint.abi0")
 
 
 def _goroutine_label() -> str:
