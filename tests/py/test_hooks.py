@@ -247,3 +247,34 @@ def test_help_and_parameters(gdb_run) -> None:
     assert "wslgo crash-traceback is on." in r.stdout
     assert "how much goroutine context" in r.stdout
     assert 'Undefined item: "loud".' in r.stderr, r.stderr
+
+
+def test_attach_raises_the_level_of_a_running_program(
+    gdb_run, go_version: str, tmp_path: Path
+) -> None:
+    binary = build("hkattach", go_version)
+    env = {k: v for k, v in os.environ.items() if k != "GOTRACEBACK"}
+    proc = subprocess.Popen(
+        [binary], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "hkattach: ready\n"
+        r = gdb_run(
+            [
+                f"attach {proc.pid}",
+                "x/dw &'runtime.traceback_cache'",
+                "x/dw &'runtime.traceback_env'",
+                "detach",
+            ],
+            binary=binary,
+        )
+        # runtime.main ran long ago: wslgo stored the level at the attach stop
+        assert re.search(r"<runtime\.traceback_cache>:\s+11$", r.stdout, re.M), r.output
+        assert re.search(r"<runtime\.traceback_env>:\s+11$", r.stdout, re.M), r.output
+        (tmp_path / "go").touch()
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    # Oracle: the program itself, after gdb left, dies with the crash traceback.
+    assert proc.returncode == -6, (proc.returncode, err)  # SIGABRT
+    assert "main.hold(" in err and "runtime.gopark(" in err, err
