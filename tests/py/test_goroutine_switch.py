@@ -59,7 +59,7 @@ def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str, source: str)
             *marked("DOWN", "down"),
             *marked("ALL", "thread apply all bt 1"),
             *marked("BACK", "wslgo-goroutine"),
-            *marked("SPIN", goroutine_cmd(3, "info locals"), goroutine_cmd(3, "bt 2")),
+            *marked("SPIN", goroutine_cmd(3, "info locals"), "wslgo-goroutine 'main.ids'[3] bt 2"),
             "kill",
         ],
         binary=binary,

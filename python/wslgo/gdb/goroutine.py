@@ -516,8 +516,21 @@ _parser = commands.parser(
         "stays the thread's own frame and `bt` hides it."
     ),
 )
-_parser.add_argument("goid", nargs="?", type=int, help="goroutine id")
+_parser.add_argument(
+    "goid", nargs="?", help="goroutine id: a number or a gdb expression without spaces ($1)"
+)
 _parser.add_argument("command", nargs="?", help="gdb command to run with N selected")
+
+
+def _goid(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        pass
+    try:
+        return int(gdb.parse_and_eval(text))
+    except (gdb.error, ValueError) as e:
+        raise commands.UsageError(f"wslgo-goroutine: bad goroutine id {text!r}: {e}") from None
 
 
 def _describe(g: Goroutine, how: str) -> str:
@@ -534,7 +547,7 @@ def wslgo_goroutine(args: argparse.Namespace) -> None:
             gdb.newest_frame().select()
             gdb.write(gdb.execute("frame", to_string=True))
         return
-    g = find(args.goid)
+    g = find(_goid(args.goid))
     if args.command is None:
         how = select(g)
         gdb.write(_describe(g, how) + "\n")

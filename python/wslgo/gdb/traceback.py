@@ -102,8 +102,9 @@ _parser = commands.parser(
     "Show or set the Go traceback level of the running program (like GOTRACEBACK).",
     epilog=(
         "Without LEVEL, show runtime.traceback_cache decoded. With LEVEL, store it into\n"
-        "traceback_cache (what debug.SetTraceback does). Raising it with `crash` also ORs\n"
-        "it into traceback_env so the program's own SetTraceback calls cannot lower it;\n"
+        "traceback_cache (what debug.SetTraceback does). `crash` also raises\n"
+        "traceback_env, which SetTraceback ORs into every level it sets, so the program's\n"
+        "own SetTraceback calls cannot lower it;\n"
         "choosing a lower level clears traceback_env's bits to make the choice stick.\n"
         "wslgo sets `crash` by itself when runtime.main starts (`set wslgo crash-traceback`)."
     ),
