@@ -60,6 +60,8 @@ def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str, source: str)
             *marked("ALL", "thread apply all bt 1"),
             *marked("BACK", "wslgo-goroutine"),
             *marked("SPIN", goroutine_cmd(3, "info locals"), "wslgo-goroutine 'main.ids'[3] bt 2"),
+            goroutine_cmd(1),
+            *marked("CONT", "continue", "bt 1"),
             "kill",
         ],
         binary=binary,
@@ -73,7 +75,8 @@ def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str, source: str)
     assert "main.hold" in ref, out
     assert mine == ref, (mine, ref)
     assert re.search(r"^#\d+ .*main\.hold \(id=1,", between(out, "BEGIN-BT", "END-BT"), re.M)
-    assert f"[goroutine {ids['hold1']}: waiting" not in out  # one-shot: no selection message
+    # one-shot: no selection message
+    assert f"[goroutine {ids['hold1']}: waiting" not in between(out, "BEGIN-BT", "END-BT")
     # the one-shot form restored the thread's own frame
     assert re.match(r"#0\s+runtime\.breakpoint ", between(out, "BEGIN-AFTER", "END-AFTER"))
     locals_ = between(out, "BEGIN-LOCALS", "END-LOCALS")
@@ -90,6 +93,10 @@ def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str, source: str)
     spin = between(out, "BEGIN-SPIN", "END-SPIN")
     assert re.search(r"^spins = \d+$", spin, re.M), spin
     assert "main.spin" in spin, spin
+    # resuming drops the selection: the next stop shows the thread's own stack
+    cont = between(out, "BEGIN-CONT", "END-CONT")
+    assert re.search(r"^#0\s+runtime\.breakpoint ", cont, re.M), cont
+    assert "gopark" not in cont, cont
 
 
 def make_core(binary: Path, cwd: Path) -> tuple[Path, str]:

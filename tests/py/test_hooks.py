@@ -214,17 +214,21 @@ def test_stop_context_levels_and_user_breakpoints(gdb_run, go_version: str) -> N
     assert "CTX-" not in silenced, r.output
 
 
-def test_break_on_panic_stops_before_the_runtime_dies(gdb_run, go_version: str) -> None:
+@pytest.mark.parametrize(("mode", "where"), [("on", "fatalpanic"), ("all", "gopanic")])
+def test_break_on_panic_stops_before_the_runtime_dies(
+    gdb_run, go_version: str, mode: str, where: str
+) -> None:
     binary = build("hkcrash", go_version)
     r = gdb_run(
-        [FAKE_CONTEXT, "set wslgo break-on-panic on", "run", "continue", "bt 12", "kill"],
+        [FAKE_CONTEXT, f"set wslgo break-on-panic {mode}", "run", "continue", "bt 12", "kill"],
         binary=binary,
     )
     out = r.output
     crasher = goids(out, "hkcrash")["crasher"]
     assert re.search(
-        rf"^wslgo: stopped at runtime\.fatalpanic \(panic\), goroutine {crasher}$", out, re.M
+        rf"^wslgo: stopped at runtime\.{where} \(panic\), goroutine {crasher}$", out, re.M
     ), out
+    assert "panic: runtime error" not in out, out  # stopped before the runtime printed it
     assert re.search(r"#\d+ .*main\.deref \(", out), out
     assert "Program terminated" not in out
 
