@@ -46,6 +46,7 @@ class FrameDict(TypedDict):
     sp: int
     entry: int
     inlined: bool
+    wrapper: bool
 
 class ThreadDict(TypedDict, total=False):
     tid: int

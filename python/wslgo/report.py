@@ -161,7 +161,7 @@ def format_full(gs: Sequence[Record], depth: int | None = None) -> str:
         if g.get("stack_error"):
             lines.append(f"\t(unwind stopped: {g['stack_error']})")
         gs_ = g.get("go_statement")
-        if gs_ and gs_.get("func"):
+        if gs_ and gs_.get("func") and g.get("goid") != 1:  # as the runtime: none for main
             parent = g.get("parent_goid")
             who = f" in goroutine {parent}" if parent else ""
             lines.append(f"created by {gs_['func']}{who}")
@@ -263,7 +263,7 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("--json", action="store_true", help="one JSON document")
     p.add_argument("-s", "--state", action="append", default=[], help="state contains STATE")
     p.add_argument("-w", "--wait", action="append", default=[], help="wait reason contains")
-    p.add_argument("--func", help="regex over every frame's function or file:line")
+    p.add_argument("--func", dest="func_re", help="regex over every frame's function or file:line")
     p.add_argument("-u", "--user", action="store_true", help="hide system goroutines")
     p.add_argument("-l", "--label", action="append", default=[], help="pprof label k=v (or k)")
     p.add_argument("-d", "--depth", type=int, help="at most DEPTH frames per goroutine")
@@ -274,7 +274,7 @@ def filter_from_args(args: argparse.Namespace) -> tuple[Filter, str]:
     flt = Filter(
         states=args.state,
         waits=args.wait,
-        func=args.func,
+        func=args.func_re,
         user_only=args.user,
         labels=args.label,
         goids=args.id,

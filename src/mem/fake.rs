@@ -76,9 +76,7 @@ impl Memory for FakeMemory {
 
     fn read_batch(&self, reqs: &mut [ReadReq<'_>]) -> Vec<Result<()>> {
         self.batches.fetch_add(1, Ordering::Relaxed);
-        reqs.iter_mut()
-            .map(|(a, b)| self.lookup(*a, b))
-            .collect()
+        reqs.iter_mut().map(|(a, b)| self.lookup(*a, b)).collect()
     }
 }
 

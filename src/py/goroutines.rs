@@ -126,6 +126,7 @@ fn frame_dict<'py>(py: Python<'py>, f: &Frame) -> PyResult<Bound<'py, PyDict>> {
     d.set_item("sp", f.sp)?;
     d.set_item("entry", f.entry)?;
     d.set_item("inlined", f.inlined)?;
+    d.set_item("wrapper", f.wrapper)?;
     Ok(d)
 }
 

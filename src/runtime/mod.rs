@@ -450,8 +450,11 @@ impl GoRuntime {
         let msize = (lay.m.procid.max(lay.m.curg).max(lay.m.id) + 8) as usize;
         let mbufs = read_coalesced(mem, &m_ptrs, msize);
 
-        // Registers per goroutine.
-        for (g, m) in out.iter_mut().zip(g_m.iter()) {
+        // Registers per goroutine. A running goroutine whose thread is off its stack (in a
+        // signal handler, on g0 in systemstack) is unwound from the thread's registers and
+        // the frames before the first one on the goroutine's stack are dropped.
+        let mut off_stack: Vec<Option<ThreadRegs>> = vec![None; out.len()];
+        for ((g, m), alt) in out.iter_mut().zip(g_m.iter()).zip(off_stack.iter_mut()) {
             if g.error.is_some() {
                 continue;
             }
@@ -474,6 +477,8 @@ impl GoRuntime {
                         g.sp = t.sp;
                         g.bp = t.bp;
                         g.regs = RegsSource::Thread;
+                    } else {
+                        *alt = Some(*t);
                     }
                 }
                 if let (Some(cur), Some(tid)) = (opts.current_tid, g.thread_id) {
@@ -512,8 +517,17 @@ impl GoRuntime {
             let ok = mem.read_batch(&mut reqs);
             drop(reqs);
             let mut syms = SymCache::new();
-            for ((g, buf), r) in out.iter_mut().zip(bufs.iter()).zip(ok) {
-                if g.error.is_some() || g.pc == 0 {
+            for (((g, buf), r), alt) in out.iter_mut().zip(bufs.iter()).zip(ok).zip(&off_stack) {
+                if g.error.is_some() {
+                    continue;
+                }
+                if let Some(t) = alt {
+                    if self.unwind_off_stack(g, t, &cache, &mut syms, bias, opts.max_depth) {
+                        continue;
+                    }
+                }
+                if g.pc == 0 || g.sp == 0 {
+                    g.stack_error = Some("no saved registers (running, thread unknown)".into());
                     continue;
                 }
                 let window: &[u8] = if r.is_ok() { buf } else { &[] };
@@ -568,6 +582,70 @@ impl GoRuntime {
             }
         }
         Ok(out)
+    }
+
+    /// Unwind a running goroutine from its thread's registers when the thread is not on
+    /// the goroutine's stack. True when that gave the goroutine's frames.
+    fn unwind_off_stack(
+        &self,
+        g: &mut Goroutine,
+        t: &ThreadRegs,
+        mem: &dyn Memory,
+        syms: &mut SymCache,
+        bias: u64,
+        max_depth: usize,
+    ) -> bool {
+        let sm = StackMem {
+            base: t.sp,
+            window: &[],
+            mem,
+            ptr_size: self.layout.ptr_size,
+        };
+        let start = UnwindStart {
+            pc: t.pc,
+            sp: t.sp,
+            bp: t.bp,
+            lr: t.lr,
+            exact: true,
+        };
+        let st = unwind::unwind(
+            &self.pcln,
+            syms,
+            self.bin.arch(),
+            bias,
+            start,
+            &sm,
+            max_depth.saturating_add(64),
+        );
+        let on_g = |f: &Frame| f.sp >= g.stack_lo && f.sp < g.stack_hi;
+        let Some(first) = st.frames.iter().position(on_g) else {
+            if g.sp != 0 {
+                return false; // in systemstack: g.sched is valid
+            }
+            g.frames = st.frames;
+            g.frames.truncate(max_depth);
+            g.stack_error = Some("the thread is not on this goroutine's stack".into());
+            g.user_frame = g.frames.iter().position(|f| !f.is_runtime());
+            g.regs = RegsSource::Thread;
+            return true;
+        };
+        let Some(f0) = st.frames.get(first) else {
+            return false;
+        };
+        g.pc = f0.pc;
+        g.sp = f0.sp;
+        g.bp = 0;
+        g.regs = RegsSource::Thread;
+        g.frames = st
+            .frames
+            .get(first..)
+            .map(<[Frame]>::to_vec)
+            .unwrap_or_default();
+        g.truncated = g.frames.len() > max_depth || st.truncated;
+        g.frames.truncate(max_depth);
+        g.stack_error = st.error;
+        g.user_frame = g.frames.iter().position(|f| !f.is_runtime());
+        true
     }
 
     /// Go statement and start function of each goroutine.
@@ -815,6 +893,7 @@ mod tests {
                 line: 3,
                 inlined: false,
                 entry: 0,
+                wrapper: false,
             }];
             g
         };

@@ -1,10 +1,15 @@
 """The goroutine engine against the runtime's own dumps.
 
-Oracles: runtime.Stack(buf, true) written by the grstates fixture under GOTRACEBACK=system
-(live process, stopped by gdb at runtime.Breakpoint), and the GOTRACEBACK=crash dump on
-stderr next to the core it leaves. For every parked goroutine we must report the same id,
-the same state (wait reason) and the same frames (function, file:line), plus the same
-`created by` line.
+Oracles, all printed by the Go runtime itself:
+- live: the grstates fixture stops at runtime.Breakpoint under gdb; we read it through
+  /proc/PID/mem, then gdb delivers the SIGTRAP and the runtime dies printing every goroutine
+  (GOTRACEBACK=system: runtime frames and system goroutines included);
+- live, second opinion: runtime.Stack(buf, true) written just before the breakpoint. It
+  forces traceback level 1 (runtime frames and system goroutines hidden), so we compare
+  after the same filtering (runtime.showfuncinfo);
+- core: the GOTRACEBACK=crash dump on stderr next to the core it leaves.
+For every parked goroutine we must report the same id, the same state (wait reason) and
+the same frames (function, file:line), plus the same `created by` line.
 """
 
 from __future__ import annotations
@@ -20,9 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, build
-
 import wslgo
+from conftest import ROOT, build
 from wslgo import _native, report
 
 MODES = ["debug", "opt", "nodwarf"]
@@ -91,8 +95,15 @@ def base_state(state: str) -> str:
     return state.split(",")[0].strip()
 
 
-def ours_frames(g: dict) -> list[tuple[str, str, int]]:
-    return [(normalize_func(f["func"]), f["file"], f["line"]) for f in g["frames"]]
+def ours_frames(g: dict, hide_wrappers: bool = False) -> list[tuple[str, str, int]]:
+    return [
+        (normalize_func(f["func"]), f["file"], f["line"])
+        for i, f in enumerate(g["frames"])
+        # FuncIDWrapper frames are elided unless they called a panic function.
+        if not (
+            hide_wrappers and f["wrapper"] and not (i and "panic" in g["frames"][i - 1]["func"])
+        )
+    ]
 
 
 # ---- running the fixture under gdb -----------------------------------------------------
@@ -127,7 +138,9 @@ def site_dirs() -> tuple[str, str]:
     return sysconfig.get_paths()["purelib"], pkg_parent
 
 
-def live_records(binary: Path, tmp_path: Path) -> tuple[list[dict], dict, dict[int, Dumped]]:
+def live_records(
+    binary: Path, tmp_path: Path
+) -> tuple[list[dict], dict, dict[int, Dumped], dict[int, Dumped]]:
     dump = tmp_path / "stack.txt"
     out = tmp_path / "gs.json"
     script = tmp_path / "read.py"
@@ -135,11 +148,13 @@ def live_records(binary: Path, tmp_path: Path) -> tuple[list[dict], dict, dict[i
     script.write_text(GDB_SCRIPT.format(site=site_dir, pkg=pkg, binary=str(binary), out=str(out)))
     env = dict(os.environ, WSLGO_STACK_FILE=str(dump), GOTRACEBACK="system")
     argv = ["gdb", "-nx", "-batch", "-iex", "set pagination off", "-iex", "set confirm off"]
-    argv += ["-ex", "run", "-ex", f"source {script}", "-ex", "kill", str(binary)]
+    argv += ["-ex", "run", "-ex", f"source {script}", "-ex", "signal SIGTRAP", str(binary)]
     r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
     assert out.exists(), f"gdb run failed:\n{r.stdout}\n{r.stderr}"
     doc = json.loads(out.read_text())
-    return doc["goroutines"], doc["info"], parse_dump(dump.read_text())
+    death = parse_dump(r.stdout + r.stderr)
+    assert len(death) > 20, f"no SIGTRAP dump:\n{r.stdout}\n{r.stderr}"
+    return doc["goroutines"], doc["info"], death, parse_dump(dump.read_text())
 
 
 def crash_core(binary: Path, tmp_path: Path) -> tuple[Path, dict[int, Dumped]]:
@@ -159,14 +174,33 @@ def crash_core(binary: Path, tmp_path: Path) -> tuple[Path, dict[int, Dumped]]:
     )
     assert r.returncode != 0
     cores = sorted(tmp_path.glob("core*"))
-    assert cores, f"no core written (core_pattern {Path('/proc/sys/kernel/core_pattern').read_text()!r})"
+    assert cores, (
+        f"no core written (core_pattern {Path('/proc/sys/kernel/core_pattern').read_text()!r})"
+    )
     return cores[0], parse_dump(r.stderr)
 
 
 # ---- comparisons -----------------------------------------------------------------------
 
 
-def compare(gs: list[dict], dumped: dict[int, Dumped], *, skip: set[int]) -> int:
+def shown_at_level_1(frames: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """runtime.showfuncinfo at GOTRACEBACK=single/all: hide unexported runtime frames."""
+    out = []
+    for i, (name, file, line) in enumerate(frames):
+        if name == "runtime.gopanic" and i > 0:
+            out.append((name, file, line))
+            continue
+        if "." not in name:
+            continue
+        if name.startswith("runtime.") and not name[len("runtime.") :][:1].isupper():
+            continue
+        out.append((name, file, line))
+    return out
+
+
+def compare(
+    gs: list[dict], dumped: dict[int, Dumped], *, skip: set[int], level1: bool = False
+) -> int:
     """Assert agreement for every waiting goroutine; return how many were compared."""
     ours = {g["goid"]: g for g in gs}
     assert not [g for g in gs if g["error"]], [g["error"] for g in gs if g["error"]]
@@ -183,7 +217,8 @@ def compare(gs: list[dict], dumped: dict[int, Dumped], *, skip: set[int]) -> int
         if goid in skip or g["status_name"] not in ("waiting", "syscall"):
             continue
         assert base_state(g["state"]) == base_state(d.state), (goid, g["state"], d.state)
-        assert ours_frames(g) == d.frames, f"goroutine {goid} [{d.state}]"
+        mine = shown_at_level_1(ours_frames(g, True)) if level1 else ours_frames(g)
+        assert mine == d.frames, f"goroutine {goid} [{d.state}]"
         compared += 1
     return compared
 
@@ -198,13 +233,15 @@ def by_user_func(gs: list[dict], name: str) -> dict:
 @pytest.mark.parametrize("mode", MODES)
 def test_live_process_matches_runtime_stack(go_version: str, mode: str, tmp_path: Path) -> None:
     binary = build("grstates", go_version, mode)
-    gs, info, dumped = live_records(binary, tmp_path)
+    gs, info, death, stack = live_records(binary, tmp_path)
     assert info["layout"] == ("dwarf" if mode != "nodwarf" else f"fallback {go_version}")
-    # Goroutine 1 ran runtime.Stack then stopped at the breakpoint: same id, new place.
-    n = compare(gs, dumped, skip={1})
+    n = compare(gs, death, skip=set())
     assert n >= 20, f"only {n} parked goroutines compared"
+    # runtime.Stack ran in goroutine 1 just before the breakpoint: skip that one.
+    assert compare(gs, stack, skip={1}, level1=True) >= 20
     main = next(g for g in gs if g["goid"] == 1)
     assert main["current"] and main["regs"] == "thread"
+    assert ours_frames(main) == death[1].frames
     assert report.user_frame(main)["func"] == "main.main"
     assert main["frames"][0]["func"] in ("runtime.breakpoint", "runtime.Breakpoint")
     # Specific states the fixture creates.
@@ -291,6 +328,8 @@ def test_cli_goroutines_on_a_core(tmp_path: Path) -> None:
     assert len(lines) == 1 and "[chan receive (nil chan)] main.nilChan at" in lines[0], lines
     r = subprocess.run([*cli, "--group", "--user"], capture_output=True, text=True)
     assert re.search(r"^\d+ goroutines \[chan receive\]: ", r.stdout, re.M), r.stdout
-    r = subprocess.run([*cli, "--full", "--label", "worker=grstates"], capture_output=True, text=True)
+    r = subprocess.run(
+        [*cli, "--full", "--label", "worker=grstates"], capture_output=True, text=True
+    )
     assert "main.labelled" in r.stdout and '"shard":"7"' in r.stdout, r.stdout
     assert ROOT.exists()
