@@ -244,7 +244,7 @@ impl Symbols {
         let v = &self.names().elf_by_addr;
         let i = v.partition_point(|(s, _, _)| *s <= pc).checked_sub(1)?;
         let (s, e, n) = v.get(i)?;
-        (pc >= *s && (pc < *e || (s == e && pc == *s))).then(|| n.clone())
+        (pc >= *s && pc < *e).then(|| n.clone())
     }
 
     fn names(&self) -> &NameIndex {
@@ -287,7 +287,10 @@ impl Symbols {
                 }
                 let end = sym.address().saturating_add(sym.size());
                 add(n, sym.address(), end, Source::Elf);
-                elf_by_addr.push((sym.address(), end, n.to_string()));
+                // Zero-size markers (runtime.etext) name no code.
+                if sym.size() > 0 {
+                    elf_by_addr.push((sym.address(), end, n.to_string()));
+                }
             }
         }
         elf_by_addr.sort();
