@@ -181,6 +181,8 @@ def test_python_api(go_version: str) -> None:
     assert name == "main.main" and end > entry
     frames = s.frames(entry)
     assert frames[-1].function == "main.main" and not frames[-1].inlined
+    batch = s.frames_batch([entry, 0x10])
+    assert [f.function for f in batch[0]] == [f.function for f in frames] and batch[1] == []
     layout = s.struct_layout("runtime.g")
     assert layout["size"] > 0 and any(f[0] == "goid" for f in layout["fields"])
     assert s.constant("runtime._Grunning") == dict(s.constants("runtime._G"))["runtime._Grunning"]
