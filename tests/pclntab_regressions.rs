@@ -27,7 +27,7 @@ fn absurd_compressed_section_size_is_an_error() {
         let (off, _) = sec.file_range.expect("file range");
         // Elf64_Chdr {ch_type u32, ch_reserved u32, ch_size u64, ch_addralign u64}.
         let at = off as usize + 8;
-        bytes[at..at + 8].copy_from_slice(&0x7ff4_8205_28b4_818u64.to_le_bytes());
+        bytes[at..at + 8].copy_from_slice(&0x07ff_4820_528b_4818_u64.to_le_bytes());
         let bin = Binary::from_bytes(bytes).expect("parse patched");
         let err = bin.section_data(".debug_info").map(|_| ()).unwrap_err();
         assert!(err.to_string().contains(".debug_info"), "{err}");
