@@ -199,25 +199,27 @@ impl Symbols {
         if let Some(p) = self.pclntab() {
             if let Some(f) = p.func_for_pc(pc) {
                 let mut out: Vec<Frame> = p
-                    .inlined_at(&f, pc)
+                    .frames(&f, pc)
                     .into_iter()
-                    .map(|i| Frame {
-                        function: i.name,
-                        file: i.file,
-                        line: i.line,
-                        inlined: true,
+                    .map(|fr| Frame {
+                        function: fr.name.to_string(),
+                        file: fr.file.unwrap_or_default().to_string(),
+                        line: fr.line,
+                        inlined: fr.inlined,
                     })
                     .collect();
-                let (file, line) = p
-                    .file_line(&f, pc)
-                    .map(|(f, l)| (f.to_string(), l))
-                    .unwrap_or_default();
-                out.push(Frame {
-                    function: p.name(&f).to_string(),
-                    file,
-                    line,
-                    inlined: false,
-                });
+                if out.is_empty() {
+                    let (file, line) = p
+                        .file_line(&f, pc)
+                        .map(|(f, l)| (f.to_string(), l))
+                        .unwrap_or_default();
+                    out.push(Frame {
+                        function: p.name(&f).to_string(),
+                        file,
+                        line,
+                        inlined: false,
+                    });
+                }
                 return Ok(out);
             }
         }
@@ -269,9 +271,9 @@ impl Symbols {
             }
         }
         if let Some(p) = self.pclntab() {
-            for i in 0..p.func_count() {
-                if let Some(f) = p.func(i) {
-                    add(p.name(&f), f.entry, f.end, Source::Pclntab);
+            for f in p.funcs() {
+                if let Some(n) = p.try_name(&f) {
+                    add(n, f.entry, f.end, Source::Pclntab);
                 }
             }
         }
