@@ -417,3 +417,36 @@ fn frames_without_dwarf_agree_with_go_addr2line() {
         }
     }
 }
+
+/// Without .symtab (objcopy --strip-all keeping .debug_*), generic instances are still found by
+/// their full names: the name index then reads DWARF (the pclntab only says `F[...]`).
+#[test]
+fn names_without_symtab_come_from_dwarf() {
+    for v in versions() {
+        let src = fixture("dwsyms", &v, "debug");
+        let syms = nm(&v, &src);
+        let dir = std::env::temp_dir().join(format!("wslgo-symbols-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp");
+        let out = dir.join(format!("nosymtab-{v}"));
+        let st = std::process::Command::new("objcopy")
+            .args(["--strip-all", "--keep-section=.debug_*"])
+            .arg(&src)
+            .arg(&out)
+            .status()
+            .expect("objcopy");
+        assert!(st.success());
+        let s = Symbols::open(&out).expect("open");
+        assert!(!s.binary().has_symtab() && s.info().stripped);
+        let got = entries(&s, "main.Map[...]");
+        let want: Vec<u64> = ["main.Map[go.shape.int]", "main.Map[go.shape.string]"]
+            .iter()
+            .map(|n| nm_addr(&syms, n).expect("nm"))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(got, want, "go{v}");
+        let found = s.lookup("main.Map[go.shape.int]").expect("instance");
+        assert_eq!(found.len(), 1, "go{v}: {found:?}");
+        let _ = std::fs::remove_file(&out);
+    }
+}
