@@ -183,7 +183,7 @@ fn line_addresses_round_trip() {
         for mode in ["debug", "opt"] {
             let bin = fixture("dwsyms", &v, mode);
             let s = Symbols::open(&bin).expect("open");
-            for file in ["main.go", "dwsyms/main.go"] {
+            for file in ["main.go", "dwsyms/main.go", "dwsyms\\main.go"] {
                 let m = s.line_addresses(file, print).expect("line");
                 assert!(m.file.ends_with("/dwsyms/main.go"), "{}", m.file);
                 assert!(!m.addrs.is_empty());

@@ -182,8 +182,10 @@ impl Symbols {
     pub fn frames(&self, pc: u64) -> Result<Vec<Frame>> {
         let mut dwarf_frames: Vec<Frame> = Vec::new();
         if let Some(d) = self.dwarf() {
+            // A damaged unit is not the end: the pclntab still knows the pc.
             dwarf_frames = d
-                .frames(pc)?
+                .frames(pc)
+                .unwrap_or_default()
                 .into_iter()
                 .map(|f| Frame {
                     function: f.function,
