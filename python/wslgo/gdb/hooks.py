@@ -581,7 +581,9 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
     """Loading a Go program: environment and hook; a live process: arm the breakpoints."""
     try:
         path = event.new_objfile.filename
-        if path and path == gdb.current_progspace().filename and _program() is not None:
+        prog = _program() if path and path == gdb.current_progspace().filename else None
+        if prog is not None:
+            symbols(prog)  # resolve once, now, through the native module
             set_gotraceback_env()
             install_post_run_hook()
         if gdb.selected_inferior().pid != 0:
