@@ -90,7 +90,7 @@ def engine() -> _native.GoTarget | None:
     global _engine
     if not USE_ENGINE:
         return None
-    prog = hooks._program()
+    prog = hooks.program_or_none()
     inf = gdb.selected_inferior()
     if prog is None or inf.pid == 0:
         return None
@@ -266,7 +266,7 @@ def find(goid: int) -> Goroutine:
 
 def current_g_addr() -> int | None:
     """Address of the g the selected thread runs (its user goroutine, not g0), or None."""
-    prog = hooks._program()
+    prog = hooks.program_or_none()
     if prog is None:
         return None
     lay = layout()
@@ -372,7 +372,7 @@ class GoroutineUnwinder(gdb.unwinder.Unwinder):
     ) -> gdb.UnwindInfo | None:
         """Goroutine frames of a binary without DWARF (gdb has no CFI): the caller from the
         engine's pcsp unwinding (caller pc at [sp+framesize], caller sp past it)."""
-        prog = hooks._program()
+        prog = hooks.program_or_none()
         if prog is None or prog.binary.has_dwarf:
             return None  # gdb's DWARF CFI unwinder does it
         if sel.frames is None:

@@ -1,8 +1,9 @@
 """What wslgo does by itself while a Go program runs under gdb.
 
-- Symbols the hooks need are resolved once per program through the native module (ELF
-  ``.symtab`` of the file, unrelocated) and cached in ``state.Program.cache``; for PIE the
-  load bias is the distance between gdb's relocated ``runtime.main`` and the file's.
+- Symbols the hooks need are resolved when the Go program is loaded, through the native
+  module (``_native.Symbols``: DWARF, pclntab, .symtab; file addresses) and cached in
+  ``state.Program.cache``; for PIE the load bias is the distance between gdb's relocated
+  ``runtime.main`` and the file's.
 - When the process starts (the first ``new_objfile`` event that sees a live process: gdb
   loads the vDSO right after it created the inferior and relocated a PIE, before any Go code
   ran; the first stop and gdb's post-run hook are fallbacks, e.g. after ``attach``),
@@ -73,7 +74,7 @@ POST_RUN_HOOK = "hookpost-run"
 # ---------------------------------------------------------------------------- symbols
 
 
-def _program() -> state.Program | None:
+def program_or_none() -> state.Program | None:
     """The current Go program, or None (no file, not Go, unreadable)."""
     try:
         return state.program()
@@ -160,7 +161,7 @@ def load_bias(prog: state.Program) -> int:
 
 def address(name: str) -> int | None:
     """Run-time address of one of :data:`SYMBOLS` in the current program, or None."""
-    prog = _program()
+    prog = program_or_none()
     if prog is None:
         return None
     found = symbols(prog).get(name)
@@ -171,7 +172,7 @@ def address(name: str) -> int | None:
 
 def pc_in(name: str, pc: int) -> bool:
     """True when ``pc`` lies inside function ``name`` (one of :data:`SYMBOLS`)."""
-    prog = _program()
+    prog = program_or_none()
     if prog is None:
         return False
     found = symbols(prog).get(name)
@@ -276,7 +277,7 @@ def arm() -> bool:
         return False
     if _armed.pid == inf.pid:
         return True
-    prog = _program()
+    prog = program_or_none()
     if prog is None:
         return False
     brk = address("runtime.breakpoint")
@@ -352,7 +353,7 @@ _env_is_ours = [False]
 def _on_crash_traceback_changed() -> None:
     """`set wslgo crash-traceback off` takes back the GOTRACEBACK=crash wslgo added."""
     if params.get("crash-traceback"):
-        if _program() is not None:
+        if program_or_none() is not None:
             set_gotraceback_env()
         return
     if _env_is_ours[0]:
@@ -444,7 +445,7 @@ def _caller_description() -> str:
 
 def _native_position(pc: int) -> str | None:
     """``func at file:line`` of a run-time pc from the native symbols (no DWARF needed)."""
-    prog = _program()
+    prog = program_or_none()
     syms = native_symbols(prog) if prog is not None else None
     if prog is None or syms is None:
         return None
@@ -520,7 +521,7 @@ def classify(event: gdb.StopEvent) -> tuple[str, str] | None:
 def _skip_trap() -> None:
     """Move the pc past runtime.breakpoint's trap so the SIGTRAP never fires."""
     go = _armed.go
-    prog = _program()
+    prog = program_or_none()
     if go is None or prog is None:
         return
     frame = gdb.newest_frame()
@@ -539,7 +540,7 @@ def _on_stop(event: gdb.StopEvent) -> None:
             gdb.write(f"wslgo: could not set the crash traceback level: {tb.error}\n", gdb.STDERR)
         _delete(tb)
         _armed.tb = None
-    if _program() is None:
+    if program_or_none() is None:
         return
     kind = classify(event)
     if kind is None:
@@ -581,7 +582,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
     """Loading a Go program: environment and hook; a live process: arm the breakpoints."""
     try:
         path = event.new_objfile.filename
-        prog = _program() if path and path == gdb.current_progspace().filename else None
+        prog = program_or_none() if path and path == gdb.current_progspace().filename else None
         if prog is not None:
             symbols(prog)  # resolve once, now, through the native module
             set_gotraceback_env()
