@@ -123,7 +123,9 @@ impl LineIndex {
 
     /// Path ids whose path ends with `file` on a `/` boundary.
     fn matching(&self, file: &str) -> Vec<usize> {
-        let file = file.strip_prefix("./").unwrap_or(file);
+        // Windows spellings (`pkg\\main.go`) match too; drive letters are the path map's job.
+        let file = file.replace('\\', "/");
+        let file = file.strip_prefix("./").unwrap_or(&file);
         self.paths
             .iter()
             .enumerate()

@@ -221,6 +221,28 @@ pub(crate) fn find_moduledata(
             pos += ps;
         }
     }
+    if candidates.is_empty() {
+        // No section headers: scan the writable file-backed part of every segment.
+        for seg in bin.segments() {
+            let (off, len) = seg.file_range;
+            let (Ok(o), Ok(l)) = (usize::try_from(off), usize::try_from(len)) else {
+                continue;
+            };
+            let Some(raw) = o.checked_add(l).and_then(|e| bin.data().get(o..e)) else {
+                continue;
+            };
+            let b = Bytes { data: raw, le };
+            let mut pos = 0usize;
+            while pos + 2 * ps <= raw.len() && candidates.len() <= 4 {
+                if b.word_at(pos, ps) == Some(tab_vaddr)
+                    && b.word_at(pos + ps, ps) == Some(funcname_ptr)
+                {
+                    candidates.push(seg.addr + pos as u64);
+                }
+                pos += ps;
+            }
+        }
+    }
     let rodata = bin.section(".rodata").map(|s| s.addr);
     for addr in candidates {
         let word = |i: usize| -> Option<u64> {

@@ -120,3 +120,21 @@ def test_bt_without_a_process_says_so(gdb_run) -> None:
     assert "wslgo-bt: the program is not running; use `run`, `attach PID` or `core FILE`" in (
         r.stderr
     )
+
+
+def test_bt_uses_gdb_styling_and_respects_style_off(gdb_run) -> None:
+    binary = build("hello", "1.24", "debug")
+    r = gdb_run(
+        [
+            "run",
+            "set style enabled on",
+            "set style function foreground magenta",
+            *block("on", "wslgo-bt -l"),
+            "set style enabled off",
+            *block("off", "wslgo-bt -l"),
+        ],
+        binary=binary,
+    )
+    on, off = between(r.stdout, "on", "on"), between(r.stdout, "off", "off")
+    assert "\x1b[35mmain.main\x1b[0m" in on, on
+    assert "\x1b[" not in off and "main.main at" in off

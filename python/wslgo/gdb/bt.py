@@ -19,6 +19,60 @@ from wslgo.gdb import commands, state
 
 Record = dict[str, Any]
 
+_ANSI = {
+    "black": 30,
+    "red": 31,
+    "green": 32,
+    "yellow": 33,
+    "blue": 34,
+    "magenta": 35,
+    "cyan": 36,
+    "white": 37,
+}
+
+
+class GdbStyle(report.Style):
+    """gdb's own `set style function|filename|address` colours; plain when gdb's styling
+    is off (`set style enabled off`, batch mode, a pipe)."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, str] = {}
+        try:
+            enabled = bool(gdb.parameter("style enabled"))
+        except (gdb.error, RuntimeError):
+            enabled = False
+        if not enabled:
+            return
+        for kind in ("function", "filename", "address"):
+            codes: list[str] = []
+            try:
+                fg = str(gdb.parameter(f"style {kind} foreground"))
+                intensity = str(gdb.parameter(f"style {kind} intensity"))
+            except (gdb.error, RuntimeError):
+                continue
+            if fg in _ANSI:
+                codes.append(str(_ANSI[fg]))
+            if intensity == "bold":
+                codes.append("1")
+            elif intensity == "dim":
+                codes.append("2")
+            if codes:
+                self._codes[kind] = "\x1b[" + ";".join(codes) + "m"
+
+    def _wrap(self, kind: str, s: str) -> str:
+        code = self._codes.get(kind)
+        return f"{code}{s}\x1b[0m" if code and s else s
+
+    def func(self, s: str) -> str:
+        return self._wrap("function", s)
+
+    def file(self, s: str) -> str:
+        return self._wrap("filename", s)
+
+    def addr(self, s: str) -> str:
+        return self._wrap("address", s)
+
+
 _CORE_RE = re.compile(r"Local core dump file:\s*\n?\s*`([^']+)'")
 
 
@@ -108,7 +162,9 @@ def target() -> Any:
         def read(addr: int, length: int) -> bytes:
             return bytes(inf.read_memory(addr, length))
 
-        tgt = _native.Callback(prog.path, read)
+        from wslgo.gdb import hooks
+
+        tgt = _native.Callback(prog.path, read, hooks.load_bias(prog))
     prog.cache["target"] = (key, tgt)
     return tgt
 
@@ -124,11 +180,11 @@ def goroutines(max_depth: int | None = None) -> list[Record]:
     return tgt.goroutines(**kwargs)
 
 
-def _summary_line(b: Record) -> str:
+def _summary_line(b: Record, st: report.Style) -> str:
     n = b["count"]
     fr = b["frames"]
     top = report.user_frame({"frames": fr, "user_frame": _first_user(fr)})
-    loc = f"{top['func']} at {report.short_path(top['file'])}:{top['line']}" if top else "?"
+    loc = report._loc(top, st)
     return f"  {n:>6} [{b['state']}] {loc}  ids: {report._ids(b['goids'], 8)}"
 
 
@@ -139,21 +195,21 @@ def _first_user(frames: list[Record]) -> int | None:
     return None
 
 
-def format_default(gs: list[Record], flt: report.Filter) -> str:
+def format_default(gs: list[Record], flt: report.Filter, st: report.Style) -> str:
     """The current goroutine's stack, then one line per group of the others."""
     shown = report.apply(gs, flt)
     cur = [g for g in shown if g.get("current")]
     others = [g for g in shown if not g.get("current")]
     parts: list[str] = []
     if cur:
-        parts.append(report.format_full(cur, flt.depth))
+        parts.append(report.format_full(cur, flt.depth, st))
     else:
         tid = current_tid()
         parts.append(f"thread {tid} runs no goroutine (it is on a system stack)")
     if others:
         buckets = report.group(others)
         lines = [f"other goroutines: {len(others)} in {len(buckets)} groups"]
-        lines += [_summary_line(b) for b in buckets]
+        lines += [_summary_line(b, st) for b in buckets]
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
@@ -222,21 +278,22 @@ def wslgo_bt(args: argparse.Namespace) -> None:
         missing = sorted(set(ids) - {g.get("goid") for g in gs})
         if missing:
             gdb.write(f"wslgo-bt: no goroutine {', '.join(map(str, missing))}\n", gdb.STDERR)
+    st = GdbStyle()
     filtered = bool(ids or args.state or args.wait or args.func or args.user or args.label)
     if args.json:
         out = report.to_json(
             report.apply(gs, flt), grouped=show_all and not args.no_group, depth=args.depth
         )
     elif args.list:
-        out = report.format_list(report.apply(gs, flt))
+        out = report.format_list(report.apply(gs, flt), st)
     elif show_all or filtered:
         shown = report.apply(gs, flt)
         if args.no_group or (ids and not show_all):
-            out = report.format_full(shown, args.depth)
+            out = report.format_full(shown, args.depth, st)
         else:
-            out = report.format_grouped(shown, args.depth)
+            out = report.format_grouped(shown, args.depth, st)
     else:
-        out = format_default(gs, flt)
+        out = format_default(gs, flt, st)
     if out:
         gdb.write(out + "\n")
     if not args.json:
@@ -249,13 +306,14 @@ def print_stop_context(level: str) -> None:
     if level == "off":
         return
     gs = goroutines()
+    st = GdbStyle()
     flt = report.Filter(depth=None if level == "full" else 6)
     if level == "full":
-        gdb.write(format_default(gs, flt) + "\n" + report.summary(gs) + "\n")
+        gdb.write(format_default(gs, flt, st) + "\n" + report.summary(gs) + "\n")
         return
     cur = [g for g in gs if g.get("current")]
     if cur:
-        gdb.write(report.format_full(cur, flt.depth) + "\n")
+        gdb.write(report.format_full(cur, flt.depth, st) + "\n")
     others = [g for g in gs if not g.get("current")]
     buckets = report.group(others)
     gdb.write(
