@@ -23,7 +23,6 @@ the goroutine's caller frames, from the engine's pcsp unwinding.
 from __future__ import annotations
 
 import argparse
-import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,8 +77,6 @@ class Goroutine:
 
 
 # ---------------------------------------------------------------------------- native engine
-
-_engine: tuple[tuple[str, int, bool], object] | None = None
 
 
 def engine() -> _native.GoTarget | None:
