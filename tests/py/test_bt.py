@@ -117,9 +117,7 @@ def test_bt_on_a_core_equals_the_cli(gdb_run, go_version: str, tmp_path: Path) -
 def test_bt_without_a_process_says_so(gdb_run) -> None:
     binary = build("hello", "1.24", "debug")
     r = gdb_run(["wslgo-bt"], binary=binary)
-    assert "wslgo-bt: the program is not running; use `run`, `attach PID` or `core FILE`" in (
-        r.stderr
-    )
+    assert "wslgo: the program is not running; use `run`, `attach PID` or `core FILE`" in (r.stderr)
 
 
 def test_bt_uses_gdb_styling_and_respects_style_off(gdb_run) -> None:

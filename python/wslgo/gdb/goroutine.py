@@ -32,6 +32,7 @@ import gdb.unwinder
 
 from wslgo import _native
 from wslgo.gdb import commands, hooks
+from wslgo.gdb import engine as engine_mod
 
 #: Use the native goroutine engine when it works (tests turn it off to check the gdb path).
 USE_ENGINE = True
@@ -82,14 +83,12 @@ class Goroutine:
 def engine() -> _native.GoTarget | None:
     """The native goroutine engine for the current process or core (None if unusable).
 
-    The one engine of the session is :func:`wslgo.gdb.bt.target` (one per process or core;
-    every call on it reads memory afresh, so it stays valid across stops)."""
+    The one engine of the session is :func:`wslgo.gdb.engine.target` (one per process or
+    core; every call on it reads memory afresh, so it stays valid across stops)."""
     if not USE_ENGINE:
         return None
-    from wslgo.gdb import bt
-
     try:
-        return bt.target()
+        return engine_mod.target()
     except (gdb.GdbError, gdb.error, _native.WslgoError, OSError):
         return None
 
