@@ -38,11 +38,12 @@ class Binary:
 # ---- goroutine engine (src/py/goroutines.rs) ------------------------------------------
 
 class FrameDict(TypedDict):
+    """Shared between goroutines with the same frame: treat as read-only."""
+
     func: str
     file: str
     line: int
     pc: int
-    sp: int
     entry: int
     inlined: bool
     wrapper: bool
@@ -76,6 +77,7 @@ class GoroutineDict(TypedDict):
     stack_lo: int
     stack_hi: int
     frames: list[FrameDict]
+    frame_sp: list[int]  # sp of each frame
     stack_error: str | None
     truncated: bool
     user_frame: int | None
@@ -92,6 +94,7 @@ class GoroutineDict(TypedDict):
 
 class UnwindDict(TypedDict):
     frames: list[FrameDict]
+    frame_sp: list[int]
     error: str | None
     truncated: bool
 
