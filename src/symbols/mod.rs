@@ -266,7 +266,7 @@ impl Symbols {
         // Every Go function is in the pclntab, and .symtab spells generic instances in full
         // (the pclntab says `F[...]`): the DWARF pass is only needed when one is missing.
         let need_dwarf = self.pclntab().is_none() || !self.bin.has_symtab();
-        if let Some(d) = self.dwarf().filter(|_| need_dwarf) {
+        if let Some(d) = need_dwarf.then(|| self.dwarf()).flatten() {
             if let Ok(names) = d.function_names() {
                 for n in names {
                     for r in d.function_ranges(n).unwrap_or_default() {
