@@ -25,7 +25,7 @@ ensure_py_tools() {
     command -v ruff >/dev/null || "$PY" -c "import ruff" 2>/dev/null || missing+=(ruff)
     if [ ${#missing[@]} -gt 0 ]; then
         log "pip install ${missing[*]}"
-        "$PY" -m pip install -q --disable-pip-version-check "${missing[@]}"
+        "$PY" -m pip install -q --root-user-action=ignore --disable-pip-version-check "${missing[@]}"
     fi
 }
 
@@ -41,7 +41,7 @@ build_and_install_wheel() {
     rm -rf "$ROOT/dist"
     (cd "$ROOT" && "$PY" -m maturin build --release -o dist --quiet 2>&1 | grep -v '^\s*$' | tail -n 3 >&2)
     log "installing $(basename "$ROOT"/dist/wslgo-*.whl) with pip"
-    "$PY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$ROOT"/dist/wslgo-*.whl
+    "$PY" -m pip install -q --root-user-action=ignore --disable-pip-version-check --force-reinstall --no-deps "$ROOT"/dist/wslgo-*.whl
 }
 
 # gdb flags that keep batch output free of auto-load noise.
