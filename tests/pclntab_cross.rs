@@ -72,7 +72,11 @@ fn cross_arch_tables_agree_with_go_tools() {
                 // Inline trees: gofunc found with and without symbols, same value.
                 let opt = Binary::open(fixture_built_here("symbols", &v, goarch, "opt"))
                     .expect("open opt");
-                let sym = opt.elf_symbol("go:func.*").expect("go:func.* symbol");
+                // Go 1.20 renamed go.func.* to go:func.*.
+                let sym = opt
+                    .elf_symbol("go:func.*")
+                    .or_else(|| opt.elf_symbol("go.func.*"))
+                    .expect("go:func.* symbol");
                 assert_eq!(t.gofunc(), Some(sym.addr), "{what}: gofunc");
                 let inlined = ["main.twice", "main.deep"].iter().any(|n| {
                     t.func_by_name(n).is_some_and(|f| {
