@@ -262,3 +262,88 @@ fn nodwarf_is_a_clear_error() {
         }
     }
 }
+
+/// Run objcopy with `args` on `src`, return the new file.
+fn objcopy(src: &std::path::Path, args: &[&str], tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("wslgo-dwarf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let out = dir.join(format!(
+        "{}-{tag}",
+        src.file_name().and_then(|n| n.to_str()).expect("name")
+    ));
+    let st = std::process::Command::new("objcopy")
+        .args(args)
+        .arg(src)
+        .arg(&out)
+        .status()
+        .expect("run objcopy");
+    assert!(st.success(), "objcopy {args:?}");
+    out
+}
+
+/// zstd (SHF_COMPRESSED), legacy `.zdebug_*` and uncompressed DWARF all read the same.
+#[test]
+fn every_compression_reads_the_same() {
+    for v in versions() {
+        let src = fixture("dwsyms", &v, "opt");
+        let base = open(&src);
+        let pcs: Vec<u64> = nm(&v, &src)
+            .into_iter()
+            .filter(|(_, k, _)| matches!(k, 'T' | 't'))
+            .map(|(a, _, _)| a)
+            .collect();
+        let want: Vec<_> = pcs
+            .iter()
+            .map(|pc| base.frames(*pc).expect("frames"))
+            .collect();
+        for (tag, args) in [
+            ("zstd", &["--compress-debug-sections=zstd"][..]),
+            ("gnu", &["--compress-debug-sections=zlib-gnu"][..]),
+            ("none", &["--decompress-debug-sections"][..]),
+        ] {
+            let path = objcopy(&src, args, tag);
+            let bin = Arc::new(Binary::open(&path).expect("open"));
+            assert_eq!(bin.dwarf_compressed(), tag != "none", "go{v} {tag}");
+            let d = Dwarf::new(bin).expect("DWARF");
+            let got: Vec<_> = pcs
+                .iter()
+                .map(|pc| d.frames(*pc).expect("frames"))
+                .collect();
+            assert!(got == want, "go{v} {tag}: frames differ");
+            assert_eq!(
+                d.struct_layout("runtime.g").expect("g"),
+                base.struct_layout("runtime.g").expect("g")
+            );
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+/// A compression type the reader does not know: a clear Unsupported error, not garbage.
+#[test]
+fn unknown_compression_is_a_clear_error() {
+    use object::{Object, ObjectSection};
+    let src = fixture("dwsyms", "1.24", "debug");
+    let mut data = std::fs::read(&src).expect("read");
+    let (off, _) = {
+        let obj = object::File::parse(&*data).expect("parse");
+        let s = obj.section_by_name(".debug_info").expect(".debug_info");
+        s.file_range().expect("range")
+    };
+    // Elf64_Chdr.ch_type (u32 at the start of the section data): 1 = zlib, 2 = zstd.
+    let at = usize::try_from(off).expect("off");
+    data[at..at + 4].copy_from_slice(&77u32.to_le_bytes());
+    let bin = Arc::new(Binary::from_bytes(data).expect("ELF still parses"));
+    let err = Dwarf::new(bin.clone()).expect_err("unknown compression");
+    let msg = err.to_string();
+    assert!(matches!(err, wslgo::Error::Unsupported(_)), "{msg}");
+    assert!(
+        msg.contains(".debug_info") && msg.contains("compression"),
+        "{msg}"
+    );
+    // The facade reports it and keeps working on the other sources.
+    let s = wslgo::symbols::Symbols::new(bin).expect("symbols");
+    let info = s.info();
+    assert!(info.dwarf_error.is_some_and(|e| e.contains("compression")));
+    assert!(s.lookup("main.main").is_ok());
+}

@@ -403,6 +403,10 @@ impl Pclntab {
         let raw = self.raw_func(index)?;
         let (entryoff, _) = self.ftab_entry(index)?;
         let (endoff, _) = self.ftab_entry(index + 1)?;
+        // A corrupt table could list entries out of order; keep entry <= end for callers.
+        if endoff < entryoff {
+            return None;
+        }
         let t = self.tab();
         let id_at = if self.go120 { 40 } else { 36 };
         Some(Func {

@@ -360,3 +360,30 @@ fn out_of_range_name_offset_is_empty_name() {
     assert!(t.func_by_name("main.add").is_none());
     assert!(t.func_by_name("main.main").is_some());
 }
+
+/// Writes synthetic seed tables for `cargo fuzz run pclntab_parse` into
+/// $WSLGO_FUZZ_SEED_DIR (see fuzz/README.md): the sample table with its gofunc bytes
+/// appended the way the fuzz target splits them. Run with `--ignored`.
+#[test]
+#[ignore]
+fn dump_synthetic_fuzz_seeds() {
+    let Ok(dir) = std::env::var("WSLGO_FUZZ_SEED_DIR") else {
+        panic!("set WSLGO_FUZZ_SEED_DIR");
+    };
+    let (tab, gofunc) = sample();
+    // The fuzz target uses the last 256 bytes of inputs longer than 1 KiB as gofunc.
+    let mut with_gofunc = tab.clone();
+    with_gofunc.resize(1024.max(tab.len()), 0);
+    with_gofunc.extend_from_slice(&gofunc);
+    with_gofunc.resize(1024.max(tab.len()) + 256, 0);
+    let t = Pclntab::from_bytes(
+        with_gofunc.clone(),
+        None,
+        with_gofunc[with_gofunc.len() - 256..].to_vec(),
+    )
+    .unwrap();
+    let f = t.func_by_name("main.main").unwrap();
+    assert_eq!(t.inlined_at(&f, 0x401035)[0].name, "main.add");
+    std::fs::write(format!("{dir}/synthetic.tab"), &tab).unwrap();
+    std::fs::write(format!("{dir}/synthetic-inline.tab"), &with_gofunc).unwrap();
+}

@@ -83,6 +83,30 @@ impl Symbols {
         })
     }
 
+    /// Frames of many pcs in one call (backtraces): one list per pc, empty when unknown.
+    fn frames_batch(&self, py: Python<'_>, pcs: Vec<u64>) -> PyResult<Vec<Vec<Frame>>> {
+        let s = self.inner.clone();
+        py.detach(|| {
+            guarded(|| {
+                Ok(pcs
+                    .iter()
+                    .map(|pc| {
+                        s.frames(*pc)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|f| Frame {
+                                function: f.function,
+                                file: f.file,
+                                line: f.line,
+                                inlined: f.inlined,
+                            })
+                            .collect()
+                    })
+                    .collect())
+            })
+        })
+    }
+
     /// Functions matching `name` in any accepted spelling: [(name, entry, end)], by entry.
     fn lookup(&self, py: Python<'_>, name: &str) -> PyResult<Vec<(String, u64, u64)>> {
         let s = self.inner.clone();

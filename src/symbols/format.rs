@@ -11,8 +11,7 @@ pub struct FrameFormat {
     pub inlines: bool,
     /// One JSON object per pc instead of text.
     pub json: bool,
-    /// Text only: prefix each pc's block with `0x<pc>: `-less address line (like
-    /// `addr2line -a`).
+    /// Text only: print the pc on its own line before its frames (like `addr2line -a`).
     pub addresses: bool,
 }
 
