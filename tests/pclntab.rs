@@ -373,7 +373,14 @@ fn gofunc_and_moduledata_are_found_in_every_mode() {
             let t = Pclntab::new(bin.clone()).expect("pclntab");
             let gofunc = t.gofunc().expect("gofunc");
             let md = t.moduledata_addr().expect("moduledata");
-            if let Some(sym) = bin.elf_symbol("go:func.*") {
+            // Go 1.20 renamed go.func.* to go:func.*.
+            let sym = bin
+                .elf_symbol("go:func.*")
+                .or_else(|| bin.elf_symbol("go.func.*"));
+            if *mode != "stripped" {
+                assert!(sym.is_some(), "Go {v} {mode}: no go:func.* symbol");
+            }
+            if let Some(sym) = sym {
                 assert_eq!(gofunc, sym.addr, "Go {v} {mode}");
             }
             if let Some(sym) = bin.elf_symbol("runtime.firstmoduledata") {

@@ -450,3 +450,44 @@ fn names_without_symtab_come_from_dwarf() {
         let _ = std::fs::remove_file(&out);
     }
 }
+
+/// Without DWARF, file:line comes from the pclntab: every address maps back to the line
+/// (checked with `go tool addr2line`), and it includes the statement addresses DWARF gives
+/// for the same code (the opt build has the nodwarf build's text).
+#[test]
+fn line_addresses_without_dwarf_use_the_pclntab() {
+    let print = marker_line("LINE-PRINT");
+    let comment = marker_line("no code here");
+    for v in versions() {
+        let bin = fixture("dwsyms", &v, "nodwarf");
+        let s = Symbols::open(&bin).expect("open");
+        assert!(s.dwarf().is_none());
+        let m = s.line_addresses("dwsyms/main.go", print).expect("line");
+        assert!(m.file.ends_with("/dwsyms/main.go"), "{}", m.file);
+        let want = go_addr2line(&v, &bin, &m.addrs);
+        for a in &m.addrs {
+            let (_, file, line) = want.get(a).expect("addr2line");
+            assert_eq!(
+                (file.as_str(), *line),
+                (m.file.as_str(), print),
+                "go{v}: {a:#x}"
+            );
+        }
+        let with_dwarf = Symbols::open(fixture("dwsyms", &v, "opt")).expect("opt");
+        let d = with_dwarf
+            .line_addresses("dwsyms/main.go", print)
+            .expect("dwarf line");
+        assert!(
+            d.addrs.iter().all(|a| m.addrs.contains(a)),
+            "go{v}: {:x?} vs {:x?}",
+            d.addrs,
+            m.addrs
+        );
+        let err = s.line_addresses("main.go", comment).expect_err("no code");
+        assert!(
+            err.to_string().contains("nearest lines with code are"),
+            "{err}"
+        );
+        assert!(s.line_addresses("nosuch.go", 1).is_err());
+    }
+}

@@ -39,11 +39,12 @@ class Binary:
 # ---- goroutine engine (src/py/goroutines.rs) ------------------------------------------
 
 class FrameDict(TypedDict):
+    """Shared between goroutines with the same frame: treat as read-only."""
+
     func: str
     file: str
     line: int
     pc: int
-    sp: int
     entry: int
     inlined: bool
     wrapper: bool
@@ -77,6 +78,7 @@ class GoroutineDict(TypedDict):
     stack_lo: int
     stack_hi: int
     frames: list[FrameDict]
+    frame_sp: list[int]  # sp of each frame
     stack_error: str | None
     truncated: bool
     user_frame: int | None
@@ -93,6 +95,7 @@ class GoroutineDict(TypedDict):
 
 class UnwindDict(TypedDict):
     frames: list[FrameDict]
+    frame_sp: list[int]
     error: str | None
     truncated: bool
 

@@ -152,7 +152,7 @@ pub(crate) fn locate_table(bin: &Binary) -> Result<Located> {
                 return Ok(Located {
                     off: off + pos,
                     len: len - pos,
-                    vaddr: (addr != 0).then_some(addr + pos as u64),
+                    vaddr: addr.checked_add(pos as u64).filter(|_| addr != 0),
                 });
             }
             pos += 8;
@@ -213,7 +213,7 @@ pub(crate) fn find_moduledata(
             if b.word_at(pos, ps) == Some(tab_vaddr)
                 && b.word_at(pos + ps, ps) == Some(funcname_ptr)
             {
-                candidates.push(sec.addr + pos as u64);
+                candidates.extend(sec.addr.checked_add(pos as u64));
                 if candidates.len() > 4 {
                     break 'outer;
                 }
@@ -237,7 +237,7 @@ pub(crate) fn find_moduledata(
                 if b.word_at(pos, ps) == Some(tab_vaddr)
                     && b.word_at(pos + ps, ps) == Some(funcname_ptr)
                 {
-                    candidates.push(seg.addr + pos as u64);
+                    candidates.extend(seg.addr.checked_add(pos as u64));
                 }
                 pos += ps;
             }

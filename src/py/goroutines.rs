@@ -5,13 +5,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use super::guarded;
 use crate::binary::Binary as CoreBinary;
 use crate::error::{Error, Result};
 use crate::mem::{mem_error, CoreFile, Memory, ProcessMemory};
+use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::{
     group, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindStart,
     DEFAULT_MAX_DEPTH,
@@ -117,67 +119,138 @@ fn parse_threads(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<ThreadRegs>
     Ok(out)
 }
 
-fn frame_dict<'py>(py: Python<'py>, f: &Frame) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("func", &*f.func)?;
-    d.set_item("file", &*f.file)?;
-    d.set_item("line", f.line)?;
-    d.set_item("pc", f.pc)?;
-    d.set_item("sp", f.sp)?;
-    d.set_item("entry", f.entry)?;
-    d.set_item("inlined", f.inlined)?;
-    d.set_item("wrapper", f.wrapper)?;
-    Ok(d)
+/// Converts engine records to Python data. Keys are interned; strings, frame dicts and
+/// `go` statement dicts are shared between goroutines (100k goroutines have a few hundred
+/// distinct frames), so treat the returned frame dicts as read-only.
+struct Conv<'py> {
+    py: Python<'py>,
+    strs: FxHashMap<String, Bound<'py, PyString>>,
+    arcs: FxHashMap<usize, Bound<'py, PyString>>,
+    frames: FxHashMap<(u64, usize, usize, u32, bool), Bound<'py, PyDict>>,
+    gostmt: FxHashMap<u64, Bound<'py, PyDict>>,
 }
 
-fn goroutine_dict<'py>(py: Python<'py>, g: &Goroutine) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("goid", g.goid)?;
-    d.set_item("addr", g.addr)?;
-    d.set_item("status", g.status)?;
-    d.set_item("status_name", &g.status_name)?;
-    d.set_item("state", &g.state)?;
-    d.set_item("wait_reason", &g.wait_reason)?;
-    d.set_item("waitsince", g.waitsince)?;
-    d.set_item("pc", g.pc)?;
-    d.set_item("sp", g.sp)?;
-    d.set_item("bp", g.bp)?;
-    d.set_item("regs", g.regs.as_str())?;
-    d.set_item("stack_lo", g.stack_lo)?;
-    d.set_item("stack_hi", g.stack_hi)?;
-    let frames = PyList::empty(py);
-    for f in &g.frames {
-        frames.append(frame_dict(py, f)?)?;
-    }
-    d.set_item("frames", frames)?;
-    d.set_item("stack_error", g.stack_error.as_deref())?;
-    d.set_item("truncated", g.truncated)?;
-    d.set_item("user_frame", g.user_frame)?;
-    match &g.go_statement {
-        Some(l) => {
-            let gs = PyDict::new(py);
-            gs.set_item("func", &l.func)?;
-            gs.set_item("file", &l.file)?;
-            gs.set_item("line", l.line)?;
-            gs.set_item("pc", l.pc)?;
-            d.set_item("go_statement", gs)?;
+impl<'py> Conv<'py> {
+    fn new(py: Python<'py>) -> Self {
+        Conv {
+            py,
+            strs: FxHashMap::default(),
+            arcs: FxHashMap::default(),
+            frames: FxHashMap::default(),
+            gostmt: FxHashMap::default(),
         }
-        None => d.set_item("go_statement", py.None())?,
     }
-    d.set_item("start_func", g.start_func.as_deref())?;
-    d.set_item("parent_goid", g.parent_goid)?;
-    let labels = PyDict::new(py);
-    for (k, v) in &g.labels {
-        labels.set_item(k, v)?;
+
+    fn s(&mut self, v: &str) -> Bound<'py, PyString> {
+        if let Some(p) = self.strs.get(v) {
+            return p.clone();
+        }
+        let p = PyString::new(self.py, v);
+        self.strs.insert(v.to_string(), p.clone());
+        p
     }
-    d.set_item("labels", labels)?;
-    d.set_item("thread_id", g.thread_id)?;
-    d.set_item("m_id", g.m_id)?;
-    d.set_item("locked_to_thread", g.locked_to_thread)?;
-    d.set_item("system", g.system)?;
-    d.set_item("current", g.current)?;
-    d.set_item("error", g.error.as_deref())?;
-    Ok(d)
+
+    fn arc(&mut self, v: &Arc<str>) -> Bound<'py, PyString> {
+        let key = Arc::as_ptr(v) as *const u8 as usize;
+        if let Some(p) = self.arcs.get(&key) {
+            return p.clone();
+        }
+        let p = PyString::new(self.py, v);
+        self.arcs.insert(key, p.clone());
+        p
+    }
+
+    fn frame(&mut self, f: &Frame) -> PyResult<Bound<'py, PyDict>> {
+        let key = (
+            f.pc,
+            Arc::as_ptr(&f.func) as *const u8 as usize,
+            Arc::as_ptr(&f.file) as *const u8 as usize,
+            f.line,
+            f.inlined,
+        );
+        if let Some(d) = self.frames.get(&key) {
+            return Ok(d.clone());
+        }
+        let py = self.py;
+        let d = PyDict::new(py);
+        d.set_item(intern!(py, "func"), self.arc(&f.func))?;
+        d.set_item(intern!(py, "file"), self.arc(&f.file))?;
+        d.set_item(intern!(py, "line"), f.line)?;
+        d.set_item(intern!(py, "pc"), f.pc)?;
+        d.set_item(intern!(py, "entry"), f.entry)?;
+        d.set_item(intern!(py, "inlined"), f.inlined)?;
+        d.set_item(intern!(py, "wrapper"), f.wrapper)?;
+        self.frames.insert(key, d.clone());
+        Ok(d)
+    }
+
+    fn frames(&mut self, fr: &[Frame]) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        let dicts = fr
+            .iter()
+            .map(|f| self.frame(f))
+            .collect::<PyResult<Vec<_>>>()?;
+        let sps: Vec<u64> = fr.iter().map(|f| f.sp).collect();
+        Ok((PyList::new(self.py, dicts)?, PyList::new(self.py, sps)?))
+    }
+
+    fn goroutine(&mut self, g: &Goroutine) -> PyResult<Bound<'py, PyDict>> {
+        let py = self.py;
+        let d = PyDict::new(py);
+        d.set_item(intern!(py, "goid"), g.goid)?;
+        d.set_item(intern!(py, "addr"), g.addr)?;
+        d.set_item(intern!(py, "status"), g.status)?;
+        d.set_item(intern!(py, "status_name"), self.s(&g.status_name))?;
+        d.set_item(intern!(py, "state"), self.s(&g.state))?;
+        d.set_item(intern!(py, "wait_reason"), self.s(&g.wait_reason))?;
+        d.set_item(intern!(py, "waitsince"), g.waitsince)?;
+        d.set_item(intern!(py, "pc"), g.pc)?;
+        d.set_item(intern!(py, "sp"), g.sp)?;
+        d.set_item(intern!(py, "bp"), g.bp)?;
+        d.set_item(intern!(py, "regs"), g.regs.as_str())?;
+        d.set_item(intern!(py, "stack_lo"), g.stack_lo)?;
+        d.set_item(intern!(py, "stack_hi"), g.stack_hi)?;
+        let (frames, sps) = self.frames(&g.frames)?;
+        d.set_item(intern!(py, "frames"), frames)?;
+        d.set_item(intern!(py, "frame_sp"), sps)?;
+        d.set_item(intern!(py, "stack_error"), g.stack_error.as_deref())?;
+        d.set_item(intern!(py, "truncated"), g.truncated)?;
+        d.set_item(intern!(py, "user_frame"), g.user_frame)?;
+        match &g.go_statement {
+            Some(l) => {
+                let gs = match self.gostmt.get(&l.pc) {
+                    Some(gs) => gs.clone(),
+                    None => {
+                        let gs = PyDict::new(py);
+                        gs.set_item(intern!(py, "func"), self.s(&l.func))?;
+                        gs.set_item(intern!(py, "file"), self.s(&l.file))?;
+                        gs.set_item(intern!(py, "line"), l.line)?;
+                        gs.set_item(intern!(py, "pc"), l.pc)?;
+                        self.gostmt.insert(l.pc, gs.clone());
+                        gs
+                    }
+                };
+                d.set_item(intern!(py, "go_statement"), gs)?;
+            }
+            None => d.set_item(intern!(py, "go_statement"), py.None())?,
+        }
+        match &g.start_func {
+            Some(sf) => d.set_item(intern!(py, "start_func"), self.s(sf))?,
+            None => d.set_item(intern!(py, "start_func"), py.None())?,
+        }
+        d.set_item(intern!(py, "parent_goid"), g.parent_goid)?;
+        let labels = PyDict::new(py);
+        for (k, v) in &g.labels {
+            labels.set_item(k, v)?;
+        }
+        d.set_item(intern!(py, "labels"), labels)?;
+        d.set_item(intern!(py, "thread_id"), g.thread_id)?;
+        d.set_item(intern!(py, "m_id"), g.m_id)?;
+        d.set_item(intern!(py, "locked_to_thread"), g.locked_to_thread)?;
+        d.set_item(intern!(py, "system"), g.system)?;
+        d.set_item(intern!(py, "current"), g.current)?;
+        d.set_item(intern!(py, "error"), g.error.as_deref())?;
+        Ok(d)
+    }
 }
 
 impl Engine {
@@ -200,11 +273,22 @@ impl Engine {
                     .goroutines(self.src.mem(), self.bias, &threads, &opts)
             })
         })?;
-        let out = PyList::empty(py);
-        for g in &gs {
-            out.append(goroutine_dict(py, g)?)?;
+        // 100k dicts would trigger many cyclic-GC passes over everything allocated so far;
+        // none of these objects can form a cycle, so pause the collector meanwhile.
+        let gc = py.import("gc")?;
+        let was_enabled = gc.call_method0("isenabled")?.is_truthy()?;
+        if was_enabled {
+            gc.call_method0("disable")?;
         }
-        Ok(out)
+        let mut conv = Conv::new(py);
+        let dicts = gs
+            .iter()
+            .map(|g| conv.goroutine(g))
+            .collect::<PyResult<Vec<_>>>();
+        if was_enabled {
+            gc.call_method0("enable")?;
+        }
+        PyList::new(py, dicts?)
     }
 
     fn unwind<'py>(
@@ -233,11 +317,9 @@ impl Engine {
             })
         })?;
         let d = PyDict::new(py);
-        let frames = PyList::empty(py);
-        for f in &st.frames {
-            frames.append(frame_dict(py, f)?)?;
-        }
+        let (frames, sps) = Conv::new(py).frames(&st.frames)?;
         d.set_item("frames", frames)?;
+        d.set_item("frame_sp", sps)?;
         d.set_item("error", st.error)?;
         d.set_item("truncated", st.truncated)?;
         Ok(d)

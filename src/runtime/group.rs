@@ -1,11 +1,10 @@
 //! Grouping goroutines like panicparse: same state and same frames (function and
 //! file:line) fold into one bucket.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
+use super::fxhash::FxHashMap;
 use super::Goroutine;
-
-type FrameKey = Vec<(String, String, u32)>;
 
 /// Goroutines with the same state and stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,37 +24,73 @@ pub struct Bucket {
 /// Group `gs`: the bucket of the current goroutine first, then larger buckets first,
 /// then by the smallest goid.
 pub fn group(gs: &[Goroutine]) -> Vec<Bucket> {
-    let mut index: HashMap<(String, FrameKey), usize> = HashMap::new();
-    let mut out: Vec<Bucket> = Vec::new();
+    // Pass 1 keys on name pointers: one enumeration interns every name once, so this is
+    // exact for its records and cheap (no string hashing per frame).
+    type PtrKey = (String, Vec<(usize, usize, u32)>);
+    let mut first: FxHashMap<PtrKey, usize> = FxHashMap::default();
+    let mut provisional: Vec<(usize, Vec<usize>)> = Vec::new(); // (representative, members)
     for (i, g) in gs.iter().enumerate() {
-        let state = match &g.error {
-            Some(e) => format!("unreadable: {e}"),
-            None => g.state.clone(),
-        };
-        let frames: Vec<(String, String, u32)> = g
-            .frames
-            .iter()
-            .map(|f| (f.func.to_string(), f.file.to_string(), f.line))
-            .collect();
-        let key = (state, frames);
+        let key: PtrKey = (
+            state_of(g),
+            g.frames
+                .iter()
+                .map(|f| {
+                    (
+                        Arc::as_ptr(&f.func) as *const u8 as usize,
+                        Arc::as_ptr(&f.file) as *const u8 as usize,
+                        f.line,
+                    )
+                })
+                .collect(),
+        );
+        match first.get(&key) {
+            Some(b) => {
+                if let Some(p) = provisional.get_mut(*b) {
+                    p.1.push(i);
+                }
+            }
+            None => {
+                first.insert(key, provisional.len());
+                provisional.push((i, vec![i]));
+            }
+        }
+    }
+    // Pass 2 merges provisional buckets with equal content (records built elsewhere may
+    // hold equal names in distinct allocations).
+    type Key = (String, Vec<(String, String, u32)>);
+    let mut index: FxHashMap<Key, usize> = FxHashMap::default();
+    let mut out: Vec<Bucket> = Vec::new();
+    for (rep, members) in provisional {
+        let Some(g) = gs.get(rep) else { continue };
+        let key: Key = (
+            state_of(g),
+            g.frames
+                .iter()
+                .map(|f| (f.func.to_string(), f.file.to_string(), f.line))
+                .collect(),
+        );
         let b = match index.get(&key) {
             Some(b) => *b,
             None => {
+                index.insert(key.clone(), out.len());
                 out.push(Bucket {
-                    state: key.0.clone(),
-                    frames: key.1.clone(),
+                    state: key.0,
+                    frames: key.1,
                     goids: Vec::new(),
                     members: Vec::new(),
                     current: false,
                 });
-                index.insert(key, out.len() - 1);
                 out.len() - 1
             }
         };
         if let Some(bk) = out.get_mut(b) {
-            bk.goids.push(g.goid);
-            bk.members.push(i);
-            bk.current |= g.current;
+            for i in members {
+                if let Some(g) = gs.get(i) {
+                    bk.goids.push(g.goid);
+                    bk.members.push(i);
+                    bk.current |= g.current;
+                }
+            }
         }
     }
     for b in &mut out {
@@ -76,4 +111,11 @@ pub fn group(gs: &[Goroutine]) -> Vec<Bucket> {
             .then(a.goids.first().cmp(&b.goids.first()))
     });
     out
+}
+
+fn state_of(g: &Goroutine) -> String {
+    match &g.error {
+        Some(e) => format!("unreadable: {e}"),
+        None => g.state.clone(),
+    }
 }

@@ -9,6 +9,7 @@
 //! read becomes a record with `error` set; enumeration never aborts because of one `g`.
 
 pub mod fallback;
+pub mod fxhash;
 mod group;
 mod labels;
 pub mod layout;
@@ -142,6 +143,8 @@ pub struct Goroutine {
     pub go_statement: Option<Location>,
     /// The goroutine's start function.
     pub start_func: Option<String>,
+    /// `startpc` (relocated), 0 if none.
+    pub start_pc: u64,
     /// Goid of the creating goroutine (Go 1.21+), 0 for none.
     pub parent_goid: Option<u64>,
     /// pprof labels, sorted by key.
@@ -183,6 +186,7 @@ impl Goroutine {
             user_frame: None,
             go_statement: None,
             start_func: None,
+            start_pc: 0,
             parent_goid: None,
             labels: Vec::new(),
             thread_id: None,
@@ -402,8 +406,8 @@ impl GoRuntime {
         let mut out: Vec<Goroutine> = Vec::with_capacity(gptrs.len());
         // Index into gptrs/gbufs of each record of `out`.
         let mut src: Vec<usize> = Vec::with_capacity(gptrs.len());
-        for (idx, (gaddr, buf)) in gptrs.iter().zip(gbufs.iter()).enumerate() {
-            let Some(buf) = buf else {
+        for (idx, gaddr) in gptrs.iter().enumerate() {
+            let Some(buf) = gbufs.get(idx) else {
                 out.push(Goroutine::unreadable(
                     *gaddr,
                     format!("cannot read runtime.g at {gaddr:#x}"),
@@ -437,7 +441,6 @@ impl GoRuntime {
         for i in &src {
             let m = gbufs
                 .get(*i)
-                .and_then(|b| b.as_deref())
                 .and_then(|b| le_word(b, lay.g.m as usize, p))
                 .unwrap_or(0);
             g_m.push(m);
@@ -461,7 +464,7 @@ impl GoRuntime {
             let s = g.status & !lay.status.scan;
             if *m != 0 {
                 if let Ok(i) = m_ptrs.binary_search(m) {
-                    if let Some(Some(mb)) = mbufs.get(i) {
+                    if let Some(mb) = mbufs.get(i) {
                         g.thread_id = le_u64(mb, lay.m.procid as usize).map(|v| v as i64);
                         g.m_id = le_u64(mb, lay.m.id as usize).map(|v| v as i64);
                     }
@@ -498,24 +501,33 @@ impl GoRuntime {
         // Stack windows, one batch.
         if opts.max_depth > 0 {
             const WINDOW: u64 = 4096;
-            let mut bufs: Vec<Vec<u8>> = out
+            let lens: Vec<usize> = out
                 .iter()
                 .map(|g| {
-                    let want = if g.error.is_none() && g.sp != 0 && g.sp < g.stack_hi {
+                    if g.error.is_none() && g.sp != 0 && g.sp < g.stack_hi {
                         (g.stack_hi - g.sp).min(WINDOW) as usize
                     } else {
                         0
-                    };
-                    vec![0u8; want]
+                    }
                 })
                 .collect();
-            let mut reqs: Vec<ReadReq<'_>> = out
-                .iter()
-                .zip(bufs.iter_mut())
-                .map(|(g, b)| (g.sp, &mut b[..]))
-                .collect();
+            let mut all = vec![0u8; lens.iter().sum()];
+            let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(out.len());
+            let mut rest: &mut [u8] = &mut all;
+            for (g, n) in out.iter().zip(&lens) {
+                let (head, tail) = rest.split_at_mut((*n).min(rest.len()));
+                reqs.push((g.sp, head));
+                rest = tail;
+            }
             let ok = mem.read_batch(&mut reqs);
             drop(reqs);
+            let mut bufs: Vec<&[u8]> = Vec::with_capacity(out.len());
+            let mut rest: &[u8] = &all;
+            for n in &lens {
+                let (head, tail) = rest.split_at((*n).min(rest.len()));
+                bufs.push(head);
+                rest = tail;
+            }
             let mut syms = SymCache::new();
             for (((g, buf), r), alt) in out.iter_mut().zip(bufs.iter()).zip(ok).zip(&off_stack) {
                 if g.error.is_some() {
@@ -568,7 +580,7 @@ impl GoRuntime {
         if lay.g.labels.is_some() {
             let slice_form = fallback::labels_are_slice(self.version);
             for (g, i) in out.iter_mut().zip(src.iter()) {
-                let Some(buf) = gbufs.get(*i).and_then(|b| b.as_deref()) else {
+                let Some(buf) = gbufs.get(*i) else {
                     continue;
                 };
                 let lp = lay
@@ -663,12 +675,8 @@ impl GoRuntime {
                     loc.func = format!("{:#x}", loc.pc);
                 }
             }
-            if let Some(startpc) = g
-                .start_func
-                .as_ref()
-                .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
-            {
-                let fr = syms.frames_at(&self.pcln, bias, startpc, true);
+            if g.start_pc != 0 {
+                let fr = syms.frames_at(&self.pcln, bias, g.start_pc, true);
                 if let Some(outer) = fr.last() {
                     g.start_func = Some(outer.func.to_string());
                     g.system = is_system_start(&outer.func);
@@ -747,7 +755,8 @@ impl GoRuntime {
                 line: 0,
                 pc: gopc,
             }),
-            start_func: (startpc != 0).then(|| format!("{startpc:#x}")),
+            start_func: None,
+            start_pc: startpc,
             parent_goid: l.parent_goid.and_then(|o| le_u64(buf, o as usize)),
             labels: Vec::new(),
             thread_id: None,
@@ -803,54 +812,85 @@ pub fn is_system_start(start: &str) -> bool {
         )
 }
 
+/// The result of [`read_coalesced`]: a few large buffers and, per address, where its
+/// bytes are.
+pub struct Coalesced {
+    bufs: Vec<Vec<u8>>,
+    at: Vec<Option<(usize, usize)>>,
+    singles: Vec<Vec<u8>>,
+    size: usize,
+}
+
+impl Coalesced {
+    /// The bytes read for the i-th address, if they could be read.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        let (b, off) = (*self.at.get(i)?)?;
+        let buf = if b == usize::MAX {
+            self.singles.get(off)?.as_slice()
+        } else {
+            self.bufs.get(b)?.get(off..off + self.size)?
+        };
+        Some(buf)
+    }
+}
+
 /// Read `size` bytes at each address with few large reads: addresses are sorted and runs
-/// closer than a page are merged into one request. Result in the order of `addrs`.
-pub fn read_coalesced(mem: &dyn Memory, addrs: &[u64], size: usize) -> Vec<Option<Vec<u8>>> {
+/// closer than a page are merged into one request (one `read_batch` for all runs). A run
+/// that fails is retried address by address, so one bad pointer costs only itself.
+pub fn read_coalesced(mem: &dyn Memory, addrs: &[u64], size: usize) -> Coalesced {
     const GAP: u64 = 4096;
     const MAX_RUN: u64 = 1 << 20;
     let mut order: Vec<usize> = (0..addrs.len()).collect();
     order.sort_unstable_by_key(|i| addrs.get(*i).copied().unwrap_or(0));
-    // Runs of (start, end, [indices]).
-    let mut runs: Vec<(u64, u64, Vec<usize>)> = Vec::new();
-    for i in order {
-        let a = addrs.get(i).copied().unwrap_or(0);
+    // Runs of (start, end, first index into `order`, count).
+    let mut runs: Vec<(u64, u64, usize, usize)> = Vec::new();
+    for (k, i) in order.iter().enumerate() {
+        let a = addrs.get(*i).copied().unwrap_or(0);
         let end = a.saturating_add(size as u64);
         match runs.last_mut() {
-            Some((s, e, ix)) if a <= e.saturating_add(GAP) && end - *s <= MAX_RUN => {
+            Some((s, e, _, n)) if a <= e.saturating_add(GAP) && end - *s <= MAX_RUN => {
                 *e = (*e).max(end);
-                ix.push(i);
+                *n += 1;
             }
-            _ => runs.push((a, end, vec![i])),
+            _ => runs.push((a, end, k, 1)),
         }
     }
     let mut bufs: Vec<Vec<u8>> = runs
         .iter()
-        .map(|(s, e, _)| vec![0u8; (e - s) as usize])
+        .map(|(s, e, _, _)| vec![0u8; (e - s) as usize])
         .collect();
     let mut reqs: Vec<ReadReq<'_>> = runs
         .iter()
         .zip(bufs.iter_mut())
-        .map(|((s, _, _), b)| (*s, &mut b[..]))
+        .map(|((s, _, _, _), b)| (*s, &mut b[..]))
         .collect();
     let res = mem.read_batch(&mut reqs);
     drop(reqs);
-    let mut out: Vec<Option<Vec<u8>>> = vec![None; addrs.len()];
-    for (((s, _, ix), buf), r) in runs.iter().zip(bufs.iter()).zip(res) {
-        for i in ix {
+    let mut out = Coalesced {
+        bufs: Vec::new(),
+        at: vec![None; addrs.len()],
+        singles: Vec::new(),
+        size,
+    };
+    for (b, ((s, _, first, n), r)) in runs.iter().zip(res).enumerate() {
+        for i in order.iter().skip(*first).take(*n) {
             let a = addrs.get(*i).copied().unwrap_or(0);
-            let off = (a - s) as usize;
-            let piece = if r.is_ok() {
-                buf.get(off..off + size).map(<[u8]>::to_vec)
+            let slot = if r.is_ok() {
+                Some((b, (a - s) as usize))
             } else {
                 // The run failed as a whole: retry this one alone.
-                let mut b = vec![0u8; size];
-                mem.read_into(a, &mut b).ok().map(|()| b)
+                let mut one = vec![0u8; size];
+                mem.read_into(a, &mut one).ok().map(|()| {
+                    out.singles.push(one);
+                    (usize::MAX, out.singles.len() - 1)
+                })
             };
-            if let Some(slot) = out.get_mut(*i) {
-                *slot = piece;
+            if let Some(x) = out.at.get_mut(*i) {
+                *x = slot;
             }
         }
     }
+    out.bufs = bufs;
     out
 }
 
@@ -866,13 +906,14 @@ mod tests {
         let addrs = vec![0x10200, 0x10000, 0x10100, 0x90000, 0x13000];
         let got = read_coalesced(&m, &addrs, 16);
         assert_eq!(m.batch_calls(), 1);
-        for (a, g) in addrs.iter().zip(&got) {
+        for (i, a) in addrs.iter().enumerate() {
+            let g = got.get(i);
             if *a == 0x90000 {
                 assert!(g.is_none());
             } else {
                 let off = (a - 0x10000) as u32;
                 let want: Vec<u8> = (off..off + 16).map(|i| (i % 253) as u8).collect();
-                assert_eq!(g.as_deref(), Some(&want[..]), "{a:#x}");
+                assert_eq!(g, Some(&want[..]), "{a:#x}");
             }
         }
     }

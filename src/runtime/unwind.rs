@@ -2,9 +2,9 @@
 //! pc comes from pcsp, the return address sits just above the frame on amd64, inlined
 //! calls are expanded from the inline tree, innermost first.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::fxhash::FxHashMap;
 use crate::binary::Arch;
 use crate::mem::{le_word, Memory};
 use crate::pclntab::{FuncKind, Pclntab};
@@ -145,8 +145,8 @@ struct PcInfo {
 /// A cache of pc lookups shared by all unwinds of one enumeration.
 #[derive(Default)]
 pub struct SymCache {
-    map: HashMap<(u64, bool), Option<Arc<PcInfo>>>,
-    names: HashMap<String, Arc<str>>,
+    map: FxHashMap<(u64, bool), Option<Arc<PcInfo>>>,
+    names: FxHashMap<String, Arc<str>>,
 }
 
 impl SymCache {
@@ -242,7 +242,10 @@ pub fn unwind(
     stack: &StackMem<'_>,
     max_depth: usize,
 ) -> Stack {
-    let mut out = Stack::default();
+    let mut out = Stack {
+        frames: Vec::with_capacity(16),
+        ..Stack::default()
+    };
     let ptr = stack.ptr_size as u64;
     let (mut pc, mut sp, lr) = (start.pc, start.sp, start.lr);
     let mut exact = start.exact;

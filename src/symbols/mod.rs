@@ -266,7 +266,7 @@ impl Symbols {
         // Every Go function is in the pclntab, and .symtab spells generic instances in full
         // (the pclntab says `F[...]`): the DWARF pass is only needed when one is missing.
         let need_dwarf = self.pclntab().is_none() || !self.bin.has_symtab();
-        if let Some(d) = self.dwarf().filter(|_| need_dwarf) {
+        if let Some(d) = need_dwarf.then(|| self.dwarf()).flatten() {
             if let Ok(names) = d.function_names() {
                 for n in names {
                     for r in d.function_ranges(n).unwrap_or_default() {
@@ -393,12 +393,17 @@ impl Symbols {
     /// Statement addresses of `file:line` (file matched as a path suffix). Needs DWARF.
     /// A line without code: `Error::NotFound` "no code at F:L; nearest lines with code
     /// are A, B".
+    /// Without DWARF the pclntab answers: the pcs where the line begins (no is_stmt there,
+    /// so every change to the line counts), in functions whose entry lies in the file.
     pub fn line_addresses(&self, file: &str, line: u32) -> Result<LineMatch> {
         match self.dwarf_result() {
             Ok(d) => d.line_addresses(file, line),
-            Err(e) => Err(Error::Unsupported(format!(
-                "file:line lookup needs DWARF ({e}); rebuild without -ldflags=-w"
-            ))),
+            Err(e) => match self.pclntab() {
+                Some(p) => pclntab_line_addresses(p, file, line),
+                None => Err(Error::Unsupported(format!(
+                    "file:line lookup needs DWARF or the pclntab ({e})"
+                ))),
+            },
         }
     }
 
@@ -519,6 +524,64 @@ impl Symbols {
         }
         info.hints = hints;
         info
+    }
+}
+
+/// file:line -> pcs from the pclntab alone: scan, pc by pc, the functions whose entry is in
+/// a matching file (inlined copies elsewhere are not found).
+fn pclntab_line_addresses(p: &Pclntab, file: &str, line: u32) -> Result<LineMatch> {
+    let query = crate::dwarf::normalize_query(file);
+    let step = u64::from(p.quantum().max(1));
+    let mut matched: Option<String> = None;
+    let mut addrs = Vec::new();
+    let (mut before, mut after): (Option<u32>, Option<u32>) = (None, None);
+    let mut shown: Option<String> = None;
+    for f in p.funcs() {
+        let Some((entry_file, _)) = p.file_line(&f, f.entry) else {
+            continue;
+        };
+        if !crate::dwarf::path_matches(entry_file, &query) {
+            continue;
+        }
+        shown.get_or_insert_with(|| entry_file.to_string());
+        let mut prev: Option<u32> = None;
+        let mut pc = f.entry;
+        while pc < f.end {
+            if let Some((fname, l)) = p.file_line(&f, pc) {
+                if fname == entry_file && l > 0 {
+                    if l == line && prev != Some(l) {
+                        addrs.push(pc);
+                        matched.get_or_insert_with(|| fname.to_string());
+                    } else if l < line {
+                        before = Some(before.map_or(l, |b| b.max(l)));
+                    } else if l > line {
+                        after = Some(after.map_or(l, |a| a.min(l)));
+                    }
+                    prev = Some(l);
+                } else {
+                    prev = None;
+                }
+            }
+            pc = match pc.checked_add(step) {
+                Some(n) => n,
+                None => break,
+            };
+        }
+    }
+    let Some(shown) = shown else {
+        return Err(Error::NotFound(format!("no source file matches {file}")));
+    };
+    match matched {
+        Some(path) => {
+            addrs.sort_unstable();
+            addrs.dedup();
+            Ok(LineMatch {
+                file: path,
+                line,
+                addrs,
+            })
+        }
+        None => Err(crate::dwarf::no_code_error(&shown, line, before, after)),
     }
 }
 

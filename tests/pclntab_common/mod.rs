@@ -69,19 +69,21 @@ fn mode_flags(mode: &str) -> Vec<&'static str> {
 
 static BUILD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Go 1.19 fixtures, built into the cargo target dir (rebuilt when main.go is newer).
-fn fixture_go119(name: &str, mode: &str) -> PathBuf {
+/// Fixtures the script does not build (Go 1.19, other GOARCHes), built into the cargo
+/// target dir, rebuilt when main.go is newer.
+pub fn fixture_built_here(name: &str, version: &str, goarch: &str, mode: &str) -> PathBuf {
     let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let src = root().join("tests/go").join(name);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("go1.19");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("go{version}-{goarch}"));
     std::fs::create_dir_all(&dir).expect("tmp dir");
     let out = dir.join(format!("{name}-{mode}"));
     let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     if mtime(&out).is_none() || mtime(&src.join("main.go")) > mtime(&out) {
         let tmp = dir.join(format!("{name}-{mode}.tmp{}", std::process::id()));
-        let mut cmd = go_cmd(GO119);
+        let mut cmd = go_cmd(version);
         cmd.current_dir(&src)
             .env("GOCACHE", dir.join("gocache"))
+            .env("GOARCH", goarch)
             .arg("build")
             .arg("-o")
             .arg(&tmp)
@@ -96,7 +98,7 @@ fn fixture_go119(name: &str, mode: &str) -> PathBuf {
 /// Path of tests/go/NAME built with Go `version` in `mode` (cached by the script).
 pub fn fixture(name: &str, version: &str, mode: &str) -> PathBuf {
     if version == GO119 {
-        return fixture_go119(name, mode);
+        return fixture_built_here(name, version, "amd64", mode);
     }
     let out = run(Command::new("python3")
         .arg(root().join("tests/gofixtures.py"))

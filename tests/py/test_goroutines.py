@@ -29,7 +29,7 @@ import wslgo
 from conftest import ROOT, build
 from wslgo import _native, report
 
-MODES = ["debug", "opt", "nodwarf"]
+MODES = ["debug", "opt", "nodwarf", "pie"]
 
 # ---- parsing runtime tracebacks --------------------------------------------------------
 
@@ -125,8 +125,12 @@ for t in inf.threads():
 sel.switch()
 p = _native.Process({binary!r}, inf.pid)
 gs = p.goroutines(threads=threads, current_tid=sel.ptid[1])
+# The same through gdb's own memory reads (what remote targets use).
+cb = _native.Callback({binary!r}, lambda a, n: inf.read_memory(a, n).tobytes(),
+                      load_bias=p.info()["load_bias"])
+via_gdb = cb.goroutines(threads=threads, current_tid=sel.ptid[1])
 with open({out!r}, "w") as fh:
-    json.dump(dict(goroutines=gs, info=p.info()), fh)
+    json.dump(dict(goroutines=gs, info=p.info(), via_gdb=via_gdb), fh)
 """
 
 
@@ -154,6 +158,7 @@ def live_records(
     doc = json.loads(out.read_text())
     death = parse_dump(r.stdout + r.stderr)
     assert len(death) > 20, f"no SIGTRAP dump:\n{r.stdout}\n{r.stderr}"
+    assert doc["via_gdb"] == doc["goroutines"], "Callback(gdb memory) differs from Process"
     return doc["goroutines"], doc["info"], death, parse_dump(dump.read_text())
 
 
@@ -235,6 +240,7 @@ def test_live_process_matches_runtime_stack(go_version: str, mode: str, tmp_path
     binary = build("grstates", go_version, mode)
     gs, info, death, stack = live_records(binary, tmp_path)
     assert info["layout"] == ("dwarf" if mode != "nodwarf" else f"fallback {go_version}")
+    assert (info["load_bias"] != 0) == (mode == "pie")
     n = compare(gs, death, skip=set())
     assert n >= 20, f"only {n} parked goroutines compared"
     # runtime.Stack ran in goroutine 1 just before the breakpoint: skip that one.
@@ -333,3 +339,10 @@ def test_cli_goroutines_on_a_core(tmp_path: Path) -> None:
     )
     assert "main.labelled" in r.stdout and '"shard":"7"' in r.stdout, r.stdout
     assert ROOT.exists()
+
+
+def test_stripped_binary_is_a_clear_error(tmp_path: Path) -> None:
+    binary = build("grstates", "1.24", "stripped")
+    core, _ = crash_core(binary, tmp_path)
+    with pytest.raises(_native.WslgoError, match=r"runtime\.allgs.*stripped"):
+        _native.Core(binary, core)
