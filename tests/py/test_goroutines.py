@@ -224,6 +224,8 @@ def compare(
         assert base_state(g["state"]) == base_state(d.state), (goid, g["state"], d.state)
         mine = shown_at_level_1(ours_frames(g, True)) if level1 else ours_frames(g)
         assert mine == d.frames, f"goroutine {goid} [{d.state}]"
+        # The frame-pointer chain agrees with the pcsp unwind on every parked stack.
+        assert g["fp_mismatches"] == 0 or g["status_name"] == "syscall", g
         compared += 1
     return compared
 
