@@ -81,6 +81,7 @@ class GoroutineDict(TypedDict):
     frame_sp: list[int]  # sp of each frame
     stack_error: str | None
     truncated: bool
+    fp_mismatches: int  # frames where the frame-pointer chain disagreed with pcsp
     user_frame: int | None
     go_statement: GoStatementDict | None
     start_func: str | None
@@ -98,6 +99,7 @@ class UnwindDict(TypedDict):
     frame_sp: list[int]
     error: str | None
     truncated: bool
+    fp_mismatches: int
 
 class GoTarget:
     """Base of Process, Core and Callback: a Go binary's runtime model + a memory source."""

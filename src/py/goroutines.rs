@@ -214,6 +214,7 @@ impl<'py> Conv<'py> {
         d.set_item(intern!(py, "frame_sp"), sps)?;
         d.set_item(intern!(py, "stack_error"), g.stack_error.as_deref())?;
         d.set_item(intern!(py, "truncated"), g.truncated)?;
+        d.set_item(intern!(py, "fp_mismatches"), g.fp_mismatches)?;
         d.set_item(intern!(py, "user_frame"), g.user_frame)?;
         match &g.go_statement {
             Some(l) => {
@@ -322,6 +323,7 @@ impl Engine {
         d.set_item("frame_sp", sps)?;
         d.set_item("error", st.error)?;
         d.set_item("truncated", st.truncated)?;
+        d.set_item("fp_mismatches", st.fp_mismatches)?;
         Ok(d)
     }
 
