@@ -137,8 +137,9 @@ def engine_frames(g: Goroutine) -> list[tuple[int, int]]:
     except _native.WslgoError:
         return []
     out: list[tuple[int, int]] = []
-    for f in res["frames"]:
-        key = (int(f["pc"]), int(f["sp"]))
+    # frame dicts are shared between goroutines; each frame's sp is in the parallel list
+    for f, sp in zip(res["frames"], res["frame_sp"]):
+        key = (int(f["pc"]), int(sp))
         if not out or out[-1] != key:  # inlined frames share their physical frame
             out.append(key)
     return out
