@@ -532,6 +532,14 @@ impl Process {
                 } else {
                     0
                 };
+                // A live process always maps the executable's headers: not finding them
+                // is a mismatch too.
+                if !crate::mem::check_same_executable(&mem, &bin, bias, &format!("process {pid}"))? {
+                    return Err(Error::NotFound(format!(
+                        "process {pid} does not run {}: nothing readable where its ELF header should be mapped",
+                        binary.display()
+                    )));
+                }
                 Ok(Engine {
                     rt,
                     src: Source::Process(mem),
