@@ -12,7 +12,6 @@
 def _wslgo_bootstrap() -> None:
     import importlib.util
     import os
-    import subprocess
     import sys
 
     import gdb
@@ -43,6 +42,8 @@ def _wslgo_bootstrap() -> None:
         return check()
 
     def python3_site() -> list[str]:
+        import subprocess  # only on this fallback path: it costs ~10 ms to import
+
         code = (
             "import os, importlib.util as u; s = u.find_spec('wslgo'); "
             "print(os.path.dirname(os.path.dirname(s.origin)) if s and s.origin else '')"
