@@ -4,6 +4,7 @@
 //! of a `PanicException` (a BaseException that would escape `except Exception` in gdb).
 
 mod binary;
+mod symbols;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -90,5 +91,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     binary::register(m)?;
+    symbols::register(m)?;
     Ok(())
 }

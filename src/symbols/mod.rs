@@ -1,1 +1,620 @@
-//! The symbol facade: one API over DWARF (when present) and the pclntab (always).
+//! The symbol facade: one API over DWARF (when present), the pclntab (always in Go
+//! binaries, and the source for functions DWARF lacks) and the ELF `.symtab`.
+//!
+//! [`Symbols`] is owned (`Arc<Binary>`), `Send + Sync`, and cheap to query: DWARF and the
+//! pclntab parse lazily; the merged name index is built on the first name query.
+//!
+//! Name spellings accepted by [`Symbols::lookup`]: `runtime.breakpoint`, the old
+//! `runtime·breakpoint`, `main.(*T).M`, `main.T.M` (also finds the pointer wrapper
+//! `main.(*T).M`), generic instances `pkg.F[...]` (every instance), closures
+//! `main.main.func1`, and the `.abi0` suffix (with or without).
+
+mod format;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use object::{Object, ObjectSymbol};
+
+use crate::binary::Binary;
+use crate::dwarf::{Dwarf, LineMatch, StructLayout, Variable};
+use crate::error::{Error, Result};
+use crate::pclntab::Pclntab;
+
+pub use format::{format_frames, FrameFormat};
+
+/// One frame at a pc, innermost first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// Function name (`main.main`), `?` if unknown.
+    pub function: String,
+    /// Source file (empty if unknown).
+    pub file: String,
+    /// Line (0 if unknown).
+    pub line: u32,
+    /// True for an inlined call; the last frame of a pc is the physical function.
+    pub inlined: bool,
+}
+
+/// A function found by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FuncSym {
+    /// The function's name as the binary spells it.
+    pub name: String,
+    /// Entry pc.
+    pub entry: u64,
+    /// End pc (exclusive; equal to `entry` when the size is unknown).
+    pub end: u64,
+}
+
+/// Where a symbol came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Dwarf,
+    Pclntab,
+    Elf,
+}
+
+/// Build info and debug-info state, with a one-line hint per problem.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Info {
+    /// Path of the binary.
+    pub path: String,
+    /// Go version (`go1.24.11`), empty if build info is missing.
+    pub go_version: String,
+    /// Main package path.
+    pub main_path: String,
+    /// Main module (path, version).
+    pub main_module: Option<(String, String)>,
+    /// Build settings (`-gcflags`, `-ldflags`, `GOARCH`, ...).
+    pub settings: Vec<(String, String)>,
+    /// GOARCH.
+    pub arch: String,
+    /// Position-independent executable.
+    pub pie: bool,
+    /// GNU build-id in hex.
+    pub build_id: Option<String>,
+    /// DWARF sections present.
+    pub dwarf: bool,
+    /// DWARF sections compressed.
+    pub dwarf_compressed: bool,
+    /// DWARF version (4 or 5), when it could be read.
+    pub dwarf_version: Option<u16>,
+    /// Why DWARF could not be read, if it is present but unreadable.
+    pub dwarf_error: Option<String>,
+    /// The pclntab was read.
+    pub pclntab: bool,
+    /// Why the pclntab could not be read.
+    pub pclntab_error: Option<String>,
+    /// Built with optimizations (no `-gcflags=all=-N -l`).
+    pub optimized: bool,
+    /// Inlining disabled (`-l`).
+    pub inlining_disabled: bool,
+    /// The ELF symbol table is missing (`-ldflags=-s`).
+    pub stripped: bool,
+    /// One line per problem, telling what is lost and how to rebuild.
+    pub hints: Vec<String>,
+}
+
+struct NameIndex {
+    /// Name -> (entry, end, source); several entries for duplicate names.
+    funcs: HashMap<String, Vec<(u64, u64, Source)>>,
+    /// Every name, sorted.
+    sorted: Vec<String>,
+    /// Names with `[...]` in place of each type-argument list -> the real names.
+    generic: HashMap<String, Vec<String>>,
+    /// ELF function symbols sorted by address: (start, end, name), for pc -> name fallback.
+    elf_by_addr: Vec<(u64, u64, String)>,
+}
+
+/// Symbols of one Go binary.
+pub struct Symbols {
+    bin: Arc<Binary>,
+    dwarf: OnceLock<std::result::Result<Dwarf, String>>,
+    pcln: OnceLock<std::result::Result<Pclntab, String>>,
+    names: OnceLock<NameIndex>,
+}
+
+impl std::fmt::Debug for Symbols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Symbols").field("bin", &self.bin).finish()
+    }
+}
+
+impl Symbols {
+    /// Open the Go binary at `path`. Errors: unreadable file, not ELF, not a Go binary.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::new(Arc::new(Binary::open(path)?))
+    }
+
+    /// Symbols over an already opened binary.
+    pub fn new(bin: Arc<Binary>) -> Result<Self> {
+        if !bin.is_go() {
+            let what = bin
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "input".into());
+            return Err(Error::NotGo(format!(
+                "{what} has no .go.buildinfo or .gopclntab section"
+            )));
+        }
+        Ok(Symbols {
+            bin,
+            dwarf: OnceLock::new(),
+            pcln: OnceLock::new(),
+            names: OnceLock::new(),
+        })
+    }
+
+    /// The binary.
+    pub fn binary(&self) -> &Arc<Binary> {
+        &self.bin
+    }
+
+    /// The DWARF reader, if the binary has readable DWARF.
+    pub fn dwarf(&self) -> Option<&Dwarf> {
+        self.dwarf_result().ok()
+    }
+
+    fn dwarf_result(&self) -> std::result::Result<&Dwarf, &str> {
+        self.dwarf
+            .get_or_init(|| Dwarf::new(self.bin.clone()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// The pclntab reader, if it could be read.
+    pub fn pclntab(&self) -> Option<&Pclntab> {
+        self.pcln_result().ok()
+    }
+
+    fn pcln_result(&self) -> std::result::Result<&Pclntab, &str> {
+        self.pcln
+            .get_or_init(|| Pclntab::new(self.bin.clone()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// Frames at `pc`, innermost (inlined) first. DWARF first; the pclntab for pcs DWARF
+    /// does not cover (assembly before Go 1.25, `-ldflags=-w`); the ELF symbol table last.
+    /// `Error::NotFound` when no source knows the pc.
+    pub fn frames(&self, pc: u64) -> Result<Vec<Frame>> {
+        let mut dwarf_frames: Vec<Frame> = Vec::new();
+        if let Some(d) = self.dwarf() {
+            dwarf_frames = d
+                .frames(pc)?
+                .into_iter()
+                .map(|f| Frame {
+                    function: f.function,
+                    file: f.file,
+                    line: f.line,
+                    inlined: f.inlined,
+                })
+                .collect();
+            if !dwarf_frames.is_empty() && dwarf_frames.iter().all(|f| f.function != "?") {
+                return Ok(dwarf_frames);
+            }
+        }
+        if let Some(p) = self.pclntab() {
+            if let Some(f) = p.func_for_pc(pc) {
+                let mut out: Vec<Frame> = p
+                    .inlined_at(&f, pc)
+                    .into_iter()
+                    .map(|i| Frame {
+                        function: i.name,
+                        file: i.file,
+                        line: i.line,
+                        inlined: true,
+                    })
+                    .collect();
+                let (file, line) = p
+                    .file_line(&f, pc)
+                    .map(|(f, l)| (f.to_string(), l))
+                    .unwrap_or_default();
+                out.push(Frame {
+                    function: p.name(&f).to_string(),
+                    file,
+                    line,
+                    inlined: false,
+                });
+                return Ok(out);
+            }
+        }
+        // Name a nameless DWARF frame (or a bare pc) from the ELF symbol table.
+        if let Some(name) = self.elf_name_for_pc(pc) {
+            if let Some(last) = dwarf_frames.last_mut() {
+                last.function = name;
+                return Ok(dwarf_frames);
+            }
+            return Ok(vec![Frame {
+                function: name,
+                file: String::new(),
+                line: 0,
+                inlined: false,
+            }]);
+        }
+        if !dwarf_frames.is_empty() {
+            return Ok(dwarf_frames);
+        }
+        Err(Error::NotFound(format!("no function contains {pc:#x}")))
+    }
+
+    fn elf_name_for_pc(&self, pc: u64) -> Option<String> {
+        let v = &self.names().elf_by_addr;
+        let i = v.partition_point(|(s, _, _)| *s <= pc).checked_sub(1)?;
+        let (s, e, n) = v.get(i)?;
+        (pc >= *s && pc < *e).then(|| n.clone())
+    }
+
+    fn names(&self) -> &NameIndex {
+        self.names.get_or_init(|| self.build_names())
+    }
+
+    fn build_names(&self) -> NameIndex {
+        let mut funcs: HashMap<String, Vec<(u64, u64, Source)>> = HashMap::new();
+        let mut add = |name: &str, entry: u64, end: u64, src: Source| {
+            let v = funcs.entry(name.to_string()).or_default();
+            if !v.iter().any(|(e, _, _)| *e == entry) {
+                v.push((entry, end, src));
+            }
+        };
+        if let Some(d) = self.dwarf() {
+            if let Ok(names) = d.function_names() {
+                for n in names {
+                    for r in d.function_ranges(n).unwrap_or_default() {
+                        add(n, r.entry, r.end, Source::Dwarf);
+                    }
+                }
+            }
+        }
+        if let Some(p) = self.pclntab() {
+            for i in 0..p.func_count() {
+                if let Some(f) = p.func(i) {
+                    add(p.name(&f), f.entry, f.end, Source::Pclntab);
+                }
+            }
+        }
+        let mut elf_by_addr = Vec::new();
+        if let Ok(obj) = self.bin.object() {
+            for sym in obj.symbols() {
+                if sym.kind() != object::SymbolKind::Text || sym.is_undefined() {
+                    continue;
+                }
+                let Ok(n) = sym.name() else { continue };
+                if n.is_empty() {
+                    continue;
+                }
+                let end = sym.address().saturating_add(sym.size());
+                add(n, sym.address(), end, Source::Elf);
+                // Zero-size markers (runtime.etext) name no code.
+                if sym.size() > 0 {
+                    elf_by_addr.push((sym.address(), end, n.to_string()));
+                }
+            }
+        }
+        elf_by_addr.sort();
+        for v in funcs.values_mut() {
+            v.sort_by_key(|(e, _, _)| *e);
+        }
+        let mut sorted: Vec<String> = funcs.keys().cloned().collect();
+        sorted.sort();
+        let mut generic: HashMap<String, Vec<String>> = HashMap::new();
+        for n in &sorted {
+            if n.contains('[') {
+                generic
+                    .entry(erase_type_args(n))
+                    .or_default()
+                    .push(n.clone());
+            }
+        }
+        NameIndex {
+            funcs,
+            sorted,
+            generic,
+            elf_by_addr,
+        }
+    }
+
+    /// Functions matching a Go name in any accepted spelling (see the module docs), sorted by
+    /// entry. `Error::NotFound` if none.
+    pub fn lookup(&self, name: &str) -> Result<Vec<FuncSym>> {
+        let ix = self.names();
+        let mut out: Vec<FuncSym> = Vec::new();
+        let push = |out: &mut Vec<FuncSym>, n: &str| {
+            if let Some(v) = ix.funcs.get(n) {
+                for (entry, end, _) in v {
+                    if !out.iter().any(|f| f.entry == *entry) {
+                        out.push(FuncSym {
+                            name: n.to_string(),
+                            entry: *entry,
+                            end: *end,
+                        });
+                    }
+                }
+            }
+        };
+        let generic = |out: &mut Vec<FuncSym>, cand: &str| {
+            for n in ix.generic.get(cand).into_iter().flatten() {
+                push(out, n);
+            }
+        };
+        for cand in candidates(name) {
+            if cand.contains("[...]") {
+                generic(&mut out, &cand);
+            } else {
+                push(&mut out, &cand);
+            }
+        }
+        // `main.Map[int]` (source spelling) names no instance (`main.Map[go.shape.int]`):
+        // offer every instance rather than nothing.
+        if out.is_empty() && name.contains('[') {
+            for cand in candidates(&erase_type_args(name)) {
+                generic(&mut out, &cand);
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::NotFound(format!("no function named {name}")));
+        }
+        out.sort_by_key(|f| f.entry);
+        Ok(out)
+    }
+
+    /// Function names containing `pattern` (or matching it as a regex), sorted.
+    pub fn search(&self, pattern: &str, regex: bool) -> Result<Vec<String>> {
+        let ix = self.names();
+        if regex {
+            let re = regex::Regex::new(pattern)
+                .map_err(|e| Error::NotFound(format!("bad regex {pattern:?}: {e}")))?;
+            Ok(ix
+                .sorted
+                .iter()
+                .filter(|n| re.is_match(n))
+                .cloned()
+                .collect())
+        } else {
+            let p = normalize(pattern);
+            Ok(ix
+                .sorted
+                .iter()
+                .filter(|n| n.contains(p.as_str()))
+                .cloned()
+                .collect())
+        }
+    }
+
+    /// Statement addresses of `file:line` (file matched as a path suffix). Needs DWARF.
+    /// A line without code: `Error::NotFound` "no code at F:L; nearest lines with code
+    /// are A, B".
+    pub fn line_addresses(&self, file: &str, line: u32) -> Result<LineMatch> {
+        match self.dwarf_result() {
+            Ok(d) => d.line_addresses(file, line),
+            Err(e) => Err(Error::Unsupported(format!(
+                "file:line lookup needs DWARF ({e}); rebuild without -ldflags=-w"
+            ))),
+        }
+    }
+
+    /// A global variable: from DWARF (with type), else the ELF symbol table (no type).
+    pub fn variable(&self, name: &str) -> Result<Variable> {
+        let name = normalize(name);
+        if let Some(v) = self.dwarf().and_then(|d| d.variable(&name)) {
+            return Ok(v);
+        }
+        if let Some(s) = self.bin.elf_symbol(&name) {
+            if !s.is_func {
+                return Ok(Variable {
+                    name: name.clone(),
+                    addr: s.addr,
+                    size: s.size,
+                    type_name: String::new(),
+                });
+            }
+        }
+        Err(Error::NotFound(format!("no variable named {name}")))
+    }
+
+    /// Struct layout from DWARF.
+    pub fn struct_layout(&self, name: &str) -> Result<StructLayout> {
+        match self.dwarf_result() {
+            Ok(d) => d.struct_layout(&normalize(name)),
+            Err(e) => Err(Error::NotFound(format!("no type {name}: {e}"))),
+        }
+    }
+
+    /// A DWARF constant (`runtime._Grunning`).
+    pub fn constant(&self, name: &str) -> Option<i64> {
+        self.dwarf()?.constant(&normalize(name))
+    }
+
+    /// DWARF constants whose name starts with `prefix`.
+    pub fn constants_with_prefix(&self, prefix: &str) -> Vec<(String, i64)> {
+        self.dwarf()
+            .map(|d| d.constants_with_prefix(prefix))
+            .unwrap_or_default()
+    }
+
+    /// Symbolize many pcs at once, formatted as text lines (addr2line style) or JSON lines.
+    pub fn symbolize(&self, pcs: &[u64], fmt: FrameFormat) -> Vec<String> {
+        let mut out = Vec::with_capacity(pcs.len() * 2);
+        for &pc in pcs {
+            let frames = self.frames(pc).unwrap_or_default();
+            format_frames(pc, &frames, fmt, &mut out);
+        }
+        out
+    }
+
+    /// Build info and debug-info state, with hints.
+    pub fn info(&self) -> Info {
+        let bin = &self.bin;
+        let mut info = Info {
+            path: bin
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            arch: bin.arch().goarch().to_string(),
+            pie: bin.is_pie(),
+            build_id: bin.build_id_hex(),
+            dwarf: bin.has_dwarf(),
+            dwarf_compressed: bin.dwarf_compressed(),
+            stripped: !bin.has_symtab(),
+            ..Default::default()
+        };
+        let mut hints = Vec::new();
+        match bin.build_info() {
+            Ok(bi) => {
+                let gc = bi.setting("-gcflags").unwrap_or("");
+                let flags: Vec<&str> = gc.split([' ', '=', '"', '\'']).collect();
+                let no_opt = flags.contains(&"-N");
+                info.inlining_disabled = flags.contains(&"-l");
+                info.optimized = !no_opt;
+                info.go_version = bi.go_version;
+                info.main_path = bi.path;
+                info.main_module = bi.main_module;
+                info.settings = bi.settings;
+            }
+            Err(e) => {
+                info.optimized = true;
+                hints.push(format!("no Go build info ({e}): version and flags unknown"));
+            }
+        }
+        if info.dwarf {
+            match self.dwarf_result() {
+                Ok(d) => info.dwarf_version = Some(d.version()),
+                Err(e) => {
+                    info.dwarf_error = Some(e.to_string());
+                    hints.push(format!(
+                        "DWARF present but unreadable ({e}): using the pclntab for names and lines"
+                    ));
+                }
+            }
+        } else {
+            hints.push(
+                "built with -ldflags=-w: no DWARF, locals and types unavailable; rebuild without -w"
+                    .into(),
+            );
+        }
+        match self.pcln_result() {
+            Ok(_) => info.pclntab = true,
+            Err(e) => info.pclntab_error = Some(e.to_string()),
+        }
+        if info.stripped {
+            hints.push(
+                "stripped (-ldflags=-s): no ELF symbol table, gdb cannot find globals by name; rebuild without -s"
+                    .into(),
+            );
+        }
+        if info.optimized {
+            hints.push(
+                "optimized build: variables may be <optimized out>; build with -gcflags=all=-N -l"
+                    .into(),
+            );
+        }
+        info.hints = hints;
+        info
+    }
+}
+
+/// Fold the old middle-dot spelling and the Unicode division slash into Go's current names.
+fn normalize(name: &str) -> String {
+    name.trim().replace('·', ".").replace('∕', "/")
+}
+
+/// Replace every bracketed type-argument list with `[...]`, brackets balanced.
+fn erase_type_args(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '[' => {
+                if depth == 0 {
+                    out.push_str("[...]");
+                }
+                depth += 1;
+            }
+            ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Split at top-level dots (not inside brackets or parentheses), after the last `/`.
+fn split_last_path_elem(name: &str) -> (&str, Vec<&str>) {
+    let start = name.rfind('/').map(|i| i + 1).unwrap_or(0);
+    let (dir, tail) = name.split_at(start);
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut last = 0;
+    for (i, c) in tail.char_indices() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth -= 1,
+            '.' if depth == 0 => {
+                parts.push(&tail[last..i]);
+                last = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&tail[last..]);
+    (dir, parts)
+}
+
+/// Every exact name to try for a user's spelling.
+fn candidates(name: &str) -> Vec<String> {
+    let mut name = normalize(name);
+    for suffix in [".abi0", ".abiinternal"] {
+        if let Some(s) = name.strip_suffix(suffix) {
+            name = s.to_string();
+        }
+    }
+    // A query with concrete type arguments matches that instance; `[...]` matches all.
+    let mut out = Vec::new();
+    {
+        let b = name;
+        // Value receiver `pkg.T.M`: also the pointer wrapper `pkg.(*T).M`.
+        let (dir, parts) = split_last_path_elem(&b);
+        let wrapper = if parts.len() >= 3 && parts.get(1).is_some_and(|t| !t.starts_with('(')) {
+            let pkg = parts.first().copied().unwrap_or("");
+            let ty = parts.get(1).copied().unwrap_or("");
+            let rest = parts.get(2..).unwrap_or(&[]).join(".");
+            Some(format!("{dir}{pkg}.(*{ty}).{rest}"))
+        } else {
+            None
+        };
+        out.push(b.clone());
+        out.push(format!("{b}.abi0"));
+        out.extend(wrapper);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_args_are_erased_with_nesting() {
+        assert_eq!(
+            erase_type_args("main.Map[go.shape.[]int,go.shape.string].func1"),
+            "main.Map[...].func1"
+        );
+        assert_eq!(
+            erase_type_args("main.(*List[go.shape.int]).Push"),
+            "main.(*List[...]).Push"
+        );
+    }
+
+    #[test]
+    fn candidates_cover_spellings() {
+        let c = candidates("runtime·breakpoint.abi0");
+        assert!(c.contains(&"runtime.breakpoint".to_string()), "{c:?}");
+        assert!(c.contains(&"runtime.breakpoint.abi0".to_string()), "{c:?}");
+        let c = candidates("example.com/x/pkg.T.M");
+        assert!(c.contains(&"example.com/x/pkg.(*T).M".to_string()), "{c:?}");
+        let c = candidates("main.(*T).M");
+        assert!(!c.iter().any(|n| n.contains("(*(*")), "{c:?}");
+    }
+}

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Seed corpora for the fuzz targets: real .gopclntab sections and binaries of the `symbols`
+# fixture (Go 1.21 and 1.27, stripped and PIE), plus small synthetic tables.
+set -e
+cd "$(dirname "$0")"
+root=..
+mkdir -p corpus/pclntab_parse corpus/pclntab_parse_small corpus/elf_open
+for v in 1.21 1.27; do
+  for mode in stripped pie; do
+    bin=$(python3 $root/tests/gofixtures.py symbols $v $mode)
+    cp "$bin" corpus/elf_open/seed-$v-$mode
+    for sec in .gopclntab .data.rel.ro.gopclntab; do
+      if objcopy -O binary --only-section=$sec "$bin" /tmp/wslgo-seed.$$ 2>/dev/null \
+          && [ -s /tmp/wslgo-seed.$$ ]; then
+        mv /tmp/wslgo-seed.$$ corpus/pclntab_parse/seed-$v-$mode.tab
+      fi
+    done
+  done
+done
+rm -f /tmp/wslgo-seed.$$
+(cd $root && WSLGO_FUZZ_SEED_DIR=$PWD/fuzz/corpus/pclntab_parse_small \
+  cargo test -q --lib dump_synthetic_fuzz_seeds -- --ignored)
+cp corpus/pclntab_parse_small/* corpus/pclntab_parse/

@@ -1,0 +1,159 @@
+"""CLI commands over the symbol engine: `wslgo symbolize`, `wslgo lookup`, `wslgo info`.
+
+Pure Python (no gdb). Batches go to the native module in one call. Errors surface as
+exceptions; `wslgo.cli.main` prints them as one line and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+
+class UsageError(ValueError):
+    """Bad user input (an address that is not hex, a malformed FILE:LINE)."""
+
+
+def parse_address(text: str) -> int:
+    """Parse an address the way addr2line does: hex, with or without 0x."""
+    s = text.strip()
+    digits = s[2:] if s.lower().startswith("0x") else s
+    if not digits or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        raise UsageError(f"bad address {text.strip()!r}: expected hex like 0x4011c0")
+    value = int(digits, 16)
+    if value >= 1 << 64:
+        raise UsageError(f"bad address {text.strip()!r}: more than 64 bits")
+    return value
+
+
+def parse_file_line(text: str) -> tuple[str, int] | None:
+    """Split FILE:LINE; None if TEXT is not of that form."""
+    file, sep, line = text.rpartition(":")
+    if not sep or not file or not line.isdigit():
+        return None
+    return file, int(line)
+
+
+def _symbols(path: str) -> Any:
+    from wslgo import _native
+
+    return _native.Symbols(path)
+
+
+def cmd_symbolize(args: argparse.Namespace) -> int:
+    syms = _symbols(args.binary)
+    out: TextIO = sys.stdout
+    opts = {"inlines": args.inlines, "json": args.json, "addresses": args.addresses}
+    if args.addrs:
+        pcs = [parse_address(a) for a in args.addrs]
+        _write(out, syms.symbolize(pcs, **opts))
+        return 0
+    stdin: TextIO = sys.stdin
+    if stdin.isatty():  # interactive: answer line by line
+        for line in stdin:
+            if line.strip():
+                _write(out, syms.symbolize([parse_address(line)], **opts))
+                out.flush()
+        return 0
+    pcs = [parse_address(line) for line in stdin if line.strip()]
+    _write(out, syms.symbolize(pcs, **opts))
+    return 0
+
+
+def _write(out: TextIO, lines: Iterable[str]) -> None:
+    out.write("".join(f"{line}\n" for line in lines))
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    syms = _symbols(args.binary)
+    fl = parse_file_line(args.what)
+    rows: list[dict[str, Any]] = []
+    if fl is not None:
+        file, line = fl
+        matched, addrs = syms.line_addresses(file, line)
+        rows = [{"file": matched, "line": line, "address": a} for a in addrs]
+        text = [f"{a:#x} {matched}:{line}" for a in addrs]
+    else:
+        found = syms.lookup(args.what)
+        rows = [{"name": n, "entry": e, "end": end} for n, e, end in found]
+        text = [f"{e:#x}-{end:#x} {n}" for n, e, end in found]
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        _write(sys.stdout, text)
+    return 0
+
+
+def format_info(info: dict[str, Any]) -> list[str]:
+    """Human-readable lines of `Symbols.info()`."""
+    yn = {True: "yes", False: "no"}
+    settings = ", ".join(f"{k}={v}" for k, v in info["settings"]) or "-"
+    module = info["main_module"]
+    main = info["main_path"] or "-"
+    if module:
+        main += f" (module {module[0]} {module[1]})"
+    if info["dwarf"]:
+        dwarf = "yes"
+        if info["dwarf_version"]:
+            dwarf += f", version {info['dwarf_version']}"
+        if info["dwarf_compressed"]:
+            dwarf += ", compressed"
+        if info["dwarf_error"]:
+            dwarf += f", unreadable: {info['dwarf_error']}"
+    else:
+        dwarf = "no"
+    pcln = "yes" if info["pclntab"] else f"no ({info['pclntab_error']})"
+    if info["optimized"]:
+        opt = "yes"
+    else:
+        opt = "no (-N" + (" -l)" if info["inlining_disabled"] else ")")
+    lines = [
+        f"binary:     {info['path']}",
+        f"go:         {info['go_version'] or 'unknown'}",
+        f"main:       {main}",
+        f"arch:       {info['arch']}{' (PIE)' if info['pie'] else ''}",
+        f"build id:   {info['build_id'] or '-'}",
+        f"settings:   {settings}",
+        f"DWARF:      {dwarf}",
+        f"pclntab:    {pcln}",
+        f"symtab:     {yn[not info['stripped']]}",
+        f"optimized:  {opt}",
+    ]
+    for hint in info["hints"]:
+        lines.append(f"hint: {hint}")
+    return lines
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    info = _symbols(args.binary).info()
+    if args.json:
+        print(json.dumps(info))
+    else:
+        _write(sys.stdout, format_info(info))
+    return 0
+
+
+def add_symbol_commands(sub: Any) -> None:
+    """Register `symbolize`, `lookup` and `info` on an argparse subparsers object."""
+    s = sub.add_parser(
+        "symbolize",
+        help="pc -> function and file:line (like addr2line); addresses from args or stdin",
+    )
+    s.add_argument("binary", help="the Go binary")
+    s.add_argument("addrs", nargs="*", metavar="ADDR", help="hex addresses (default: stdin)")
+    s.add_argument("--inlines", "-i", action="store_true", help="show every inlined frame")
+    s.add_argument("--json", action="store_true", help="one JSON object per address")
+    s.add_argument("--addresses", "-a", action="store_true", help="print each address first")
+    s.set_defaults(func=cmd_symbolize)
+    lk = sub.add_parser("lookup", help="function name or FILE:LINE -> addresses")
+    lk.add_argument("binary", help="the Go binary")
+    lk.add_argument("what", metavar="NAME|FILE:LINE", help="e.g. main.(*T).M or main.go:12")
+    lk.add_argument("--json", action="store_true", help="JSON output")
+    lk.set_defaults(func=cmd_lookup)
+    i = sub.add_parser("info", help="build info and debug-info state, with hints")
+    i.add_argument("binary", help="the Go binary")
+    i.add_argument("--json", action="store_true", help="JSON output")
+    i.set_defaults(func=cmd_info)

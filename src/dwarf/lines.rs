@@ -1,0 +1,193 @@
+//! file:line -> statement addresses, from the DWARF line programs (built on first use).
+
+use std::collections::{BTreeMap, HashMap};
+
+use gimli::Reader as _;
+
+use crate::error::{Error, Result};
+
+use super::{gerr, R};
+
+/// The addresses found for a `file:line` query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineMatch {
+    /// Full path of the file that matched (the first one when several did).
+    pub file: String,
+    /// The line.
+    pub line: u32,
+    /// Statement addresses where the line begins, sorted, deduplicated.
+    pub addrs: Vec<u64>,
+}
+
+/// Per-file map of line -> statement addresses.
+#[derive(Default)]
+pub(super) struct LineIndex {
+    paths: Vec<String>,
+    by_path: HashMap<String, usize>,
+    lines: Vec<BTreeMap<u32, Vec<u64>>>,
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if name.starts_with('/') || dir.is_empty() || dir == "." {
+        name.to_string()
+    } else if dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Full path of a line-table file entry: directory joined with the name.
+pub(super) fn file_path(
+    dwarf: &gimli::Dwarf<R>,
+    unit: &gimli::Unit<R>,
+    header: &gimli::LineProgramHeader<R>,
+    f: &gimli::FileEntry<R>,
+) -> Option<String> {
+    let name = dwarf.attr_string(unit, f.path_name()).ok()?;
+    let name = name.to_string_lossy().ok()?.into_owned();
+    let dir = f
+        .directory(header)
+        .and_then(|d| dwarf.attr_string(unit, d).ok())
+        .and_then(|d| d.to_string_lossy().ok().map(|c| c.into_owned()))
+        .unwrap_or_default();
+    Some(join(&dir, &name))
+}
+
+impl LineIndex {
+    pub(super) fn build(dwarf: &gimli::Dwarf<R>, units: &[gimli::Unit<R>]) -> Result<Self> {
+        let mut ix = LineIndex::default();
+        for unit in units {
+            let Some(program) = unit.line_program.clone() else {
+                continue;
+            };
+            // file index -> path id, per unit.
+            let mut file_ids: HashMap<u64, Option<usize>> = HashMap::new();
+            let mut rows = program.rows();
+            let mut prev: Option<(u64, u32)> = None; // (file index, line) of the previous row
+            while let Some((header, row)) = rows.next_row().map_err(gerr)? {
+                if row.end_sequence() {
+                    prev = None;
+                    continue;
+                }
+                let line = row
+                    .line()
+                    .and_then(|l| u32::try_from(l.get()).ok())
+                    .unwrap_or(0);
+                let fidx = row.file_index();
+                let here = (fidx, line);
+                let starts = prev != Some(here);
+                prev = Some(here);
+                if !row.is_stmt() || line == 0 || !starts {
+                    continue;
+                }
+                let id = match file_ids.get(&fidx) {
+                    Some(id) => *id,
+                    None => {
+                        let path = row
+                            .file(header)
+                            .and_then(|f| file_path(dwarf, unit, header, f));
+                        let id = path.map(|p| ix.path_id(p));
+                        file_ids.insert(fidx, id);
+                        id
+                    }
+                };
+                if let Some(lines) = id.and_then(|id| ix.lines.get_mut(id)) {
+                    lines.entry(line).or_default().push(row.address());
+                }
+            }
+        }
+        for lines in &mut ix.lines {
+            for addrs in lines.values_mut() {
+                addrs.sort_unstable();
+                addrs.dedup();
+            }
+        }
+        Ok(ix)
+    }
+
+    fn path_id(&mut self, path: String) -> usize {
+        if let Some(id) = self.by_path.get(&path) {
+            return *id;
+        }
+        let id = self.paths.len();
+        self.by_path.insert(path.clone(), id);
+        self.paths.push(path);
+        self.lines.push(BTreeMap::new());
+        id
+    }
+
+    pub(super) fn files(&self) -> Vec<&str> {
+        self.paths.iter().map(String::as_str).collect()
+    }
+
+    /// Path ids whose path ends with `file` on a `/` boundary.
+    fn matching(&self, file: &str) -> Vec<usize> {
+        let file = file.strip_prefix("./").unwrap_or(file);
+        self.paths
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                p.as_str() == file
+                    || (p.ends_with(file)
+                        && (file.starts_with('/')
+                            || p.as_bytes().get(p.len() - file.len() - 1) == Some(&b'/')))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub(super) fn lookup(&self, file: &str, line: u32) -> Result<LineMatch> {
+        let ids = self.matching(file);
+        if ids.is_empty() {
+            return Err(Error::NotFound(format!("no source file matches {file}")));
+        }
+        let mut addrs = Vec::new();
+        let mut matched = None;
+        for &id in &ids {
+            if let Some(a) = self.lines.get(id).and_then(|l| l.get(&line)) {
+                addrs.extend_from_slice(a);
+                matched.get_or_insert(id);
+            }
+        }
+        if let Some(id) = matched {
+            addrs.sort_unstable();
+            addrs.dedup();
+            return Ok(LineMatch {
+                file: self.paths.get(id).cloned().unwrap_or_default(),
+                line,
+                addrs,
+            });
+        }
+        // No code: name the nearest lines with code on either side.
+        let mut before: Option<u32> = None;
+        let mut after: Option<u32> = None;
+        for &id in &ids {
+            if let Some(l) = self.lines.get(id) {
+                if let Some((&b, _)) = l.range(..line).next_back() {
+                    before = Some(before.map_or(b, |x| x.max(b)));
+                }
+                if let Some((&a, _)) = l.range(line..).next() {
+                    after = Some(after.map_or(a, |x| x.min(a)));
+                }
+            }
+        }
+        let near: Vec<String> = [before, after]
+            .into_iter()
+            .flatten()
+            .map(|l| l.to_string())
+            .collect();
+        let shown = ids
+            .first()
+            .and_then(|i| self.paths.get(*i))
+            .map(String::as_str)
+            .unwrap_or(file);
+        if near.is_empty() {
+            return Err(Error::NotFound(format!("no code in {shown}")));
+        }
+        Err(Error::NotFound(format!(
+            "no code at {shown}:{line}; nearest lines with code are {}",
+            near.join(", ")
+        )))
+    }
+}

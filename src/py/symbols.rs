@@ -1,0 +1,250 @@
+//! Python view of [`crate::symbols::Symbols`]: pc -> frames, names -> addresses,
+//! file:line -> addresses, globals, type layouts, constants and the `info` report.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use super::guarded;
+use crate::binary::Binary as CoreBinary;
+use crate::error::Error;
+use crate::symbols::{FrameFormat, Symbols as CoreSymbols};
+
+/// One frame at a pc (innermost first).
+#[pyclass(name = "Frame", module = "wslgo._native", frozen, get_all)]
+#[derive(Clone)]
+pub struct Frame {
+    /// Function name (`?` if unknown).
+    function: String,
+    /// Source file ('' if unknown).
+    file: String,
+    /// Line (0 if unknown).
+    line: u32,
+    /// True for an inlined call.
+    inlined: bool,
+}
+
+#[pymethods]
+impl Frame {
+    fn __repr__(&self) -> String {
+        format!(
+            "Frame({:?}, {:?}, {}, inlined={})",
+            self.function,
+            self.file,
+            self.line,
+            if self.inlined { "True" } else { "False" }
+        )
+    }
+}
+
+/// Symbols of one Go binary: DWARF when present, the pclntab and .symtab otherwise.
+/// `Symbols(path)` raises BadBinaryError for a missing, non-ELF or non-Go file.
+#[pyclass(name = "Symbols", module = "wslgo._native", frozen)]
+pub struct Symbols {
+    inner: Arc<CoreSymbols>,
+}
+
+#[pymethods]
+impl Symbols {
+    #[new]
+    fn new(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| guarded(|| CoreSymbols::open(&path)))?;
+        Ok(Symbols {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Symbols over an already opened `Binary`.
+    #[staticmethod]
+    fn from_binary(bin: &super::binary::Binary) -> PyResult<Self> {
+        let b: Arc<CoreBinary> = bin.inner.clone();
+        let inner = guarded(|| CoreSymbols::new(b))?;
+        Ok(Symbols {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Frames at `pc`, innermost first. NotFoundError if no function contains it.
+    fn frames(&self, py: Python<'_>, pc: u64) -> PyResult<Vec<Frame>> {
+        let s = self.inner.clone();
+        py.detach(|| {
+            guarded(|| {
+                Ok(s.frames(pc)?
+                    .into_iter()
+                    .map(|f| Frame {
+                        function: f.function,
+                        file: f.file,
+                        line: f.line,
+                        inlined: f.inlined,
+                    })
+                    .collect())
+            })
+        })
+    }
+
+    /// Frames of many pcs in one call (backtraces): one list per pc, empty when unknown.
+    fn frames_batch(&self, py: Python<'_>, pcs: Vec<u64>) -> PyResult<Vec<Vec<Frame>>> {
+        let s = self.inner.clone();
+        py.detach(|| {
+            guarded(|| {
+                Ok(pcs
+                    .iter()
+                    .map(|pc| {
+                        s.frames(*pc)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|f| Frame {
+                                function: f.function,
+                                file: f.file,
+                                line: f.line,
+                                inlined: f.inlined,
+                            })
+                            .collect()
+                    })
+                    .collect())
+            })
+        })
+    }
+
+    /// Functions matching `name` in any accepted spelling: [(name, entry, end)], by entry.
+    fn lookup(&self, py: Python<'_>, name: &str) -> PyResult<Vec<(String, u64, u64)>> {
+        let s = self.inner.clone();
+        let name = name.to_string();
+        py.detach(|| {
+            guarded(|| {
+                Ok(s.lookup(&name)?
+                    .into_iter()
+                    .map(|f| (f.name, f.entry, f.end))
+                    .collect())
+            })
+        })
+    }
+
+    /// Statement addresses of FILE:LINE (file matched as a path suffix):
+    /// (matched file path, addresses). NotFoundError names the nearest lines with code.
+    fn line_addresses(
+        &self,
+        py: Python<'_>,
+        file: &str,
+        line: u32,
+    ) -> PyResult<(String, Vec<u64>)> {
+        let s = self.inner.clone();
+        let file = file.to_string();
+        py.detach(|| {
+            guarded(|| {
+                let m = s.line_addresses(&file, line)?;
+                Ok((m.file, m.addrs))
+            })
+        })
+    }
+
+    /// Function names containing `pattern` (or matching it when `regex`), sorted.
+    #[pyo3(signature = (pattern, regex = false))]
+    fn search(&self, py: Python<'_>, pattern: &str, regex: bool) -> PyResult<Vec<String>> {
+        let s = self.inner.clone();
+        let pattern = pattern.to_string();
+        py.detach(|| guarded(|| s.search(&pattern, regex)))
+    }
+
+    /// A global variable: (address, size, type name). NotFoundError if unknown.
+    fn variable(&self, py: Python<'_>, name: &str) -> PyResult<(u64, u64, String)> {
+        let s = self.inner.clone();
+        let name = name.to_string();
+        py.detach(|| {
+            guarded(|| {
+                let v = s.variable(&name)?;
+                Ok((v.addr, v.size, v.type_name))
+            })
+        })
+    }
+
+    /// Layout of a struct type: {"name", "size", "fields": [(name, offset, size, type)]}.
+    fn struct_layout<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.inner.clone();
+        let name = name.to_string();
+        let layout = py.detach(|| guarded(|| s.struct_layout(&name)))?;
+        let d = PyDict::new(py);
+        d.set_item("name", layout.name)?;
+        d.set_item("size", layout.size)?;
+        let fields: Vec<(String, u64, u64, String)> = layout
+            .fields
+            .into_iter()
+            .map(|f| (f.name, f.offset, f.size, f.type_name))
+            .collect();
+        d.set_item("fields", fields)?;
+        Ok(d)
+    }
+
+    /// Value of a DWARF constant (`runtime._Grunning`); NotFoundError if unknown.
+    fn constant(&self, py: Python<'_>, name: &str) -> PyResult<i64> {
+        let s = self.inner.clone();
+        let name = name.to_string();
+        py.detach(|| {
+            guarded(|| {
+                s.constant(&name)
+                    .ok_or_else(|| Error::NotFound(format!("no constant named {name}")))
+            })
+        })
+    }
+
+    /// Every DWARF constant whose name starts with `prefix`: [(name, value)].
+    fn constants(&self, py: Python<'_>, prefix: &str) -> PyResult<Vec<(String, i64)>> {
+        let s = self.inner.clone();
+        let prefix = prefix.to_string();
+        py.detach(|| guarded(|| Ok(s.constants_with_prefix(&prefix))))
+    }
+
+    /// Symbolize many pcs in one call; returns output lines (addr2line-style text, or one
+    /// JSON object per pc with `json=True`; every inlined frame with `inlines=True`).
+    #[pyo3(signature = (pcs, inlines = false, json = false, addresses = false))]
+    fn symbolize(
+        &self,
+        py: Python<'_>,
+        pcs: Vec<u64>,
+        inlines: bool,
+        json: bool,
+        addresses: bool,
+    ) -> PyResult<Vec<String>> {
+        let s = self.inner.clone();
+        let fmt = FrameFormat {
+            inlines,
+            json,
+            addresses,
+        };
+        py.detach(|| guarded(|| Ok(s.symbolize(&pcs, fmt))))
+    }
+
+    /// Build info and debug-info state, with a one-line hint per problem.
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.inner.clone();
+        let i = py.detach(|| guarded(|| Ok(s.info())))?;
+        let d = PyDict::new(py);
+        d.set_item("path", i.path)?;
+        d.set_item("go_version", i.go_version)?;
+        d.set_item("main_path", i.main_path)?;
+        d.set_item("main_module", i.main_module)?;
+        d.set_item("settings", i.settings)?;
+        d.set_item("arch", i.arch)?;
+        d.set_item("pie", i.pie)?;
+        d.set_item("build_id", i.build_id)?;
+        d.set_item("dwarf", i.dwarf)?;
+        d.set_item("dwarf_compressed", i.dwarf_compressed)?;
+        d.set_item("dwarf_version", i.dwarf_version)?;
+        d.set_item("dwarf_error", i.dwarf_error)?;
+        d.set_item("pclntab", i.pclntab)?;
+        d.set_item("pclntab_error", i.pclntab_error)?;
+        d.set_item("optimized", i.optimized)?;
+        d.set_item("inlining_disabled", i.inlining_disabled)?;
+        d.set_item("stripped", i.stripped)?;
+        d.set_item("hints", i.hints)?;
+        Ok(d)
+    }
+}
+
+/// Add the symbol classes to the module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Symbols>()?;
+    m.add_class::<Frame>()?;
+    Ok(())
+}

@@ -1,0 +1,3 @@
+module dwsyms
+
+go 1.21

@@ -1,0 +1,3 @@
+module wslgo.test/symbols
+
+go 1.21
