@@ -12,6 +12,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -72,6 +73,11 @@ def wslgo_cmd() -> list[str]:
     found = shutil.which("wslgo")
     if not found:
         raise SystemExit("bench: no `wslgo` on PATH; set WSLGO=/path/to/venv/bin/wslgo")
+    if "/shims/" in found and shutil.which("pyenv"):
+        # A pyenv shim is a shell script that costs ~0.2 s per start: time the real script.
+        real = subprocess.run(["pyenv", "which", "wslgo"], capture_output=True, text=True)
+        if real.returncode == 0 and real.stdout.strip():
+            return [real.stdout.strip()]
     return [found]
 
 
@@ -110,6 +116,9 @@ class Run:
     timed_out: bool = False
 
 
+TIME = "/usr/bin/time"
+
+
 def measure(
     cmd: list[str],
     stdin: Path | None = None,
@@ -117,39 +126,55 @@ def measure(
     timeout: float | None = None,
     env: dict[str, str] | None = None,
 ) -> Run:
-    """Run CMD once; wall time around fork..wait, peak RSS from wait4's rusage of that child.
+    """Run CMD once: wall time around the whole process, peak RSS of that process.
 
-    The child runs in its own process group; on timeout the whole group is killed.
+    Peak RSS comes from GNU time (`/usr/bin/time -f %M`, Debian package `time`): a child's
+    ru_maxrss counts the memory it had before exec, so a child forked straight from this
+    Python would never report less than this script's own RSS. Without /usr/bin/time it
+    falls back to wait4 (and says so in the note of the run: rss floor). The child runs
+    in its own process group; on timeout the whole group is killed.
     """
     fin = open(stdin, "rb") if stdin else subprocess.DEVNULL  # noqa: SIM115
     fout = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115
-    try:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(
-            cmd, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL, env=env, start_new_session=True
-        )
-        timed_out = threading.Event()
+    use_time = os.access(TIME, os.X_OK)
+    with tempfile.NamedTemporaryFile("r", prefix="wslgo-bench-time-") as tf:
+        argv = [TIME, "-f", "%M", "-o", tf.name, *cmd] if use_time else cmd
+        try:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(
+                argv,
+                stdin=fin,
+                stdout=fout,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
+            timed_out = threading.Event()
 
-        def kill() -> None:
-            timed_out.set()
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            def kill() -> None:
+                timed_out.set()
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
-        timer = threading.Timer(timeout, kill) if timeout else None
-        if timer:
-            timer.start()
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t0
-        if timer:
-            timer.cancel()
-        p.returncode = os.waitstatus_to_exitcode(status)
-    finally:
-        for f in (fin, fout):
-            if hasattr(f, "close"):
-                f.close()  # type: ignore[union-attr]
-    return Run(wall, int(ru.ru_maxrss), p.returncode, timed_out.is_set())
+            timer = threading.Timer(timeout, kill) if timeout else None
+            if timer:
+                timer.start()
+            _, status, ru = os.wait4(p.pid, 0)
+            wall = time.perf_counter() - t0
+            if timer:
+                timer.cancel()
+            p.returncode = os.waitstatus_to_exitcode(status)
+        finally:
+            for f in (fin, fout):
+                if hasattr(f, "close"):
+                    f.close()  # type: ignore[union-attr]
+        rss = int(ru.ru_maxrss)
+        if use_time:
+            lines = [x for x in tf.read().split() if x.isdigit()]
+            rss = int(lines[-1]) if lines else 0
+    return Run(wall, rss, p.returncode, timed_out.is_set())
 
 
 @dataclass

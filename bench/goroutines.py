@@ -42,6 +42,12 @@ PAIRS = [
     ("list", "info goroutines", "wslgo-bt --list"),
     ("bt", "goroutine all bt", "wslgo-bt all --no-group"),
 ]
+#: --engine: the goroutine engine called straight through the binding (no gdb command),
+#: `Process(binary, pid).goroutines(max_depth=D)`: D=0 lists, D=512 unwinds every stack.
+ENGINE_PAIRS = [
+    ("list", "info goroutines", "python:0"),
+    ("bt", "goroutine all bt", "python:512"),
+]
 
 MEASURE = r"""
 import gdb, json, time
@@ -51,9 +57,18 @@ def rss():
             return int(line.split()[1]) / 1024
 cmd, repeat, slow, out = {cmd!r}, {repeat}, {slow}, {out!r}
 res = {{"cmd": cmd, "times": [], "rss_before": rss()}}
+def run():
+    if cmd.startswith("python:"):
+        # The goroutine engine through the native binding, without a gdb command.
+        from wslgo import _native
+        inf = gdb.selected_inferior()
+        target = _native.Process(gdb.current_progspace().filename, inf.pid)
+        gs = target.goroutines(max_depth=int(cmd.split(":")[1]))
+        return "".join(f"{{g['goid']}} {{len(g['frames'])}}\n" for g in gs)
+    return gdb.execute(cmd, to_string=True)
 for i in range(repeat):
     t = time.perf_counter()
-    text = gdb.execute(cmd, to_string=True)
+    text = run()
     res["times"].append(time.perf_counter() - t)
     res["rss_after"] = rss()
     if i == 0:
@@ -137,6 +152,11 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=300, help="seconds per gdb session")
     ap.add_argument("--only", choices=["list", "bt"], help="only this pair of commands")
     ap.add_argument(
+        "--engine",
+        action="store_true",
+        help="time the engine via the binding (Process.goroutines) instead of wslgo-bt",
+    )
+    ap.add_argument(
         "--skip-ref-bt-above", type=int, default=10000, help="skip `goroutine all bt` above this N"
     )
     args = ap.parse_args()
@@ -154,8 +174,9 @@ def main() -> int:
     start_load = common.load()
     rows: dict[str, list[list[str]]] = {k: [] for k, _, _ in PAIRS}
     scaling: list[tuple[int, str, float]] = []
+    pairs = ENGINE_PAIRS if args.engine else PAIRS
     for n in counts:
-        for key, ref_cmd, our_cmd in PAIRS:
+        for key, ref_cmd, our_cmd in pairs:
             if args.only and key != args.only:
                 continue
             load = common.load()
@@ -206,7 +227,7 @@ def main() -> int:
         "- cold = first call in a fresh session (what a user waits for);"
         " warm = min of the repeats\n"
     )
-    for key, ref_cmd, our_cmd in PAIRS:
+    for key, ref_cmd, our_cmd in pairs:
         if not rows[key]:
             continue
         print(f"### `{ref_cmd}` vs `{our_cmd}`\n")
