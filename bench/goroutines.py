@@ -152,6 +152,12 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=300, help="seconds per gdb session")
     ap.add_argument("--only", choices=["list", "bt"], help="only this pair of commands")
     ap.add_argument(
+        "--side",
+        choices=["both", "ref", "wslgo"],
+        default="both",
+        help="measure both sides (default) or only runtime-gdb.py / only wslgo",
+    )
+    ap.add_argument(
         "--engine",
         action="store_true",
         help="time the engine via the binding (Process.goroutines) instead of wslgo-bt",
@@ -180,9 +186,14 @@ def main() -> int:
             if args.only and key != args.only:
                 continue
             load = common.load()
-            ours = session(binary, n, wslgo_setup, our_cmd, args.repeat, args.timeout, work)
+            if args.side == "ref":
+                ours = Result(our_cmd, [], 0, 0, error="not measured")
+            else:
+                ours = session(binary, n, wslgo_setup, our_cmd, args.repeat, args.timeout, work)
             print(f"  N={n} {our_cmd}: {ours}", file=sys.stderr)
-            if key == "bt" and n > args.skip_ref_bt_above:
+            if args.side == "wslgo":
+                ref = Result(ref_cmd, [], 0, 0, error="not measured")
+            elif key == "bt" and n > args.skip_ref_bt_above:
                 ref = Result(ref_cmd, [], 0, 0, error="skipped")
             else:
                 ref = session(binary, n, ref_setup, ref_cmd, args.repeat, args.timeout, work)
