@@ -21,3 +21,8 @@ rm -f /tmp/wslgo-seed.$$
 (cd $root && WSLGO_FUZZ_SEED_DIR=$PWD/fuzz/corpus/pclntab_parse_small \
   cargo test -q --lib dump_synthetic_fuzz_seeds -- --ignored)
 cp corpus/pclntab_parse_small/* corpus/pclntab_parse/
+# Small ELF files around the synthetic tables (fast seeds for elf_open).
+mkdir -p corpus/elf_open_small
+for tab in corpus/pclntab_parse_small/*.tab; do
+  python3 mkelf.py "$tab" corpus/elf_open_small
+done

@@ -35,3 +35,13 @@ fn absurd_compressed_section_size_is_an_error() {
         assert!(t.func_by_name("main.main").is_some());
     }
 }
+
+/// A C program (the system's /bin/ls) is no Go binary: a clear NotGo error, no scan
+/// mistaking random bytes for a pcHeader.
+#[test]
+fn non_go_binary_is_a_clear_error() {
+    let bin = Binary::open("/bin/ls").expect("/bin/ls");
+    let err = Pclntab::new(Arc::new(bin)).unwrap_err();
+    assert!(matches!(err, wslgo::Error::NotGo(_)), "{err}");
+    assert!(err.to_string().contains("pclntab"), "{err}");
+}

@@ -54,6 +54,46 @@ pub(super) fn file_path(
     Some(join(&dir, &name))
 }
 
+/// A user's file spelling, tidied for [`path_matches`]: Windows separators (`pkg\\main.go`)
+/// become `/` (drive letters are the path map's job), a leading `./` goes.
+pub(crate) fn normalize_query(file: &str) -> String {
+    let file = file.replace('\\', "/");
+    file.strip_prefix("./").map(str::to_string).unwrap_or(file)
+}
+
+/// True if `path` is `file` or ends with it on a `/` boundary (`main.go` matches
+/// `/src/x/main.go`, `ain.go` does not).
+pub(crate) fn path_matches(path: &str, file: &str) -> bool {
+    if path == file {
+        return true;
+    }
+    let Some(head) = path.strip_suffix(file) else {
+        return false;
+    };
+    file.starts_with('/') || head.ends_with('/')
+}
+
+/// The "no code at F:L" error, naming the nearest lines with code on either side.
+pub(crate) fn no_code_error(
+    shown: &str,
+    line: u32,
+    before: Option<u32>,
+    after: Option<u32>,
+) -> Error {
+    let near: Vec<String> = [before, after]
+        .into_iter()
+        .flatten()
+        .map(|l| l.to_string())
+        .collect();
+    if near.is_empty() {
+        return Error::NotFound(format!("no code in {shown}"));
+    }
+    Error::NotFound(format!(
+        "no code at {shown}:{line}; nearest lines with code are {}",
+        near.join(", ")
+    ))
+}
+
 impl LineIndex {
     pub(super) fn build(dwarf: &gimli::Dwarf<R>, units: &[gimli::Unit<R>]) -> Result<Self> {
         let mut ix = LineIndex::default();
@@ -123,16 +163,11 @@ impl LineIndex {
 
     /// Path ids whose path ends with `file` on a `/` boundary.
     fn matching(&self, file: &str) -> Vec<usize> {
-        let file = file.strip_prefix("./").unwrap_or(file);
+        let file = normalize_query(file);
         self.paths
             .iter()
             .enumerate()
-            .filter(|(_, p)| {
-                p.as_str() == file
-                    || (p.ends_with(file)
-                        && (file.starts_with('/')
-                            || p.as_bytes().get(p.len() - file.len() - 1) == Some(&b'/')))
-            })
+            .filter(|(_, p)| path_matches(p, &file))
             .map(|(i, _)| i)
             .collect()
     }
@@ -172,22 +207,11 @@ impl LineIndex {
                 }
             }
         }
-        let near: Vec<String> = [before, after]
-            .into_iter()
-            .flatten()
-            .map(|l| l.to_string())
-            .collect();
         let shown = ids
             .first()
             .and_then(|i| self.paths.get(*i))
             .map(String::as_str)
             .unwrap_or(file);
-        if near.is_empty() {
-            return Err(Error::NotFound(format!("no code in {shown}")));
-        }
-        Err(Error::NotFound(format!(
-            "no code at {shown}:{line}; nearest lines with code are {}",
-            near.join(", ")
-        )))
+        Err(no_code_error(shown, line, before, after))
     }
 }

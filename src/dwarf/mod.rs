@@ -25,6 +25,7 @@ use crate::binary::Binary;
 use crate::error::{Error, Result};
 
 pub use lines::LineMatch;
+pub(crate) use lines::{no_code_error, normalize_query, path_matches};
 
 /// The gimli reader used everywhere: owned, cheap to clone, `Send + Sync`.
 pub(crate) type R = EndianArcSlice<RunTimeEndian>;

@@ -152,7 +152,7 @@ pub(crate) fn locate_table(bin: &Binary) -> Result<Located> {
                 return Ok(Located {
                     off: off + pos,
                     len: len - pos,
-                    vaddr: (addr != 0).then_some(addr + pos as u64),
+                    vaddr: addr.checked_add(pos as u64).filter(|_| addr != 0),
                 });
             }
             pos += 8;
@@ -213,12 +213,34 @@ pub(crate) fn find_moduledata(
             if b.word_at(pos, ps) == Some(tab_vaddr)
                 && b.word_at(pos + ps, ps) == Some(funcname_ptr)
             {
-                candidates.push(sec.addr + pos as u64);
+                candidates.extend(sec.addr.checked_add(pos as u64));
                 if candidates.len() > 4 {
                     break 'outer;
                 }
             }
             pos += ps;
+        }
+    }
+    if candidates.is_empty() {
+        // No section headers: scan the writable file-backed part of every segment.
+        for seg in bin.segments() {
+            let (off, len) = seg.file_range;
+            let (Ok(o), Ok(l)) = (usize::try_from(off), usize::try_from(len)) else {
+                continue;
+            };
+            let Some(raw) = o.checked_add(l).and_then(|e| bin.data().get(o..e)) else {
+                continue;
+            };
+            let b = Bytes { data: raw, le };
+            let mut pos = 0usize;
+            while pos + 2 * ps <= raw.len() && candidates.len() <= 4 {
+                if b.word_at(pos, ps) == Some(tab_vaddr)
+                    && b.word_at(pos + ps, ps) == Some(funcname_ptr)
+                {
+                    candidates.extend(seg.addr.checked_add(pos as u64));
+                }
+                pos += ps;
+            }
         }
     }
     let rodata = bin.section(".rodata").map(|s| s.addr);

