@@ -296,6 +296,8 @@ def targets(by_n: dict[int, list[Series]]) -> list[str]:
         ok = "MET" if not lower else "MISSED (not beaten: " + ", ".join(lower) + ")"
         lines.append(f"- {n:,} pcs: wslgo's peak RSS below every other tool's: {ok}")
     for variant in (NODWARF, LEAN, LEAN_PCLN):
+        if not any(get(res, variant) for res in by_n.values()):
+            continue
         lines.append(f"- the same targets for `{variant}`:")
         for n, res in sorted(by_n.items()):
             w = get(res, variant)
