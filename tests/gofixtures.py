@@ -85,6 +85,8 @@ def source_hash(name: str) -> str:
     src = GO_DIR / name
     if not src.is_dir():
         raise SystemExit(f"gofixtures: no fixture {name!r} under {GO_DIR}")
+    # The binary embeds the source path (DWARF, pclntab), so checkouts don't share builds.
+    h.update(str(src).encode())
     for p in sorted(src.rglob("*")):
         if p.is_file():
             h.update(p.relative_to(src).as_posix().encode())

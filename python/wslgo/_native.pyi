@@ -1,5 +1,9 @@
 """Type stub of the native module (Rust, pyo3, abi3). Keep in sync with src/py/."""
 
+import os
+from collections.abc import Callable, Iterable
+from typing import Any, TypedDict
+
 class WslgoError(Exception): ...
 class BadBinaryError(WslgoError): ...
 class NotFoundError(WslgoError): ...
@@ -30,6 +34,119 @@ class Binary:
     def build_id(self) -> str | None: ...
     def section_names(self) -> list[str]: ...
     def build_info(self) -> dict[str, object]: ...
+
+# ---- goroutine engine (src/py/goroutines.rs) ------------------------------------------
+
+class FrameDict(TypedDict):
+    """Shared between goroutines with the same frame: treat as read-only."""
+
+    func: str
+    file: str
+    line: int
+    pc: int
+    entry: int
+    inlined: bool
+    wrapper: bool
+
+class ThreadDict(TypedDict, total=False):
+    tid: int
+    pc: int
+    sp: int
+    bp: int
+    lr: int
+    signal: int
+
+class GoStatementDict(TypedDict):
+    func: str
+    file: str
+    line: int
+    pc: int
+
+class GoroutineDict(TypedDict):
+    goid: int
+    addr: int
+    status: int
+    status_name: str
+    state: str
+    wait_reason: str
+    waitsince: int
+    pc: int
+    sp: int
+    bp: int
+    regs: str  # "sched" | "thread" | "syscall"
+    stack_lo: int
+    stack_hi: int
+    frames: list[FrameDict]
+    frame_sp: list[int]  # sp of each frame
+    stack_error: str | None
+    truncated: bool
+    user_frame: int | None
+    go_statement: GoStatementDict | None
+    start_func: str | None
+    parent_goid: int | None
+    labels: dict[str, str]
+    thread_id: int | None
+    m_id: int | None
+    locked_to_thread: bool
+    system: bool
+    current: bool
+    error: str | None
+
+class UnwindDict(TypedDict):
+    frames: list[FrameDict]
+    frame_sp: list[int]
+    error: str | None
+    truncated: bool
+
+class GoTarget:
+    """Base of Process, Core and Callback: a Go binary's runtime model + a memory source."""
+
+    @property
+    def pid(self) -> int | None: ...
+    def goroutines(
+        self,
+        threads: Iterable[ThreadDict] | None = None,
+        include_dead: bool = False,
+        max_depth: int = 512,
+        current_tid: int | None = None,
+    ) -> list[GoroutineDict]: ...
+    def grouped(
+        self,
+        threads: Iterable[ThreadDict] | None = None,
+        max_depth: int = 512,
+        current_tid: int | None = None,
+    ) -> list[dict[str, Any]]: ...
+    def unwind(
+        self,
+        goid: int | None = None,
+        pc: int | None = None,
+        sp: int | None = None,
+        bp: int = 0,
+        exact: bool = True,
+        max_depth: int = 512,
+    ) -> UnwindDict: ...
+    def threads(self) -> list[ThreadDict]: ...
+    def info(self) -> dict[str, Any]: ...
+
+class Process(GoTarget):
+    """A live process via /proc/PID/mem and process_vm_readv (needs ptrace access)."""
+
+    def __init__(self, binary: str | os.PathLike[str], pid: int) -> None: ...
+
+class Core(GoTarget):
+    """An ELF core file written by `binary`."""
+
+    def __init__(self, binary: str | os.PathLike[str], core: str | os.PathLike[str]) -> None: ...
+
+class Callback(GoTarget):
+    """Memory read through `read(addr, length) -> bytes` (gdb's inferior.read_memory)."""
+
+    def __init__(
+        self,
+        binary: str | os.PathLike[str],
+        read: Callable[[int, int], bytes],
+        load_bias: int = 0,
+    ) -> None: ...
 
 # --- symbols (branch dwarf: src/py/symbols.rs) -------------------------------------------
 

@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_gdbinit)
     v = sub.add_parser("version", help="print the version and where the native module is")
     v.set_defaults(func=cmd_version)
+    from wslgo.report import add_goroutine_commands
+
+    add_goroutine_commands(sub)
+
     from wslgo.symbolize import add_symbol_commands
 
     add_symbol_commands(sub)

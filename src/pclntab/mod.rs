@@ -622,6 +622,10 @@ impl Pclntab {
     /// Every logical frame at `pc`, innermost first: the inlined calls (if the inline tree
     /// can be read), then `f` itself at its call site. Each frame's file:line is that of the
     /// pc it reports. Empty if `pc` is outside `f` or the tables are unreadable.
+    ///
+    /// For a caller frame found by unwinding, `pc` is a return address: pass `pc - 1` (the
+    /// call instruction), as the runtime does; the result then matches
+    /// `runtime.CallersFrames` frame for frame.
     pub fn frames(&self, f: &Func, pc: u64) -> Vec<Frame<'_>> {
         let mut out = Vec::new();
         let Some(raw) = self.raw_func(f.index as usize) else {

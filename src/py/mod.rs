@@ -4,6 +4,7 @@
 //! of a `PanicException` (a BaseException that would escape `except Exception` in gdb).
 
 mod binary;
+mod goroutines;
 mod symbols;
 
 use pyo3::create_exception;
@@ -91,6 +92,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     binary::register(m)?;
+    goroutines::register(m)?;
     symbols::register(m)?;
     Ok(())
 }

@@ -1,0 +1,328 @@
+"""Goroutine reports: filters, list / full / grouped text, JSON. Pure Python (no gdb).
+
+Records are the dicts returned by ``wslgo._native.{Process,Core,Callback}.goroutines()``:
+goid, state, status_name, wait_reason, frames (list of {func, file, line, pc, entry,
+inlined}), user_frame, go_statement, start_func, parent_goid, labels, thread_id,
+locked_to_thread, system, current, error, ... The gdb command and the CLI only call
+these functions and print what they return.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Record = dict[str, Any]
+
+
+@dataclass
+class Filter:
+    """Which goroutines to show and how deep."""
+
+    states: list[str] = field(default_factory=list)
+    """Keep goroutines whose state or status name contains one of these (case-insensitive)."""
+    waits: list[str] = field(default_factory=list)
+    """Keep goroutines whose wait reason contains one of these."""
+    func: str | None = None
+    """Regex searched in every frame's function name (and file:line)."""
+    user_only: bool = False
+    """Hide system goroutines (runtime-started, like runtime.Stack does by default)."""
+    labels: list[str] = field(default_factory=list)
+    """k=v pprof labels that must all be present (k alone: the key must exist)."""
+    goids: list[int] = field(default_factory=list)
+    """Only these goroutine ids."""
+    depth: int | None = None
+    """Show at most this many frames per goroutine."""
+
+    def matches(self, g: Record) -> bool:
+        if self.goids and g.get("goid") not in self.goids:
+            return False
+        if self.user_only and g.get("system"):
+            return False
+        if self.states:
+            hay = f"{g.get('state', '')} {g.get('status_name', '')}".lower()
+            if not any(s.lower() in hay for s in self.states):
+                return False
+        if self.waits:
+            wr = str(g.get("wait_reason") or "").lower()
+            if not any(w.lower() in wr for w in self.waits):
+                return False
+        if self.func:
+            rx = re.compile(self.func)
+            if not any(
+                rx.search(f["func"]) or rx.search(f"{f['file']}:{f['line']}")
+                for f in g.get("frames", [])
+            ):
+                return False
+        if self.labels:
+            have: dict[str, str] = g.get("labels") or {}
+            for kv in self.labels:
+                k, sep, v = kv.partition("=")
+                if k not in have or (sep and have[k] != v):
+                    return False
+        return True
+
+
+def apply(gs: Iterable[Record], flt: Filter) -> list[Record]:
+    """Filter and order: the current goroutine first, then by goid."""
+    out = [g for g in gs if flt.matches(g)]
+    out.sort(key=lambda g: (not g.get("current"), g.get("goid", 0)))
+    return out
+
+
+def _frames(g: Record, depth: int | None) -> list[Record]:
+    fr = list(g.get("frames") or [])
+    return fr if depth is None else fr[:depth]
+
+
+def _loc(f: Record | None) -> str:
+    if not f:
+        return "?"
+    return f"{f['func']} at {short_path(f['file'])}:{f['line']}"
+
+
+def short_path(path: str) -> str:
+    """Trim GOROOT-like prefixes: keep from `src/` of a Go tree, else the last 3 parts."""
+    i = path.rfind("/go/src/")
+    if i >= 0:
+        return path[i + len("/go/src/") :]
+    parts = path.split("/")
+    return "/".join(parts[-3:]) if len(parts) > 3 else path
+
+
+def user_frame(g: Record) -> Record | None:
+    i = g.get("user_frame")
+    fr = g.get("frames") or []
+    if i is not None and 0 <= i < len(fr):
+        return fr[i]
+    return fr[0] if fr else None
+
+
+def state_text(g: Record) -> str:
+    """The bracketed state as runtime.Stack prints it, plus our extras."""
+    if g.get("error"):
+        return "unreadable"
+    parts = [g.get("state") or g.get("status_name") or "?"]
+    if g.get("locked_to_thread"):
+        parts.append("locked to thread")
+    return ", ".join(parts)
+
+
+def format_list(gs: Sequence[Record]) -> str:
+    """One line per goroutine: marker, id, state, user location, extras."""
+    lines = []
+    for g in gs:
+        mark = "*" if g.get("current") else " "
+        if g.get("error"):
+            lines.append(f"{mark} {g.get('goid', 0):>6} [unreadable] {g['error']}")
+            continue
+        extras = []
+        if g.get("thread_id"):
+            extras.append(f"thread {g['thread_id']}")
+        if g.get("system"):
+            extras.append("system")
+        if g.get("labels"):
+            extras.append(" ".join(f"{k}={v}" for k, v in sorted(g["labels"].items())))
+        tail = f"  ({', '.join(extras)})" if extras else ""
+        lines.append(f"{mark} {g['goid']:>6} [{state_text(g)}] {_loc(user_frame(g))}{tail}")
+    return "\n".join(lines)
+
+
+def _frame_lines(f: Record) -> list[str]:
+    args = "(...)" if f.get("inlined") else "()"
+    off = ""
+    if not f.get("inlined") and f.get("entry") and f.get("pc", 0) >= f["entry"]:
+        off = f" +{f['pc'] - f['entry']:#x}"
+    return [f"{f['func']}{args}", f"\t{f['file']}:{f['line']}{off}"]
+
+
+def format_full(gs: Sequence[Record], depth: int | None = None) -> str:
+    """runtime.Stack-like blocks: header, frames, `created by`."""
+    blocks = []
+    for g in gs:
+        lines = [f"goroutine {g.get('goid', 0)} [{state_text(g)}]:"]
+        if g.get("error"):
+            lines.append(f"\t(unreadable: {g['error']})")
+            blocks.append("\n".join(lines))
+            continue
+        fr = _frames(g, depth)
+        for f in fr:
+            lines += _frame_lines(f)
+        if depth is not None and len(g.get("frames") or []) > depth:
+            lines.append(f"...{len(g['frames']) - depth} frames elided...")
+        if g.get("truncated"):
+            lines.append("...stack truncated (depth limit)...")
+        if g.get("stack_error"):
+            lines.append(f"\t(unwind stopped: {g['stack_error']})")
+        gs_ = g.get("go_statement")
+        if gs_ and gs_.get("func") and g.get("goid") != 1:  # as the runtime: none for main
+            parent = g.get("parent_goid")
+            who = f" in goroutine {parent}" if parent else ""
+            lines.append(f"created by {gs_['func']}{who}")
+            lines.append(f"\t{gs_['file']}:{gs_['line']}")
+        if g.get("labels"):
+            labels = ", ".join(f'"{k}":"{v}"' for k, v in sorted(g["labels"].items()))
+            lines.append(f"labels: {{{labels}}}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def group(gs: Sequence[Record], depth: int | None = None) -> list[Record]:
+    """Fold goroutines with the same state and frames (func, file:line) into buckets:
+    {state, frames, goids, count, current}; the current goroutine's bucket first, then by
+    size, then by smallest goid."""
+    buckets: dict[tuple[Any, ...], Record] = {}
+    for g in gs:
+        fr = _frames(g, depth)
+        key = (
+            state_text(g) if not g.get("error") else f"unreadable: {g['error']}",
+            tuple((f["func"], f["file"], f["line"]) for f in fr),
+        )
+        b = buckets.setdefault(
+            key, {"state": key[0], "frames": fr, "goids": [], "current": False, "go": []}
+        )
+        b["goids"].append(g.get("goid", 0))
+        b["current"] = b["current"] or bool(g.get("current"))
+        b["go"].append(g.get("go_statement"))
+    out = list(buckets.values())
+    for b in out:
+        b["goids"].sort()
+        b["count"] = len(b["goids"])
+    out.sort(key=lambda b: (not b["current"], -b["count"], b["goids"][0] if b["goids"] else 0))
+    return out
+
+
+def _ids(ids: list[int], limit: int = 12) -> str:
+    s = ", ".join(str(i) for i in ids[:limit])
+    return s + (f", ... ({len(ids) - limit} more)" if len(ids) > limit else "")
+
+
+def format_grouped(gs: Sequence[Record], depth: int | None = None) -> str:
+    """panicparse-like buckets: `N goroutines [state]: ids` then the shared frames."""
+    blocks = []
+    for b in group(gs, depth):
+        n = b["count"]
+        mark = "* " if b["current"] else ""
+        head = f"{mark}{n} goroutine{'s' if n != 1 else ''} [{b['state']}]: {_ids(b['goids'])}"
+        lines = [head]
+        for f in b["frames"]:
+            lines.append(f"    {f['func']}  {short_path(f['file'])}:{f['line']}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def to_json(gs: Sequence[Record], grouped: bool = False, depth: int | None = None) -> str:
+    """One JSON document with the same fields as the records."""
+    if grouped:
+        doc: Record = {
+            "buckets": [{k: v for k, v in b.items() if k != "go"} for b in group(gs, depth)]
+        }
+    else:
+        doc = {"goroutines": [dict(g, frames=_frames(g, depth)) for g in gs]}
+    return json.dumps(doc, indent=1, sort_keys=True)
+
+
+def render(gs: Sequence[Record], mode: str, flt: Filter) -> str:
+    """Filter then format: mode is list, full, group or json (json-group)."""
+    shown = apply(gs, flt)
+    if mode == "full":
+        return format_full(shown, flt.depth)
+    if mode == "group":
+        return format_grouped(shown, flt.depth)
+    if mode == "json":
+        return to_json(shown, depth=flt.depth)
+    if mode == "json-group":
+        return to_json(shown, grouped=True, depth=flt.depth)
+    return format_list(shown)
+
+
+def summary(gs: Sequence[Record]) -> str:
+    """`N goroutines (M system, K unreadable)`."""
+    sys_n = sum(1 for g in gs if g.get("system"))
+    bad = sum(1 for g in gs if g.get("error"))
+    extra = [f"{sys_n} system"]
+    if bad:
+        extra.append(f"{bad} unreadable")
+    return f"{len(gs)} goroutines ({', '.join(extra)})"
+
+
+# ---- CLI -------------------------------------------------------------------------------
+
+
+def add_filter_arguments(p: argparse.ArgumentParser) -> None:
+    """Options shared by the CLI and the gdb command."""
+    m = p.add_mutually_exclusive_group()
+    m.add_argument("-f", "--full", action="store_true", help="full stacks (runtime.Stack style)")
+    m.add_argument("-g", "--group", action="store_true", help="group identical stacks")
+    m.add_argument("--json", action="store_true", help="one JSON document")
+    p.add_argument("-s", "--state", action="append", default=[], help="state contains STATE")
+    p.add_argument("-w", "--wait", action="append", default=[], help="wait reason contains")
+    p.add_argument("--func", dest="func_re", help="regex over every frame's function or file:line")
+    p.add_argument("-u", "--user", action="store_true", help="hide system goroutines")
+    p.add_argument("-l", "--label", action="append", default=[], help="pprof label k=v (or k)")
+    p.add_argument("-d", "--depth", type=int, help="at most DEPTH frames per goroutine")
+    p.add_argument("--id", type=int, action="append", default=[], help="only goroutine ID")
+
+
+def filter_from_args(args: argparse.Namespace) -> tuple[Filter, str]:
+    flt = Filter(
+        states=args.state,
+        waits=args.wait,
+        func=args.func_re,
+        user_only=args.user,
+        labels=args.label,
+        goids=args.id,
+        depth=args.depth,
+    )
+    if args.json:
+        mode = "json-group" if getattr(args, "group", False) else "json"
+    elif args.full:
+        mode = "full"
+    elif args.group:
+        mode = "group"
+    else:
+        mode = "list"
+    return flt, mode
+
+
+def cmd_goroutines(args: argparse.Namespace) -> int:
+    from wslgo import _native
+
+    if args.pid is not None:
+        binary = args.binary or os.readlink(f"/proc/{args.pid}/exe")
+        target: Any = _native.Process(binary, args.pid)
+    else:
+        if not args.binary or not args.core:
+            raise SystemExit("wslgo goroutines: give BINARY CORE, or --pid PID [BINARY]")
+        target = _native.Core(args.binary, args.core)
+    gs = target.goroutines(include_dead=args.dead)
+    flt, mode = filter_from_args(args)
+    out = render(gs, mode, flt)
+    if out:
+        print(out)
+    if mode in ("list", "group", "full"):
+        print(summary(gs), file=sys.stderr)
+    return 0
+
+
+def add_goroutine_commands(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `wslgo goroutines` on the CLI's subparsers."""
+    p = subparsers.add_parser(
+        "goroutines",
+        help="list goroutines of a core file or a live process",
+        description="List goroutines of a core file (BINARY CORE) or a live process "
+        "(--pid PID, needs ptrace access).",
+    )
+    p.add_argument("binary", nargs="?", help="the Go executable")
+    p.add_argument("core", nargs="?", help="a core file written by BINARY")
+    p.add_argument("--pid", type=int, help="read a live process instead of a core")
+    p.add_argument("--dead", action="store_true", help="include dead goroutines")
+    add_filter_arguments(p)
+    p.set_defaults(func=cmd_goroutines)
+    return p

@@ -1,0 +1,598 @@
+//! Python view of the goroutine engine: `Process(binary, pid)`, `Core(binary, core)` and
+//! `Callback(binary, read_fn)`, each with `.goroutines()` and `.unwind()`. Results are
+//! plain Python data (dicts and lists); the heavy work runs with the GIL released.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+
+use super::guarded;
+use crate::binary::Binary as CoreBinary;
+use crate::error::{Error, Result};
+use crate::mem::{mem_error, CoreFile, Memory, ProcessMemory};
+use crate::runtime::fxhash::FxHashMap;
+use crate::runtime::{
+    group, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindStart,
+    DEFAULT_MAX_DEPTH,
+};
+
+/// Memory served by a Python callable `read(addr, length) -> bytes` (gdb's
+/// `inferior.read_memory` for remote targets). Calls re-acquire the GIL.
+struct PyCallbackMemory {
+    func: Py<PyAny>,
+}
+
+impl Memory for PyCallbackMemory {
+    fn read_into(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
+        Python::attach(|py| {
+            let r = self
+                .func
+                .call1(py, (addr, buf.len()))
+                .map_err(|e| mem_error(addr, buf.len(), e.to_string()))?;
+            let r = r.bind(py);
+            let bytes: Vec<u8> = if let Ok(b) = r.cast::<PyBytes>() {
+                b.as_bytes().to_vec()
+            } else {
+                // memoryview / bytearray / gdb.Membuf: anything bytes() accepts.
+                let b = py
+                    .import("builtins")
+                    .and_then(|m| m.getattr("bytes"))
+                    .and_then(|f| f.call1((r,)))
+                    .map_err(|e| mem_error(addr, buf.len(), e.to_string()))?;
+                b.cast::<PyBytes>()
+                    .map_err(|e| mem_error(addr, buf.len(), e.to_string()))?
+                    .as_bytes()
+                    .to_vec()
+            };
+            if bytes.len() != buf.len() {
+                return Err(mem_error(
+                    addr,
+                    buf.len(),
+                    format!("read callback returned {} bytes", bytes.len()),
+                ));
+            }
+            buf.copy_from_slice(&bytes);
+            Ok(())
+        })
+    }
+}
+
+enum Source {
+    Process(ProcessMemory),
+    Core(CoreFile),
+    Callback(PyCallbackMemory),
+}
+
+impl Source {
+    fn mem(&self) -> &dyn Memory {
+        match self {
+            Source::Process(m) => m,
+            Source::Core(m) => m,
+            Source::Callback(m) => m,
+        }
+    }
+}
+
+/// Shared state of the three front classes.
+struct Engine {
+    rt: GoRuntime,
+    src: Source,
+    bias: u64,
+}
+
+fn open_runtime(path: &PathBuf) -> Result<(Arc<CoreBinary>, GoRuntime)> {
+    let bin = Arc::new(CoreBinary::open(path)?);
+    if !bin.is_go() {
+        return Err(Error::NotGo(format!("{}", path.display())));
+    }
+    let rt = GoRuntime::new(bin.clone())?;
+    Ok((bin, rt))
+}
+
+fn parse_threads(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<ThreadRegs>> {
+    let Some(t) = threads else {
+        return Ok(Vec::new());
+    };
+    if t.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for item in t.try_iter()? {
+        let item = item?;
+        let get = |k: &str| -> PyResult<u64> {
+            match item.get_item(k) {
+                Ok(v) if !v.is_none() => v.extract::<u64>(),
+                _ => Ok(0),
+            }
+        };
+        out.push(ThreadRegs {
+            tid: item.get_item("tid")?.extract::<i64>()?,
+            pc: get("pc")?,
+            sp: get("sp")?,
+            bp: get("bp")?,
+            lr: get("lr")?,
+        });
+    }
+    Ok(out)
+}
+
+/// Converts engine records to Python data. Keys are interned; strings, frame dicts and
+/// `go` statement dicts are shared between goroutines (100k goroutines have a few hundred
+/// distinct frames), so treat the returned frame dicts as read-only.
+struct Conv<'py> {
+    py: Python<'py>,
+    strs: FxHashMap<String, Bound<'py, PyString>>,
+    arcs: FxHashMap<usize, Bound<'py, PyString>>,
+    frames: FxHashMap<(u64, usize, usize, u32, bool), Bound<'py, PyDict>>,
+    gostmt: FxHashMap<u64, Bound<'py, PyDict>>,
+}
+
+impl<'py> Conv<'py> {
+    fn new(py: Python<'py>) -> Self {
+        Conv {
+            py,
+            strs: FxHashMap::default(),
+            arcs: FxHashMap::default(),
+            frames: FxHashMap::default(),
+            gostmt: FxHashMap::default(),
+        }
+    }
+
+    fn s(&mut self, v: &str) -> Bound<'py, PyString> {
+        if let Some(p) = self.strs.get(v) {
+            return p.clone();
+        }
+        let p = PyString::new(self.py, v);
+        self.strs.insert(v.to_string(), p.clone());
+        p
+    }
+
+    fn arc(&mut self, v: &Arc<str>) -> Bound<'py, PyString> {
+        let key = Arc::as_ptr(v) as *const u8 as usize;
+        if let Some(p) = self.arcs.get(&key) {
+            return p.clone();
+        }
+        let p = PyString::new(self.py, v);
+        self.arcs.insert(key, p.clone());
+        p
+    }
+
+    fn frame(&mut self, f: &Frame) -> PyResult<Bound<'py, PyDict>> {
+        let key = (
+            f.pc,
+            Arc::as_ptr(&f.func) as *const u8 as usize,
+            Arc::as_ptr(&f.file) as *const u8 as usize,
+            f.line,
+            f.inlined,
+        );
+        if let Some(d) = self.frames.get(&key) {
+            return Ok(d.clone());
+        }
+        let py = self.py;
+        let d = PyDict::new(py);
+        d.set_item(intern!(py, "func"), self.arc(&f.func))?;
+        d.set_item(intern!(py, "file"), self.arc(&f.file))?;
+        d.set_item(intern!(py, "line"), f.line)?;
+        d.set_item(intern!(py, "pc"), f.pc)?;
+        d.set_item(intern!(py, "entry"), f.entry)?;
+        d.set_item(intern!(py, "inlined"), f.inlined)?;
+        d.set_item(intern!(py, "wrapper"), f.wrapper)?;
+        self.frames.insert(key, d.clone());
+        Ok(d)
+    }
+
+    fn frames(&mut self, fr: &[Frame]) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        let dicts = fr
+            .iter()
+            .map(|f| self.frame(f))
+            .collect::<PyResult<Vec<_>>>()?;
+        let sps: Vec<u64> = fr.iter().map(|f| f.sp).collect();
+        Ok((PyList::new(self.py, dicts)?, PyList::new(self.py, sps)?))
+    }
+
+    fn goroutine(&mut self, g: &Goroutine) -> PyResult<Bound<'py, PyDict>> {
+        let py = self.py;
+        let d = PyDict::new(py);
+        d.set_item(intern!(py, "goid"), g.goid)?;
+        d.set_item(intern!(py, "addr"), g.addr)?;
+        d.set_item(intern!(py, "status"), g.status)?;
+        d.set_item(intern!(py, "status_name"), self.s(&g.status_name))?;
+        d.set_item(intern!(py, "state"), self.s(&g.state))?;
+        d.set_item(intern!(py, "wait_reason"), self.s(&g.wait_reason))?;
+        d.set_item(intern!(py, "waitsince"), g.waitsince)?;
+        d.set_item(intern!(py, "pc"), g.pc)?;
+        d.set_item(intern!(py, "sp"), g.sp)?;
+        d.set_item(intern!(py, "bp"), g.bp)?;
+        d.set_item(intern!(py, "regs"), g.regs.as_str())?;
+        d.set_item(intern!(py, "stack_lo"), g.stack_lo)?;
+        d.set_item(intern!(py, "stack_hi"), g.stack_hi)?;
+        let (frames, sps) = self.frames(&g.frames)?;
+        d.set_item(intern!(py, "frames"), frames)?;
+        d.set_item(intern!(py, "frame_sp"), sps)?;
+        d.set_item(intern!(py, "stack_error"), g.stack_error.as_deref())?;
+        d.set_item(intern!(py, "truncated"), g.truncated)?;
+        d.set_item(intern!(py, "user_frame"), g.user_frame)?;
+        match &g.go_statement {
+            Some(l) => {
+                let gs = match self.gostmt.get(&l.pc) {
+                    Some(gs) => gs.clone(),
+                    None => {
+                        let gs = PyDict::new(py);
+                        gs.set_item(intern!(py, "func"), self.s(&l.func))?;
+                        gs.set_item(intern!(py, "file"), self.s(&l.file))?;
+                        gs.set_item(intern!(py, "line"), l.line)?;
+                        gs.set_item(intern!(py, "pc"), l.pc)?;
+                        self.gostmt.insert(l.pc, gs.clone());
+                        gs
+                    }
+                };
+                d.set_item(intern!(py, "go_statement"), gs)?;
+            }
+            None => d.set_item(intern!(py, "go_statement"), py.None())?,
+        }
+        match &g.start_func {
+            Some(sf) => d.set_item(intern!(py, "start_func"), self.s(sf))?,
+            None => d.set_item(intern!(py, "start_func"), py.None())?,
+        }
+        d.set_item(intern!(py, "parent_goid"), g.parent_goid)?;
+        let labels = PyDict::new(py);
+        for (k, v) in &g.labels {
+            labels.set_item(k, v)?;
+        }
+        d.set_item(intern!(py, "labels"), labels)?;
+        d.set_item(intern!(py, "thread_id"), g.thread_id)?;
+        d.set_item(intern!(py, "m_id"), g.m_id)?;
+        d.set_item(intern!(py, "locked_to_thread"), g.locked_to_thread)?;
+        d.set_item(intern!(py, "system"), g.system)?;
+        d.set_item(intern!(py, "current"), g.current)?;
+        d.set_item(intern!(py, "error"), g.error.as_deref())?;
+        Ok(d)
+    }
+}
+
+impl Engine {
+    fn goroutines<'py>(
+        &self,
+        py: Python<'py>,
+        threads: Vec<ThreadRegs>,
+        include_dead: bool,
+        max_depth: usize,
+        current_tid: Option<i64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let opts = Options {
+            include_dead,
+            max_depth,
+            current_tid,
+        };
+        let gs = py.detach(|| {
+            guarded(|| {
+                self.rt
+                    .goroutines(self.src.mem(), self.bias, &threads, &opts)
+            })
+        })?;
+        // 100k dicts would trigger many cyclic-GC passes over everything allocated so far;
+        // none of these objects can form a cycle, so pause the collector meanwhile.
+        let gc = py.import("gc")?;
+        let was_enabled = gc.call_method0("isenabled")?.is_truthy()?;
+        if was_enabled {
+            gc.call_method0("disable")?;
+        }
+        let mut conv = Conv::new(py);
+        let dicts = gs
+            .iter()
+            .map(|g| conv.goroutine(g))
+            .collect::<PyResult<Vec<_>>>();
+        if was_enabled {
+            gc.call_method0("enable")?;
+        }
+        PyList::new(py, dicts?)
+    }
+
+    fn unwind<'py>(
+        &self,
+        py: Python<'py>,
+        pc: u64,
+        sp: u64,
+        bp: u64,
+        exact: bool,
+        max_depth: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let st = py.detach(|| {
+            guarded(|| {
+                Ok(self.rt.unwind(
+                    self.src.mem(),
+                    self.bias,
+                    UnwindStart {
+                        pc,
+                        sp,
+                        bp,
+                        lr: 0,
+                        exact,
+                    },
+                    max_depth,
+                ))
+            })
+        })?;
+        let d = PyDict::new(py);
+        let (frames, sps) = Conv::new(py).frames(&st.frames)?;
+        d.set_item("frames", frames)?;
+        d.set_item("frame_sp", sps)?;
+        d.set_item("error", st.error)?;
+        d.set_item("truncated", st.truncated)?;
+        Ok(d)
+    }
+
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        let (src, exact) = match &self.rt.layout().source {
+            LayoutSource::Dwarf => ("dwarf".to_string(), true),
+            LayoutSource::Fallback { release, exact } => (format!("fallback {release}"), *exact),
+        };
+        d.set_item("layout", src)?;
+        d.set_item("layout_exact", exact)?;
+        d.set_item("load_bias", self.bias)?;
+        d.set_item("g_size", self.rt.layout().g.size)?;
+        d.set_item(
+            "go_version",
+            self.rt.binary().build_info().ok().map(|b| b.go_version),
+        )?;
+        Ok(d)
+    }
+}
+
+/// The shared base class of Process, Core and Callback: a Go binary's runtime model plus
+/// a memory source.
+#[pyclass(name = "GoTarget", module = "wslgo._native", subclass, frozen)]
+pub struct GoTarget {
+    engine: Engine,
+}
+
+impl GoTarget {
+    fn default_threads(&self) -> Vec<ThreadRegs> {
+        match &self.engine.src {
+            Source::Core(c) => c
+                .threads()
+                .iter()
+                .map(|t| ThreadRegs {
+                    tid: t.tid,
+                    pc: t.pc,
+                    sp: t.sp,
+                    bp: t.bp,
+                    lr: 0,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+    fn default_current(&self) -> Option<i64> {
+        match &self.engine.src {
+            Source::Core(c) => c.threads().first().map(|t| t.tid),
+            _ => None,
+        }
+    }
+}
+
+#[pymethods]
+impl GoTarget {
+    /// Every goroutine as a dict (see wslgo/_native.pyi for the keys).
+    /// `threads`: iterable of dicts {tid, pc, sp, bp} (OS thread registers) used for
+    /// running goroutines; `current_tid` marks the goroutine on that thread.
+    #[pyo3(signature = (threads=None, include_dead=false, max_depth=DEFAULT_MAX_DEPTH, current_tid=None))]
+    fn goroutines<'py>(
+        &self,
+        py: Python<'py>,
+        threads: Option<&Bound<'py, PyAny>>,
+        include_dead: bool,
+        max_depth: usize,
+        current_tid: Option<i64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let mut th = parse_threads(threads)?;
+        if th.is_empty() {
+            th = self.default_threads();
+        }
+        let cur = current_tid.or_else(|| self.default_current());
+        self.engine.goroutines(py, th, include_dead, max_depth, cur)
+    }
+
+    /// Unwind one goroutine by id, or from explicit registers (pc, sp[, bp]).
+    /// `exact` says pc is an exact instruction address (thread registers).
+    #[pyo3(signature = (goid=None, pc=None, sp=None, bp=0, exact=true, max_depth=DEFAULT_MAX_DEPTH))]
+    #[allow(clippy::too_many_arguments)]
+    fn unwind<'py>(
+        &self,
+        py: Python<'py>,
+        goid: Option<u64>,
+        pc: Option<u64>,
+        sp: Option<u64>,
+        bp: u64,
+        exact: bool,
+        max_depth: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        if let (Some(pc), Some(sp)) = (pc, sp) {
+            return self.engine.unwind(py, pc, sp, bp, exact, max_depth);
+        }
+        let Some(goid) = goid else {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "unwind() needs goid= or pc= and sp=",
+            ));
+        };
+        let th = self.default_threads();
+        let cur = self.default_current();
+        let all = self.engine.goroutines(py, th, false, max_depth, cur)?;
+        for g in all.iter() {
+            let g = g.cast_into::<PyDict>()?;
+            if g.get_item("goid")?
+                .map(|v| v.extract::<u64>())
+                .transpose()?
+                == Some(goid)
+            {
+                let d = PyDict::new(py);
+                d.set_item("frames", g.get_item("frames")?)?;
+                d.set_item("error", g.get_item("stack_error")?)?;
+                d.set_item("truncated", g.get_item("truncated")?)?;
+                return Ok(d);
+            }
+        }
+        Err(super::NotFoundError::new_err(format!(
+            "no goroutine {goid}"
+        )))
+    }
+
+    /// Facts about the model: layout source, load bias, Go version, g size.
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.engine.info(py)
+    }
+
+    /// Group goroutine dicts (as returned by goroutines()) is done in Python; this
+    /// returns the engine's own grouping: list of {state, frames, goids, current}.
+    #[pyo3(signature = (threads=None, max_depth=DEFAULT_MAX_DEPTH, current_tid=None))]
+    fn grouped<'py>(
+        &self,
+        py: Python<'py>,
+        threads: Option<&Bound<'py, PyAny>>,
+        max_depth: usize,
+        current_tid: Option<i64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let mut th = parse_threads(threads)?;
+        if th.is_empty() {
+            th = self.default_threads();
+        }
+        let cur = current_tid.or_else(|| self.default_current());
+        let opts = Options {
+            include_dead: false,
+            max_depth,
+            current_tid: cur,
+        };
+        let e = &self.engine;
+        let buckets = py.detach(|| {
+            guarded(|| {
+                let gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
+                Ok(group(&gs))
+            })
+        })?;
+        let out = PyList::empty(py);
+        for b in &buckets {
+            let d = PyDict::new(py);
+            d.set_item("state", &b.state)?;
+            d.set_item("frames", b.frames.clone())?;
+            d.set_item("goids", b.goids.clone())?;
+            d.set_item("current", b.current)?;
+            out.append(d)?;
+        }
+        Ok(out)
+    }
+    /// Threads known to the source: for a core, list of {tid, pc, sp, bp, signal} (the
+    /// first one received the fatal signal); empty otherwise (pass gdb's threads).
+    fn threads<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        if let Source::Core(c) = &self.engine.src {
+            for t in c.threads() {
+                let d = PyDict::new(py);
+                d.set_item("tid", t.tid)?;
+                d.set_item("pc", t.pc)?;
+                d.set_item("sp", t.sp)?;
+                d.set_item("bp", t.bp)?;
+                d.set_item("signal", t.signal)?;
+                out.append(d)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The process id (Process only), else None.
+    #[getter]
+    fn pid(&self) -> Option<i32> {
+        match &self.engine.src {
+            Source::Process(m) => Some(m.pid()),
+            _ => None,
+        }
+    }
+}
+
+/// Goroutines of a live process, read through /proc/PID/mem (gdb's process may do this
+/// for its inferior; so may root).
+#[pyclass(name = "Process", module = "wslgo._native", extends = GoTarget, frozen)]
+pub struct Process;
+
+#[pymethods]
+impl Process {
+    #[new]
+    fn new(py: Python<'_>, binary: PathBuf, pid: i32) -> PyResult<PyClassInitializer<Self>> {
+        let engine = py.detach(|| {
+            guarded(|| {
+                let (bin, rt) = open_runtime(&binary)?;
+                let mem = ProcessMemory::open(pid)?;
+                let bias = if bin.is_pie() {
+                    mem.load_bias(bin.entry()).unwrap_or(0)
+                } else {
+                    0
+                };
+                Ok(Engine {
+                    rt,
+                    src: Source::Process(mem),
+                    bias,
+                })
+            })
+        })?;
+        Ok(PyClassInitializer::from(GoTarget { engine }).add_subclass(Process))
+    }
+}
+
+/// Goroutines of an ELF core file written by `binary`.
+#[pyclass(name = "Core", module = "wslgo._native", extends = GoTarget, frozen)]
+pub struct Core;
+
+#[pymethods]
+impl Core {
+    #[new]
+    fn new(py: Python<'_>, binary: PathBuf, core: PathBuf) -> PyResult<PyClassInitializer<Self>> {
+        let engine = py.detach(|| {
+            guarded(|| {
+                let (bin, rt) = open_runtime(&binary)?;
+                let cf = CoreFile::open(&core, bin)?;
+                let bias = cf.load_bias();
+                Ok(Engine {
+                    rt,
+                    src: Source::Core(cf),
+                    bias,
+                })
+            })
+        })?;
+        Ok(PyClassInitializer::from(GoTarget { engine }).add_subclass(Core))
+    }
+}
+
+/// Goroutines read through a Python callable `read(addr, length) -> bytes`.
+#[pyclass(name = "Callback", module = "wslgo._native", extends = GoTarget, frozen)]
+pub struct Callback;
+
+#[pymethods]
+impl Callback {
+    #[new]
+    #[pyo3(signature = (binary, read, load_bias=0))]
+    fn new(
+        py: Python<'_>,
+        binary: PathBuf,
+        read: Py<PyAny>,
+        load_bias: u64,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let (_, rt) = py.detach(|| guarded(|| open_runtime(&binary)))?;
+        let engine = Engine {
+            rt,
+            src: Source::Callback(PyCallbackMemory { func: read }),
+            bias: load_bias,
+        };
+        Ok(PyClassInitializer::from(GoTarget { engine }).add_subclass(Callback))
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<GoTarget>()?;
+    m.add_class::<Process>()?;
+    m.add_class::<Core>()?;
+    m.add_class::<Callback>()?;
+    Ok(())
+}

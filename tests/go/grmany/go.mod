@@ -1,0 +1,3 @@
+module wslgo.test/grmany
+
+go 1.21

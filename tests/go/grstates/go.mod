@@ -1,0 +1,3 @@
+module wslgo.test/grstates
+
+go 1.21

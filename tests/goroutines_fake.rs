@@ -1,0 +1,114 @@
+//! The enumeration on crafted memory (FakeMemory) over a real binary's layout: a corrupted
+//! g pointer becomes one unreadable record, the others are read; reads are batched (the
+//! number of memory calls does not grow with the number of goroutines).
+
+mod dwarf_support;
+
+use std::sync::Arc;
+
+use wslgo::binary::Binary;
+use wslgo::mem::FakeMemory;
+use wslgo::runtime::{GoRuntime, Options};
+
+const ALLGS_ARRAY: u64 = 0x7000_0000;
+const GS: u64 = 0x7100_0000;
+const STACKS: u64 = 0x7200_0000;
+
+fn words(ws: &[u64]) -> Vec<u8> {
+    ws.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+fn put(buf: &mut [u8], off: u64, v: u64, size: usize) {
+    let o = off as usize;
+    buf[o..o + size].copy_from_slice(&v.to_le_bytes()[..size]);
+}
+
+/// Memory with `n` goroutines parked in "chan receive" at runtime.goexit+1 (a top frame),
+/// plus one bogus g pointer at index `bad` (if any).
+fn craft(rt: &GoRuntime, bin: &Binary, n: usize, bad: Option<usize>) -> FakeMemory {
+    let lay = rt.layout();
+    let gsize = lay.g.size;
+    let reasons = rt.wait_reasons(None, 0);
+    let chan_recv = reasons.iter().position(|r| r == "chan receive").unwrap() as u64;
+    let goexit = rt.pclntab().func_by_name("runtime.goexit").unwrap().entry;
+    let allgs = bin.elf_symbol("runtime.allgs").unwrap().addr;
+    let mut m = FakeMemory::new();
+    m.map(allgs, words(&[ALLGS_ARRAY, n as u64, n as u64]));
+    let ptrs: Vec<u64> = (0..n)
+        .map(|i| {
+            if Some(i) == bad {
+                0xdead_0000
+            } else {
+                GS + i as u64 * gsize
+            }
+        })
+        .collect();
+    m.map(ALLGS_ARRAY, words(&ptrs));
+    let mut gbytes = vec![0u8; n * gsize as usize];
+    for i in 0..n {
+        let g = &mut gbytes[i * gsize as usize..(i + 1) * gsize as usize];
+        let stack = STACKS + i as u64 * 0x1000;
+        put(g, lay.g.goid, i as u64 + 1, 8);
+        put(g, lay.g.atomicstatus, u64::from(lay.status.waiting), 4);
+        put(g, lay.g.waitreason, chan_recv, 1);
+        put(g, lay.g.stack_lo, stack, 8);
+        put(g, lay.g.stack_hi, stack + 0x1000, 8);
+        put(g, lay.g.sched_sp, stack + 0xff8, 8);
+        put(g, lay.g.sched_pc, goexit + 1, 8);
+    }
+    m.map(GS, gbytes);
+    m.map(STACKS, vec![0u8; n * 0x1000]);
+    m
+}
+
+#[test]
+fn corrupted_g_pointer_is_one_unreadable_record() {
+    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let bin = Arc::new(Binary::open(&path).unwrap());
+    let rt = GoRuntime::new(bin.clone()).unwrap();
+    let m = craft(&rt, &bin, 5, Some(2));
+    let gs = rt.goroutines(&m, 0, &[], &Options::default()).unwrap();
+    assert_eq!(gs.len(), 5);
+    let bad: Vec<_> = gs.iter().filter(|g| g.error.is_some()).collect();
+    assert_eq!(bad.len(), 1);
+    assert!(
+        bad[0].error.as_ref().unwrap().contains("0xdead0000"),
+        "{:?}",
+        bad[0].error
+    );
+    for g in gs.iter().filter(|g| g.error.is_none()) {
+        assert_eq!(g.state, "chan receive");
+        assert_eq!(g.frames.len(), 1, "{:?}", g.frames);
+        assert_eq!(&*g.frames[0].func, "runtime.goexit");
+    }
+}
+
+#[test]
+fn reads_are_batched() {
+    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let bin = Arc::new(Binary::open(&path).unwrap());
+    let rt = GoRuntime::new(bin.clone()).unwrap();
+    let calls = |n: usize| {
+        let m = craft(&rt, &bin, n, None);
+        let gs = rt.goroutines(&m, 0, &[], &Options::default()).unwrap();
+        assert_eq!(gs.len(), n);
+        m.read_calls() + m.batch_calls()
+    };
+    let small = calls(10);
+    let large = calls(2000);
+    assert_eq!(
+        small, large,
+        "memory calls must not grow with the goroutine count"
+    );
+}
+
+#[test]
+fn memory_of_another_program_is_a_clear_error() {
+    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let bin = Arc::new(Binary::open(&path).unwrap());
+    let rt = GoRuntime::new(bin).unwrap();
+    let err = rt
+        .goroutines(&FakeMemory::new(), 0, &[], &Options::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("runtime.allgs"), "{err}");
+}

@@ -1,0 +1,348 @@
+"""The goroutine engine against the runtime's own dumps.
+
+Oracles, all printed by the Go runtime itself:
+- live: the grstates fixture stops at runtime.Breakpoint under gdb; we read it through
+  /proc/PID/mem, then gdb delivers the SIGTRAP and the runtime dies printing every goroutine
+  (GOTRACEBACK=system: runtime frames and system goroutines included);
+- live, second opinion: runtime.Stack(buf, true) written just before the breakpoint. It
+  forces traceback level 1 (runtime frames and system goroutines hidden), so we compare
+  after the same filtering (runtime.showfuncinfo);
+- core: the GOTRACEBACK=crash dump on stderr next to the core it leaves.
+For every parked goroutine we must report the same id, the same state (wait reason) and
+the same frames (function, file:line), plus the same `created by` line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import wslgo
+from conftest import ROOT, build
+from wslgo import _native, report
+
+MODES = ["debug", "opt", "nodwarf", "pie"]
+
+# ---- parsing runtime tracebacks --------------------------------------------------------
+
+HEADER = re.compile(r"^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:$")
+FILE_LINE = re.compile(r"^\t(.+):(\d+)(?: \+0x[0-9a-f]+)?(?: fp=.*)?$")
+CREATED = re.compile(r"^created by (\S+?)(?: in goroutine (\d+))?$")
+
+
+@dataclass
+class Dumped:
+    goid: int
+    state: str
+    frames: list[tuple[str, str, int]] = field(default_factory=list)
+    created_by: tuple[str, str, int] | None = None
+    parent: int | None = None
+
+
+def normalize_func(name: str) -> str:
+    """runtime prints generic instantiations as [...]; so do we after this."""
+    return re.sub(r"\[.*\]", "[...]", name)
+
+
+def parse_dump(text: str) -> dict[int, Dumped]:
+    out: dict[int, Dumped] = {}
+    cur: Dumped | None = None
+    pending: str | None = None
+    created = False
+    for line in text.splitlines():
+        m = HEADER.match(line)
+        if m:
+            cur = Dumped(int(m.group(1)), m.group(2))
+            out.setdefault(cur.goid, cur)
+            pending, created = None, False
+            continue
+        if cur is None:
+            continue
+        if not line.strip():
+            cur = None
+            continue
+        m = CREATED.match(line)
+        if m:
+            pending, created = m.group(1), True
+            cur.parent = int(m.group(2)) if m.group(2) else None
+            continue
+        fl = FILE_LINE.match(line)
+        if fl and pending is not None:
+            entry = (normalize_func(pending), fl.group(1), int(fl.group(2)))
+            if created:
+                cur.created_by = entry
+            else:
+                cur.frames.append(entry)
+            pending = None
+            continue
+        if line.startswith(("\t", "...")):
+            continue
+        # a function line: name(args)
+        pending = line[: line.rfind("(")] if "(" in line else line
+    return out
+
+
+def base_state(state: str) -> str:
+    """'chan receive, 3 minutes, locked to thread' -> 'chan receive'."""
+    return state.split(",")[0].strip()
+
+
+def ours_frames(g: dict, hide_wrappers: bool = False) -> list[tuple[str, str, int]]:
+    return [
+        (normalize_func(f["func"]), f["file"], f["line"])
+        for i, f in enumerate(g["frames"])
+        # FuncIDWrapper frames are elided unless they called a panic function.
+        if not (
+            hide_wrappers and f["wrapper"] and not (i and "panic" in g["frames"][i - 1]["func"])
+        )
+    ]
+
+
+# ---- running the fixture under gdb -----------------------------------------------------
+
+GDB_SCRIPT = r"""
+import json, site, sys
+site.addsitedir({site!r})
+sys.path.insert(0, {pkg!r})
+import gdb
+from wslgo import _native
+inf = gdb.selected_inferior()
+sel = gdb.selected_thread()
+threads = []
+for t in inf.threads():
+    t.switch()
+    f = gdb.newest_frame()
+    threads.append(dict(tid=t.ptid[1], pc=int(f.pc()),
+                        sp=int(gdb.parse_and_eval("$sp")), bp=int(gdb.parse_and_eval("$rbp"))))
+sel.switch()
+p = _native.Process({binary!r}, inf.pid)
+gs = p.goroutines(threads=threads, current_tid=sel.ptid[1])
+# The same through gdb's own memory reads (what remote targets use).
+cb = _native.Callback({binary!r}, lambda a, n: inf.read_memory(a, n).tobytes(),
+                      load_bias=p.info()["load_bias"])
+via_gdb = cb.goroutines(threads=threads, current_tid=sel.ptid[1])
+with open({out!r}, "w") as fh:
+    json.dump(dict(goroutines=gs, info=p.info(), via_gdb=via_gdb), fh)
+"""
+
+
+def site_dirs() -> tuple[str, str]:
+    """Where this test's wslgo lives (the venv's site-packages, the package's parent)."""
+    pkg_parent = str(Path(wslgo.__file__).resolve().parent.parent)
+    import sysconfig
+
+    return sysconfig.get_paths()["purelib"], pkg_parent
+
+
+def live_records(
+    binary: Path, tmp_path: Path
+) -> tuple[list[dict], dict, dict[int, Dumped], dict[int, Dumped]]:
+    dump = tmp_path / "stack.txt"
+    out = tmp_path / "gs.json"
+    script = tmp_path / "read.py"
+    site_dir, pkg = site_dirs()
+    script.write_text(GDB_SCRIPT.format(site=site_dir, pkg=pkg, binary=str(binary), out=str(out)))
+    env = dict(os.environ, WSLGO_STACK_FILE=str(dump), GOTRACEBACK="system")
+    argv = ["gdb", "-nx", "-batch", "-iex", "set pagination off", "-iex", "set confirm off"]
+    argv += ["-ex", "run", "-ex", f"source {script}", "-ex", "signal SIGTRAP", str(binary)]
+    r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    assert out.exists(), f"gdb run failed:\n{r.stdout}\n{r.stderr}"
+    doc = json.loads(out.read_text())
+    death = parse_dump(r.stdout + r.stderr)
+    assert len(death) > 20, f"no SIGTRAP dump:\n{r.stdout}\n{r.stderr}"
+    assert doc["via_gdb"] == doc["goroutines"], "Callback(gdb memory) differs from Process"
+    return doc["goroutines"], doc["info"], death, parse_dump(dump.read_text())
+
+
+def crash_core(binary: Path, tmp_path: Path) -> tuple[Path, dict[int, Dumped]]:
+    def limits() -> None:
+        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+    env = dict(os.environ, GOTRACEBACK="crash")
+    env.pop("WSLGO_STACK_FILE", None)
+    r = subprocess.run(
+        [str(binary), "crash"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        preexec_fn=limits,
+    )
+    assert r.returncode != 0
+    cores = sorted(tmp_path.glob("core*"))
+    assert cores, (
+        f"no core written (core_pattern {Path('/proc/sys/kernel/core_pattern').read_text()!r})"
+    )
+    return cores[0], parse_dump(r.stderr)
+
+
+# ---- comparisons -----------------------------------------------------------------------
+
+
+def shown_at_level_1(frames: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """runtime.showfuncinfo at GOTRACEBACK=single/all: hide unexported runtime frames."""
+    out = []
+    for i, (name, file, line) in enumerate(frames):
+        if name == "runtime.gopanic" and i > 0:
+            out.append((name, file, line))
+            continue
+        if "." not in name:
+            continue
+        if name.startswith("runtime.") and not name[len("runtime.") :][:1].isupper():
+            continue
+        out.append((name, file, line))
+    return out
+
+
+def compare(
+    gs: list[dict], dumped: dict[int, Dumped], *, skip: set[int], level1: bool = False
+) -> int:
+    """Assert agreement for every waiting goroutine; return how many were compared."""
+    ours = {g["goid"]: g for g in gs}
+    assert not [g for g in gs if g["error"]], [g["error"] for g in gs if g["error"]]
+    assert set(dumped) <= set(ours), f"missing goroutines: {sorted(set(dumped) - set(ours))}"
+    compared = 0
+    for goid, d in dumped.items():
+        g = ours[goid]
+        if d.created_by:
+            gs_ = g["go_statement"]
+            got = (normalize_func(gs_["func"]), gs_["file"], gs_["line"])
+            assert got == d.created_by, f"goroutine {goid}: created by {got} != {d.created_by}"
+            if d.parent is not None:
+                assert g["parent_goid"] == d.parent, goid
+        if goid in skip or g["status_name"] not in ("waiting", "syscall"):
+            continue
+        assert base_state(g["state"]) == base_state(d.state), (goid, g["state"], d.state)
+        mine = shown_at_level_1(ours_frames(g, True)) if level1 else ours_frames(g)
+        assert mine == d.frames, f"goroutine {goid} [{d.state}]"
+        compared += 1
+    return compared
+
+
+def by_user_func(gs: list[dict], name: str) -> dict:
+    for g in gs:
+        if any(f["func"] == name for f in g["frames"]):
+            return g
+    raise AssertionError(f"no goroutine with a frame in {name}")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_live_process_matches_runtime_stack(go_version: str, mode: str, tmp_path: Path) -> None:
+    binary = build("grstates", go_version, mode)
+    gs, info, death, stack = live_records(binary, tmp_path)
+    assert info["layout"] == ("dwarf" if mode != "nodwarf" else f"fallback {go_version}")
+    assert (info["load_bias"] != 0) == (mode == "pie")
+    n = compare(gs, death, skip=set())
+    assert n >= 20, f"only {n} parked goroutines compared"
+    # runtime.Stack ran in goroutine 1 just before the breakpoint: skip that one.
+    assert compare(gs, stack, skip={1}, level1=True) >= 20
+    main = next(g for g in gs if g["goid"] == 1)
+    assert main["current"] and main["regs"] == "thread"
+    assert ours_frames(main) == death[1].frames
+    assert report.user_frame(main)["func"] == "main.main"
+    assert main["frames"][0]["func"] in ("runtime.breakpoint", "runtime.Breakpoint")
+    # Specific states the fixture creates.
+    waits = {base_state(g["state"]) for g in gs}
+    for w in ("chan send", "chan receive (nil chan)", "select (no cases)", "sleep", "IO wait"):
+        assert w in waits, (w, waits)
+    labelled = by_user_func(gs, "main.labelled")
+    assert labelled["labels"] == {"worker": "grstates", "shard": "7"}
+    locked = by_user_func(gs, "main.lockedThread")
+    assert locked["locked_to_thread"]
+    sysc = by_user_func(gs, "main.blockingSyscall")
+    assert sysc["status_name"] == "syscall" and sysc["thread_id"], sysc
+    for name in ("main.spin",):
+        busy = [g for g in gs if any(f["func"] == name for f in g["frames"])]
+        assert len(busy) == 2, [g["state"] for g in busy]
+    system = {g["start_func"] for g in gs if g["system"]}
+    assert "runtime.forcegchelper" in system
+    assert not by_user_func(gs, "main.chanSend")["system"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_core_matches_crash_dump(go_version: str, mode: str, tmp_path: Path) -> None:
+    binary = build("grstates", go_version, mode)
+    core, dumped = crash_core(binary, tmp_path)
+    target = _native.Core(binary, core)
+    gs = target.goroutines()
+    n = compare(gs, dumped, skip={1})
+    assert n >= 20, n
+    cur = [g for g in gs if g["current"]]
+    assert len(cur) == 1 and report.user_frame(cur[0])["func"] == "main.main", cur
+    # The CLI prints the same thing.
+    r = subprocess.run(
+        [sys.executable, "-m", "wslgo.cli", "goroutines", str(binary), str(core), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert sorted(g["goid"] for g in doc["goroutines"]) == sorted(g["goid"] for g in gs)
+
+
+def test_core_of_another_binary_is_refused(tmp_path: Path) -> None:
+    binary = build("grstates", "1.24", "opt")
+    core, _ = crash_core(binary, tmp_path)
+    other = build("grstates", "1.27", "opt")
+    with pytest.raises(_native.WslgoError, match="not written by"):
+        _native.Core(other, core)
+
+
+def test_truncated_core_is_a_clear_error(tmp_path: Path) -> None:
+    binary = build("grstates", "1.24", "opt")
+    core, _ = crash_core(binary, tmp_path)
+    cut = tmp_path / "cut.core"
+    data = core.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(_native.WslgoError, match="truncated"):
+        _native.Core(binary, cut)
+
+
+def test_non_go_process_is_a_clear_error(tmp_path: Path) -> None:
+    sleep = shutil.which("sleep")
+    assert sleep
+    proc = subprocess.Popen([sleep, "30"])
+    try:
+        with pytest.raises(_native.WslgoError, match="not a Go binary"):
+            _native.Process(sleep, proc.pid)
+        # A Go binary's model pointed at a process that is not that binary.
+        go = build("grstates", "1.24", "opt")
+        p = _native.Process(go, proc.pid)
+        with pytest.raises(_native.WslgoError, match="allgs"):
+            p.goroutines()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_cli_goroutines_on_a_core(tmp_path: Path) -> None:
+    binary = build("grstates", "1.27", "debug")
+    core, dumped = crash_core(binary, tmp_path)
+    cli = [sys.executable, "-m", "wslgo.cli", "goroutines", str(binary), str(core)]
+    r = subprocess.run([*cli, "--wait", "nil chan"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == 1 and "[chan receive (nil chan)] main.nilChan at" in lines[0], lines
+    r = subprocess.run([*cli, "--group", "--user"], capture_output=True, text=True)
+    assert re.search(r"^\d+ goroutines \[chan receive\]: ", r.stdout, re.M), r.stdout
+    r = subprocess.run(
+        [*cli, "--full", "--label", "worker=grstates"], capture_output=True, text=True
+    )
+    assert "main.labelled" in r.stdout and '"shard":"7"' in r.stdout, r.stdout
+    assert ROOT.exists()
+
+
+def test_stripped_binary_is_a_clear_error(tmp_path: Path) -> None:
+    binary = build("grstates", "1.24", "stripped")
+    core, _ = crash_core(binary, tmp_path)
+    with pytest.raises(_native.WslgoError, match=r"runtime\.allgs.*stripped"):
+        _native.Core(binary, core)

@@ -1,0 +1,110 @@
+"""report.py on records: filters, the four output modes and the CLI argument plumbing.
+Records come from a real core of the grstates fixture (the engine's own output), so the
+formats are checked against what users will see, not against hand-written dicts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import build
+from test_goroutines import crash_core, parse_dump
+from wslgo import _native, report
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    tmp = tmp_path_factory.mktemp("core")
+    binary = build("grstates", "1.24", "debug")
+    core, _ = crash_core(binary, tmp)
+    return _native.Core(binary, core).goroutines()
+
+
+def test_list_has_one_line_per_goroutine_current_first(records: list[dict]) -> None:
+    out = report.render(records, "list", report.Filter()).splitlines()
+    assert len(out) == len(records)
+    assert out[0].startswith("*") and re.match(r"\*\s+1 \[running\] main\.main at ", out[0])
+    assert all(not line.startswith("*") for line in out[1:])
+
+
+def test_filters_state_wait_func_labels_user(records: list[dict]) -> None:
+    def ids(**kw: object) -> set[int]:
+        return {g["goid"] for g in report.apply(records, report.Filter(**kw))}  # type: ignore[arg-type]
+
+    every = {g["goid"] for g in records}
+    system = {g["goid"] for g in records if g["system"]}
+    assert system and ids(user_only=True) == every - system
+    sleepers = ids(waits=["sleep"])
+    assert len(sleepers) == 1
+    assert ids(func=r"^main\.sleeper$") == sleepers
+    assert ids(func=r"main\.go:\d+$") == every - system
+    assert len(ids(labels=["worker=grstates"])) == 1
+    assert ids(labels=["worker=other"]) == set()
+    assert ids(labels=["shard"]) == ids(labels=["worker=grstates", "shard=7"])
+    chan = ids(states=["chan receive"])
+    assert len(chan) >= 5 and chan <= every
+
+
+def test_full_mode_matches_the_crash_dump_layout(records: list[dict], tmp_path: Path) -> None:
+    text = report.render(records, "full", report.Filter(goids=[], user_only=False))
+    parsed = parse_dump(text)
+    assert set(parsed) == {g["goid"] for g in records}
+    nil = next(g for g in records if g["state"] == "chan receive (nil chan)")
+    d = parsed[nil["goid"]]
+    assert [f[0] for f in d.frames] == [f["func"] for f in nil["frames"]]
+    assert d.created_by and d.created_by[0] == nil["go_statement"]["func"]
+    assert "labels: {" in text
+
+
+def test_depth_cuts_frames(records: list[dict]) -> None:
+    text = report.render(records, "full", report.Filter(depth=1))
+    assert "frames elided" in text
+    for block in parse_dump(text).values():
+        assert len(block.frames) <= 1
+
+
+def test_grouped_buckets_fold_identical_stacks(records: list[dict]) -> None:
+    buckets = report.group(report.apply(records, report.Filter(user_only=True)))
+    assert sum(b["count"] for b in buckets) == len([g for g in records if not g["system"]])
+    assert buckets[0]["current"]
+    big = max(buckets, key=lambda b: b["count"])
+    assert big["count"] >= 3 and big["state"] == "chan receive"  # the 3 chanRecv goroutines
+    text = report.render(records, "group", report.Filter(user_only=True))
+    assert re.search(rf"^{big['count']} goroutines \[chan receive\]: ", text, re.M)
+
+
+def test_json_is_one_document_with_the_same_fields(records: list[dict]) -> None:
+    doc = json.loads(report.render(records, "json", report.Filter()))
+    assert [g["goid"] for g in doc["goroutines"]] == [
+        g["goid"] for g in report.apply(records, report.Filter())
+    ]
+    assert set(doc["goroutines"][0]) == set(records[0])
+    grouped = json.loads(report.render(records, "json-group", report.Filter()))
+    assert sum(b["count"] for b in grouped["buckets"]) == len(records)
+
+
+def test_cli_arguments_map_to_the_filter() -> None:
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers()
+    report.add_goroutine_commands(sub)
+    args = p.parse_args(
+        ["goroutines", "b", "c", "-g", "-u", "-s", "sleep", "--func", "x", "-l", "a=b", "-d", "3"]
+    )
+    flt, mode = report.filter_from_args(args)
+    assert mode == "group" and flt.user_only and flt.states == ["sleep"]
+    assert flt.func == "x" and flt.labels == ["a=b"] and flt.depth == 3
+    assert args.func is report.cmd_goroutines
+
+
+def test_unreadable_records_are_listed_not_dropped() -> None:
+    recs = [
+        {"goid": 0, "error": "cannot read runtime.g at 0xdead0000", "frames": []},
+        {"goid": 7, "state": "sleep", "status_name": "waiting", "frames": [], "error": None},
+    ]
+    out = report.render(recs, "list", report.Filter())
+    assert "[unreadable] cannot read runtime.g at 0xdead0000" in out
+    assert "7 [sleep]" in out
+    assert "1 unreadable" in report.summary(recs)
