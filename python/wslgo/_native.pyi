@@ -180,4 +180,12 @@ class Symbols:
     def symbolize(
         self, pcs: list[int], inlines: bool = False, json: bool = False, addresses: bool = False
     ) -> list[str]: ...
+    def symbolize_stream(
+        self,
+        data: bytes,
+        write: Callable[[bytes], object],
+        inlines: bool = False,
+        json: bool = False,
+        addresses: bool = False,
+    ) -> int: ...
     def info(self) -> dict[str, object]: ...
