@@ -163,7 +163,8 @@ class Frame:
     def inlined(self) -> bool: ...
 
 class Symbols:
-    """Symbols of one Go binary: DWARF when present, the pclntab and .symtab otherwise."""
+    """Symbols of one Go binary: pcs from the pclntab (DWARF for pcs it does not cover, e.g.
+    cgo), types and globals from DWARF, names from the pclntab and .symtab."""
 
     def __init__(self, path: str) -> None: ...
     @staticmethod

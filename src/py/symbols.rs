@@ -39,7 +39,8 @@ impl Frame {
     }
 }
 
-/// Symbols of one Go binary: DWARF when present, the pclntab and .symtab otherwise.
+/// Symbols of one Go binary: pcs from the pclntab (DWARF only for pcs it does not cover,
+/// e.g. cgo), types and globals from DWARF, names from the pclntab and .symtab.
 /// `Symbols(path)` raises BadBinaryError for a missing, non-ELF or non-Go file.
 #[pyclass(name = "Symbols", module = "wslgo._native", frozen)]
 pub struct Symbols {
