@@ -492,3 +492,78 @@ fn line_addresses_without_dwarf_use_the_pclntab() {
         assert!(s.line_addresses("nosuch.go", 1).is_err());
     }
 }
+
+/// With inlining, each frame's position is its own: the inlined callee at the pc, every
+/// caller at its call site. Symbols::frames answers Go pcs from the pclntab; on the build
+/// with DWARF of the same source, DWARF's inline frames are the oracle, pc by pc (every
+/// byte of main's functions, every 16th byte elsewhere). The `-ldflags=-w` build (same
+/// text) must give the same answers: before the fix, its physical frame showed the
+/// innermost line (e.g. gdb stopped in an inlined runtime call showed runtime/proc.go
+/// instead of main.go).
+#[test]
+fn inlined_frames_show_call_site_lines_like_dwarf() {
+    for v in versions() {
+        let opt = fixture("dwsyms", &v, "opt");
+        let nodwarf = fixture("dwsyms", &v, "nodwarf");
+        let s = Symbols::open(&opt).expect("open");
+        let s_nodwarf = Symbols::open(&nodwarf).expect("open");
+        let d = s.dwarf().expect("DWARF");
+        assert!(s_nodwarf.dwarf().is_none(), "go{v}");
+        let funcs: Vec<(u64, u64, bool)> = s
+            .pclntab()
+            .expect("pclntab")
+            .funcs()
+            .map(|f| {
+                (
+                    f.entry,
+                    f.end,
+                    s.pclntab().is_some_and(|p| p.name(&f).starts_with("main.")),
+                )
+            })
+            .collect();
+        let (mut checked, mut inlined_with_other_line, mut bad) = (0usize, 0usize, Vec::new());
+        for (entry, end, main) in funcs {
+            let step = if main { 1 } else { 16 };
+            for pc in (entry..end).step_by(step) {
+                let Ok(want) = d.frames(pc) else { continue };
+                // DWARF without a subprogram here (assembly before Go 1.25): no oracle.
+                if want.is_empty() || want.iter().any(|f| f.function == "?" || f.line == 0) {
+                    continue;
+                }
+                let want: Vec<(String, u32, bool)> = want
+                    .iter()
+                    .map(|f| (f.function.clone(), f.line, f.inlined))
+                    .collect();
+                for (what, syms) in [("opt", &s), ("nodwarf", &s_nodwarf)] {
+                    let got: Vec<(String, u32, bool)> = syms
+                        .frames(pc)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|f| (f.function.clone(), f.line, f.inlined))
+                        .collect();
+                    if got != want {
+                        bad.push(format!("{what} {pc:#x}: {got:?}\n  DWARF: {want:?}"));
+                    }
+                }
+                checked += 1;
+                if want.len() > 1 && want.first().map(|f| f.1) != want.last().map(|f| f.1) {
+                    inlined_with_other_line += 1;
+                }
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "go{v}: {} of {checked} pcs differ:\n{}",
+            bad.len(),
+            bad[..bad.len().min(20)].join("\n")
+        );
+        eprintln!(
+            "go{v}: {checked} pcs, {inlined_with_other_line} with an inlined call at another line"
+        );
+        // The case the test is about must occur (optimized build: inlined calls exist).
+        assert!(
+            inlined_with_other_line > 100,
+            "go{v}: {inlined_with_other_line}"
+        );
+    }
+}

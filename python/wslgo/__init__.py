@@ -6,15 +6,27 @@ Only :mod:`wslgo.gdb` imports gdb; everything else is usable from the CLI and te
 
 from __future__ import annotations
 
-from pathlib import Path
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __version__ = "0.1.0"
 
-#: Directory of the installed package (``.../site-packages/wslgo``).
-PACKAGE_DIR = Path(__file__).resolve().parent
+# PACKAGE_DIR (directory of the installed package, ``.../site-packages/wslgo``) and
+# GDB_ENTRY (the file users ``source`` from ~/.gdbinit) are pathlib.Path objects made on
+# first use: importing pathlib costs more than `wslgo symbolize` on 1,000 pcs.
+PACKAGE_DIR: Path
+GDB_ENTRY: Path
 
-#: The file users ``source`` from ~/.gdbinit.
-GDB_ENTRY = PACKAGE_DIR / "gdbinit" / "wslgo.py"
+
+def __getattr__(name: str) -> Path:
+    if name in ("PACKAGE_DIR", "GDB_ENTRY"):
+        from pathlib import Path
+
+        pkg = Path(__file__).resolve().parent
+        globals().update(PACKAGE_DIR=pkg, GDB_ENTRY=pkg / "gdbinit" / "wslgo.py")
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def native_path() -> str:

@@ -166,7 +166,8 @@ class Frame:
     def inlined(self) -> bool: ...
 
 class Symbols:
-    """Symbols of one Go binary: DWARF when present, the pclntab and .symtab otherwise."""
+    """Symbols of one Go binary: pcs from the pclntab (DWARF for pcs it does not cover, e.g.
+    cgo), types and globals from DWARF, names from the pclntab and .symtab."""
 
     def __init__(self, path: str) -> None: ...
     @staticmethod
@@ -183,4 +184,12 @@ class Symbols:
     def symbolize(
         self, pcs: list[int], inlines: bool = False, json: bool = False, addresses: bool = False
     ) -> list[str]: ...
+    def symbolize_stream(
+        self,
+        data: bytes,
+        write: Callable[[bytes], object],
+        inlines: bool = False,
+        json: bool = False,
+        addresses: bool = False,
+    ) -> int: ...
     def info(self) -> dict[str, object]: ...

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from pathlib import Path
 
 import wslgo
+
+# argparse and pathlib are imported where they are used: `wslgo symbolize` (dispatched
+# before the parser is built) must not pay for them.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from pathlib import Path
+    from typing import Any
 
 
 def gdbinit_line() -> str:
@@ -43,6 +49,8 @@ def install_gdbinit(home: Path) -> str:
 
 def cmd_gdbinit(args: argparse.Namespace) -> int:
     if args.install:
+        from pathlib import Path
+
         home = Path(os.environ.get("HOME") or Path.home())
         print(install_gdbinit(home))
     elif args.path:
@@ -64,6 +72,8 @@ def cmd_version(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     p = argparse.ArgumentParser(
         prog="wslgo", description=wslgo.__doc__.splitlines()[0] if wslgo.__doc__ else None
     )
@@ -85,11 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+    if argv is None:
+        argv = sys.argv[1:]
+    args: Any = None
+    if argv[:1] == ["symbolize"]:  # the hot path: no argparse unless the options need it
+        from wslgo.symbolize import quick_symbolize_args
+
+        args = quick_symbolize_args(argv[1:])
+    if args is None:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

@@ -6,11 +6,15 @@ exceptions; `wslgo.cli.main` prints them as one line and exits non-zero.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from collections.abc import Iterable
-from typing import Any, TextIO
+
+# Only what `wslgo symbolize` needs is imported at run time (json for --json in lookup/info
+# is imported there): the CLI's start-up is a large part of a 1,000-pc job.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterable
+    from typing import Any, TextIO
 
 
 class UsageError(ValueError):
@@ -43,6 +47,51 @@ def _symbols(path: str) -> Any:
     return _native.Symbols(path)
 
 
+class _SymbolizeArgs:
+    """What `wslgo symbolize` needs from its command line (argparse.Namespace's fields)."""
+
+    command = "symbolize"
+
+    def __init__(self, binary: str, addrs: list[str], flags: set[str]) -> None:
+        self.binary = binary
+        self.addrs = addrs
+        self.inlines = "inlines" in flags
+        self.json = "json" in flags
+        self.addresses = "addresses" in flags
+        self.func = cmd_symbolize
+
+
+_FLAGS = {
+    "--inlines": "inlines",
+    "-i": "inlines",
+    "--json": "json",
+    "--addresses": "addresses",
+    "-a": "addresses",
+}
+
+
+def quick_symbolize_args(argv: list[str]) -> Any:
+    """Parse `wslgo symbolize`'s arguments without argparse (its import is most of the
+    start-up): BINARY [ADDR...] and the flags, in any order. None for anything else
+    (--help, bundled or unknown options, no binary): the caller then uses the full parser,
+    which prints help and usage errors."""
+    flags: set[str] = set()
+    pos: list[str] = []
+    only_pos = False
+    for a in argv:
+        if only_pos or not a.startswith("-") or a == "-":
+            pos.append(a)
+        elif a == "--":
+            only_pos = True
+        elif a in _FLAGS:
+            flags.add(_FLAGS[a])
+        else:
+            return None
+    if not pos:
+        return None
+    return _SymbolizeArgs(pos[0], pos[1:], flags)
+
+
 def cmd_symbolize(args: argparse.Namespace) -> int:
     syms = _symbols(args.binary)
     out: TextIO = sys.stdout
@@ -58,8 +107,15 @@ def cmd_symbolize(args: argparse.Namespace) -> int:
                 _write(out, syms.symbolize([parse_address(line)], **opts))
                 out.flush()
         return 0
-    pcs = [parse_address(line) for line in stdin if line.strip()]
-    _write(out, syms.symbolize(pcs, **opts))
+    # Batch input: parsed, symbolized and formatted in Rust, written in ~64 KiB chunks.
+    out.flush()
+    raw_in = getattr(stdin, "buffer", None)
+    data = raw_in.read() if raw_in is not None else stdin.read().encode()
+    raw_out = getattr(out, "buffer", None)
+    if raw_out is not None:
+        syms.symbolize_stream(data, raw_out.write, **opts)
+    else:  # a text-only stream (tests, embedding)
+        syms.symbolize_stream(data, lambda b: out.write(b.decode()), **opts)
     return 0
 
 
@@ -68,6 +124,8 @@ def _write(out: TextIO, lines: Iterable[str]) -> None:
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
+    import json
+
     syms = _symbols(args.binary)
     fl = parse_file_line(args.what)
     rows: list[dict[str, Any]] = []
@@ -128,6 +186,8 @@ def format_info(info: dict[str, Any]) -> list[str]:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    import json
+
     info = _symbols(args.binary).info()
     if args.json:
         print(json.dumps(info))

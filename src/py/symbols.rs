@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 
 use super::guarded;
 use crate::binary::Binary as CoreBinary;
 use crate::error::Error;
-use crate::symbols::{FrameFormat, Symbols as CoreSymbols};
+use crate::symbols::{FrameFormat, StreamError, Symbols as CoreSymbols};
 
 /// One frame at a pc (innermost first).
 #[pyclass(name = "Frame", module = "wslgo._native", frozen, get_all)]
@@ -38,7 +39,8 @@ impl Frame {
     }
 }
 
-/// Symbols of one Go binary: DWARF when present, the pclntab and .symtab otherwise.
+/// Symbols of one Go binary: pcs from the pclntab (DWARF only for pcs it does not cover,
+/// e.g. cgo), types and globals from DWARF, names from the pclntab and .symtab.
 /// `Symbols(path)` raises BadBinaryError for a missing, non-ELF or non-Go file.
 #[pyclass(name = "Symbols", module = "wslgo._native", frozen)]
 pub struct Symbols {
@@ -215,6 +217,53 @@ impl Symbols {
         py.detach(|| guarded(|| Ok(s.symbolize(&pcs, fmt))))
     }
 
+    /// `wslgo symbolize` over raw input: `data` holds one hex address per line (`0x`
+    /// optional, blank lines skipped); the formatted text is handed to `write` (e.g.
+    /// `sys.stdout.buffer.write`) as `bytes` chunks of about 64 KiB, made without any per-pc
+    /// Python object. Returns the number of pcs. ValueError names the first line that is not
+    /// an address (raised before anything is written).
+    #[pyo3(signature = (data, write, inlines = false, json = false, addresses = false))]
+    fn symbolize_stream(
+        &self,
+        py: Python<'_>,
+        data: &[u8],
+        write: Bound<'_, PyAny>,
+        inlines: bool,
+        json: bool,
+        addresses: bool,
+    ) -> PyResult<usize> {
+        let fmt = FrameFormat {
+            inlines,
+            json,
+            addresses,
+        };
+        // Formatting runs without the GIL, chunk by chunk; only `write` takes it.
+        let mut sink = PySink {
+            write: write.unbind(),
+            err: None,
+        };
+        let s = self.inner.clone();
+        let r = py.detach(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                s.symbolize_stream(data, &mut sink, fmt)
+            }))
+        });
+        if let Some(e) = sink.err.take() {
+            return Err(e);
+        }
+        match r {
+            Ok(Ok(n)) => Ok(n),
+            Ok(Err(StreamError::BadAddress(m))) => Err(PyValueError::new_err(m)),
+            Ok(Err(StreamError::Io(e))) => guarded(|| {
+                Err(Error::Io {
+                    path: "<output>".into(),
+                    source: e,
+                })
+            }),
+            Err(_) => guarded(|| panic!("symbolize_stream panicked")),
+        }
+    }
+
     /// Build info and debug-info state, with a one-line hint per problem.
     fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.clone();
@@ -239,6 +288,39 @@ impl Symbols {
         d.set_item("stripped", i.stripped)?;
         d.set_item("hints", i.hints)?;
         Ok(d)
+    }
+}
+
+/// An `io::Write` that hands each chunk to a Python callable (taking the GIL per chunk).
+struct PySink {
+    write: Py<PyAny>,
+    err: Option<PyErr>,
+}
+
+impl std::io::Write for PySink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        Python::attach(|py| {
+            let chunk = PyBytes::new(py, buf);
+            match self.write.call1(py, (chunk,)) {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    self.err = Some(e);
+                    Err(std::io::Error::other("write failed"))
+                }
+            }
+        })
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -15,6 +15,27 @@ pub struct FrameFormat {
     pub addresses: bool,
 }
 
+/// A borrowed frame: what the formatter needs, without owning the strings (the pclntab
+/// path formats straight from the table bytes).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FrameRef<'a> {
+    pub(crate) function: &'a str,
+    pub(crate) file: &'a str,
+    pub(crate) line: u32,
+    pub(crate) inlined: bool,
+}
+
+impl<'a> From<&'a Frame> for FrameRef<'a> {
+    fn from(f: &'a Frame) -> Self {
+        FrameRef {
+            function: &f.function,
+            file: &f.file,
+            line: f.line,
+            inlined: f.inlined,
+        }
+    }
+}
+
 /// Append the lines for `pc` to `out`.
 ///
 /// Text, without `inlines`: `FUNCTION` then `FILE:LINE`, where FUNCTION is the physical
@@ -23,47 +44,84 @@ pub struct FrameFormat {
 /// inlined frames marked ` (inlined)`. Unknown pcs print `??` and `??:0`.
 /// JSON: `{"address":"0x..","frames":[{"function":..,"file":..,"line":..,"inlined":..}]}`.
 pub fn format_frames(pc: u64, frames: &[Frame], fmt: FrameFormat, out: &mut Vec<String>) {
+    let refs: Vec<FrameRef<'_>> = frames.iter().map(FrameRef::from).collect();
+    let mut s = String::new();
+    write_frames(pc, &refs, fmt, &mut s);
+    out.extend(s.lines().map(str::to_string));
+}
+
+/// [`format_frames`] into one string, every line ended by `\n`.
+pub(crate) fn write_frames(pc: u64, frames: &[FrameRef<'_>], fmt: FrameFormat, out: &mut String) {
     if fmt.json {
-        let mut s = format!("{{\"address\":\"{pc:#x}\",\"frames\":[");
+        let _ = write!(out, "{{\"address\":\"{pc:#x}\",\"frames\":[");
         for (i, f) in frames.iter().enumerate() {
             if i > 0 {
-                s.push(',');
+                out.push(',');
             }
-            s.push_str("{\"function\":");
-            json_str(&mut s, &f.function);
-            s.push_str(",\"file\":");
-            json_str(&mut s, &f.file);
-            let _ = write!(s, ",\"line\":{},\"inlined\":{}}}", f.line, f.inlined);
+            out.push_str("{\"function\":");
+            json_str(out, f.function);
+            out.push_str(",\"file\":");
+            json_str(out, f.file);
+            let _ = write!(out, ",\"line\":{},\"inlined\":{}}}", f.line, f.inlined);
         }
-        s.push_str("]}");
-        out.push(s);
+        out.push_str("]}\n");
         return;
     }
     if fmt.addresses {
-        out.push(format!("{pc:#x}"));
+        let _ = writeln!(out, "{pc:#x}");
     }
-    if frames.is_empty() {
-        out.push("??".into());
-        out.push("??:0".into());
-        return;
-    }
-    let pos = |f: &Frame| {
-        if f.file.is_empty() {
-            "??:0".to_string()
-        } else {
-            format!("{}:{}", f.file, f.line)
-        }
-    };
     if fmt.inlines {
+        if frames.is_empty() {
+            out.push_str("??\n??:0\n");
+        }
         for f in frames {
-            let mark = if f.inlined { " (inlined)" } else { "" };
-            out.push(format!("{}{mark}", f.function));
-            out.push(pos(f));
+            out.push_str(f.function);
+            if f.inlined {
+                out.push_str(" (inlined)");
+            }
+            out.push('\n');
+            write_pos(out, f.file, f.line);
         }
     } else if let (Some(outer), Some(inner)) = (frames.last(), frames.first()) {
-        out.push(outer.function.clone());
-        out.push(pos(inner));
+        write_text(out, outer.function, inner.file, inner.line);
+    } else {
+        out.push_str("??\n??:0\n");
     }
+}
+
+/// The two text lines of one pc without inlines: `FUNCTION` and `FILE:LINE`.
+pub(crate) fn write_text(out: &mut String, function: &str, file: &str, line: u32) {
+    out.push_str(function);
+    out.push('\n');
+    write_pos(out, file, line);
+}
+
+fn write_pos(out: &mut String, file: &str, line: u32) {
+    if file.is_empty() {
+        out.push_str("??:0\n");
+    } else {
+        out.push_str(file);
+        out.push(':');
+        let mut b = [0u8; 10];
+        out.push_str(fmt_u32(line, &mut b));
+        out.push('\n');
+    }
+}
+
+/// Decimal digits of `v` in `buf` (no allocation, no formatter machinery).
+fn fmt_u32(mut v: u32, buf: &mut [u8; 10]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(b) = buf.get_mut(i) {
+            *b = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or("0")
 }
 
 fn json_str(out: &mut String, s: &str) {
@@ -103,6 +161,36 @@ mod tests {
         let mut out = Vec::new();
         format_frames(0x10, &frames, FrameFormat::default(), &mut out);
         assert_eq!(out, ["main.main", "/a \"b\".go:7"]);
+    }
+
+    #[test]
+    fn positions_and_unknown_pcs() {
+        let mut out = String::new();
+        write_pos(&mut out, "f.go", 0);
+        write_pos(&mut out, "f.go", u32::MAX);
+        write_pos(&mut out, "", 9);
+        assert_eq!(out, "f.go:0\nf.go:4294967295\n??:0\n");
+        let mut out = Vec::new();
+        let fmt = FrameFormat {
+            inlines: true,
+            addresses: true,
+            ..Default::default()
+        };
+        format_frames(0x10, &[], fmt, &mut out);
+        assert_eq!(out, ["0x10", "??", "??:0"]);
+        let frames = [fr("main.add", 7, true), fr("main.main", 20, false)];
+        let mut out = Vec::new();
+        format_frames(0x10, &frames, fmt, &mut out);
+        assert_eq!(
+            out,
+            [
+                "0x10",
+                "main.add (inlined)",
+                "/a \"b\".go:7",
+                "main.main",
+                "/a \"b\".go:20"
+            ]
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 mod format;
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -22,7 +23,55 @@ use crate::dwarf::{Dwarf, LineMatch, StructLayout, Variable};
 use crate::error::{Error, Result};
 use crate::pclntab::Pclntab;
 
+use format::FrameRef;
 pub use format::{format_frames, FrameFormat};
+
+/// Why [`Symbols::symbolize_stream`] stopped.
+#[derive(Debug)]
+pub enum StreamError {
+    /// A line that is not a hex address (the message quotes it).
+    BadAddress(String),
+    /// Writing the output failed.
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for StreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StreamError::BadAddress(m) => f.write_str(m),
+            StreamError::Io(e) => write!(f, "writing the output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StreamError {}
+
+/// Parse an address the way addr2line does: hex, `0x`/`0X` optional, surrounding ASCII
+/// whitespace ignored. The error message quotes the text.
+pub fn parse_address(text: &[u8]) -> std::result::Result<u64, String> {
+    let t = text.trim_ascii();
+    let digits = match t {
+        [b'0', b'x' | b'X', rest @ ..] => rest,
+        _ => t,
+    };
+    let shown = || String::from_utf8_lossy(t).into_owned();
+    let bad = || format!("bad address {:?}: expected hex like 0x4011c0", shown());
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return Err(bad());
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            _ => c.to_ascii_lowercase().wrapping_sub(b'a').wrapping_add(10),
+        };
+        v = v
+            .checked_mul(16)
+            .and_then(|v| v.checked_add(u64::from(d)))
+            .ok_or_else(|| format!("bad address {:?}: more than 64 bits", shown()))?;
+    }
+    Ok(v)
+}
 
 /// One frame at a pc, innermost first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,13 +225,17 @@ impl Symbols {
             .map_err(String::as_str)
     }
 
-    /// Frames at `pc`, innermost (inlined) first. DWARF first; the pclntab for pcs DWARF
-    /// does not cover (assembly before Go 1.25, `-ldflags=-w`); the ELF symbol table last.
-    /// `Error::NotFound` when no source knows the pc.
+    /// Frames at `pc`, innermost (inlined) first. The pclntab first (every Go function is
+    /// there, uncompressed and random access; [`Pclntab::frames`] gives each inlined call's
+    /// call-site line); DWARF for pcs the pclntab does not cover (cgo/C code); the ELF symbol
+    /// table last. `Error::NotFound` when no source knows the pc.
     pub fn frames(&self, pc: u64) -> Result<Vec<Frame>> {
+        if let Some(frames) = self.pclntab_frames(pc) {
+            return Ok(frames);
+        }
         let mut dwarf_frames: Vec<Frame> = Vec::new();
         if let Some(d) = self.dwarf() {
-            // A damaged unit is not the end: the pclntab still knows the pc.
+            // A damaged unit is not the end: the symbol table still knows the pc.
             dwarf_frames = d
                 .frames(pc)
                 .unwrap_or_default()
@@ -196,33 +249,6 @@ impl Symbols {
                 .collect();
             if !dwarf_frames.is_empty() && dwarf_frames.iter().all(|f| f.function != "?") {
                 return Ok(dwarf_frames);
-            }
-        }
-        if let Some(p) = self.pclntab() {
-            if let Some(f) = p.func_for_pc(pc) {
-                let mut out: Vec<Frame> = p
-                    .frames(&f, pc)
-                    .into_iter()
-                    .map(|fr| Frame {
-                        function: fr.name.to_string(),
-                        file: fr.file.unwrap_or_default().to_string(),
-                        line: fr.line,
-                        inlined: fr.inlined,
-                    })
-                    .collect();
-                if out.is_empty() {
-                    let (file, line) = p
-                        .file_line(&f, pc)
-                        .map(|(f, l)| (f.to_string(), l))
-                        .unwrap_or_default();
-                    out.push(Frame {
-                        function: p.name(&f).to_string(),
-                        file,
-                        line,
-                        inlined: false,
-                    });
-                }
-                return Ok(out);
             }
         }
         // Name a nameless DWARF frame (or a bare pc) from the ELF symbol table.
@@ -242,6 +268,98 @@ impl Symbols {
             return Ok(dwarf_frames);
         }
         Err(Error::NotFound(format!("no function contains {pc:#x}")))
+    }
+
+    /// The pclntab's frames at `pc`; `None` if no pclntab function (with a readable name)
+    /// contains it.
+    fn pclntab_frames(&self, pc: u64) -> Option<Vec<Frame>> {
+        let p = self.pclntab()?;
+        let f = p.func_for_pc(pc)?;
+        let frames = p.frames(&f, pc);
+        if frames.last().is_none_or(|fr| fr.name.is_empty()) {
+            return None;
+        }
+        Some(
+            frames
+                .into_iter()
+                .map(|fr| Frame {
+                    function: fr.name.to_string(),
+                    file: fr.file.unwrap_or_default().to_string(),
+                    line: fr.line,
+                    inlined: fr.inlined,
+                })
+                .collect(),
+        )
+    }
+
+    /// Append the formatted lines of `pc` to `out` (each ended by `\n`). Go pcs are
+    /// formatted straight from the pclntab, without building [`Frame`]s; without `inlines`
+    /// the inline tree is not walked at all (the text names the physical function and the
+    /// innermost position).
+    pub fn write_symbolized(&self, pc: u64, fmt: FrameFormat, out: &mut String) {
+        if let Some(p) = self.pclntab() {
+            if let Some(f) = p.func_for_pc(pc) {
+                if !fmt.inlines && !fmt.json {
+                    let name = p.name(&f);
+                    if !name.is_empty() {
+                        if fmt.addresses {
+                            let _ = writeln!(out, "{pc:#x}");
+                        }
+                        let (file, line) = p.file_line(&f, pc).unwrap_or(("", 0));
+                        format::write_text(out, name, file, line);
+                        return;
+                    }
+                } else {
+                    let frames = p.frames(&f, pc);
+                    if frames.last().is_some_and(|fr| !fr.name.is_empty()) {
+                        let refs: Vec<FrameRef<'_>> = frames
+                            .iter()
+                            .map(|fr| FrameRef {
+                                function: fr.name,
+                                file: fr.file.unwrap_or(""),
+                                line: fr.line,
+                                inlined: fr.inlined,
+                            })
+                            .collect();
+                        format::write_frames(pc, &refs, fmt, out);
+                        return;
+                    }
+                }
+            }
+        }
+        let frames = self.frames(pc).unwrap_or_default();
+        let refs: Vec<FrameRef<'_>> = frames.iter().map(FrameRef::from).collect();
+        format::write_frames(pc, &refs, fmt, out);
+    }
+
+    /// `wslgo symbolize` over a stream: one hex address per line of `input` (`0x` optional,
+    /// blank lines skipped), the formatted lines written to `output` in chunks of ~64 KiB as
+    /// they are made. No per-pc allocation on the pclntab path. Returns the number of pcs.
+    /// A line that is not an address is [`StreamError::BadAddress`], found before anything
+    /// is written.
+    pub fn symbolize_stream(
+        &self,
+        input: &[u8],
+        output: &mut dyn std::io::Write,
+        fmt: FrameFormat,
+    ) -> std::result::Result<usize, StreamError> {
+        const CHUNK: usize = 1 << 16;
+        let pcs = input
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.trim_ascii().is_empty())
+            .map(parse_address)
+            .collect::<std::result::Result<Vec<u64>, String>>()
+            .map_err(StreamError::BadAddress)?;
+        let mut buf = String::with_capacity(CHUNK + 4096);
+        for &pc in &pcs {
+            self.write_symbolized(pc, fmt, &mut buf);
+            if buf.len() >= CHUNK {
+                output.write_all(buf.as_bytes()).map_err(StreamError::Io)?;
+                buf.clear();
+            }
+        }
+        output.write_all(buf.as_bytes()).map_err(StreamError::Io)?;
+        Ok(pcs.len())
     }
 
     fn elf_name_for_pc(&self, pc: u64) -> Option<String> {
@@ -449,9 +567,11 @@ impl Symbols {
     /// Symbolize many pcs at once, formatted as text lines (addr2line style) or JSON lines.
     pub fn symbolize(&self, pcs: &[u64], fmt: FrameFormat) -> Vec<String> {
         let mut out = Vec::with_capacity(pcs.len() * 2);
+        let mut s = String::new();
         for &pc in pcs {
-            let frames = self.frames(pc).unwrap_or_default();
-            format_frames(pc, &frames, fmt, &mut out);
+            s.clear();
+            self.write_symbolized(pc, fmt, &mut s);
+            out.extend(s.lines().map(str::to_string));
         }
         out
     }
@@ -682,6 +802,21 @@ mod tests {
             erase_type_args("main.(*List[go.shape.int]).Push"),
             "main.(*List[...]).Push"
         );
+    }
+
+    #[test]
+    fn addresses_parse_like_addr2line() {
+        assert_eq!(parse_address(b" 0x4011c0\r"), Ok(0x4011c0));
+        assert_eq!(parse_address(b"4011C0"), Ok(0x4011c0));
+        assert_eq!(parse_address(b"0XfFfFfFfFfFfFfFfF"), Ok(u64::MAX));
+        assert_eq!(parse_address(b"00000000000000000001"), Ok(1));
+        let e = parse_address(b"0x1_0").unwrap_err();
+        assert!(e.contains("bad address \"0x1_0\""), "{e}");
+        assert!(parse_address(b"0x").is_err() && parse_address(b"-1").is_err());
+        let e = parse_address(b"0x10000000000000000").unwrap_err();
+        assert!(e.contains("more than 64 bits"), "{e}");
+        let e = parse_address(b"fffffffffffffffffz").unwrap_err();
+        assert!(e.contains("expected hex"), "{e}");
     }
 
     #[test]

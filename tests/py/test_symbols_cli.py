@@ -198,3 +198,45 @@ def test_python_api(go_version: str) -> None:
     assert os.fspath(s.info()["path"]).endswith(
         "dwsyms-debug-" + build("dwsyms", go_version, "debug").name.rsplit("-", 1)[1]
     )
+
+
+def test_stdin_stream_equals_arguments_for_every_option(go_version: str) -> None:
+    """Batch stdin goes through the Rust stream (parse + format + chunked write); its output
+    equals the per-address path for every option, blank lines and spacing included, and
+    options argparse must handle (bundled flags, --help) still work."""
+    binary = build("dwsyms", go_version, "opt")
+    pcs = [a for a, _ in text_symbols(go_version, binary)]
+    # Entries, mid-function pcs (inlined code among them) and an unknown pc.
+    addrs = [hex(a) for a in pcs] + [hex(a + 5) for a in pcs] + ["0x10"]
+    stdin = "\n" + "".join(f"  {a.upper().replace('0X', '0x')} \r\n\n" for a in addrs)
+    chunks = [addrs[i : i + 2000] for i in range(0, len(addrs), 2000)]
+    for opts in ([], ["--inlines"], ["--json"], ["-a", "-i"], ["--json", "--inlines"]):
+        r = wslgo("symbolize", *opts, str(binary), stdin=stdin)
+        assert r.returncode == 0, r.stderr
+        want = "".join(wslgo("symbolize", *opts, str(binary), *c).stdout for c in chunks)
+        assert r.stdout == want, opts
+    assert len(want.splitlines()) > 64 * 1024 // 100  # more than one output chunk
+    bundled = wslgo("symbolize", "-ai", str(binary), stdin=stdin)
+    assert bundled.returncode == 0 and bundled.stdout == want_for(binary, ["-a", "-i"], stdin)
+    assert "--inlines" in wslgo("symbolize", "--help").stdout
+    assert "usage" in wslgo("symbolize").stderr
+
+
+def want_for(binary: Path, opts: list[str], stdin: str) -> str:
+    return wslgo("symbolize", *opts, str(binary), stdin=stdin).stdout
+
+
+def test_symbolize_start_up_imports_stay_lean(go_version: str) -> None:
+    """`wslgo symbolize` must not pay for argparse, pathlib or json (the interpreter's start-up
+    plus these imports cost more than symbolizing 1,000 pcs)."""
+    binary = build("dwsyms", go_version, "nodwarf")
+    code = (
+        "import sys; from wslgo import cli; "
+        f"rc = cli.main(['symbolize', {str(binary)!r}]); "
+        "print(rc, sorted(m for m in ('argparse', 'pathlib', 'json', 'typing') "
+        "if m in sys.modules), file=sys.stderr)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], input="0x10\n", capture_output=True, text=True, timeout=60
+    )
+    assert r.stdout == "??\n??:0\n" and r.stderr.strip() == "0 []", r.stderr
