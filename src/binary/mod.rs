@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 use object::{Object, ObjectKind, ObjectSection, ObjectSegment, ObjectSymbol};
@@ -90,6 +91,7 @@ pub struct Binary {
     sections: Vec<Section>,
     segments: Vec<Segment>,
     symtab: OnceLock<HashMap<String, ElfSymbol>>,
+    symtab_lookups: AtomicU32,
 }
 
 /// An ELF symbol-table entry (from .symtab; absent in `-ldflags=-s` builds).
@@ -197,6 +199,7 @@ impl Binary {
             sections,
             segments,
             symtab: OnceLock::new(),
+            symtab_lookups: AtomicU32::new(0),
         })
     }
 
@@ -367,9 +370,17 @@ impl Binary {
         None
     }
 
-    /// Look up an ELF symbol by exact name (`runtime.allgs`). The table is indexed on first
-    /// use. `None` when the symbol or the whole .symtab is absent.
+    /// Look up an ELF symbol by exact name (`runtime.allgs`); the first definition wins.
+    /// The first few lookups scan .symtab without allocating (a CLI run or a pclntab open
+    /// needs only a handful); after that the table is indexed once. `None` when the symbol
+    /// or the whole .symtab is absent.
     pub fn elf_symbol(&self, name: &str) -> Option<ElfSymbol> {
+        if let Some(map) = self.symtab.get() {
+            return map.get(name).copied();
+        }
+        if self.symtab_lookups.fetch_add(1, Ordering::Relaxed) < SYMTAB_SCANS_BEFORE_INDEX {
+            return self.scan_elf_symbol(name);
+        }
         self.symtab
             .get_or_init(|| {
                 let mut map = HashMap::new();
@@ -379,11 +390,7 @@ impl Binary {
                             if n.is_empty() || sym.is_undefined() {
                                 continue;
                             }
-                            map.entry(n.to_string()).or_insert(ElfSymbol {
-                                addr: sym.address(),
-                                size: sym.size(),
-                                is_func: sym.kind() == object::SymbolKind::Text,
-                            });
+                            map.entry(n.to_string()).or_insert_with(|| elf_sym(&sym));
                         }
                     }
                 }
@@ -393,9 +400,28 @@ impl Binary {
             .copied()
     }
 
+    fn scan_elf_symbol(&self, name: &str) -> Option<ElfSymbol> {
+        let obj = self.object().ok()?;
+        let want = name.as_bytes();
+        obj.symbols()
+            .find(|sym| !sym.is_undefined() && sym.name_bytes().ok() == Some(want))
+            .map(|sym| elf_sym(&sym))
+    }
+
     /// True if this looks like a Go binary (build info or a Go pclntab section).
     pub fn is_go(&self) -> bool {
         self.section(".go.buildinfo").is_some() || self.section(".gopclntab").is_some()
+    }
+}
+
+/// How many `elf_symbol` calls scan .symtab before it is indexed in a HashMap.
+const SYMTAB_SCANS_BEFORE_INDEX: u32 = 12;
+
+fn elf_sym<'d, S: ObjectSymbol<'d>>(sym: &S) -> ElfSymbol {
+    ElfSymbol {
+        addr: sym.address(),
+        size: sym.size(),
+        is_func: sym.kind() == object::SymbolKind::Text,
     }
 }
 

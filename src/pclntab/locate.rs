@@ -190,10 +190,14 @@ pub(crate) fn find_moduledata(
 ) -> Option<ModuleInfo> {
     let ps = bin.ptr_size();
     let funcname_ptr = tab_vaddr.checked_add(funcname_off)?;
-    let mut candidates: Vec<u64> = Vec::new();
+    let rodata = bin.section(".rodata").map(|s| s.addr);
+    // The symbol, when present, is the answer: no need to scan the data sections.
     if let Some(sym) = bin.elf_symbol("runtime.firstmoduledata") {
-        candidates.push(sym.addr);
+        if let Some(info) = pick_moduledata(bin, &[sym.addr], tab_vaddr, minor, le, rodata) {
+            return Some(info);
+        }
     }
+    let mut candidates: Vec<u64> = Vec::new();
     let mut names: Vec<&str> = vec![".go.module", ".noptrdata", ".data"];
     for s in bin.sections() {
         if s.addr != 0 && !names.contains(&s.name.as_str()) && !s.name.starts_with(".debug") {
@@ -243,8 +247,20 @@ pub(crate) fn find_moduledata(
             }
         }
     }
-    let rodata = bin.section(".rodata").map(|s| s.addr);
-    for addr in candidates {
+    pick_moduledata(bin, &candidates, tab_vaddr, minor, le, rodata)
+}
+
+/// The first candidate address whose words fit one of the moduledata layouts.
+fn pick_moduledata(
+    bin: &Binary,
+    candidates: &[u64],
+    tab_vaddr: u64,
+    minor: Option<u32>,
+    le: bool,
+    rodata: Option<u64>,
+) -> Option<ModuleInfo> {
+    let ps = bin.ptr_size();
+    for &addr in candidates {
         let word = |i: usize| -> Option<u64> {
             let raw = bin.read_vaddr(addr.checked_add((i * ps) as u64)?, ps)?;
             Bytes { data: raw, le }.word_at(0, ps)
