@@ -94,10 +94,9 @@ def test_breakpoint_and_traceback_in_other_build_modes(gdb_run, go_version: str,
     pat = r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main at (\S+),"
     stops = re.findall(pat, out, re.M)
     assert len(stops) == 2, out
-    if mode != "nodwarf":
-        assert stops == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
-    # else: the native Symbols give the outer frame of an inlined call the inlined callee's
-    # file:line (proc.go), like `go tool addr2line`; reported to the symbols work.
+    # nodwarf: the caller's line of the inlined runtime.Breakpoint comes from the pclntab's
+    # inline tree (the call site, not the callee's proc.go line)
+    assert stops == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
     assert "SIGTRAP" not in out, out
     assert re.search(r"<runtime\.traceback_cache>:\s+11$", r.stdout, re.M), out
     assert "exited normally" in out, out
