@@ -195,8 +195,8 @@ def format_full(gs: Sequence[Record], depth: int | None = None, st: Style = PLAI
 
 def group(gs: Sequence[Record], depth: int | None = None) -> list[Record]:
     """Fold goroutines with the same state and frames (func, file:line) into buckets:
-    {state, frames, goids, count, current}; the current goroutine's bucket first, then by
-    size, then by smallest goid."""
+    {state, frames, goids, count, current, user_frame}; the current goroutine's bucket
+    first, then by size, then by smallest goid."""
     buckets: dict[tuple[Any, ...], Record] = {}
     for g in gs:
         fr = _frames(g, depth)
@@ -205,7 +205,16 @@ def group(gs: Sequence[Record], depth: int | None = None) -> list[Record]:
             tuple((f["func"], f["file"], f["line"]) for f in fr),
         )
         b = buckets.setdefault(
-            key, {"state": key[0], "frames": fr, "goids": [], "current": False, "go": []}
+            key,
+            {
+                "state": key[0],
+                "frames": fr,
+                "goids": [],
+                "current": False,
+                "go": [],
+                # same frames, same first frame outside the runtime
+                "user_frame": g.get("user_frame"),
+            },
         )
         b["goids"].append(g.get("goid", 0))
         b["current"] = b["current"] or bool(g.get("current"))

@@ -41,9 +41,12 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// True for frames of the Go runtime (`runtime.*`, not `runtime/pprof.*`, etc).
+    /// True for frames of the Go runtime: functions of package runtime (`runtime.*`, not
+    /// `runtime/pprof.*`) and functions the runtime implements for other packages
+    /// (`time.Sleep`, `sync.runtime_Semacquire`: their code is in GOROOT/src/runtime/). The
+    /// first frame that is not is the goroutine's "user location".
     pub fn is_runtime(&self) -> bool {
-        is_runtime_func(&self.func)
+        is_runtime_func(&self.func) || is_runtime_file(&self.file)
     }
 }
 
@@ -52,6 +55,15 @@ pub fn is_runtime_func(name: &str) -> bool {
     name.starts_with("runtime.")
         || name.starts_with("internal/runtime/")
         || name.starts_with("runtime/internal/")
+}
+
+/// True for a file of GOROOT's package runtime (`.../src/runtime/time.go`, or
+/// `runtime/time.go` in a -trimpath build); not its subpackages.
+pub fn is_runtime_file(file: &str) -> bool {
+    let Some((dir, _)) = file.rsplit_once('/') else {
+        return false;
+    };
+    dir == "runtime" || dir.ends_with("/src/runtime")
 }
 
 /// Result of an unwind: frames innermost first, and why it stopped early (if it did).
@@ -381,4 +393,18 @@ pub fn unwind(
         sp = caller_sp;
     }
     out
+}
+
+#[cfg(test)]
+mod runtime_file_tests {
+    use super::is_runtime_file;
+
+    #[test]
+    fn runtime_files_are_goroot_runtime_only() {
+        assert!(is_runtime_file("/usr/lib/go/src/runtime/time.go"));
+        assert!(is_runtime_file("runtime/sema.go"));
+        assert!(!is_runtime_file("/usr/lib/go/src/runtime/pprof/label.go"));
+        assert!(!is_runtime_file("/home/me/app/main.go"));
+        assert!(!is_runtime_file("main.go"));
+    }
 }

@@ -73,17 +73,8 @@ class GdbStyle(report.Style):
 
 def _summary_line(b: Record, st: report.Style) -> str:
     n = b["count"]
-    fr = b["frames"]
-    top = report.user_frame({"frames": fr, "user_frame": _first_user(fr)})
-    loc = report._loc(top, st)
+    loc = report._loc(report.user_frame(b), st)
     return f"  {n:>6} [{b['state']}] {loc}  ids: {report._ids(b['goids'], 8)}"
-
-
-def _first_user(frames: list[Record]) -> int | None:
-    for i, f in enumerate(frames):
-        if not str(f.get("func", "")).startswith("runtime."):
-            return i
-    return None
 
 
 def format_default(gs: list[Record], flt: report.Filter, st: report.Style) -> str:
