@@ -48,6 +48,10 @@ ENGINE_PAIRS = [
     ("list", "info goroutines", "python:0"),
     ("bt", "goroutine all bt", "python:512"),
 ]
+#: Turns wslgo's stop context off when the parameter exists (older wslgo has none).
+OFF = "exec(\"try:\\n gdb.execute('set wslgo stop-context off')\\nexcept gdb.error:\\n pass\")"
+#: --stop-context: what `set wslgo stop-context brief` (the default) costs at every stop.
+STOP_CMD = "python from wslgo.gdb import bt; bt.print_stop_context('brief')"
 
 MEASURE = r"""
 import gdb, json, time
@@ -158,6 +162,11 @@ def main() -> int:
         help="measure both sides (default) or only runtime-gdb.py / only wslgo",
     )
     ap.add_argument(
+        "--stop-context",
+        action="store_true",
+        help="also time wslgo's stop context (brief), which runs at every stop",
+    )
+    ap.add_argument(
         "--engine",
         action="store_true",
         help="time the engine via the binding (Process.goroutines) instead of wslgo-bt",
@@ -174,13 +183,18 @@ def main() -> int:
     entry = subprocess.run(
         [*common.wslgo_cmd(), "gdbinit", "--path"], check=True, capture_output=True, text=True
     ).stdout.strip()
-    wslgo_setup = [f"source {entry}"]
+    # The stop context (gdbhooks) would run the engine at the breakpoint, before the timed
+    # command: switch it off so that the first call is really cold (`--stop-context` times
+    # the stop context itself).
+    wslgo_setup = [f"source {entry}", "python " + OFF]
     counts = [int(c) for c in args.counts.split(",")]
     work = Path(tempfile.mkdtemp(prefix="wslgo-bench-gr-"))
     start_load = common.load()
-    rows: dict[str, list[list[str]]] = {k: [] for k, _, _ in PAIRS}
+    rows: dict[str, list[list[str]]] = {k: [] for k in ("list", "bt", "stop")}
     scaling: list[tuple[int, str, float]] = []
-    pairs = ENGINE_PAIRS if args.engine else PAIRS
+    pairs = list(ENGINE_PAIRS if args.engine else PAIRS)
+    if args.stop_context:
+        pairs.append(("stop", "", STOP_CMD))
     for n in counts:
         for key, ref_cmd, our_cmd in pairs:
             if args.only and key != args.only:
@@ -193,11 +207,12 @@ def main() -> int:
             print(f"  N={n} {our_cmd}: {ours}", file=sys.stderr)
             if args.side == "wslgo":
                 ref = Result(ref_cmd, [], 0, 0, error="not measured")
-            elif key == "bt" and n > args.skip_ref_bt_above:
+            elif not ref_cmd or (key == "bt" and n > args.skip_ref_bt_above):
                 ref = Result(ref_cmd, [], 0, 0, error="skipped")
             else:
                 ref = session(binary, n, ref_setup, ref_cmd, args.repeat, args.timeout, work)
-            print(f"  N={n} {ref_cmd}: {ref}", file=sys.stderr)
+            if ref_cmd:
+                print(f"  N={n} {ref_cmd}: {ref}", file=sys.stderr)
             oc, ow = fmt(ours, args.timeout)
             rc, rw = fmt(ref, args.timeout)
             if ours.times and ref.times:
@@ -241,7 +256,8 @@ def main() -> int:
     for key, ref_cmd, our_cmd in pairs:
         if not rows[key]:
             continue
-        print(f"### `{ref_cmd}` vs `{our_cmd}`\n")
+        title = f"`{ref_cmd}` vs `{our_cmd}`" if ref_cmd else f"`{our_cmd}` (no reference)"
+        print(f"### {title}\n")
         print(
             md_table(
                 [
