@@ -55,11 +55,18 @@ STOP_CMD = "python from wslgo.gdb import bt; bt.print_stop_context('brief')"
 
 MEASURE = r"""
 import gdb, json, time
-def rss():
+def rss(key="VmRSS:"):
     for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
+        if line.startswith(key):
             return int(line.split()[1]) / 1024
+def reset_peak():
+    try:  # Linux >= 4.0: "5" resets VmHWM to the current RSS
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
 cmd, repeat, slow, out = {cmd!r}, {repeat}, {slow}, {out!r}
+reset_peak()
 res = {{"cmd": cmd, "times": [], "rss_before": rss()}}
 def run():
     if cmd.startswith("python:"):
@@ -76,6 +83,7 @@ for i in range(repeat):
     res["times"].append(time.perf_counter() - t)
     res["rss_after"] = rss()
     if i == 0:
+        res["peak"] = rss("VmHWM:")
         res["lines"] = text.count("\n")
         open(out, "w").write(text)
     if res["times"][-1] > slow:
@@ -90,6 +98,7 @@ class Result:
     times: list[float]
     rss_growth: float  # MiB, VmRSS after the last call minus before the first
     lines: int
+    peak_growth: float = 0.0  # MiB, gdb's peak RSS during the first call minus before it
     timed_out: bool = False
     error: str = ""
 
@@ -131,7 +140,13 @@ def session(
     for line in p.stdout.splitlines():
         if line.startswith("BENCH-RESULT "):
             d = json.loads(line.split(" ", 1)[1])
-            return Result(cmd, d["times"], d["rss_after"] - d["rss_before"], d.get("lines", 0))
+            return Result(
+                cmd,
+                d["times"],
+                d["rss_after"] - d["rss_before"],
+                d.get("lines", 0),
+                peak_growth=d.get("peak", d["rss_before"]) - d["rss_before"],
+            )
     err = (p.stderr.strip().splitlines() or ["no result"])[-1]
     return Result(cmd, [], 0, 0, error=err[:120])
 
@@ -228,11 +243,11 @@ def main() -> int:
                     f"{n:,}",
                     oc,
                     ow,
-                    f"{ours.rss_growth:.0f} MiB" if ours.times else "-",
+                    f"{ours.peak_growth:.0f} / {ours.rss_growth:.0f} MiB" if ours.times else "-",
                     str(ours.lines) if ours.times else "-",
                     rc,
                     rw,
-                    f"{ref.rss_growth:.0f} MiB" if ref.times else "-",
+                    f"{ref.peak_growth:.0f} / {ref.rss_growth:.0f} MiB" if ref.times else "-",
                     str(ref.lines) if ref.times else "-",
                     speed,
                     load,
@@ -251,7 +266,9 @@ def main() -> int:
     print(f"- fixture: {binary}; wslgo: `source {entry}`; reference: `{ref_setup[0]}`")
     print(
         "- cold = first call in a fresh session (what a user waits for);"
-        " warm = min of the repeats\n"
+        " warm = min of the repeats; RSS peak = gdb's VmHWM during the first call (reset"
+        " through /proc/self/clear_refs) minus VmRSS before it, kept = VmRSS after the"
+        " last call minus before the first\n"
     )
     for key, ref_cmd, our_cmd in pairs:
         if not rows[key]:
@@ -264,11 +281,11 @@ def main() -> int:
                     "N",
                     "wslgo cold",
                     "wslgo warm",
-                    "wslgo RSS growth",
+                    "wslgo RSS peak / kept",
                     "wslgo lines",
                     "runtime-gdb.py cold",
                     "runtime-gdb.py warm",
-                    "runtime-gdb.py RSS growth",
+                    "runtime-gdb.py RSS peak / kept",
                     "runtime-gdb.py lines",
                     "speed-up (cold)",
                     "load 1/5/15",
