@@ -317,6 +317,9 @@ fn every_compression_reads_the_same() {
             let _ = std::fs::remove_file(&path);
         }
     }
+    let _ = std::fs::remove_dir(
+        std::env::temp_dir().join(format!("wslgo-dwarf-{}", std::process::id())),
+    );
 }
 
 /// A compression type the reader does not know: a clear Unsupported error, not garbage.

@@ -112,3 +112,33 @@ fn memory_of_another_program_is_a_clear_error() {
         .unwrap_err();
     assert!(err.to_string().contains("runtime.allgs"), "{err}");
 }
+
+#[test]
+fn frame_pointer_chain_bridges_code_outside_go() {
+    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let bin = Arc::new(Binary::open(&path).unwrap());
+    let rt = GoRuntime::new(bin).unwrap();
+    let goexit = rt.pclntab().func_by_name("runtime.goexit").unwrap().entry;
+    let mut m = FakeMemory::new();
+    // A C-like frame: bp -> [saved bp = 0, return address = goexit+1].
+    let mut stack = vec![0u8; 0x200];
+    stack[0x100..0x108].copy_from_slice(&0u64.to_le_bytes());
+    stack[0x108..0x110].copy_from_slice(&(goexit + 1).to_le_bytes());
+    m.map(STACKS, stack);
+    let start = wslgo::runtime::UnwindStart {
+        pc: 0x10,
+        sp: STACKS,
+        bp: STACKS + 0x100,
+        lr: 0,
+        exact: true,
+    };
+    let st = rt.unwind(&m, 0, start, 64);
+    let names: Vec<&str> = st.frames.iter().map(|f| &*f.func).collect();
+    assert_eq!(names, ["?", "runtime.goexit"], "{st:?}");
+    assert_eq!(st.frames[1].sp, STACKS + 0x110);
+    assert!(st.error.is_none());
+    // Without a frame pointer the same start is a clear error, not a guess.
+    let st = rt.unwind(&m, 0, wslgo::runtime::UnwindStart { bp: 0, ..start }, 64);
+    assert!(st.frames.is_empty());
+    assert!(st.error.unwrap().contains("not in any Go function"));
+}

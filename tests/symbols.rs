@@ -448,6 +448,7 @@ fn names_without_symtab_come_from_dwarf() {
         let found = s.lookup("main.Map[go.shape.int]").expect("instance");
         assert_eq!(found.len(), 1, "go{v}: {found:?}");
         let _ = std::fs::remove_file(&out);
+        let _ = std::fs::remove_dir(&dir);
     }
 }
 

@@ -33,6 +33,7 @@ class Binary:
     @property
     def build_id(self) -> str | None: ...
     def section_names(self) -> list[str]: ...
+    def elf_symbol(self, name: str) -> tuple[int, int] | None: ...
     def build_info(self) -> dict[str, object]: ...
 
 # ---- goroutine engine (src/py/goroutines.rs) ------------------------------------------
@@ -80,6 +81,7 @@ class GoroutineDict(TypedDict):
     frame_sp: list[int]  # sp of each frame
     stack_error: str | None
     truncated: bool
+    fp_mismatches: int  # frames where the frame-pointer chain disagreed with pcsp
     user_frame: int | None
     go_statement: GoStatementDict | None
     start_func: str | None
@@ -97,6 +99,7 @@ class UnwindDict(TypedDict):
     frame_sp: list[int]
     error: str | None
     truncated: bool
+    fp_mismatches: int
 
 class GoTarget:
     """Base of Process, Core and Callback: a Go binary's runtime model + a memory source."""

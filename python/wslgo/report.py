@@ -21,6 +21,26 @@ from typing import Any
 Record = dict[str, Any]
 
 
+class Style:
+    """How names are decorated in reports. The base class is plain text; the gdb layer
+    subclasses it to use gdb's own `set style` colours (and nothing when styling is off)."""
+
+    def func(self, s: str) -> str:
+        """A function name."""
+        return s
+
+    def file(self, s: str) -> str:
+        """A file name (with or without :line)."""
+        return s
+
+    def addr(self, s: str) -> str:
+        """An address or pc offset."""
+        return s
+
+
+PLAIN = Style()
+
+
 @dataclass
 class Filter:
     """Which goroutines to show and how deep."""
@@ -81,10 +101,10 @@ def _frames(g: Record, depth: int | None) -> list[Record]:
     return fr if depth is None else fr[:depth]
 
 
-def _loc(f: Record | None) -> str:
+def _loc(f: Record | None, st: Style = PLAIN) -> str:
     if not f:
         return "?"
-    return f"{f['func']} at {short_path(f['file'])}:{f['line']}"
+    return f"{st.func(f['func'])} at {st.file(short_path(f['file']))}:{f['line']}"
 
 
 def short_path(path: str) -> str:
@@ -114,7 +134,7 @@ def state_text(g: Record) -> str:
     return ", ".join(parts)
 
 
-def format_list(gs: Sequence[Record]) -> str:
+def format_list(gs: Sequence[Record], st: Style = PLAIN) -> str:
     """One line per goroutine: marker, id, state, user location, extras."""
     lines = []
     for g in gs:
@@ -130,19 +150,19 @@ def format_list(gs: Sequence[Record]) -> str:
         if g.get("labels"):
             extras.append(" ".join(f"{k}={v}" for k, v in sorted(g["labels"].items())))
         tail = f"  ({', '.join(extras)})" if extras else ""
-        lines.append(f"{mark} {g['goid']:>6} [{state_text(g)}] {_loc(user_frame(g))}{tail}")
+        lines.append(f"{mark} {g['goid']:>6} [{state_text(g)}] {_loc(user_frame(g), st)}{tail}")
     return "\n".join(lines)
 
 
-def _frame_lines(f: Record) -> list[str]:
+def _frame_lines(f: Record, st: Style = PLAIN) -> list[str]:
     args = "(...)" if f.get("inlined") else "()"
     off = ""
     if not f.get("inlined") and f.get("entry") and f.get("pc", 0) >= f["entry"]:
         off = f" +{f['pc'] - f['entry']:#x}"
-    return [f"{f['func']}{args}", f"\t{f['file']}:{f['line']}{off}"]
+    return [f"{st.func(f['func'])}{args}", f"\t{st.file(f['file'])}:{f['line']}{st.addr(off)}"]
 
 
-def format_full(gs: Sequence[Record], depth: int | None = None) -> str:
+def format_full(gs: Sequence[Record], depth: int | None = None, st: Style = PLAIN) -> str:
     """runtime.Stack-like blocks: header, frames, `created by`."""
     blocks = []
     for g in gs:
@@ -153,7 +173,7 @@ def format_full(gs: Sequence[Record], depth: int | None = None) -> str:
             continue
         fr = _frames(g, depth)
         for f in fr:
-            lines += _frame_lines(f)
+            lines += _frame_lines(f, st)
         if depth is not None and len(g.get("frames") or []) > depth:
             lines.append(f"...{len(g['frames']) - depth} frames elided...")
         if g.get("truncated"):
@@ -203,7 +223,7 @@ def _ids(ids: list[int], limit: int = 12) -> str:
     return s + (f", ... ({len(ids) - limit} more)" if len(ids) > limit else "")
 
 
-def format_grouped(gs: Sequence[Record], depth: int | None = None) -> str:
+def format_grouped(gs: Sequence[Record], depth: int | None = None, st: Style = PLAIN) -> str:
     """panicparse-like buckets: `N goroutines [state]: ids` then the shared frames."""
     blocks = []
     for b in group(gs, depth):
@@ -212,7 +232,7 @@ def format_grouped(gs: Sequence[Record], depth: int | None = None) -> str:
         head = f"{mark}{n} goroutine{'s' if n != 1 else ''} [{b['state']}]: {_ids(b['goids'])}"
         lines = [head]
         for f in b["frames"]:
-            lines.append(f"    {f['func']}  {short_path(f['file'])}:{f['line']}")
+            lines.append(f"    {st.func(f['func'])}  {st.file(short_path(f['file']))}:{f['line']}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -69,6 +69,9 @@ pub struct Segment {
     pub file_range: (u64, u64),
 }
 
+/// The most a compressed section can expand (deflate's limit is 1032:1; zstd's is similar).
+const MAX_EXPANSION: u64 = 1100;
+
 enum Backing {
     Mmap(memmap2::Mmap),
     Owned(Vec<u8>),
@@ -286,6 +289,22 @@ impl Binary {
         let Some(sec) = obj.section_by_name(name) else {
             return Ok(None);
         };
+        // A corrupt header can claim any uncompressed size; `object` would try to reserve
+        // it before inflating. zlib and zstd cannot expand more than ~1032x, so a larger
+        // claim is a lie (found by fuzzing elf_open: a 576 PB claim).
+        if let Ok(c) = sec.compressed_file_range() {
+            if c.format != object::CompressionFormat::None
+                && c.uncompressed_size > c.compressed_size.saturating_mul(MAX_EXPANSION).max(4096)
+            {
+                return Err(Error::corrupt(
+                    "section",
+                    format!(
+                        "{name}: claims {} bytes uncompressed from {} compressed",
+                        c.uncompressed_size, c.compressed_size
+                    ),
+                ));
+            }
+        }
         sec.uncompressed_data()
             .map(Some)
             .map_err(|e| Error::corrupt("section", format!("{name}: {e}")))

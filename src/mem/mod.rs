@@ -103,3 +103,32 @@ pub fn le_word(buf: &[u8], off: usize, ptr_size: usize) -> Option<u64> {
         le_u64(buf, off)
     }
 }
+
+/// Check that `mem` holds `bin` mapped at `bias`: the executable's first bytes (ELF and
+/// program headers, mapped with the first segment) must equal the file's. `Ok(false)` when
+/// that page is not readable (nothing to compare), an error naming both sides on mismatch.
+pub fn check_same_executable(
+    mem: &dyn Memory,
+    bin: &crate::binary::Binary,
+    bias: u64,
+    what: &str,
+) -> Result<bool> {
+    let Some(first) = bin.segments().iter().find(|s| s.file_range.0 == 0) else {
+        return Ok(false);
+    };
+    let at = first.addr.wrapping_add(bias);
+    let want = bin.data().get(..512).unwrap_or(&[]);
+    let mut got = vec![0u8; want.len()];
+    if mem.read_into(at, &mut got).is_err() {
+        return Ok(false);
+    }
+    if got != want {
+        return Err(Error::NotFound(format!(
+            "{what} does not run {}: the executable mapped at {at:#x} has a different ELF header",
+            bin.path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "<binary>".into())
+        )));
+    }
+    Ok(true)
+}

@@ -387,3 +387,11 @@ fn dump_synthetic_fuzz_seeds() {
     std::fs::write(format!("{dir}/synthetic.tab"), &tab).unwrap();
     std::fs::write(format!("{dir}/synthetic-inline.tab"), &with_gofunc).unwrap();
 }
+
+#[test]
+fn pclntab_is_send_and_sync() {
+    // The binding layer and the goroutine engine share one table across threads.
+    fn check<T: Send + Sync>() {}
+    check::<Pclntab>();
+    check::<Func>();
+}

@@ -81,6 +81,12 @@ impl Binary {
             .collect()
     }
 
+    /// `(address, size)` of the ELF `.symtab` symbol `name` (unrelocated; add the load
+    /// bias for PIE), or None when absent (stripped binary, unknown name).
+    fn elf_symbol(&self, name: &str) -> Option<(u64, u64)> {
+        self.inner.elf_symbol(name).map(|s| (s.addr, s.size))
+    }
+
     /// Go build info as a dict: go_version, path, main_module, settings (list of pairs).
     /// Raises BadBinaryError for a non-Go binary.
     fn build_info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

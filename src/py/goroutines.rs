@@ -214,6 +214,7 @@ impl<'py> Conv<'py> {
         d.set_item(intern!(py, "frame_sp"), sps)?;
         d.set_item(intern!(py, "stack_error"), g.stack_error.as_deref())?;
         d.set_item(intern!(py, "truncated"), g.truncated)?;
+        d.set_item(intern!(py, "fp_mismatches"), g.fp_mismatches)?;
         d.set_item(intern!(py, "user_frame"), g.user_frame)?;
         match &g.go_statement {
             Some(l) => {
@@ -322,6 +323,7 @@ impl Engine {
         d.set_item("frame_sp", sps)?;
         d.set_item("error", st.error)?;
         d.set_item("truncated", st.truncated)?;
+        d.set_item("fp_mismatches", st.fp_mismatches)?;
         Ok(d)
     }
 
@@ -530,6 +532,14 @@ impl Process {
                 } else {
                     0
                 };
+                // A live process always maps the executable's headers: not finding them
+                // is a mismatch too.
+                if !crate::mem::check_same_executable(&mem, &bin, bias, &format!("process {pid}"))? {
+                    return Err(Error::NotFound(format!(
+                        "process {pid} does not run {}: nothing readable where its ELF header should be mapped",
+                        binary.display()
+                    )));
+                }
                 Ok(Engine {
                     rt,
                     src: Source::Process(mem),

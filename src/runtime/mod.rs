@@ -137,6 +137,8 @@ pub struct Goroutine {
     pub stack_error: Option<String>,
     /// True when the depth guard cut the stack.
     pub truncated: bool,
+    /// Frames where the frame-pointer chain disagreed with the pcsp unwind.
+    pub fp_mismatches: usize,
     /// Index in `frames` of the first frame outside the runtime.
     pub user_frame: Option<usize>,
     /// The `go` statement that created it (function and file:line of the call).
@@ -183,6 +185,7 @@ impl Goroutine {
             frames: Vec::new(),
             stack_error: None,
             truncated: false,
+            fp_mismatches: 0,
             user_frame: None,
             go_statement: None,
             start_func: None,
@@ -568,6 +571,7 @@ impl GoRuntime {
                 g.frames = st.frames;
                 g.stack_error = st.error;
                 g.truncated = st.truncated;
+                g.fp_mismatches = st.fp_mismatches;
                 g.user_frame = g.frames.iter().position(|f| !f.is_runtime());
             }
             self.fill_pcs(&mut out, &mut syms, bias);
@@ -748,6 +752,7 @@ impl GoRuntime {
             frames: Vec::new(),
             stack_error: None,
             truncated: false,
+            fp_mismatches: 0,
             user_frame: None,
             go_statement: (gopc != 0).then(|| Location {
                 func: String::new(),

@@ -63,6 +63,9 @@ pub struct Stack {
     pub error: Option<String>,
     /// True when the depth guard cut the stack.
     pub truncated: bool,
+    /// Frames where the frame-pointer chain disagreed with the pcsp unwind (amd64
+    /// cross-check; 0 when the frame pointer was unknown).
+    pub fp_mismatches: usize,
 }
 
 /// Start of an unwind.
@@ -248,16 +251,44 @@ pub fn unwind(
     };
     let ptr = stack.ptr_size as u64;
     let (mut pc, mut sp, lr) = (start.pc, start.sp, start.lr);
+    let mut bp = start.bp;
     let mut exact = start.exact;
     let mut innermost = true;
+    let unknown: Arc<str> = Arc::from("?");
     loop {
         if out.frames.len() >= max_depth {
             out.truncated = true;
             break;
         }
         let Some(info) = cache.info(pcln, bias, pc, exact) else {
-            out.error = Some(format!("pc {pc:#x} is not in any Go function"));
-            break;
+            // Not Go code (vdso, C): follow the frame-pointer chain back into Go, amd64.
+            let chain = (arch == Arch::Amd64 && bp > sp && bp != 0)
+                .then(|| Some((stack.word(bp)?, stack.word(bp.wrapping_add(ptr))?)))
+                .flatten();
+            match chain {
+                Some((next_bp, ret)) if ret != 0 => {
+                    out.frames.push(Frame {
+                        pc,
+                        sp,
+                        func: unknown.clone(),
+                        file: unknown.clone(),
+                        line: 0,
+                        inlined: false,
+                        entry: 0,
+                        wrapper: false,
+                    });
+                    sp = bp.wrapping_add(2 * ptr);
+                    bp = next_bp;
+                    pc = ret;
+                    exact = false;
+                    innermost = false;
+                    continue;
+                }
+                _ => {
+                    out.error = Some(format!("pc {pc:#x} is not in any Go function"));
+                    break;
+                }
+            }
         };
         for (func, file, line, inlined) in &info.frames {
             out.frames.push(Frame {
@@ -290,6 +321,7 @@ pub fn unwind(
             }
             pc = rip;
             sp = rsp;
+            bp = stack.word(uc + 40 + 10 * 8).unwrap_or(0);
             exact = true;
             innermost = false;
             continue;
@@ -322,7 +354,18 @@ pub fn unwind(
                 (ret, fp)
             }
             _ => match stack.word(fp) {
-                Some(v) => (v, fp.wrapping_add(ptr)),
+                Some(v) => {
+                    // Frame pointers (amd64): a function with a frame keeps the caller's
+                    // BP just below the return address and points BP at that slot.
+                    if delta > 0 {
+                        let slot = fp.wrapping_sub(ptr);
+                        if bp != 0 && !innermost && bp != slot {
+                            out.fp_mismatches += 1;
+                        }
+                        bp = stack.word(slot).unwrap_or(0);
+                    }
+                    (v, fp.wrapping_add(ptr))
+                }
                 None => {
                     out.error = Some(format!("cannot read the return address at {fp:#x}"));
                     break;

@@ -666,6 +666,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn facade_and_dwarf_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Symbols>();
+        check::<Dwarf>();
+    }
+
+    #[test]
     fn type_args_are_erased_with_nesting() {
         assert_eq!(
             erase_type_args("main.Map[go.shape.[]int,go.shape.string].func1"),

@@ -42,8 +42,14 @@ def test_native_module_comes_from_the_pip_installed_wheel(gdb_run) -> None:
     assert "wslgo 0.1.0 (native 0.1.0)" in r.stdout
 
 
-def test_checkout_entry_finds_installed_package_through_python3(gdb_path: str) -> None:
-    entry = ROOT / "gdbinit.d" / "wslgo.py"
+def test_checkout_entry_finds_installed_package_through_python3(
+    gdb_path: str, tmp_path: Path
+) -> None:
+    # The checkout's loader, as in a fresh clone (no native module built in the tree; a
+    # `maturin develop` checkout would legitimately load its own build first).
+    entry = tmp_path / "gdbinit.d" / "wslgo.py"
+    entry.parent.mkdir()
+    shutil.copy(ROOT / "gdbinit.d" / "wslgo.py", entry)
     r = run_gdb([PRINT_NATIVE], source=entry)
     assert r.returncode == 0, r.output
     assert field(r.stdout, "NATIVE") == str(Path(wslgo.native_path()))

@@ -21,6 +21,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,6 +225,8 @@ def compare(
         assert base_state(g["state"]) == base_state(d.state), (goid, g["state"], d.state)
         mine = shown_at_level_1(ours_frames(g, True)) if level1 else ours_frames(g)
         assert mine == d.frames, f"goroutine {goid} [{d.state}]"
+        # The frame-pointer chain agrees with the pcsp unwind on every parked stack.
+        assert g["fp_mismatches"] == 0 or g["status_name"] == "syscall", g
         compared += 1
     return compared
 
@@ -316,9 +319,8 @@ def test_non_go_process_is_a_clear_error(tmp_path: Path) -> None:
             _native.Process(sleep, proc.pid)
         # A Go binary's model pointed at a process that is not that binary.
         go = build("grstates", "1.24", "opt")
-        p = _native.Process(go, proc.pid)
-        with pytest.raises(_native.WslgoError, match="allgs"):
-            p.goroutines()
+        with pytest.raises(_native.WslgoError, match=f"process {proc.pid} does not run .*grstates"):
+            _native.Process(go, proc.pid)
     finally:
         proc.kill()
         proc.wait()
@@ -346,3 +348,31 @@ def test_stripped_binary_is_a_clear_error(tmp_path: Path) -> None:
     core, _ = crash_core(binary, tmp_path)
     with pytest.raises(_native.WslgoError, match=r"runtime\.allgs.*stripped"):
         _native.Core(binary, core)
+
+
+def test_cli_pid_reads_a_running_process(tmp_path: Path) -> None:
+    binary = build("grstates", "1.26", "opt")
+    env = dict(os.environ, WSLGO_HOLD="30s")
+    proc = subprocess.Popen([str(binary)], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        # The fixture prints nothing until it stops; wait for its goroutines to park.
+        deadline = time.monotonic() + 10
+        target = None
+        while time.monotonic() < deadline:
+            gs = _native.Process(binary, proc.pid).goroutines()
+            if any(g["state"] == "chan receive (nil chan)" for g in gs):
+                target = gs
+                break
+            time.sleep(0.1)
+        assert target, "fixture never parked its goroutines"
+        cli = [sys.executable, "-m", "wslgo.cli", "goroutines", "--pid", str(proc.pid)]
+        r = subprocess.run([*cli, "--wait", "select (no cases)"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert re.search(r"\[select \(no cases\)\] main\.selectNoCases at ", r.stdout), r.stdout
+        r = subprocess.run([*cli, "--json", "--label", "shard=7"], capture_output=True, text=True)
+        doc = json.loads(r.stdout)
+        assert [g["labels"] for g in doc["goroutines"]] == [{"shard": "7", "worker": "grstates"}]
+    finally:
+        proc.kill()
+        proc.wait()

@@ -56,8 +56,11 @@ def test_hundred_thousand_goroutines(tmp_path: Path) -> None:
     assert doc["errors"] == 0
     assert doc["user"] == int(m.group(1)), "user goroutines must equal runtime.NumGoroutine()"
     parked = [b for b in doc["buckets"] if any(f[0] == "main.leaf" for f in b["frames"])]
-    assert len(parked) == 4 and sum(len(b["goids"]) for b in parked) >= 99_000
-    depths = sorted(sum(1 for f in b["frames"] if f[0] == "main.middle") for b in parked)
+    # Four stacks (recursion depth 1..4) hold nearly all; a straggler caught mid-way
+    # (e.g. growing its stack) may form a bucket of its own.
+    big = [b for b in parked if len(b["goids"]) >= 20_000]
+    assert len(big) == 4 and sum(len(b["goids"]) for b in parked) >= 99_000
+    depths = sorted(sum(1 for f in b["frames"] if f[0] == "main.middle") for b in big)
     assert depths == [1, 2, 3, 4]
     g, lst = doc["grouped_cpu"], doc["list_cpu"]
     print(f"\n100k goroutines: grouped {g:.3f}s cpu, goroutines() as dicts {lst:.3f}s cpu")

@@ -69,6 +69,7 @@ def command(
     *,
     category: int = gdb.COMMAND_USER,
     repeat: bool = False,
+    argv: Callable[[str], list[str]] = shlex.split,  # gdbhooks: custom splitting
 ) -> Callable[[Callable[[argparse.Namespace], None]], Callable[[argparse.Namespace], None]]:
     """Register ``fn(args)`` as the gdb command ``name`` with ``parser``'s help."""
 
@@ -84,10 +85,10 @@ def command(
 
             def call() -> None:
                 try:
-                    argv = shlex.split(arg)
+                    words = argv(arg)
                 except ValueError as e:
                     raise UsageError(f"{name}: {e}") from None
-                fn(parser.parse_args(argv))
+                fn(parser.parse_args(words))
 
             run_guarded(call, name)
 
@@ -125,7 +126,11 @@ def parser(name: str, description: str, epilog: str | None = None) -> Parser:
 
 def register_builtin() -> None:
     """Import the modules that define commands (each registers itself on import)."""
-    from wslgo.gdb import basic  # noqa: F401
+    # gdbhooks: goroutine, hooks, traceback (Go breakpoints, traceback level, switching).
+    from wslgo.gdb import basic, bt, goroutine, hooks, traceback  # noqa: F401
+
+    goroutine.register()
+    hooks.setup()
 
 
 def register_prefix() -> None:

@@ -49,6 +49,14 @@ def connect() -> None:
     if _connected:
         return
     _connect(gdb.events.new_objfile, on_new_objfile)
+    # gdbhooks: arm Go breakpoints, print stop context, drop goroutine selections.
+    from wslgo.gdb import goroutine, hooks
+
+    _connect(gdb.events.new_objfile, hooks.on_new_objfile)
+    _connect(gdb.events.stop, hooks.on_stop)
+    _connect(gdb.events.exited, hooks.on_exited)
+    _connect(gdb.events.cont, goroutine.on_cont)
+    _connect(gdb.events.exited, goroutine.on_exited)
 
 
 def disconnect() -> None:

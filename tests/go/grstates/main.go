@@ -228,6 +228,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "grstates: crashing")
 		sink = *nilPtr
 	}
+	if d, err := time.ParseDuration(os.Getenv("WSLGO_HOLD")); err == nil {
+		time.Sleep(d) // keep the process alive for tests that read it without gdb
+	}
 	fmt.Fprintln(os.Stderr, "grstates: stopping at runtime.Breakpoint")
 	runtime.Breakpoint()
 	fmt.Fprintln(os.Stderr, "grstates: resumed")

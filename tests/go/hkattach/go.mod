@@ -1,0 +1,3 @@
+module wslgo.test/hkattach
+
+go 1.21

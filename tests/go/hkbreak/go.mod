@@ -1,0 +1,3 @@
+module wslgo.test/hkbreak
+
+go 1.21

@@ -1,0 +1,3 @@
+module wslgo.test/hkcrash
+
+go 1.21

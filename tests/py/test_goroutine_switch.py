@@ -1,0 +1,187 @@
+"""``wslgo-goroutine N [COMMAND]`` on a live process and on a core file, against the Go
+runtime's own view: runtime-gdb.py's `goroutine N bt` on the live process, the
+GOTRACEBACK=crash dump for the core (where runtime-gdb.py fails, golang/go#17575)."""
+
+from __future__ import annotations
+
+import re
+import resource
+import subprocess
+from pathlib import Path
+
+import gofixtures
+import pytest
+from conftest import build
+from test_hooks_helpers import between, gdb_bt_functions, go_traceback_functions, goids
+
+
+def runtime_gdb_py(go_version: str) -> Path:
+    go = gofixtures.go_binary(gofixtures.full_version(go_version))
+    path = go.parent.parent / "src" / "runtime" / "runtime-gdb.py"
+    assert path.is_file(), path
+    return path
+
+
+def goroutine_cmd(index: int, command: str = "") -> str:
+    """`wslgo-goroutine <main.ids[index]> COMMAND` (the fixture stores goroutine ids there)."""
+    return f"eval \"wslgo-goroutine %d {command}\", 'main.ids'[{index}]"
+
+
+def marked(name: str, *cmds: str) -> list[str]:
+    return [f"echo BEGIN-{name}\\n", *cmds, f"echo END-{name}\\n"]
+
+
+#: gdb commands choosing where goroutine records come from (the native engine, or the
+#: runtime.allgs walk through gdb that needs DWARF); each prints which one is in use.
+SOURCES = {
+    "engine": "python import wslgo.gdb.goroutine as g; print('SOURCE', g.engine() is not None)",
+    "gdb": "python import wslgo.gdb.goroutine as g; g.USE_ENGINE = False; print('SOURCE', False)",
+}
+
+
+def check_source(out: str, source: str) -> None:
+    assert f"SOURCE {source == 'engine'}" in out, out
+
+
+@pytest.mark.parametrize("source", list(SOURCES))
+def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str, source: str) -> None:
+    binary = build("hkbreak", go_version)
+    r = gdb_run(
+        [
+            "run",
+            SOURCES[source],
+            f"source {runtime_gdb_py(go_version)}",
+            *marked("REF", "eval \"goroutine %d bt\", 'main.ids'[1]"),
+            *marked("BT", goroutine_cmd(1, "bt")),
+            *marked("AFTER", "frame"),
+            *marked("LOCALS", goroutine_cmd(2), "frame function main.hold", "info locals"),
+            *marked("UP", "up"),
+            *marked("DOWN", "down"),
+            *marked("ALL", "thread apply all bt 1"),
+            *marked("BACK", "wslgo-goroutine"),
+            *marked("SPIN", goroutine_cmd(3, "info locals"), "wslgo-goroutine 'main.ids'[3] bt 2"),
+            goroutine_cmd(1),
+            *marked("CONT", "continue", "bt 1"),
+            "kill",
+        ],
+        binary=binary,
+    )
+    out = r.stdout
+    check_source(out, source)
+    ids = goids(r.output, "hkbreak")
+    ref = gdb_bt_functions(between(out, "BEGIN-REF", "END-REF"))
+    mine = gdb_bt_functions(between(out, "BEGIN-BT", "END-BT"))
+    # runtime-gdb.py (register writes, live only) is the oracle for the frames
+    assert "main.hold" in ref, out
+    assert mine == ref, (mine, ref)
+    assert re.search(r"^#\d+ .*main\.hold \(id=1,", between(out, "BEGIN-BT", "END-BT"), re.M)
+    # one-shot: no selection message
+    assert f"[goroutine {ids['hold1']}: waiting" not in between(out, "BEGIN-BT", "END-BT")
+    # the one-shot form restored the thread's own frame
+    assert re.match(r"#0\s+runtime\.breakpoint ", between(out, "BEGIN-AFTER", "END-AFTER"))
+    locals_ = between(out, "BEGIN-LOCALS", "END-LOCALS")
+    assert f"[goroutine {ids['hold2']}: waiting" in locals_, locals_
+    assert "secret = 4002" in locals_, locals_
+    assert "main.hold" not in between(out, "BEGIN-UP", "END-UP")
+    assert "main.hold (id=2," in between(out, "BEGIN-DOWN", "END-DOWN")
+    # only the selected thread's frame #0 is replaced; the others keep theirs
+    every = between(out, "BEGIN-ALL", "END-ALL")
+    assert re.search(r"^#1 .* in runtime\.gopark ", every, re.M), every
+    assert re.search(r"^#0 ", every, re.M), every
+    assert re.search(r"#0\s+runtime\.breakpoint ", between(out, "BEGIN-BACK", "END-BACK"))
+    # a running goroutine is shown through its own thread
+    spin = between(out, "BEGIN-SPIN", "END-SPIN")
+    assert re.search(r"^spins = \d+$", spin, re.M), spin
+    assert "main.spin" in spin, spin
+    # resuming drops the selection: the next stop shows the thread's own stack
+    cont = between(out, "BEGIN-CONT", "END-CONT")
+    assert re.search(r"^#0\s+runtime\.breakpoint ", cont, re.M), cont
+    assert "gopark" not in cont, cont
+
+
+def make_core(binary: Path, cwd: Path) -> tuple[Path, str]:
+    """Run ``binary`` with GOTRACEBACK=crash and core dumps on; (core path, its stderr)."""
+
+    def unlimited() -> None:
+        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+    pattern = Path("/proc/sys/kernel/core_pattern").read_text().strip()
+    assert not pattern.startswith("|") and "/" not in pattern, (
+        f"core_pattern {pattern!r} does not write cores into the cwd"
+    )
+    proc = subprocess.run(
+        [str(binary)],
+        cwd=cwd,
+        env={"GOTRACEBACK": "crash", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        preexec_fn=unlimited,
+    )
+    assert proc.returncode < 0, proc  # killed by SIGABRT
+    cores = sorted(cwd.glob("core*"))
+    assert cores, f"no core in {cwd} (core_pattern {pattern!r})"
+    return cores[0], proc.stderr
+
+
+@pytest.mark.parametrize("source", list(SOURCES))
+def test_core_goroutine_bt_and_locals(
+    gdb_run, go_version: str, tmp_path: Path, source: str
+) -> None:
+    binary = build("hkcrash", go_version)
+    core, crash = make_core(binary, tmp_path)
+    ids = goids(crash, "hkcrash")
+    expected = go_traceback_functions(crash, ids["hold1"])
+    assert "main.hold" in expected and expected[0] == "runtime.gopark", crash
+    r = gdb_run(
+        [
+            f"file {binary}",
+            f"core-file {core}",
+            SOURCES[source],
+            f"source {runtime_gdb_py(go_version)}",
+            *marked("REF", f"goroutine {ids['hold1']} bt"),
+            *marked("BT", f"wslgo-goroutine {ids['hold1']} bt"),
+            *marked(
+                "LOCALS",
+                f"wslgo-goroutine {ids['hold1']}",
+                "frame function main.hold",
+                "info locals",
+                "up",
+                "down",
+            ),
+            *marked("BACK", "wslgo-goroutine", "bt 1"),
+        ]
+    )
+    out, err = r.stdout, r.stderr
+    check_source(out, source)
+    # the reference script cannot do it on a core ...
+    assert "You can't do that without a process to debug." in err, r.output
+    assert not gdb_bt_functions(between(out, "BEGIN-REF", "END-REF"))
+    # ... wslgo shows the same frames the runtime printed when it crashed
+    mine = gdb_bt_functions(between(out, "BEGIN-BT", "END-BT"))
+    assert mine == expected, (mine, expected)
+    locals_ = between(out, "BEGIN-LOCALS", "END-LOCALS")
+    assert "secret = 4001" in locals_, locals_
+    # `up` left main.hold, `down` came back to it
+    up_down = (
+        r"^#(\d+) .* in main\.hold \(id=1,(?:.*\n)+"
+        r"#\d+ .* in (?!main\.hold)(?:.*\n)+"
+        r"#\1 .* in main\.hold \(id=1,"
+    )
+    assert re.search(up_down, locals_, re.M), locals_
+    back = between(out, "BEGIN-BACK", "END-BACK")
+    assert re.search(r"#0\s+(?:0x[0-9a-f]+ in )?runtime\.raise ", back), back
+
+
+def test_core_without_dwarf(gdb_run, go_version: str, tmp_path: Path) -> None:
+    """-ldflags=-w: no DWARF types, no CFI; the engine's records and pcsp unwinding."""
+    binary = build("hkcrash", go_version, "nodwarf")
+    core, crash = make_core(binary, tmp_path)
+    ids = goids(crash, "hkcrash")
+    expected = go_traceback_functions(crash, ids["hold2"])
+    r = gdb_run(
+        [f"file {binary}", f"core-file {core}", *marked("BT", f"wslgo-goroutine {ids['hold2']} bt")]
+    )
+    bt = between(r.stdout, "BEGIN-BT", "END-BT")
+    # gdb names static functions of .symtab runtime[gopark], assembly ones with .abi0
+    names = [re.sub(r"\[(.*)\]$", r".\1", n).removesuffix(".abi0") for n in gdb_bt_functions(bt)]
+    assert names == expected, (names, expected, r.output)
