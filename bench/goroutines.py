@@ -48,14 +48,25 @@ ENGINE_PAIRS = [
     ("list", "info goroutines", "python:0"),
     ("bt", "goroutine all bt", "python:512"),
 ]
+#: Turns wslgo's stop context off when the parameter exists (older wslgo has none).
+OFF = "exec(\"try:\\n gdb.execute('set wslgo stop-context off')\\nexcept gdb.error:\\n pass\")"
+#: --stop-context: what `set wslgo stop-context brief` (the default) costs at every stop.
+STOP_CMD = "python from wslgo.gdb import bt; bt.print_stop_context('brief')"
 
 MEASURE = r"""
 import gdb, json, time
-def rss():
+def rss(key="VmRSS:"):
     for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
+        if line.startswith(key):
             return int(line.split()[1]) / 1024
+def reset_peak():
+    try:  # Linux >= 4.0: "5" resets VmHWM to the current RSS
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
 cmd, repeat, slow, out = {cmd!r}, {repeat}, {slow}, {out!r}
+reset_peak()
 res = {{"cmd": cmd, "times": [], "rss_before": rss()}}
 def run():
     if cmd.startswith("python:"):
@@ -72,6 +83,7 @@ for i in range(repeat):
     res["times"].append(time.perf_counter() - t)
     res["rss_after"] = rss()
     if i == 0:
+        res["peak"] = rss("VmHWM:")
         res["lines"] = text.count("\n")
         open(out, "w").write(text)
     if res["times"][-1] > slow:
@@ -86,6 +98,7 @@ class Result:
     times: list[float]
     rss_growth: float  # MiB, VmRSS after the last call minus before the first
     lines: int
+    peak_growth: float = 0.0  # MiB, gdb's peak RSS during the first call minus before it
     timed_out: bool = False
     error: str = ""
 
@@ -127,7 +140,13 @@ def session(
     for line in p.stdout.splitlines():
         if line.startswith("BENCH-RESULT "):
             d = json.loads(line.split(" ", 1)[1])
-            return Result(cmd, d["times"], d["rss_after"] - d["rss_before"], d.get("lines", 0))
+            return Result(
+                cmd,
+                d["times"],
+                d["rss_after"] - d["rss_before"],
+                d.get("lines", 0),
+                peak_growth=d.get("peak", d["rss_before"]) - d["rss_before"],
+            )
     err = (p.stderr.strip().splitlines() or ["no result"])[-1]
     return Result(cmd, [], 0, 0, error=err[:120])
 
@@ -158,6 +177,11 @@ def main() -> int:
         help="measure both sides (default) or only runtime-gdb.py / only wslgo",
     )
     ap.add_argument(
+        "--stop-context",
+        action="store_true",
+        help="also time wslgo's stop context (brief), which runs at every stop",
+    )
+    ap.add_argument(
         "--engine",
         action="store_true",
         help="time the engine via the binding (Process.goroutines) instead of wslgo-bt",
@@ -174,13 +198,18 @@ def main() -> int:
     entry = subprocess.run(
         [*common.wslgo_cmd(), "gdbinit", "--path"], check=True, capture_output=True, text=True
     ).stdout.strip()
-    wslgo_setup = [f"source {entry}"]
+    # The stop context (gdbhooks) would run the engine at the breakpoint, before the timed
+    # command: switch it off so that the first call is really cold (`--stop-context` times
+    # the stop context itself).
+    wslgo_setup = [f"source {entry}", "python " + OFF]
     counts = [int(c) for c in args.counts.split(",")]
     work = Path(tempfile.mkdtemp(prefix="wslgo-bench-gr-"))
     start_load = common.load()
-    rows: dict[str, list[list[str]]] = {k: [] for k, _, _ in PAIRS}
+    rows: dict[str, list[list[str]]] = {k: [] for k in ("list", "bt", "stop")}
     scaling: list[tuple[int, str, float]] = []
-    pairs = ENGINE_PAIRS if args.engine else PAIRS
+    pairs = list(ENGINE_PAIRS if args.engine else PAIRS)
+    if args.stop_context:
+        pairs.append(("stop", "", STOP_CMD))
     for n in counts:
         for key, ref_cmd, our_cmd in pairs:
             if args.only and key != args.only:
@@ -193,11 +222,12 @@ def main() -> int:
             print(f"  N={n} {our_cmd}: {ours}", file=sys.stderr)
             if args.side == "wslgo":
                 ref = Result(ref_cmd, [], 0, 0, error="not measured")
-            elif key == "bt" and n > args.skip_ref_bt_above:
+            elif not ref_cmd or (key == "bt" and n > args.skip_ref_bt_above):
                 ref = Result(ref_cmd, [], 0, 0, error="skipped")
             else:
                 ref = session(binary, n, ref_setup, ref_cmd, args.repeat, args.timeout, work)
-            print(f"  N={n} {ref_cmd}: {ref}", file=sys.stderr)
+            if ref_cmd:
+                print(f"  N={n} {ref_cmd}: {ref}", file=sys.stderr)
             oc, ow = fmt(ours, args.timeout)
             rc, rw = fmt(ref, args.timeout)
             if ours.times and ref.times:
@@ -213,11 +243,11 @@ def main() -> int:
                     f"{n:,}",
                     oc,
                     ow,
-                    f"{ours.rss_growth:.0f} MiB" if ours.times else "-",
+                    f"{ours.peak_growth:.0f} / {ours.rss_growth:.0f} MiB" if ours.times else "-",
                     str(ours.lines) if ours.times else "-",
                     rc,
                     rw,
-                    f"{ref.rss_growth:.0f} MiB" if ref.times else "-",
+                    f"{ref.peak_growth:.0f} / {ref.rss_growth:.0f} MiB" if ref.times else "-",
                     str(ref.lines) if ref.times else "-",
                     speed,
                     load,
@@ -236,23 +266,26 @@ def main() -> int:
     print(f"- fixture: {binary}; wslgo: `source {entry}`; reference: `{ref_setup[0]}`")
     print(
         "- cold = first call in a fresh session (what a user waits for);"
-        " warm = min of the repeats\n"
+        " warm = min of the repeats; RSS peak = gdb's VmHWM during the first call (reset"
+        " through /proc/self/clear_refs) minus VmRSS before it, kept = VmRSS after the"
+        " last call minus before the first\n"
     )
     for key, ref_cmd, our_cmd in pairs:
         if not rows[key]:
             continue
-        print(f"### `{ref_cmd}` vs `{our_cmd}`\n")
+        title = f"`{ref_cmd}` vs `{our_cmd}`" if ref_cmd else f"`{our_cmd}` (no reference)"
+        print(f"### {title}\n")
         print(
             md_table(
                 [
                     "N",
                     "wslgo cold",
                     "wslgo warm",
-                    "wslgo RSS growth",
+                    "wslgo RSS peak / kept",
                     "wslgo lines",
                     "runtime-gdb.py cold",
                     "runtime-gdb.py warm",
-                    "runtime-gdb.py RSS growth",
+                    "runtime-gdb.py RSS peak / kept",
                     "runtime-gdb.py lines",
                     "speed-up (cold)",
                     "load 1/5/15",
