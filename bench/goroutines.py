@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""Bench 2 (issue 4): goroutine listing and backtraces in gdb, wslgo vs runtime-gdb.py.
+
+    bench/goroutines.py                          # N = 1,000 10,000 100,000
+    WSLGO=.venv/bin/wslgo bench/goroutines.py --counts 1000,10000
+
+The fixture tests/go/bngr (built with the pinned Go --go, default 1.24, optimised, with
+DWARF) starts N goroutines parked in six distinct stacks and stops in runtime.Breakpoint().
+Each measurement is one fresh `gdb -nx -batch` session: run to the breakpoint, then time
+the command inside gdb (time.perf_counter around gdb.execute(cmd, to_string=True)) and read
+gdb's VmRSS before and after. The first call is the cold one a user sees; the command is
+repeated --repeat times for a warm min. Pairs compared:
+
+    info goroutines        (runtime-gdb.py of the same GOROOT)  vs  wslgo-bt --list
+    goroutine all bt       (runtime-gdb.py)                     vs  wslgo-bt all --no-group
+
+wslgo is loaded with `source <wslgo.py>`, where wslgo.py is what `wslgo gdbinit --path`
+prints ($WSLGO picks the CLI, $WSLGO_PATH is passed through to the loader). A session that
+exceeds --timeout is killed and reported as "> N s". Prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+from common import md_table  # noqa: E402
+
+sys.path.insert(0, str(common.ROOT / "tests"))
+import gofixtures  # noqa: E402
+
+PAIRS = [
+    ("list", "info goroutines", "wslgo-bt --list"),
+    ("bt", "goroutine all bt", "wslgo-bt all --no-group"),
+]
+#: --engine: the goroutine engine called straight through the binding (no gdb command),
+#: `Process(binary, pid).goroutines(max_depth=D)`: D=0 lists, D=512 unwinds every stack.
+ENGINE_PAIRS = [
+    ("list", "info goroutines", "python:0"),
+    ("bt", "goroutine all bt", "python:512"),
+]
+#: Turns wslgo's stop context off when the parameter exists (older wslgo has none).
+OFF = "exec(\"try:\\n gdb.execute('set wslgo stop-context off')\\nexcept gdb.error:\\n pass\")"
+#: --stop-context: what `set wslgo stop-context brief` (the default) costs at every stop.
+STOP_CMD = "python from wslgo.gdb import bt; bt.print_stop_context('brief')"
+
+MEASURE = r"""
+import gdb, json, time
+def rss(key="VmRSS:"):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) / 1024
+def reset_peak():
+    try:  # Linux >= 4.0: "5" resets VmHWM to the current RSS
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+cmd, repeat, slow, out = {cmd!r}, {repeat}, {slow}, {out!r}
+reset_peak()
+res = {{"cmd": cmd, "times": [], "rss_before": rss()}}
+def run():
+    if cmd.startswith("python:"):
+        # The goroutine engine through the native binding, without a gdb command.
+        from wslgo import _native
+        inf = gdb.selected_inferior()
+        target = _native.Process(gdb.current_progspace().filename, inf.pid)
+        gs = target.goroutines(max_depth=int(cmd.split(":")[1]))
+        return "".join(f"{{g['goid']}} {{len(g['frames'])}}\n" for g in gs)
+    return gdb.execute(cmd, to_string=True)
+for i in range(repeat):
+    t = time.perf_counter()
+    text = run()
+    res["times"].append(time.perf_counter() - t)
+    res["rss_after"] = rss()
+    if i == 0:
+        res["peak"] = rss("VmHWM:")
+        res["lines"] = text.count("\n")
+        open(out, "w").write(text)
+    if res["times"][-1] > slow:
+        break
+print("BENCH-RESULT " + json.dumps(res), flush=True)
+"""
+
+
+@dataclass
+class Result:
+    cmd: str
+    times: list[float]
+    rss_growth: float  # MiB, VmRSS after the last call minus before the first
+    lines: int
+    peak_growth: float = 0.0  # MiB, gdb's peak RSS during the first call minus before it
+    timed_out: bool = False
+    error: str = ""
+
+
+def session(
+    binary: Path, n: int, setup: list[str], cmd: str, repeat: int, timeout: float, work: Path
+) -> Result:
+    """One gdb session: run the fixture to runtime.Breakpoint, then measure CMD."""
+    out = work / f"out-{n}-{cmd.replace(' ', '_').replace('-', '')}.txt"
+    script = work / f"measure-{n}-{abs(hash(cmd))}.py"
+    script.write_text(MEASURE.format(cmd=cmd, repeat=repeat, slow=30.0, out=str(out)))
+    argv = [
+        "gdb",
+        "-nx",
+        "-batch",
+        "-iex",
+        "set auto-load python-scripts off",
+        "-iex",
+        "set auto-load gdb-scripts off",
+        "-iex",
+        "set pagination off",
+        "-iex",
+        "set confirm off",
+        "-iex",
+        "set width 0",
+        "-iex",
+        "handle SIGURG nostop noprint pass",
+    ]
+    for s in setup:
+        argv += ["-ex", s]
+    argv += ["-ex", "run", "-x", str(script), "--args", str(binary), str(n)]
+    env = dict(os.environ, GOTRACEBACK="crash")
+    try:
+        p = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, env=env, start_new_session=True
+        )
+    except subprocess.TimeoutExpired:
+        return Result(cmd, [], 0, 0, timed_out=True)
+    for line in p.stdout.splitlines():
+        if line.startswith("BENCH-RESULT "):
+            d = json.loads(line.split(" ", 1)[1])
+            return Result(
+                cmd,
+                d["times"],
+                d["rss_after"] - d["rss_before"],
+                d.get("lines", 0),
+                peak_growth=d.get("peak", d["rss_before"]) - d["rss_before"],
+            )
+    err = (p.stderr.strip().splitlines() or ["no result"])[-1]
+    return Result(cmd, [], 0, 0, error=err[:120])
+
+
+def fmt(r: Result, timeout: float) -> tuple[str, str]:
+    if r.timed_out:
+        return f"> {timeout:.0f} s (session)", "-"
+    if not r.times:
+        return f"error: {r.error}", "-"
+    cold = f"{r.times[0]:.3f} s" if r.times[0] < 10 else f"{r.times[0]:.1f} s"
+    warm = f"{min(r.times[1:]):.3f} s" if len(r.times) > 1 else "-"
+    return cold, warm
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    ap.add_argument("--go", default="1.24", help="Go release of the fixture and runtime-gdb.py")
+    ap.add_argument(
+        "--counts", default="1000,10000,100000", help="comma-separated goroutine counts"
+    )
+    ap.add_argument("--repeat", type=int, default=3, help="calls per session (first = cold)")
+    ap.add_argument("--timeout", type=float, default=300, help="seconds per gdb session")
+    ap.add_argument("--only", choices=["list", "bt"], help="only this pair of commands")
+    ap.add_argument(
+        "--side",
+        choices=["both", "ref", "wslgo"],
+        default="both",
+        help="measure both sides (default) or only runtime-gdb.py / only wslgo",
+    )
+    ap.add_argument(
+        "--stop-context",
+        action="store_true",
+        help="also time wslgo's stop context (brief), which runs at every stop",
+    )
+    ap.add_argument(
+        "--engine",
+        action="store_true",
+        help="time the engine via the binding (Process.goroutines) instead of wslgo-bt",
+    )
+    ap.add_argument(
+        "--skip-ref-bt-above", type=int, default=10000, help="skip `goroutine all bt` above this N"
+    )
+    args = ap.parse_args()
+
+    go = common.go_path(args.go)
+    goroot = go.parent.parent
+    binary = gofixtures.build("bngr", args.go, "opt")
+    ref_setup = [f"source {goroot / 'src' / 'runtime' / 'runtime-gdb.py'}"]
+    entry = subprocess.run(
+        [*common.wslgo_cmd(), "gdbinit", "--path"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    # The stop context (gdbhooks) would run the engine at the breakpoint, before the timed
+    # command: switch it off so that the first call is really cold (`--stop-context` times
+    # the stop context itself).
+    wslgo_setup = [f"source {entry}", "python " + OFF]
+    counts = [int(c) for c in args.counts.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="wslgo-bench-gr-"))
+    start_load = common.load()
+    rows: dict[str, list[list[str]]] = {k: [] for k in ("list", "bt", "stop")}
+    scaling: list[tuple[int, str, float]] = []
+    pairs = list(ENGINE_PAIRS if args.engine else PAIRS)
+    if args.stop_context:
+        pairs.append(("stop", "", STOP_CMD))
+    for n in counts:
+        for key, ref_cmd, our_cmd in pairs:
+            if args.only and key != args.only:
+                continue
+            load = common.load()
+            if args.side == "ref":
+                ours = Result(our_cmd, [], 0, 0, error="not measured")
+            else:
+                ours = session(binary, n, wslgo_setup, our_cmd, args.repeat, args.timeout, work)
+            print(f"  N={n} {our_cmd}: {ours}", file=sys.stderr)
+            if args.side == "wslgo":
+                ref = Result(ref_cmd, [], 0, 0, error="not measured")
+            elif not ref_cmd or (key == "bt" and n > args.skip_ref_bt_above):
+                ref = Result(ref_cmd, [], 0, 0, error="skipped")
+            else:
+                ref = session(binary, n, ref_setup, ref_cmd, args.repeat, args.timeout, work)
+            if ref_cmd:
+                print(f"  N={n} {ref_cmd}: {ref}", file=sys.stderr)
+            oc, ow = fmt(ours, args.timeout)
+            rc, rw = fmt(ref, args.timeout)
+            if ours.times and ref.times:
+                speed = f"{ref.times[0] / ours.times[0]:.0f}x"
+            elif ours.times and ref.timed_out:
+                speed = f"> {args.timeout / ours.times[0]:.0f}x"
+            else:
+                speed = "-"
+            if ours.times:
+                scaling.append((n, our_cmd, ours.times[0]))
+            rows[key].append(
+                [
+                    f"{n:,}",
+                    oc,
+                    ow,
+                    f"{ours.peak_growth:.0f} / {ours.rss_growth:.0f} MiB" if ours.times else "-",
+                    str(ours.lines) if ours.times else "-",
+                    rc,
+                    rw,
+                    f"{ref.peak_growth:.0f} / {ref.rss_growth:.0f} MiB" if ref.times else "-",
+                    str(ref.lines) if ref.times else "-",
+                    speed,
+                    load,
+                ]
+            )
+
+    from datetime import datetime, timezone
+
+    gv = common.go_version(go)
+    gdbv = subprocess.run(["gdb", "--version"], capture_output=True, text=True).stdout
+    print(f"## Goroutines in gdb ({gv}, {gdbv.splitlines()[0]})\n")
+    print(
+        f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; cores: {os.cpu_count()}; "
+        f"load at start {start_load}, at end {common.load()}"
+    )
+    print(f"- fixture: {binary}; wslgo: `source {entry}`; reference: `{ref_setup[0]}`")
+    print(
+        "- cold = first call in a fresh session (what a user waits for);"
+        " warm = min of the repeats; RSS peak = gdb's VmHWM during the first call (reset"
+        " through /proc/self/clear_refs) minus VmRSS before it, kept = VmRSS after the"
+        " last call minus before the first\n"
+    )
+    for key, ref_cmd, our_cmd in pairs:
+        if not rows[key]:
+            continue
+        title = f"`{ref_cmd}` vs `{our_cmd}`" if ref_cmd else f"`{our_cmd}` (no reference)"
+        print(f"### {title}\n")
+        print(
+            md_table(
+                [
+                    "N",
+                    "wslgo cold",
+                    "wslgo warm",
+                    "wslgo RSS peak / kept",
+                    "wslgo lines",
+                    "runtime-gdb.py cold",
+                    "runtime-gdb.py warm",
+                    "runtime-gdb.py RSS peak / kept",
+                    "runtime-gdb.py lines",
+                    "speed-up (cold)",
+                    "load 1/5/15",
+                ],
+                rows[key],
+            )
+        )
+        print()
+    if scaling:
+        print("### How wslgo's cost grows (cold time per 1,000 goroutines)\n")
+        srows = [
+            [cmd, f"{n:,}", f"{t:.3f} s", f"{t / n * 1000 * 1000:.1f} ms"] for n, cmd, t in scaling
+        ]
+        print(md_table(["command", "N", "cold", "per 1,000 goroutines"], srows))
+        print()
+    print(f"(outputs kept in {work})")
+    _ = time
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

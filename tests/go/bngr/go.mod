@@ -1,0 +1,3 @@
+module wslgo.test/bngr
+
+go 1.21
