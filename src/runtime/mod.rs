@@ -509,12 +509,14 @@ impl GoRuntime {
 
         // Stack windows, one batch.
         if opts.max_depth > 0 {
-            const WINDOW: u64 = 4096;
+            // A listing usually finds the first user frame within the innermost 1 KiB;
+            // words beyond the window still come through the page cache.
+            let window: u64 = if opts.stop_at_user_frame { 1024 } else { 4096 };
             let lens: Vec<usize> = out
                 .iter()
                 .map(|g| {
                     if g.error.is_none() && g.sp != 0 && g.sp < g.stack_hi {
-                        (g.stack_hi - g.sp).min(WINDOW) as usize
+                        (g.stack_hi - g.sp).min(window) as usize
                     } else {
                         0
                     }

@@ -263,7 +263,8 @@ pub fn unwind_with(
     stop_at_user: bool,
 ) -> Stack {
     let mut out = Stack {
-        frames: Vec::with_capacity(16),
+        // A listing keeps 100,000 of these: a few frames each, not 16.
+        frames: Vec::with_capacity(if stop_at_user { 4 } else { 16 }),
         ..Stack::default()
     };
     let ptr = stack.ptr_size as u64;
