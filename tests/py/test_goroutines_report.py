@@ -162,3 +162,20 @@ def test_unreadable_records_are_listed_not_dropped() -> None:
     assert "[unreadable] cannot read runtime.g at 0xdead0000" in out
     assert "7 [sleep]" in out
     assert "1 unreadable" in report.summary(recs)
+
+
+def test_native_list_equals_format_list_on_every_go(go_version: str, tmp_path: Path) -> None:
+    """Same comparison on each Go release's own core (layouts, wait reasons and the
+    user-frame stop differ between releases), for the optimised build."""
+    binary = build("grstates", go_version, "opt")
+    core, dumped = crash_core(binary, tmp_path)
+    tgt = _native.Core(binary, core)
+    records = tgt.goroutines()
+    for flt in (report.Filter(), report.Filter(func=r"^main\.", user_only=True)):
+        got = report.list_native(tgt, flt)
+        assert got["text"] == report.format_list(report.apply(records, flt))
+    listed = {
+        int(ln[1:].split()[0])
+        for ln in report.list_native(tgt, report.Filter())["text"].splitlines()
+    }
+    assert set(dumped) <= listed
