@@ -1,7 +1,7 @@
 """Type stub of the native module (Rust, pyo3, abi3). Keep in sync with src/py/."""
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypedDict
 
 class WslgoError(Exception): ...
@@ -101,6 +101,14 @@ class UnwindDict(TypedDict):
     truncated: bool
     fp_mismatches: int
 
+class ListingDict(TypedDict):
+    text: str
+    shown: int
+    total: int
+    system: int
+    unreadable: int
+    missing: list[int]
+
 class GoTarget:
     """Base of Process, Core and Callback: a Go binary's runtime model + a memory source."""
 
@@ -119,6 +127,26 @@ class GoTarget:
         max_depth: int = 512,
         current_tid: int | None = None,
     ) -> list[dict[str, Any]]: ...
+    def list_goroutines(
+        self,
+        threads: Iterable[ThreadDict] | None = None,
+        include_dead: bool = False,
+        current_tid: int | None = None,
+        *,
+        states: Sequence[str] = (),
+        waits: Sequence[str] = (),
+        func_match: Callable[[str], object] | None = None,
+        user_only: bool = False,
+        labels: Sequence[str] = (),
+        goids: Sequence[int] = (),
+        style: Mapping[str, tuple[str, str]] | None = None,
+        max_depth: int = 512,
+    ) -> ListingDict:
+        """One line per goroutine, filtered, sorted and formatted natively (byte-identical
+        to report.format_list(report.apply(...))). Without func_match each stack is only
+        unwound down to its first frame outside the runtime. style: "func"/"file" ->
+        (prefix, suffix)."""
+        ...
     def unwind(
         self,
         goid: int | None = None,

@@ -14,6 +14,7 @@ use crate::binary::Binary as CoreBinary;
 use crate::error::{Error, Result};
 use crate::mem::{mem_error, CoreFile, Memory, ProcessMemory};
 use crate::runtime::fxhash::FxHashMap;
+use crate::runtime::listing::{list, ListFilter, ListStyle};
 use crate::runtime::{
     group, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindStart,
     DEFAULT_MAX_DEPTH,
@@ -267,6 +268,7 @@ impl Engine {
             include_dead,
             max_depth,
             current_tid,
+            stop_at_user_frame: false,
         };
         let gs = py.detach(|| {
             guarded(|| {
@@ -467,6 +469,7 @@ impl GoTarget {
             include_dead: false,
             max_depth,
             current_tid: cur,
+            stop_at_user_frame: false,
         };
         let e = &self.engine;
         let buckets = py.detach(|| {
@@ -486,6 +489,77 @@ impl GoTarget {
         }
         Ok(out)
     }
+    /// One line per goroutine, filtered, sorted (current first, then goid) and formatted
+    /// in Rust exactly like `wslgo.report.format_list(report.apply(...))`: returns
+    /// {text, shown, total, system, unreadable, missing}. Without `func_match` each stack
+    /// is unwound only down to its first frame outside the runtime. `func_match(s) ->
+    /// bool` is called (memoised) on frame function names and `file:line` strings;
+    /// `style` maps "func" / "file" to (prefix, suffix).
+    #[pyo3(signature = (threads=None, include_dead=false, current_tid=None, *, states=Vec::new(), waits=Vec::new(), func_match=None, user_only=false, labels=Vec::new(), goids=Vec::new(), style=None, max_depth=DEFAULT_MAX_DEPTH))]
+    #[allow(clippy::too_many_arguments)]
+    fn list_goroutines<'py>(
+        &self,
+        py: Python<'py>,
+        threads: Option<&Bound<'py, PyAny>>,
+        include_dead: bool,
+        current_tid: Option<i64>,
+        states: Vec<String>,
+        waits: Vec<String>,
+        func_match: Option<Bound<'py, PyAny>>,
+        user_only: bool,
+        labels: Vec<String>,
+        goids: Vec<u64>,
+        style: Option<std::collections::HashMap<String, (String, String)>>,
+        max_depth: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let mut th = parse_threads(threads)?;
+        if th.is_empty() {
+            th = self.default_threads();
+        }
+        let cur = current_tid.or_else(|| self.default_current());
+        let opts = Options {
+            include_dead,
+            max_depth,
+            current_tid: cur,
+            stop_at_user_frame: func_match.is_none(),
+        };
+        let flt = ListFilter {
+            states,
+            waits,
+            user_only,
+            labels,
+            goids,
+        };
+        let mut st = ListStyle::default();
+        if let Some(m) = style {
+            st.func = m.get("func").cloned().unwrap_or_default();
+            st.file = m.get("file").cloned().unwrap_or_default();
+        }
+        let e = &self.engine;
+        let listing = match func_match {
+            None => py.detach(|| {
+                guarded(|| {
+                    let gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
+                    list::<Error>(&gs, &flt, None, &st)
+                })
+            })?,
+            Some(f) => {
+                let gs =
+                    py.detach(|| guarded(|| e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)))?;
+                let mut call = |s: &str| -> PyResult<bool> { f.call1((s,))?.is_truthy() };
+                list(&gs, &flt, Some(&mut call), &st)?
+            }
+        };
+        let d = PyDict::new(py);
+        d.set_item("text", listing.text)?;
+        d.set_item("shown", listing.shown)?;
+        d.set_item("total", listing.total)?;
+        d.set_item("system", listing.system)?;
+        d.set_item("unreadable", listing.unreadable)?;
+        d.set_item("missing", listing.missing)?;
+        Ok(d)
+    }
+
     /// Threads known to the source: for a core, list of {tid, pc, sp, bp, signal} (the
     /// first one received the fatal signal); empty otherwise (pass gdb's threads).
     fn threads<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {

@@ -13,6 +13,7 @@ pub mod fxhash;
 mod group;
 mod labels;
 pub mod layout;
+pub mod listing;
 pub mod unwind;
 
 pub use group::{group, Bucket};
@@ -52,6 +53,10 @@ pub struct Options {
     /// The thread the user looks at (gdb's selected thread, the core's signalled thread):
     /// the goroutine running on it is marked `current`.
     pub current_tid: Option<i64>,
+    /// Stop unwinding a goroutine at its first frame outside the runtime (its
+    /// `user_frame`): enough for a one-line listing, and much cheaper than whole stacks.
+    /// A goroutine without such a frame is still unwound completely.
+    pub stop_at_user_frame: bool,
 }
 
 impl Default for Options {
@@ -60,6 +65,7 @@ impl Default for Options {
             include_dead: false,
             max_depth: DEFAULT_MAX_DEPTH,
             current_tid: None,
+            stop_at_user_frame: false,
         }
     }
 }
@@ -503,12 +509,14 @@ impl GoRuntime {
 
         // Stack windows, one batch.
         if opts.max_depth > 0 {
-            const WINDOW: u64 = 4096;
+            // A listing usually finds the first user frame within the innermost 1 KiB;
+            // words beyond the window still come through the page cache.
+            let window: u64 = if opts.stop_at_user_frame { 1024 } else { 4096 };
             let lens: Vec<usize> = out
                 .iter()
                 .map(|g| {
                     if g.error.is_none() && g.sp != 0 && g.sp < g.stack_hi {
-                        (g.stack_hi - g.sp).min(WINDOW) as usize
+                        (g.stack_hi - g.sp).min(window) as usize
                     } else {
                         0
                     }
@@ -559,7 +567,7 @@ impl GoRuntime {
                     lr: 0,
                     exact: g.regs == RegsSource::Thread,
                 };
-                let st = unwind::unwind(
+                let st = unwind::unwind_with(
                     &self.pcln,
                     &mut syms,
                     self.bin.arch(),
@@ -567,6 +575,7 @@ impl GoRuntime {
                     start,
                     &sm,
                     opts.max_depth,
+                    opts.stop_at_user_frame,
                 );
                 g.frames = st.frames;
                 g.stack_error = st.error;

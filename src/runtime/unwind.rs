@@ -257,8 +257,26 @@ pub fn unwind(
     stack: &StackMem<'_>,
     max_depth: usize,
 ) -> Stack {
+    unwind_with(pcln, cache, arch, bias, start, stack, max_depth, false)
+}
+
+/// [`unwind`], optionally stopping after the first frame outside the runtime
+/// (`stop_at_user`: all a one-line listing needs). Such a stop is not an error and does
+/// not set `truncated`.
+#[allow(clippy::too_many_arguments)]
+pub fn unwind_with(
+    pcln: &Pclntab,
+    cache: &mut SymCache,
+    arch: Arch,
+    bias: u64,
+    start: UnwindStart,
+    stack: &StackMem<'_>,
+    max_depth: usize,
+    stop_at_user: bool,
+) -> Stack {
     let mut out = Stack {
-        frames: Vec::with_capacity(16),
+        // A listing keeps 100,000 of these: a few frames each, not 16.
+        frames: Vec::with_capacity(if stop_at_user { 4 } else { 16 }),
         ..Stack::default()
     };
     let ptr = stack.ptr_size as u64;
@@ -313,6 +331,9 @@ pub fn unwind(
                 entry: info.entry,
                 wrapper: info.wrapper && !*inlined,
             });
+        }
+        if stop_at_user && info.frames.iter().any(|(f, _, _, _)| !is_runtime_func(f)) {
+            break;
         }
         if arch == Arch::Amd64 && &*info.name == "runtime.sigtramp" {
             // The signal trampoline: the kernel's rt_sigframe sits where sigtramp was

@@ -16,11 +16,65 @@ from wslgo import _native, report
 
 
 @pytest.fixture(scope="module")
-def records(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+def target(tmp_path_factory: pytest.TempPathFactory) -> _native.Core:
     tmp = tmp_path_factory.mktemp("core")
     binary = build("grstates", "1.24", "debug")
     core, _ = crash_core(binary, tmp)
-    return _native.Core(binary, core).goroutines()
+    return _native.Core(binary, core)
+
+
+@pytest.fixture(scope="module")
+def records(target: _native.Core) -> list[dict]:
+    return target.goroutines()
+
+
+class Brackets(report.Style):
+    def func(self, s: str) -> str:
+        return f"<{s}>" if s else s
+
+    def file(self, s: str) -> str:
+        return f"[[{s}]]" if s else s
+
+    def affixes(self) -> dict[str, tuple[str, str]]:
+        return {"func": ("<", ">"), "file": ("[[", "]]")}
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        report.Filter(),
+        report.Filter(user_only=True),
+        report.Filter(states=["CHAN"], waits=["receive"]),
+        report.Filter(func=r"main\.go:\d+$"),
+        report.Filter(func=r"^main\.sleeper$"),
+        report.Filter(labels=["shard"]),
+        report.Filter(labels=["worker=grstates", "shard=7"]),
+        report.Filter(goids=[1, 2, 999999]),
+        report.Filter(states=["nothing-has-this"]),
+    ],
+    ids=repr,
+)
+def test_native_list_equals_format_list(
+    target: _native.Core, records: list[dict], flt: report.Filter
+) -> None:
+    """The engine's listing (CLI and `wslgo-bt -l`) and the Python formatter (records from
+    elsewhere) give the same bytes; the engine unwinds only to the user frame unless --func
+    needs whole stacks."""
+    for st in (report.PLAIN, Brackets()):
+        got = report.list_native(target, flt, st)
+        want = report.format_list(report.apply(records, flt), st)
+        assert got["text"] == want
+        assert got["shown"] == len(want.splitlines())
+        line = report.summary_of(got["total"], got["system"], got["unreadable"])
+        assert line == report.summary(records)
+    assert got["missing"] == sorted(set(flt.goids) - {g["goid"] for g in records})
+    if flt == report.Filter():
+        assert "(system)" in want and "=" in want and "<main.main> at [[" in want
+
+
+def test_native_list_rejects_a_bad_regex_like_python(target: _native.Core) -> None:
+    with pytest.raises(re.error):
+        report.list_native(target, report.Filter(func="("))
 
 
 def test_list_has_one_line_per_goroutine_current_first(records: list[dict]) -> None:
@@ -108,3 +162,20 @@ def test_unreadable_records_are_listed_not_dropped() -> None:
     assert "[unreadable] cannot read runtime.g at 0xdead0000" in out
     assert "7 [sleep]" in out
     assert "1 unreadable" in report.summary(recs)
+
+
+def test_native_list_equals_format_list_on_every_go(go_version: str, tmp_path: Path) -> None:
+    """Same comparison on each Go release's own core (layouts, wait reasons and the
+    user-frame stop differ between releases), for the optimised build."""
+    binary = build("grstates", go_version, "opt")
+    core, dumped = crash_core(binary, tmp_path)
+    tgt = _native.Core(binary, core)
+    records = tgt.goroutines()
+    for flt in (report.Filter(), report.Filter(func=r"^main\.", user_only=True)):
+        got = report.list_native(tgt, flt)
+        assert got["text"] == report.format_list(report.apply(records, flt))
+    listed = {
+        int(ln[1:].split()[0])
+        for ln in report.list_native(tgt, report.Filter())["text"].splitlines()
+    }
+    assert set(dumped) <= listed

@@ -13,7 +13,7 @@ import gdb
 
 from wslgo import report
 from wslgo.gdb import commands
-from wslgo.gdb.engine import current_tid, goroutines, target, thread_regs
+from wslgo.gdb.engine import core_file, current_tid, goroutines, target, thread_regs
 
 Record = dict[str, Any]
 
@@ -69,6 +69,14 @@ class GdbStyle(report.Style):
 
     def addr(self, s: str) -> str:
         return self._wrap("address", s)
+
+    def affixes(self) -> dict[str, tuple[str, str]]:
+        out = {}
+        for key, kind in (("func", "function"), ("file", "filename"), ("addr", "address")):
+            code = self._codes.get(kind)
+            if code:
+                out[key] = (code, "\x1b[0m")
+        return out
 
 
 def _summary_line(b: Record, st: report.Style) -> str:
@@ -150,6 +158,14 @@ def wslgo_bt(args: argparse.Namespace) -> None:
         goids=ids,
         depth=args.depth,
     )
+    if args.list and not args.json:
+        _list(args, flt, ids)
+        return
+    with report.gc_paused():
+        _show(args, flt, ids, show_all)
+
+
+def _show(args: argparse.Namespace, flt: report.Filter, ids: list[int], show_all: bool) -> None:
     if args.dead:
         gs = target().goroutines(
             include_dead=True, current_tid=current_tid(), threads=thread_regs()
@@ -166,8 +182,6 @@ def wslgo_bt(args: argparse.Namespace) -> None:
         out = report.to_json(
             report.apply(gs, flt), grouped=show_all and not args.no_group, depth=args.depth
         )
-    elif args.list:
-        out = report.format_list(report.apply(gs, flt), st)
     elif show_all or filtered:
         shown = report.apply(gs, flt)
         if args.no_group or (ids and not show_all):
@@ -182,11 +196,30 @@ def wslgo_bt(args: argparse.Namespace) -> None:
         gdb.write(report.summary(gs) + "\n")
 
 
+def _list(args: argparse.Namespace, flt: report.Filter, ids: list[int]) -> None:
+    """`wslgo-bt -l`: filtered, sorted and formatted by the engine (one str back)."""
+    engine: dict[str, Any] = {"current_tid": current_tid(), "include_dead": args.dead}
+    if core_file() is None:
+        engine["threads"] = thread_regs()
+    got = report.list_native(target(), flt, GdbStyle(), **engine)
+    missing = sorted(set(got["missing"]) | {i for i in ids if i < 0})
+    if missing:
+        gdb.write(f"wslgo-bt: no goroutine {', '.join(map(str, missing))}\n", gdb.STDERR)
+    if got["text"]:
+        gdb.write(got["text"] + "\n")
+    gdb.write(report.summary_of(got["total"], got["system"], got["unreadable"]) + "\n")
+
+
 def print_stop_context(level: str) -> None:
     """What wslgo prints when the program stops: `brief` = the current goroutine's top
     frames and a one-line count of the others; `full` = the default `wslgo-bt` view."""
     if level == "off":
         return
+    with report.gc_paused():
+        _stop_context(level)
+
+
+def _stop_context(level: str) -> None:
     gs = goroutines()
     st = GdbStyle()
     flt = report.Filter(depth=None if level == "full" else 6)
