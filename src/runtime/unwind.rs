@@ -46,7 +46,7 @@ impl Frame {
     /// (`time.Sleep`, `sync.runtime_Semacquire`: their code is in GOROOT/src/runtime/). The
     /// first frame that is not is the goroutine's "user location".
     pub fn is_runtime(&self) -> bool {
-        is_runtime_func(&self.func) || is_runtime_file(&self.file)
+        is_runtime_frame(&self.func, &self.file)
     }
 }
 
@@ -55,6 +55,12 @@ pub fn is_runtime_func(name: &str) -> bool {
     name.starts_with("runtime.")
         || name.starts_with("internal/runtime/")
         || name.starts_with("runtime/internal/")
+}
+
+/// The one rule for "runtime code" (see [`Frame::is_runtime`]): a runtime function, or
+/// code in a file of package runtime.
+pub fn is_runtime_frame(func: &str, file: &str) -> bool {
+    is_runtime_func(func) || is_runtime_file(file)
 }
 
 /// True for a file of GOROOT's package runtime (`.../src/runtime/time.go`, or
@@ -332,7 +338,12 @@ pub fn unwind_with(
                 wrapper: info.wrapper && !*inlined,
             });
         }
-        if stop_at_user && info.frames.iter().any(|(f, _, _, _)| !is_runtime_func(f)) {
+        if stop_at_user
+            && info
+                .frames
+                .iter()
+                .any(|(f, file, _, _)| !is_runtime_frame(f, file))
+        {
             break;
         }
         if arch == Arch::Amd64 && &*info.name == "runtime.sigtramp" {
