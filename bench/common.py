@@ -22,6 +22,10 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 TOOLCHAINS = ROOT / "scripts" / "go-toolchains"
 
+# One place knows how to run an offline Go toolchain: the fixture builder of the tests.
+sys.path.insert(0, str(ROOT / "tests"))
+import gofixtures  # noqa: E402
+
 
 def cache_dir() -> Path:
     """$WSLGO_CACHE/bench (default ~/.cache/wslgo/bench), created on demand."""
@@ -33,30 +37,12 @@ def cache_dir() -> Path:
 
 def go_path(version: str) -> Path:
     """The `go` binary of a pinned release (scripts/go-toolchains installs it if needed)."""
-    out = subprocess.run(
-        [sys.executable, str(TOOLCHAINS), "path", version],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return Path(out.stdout.strip())
+    return gofixtures.go_binary(version)
 
 
 def go_env(go: Path) -> dict[str, str]:
     """Environment for offline, local-toolchain `go build` / `go tool` runs."""
-    env = dict(os.environ)
-    goroot = go.parent.parent
-    env.update(
-        GOROOT=str(goroot),
-        GOTOOLCHAIN="local",
-        GOPROXY="off",
-        GOFLAGS="-mod=mod",
-        CGO_ENABLED="0",
-        GOCACHE=str(cache_dir().parent / "gocache" / "bench"),
-        GOPATH=str(cache_dir().parent / "gopath"),
-    )
-    env["PATH"] = f"{go.parent}:{env.get('PATH', '')}"
-    return env
+    return gofixtures.go_env(go)
 
 
 def go_version(go: Path) -> str:

@@ -50,7 +50,6 @@ def go_binary(version: str) -> Path:
 
 
 def full_version(version: str) -> str:
-    sys.path.insert(0, str(TOOLCHAINS.parent))
     import importlib.machinery
     import importlib.util
 
@@ -62,7 +61,7 @@ def full_version(version: str) -> str:
     return mod.resolve(version)
 
 
-def go_env(go: Path, workdir: Path) -> dict[str, str]:
+def go_env(go: Path) -> dict[str, str]:
     """Environment for an offline, reproducible `go build`."""
     env = dict(os.environ)
     goroot = go.parent.parent
@@ -109,7 +108,7 @@ def build(name: str, version: str, mode: str = "debug") -> Path:
     if not (src / "go.mod").exists():
         raise SystemExit(f"gofixtures: {src}/go.mod is missing (fixtures are modules)")
     cmd = [str(go), "build", "-buildvcs=false", "-o", str(tmp), *MODES[mode], "."]
-    res = subprocess.run(cmd, cwd=src, env=go_env(go, src), capture_output=True, text=True)
+    res = subprocess.run(cmd, cwd=src, env=go_env(go), capture_output=True, text=True)
     if res.returncode != 0:
         raise RuntimeError(f"go build failed for {name} ({version}, {mode}):\n{res.stderr}")
     tmp.rename(out)

@@ -29,7 +29,7 @@ def wslgo(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[s
 
 def go_tool(version: str, *args: str, stdin: str | None = None) -> str:
     go = gofixtures.go_binary(version)
-    env = gofixtures.go_env(go, ROOT)
+    env = gofixtures.go_env(go)
     out = subprocess.run(
         [str(go), "tool", *args], input=stdin, capture_output=True, text=True, env=env, check=True
     )
