@@ -26,6 +26,17 @@ pub struct Frame {
     inlined: bool,
 }
 
+impl From<crate::symbols::Frame> for Frame {
+    fn from(f: crate::symbols::Frame) -> Self {
+        Frame {
+            function: f.function,
+            file: f.file,
+            line: f.line,
+            inlined: f.inlined,
+        }
+    }
+}
+
 #[pymethods]
 impl Frame {
     fn __repr__(&self) -> String {
@@ -70,19 +81,7 @@ impl Symbols {
     /// Frames at `pc`, innermost first. NotFoundError if no function contains it.
     fn frames(&self, py: Python<'_>, pc: u64) -> PyResult<Vec<Frame>> {
         let s = self.inner.clone();
-        py.detach(|| {
-            guarded(|| {
-                Ok(s.frames(pc)?
-                    .into_iter()
-                    .map(|f| Frame {
-                        function: f.function,
-                        file: f.file,
-                        line: f.line,
-                        inlined: f.inlined,
-                    })
-                    .collect())
-            })
-        })
+        py.detach(|| guarded(|| Ok(s.frames(pc)?.into_iter().map(Frame::from).collect())))
     }
 
     /// Frames of many pcs in one call (backtraces): one list per pc, empty when unknown.
@@ -96,12 +95,7 @@ impl Symbols {
                         s.frames(*pc)
                             .unwrap_or_default()
                             .into_iter()
-                            .map(|f| Frame {
-                                function: f.function,
-                                file: f.file,
-                                line: f.line,
-                                inlined: f.inlined,
-                            })
+                            .map(Frame::from)
                             .collect()
                     })
                     .collect())

@@ -73,18 +73,8 @@ pub fn parse_address(text: &[u8]) -> std::result::Result<u64, String> {
     Ok(v)
 }
 
-/// One frame at a pc, innermost first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame {
-    /// Function name (`main.main`), `?` if unknown.
-    pub function: String,
-    /// Source file (empty if unknown).
-    pub file: String,
-    /// Line (0 if unknown).
-    pub line: u32,
-    /// True for an inlined call; the last frame of a pc is the physical function.
-    pub inlined: bool,
-}
+/// One frame at a pc, innermost first (the same type DWARF answers with).
+pub use crate::dwarf::Frame;
 
 /// A function found by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,17 +226,7 @@ impl Symbols {
         let mut dwarf_frames: Vec<Frame> = Vec::new();
         if let Some(d) = self.dwarf() {
             // A damaged unit is not the end: the symbol table still knows the pc.
-            dwarf_frames = d
-                .frames(pc)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|f| Frame {
-                    function: f.function,
-                    file: f.file,
-                    line: f.line,
-                    inlined: f.inlined,
-                })
-                .collect();
+            dwarf_frames = d.frames(pc).unwrap_or_default();
             if !dwarf_frames.is_empty() && dwarf_frames.iter().all(|f| f.function != "?") {
                 return Ok(dwarf_frames);
             }
