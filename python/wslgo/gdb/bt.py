@@ -13,7 +13,7 @@ import gdb
 
 from wslgo import report
 from wslgo.gdb import commands
-from wslgo.gdb.engine import core_file, current_tid, goroutines, target, thread_regs
+from wslgo.gdb.engine import current_tid, goroutines, target, target_key, thread_args
 
 Record = dict[str, Any]
 
@@ -166,12 +166,7 @@ def wslgo_bt(args: argparse.Namespace) -> None:
 
 
 def _show(args: argparse.Namespace, flt: report.Filter, ids: list[int], show_all: bool) -> None:
-    if args.dead:
-        gs = target().goroutines(
-            include_dead=True, current_tid=current_tid(), threads=thread_regs()
-        )
-    else:
-        gs = goroutines()
+    gs = goroutines(include_dead=args.dead)
     if ids:
         missing = sorted(set(ids) - {g.get("goid") for g in gs})
         if missing:
@@ -198,10 +193,9 @@ def _show(args: argparse.Namespace, flt: report.Filter, ids: list[int], show_all
 
 def _list(args: argparse.Namespace, flt: report.Filter, ids: list[int]) -> None:
     """`wslgo-bt -l`: filtered, sorted and formatted by the engine (one str back)."""
-    engine: dict[str, Any] = {"current_tid": current_tid(), "include_dead": args.dead}
-    if core_file() is None:
-        engine["threads"] = thread_regs()
-    got = report.list_native(target(), flt, GdbStyle(), **engine)
+    key = target_key()
+    engine = thread_args(key)
+    got = report.list_native(target(key), flt, GdbStyle(), include_dead=args.dead, **engine)
     missing = sorted(set(got["missing"]) | {i for i in ids if i < 0})
     if missing:
         gdb.write(f"wslgo-bt: no goroutine {', '.join(map(str, missing))}\n", gdb.STDERR)

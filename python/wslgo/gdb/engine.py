@@ -21,16 +21,18 @@ Record = dict[str, Any]
 _CORE_RE = re.compile(r"Local core dump file:\s*\n?\s*`([^']+)'")
 
 
-def core_file() -> str | None:
-    """Path of the core file gdb has loaded, if any (gdb 13 has no Python API for it)."""
+def target_key() -> tuple[str, Any]:
+    """What gdb is looking at, from one `info target`: ("core", path), ("pid", pid) for a
+    local live process, or ("remote", pid). gdb 13 has no Python API for the core path."""
+    inf = gdb.selected_inferior()
     out = gdb.execute("info target", to_string=True)
     m = _CORE_RE.search(out)
-    return m.group(1) if m else None
-
-
-def _is_native_live() -> bool:
-    out = gdb.execute("info target", to_string=True)
-    return "Native process" in out or "Child process" in out
+    if m:
+        return ("core", m.group(1))
+    if inf.pid > 0:
+        live = "Native process" in out or "Child process" in out
+        return ("pid" if live else "remote", inf.pid)
+    raise gdb.GdbError("wslgo: the program is not running; use `run`, `attach PID` or `core FILE`")
 
 
 def thread_regs() -> list[dict[str, int]]:
@@ -80,29 +82,20 @@ def current_tid() -> int | None:
     return int(t.ptid[1] or t.ptid[0])
 
 
-def target() -> Any:
+def target(key: tuple[str, Any] | None = None) -> Any:
     """The native engine for the current inferior (cached per process / core)."""
     prog = state.program()
-    inf = gdb.selected_inferior()
-    core = core_file()
-    if core:
-        key: tuple[str, Any] = ("core", core)
-    elif inf.pid > 0 and _is_native_live():
-        key = ("pid", inf.pid)
-    elif inf.pid > 0:
-        key = ("remote", inf.pid)
-    else:
-        raise gdb.GdbError(
-            "wslgo: the program is not running; use `run`, `attach PID` or `core FILE`"
-        )
+    if key is None:
+        key = target_key()
     cached = prog.cache.get("target")
     if cached is not None and cached[0] == key:
         return cached[1]
     if key[0] == "core":
-        tgt = _native.Core(prog.path, core)
+        tgt = _native.Core(prog.path, key[1])
     elif key[0] == "pid":
-        tgt = _native.Process(prog.path, inf.pid)
+        tgt = _native.Process(prog.path, key[1])
     else:
+        inf = gdb.selected_inferior()
 
         def read(addr: int, length: int) -> bytes:
             return bytes(inf.read_memory(addr, length))
@@ -114,12 +107,22 @@ def target() -> Any:
     return tgt
 
 
-def goroutines(max_depth: int | None = None) -> list[Record]:
+def thread_args(key: tuple[str, Any]) -> dict[str, Any]:
+    """What gdb tells the engine about threads: the selected one, and every thread's
+    registers unless it is a core (the engine reads those from the core's notes)."""
+    args: dict[str, Any] = {"current_tid": current_tid()}
+    if key[0] != "core":
+        args["threads"] = thread_regs()
+    return args
+
+
+def goroutines(max_depth: int | None = None, include_dead: bool = False) -> list[Record]:
     """Every goroutine of the current inferior, as the engine reports them."""
-    tgt = target()
-    kwargs: dict[str, Any] = {"current_tid": current_tid()}
-    if core_file() is None:
-        kwargs["threads"] = thread_regs()
+    key = target_key()
+    tgt = target(key)
+    kwargs = thread_args(key)
+    if include_dead:
+        kwargs["include_dead"] = True
     if max_depth is not None:
         kwargs["max_depth"] = max_depth
     return tgt.goroutines(**kwargs)
