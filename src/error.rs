@@ -2,9 +2,13 @@
 //! variant to a Python exception class.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Every failure of the core. Messages are one line and name the thing that went wrong.
-#[derive(Debug, thiserror::Error)]
+///
+/// Cloneable (the OS error is shared behind an `Arc`), so a lazily computed
+/// `OnceLock<Result<T, Error>>` hands every caller the same typed error.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The file could not be opened or read.
     #[error("{path}: {source}")]
@@ -12,7 +16,7 @@ pub enum Error {
         /// The file we tried to read.
         path: PathBuf,
         /// The OS error.
-        source: std::io::Error,
+        source: Arc<std::io::Error>,
     },
     /// The bytes are not a well-formed ELF file (or not one we can read).
     #[error("not a readable ELF file: {0}")]
@@ -20,6 +24,13 @@ pub enum Error {
     /// The binary is an ELF file but not a Go program (no .go.buildinfo / .gopclntab).
     #[error("not a Go binary: {0}")]
     NotGo(String),
+    /// The binary is a Go program but names no Go release (no build info), and the
+    /// release is needed (e.g. to pick a runtime layout when there is no DWARF).
+    #[error("{0}")]
+    NoGoVersion(String),
+    /// The memory (process, core) and the binary do not belong together.
+    #[error("{0}")]
+    Mismatch(String),
     /// A Go-specific structure (build info, pclntab, runtime data) is malformed.
     #[error("corrupt {what}: {detail}")]
     Corrupt {
@@ -53,11 +64,41 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// Shorthand for [`Error::Io`].
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source: Arc::new(source),
+        }
+    }
+
     /// Shorthand for [`Error::Corrupt`].
     pub fn corrupt(what: &'static str, detail: impl Into<String>) -> Self {
         Error::Corrupt {
             what,
             detail: detail.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_clone_with_their_kind_and_message() {
+        let e = Error::io(
+            "/x",
+            std::io::Error::new(std::io::ErrorKind::NotFound, "gone"),
+        );
+        let c = e.clone();
+        assert_eq!(c.to_string(), "/x: gone");
+        match c {
+            Error::Io { source, .. } => assert_eq!(source.kind(), std::io::ErrorKind::NotFound),
+            other => panic!("kind lost: {other:?}"),
+        }
+        let m = Error::Mismatch("core c was not written by b".into());
+        assert!(matches!(m.clone(), Error::Mismatch(_)));
+        assert_eq!(m.to_string(), "core c was not written by b");
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use wslgo::binary::Binary;
 use wslgo::mem::FakeMemory;
 use wslgo::runtime::{GoRuntime, Options};
+use wslgo::symbols::Symbols;
 
 const ALLGS_ARRAY: u64 = 0x7000_0000;
 const GS: u64 = 0x7100_0000;
@@ -65,7 +66,7 @@ fn craft(rt: &GoRuntime, bin: &Binary, n: usize, bad: Option<usize>) -> FakeMemo
 fn corrupted_g_pointer_is_one_unreadable_record() {
     let path = dwarf_support::fixture("grstates", "1.24", "opt");
     let bin = Arc::new(Binary::open(&path).unwrap());
-    let rt = GoRuntime::new(bin.clone()).unwrap();
+    let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
     let m = craft(&rt, &bin, 5, Some(2));
     let gs = rt.goroutines(&m, 0, &[], &Options::default()).unwrap();
     assert_eq!(gs.len(), 5);
@@ -87,7 +88,7 @@ fn corrupted_g_pointer_is_one_unreadable_record() {
 fn reads_are_batched() {
     let path = dwarf_support::fixture("grstates", "1.24", "opt");
     let bin = Arc::new(Binary::open(&path).unwrap());
-    let rt = GoRuntime::new(bin.clone()).unwrap();
+    let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
     let calls = |n: usize| {
         let m = craft(&rt, &bin, n, None);
         let gs = rt.goroutines(&m, 0, &[], &Options::default()).unwrap();
@@ -106,7 +107,7 @@ fn reads_are_batched() {
 fn memory_of_another_program_is_a_clear_error() {
     let path = dwarf_support::fixture("grstates", "1.24", "opt");
     let bin = Arc::new(Binary::open(&path).unwrap());
-    let rt = GoRuntime::new(bin).unwrap();
+    let rt = GoRuntime::new(Arc::new(Symbols::new(bin).unwrap())).unwrap();
     let err = rt
         .goroutines(&FakeMemory::new(), 0, &[], &Options::default())
         .unwrap_err();
@@ -117,7 +118,7 @@ fn memory_of_another_program_is_a_clear_error() {
 fn frame_pointer_chain_bridges_code_outside_go() {
     let path = dwarf_support::fixture("grstates", "1.24", "opt");
     let bin = Arc::new(Binary::open(&path).unwrap());
-    let rt = GoRuntime::new(bin).unwrap();
+    let rt = GoRuntime::new(Arc::new(Symbols::new(bin).unwrap())).unwrap();
     let goexit = rt.pclntab().func_by_name("runtime.goexit").unwrap().entry;
     let mut m = FakeMemory::new();
     // A C-like frame: bp -> [saved bp = 0, return address = goexit+1].

@@ -66,7 +66,7 @@ fn nodwarf_binary_uses_the_fallback_table() {
         let path = dwarf_support::fixture("grstates", &v, "nodwarf");
         let bin = Arc::new(Binary::open(&path).unwrap());
         assert!(!bin.has_dwarf());
-        match wslgo::runtime::GoRuntime::new(bin) {
+        match wslgo::runtime::GoRuntime::new(Arc::new(wslgo::symbols::Symbols::new(bin).unwrap())) {
             Ok(rt) => assert!(matches!(
                 rt.layout().source,
                 wslgo::runtime::LayoutSource::Fallback { .. }

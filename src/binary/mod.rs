@@ -120,10 +120,7 @@ impl Binary {
     /// Map and parse the ELF file at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let io = |source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
+        let io = |source| Error::io(path, source);
         let file = File::open(path).map_err(io)?;
         // SAFETY: the map is read-only; a file truncated under us can raise SIGBUS, which is
         // the accepted risk of every mmap-based debugger (addr2line, gdb, delve do the same).

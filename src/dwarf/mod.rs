@@ -119,8 +119,8 @@ pub struct Dwarf {
     version: u16,
     units: Vec<gimli::Unit<R>>,
     ctx: Mutex<addr2line::Context<R>>,
-    index: OnceLock<std::result::Result<Index, String>>,
-    lines: OnceLock<std::result::Result<lines::LineIndex, String>>,
+    index: OnceLock<Result<Index>>,
+    lines: OnceLock<Result<lines::LineIndex>>,
 }
 
 impl std::fmt::Debug for Dwarf {
@@ -259,9 +259,9 @@ impl Dwarf {
 
     fn index(&self) -> Result<&Index> {
         self.index
-            .get_or_init(|| self.build_index().map_err(|e| e.to_string()))
+            .get_or_init(|| self.build_index())
             .as_ref()
-            .map_err(|e| Error::Dwarf(e.clone()))
+            .map_err(Error::clone)
     }
 
     fn build_index(&self) -> Result<Index> {
@@ -573,11 +573,9 @@ impl Dwarf {
 
     fn lines(&self) -> Result<&lines::LineIndex> {
         self.lines
-            .get_or_init(|| {
-                lines::LineIndex::build(&self.dwarf, &self.units).map_err(|e| e.to_string())
-            })
+            .get_or_init(|| lines::LineIndex::build(&self.dwarf, &self.units))
             .as_ref()
-            .map_err(|e| Error::Dwarf(e.clone()))
+            .map_err(Error::clone)
     }
 
     /// Statement addresses of `file:line`, `file` matched as a path suffix on `/` boundaries

@@ -68,10 +68,7 @@ impl CoreFile {
     /// not match `bin`).
     pub fn open(path: impl AsRef<Path>, bin: Arc<Binary>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let io = |source| Error::Io {
-            path: path.clone(),
-            source,
-        };
+        let io = |source| Error::io(&path, source);
         let file = File::open(&path).map_err(io)?;
         // SAFETY: read-only map; see Binary::open for the truncation caveat.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
@@ -195,7 +192,7 @@ impl CoreFile {
                 .find(|(s, e, _)| at >= *s && at < *e)
                 .map(|(_, _, n)| n.clone())
                 .unwrap_or_else(|| "an unknown file".into());
-            return Err(Error::NotFound(format!(
+            return Err(Error::Mismatch(format!(
                 "core {} was not written by {}: the executable mapped at {at:#x} is {mapped} and its ELF header differs",
                 self.path.display(),
                 self.bin

@@ -123,7 +123,7 @@ pub fn check_same_executable(
         return Ok(false);
     }
     if got != want {
-        return Err(Error::NotFound(format!(
+        return Err(Error::Mismatch(format!(
             "{what} does not run {}: the executable mapped at {at:#x} has a different ELF header",
             bin.path()
                 .map(|p| p.display().to_string())

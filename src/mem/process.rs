@@ -26,7 +26,7 @@ impl ProcessMemory {
     /// ptrace access is denied.
     pub fn open(pid: i32) -> Result<Self> {
         let path = PathBuf::from(format!("/proc/{pid}/mem"));
-        let mem = File::open(&path).map_err(|source| Error::Io { path, source })?;
+        let mem = File::open(&path).map_err(|source| Error::io(path, source))?;
         Ok(ProcessMemory {
             pid,
             mem,

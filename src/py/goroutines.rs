@@ -85,12 +85,9 @@ struct Engine {
 }
 
 fn open_runtime(path: &PathBuf) -> Result<(Arc<CoreBinary>, GoRuntime)> {
-    let bin = Arc::new(CoreBinary::open(path)?);
-    if !bin.is_go() {
-        return Err(Error::NotGo(format!("{}", path.display())));
-    }
-    let rt = GoRuntime::new(bin.clone())?;
-    Ok((bin, rt))
+    let syms = Arc::new(crate::symbols::Symbols::open(path)?);
+    let rt = GoRuntime::new(syms)?;
+    Ok((rt.binary().clone(), rt))
 }
 
 fn parse_threads(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<ThreadRegs>> {
@@ -609,7 +606,7 @@ impl Process {
                 // A live process always maps the executable's headers: not finding them
                 // is a mismatch too.
                 if !crate::mem::check_same_executable(&mem, &bin, bias, &format!("process {pid}"))? {
-                    return Err(Error::NotFound(format!(
+                    return Err(Error::Mismatch(format!(
                         "process {pid} does not run {}: nothing readable where its ELF header should be mapped",
                         binary.display()
                     )));

@@ -33,6 +33,12 @@ create_exception!(
 );
 create_exception!(
     _native,
+    MismatchError,
+    WslgoError,
+    "The process or core and the binary do not belong together."
+);
+create_exception!(
+    _native,
     MemoryReadError,
     WslgoError,
     "Debuggee memory could not be read."
@@ -54,7 +60,8 @@ pub(crate) fn to_py(err: Error) -> PyErr {
         Error::Dwarf(_) => BadBinaryError::new_err(msg),
         Error::NotFound(_) => NotFoundError::new_err(msg),
         Error::Memory { .. } => MemoryReadError::new_err(msg),
-        Error::Unsupported(_) => UnsupportedError::new_err(msg),
+        Error::Mismatch(_) => MismatchError::new_err(msg),
+        Error::Unsupported(_) | Error::NoGoVersion(_) => UnsupportedError::new_err(msg),
     }
 }
 
@@ -88,6 +95,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("WslgoError", py.get_type::<WslgoError>())?;
     m.add("BadBinaryError", py.get_type::<BadBinaryError>())?;
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;
+    m.add("MismatchError", py.get_type::<MismatchError>())?;
     m.add("MemoryReadError", py.get_type::<MemoryReadError>())?;
     m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
     m.add_function(wrap_pyfunction!(version, m)?)?;

@@ -248,12 +248,7 @@ impl Symbols {
         match r {
             Ok(Ok(n)) => Ok(n),
             Ok(Err(StreamError::BadAddress(m))) => Err(PyValueError::new_err(m)),
-            Ok(Err(StreamError::Io(e))) => guarded(|| {
-                Err(Error::Io {
-                    path: "<output>".into(),
-                    source: e,
-                })
-            }),
+            Ok(Err(StreamError::Io(e))) => guarded(|| Err(Error::io("<output>", e))),
             Err(_) => guarded(|| panic!("symbolize_stream panicked")),
         }
     }

@@ -27,6 +27,7 @@ use crate::dwarf::Dwarf;
 use crate::error::{Error, Result};
 use crate::mem::{le_u32, le_u64, le_word, Memory, PageCache, ReadReq};
 use crate::pclntab::Pclntab;
+use crate::symbols::Symbols;
 
 /// Registers of one OS thread, as the caller knows them (gdb threads, core notes).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -220,6 +221,7 @@ impl Goroutine {
 
 /// The runtime model of one Go binary.
 pub struct GoRuntime {
+    syms: Arc<Symbols>,
     bin: Arc<Binary>,
     pcln: Arc<Pclntab>,
     layout: Layout,
@@ -240,27 +242,28 @@ fn var_addr(bin: &Binary, dwarf: Option<&Dwarf>, name: &str) -> Option<(u64, u64
 }
 
 impl GoRuntime {
-    /// Build the model from a binary: pclntab, DWARF if present, else the fallback table
-    /// for the Go release named in the build info.
-    pub fn new(bin: Arc<Binary>) -> Result<Self> {
-        let pcln = Arc::new(Pclntab::new(bin.clone())?);
+    /// Build the model from a program's [`Symbols`]: its pclntab and DWARF are shared, not
+    /// opened again. The layout comes from DWARF when the binary has it, else from the
+    /// fallback table for the Go release named in the build info.
+    pub fn new(syms: Arc<Symbols>) -> Result<Self> {
+        let bin = syms.binary().clone();
+        let pcln = syms.pclntab()?;
         let dwarf = if bin.has_dwarf() {
-            Dwarf::new(bin.clone()).ok()
+            Some(syms.dwarf())
         } else {
             None
         };
-        Self::with_parts(bin, pcln, dwarf.as_ref())
-    }
-
-    /// Build the model from parts already loaded by the caller.
-    pub fn with_parts(bin: Arc<Binary>, pcln: Arc<Pclntab>, dwarf: Option<&Dwarf>) -> Result<Self> {
         let ptr_size = bin.ptr_size();
         let version = bin
             .build_info()
             .ok()
             .and_then(|b| b.version_tuple())
             .map(|(a, b, _)| (a, b));
-        let from_dwarf = dwarf.map(|d| Layout::from_dwarf(d, ptr_size));
+        let from_dwarf = dwarf.as_ref().map(|d| {
+            d.as_ref()
+                .map_err(Error::clone)
+                .and_then(|d| Layout::from_dwarf(d, ptr_size))
+        });
         let layout = match from_dwarf {
             Some(Ok(l)) => l,
             other => {
@@ -269,7 +272,7 @@ impl GoRuntime {
                     _ => "no DWARF".into(),
                 };
                 let v = version.ok_or_else(|| {
-                    Error::NotGo(format!("{why} and no Go version in the build info"))
+                    Error::NoGoVersion(format!("{why} and no Go version in the build info"))
                 })?;
                 fallback::layout(v, ptr_size).ok_or_else(|| {
                     Error::Unsupported(format!(
@@ -281,6 +284,8 @@ impl GoRuntime {
                 })?
             }
         };
+        let dwarf = dwarf.and_then(|d| d.ok());
+        let dwarf = dwarf.as_deref();
         let allgs = var_addr(&bin, dwarf, "runtime.allgs")
             .map(|(a, _)| a)
             .ok_or_else(|| {
@@ -291,6 +296,7 @@ impl GoRuntime {
         let wait_reasons_addr = var_addr(&bin, dwarf, "runtime.waitReasonStrings")
             .and_then(|(a, size)| Some((a, usize::try_from(size).ok()? / (2 * ptr_size))));
         Ok(GoRuntime {
+            syms,
             bin,
             pcln,
             layout,
@@ -299,6 +305,11 @@ impl GoRuntime {
             wait_reasons_addr,
             wait_reasons: OnceLock::new(),
         })
+    }
+
+    /// The program's symbols (shared with the caller).
+    pub fn symbols(&self) -> &Arc<Symbols> {
+        &self.syms
     }
 
     /// The layout in use.
@@ -374,7 +385,7 @@ impl GoRuntime {
         let at = self.allgs.wrapping_add(bias);
         let mut hdr = vec![0u8; 3 * p];
         mem.read_into(at, &mut hdr).map_err(|e| {
-            Error::NotFound(format!(
+            Error::Mismatch(format!(
                 "cannot read runtime.allgs at {at:#x} ({e}); is this memory from this binary?"
             ))
         })?;

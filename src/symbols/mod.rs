@@ -150,8 +150,8 @@ struct NameIndex {
 /// Symbols of one Go binary.
 pub struct Symbols {
     bin: Arc<Binary>,
-    dwarf: OnceLock<std::result::Result<Dwarf, String>>,
-    pcln: OnceLock<std::result::Result<Pclntab, String>>,
+    dwarf: OnceLock<Result<Arc<Dwarf>>>,
+    pcln: OnceLock<Result<Arc<Pclntab>>>,
     names: OnceLock<NameIndex>,
 }
 
@@ -191,28 +191,38 @@ impl Symbols {
         &self.bin
     }
 
-    /// The DWARF reader, if the binary has readable DWARF.
-    pub fn dwarf(&self) -> Option<&Dwarf> {
-        self.dwarf_result().ok()
+    /// The DWARF reader, opened on first use and shared (the goroutine engine and the value
+    /// printers use the same one). The error is the one the first attempt gave, kind kept.
+    pub fn dwarf(&self) -> Result<Arc<Dwarf>> {
+        self.dwarf_result().cloned().map_err(Error::clone)
     }
 
-    fn dwarf_result(&self) -> std::result::Result<&Dwarf, &str> {
+    fn dwarf_result(&self) -> std::result::Result<&Arc<Dwarf>, &Error> {
         self.dwarf
-            .get_or_init(|| Dwarf::new(self.bin.clone()).map_err(|e| e.to_string()))
+            .get_or_init(|| Dwarf::new(self.bin.clone()).map(Arc::new))
             .as_ref()
-            .map_err(String::as_str)
     }
 
-    /// The pclntab reader, if it could be read.
-    pub fn pclntab(&self) -> Option<&Pclntab> {
-        self.pcln_result().ok()
+    /// The DWARF reader by reference, when readable.
+    fn dw(&self) -> Option<&Dwarf> {
+        self.dwarf_result().ok().map(|d| &**d)
     }
 
-    fn pcln_result(&self) -> std::result::Result<&Pclntab, &str> {
+    /// The pclntab reader, opened on first use and shared; the error of the first attempt
+    /// otherwise.
+    pub fn pclntab(&self) -> Result<Arc<Pclntab>> {
+        self.pcln_result().cloned().map_err(Error::clone)
+    }
+
+    fn pcln_result(&self) -> std::result::Result<&Arc<Pclntab>, &Error> {
         self.pcln
-            .get_or_init(|| Pclntab::new(self.bin.clone()).map_err(|e| e.to_string()))
+            .get_or_init(|| Pclntab::new(self.bin.clone()).map(Arc::new))
             .as_ref()
-            .map_err(String::as_str)
+    }
+
+    /// The pclntab by reference, when readable.
+    fn pc(&self) -> Option<&Pclntab> {
+        self.pcln_result().ok().map(|p| &**p)
     }
 
     /// Frames at `pc`, innermost (inlined) first. The pclntab first (every Go function is
@@ -224,7 +234,7 @@ impl Symbols {
             return Ok(frames);
         }
         let mut dwarf_frames: Vec<Frame> = Vec::new();
-        if let Some(d) = self.dwarf() {
+        if let Some(d) = self.dw() {
             // A damaged unit is not the end: the symbol table still knows the pc.
             dwarf_frames = d.frames(pc).unwrap_or_default();
             if !dwarf_frames.is_empty() && dwarf_frames.iter().all(|f| f.function != "?") {
@@ -253,7 +263,7 @@ impl Symbols {
     /// The pclntab's frames at `pc`; `None` if no pclntab function (with a readable name)
     /// contains it.
     fn pclntab_frames(&self, pc: u64) -> Option<Vec<Frame>> {
-        let p = self.pclntab()?;
+        let p = self.pc()?;
         let f = p.func_for_pc(pc)?;
         let frames = p.frames(&f, pc);
         if frames.last().is_none_or(|fr| fr.name.is_empty()) {
@@ -277,7 +287,7 @@ impl Symbols {
     /// the inline tree is not walked at all (the text names the physical function and the
     /// innermost position).
     pub fn write_symbolized(&self, pc: u64, fmt: FrameFormat, out: &mut String) {
-        if let Some(p) = self.pclntab() {
+        if let Some(p) = self.pc() {
             if let Some(f) = p.func_for_pc(pc) {
                 if !fmt.inlines && !fmt.json {
                     let name = p.name(&f);
@@ -363,8 +373,8 @@ impl Symbols {
         };
         // Every Go function is in the pclntab, and .symtab spells generic instances in full
         // (the pclntab says `F[...]`): the DWARF pass is only needed when one is missing.
-        let need_dwarf = self.pclntab().is_none() || !self.bin.has_symtab();
-        if let Some(d) = need_dwarf.then(|| self.dwarf()).flatten() {
+        let need_dwarf = self.pc().is_none() || !self.bin.has_symtab();
+        if let Some(d) = need_dwarf.then(|| self.dw()).flatten() {
             if let Ok(names) = d.function_names() {
                 for n in names {
                     for r in d.function_ranges(n).unwrap_or_default() {
@@ -373,7 +383,7 @@ impl Symbols {
                 }
             }
         }
-        if let Some(p) = self.pclntab() {
+        if let Some(p) = self.pc() {
             for f in p.funcs() {
                 if let Some(n) = p.try_name(&f) {
                     add(n, f.entry, f.end, Source::Pclntab);
@@ -496,7 +506,7 @@ impl Symbols {
     pub fn line_addresses(&self, file: &str, line: u32) -> Result<LineMatch> {
         match self.dwarf_result() {
             Ok(d) => d.line_addresses(file, line),
-            Err(e) => match self.pclntab() {
+            Err(e) => match self.pc() {
                 Some(p) => pclntab_line_addresses(p, file, line),
                 None => Err(Error::Unsupported(format!(
                     "file:line lookup needs DWARF or the pclntab ({e})"
@@ -508,7 +518,7 @@ impl Symbols {
     /// A global variable: from DWARF (with type), else the ELF symbol table (no type).
     pub fn variable(&self, name: &str) -> Result<Variable> {
         let name = normalize(name);
-        if let Some(v) = self.dwarf().and_then(|d| d.variable(&name)) {
+        if let Some(v) = self.dw().and_then(|d| d.variable(&name)) {
             return Ok(v);
         }
         if let Some(s) = self.bin.elf_symbol(&name) {
@@ -534,12 +544,12 @@ impl Symbols {
 
     /// A DWARF constant (`runtime._Grunning`).
     pub fn constant(&self, name: &str) -> Option<i64> {
-        self.dwarf()?.constant(&normalize(name))
+        self.dw()?.constant(&normalize(name))
     }
 
     /// DWARF constants whose name starts with `prefix`.
     pub fn constants_with_prefix(&self, prefix: &str) -> Vec<(String, i64)> {
-        self.dwarf()
+        self.dw()
             .map(|d| d.constants_with_prefix(prefix))
             .unwrap_or_default()
     }

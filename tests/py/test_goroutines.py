@@ -296,7 +296,7 @@ def test_core_of_another_binary_is_refused(tmp_path: Path) -> None:
     binary = build("grstates", "1.24", "opt")
     core, _ = crash_core(binary, tmp_path)
     other = build("grstates", "1.27", "opt")
-    with pytest.raises(_native.WslgoError, match="not written by"):
+    with pytest.raises(_native.MismatchError, match="not written by"):
         _native.Core(other, core)
 
 
@@ -319,7 +319,7 @@ def test_non_go_process_is_a_clear_error(tmp_path: Path) -> None:
             _native.Process(sleep, proc.pid)
         # A Go binary's model pointed at a process that is not that binary.
         go = build("grstates", "1.24", "opt")
-        with pytest.raises(_native.WslgoError, match=f"process {proc.pid} does not run .*grstates"):
+        with pytest.raises(_native.MismatchError, match=f"process {proc.pid} does not run .*grstates"):
             _native.Process(go, proc.pid)
     finally:
         proc.kill()
