@@ -29,7 +29,7 @@ fn put(buf: &mut [u8], off: u64, v: u64, size: usize) {
 fn craft(rt: &GoRuntime, bin: &Binary, n: usize, bad: Option<usize>) -> FakeMemory {
     let lay = rt.layout();
     let gsize = lay.g.size;
-    let reasons = rt.wait_reasons(None, 0);
+    let reasons = rt.wait_reasons(None);
     let chan_recv = reasons.iter().position(|r| r == "chan receive").unwrap() as u64;
     let goexit = rt.pclntab().func_by_name("runtime.goexit").unwrap().entry;
     let allgs = bin.elf_symbol("runtime.allgs").unwrap().addr;
@@ -133,13 +133,69 @@ fn frame_pointer_chain_bridges_code_outside_go() {
         lr: 0,
         exact: true,
     };
-    let st = rt.unwind(&m, 0, start, 64);
+    let opts = wslgo::runtime::UnwindOptions {
+        max_depth: 64,
+        stop_at_user: false,
+    };
+    let st = rt.unwind(&m, 0, start, &opts);
     let names: Vec<&str> = st.frames.iter().map(|f| &*f.func).collect();
     assert_eq!(names, ["?", "runtime.goexit"], "{st:?}");
     assert_eq!(st.frames[1].sp, STACKS + 0x110);
     assert!(st.error.is_none());
     // Without a frame pointer the same start is a clear error, not a guess.
-    let st = rt.unwind(&m, 0, wslgo::runtime::UnwindStart { bp: 0, ..start }, 64);
+    let st = rt.unwind(&m, 0, wslgo::runtime::UnwindStart { bp: 0, ..start }, &opts);
     assert!(st.frames.is_empty());
     assert!(st.error.unwrap().contains("not in any Go function"));
+}
+
+#[test]
+fn a_zeroed_allgs_array_is_one_summary_record() {
+    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let bin = Arc::new(Binary::open(&path).unwrap());
+    let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
+    let n = 200_000;
+    let mut m = craft(&rt, &bin, 3, None);
+    let allgs = bin.elf_symbol("runtime.allgs").unwrap().addr;
+    m.map(allgs, words(&[ALLGS_ARRAY, n, n]));
+    // Three real goroutines, then zeros.
+    let mut arr = words(&[GS, GS + rt.layout().g.size, GS + 2 * rt.layout().g.size]);
+    arr.resize(n as usize * 8, 0);
+    m.map(ALLGS_ARRAY, arr);
+    let t0 = std::time::Instant::now();
+    let gs = rt.goroutines(&m, 0, &[], &Options::default()).unwrap();
+    assert!(t0.elapsed().as_secs_f64() < 1.0, "{:?}", t0.elapsed());
+    assert_eq!(gs.len(), 4, "three goroutines and one summary");
+    let last = gs[3].error.as_deref().unwrap();
+    assert_eq!(
+        last,
+        "199,997 unreadable records at 0x0 (allgs[3..200000]); runtime.allgs looks corrupt"
+    );
+    assert!(m.read_calls() < 50, "{} single reads", m.read_calls());
+}
+
+#[test]
+fn an_allglen_beyond_the_mapped_memory_is_cut_there() {
+    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let bin = Arc::new(Binary::open(&path).unwrap());
+    let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
+    let mut m = craft(&rt, &bin, 5, None);
+    let allgs = bin.elf_symbol("runtime.allgs").unwrap().addr;
+    m.map(allgs, words(&[ALLGS_ARRAY, 50_000_000, 50_000_000]));
+    let gs = rt.goroutines(&m, 0, &[], &Options::default()).unwrap();
+    assert_eq!(gs.len(), 6);
+    assert!(gs[..5].iter().all(|g| g.error.is_none()));
+    let end = ALLGS_ARRAY + 5 * 8;
+    assert_eq!(
+        gs[5].error.as_deref().unwrap(),
+        format!("49,999,995 unreadable records past the mapped memory at {end:#x} (allgs[5..50000000]); runtime.allgs looks corrupt")
+    );
+}
+
+#[test]
+fn the_runtime_model_shares_the_programs_pclntab() {
+    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let syms = Arc::new(Symbols::open(&path).unwrap());
+    let rt = GoRuntime::new(syms.clone()).unwrap();
+    assert!(Arc::ptr_eq(rt.pclntab(), &syms.pclntab().unwrap()));
+    assert!(Arc::ptr_eq(rt.symbols(), &syms));
 }

@@ -95,6 +95,10 @@ fn pages_of(addr: u64, len: usize, out: &mut Vec<u64>) {
 }
 
 impl<M: Memory> Memory for PageCache<M> {
+    fn mapped_extent(&self, addr: u64) -> Option<u64> {
+        self.inner.mapped_extent(addr)
+    }
+
     fn read_into(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
         let mut pages = Vec::new();
         pages_of(addr, buf.len(), &mut pages);

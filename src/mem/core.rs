@@ -10,7 +10,7 @@ use std::sync::Arc;
 use object::read::elf::{FileHeader, ProgramHeader};
 use object::{elf, Endianness};
 
-use super::{mem_error, Memory};
+use super::{le_u32, le_u64, mem_error, Memory};
 use crate::binary::{Arch, Binary};
 use crate::error::{Error, Result};
 
@@ -247,6 +247,15 @@ impl CoreFile {
 }
 
 impl Memory for CoreFile {
+    fn mapped_extent(&self, addr: u64) -> Option<u64> {
+        let ranges: Vec<(u64, u64)> = self
+            .loads
+            .iter()
+            .map(|l| (l.vaddr, l.vaddr.saturating_add(l.memsz)))
+            .collect();
+        super::extent_in(&ranges, addr)
+    }
+
     fn read_into(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
         if self.read_dumped(addr, buf).is_some() {
             return Ok(());
@@ -265,10 +274,10 @@ impl Memory for CoreFile {
 }
 
 fn prstatus(arch: Arch, desc: &[u8]) -> Option<CoreThread> {
-    let u32_at = |o: usize| Some(u32::from_le_bytes(desc.get(o..o + 4)?.try_into().ok()?));
-    let u64_at = |o: usize| Some(u64::from_le_bytes(desc.get(o..o + 8)?.try_into().ok()?));
-    let signal = u32::from(u16::from_le_bytes(desc.get(12..14)?.try_into().ok()?));
-    let tid = i64::from(u32_at(32)?);
+    let u64_at = |o: usize| le_u64(desc, o);
+    // pr_info.si_signo is an int at 0; pr_cursig (the signal) a short at 12.
+    let signal = le_u32(desc, 12)? & 0xffff;
+    let tid = i64::from(le_u32(desc, 32)?);
     const REGS: usize = 112;
     let (pc, sp, bp) = match arch {
         // user_regs_struct: r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi
@@ -296,11 +305,7 @@ fn prstatus(arch: Arch, desc: &[u8]) -> Option<CoreThread> {
 }
 
 fn nt_file(desc: &[u8]) -> Vec<(u64, u64, String)> {
-    let word = |i: usize| {
-        desc.get(i * 8..i * 8 + 8)
-            .and_then(|b| b.try_into().ok())
-            .map(u64::from_le_bytes)
-    };
+    let word = |i: usize| le_u64(desc, i.checked_mul(8)?);
     let Some(count) = word(0).and_then(|c| usize::try_from(c).ok()) else {
         return Vec::new();
     };

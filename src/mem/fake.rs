@@ -74,6 +74,15 @@ impl Memory for FakeMemory {
         self.lookup(addr, buf)
     }
 
+    fn mapped_extent(&self, addr: u64) -> Option<u64> {
+        let ranges: Vec<(u64, u64)> = self
+            .regions
+            .iter()
+            .map(|(a, r)| (*a, a.saturating_add(r.len() as u64)))
+            .collect();
+        super::extent_in(&ranges, addr)
+    }
+
     fn read_batch(&self, reqs: &mut [ReadReq<'_>]) -> Vec<Result<()>> {
         self.batches.fetch_add(1, Ordering::Relaxed);
         reqs.iter_mut().map(|(a, b)| self.lookup(*a, b)).collect()

@@ -5,14 +5,18 @@
 //! `process_vm_readv` calls instead of one syscall per field.
 
 mod cache;
+mod coalesce;
 mod core;
 mod fake;
 mod process;
+mod target;
 
 pub use self::cache::PageCache;
+pub use self::coalesce::{read_coalesced, Coalesced};
 pub use self::core::{CoreFile, CoreThread};
 pub use self::fake::FakeMemory;
 pub use self::process::ProcessMemory;
+pub use self::target::{SliceHeader, StringHeader, Target};
 
 use crate::error::{Error, Result};
 
@@ -31,6 +35,15 @@ pub trait Memory: Send + Sync {
             .map(|(addr, buf)| self.read_into(*addr, buf))
             .collect()
     }
+
+    /// How many bytes from `addr` on lie in mapped memory (the mapping that holds `addr`
+    /// and the ones adjacent to it), or `None` when this backing does not know its map.
+    /// Counts read from the debuggee (allglen...) are checked against it, so a corrupt
+    /// count cannot make the engine read or allocate more than the memory holds.
+    fn mapped_extent(&self, addr: u64) -> Option<u64> {
+        let _ = addr;
+        None
+    }
 }
 
 impl<M: Memory + ?Sized> Memory for &M {
@@ -39,6 +52,9 @@ impl<M: Memory + ?Sized> Memory for &M {
     }
     fn read_batch(&self, reqs: &mut [ReadReq<'_>]) -> Vec<Result<()>> {
         (**self).read_batch(reqs)
+    }
+    fn mapped_extent(&self, addr: u64) -> Option<u64> {
+        (**self).mapped_extent(addr)
     }
 }
 
@@ -49,6 +65,9 @@ impl<M: Memory + ?Sized> Memory for Box<M> {
     fn read_batch(&self, reqs: &mut [ReadReq<'_>]) -> Vec<Result<()>> {
         (**self).read_batch(reqs)
     }
+    fn mapped_extent(&self, addr: u64) -> Option<u64> {
+        (**self).mapped_extent(addr)
+    }
 }
 
 impl<M: Memory + ?Sized> Memory for std::sync::Arc<M> {
@@ -57,6 +76,9 @@ impl<M: Memory + ?Sized> Memory for std::sync::Arc<M> {
     }
     fn read_batch(&self, reqs: &mut [ReadReq<'_>]) -> Vec<Result<()>> {
         (**self).read_batch(reqs)
+    }
+    fn mapped_extent(&self, addr: u64) -> Option<u64> {
+        (**self).mapped_extent(addr)
     }
 }
 
@@ -81,6 +103,23 @@ pub fn mem_error(addr: u64, len: usize, reason: impl Into<String>) -> Error {
         len,
         reason: reason.into(),
     }
+}
+
+/// The extent of the mapping holding `addr` in a sorted list of `(start, end)` ranges,
+/// adjacent ranges joined: `end - addr` of the run, `None` when `addr` is in no range.
+pub(crate) fn extent_in(ranges: &[(u64, u64)], addr: u64) -> Option<u64> {
+    let idx = ranges.partition_point(|r| r.0 <= addr).checked_sub(1)?;
+    let (_, mut end) = *ranges.get(idx)?;
+    if addr >= end {
+        return None;
+    }
+    for r in ranges.iter().skip(idx + 1) {
+        if r.0 != end {
+            break;
+        }
+        end = r.1;
+    }
+    Some(end - addr)
 }
 
 /// Little-endian u64 at `off` in `buf` (None when out of range).

@@ -105,6 +105,11 @@ impl Memory for ProcessMemory {
         self.pread(addr, buf)
     }
 
+    fn mapped_extent(&self, addr: u64) -> Option<u64> {
+        let maps = std::fs::read_to_string(format!("/proc/{}/maps", self.pid)).ok()?;
+        super::extent_in(&parse_maps(&maps), addr)
+    }
+
     fn read_batch(&self, reqs: &mut [ReadReq<'_>]) -> Vec<Result<()>> {
         let mut out: Vec<Option<Result<()>>> = (0..reqs.len()).map(|_| None).collect();
         if self.vm_readv {
@@ -133,6 +138,20 @@ impl Memory for ProcessMemory {
 }
 
 /// AT_ENTRY (9) from an auxv blob of 64-bit (key, value) pairs.
+/// The address ranges of /proc/PID/maps, sorted (the kernel lists them in order).
+fn parse_maps(text: &str) -> Vec<(u64, u64)> {
+    text.lines()
+        .filter_map(|l| {
+            let range = l.split_whitespace().next()?;
+            let (a, b) = range.split_once('-')?;
+            Some((
+                u64::from_str_radix(a, 16).ok()?,
+                u64::from_str_radix(b, 16).ok()?,
+            ))
+        })
+        .collect()
+}
+
 pub(crate) fn auxv_entry(auxv: &[u8]) -> Option<u64> {
     auxv.chunks_exact(16).find_map(|c| {
         let k = u64::from_le_bytes(c.get(0..8)?.try_into().ok()?);

@@ -16,8 +16,8 @@ use crate::mem::{mem_error, CoreFile, Memory, ProcessMemory};
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::listing::{list, ListFilter, ListStyle};
 use crate::runtime::{
-    group, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindStart,
-    DEFAULT_MAX_DEPTH,
+    group, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindOptions,
+    UnwindStart, DEFAULT_MAX_DEPTH,
 };
 
 /// Memory served by a Python callable `read(addr, length) -> bytes` (gdb's
@@ -312,7 +312,10 @@ impl Engine {
                         lr: 0,
                         exact,
                     },
-                    max_depth,
+                    &UnwindOptions {
+                        max_depth,
+                        stop_at_user: false,
+                    },
                 ))
             })
         })?;

@@ -1,7 +1,7 @@
 //! pprof labels of a goroutine (`g.labels`): before Go 1.24 a pointer to a
 //! `map[string]string` (hash map), from 1.24 a pointer to `labelMap{LabelSet{[]label}}`.
 
-use crate::mem::{le_word, Memory};
+use crate::mem::{le_word, Memory, Target};
 
 const MAX_LABELS: usize = 64;
 const MAX_STR: u64 = 1024;
@@ -25,7 +25,8 @@ fn read_pair(mem: &dyn Memory, buf: &[u8], off: usize, p: usize) -> Option<(Stri
 }
 
 /// Read the labels at `ptr` (the value of `g.labels`); unreadable parts are skipped.
-pub fn read(mem: &dyn Memory, ptr: u64, p: usize, slice_form: bool) -> Vec<(String, String)> {
+pub fn read(t: &Target<'_>, ptr: u64, slice_form: bool) -> Vec<(String, String)> {
+    let (mem, p) = (t.mem, t.ptr_size);
     let mut out = if slice_form {
         read_slice(mem, ptr, p)
     } else {
@@ -110,6 +111,15 @@ mod tests {
         (at, s.len() as u64)
     }
 
+    fn tgt(m: &FakeMemory) -> Target<'_> {
+        Target {
+            mem: m,
+            bias: 0,
+            ptr_size: 8,
+            arch: crate::binary::Arch::Amd64,
+        }
+    }
+
     fn words(ws: &[u64]) -> Vec<u8> {
         ws.iter().flat_map(|w| w.to_le_bytes()).collect()
     }
@@ -126,7 +136,7 @@ mod tests {
             0x6000,
             words(&[k1.0, k1.1, v1.0, v1.1, k2.0, k2.1, v2.0, v2.1]),
         );
-        let got = read(&m, 0x5000, 8, true);
+        let got = read(&tgt(&m), 0x5000, true);
         assert_eq!(
             got,
             vec![
@@ -153,7 +163,7 @@ mod tests {
         bucket[136 + 3 * 16..136 + 3 * 16 + 16].copy_from_slice(&words(&[v.0, v.1]));
         m.map(0x7000, bucket);
         assert_eq!(
-            read(&m, 0x5000, 8, false),
+            read(&tgt(&m), 0x5000, false),
             vec![("k".into(), "value".into())]
         );
     }
@@ -161,7 +171,7 @@ mod tests {
     #[test]
     fn garbage_pointer_gives_no_labels() {
         let m = FakeMemory::new();
-        assert!(read(&m, 0x1234, 8, true).is_empty());
-        assert!(read(&m, 0x1234, 8, false).is_empty());
+        assert!(read(&tgt(&m), 0x1234, true).is_empty());
+        assert!(read(&tgt(&m), 0x1234, false).is_empty());
     }
 }

@@ -18,14 +18,17 @@ pub mod unwind;
 
 pub use group::{group, Bucket};
 pub use layout::{Layout, LayoutSource};
-pub use unwind::{Frame, Stack, StackMem, SymCache, UnwindStart, DEFAULT_MAX_DEPTH};
+pub use unwind::{Frame, Stack, SymCache, UnwindOptions, UnwindStart, DEFAULT_MAX_DEPTH};
 
 use std::sync::{Arc, OnceLock};
 
 use crate::binary::{Arch, Binary};
 use crate::dwarf::Dwarf;
 use crate::error::{Error, Result};
-use crate::mem::{le_u32, le_u64, le_word, Memory, PageCache, ReadReq};
+use crate::mem::{
+    le_u32, le_u64, le_word, read_coalesced, Coalesced, Memory, PageCache, ReadReq, SliceHeader,
+    Target,
+};
 use crate::pclntab::Pclntab;
 use crate::symbols::Symbols;
 
@@ -327,9 +330,19 @@ impl GoRuntime {
         &self.bin
     }
 
-    /// Wait-reason names from the binary's own `runtime.waitReasonStrings` (read from
-    /// `mem` when available, for PIE relocations; else from the file).
-    pub fn wait_reasons(&self, mem: Option<&dyn Memory>, bias: u64) -> &[String] {
+    /// The program's memory as this model reads it.
+    pub fn target<'a>(&self, mem: &'a dyn Memory, bias: u64) -> Target<'a> {
+        Target {
+            mem,
+            bias,
+            ptr_size: self.layout.ptr_size,
+            arch: self.bin.arch(),
+        }
+    }
+
+    /// Wait-reason names from the binary's own `runtime.waitReasonStrings` (read from the
+    /// target's memory when given, for PIE relocations; else from the file).
+    pub fn wait_reasons(&self, t: Option<&Target<'_>>) -> &[String] {
         if let Some(v) = self.wait_reasons.get() {
             return v;
         }
@@ -338,16 +351,12 @@ impl GoRuntime {
         };
         let p = self.layout.ptr_size;
         let n = n.min(256);
-        let read = |a: u64, len: usize| -> Option<Vec<u8>> {
-            if let Some(m) = mem {
-                let mut b = vec![0u8; len];
-                if m.read_into(a.wrapping_add(bias), &mut b).is_ok() {
-                    return Some(b);
-                }
-            }
-            self.bin.read_vaddr(a, len).map(<[u8]>::to_vec)
-        };
-        let Some(hdrs) = read(addr, n * 2 * p) else {
+        let bias = t.map_or(0, |t| t.bias);
+        let file = |link: u64, len: usize| self.bin.read_vaddr(link, len).map(<[u8]>::to_vec);
+        let Some(hdrs) = t
+            .and_then(|t| t.bytes(t.relocate(addr), n * 2 * p).ok())
+            .or_else(|| file(addr, n * 2 * p))
+        else {
             return &[];
         };
         let mut out = Vec::with_capacity(n);
@@ -358,16 +367,9 @@ impl GoRuntime {
                 String::new()
             } else {
                 // The pointers are relocated in memory (PIE); the file has link addresses.
-                let bytes = mem
-                    .and_then(|m| {
-                        let mut b = vec![0u8; len];
-                        m.read_into(ptr, &mut b).ok().map(|()| b)
-                    })
-                    .or_else(|| {
-                        self.bin
-                            .read_vaddr(ptr.wrapping_sub(bias), len)
-                            .map(<[u8]>::to_vec)
-                    })
+                let bytes = t
+                    .and_then(|t| t.bytes(ptr, len).ok())
+                    .or_else(|| file(ptr.wrapping_sub(bias), len))
                     .unwrap_or_default();
                 String::from_utf8_lossy(&bytes).into_owned()
             };
@@ -379,35 +381,44 @@ impl GoRuntime {
         self.wait_reasons.get_or_init(|| out)
     }
 
-    /// Read the `allgs` pointer array.
-    fn allg_pointers(&self, mem: &dyn Memory, bias: u64) -> Result<Vec<u64>> {
-        let p = self.layout.ptr_size;
-        let at = self.allgs.wrapping_add(bias);
-        let mut hdr = vec![0u8; 3 * p];
-        mem.read_into(at, &mut hdr).map_err(|e| {
+    /// Read the `allgs` slice: its header, checked (len within cap, within an absolute
+    /// guard and within the mapped memory that must hold the array), then the pointers.
+    fn allg_pointers(&self, t: &Target<'_>) -> Result<AllGs> {
+        let p = t.ptr_size;
+        let at = t.relocate(self.allgs);
+        let hdr = t.slice_header(at).map_err(|e| {
             Error::Mismatch(format!(
                 "cannot read runtime.allgs at {at:#x} ({e}); is this memory from this binary?"
             ))
         })?;
-        let ptr = le_word(&hdr, 0, p).unwrap_or(0);
-        let len = le_word(&hdr, p, p).unwrap_or(0);
-        let cap = le_word(&hdr, 2 * p, p).unwrap_or(0);
-        if len > cap || len > 50_000_000 || (len > 0 && ptr == 0) {
+        let SliceHeader { ptr, len, cap } = hdr;
+        if len > cap || len > MAX_ALLGLEN || (len > 0 && ptr == 0) {
             return Err(Error::corrupt(
                 "runtime data",
                 format!("runtime.allgs = {{ptr {ptr:#x}, len {len}, cap {cap}}} is not a valid slice; memory and binary do not match?"),
             ));
         }
-        let n = len as usize;
-        let mut arr = vec![0u8; n * p];
-        mem.read_into(ptr, &mut arr).map_err(|e| {
+        // A corrupt length cannot make us read past the memory the array lives in.
+        let fits = t.fitting(ptr, p).unwrap_or(len);
+        let n = len.min(fits);
+        let n_us = usize::try_from(n).map_err(|_| Error::corrupt("runtime data", "allglen"))?;
+        let arr = t.bytes(ptr, n_us * p).map_err(|e| {
             Error::NotFound(format!("cannot read the allgs array ({n} pointers): {e}"))
         })?;
-        Ok((0..n).filter_map(|i| le_word(&arr, i * p, p)).collect())
+        Ok(AllGs {
+            ptrs: (0..n_us).filter_map(|i| le_word(&arr, i * p, p)).collect(),
+            claimed: len,
+            end: ptr.wrapping_add(n.wrapping_mul(p as u64)),
+        })
     }
 
     /// Enumerate goroutines. Fails only when `allgs` itself cannot be read (wrong memory,
-    /// not a Go process); a bad goroutine becomes a record with `error` set.
+    /// not a Go process); a bad goroutine becomes a record with `error` set, and a run of
+    /// them (a corrupt core) one record that counts them.
+    ///
+    /// Stages: the g structs ([`Self::read_gs`]), their threads and registers
+    /// ([`Self::attach_threads`]), stacks ([`Self::unwind_all`]), go statements and start
+    /// functions ([`Self::fill_pcs`]), pprof labels ([`Self::read_labels`]).
     pub fn goroutines(
         &self,
         mem: &dyn Memory,
@@ -416,52 +427,98 @@ impl GoRuntime {
         opts: &Options,
     ) -> Result<Vec<Goroutine>> {
         let cache = PageCache::new(mem);
-        let gptrs = self.allg_pointers(&cache, bias)?;
+        let direct = self.target(mem, bias);
+        let cached = self.target(&cache, bias);
+        let mut gs = self.read_gs(&direct, &cached, opts)?;
+        let off_stack = self.attach_threads(&direct, &mut gs, threads, opts);
+        let mut syms = SymCache::new();
+        if opts.max_depth > 0 {
+            self.unwind_all(&direct, &cached, &mut gs.out, &off_stack, &mut syms, opts);
+        }
+        self.fill_pcs(&mut gs.out, &mut syms, bias);
+        self.read_labels(&cached, &mut gs);
+        Ok(gs.out)
+    }
+
+    /// Stage 1: the allgs pointers, every g struct (coalesced reads), parsed; dead ones
+    /// dropped unless asked for; runs of unreadable ones folded into one record.
+    fn read_gs(&self, direct: &Target<'_>, cached: &Target<'_>, opts: &Options) -> Result<Gs> {
+        let all = self.allg_pointers(cached)?;
         let lay = &self.layout;
         let gsize = usize::try_from(lay.g.size).unwrap_or(0).max(64);
-        let gbufs = read_coalesced(mem, &gptrs, gsize);
-        let reasons = self.wait_reasons(Some(&cache), bias);
-        let p = lay.ptr_size;
-
-        let mut out: Vec<Goroutine> = Vec::with_capacity(gptrs.len());
-        // Index into gptrs/gbufs of each record of `out`.
-        let mut src: Vec<usize> = Vec::with_capacity(gptrs.len());
-        for (idx, gaddr) in gptrs.iter().enumerate() {
-            let Some(buf) = gbufs.get(idx) else {
-                out.push(Goroutine::unreadable(
-                    *gaddr,
-                    format!("cannot read runtime.g at {gaddr:#x}"),
-                ));
-                src.push(idx);
-                continue;
+        // Null pointers are never read (a zeroed array would cost one failed read each).
+        let readable: Vec<u64> = all.ptrs.iter().copied().filter(|a| *a != 0).collect();
+        let bufs = read_coalesced(direct.mem, &readable, gsize);
+        let reasons = self.wait_reasons(Some(cached));
+        let mut out: Vec<Goroutine> = Vec::new();
+        let mut src: Vec<Option<usize>> = Vec::new();
+        let mut bad = BadRun::default();
+        let mut k = 0usize; // index into `readable`
+        for (idx, gaddr) in all.ptrs.iter().enumerate() {
+            let parsed = if *gaddr == 0 {
+                Err(format!("null runtime.g pointer in allgs[{idx}]"))
+            } else {
+                let buf = bufs.get(k);
+                k += 1;
+                match buf {
+                    None => Err(format!("cannot read runtime.g at {gaddr:#x}")),
+                    Some(buf) => self
+                        .parse_g(*gaddr, buf, reasons)
+                        .map(|g| (g, k - 1))
+                        .ok_or_else(|| format!("runtime.g at {gaddr:#x} is truncated")),
+                }
             };
-            match self.parse_g(*gaddr, buf, reasons) {
-                Some(g) => {
+            match parsed {
+                Ok((g, i)) => {
+                    bad.flush(&mut out, &mut src);
                     let s = g.status & !lay.status.scan;
                     let dead = s == lay.status.dead || Some(s) == lay.status.deadextra;
                     if dead && !opts.include_dead {
                         continue;
                     }
                     out.push(g);
-                    src.push(idx);
+                    src.push(Some(i));
                 }
-                None => {
-                    out.push(Goroutine::unreadable(
-                        *gaddr,
-                        format!("runtime.g at {gaddr:#x} is truncated"),
-                    ));
-                    src.push(idx);
-                }
+                Err(why) => bad.add(idx, *gaddr, why),
             }
         }
+        if all.claimed > all.ptrs.len() as u64 {
+            bad.flush(&mut out, &mut src);
+            let n = all.claimed - all.ptrs.len() as u64;
+            out.push(Goroutine::unreadable(
+                all.end,
+                format!(
+                    "{} unreadable records past the mapped memory at {:#x} (allgs[{}..{}]); runtime.allgs looks corrupt",
+                    thousands(n),
+                    all.end,
+                    all.ptrs.len(),
+                    all.claimed
+                ),
+            ));
+            src.push(None);
+        }
+        bad.flush(&mut out, &mut src);
+        Ok(Gs { out, src, bufs })
+    }
 
-        // M structs of goroutines on a thread: procid (thread id) and id.
+    /// Stage 2: M structs of goroutines on a thread (thread id, M id), and the registers
+    /// each goroutine is unwound from. A running goroutine whose thread is off its stack (in
+    /// a signal handler, on g0 in systemstack) gets that thread's registers in the result,
+    /// to be unwound from there.
+    fn attach_threads(
+        &self,
+        t: &Target<'_>,
+        gs: &mut Gs,
+        threads: &[ThreadRegs],
+        opts: &Options,
+    ) -> Vec<Option<ThreadRegs>> {
+        let lay = &self.layout;
         let mut m_ptrs: Vec<u64> = Vec::new();
-        let mut g_m: Vec<u64> = Vec::with_capacity(out.len());
-        for i in &src {
-            let m = gbufs
-                .get(*i)
-                .and_then(|b| le_word(b, lay.g.m as usize, p))
+        let mut g_m: Vec<u64> = Vec::with_capacity(gs.out.len());
+        for i in &gs.src {
+            let m = i
+                .and_then(|i| gs.bufs.get(i))
+                .and_then(|b| t.word_in(b, lay.g.m))
                 .unwrap_or(0);
             g_m.push(m);
             if m != 0 {
@@ -471,13 +528,10 @@ impl GoRuntime {
         m_ptrs.sort_unstable();
         m_ptrs.dedup();
         let msize = (lay.m.procid.max(lay.m.curg).max(lay.m.id) + 8) as usize;
-        let mbufs = read_coalesced(mem, &m_ptrs, msize);
+        let mbufs = read_coalesced(t.mem, &m_ptrs, msize);
 
-        // Registers per goroutine. A running goroutine whose thread is off its stack (in a
-        // signal handler, on g0 in systemstack) is unwound from the thread's registers and
-        // the frames before the first one on the goroutine's stack are dropped.
-        let mut off_stack: Vec<Option<ThreadRegs>> = vec![None; out.len()];
-        for ((g, m), alt) in out.iter_mut().zip(g_m.iter()).zip(off_stack.iter_mut()) {
+        let mut off_stack: Vec<Option<ThreadRegs>> = vec![None; gs.out.len()];
+        for ((g, m), alt) in gs.out.iter_mut().zip(g_m.iter()).zip(off_stack.iter_mut()) {
             if g.error.is_some() {
                 continue;
             }
@@ -517,107 +571,98 @@ impl GoRuntime {
                 g.m_id = None;
             }
         }
+        off_stack
+    }
 
-        // Stack windows, one batch.
-        if opts.max_depth > 0 {
-            // A listing usually finds the first user frame within the innermost 1 KiB;
-            // words beyond the window still come through the page cache.
-            let window: u64 = if opts.stop_at_user_frame { 1024 } else { 4096 };
-            let lens: Vec<usize> = out
-                .iter()
-                .map(|g| {
-                    if g.error.is_none() && g.sp != 0 && g.sp < g.stack_hi {
-                        (g.stack_hi - g.sp).min(window) as usize
-                    } else {
-                        0
-                    }
-                })
-                .collect();
-            let mut all = vec![0u8; lens.iter().sum()];
-            let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(out.len());
-            let mut rest: &mut [u8] = &mut all;
-            for (g, n) in out.iter().zip(&lens) {
-                let (head, tail) = rest.split_at_mut((*n).min(rest.len()));
-                reqs.push((g.sp, head));
-                rest = tail;
-            }
-            let ok = mem.read_batch(&mut reqs);
-            drop(reqs);
-            let mut bufs: Vec<&[u8]> = Vec::with_capacity(out.len());
-            let mut rest: &[u8] = &all;
-            for n in &lens {
-                let (head, tail) = rest.split_at((*n).min(rest.len()));
-                bufs.push(head);
-                rest = tail;
-            }
-            let mut syms = SymCache::new();
-            for (((g, buf), r), alt) in out.iter_mut().zip(bufs.iter()).zip(ok).zip(&off_stack) {
-                if g.error.is_some() {
-                    continue;
+    /// Stage 3: one stack window per goroutine in one batch, then each stack unwound.
+    fn unwind_all(
+        &self,
+        direct: &Target<'_>,
+        cached: &Target<'_>,
+        out: &mut [Goroutine],
+        off_stack: &[Option<ThreadRegs>],
+        syms: &mut SymCache,
+        opts: &Options,
+    ) {
+        // A listing usually finds the first user frame within the innermost 1 KiB;
+        // words beyond the window still come through the page cache.
+        let window: u64 = if opts.stop_at_user_frame { 1024 } else { 4096 };
+        let lens: Vec<usize> = out
+            .iter()
+            .map(|g| {
+                if g.error.is_none() && g.sp != 0 && g.sp < g.stack_hi {
+                    (g.stack_hi - g.sp).min(window) as usize
+                } else {
+                    0
                 }
-                if let Some(t) = alt {
-                    if self.unwind_off_stack(g, t, &cache, &mut syms, bias, opts.max_depth) {
-                        continue;
-                    }
-                }
-                if g.pc == 0 || g.sp == 0 {
-                    g.stack_error = Some("no saved registers (running, thread unknown)".into());
-                    continue;
-                }
-                let window: &[u8] = if r.is_ok() { buf } else { &[] };
-                let sm = StackMem {
-                    base: g.sp,
-                    window,
-                    mem: &cache,
-                    ptr_size: p,
-                };
-                let start = UnwindStart {
-                    pc: g.pc,
-                    sp: g.sp,
-                    bp: g.bp,
-                    lr: 0,
-                    exact: g.regs == RegsSource::Thread,
-                };
-                let st = unwind::unwind_with(
-                    &self.pcln,
-                    &mut syms,
-                    self.bin.arch(),
-                    bias,
-                    start,
-                    &sm,
-                    opts.max_depth,
-                    opts.stop_at_user_frame,
-                );
-                g.frames = st.frames;
-                g.stack_error = st.error;
-                g.truncated = st.truncated;
-                g.fp_mismatches = st.fp_mismatches;
-                g.user_frame = g.frames.iter().position(|f| !f.is_runtime());
-            }
-            self.fill_pcs(&mut out, &mut syms, bias);
-        } else {
-            let mut syms = SymCache::new();
-            self.fill_pcs(&mut out, &mut syms, bias);
+            })
+            .collect();
+        let mut all = vec![0u8; lens.iter().sum()];
+        let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(out.len());
+        let mut rest: &mut [u8] = &mut all;
+        for (g, n) in out.iter().zip(&lens) {
+            let (head, tail) = rest.split_at_mut((*n).min(rest.len()));
+            reqs.push((g.sp, head));
+            rest = tail;
         }
-
-        // Labels: few goroutines have them; read through the cache.
-        if lay.g.labels.is_some() {
-            let slice_form = fallback::labels_are_slice(self.version);
-            for (g, i) in out.iter_mut().zip(src.iter()) {
-                let Some(buf) = gbufs.get(*i) else {
+        let ok = direct.mem.read_batch(&mut reqs);
+        drop(reqs);
+        let mut bufs: Vec<&[u8]> = Vec::with_capacity(out.len());
+        let mut rest: &[u8] = &all;
+        for n in &lens {
+            let (head, tail) = rest.split_at((*n).min(rest.len()));
+            bufs.push(head);
+            rest = tail;
+        }
+        let uopts = UnwindOptions {
+            max_depth: opts.max_depth,
+            stop_at_user: opts.stop_at_user_frame,
+        };
+        for (((g, buf), r), alt) in out.iter_mut().zip(bufs.iter()).zip(ok).zip(off_stack) {
+            if g.error.is_some() {
+                continue;
+            }
+            if let Some(t) = alt {
+                if self.unwind_off_stack(g, t, cached, syms, opts.max_depth) {
                     continue;
-                };
-                let lp = lay
-                    .g
-                    .labels
-                    .and_then(|o| le_word(buf, o as usize, p))
-                    .unwrap_or(0);
-                if lp != 0 {
-                    g.labels = labels::read(&cache, lp, p, slice_form);
                 }
+            }
+            if g.pc == 0 || g.sp == 0 {
+                g.stack_error = Some("no saved registers (running, thread unknown)".into());
+                continue;
+            }
+            let window: &[u8] = if r.is_ok() { buf } else { &[] };
+            let start = UnwindStart {
+                pc: g.pc,
+                sp: g.sp,
+                bp: g.bp,
+                lr: 0,
+                exact: g.regs == RegsSource::Thread,
+            };
+            let st = unwind::unwind(&self.pcln, syms, cached, start, window, &uopts);
+            g.frames = st.frames;
+            g.stack_error = st.error;
+            g.truncated = st.truncated;
+            g.fp_mismatches = st.fp_mismatches;
+            g.user_frame = g.frames.iter().position(|f| !f.is_runtime());
+        }
+    }
+
+    /// Stage 5: pprof labels. Few goroutines have them; read through the page cache.
+    fn read_labels(&self, t: &Target<'_>, gs: &mut Gs) {
+        let Some(off) = self.layout.g.labels else {
+            return;
+        };
+        let slice_form = fallback::labels_are_slice(self.version);
+        for (g, i) in gs.out.iter_mut().zip(gs.src.iter()) {
+            let Some(buf) = i.and_then(|i| gs.bufs.get(i)) else {
+                continue;
+            };
+            let lp = t.word_in(buf, off).unwrap_or(0);
+            if lp != 0 {
+                g.labels = labels::read(t, lp, slice_form);
             }
         }
-        Ok(out)
     }
 
     /// Unwind a running goroutine from its thread's registers when the thread is not on
@@ -625,34 +670,23 @@ impl GoRuntime {
     fn unwind_off_stack(
         &self,
         g: &mut Goroutine,
-        t: &ThreadRegs,
-        mem: &dyn Memory,
+        th: &ThreadRegs,
+        t: &Target<'_>,
         syms: &mut SymCache,
-        bias: u64,
         max_depth: usize,
     ) -> bool {
-        let sm = StackMem {
-            base: t.sp,
-            window: &[],
-            mem,
-            ptr_size: self.layout.ptr_size,
-        };
         let start = UnwindStart {
-            pc: t.pc,
-            sp: t.sp,
-            bp: t.bp,
-            lr: t.lr,
+            pc: th.pc,
+            sp: th.sp,
+            bp: th.bp,
+            lr: th.lr,
             exact: true,
         };
-        let st = unwind::unwind(
-            &self.pcln,
-            syms,
-            self.bin.arch(),
-            bias,
-            start,
-            &sm,
-            max_depth.saturating_add(64),
-        );
+        let opts = UnwindOptions {
+            max_depth: max_depth.saturating_add(64),
+            stop_at_user: false,
+        };
+        let st = unwind::unwind(&self.pcln, syms, t, start, &[], &opts);
         let on_g = |f: &Frame| f.sp >= g.stack_lo && f.sp < g.stack_hi;
         let Some(first) = st.frames.iter().position(on_g) else {
             if g.sp != 0 {
@@ -684,7 +718,7 @@ impl GoRuntime {
         true
     }
 
-    /// Go statement and start function of each goroutine.
+    /// Stage 4: go statement and start function of each goroutine.
     fn fill_pcs(&self, out: &mut [Goroutine], syms: &mut SymCache, bias: u64) {
         for g in out.iter_mut() {
             if let Some(loc) = g.go_statement.as_mut() {
@@ -799,31 +833,97 @@ impl GoRuntime {
         mem: &dyn Memory,
         bias: u64,
         start: UnwindStart,
-        max_depth: usize,
+        opts: &UnwindOptions,
     ) -> Stack {
         let cache = PageCache::new(mem);
-        let sm = StackMem {
-            base: start.sp,
-            window: &[],
-            mem: &cache,
-            ptr_size: self.layout.ptr_size,
-        };
+        let t = self.target(&cache, bias);
         let mut syms = SymCache::new();
-        unwind::unwind(
-            &self.pcln,
-            &mut syms,
-            self.bin.arch(),
-            bias,
-            start,
-            &sm,
-            max_depth,
-        )
+        unwind::unwind(&self.pcln, &mut syms, &t, start, &[], opts)
     }
 
     /// The architecture.
     pub fn arch(&self) -> Arch {
         self.bin.arch()
     }
+}
+
+/// Guard on allglen for memories that do not know their map (a Python callback).
+const MAX_ALLGLEN: u64 = 50_000_000;
+
+/// The allgs pointers as read.
+struct AllGs {
+    ptrs: Vec<u64>,
+    /// The length the slice header claims (more than `ptrs.len()` when it does not fit in
+    /// the mapped memory).
+    claimed: u64,
+    /// Where the pointers read end.
+    end: u64,
+}
+
+/// The g records of stage 1 and what later stages need from the raw bytes.
+struct Gs {
+    out: Vec<Goroutine>,
+    /// Per record of `out`: its index in `bufs` (None for records without bytes).
+    src: Vec<Option<usize>>,
+    bufs: Coalesced,
+}
+
+/// Consecutive allgs entries that could not be read: one stays a record of its own, a run
+/// of them becomes one record that counts them (a zeroed or garbage array in a corrupt core
+/// would otherwise give millions of identical lines).
+#[derive(Default)]
+struct BadRun {
+    first: Option<(usize, u64, String)>,
+    count: usize,
+    same_addr: bool,
+}
+
+impl BadRun {
+    fn add(&mut self, idx: usize, addr: u64, why: String) {
+        match &self.first {
+            None => {
+                self.first = Some((idx, addr, why));
+                self.count = 1;
+                self.same_addr = true;
+            }
+            Some((_, a, _)) => {
+                self.same_addr &= *a == addr;
+                self.count += 1;
+            }
+        }
+    }
+
+    fn flush(&mut self, out: &mut Vec<Goroutine>, src: &mut Vec<Option<usize>>) {
+        let Some((idx, addr, why)) = self.first.take() else {
+            return;
+        };
+        let msg = if self.count == 1 {
+            why
+        } else {
+            format!(
+                "{} unreadable records {} {addr:#x} (allgs[{idx}..{}]); runtime.allgs looks corrupt",
+                thousands(self.count as u64),
+                if self.same_addr { "at" } else { "from" },
+                idx + self.count
+            )
+        };
+        out.push(Goroutine::unreadable(addr, msg));
+        src.push(None);
+        self.count = 0;
+    }
+}
+
+/// `4300000` -> `4,300,000`.
+fn thousands(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::with_capacity(d.len() + d.len() / 3);
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `runtime.isSystemGoroutine` by name: started in package runtime, except runtime.main.
@@ -837,111 +937,9 @@ pub fn is_system_start(start: &str) -> bool {
         )
 }
 
-/// The result of [`read_coalesced`]: a few large buffers and, per address, where its
-/// bytes are.
-pub struct Coalesced {
-    bufs: Vec<Vec<u8>>,
-    at: Vec<Option<(usize, usize)>>,
-    singles: Vec<Vec<u8>>,
-    size: usize,
-}
-
-impl Coalesced {
-    /// The bytes read for the i-th address, if they could be read.
-    pub fn get(&self, i: usize) -> Option<&[u8]> {
-        let (b, off) = (*self.at.get(i)?)?;
-        let buf = if b == usize::MAX {
-            self.singles.get(off)?.as_slice()
-        } else {
-            self.bufs.get(b)?.get(off..off + self.size)?
-        };
-        Some(buf)
-    }
-}
-
-/// Read `size` bytes at each address with few large reads: addresses are sorted and runs
-/// closer than a page are merged into one request (one `read_batch` for all runs). A run
-/// that fails is retried address by address, so one bad pointer costs only itself.
-pub fn read_coalesced(mem: &dyn Memory, addrs: &[u64], size: usize) -> Coalesced {
-    const GAP: u64 = 4096;
-    const MAX_RUN: u64 = 1 << 20;
-    let mut order: Vec<usize> = (0..addrs.len()).collect();
-    order.sort_unstable_by_key(|i| addrs.get(*i).copied().unwrap_or(0));
-    // Runs of (start, end, first index into `order`, count).
-    let mut runs: Vec<(u64, u64, usize, usize)> = Vec::new();
-    for (k, i) in order.iter().enumerate() {
-        let a = addrs.get(*i).copied().unwrap_or(0);
-        let end = a.saturating_add(size as u64);
-        match runs.last_mut() {
-            Some((s, e, _, n)) if a <= e.saturating_add(GAP) && end - *s <= MAX_RUN => {
-                *e = (*e).max(end);
-                *n += 1;
-            }
-            _ => runs.push((a, end, k, 1)),
-        }
-    }
-    let mut bufs: Vec<Vec<u8>> = runs
-        .iter()
-        .map(|(s, e, _, _)| vec![0u8; (e - s) as usize])
-        .collect();
-    let mut reqs: Vec<ReadReq<'_>> = runs
-        .iter()
-        .zip(bufs.iter_mut())
-        .map(|((s, _, _, _), b)| (*s, &mut b[..]))
-        .collect();
-    let res = mem.read_batch(&mut reqs);
-    drop(reqs);
-    let mut out = Coalesced {
-        bufs: Vec::new(),
-        at: vec![None; addrs.len()],
-        singles: Vec::new(),
-        size,
-    };
-    for (b, ((s, _, first, n), r)) in runs.iter().zip(res).enumerate() {
-        for i in order.iter().skip(*first).take(*n) {
-            let a = addrs.get(*i).copied().unwrap_or(0);
-            let slot = if r.is_ok() {
-                Some((b, (a - s) as usize))
-            } else {
-                // The run failed as a whole: retry this one alone.
-                let mut one = vec![0u8; size];
-                mem.read_into(a, &mut one).ok().map(|()| {
-                    out.singles.push(one);
-                    (usize::MAX, out.singles.len() - 1)
-                })
-            };
-            if let Some(x) = out.at.get_mut(*i) {
-                *x = slot;
-            }
-        }
-    }
-    out.bufs = bufs;
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mem::FakeMemory;
-
-    #[test]
-    fn coalesced_reads_are_one_batch_and_a_hole_fails_alone() {
-        let mut m = FakeMemory::new();
-        m.map(0x10000, (0..0x4000u32).map(|i| (i % 253) as u8).collect());
-        let addrs = vec![0x10200, 0x10000, 0x10100, 0x90000, 0x13000];
-        let got = read_coalesced(&m, &addrs, 16);
-        assert_eq!(m.batch_calls(), 1);
-        for (i, a) in addrs.iter().enumerate() {
-            let g = got.get(i);
-            if *a == 0x90000 {
-                assert!(g.is_none());
-            } else {
-                let off = (a - 0x10000) as u32;
-                let want: Vec<u8> = (off..off + 16).map(|i| (i % 253) as u8).collect();
-                assert_eq!(g, Some(&want[..]), "{a:#x}");
-            }
-        }
-    }
 
     #[test]
     fn grouping_folds_same_state_and_frames() {

@@ -6,16 +6,30 @@ use std::sync::Arc;
 
 use super::fxhash::FxHashMap;
 use crate::binary::Arch;
-use crate::mem::{le_word, Memory};
-use crate::pclntab::{FuncKind, Pclntab};
-
-/// funcFlag TOPFRAME: the function is the outermost frame of a stack (goexit, mstart, ...).
-const FLAG_TOPFRAME: u8 = 1;
-/// funcFlag SPWRITE: the function writes SP arbitrarily; unwinding cannot go past it.
-const FLAG_SPWRITE: u8 = 2;
+use crate::mem::{le_word, Target};
+use crate::pclntab::{FuncKind, Pclntab, FUNC_FLAG_SPWRITE, FUNC_FLAG_TOPFRAME};
 
 /// Default depth guard.
 pub const DEFAULT_MAX_DEPTH: usize = 512;
+
+/// How far an unwind goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnwindOptions {
+    /// At most this many frames (inlined frames count).
+    pub max_depth: usize,
+    /// Stop after the first frame outside the runtime (all a one-line listing needs).
+    /// Such a stop is not an error and does not set `truncated`.
+    pub stop_at_user: bool,
+}
+
+impl Default for UnwindOptions {
+    fn default() -> Self {
+        UnwindOptions {
+            max_depth: DEFAULT_MAX_DEPTH,
+            stop_at_user: false,
+        }
+    }
+}
 
 /// One frame of a goroutine's stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,51 +116,47 @@ pub struct UnwindStart {
     pub exact: bool,
 }
 
-/// A view of stack memory: a pre-read window plus the backing memory for the rest.
-pub struct StackMem<'a> {
-    /// Start address of `window`.
-    pub base: u64,
-    /// Bytes pre-read at `base`.
-    pub window: &'a [u8],
-    /// Fallback for reads outside the window.
-    pub mem: &'a dyn Memory,
-    /// Pointer size.
-    pub ptr_size: usize,
+/// Stack memory: a window read before at `base`, the program's memory for the rest.
+struct StackMem<'a> {
+    base: u64,
+    window: &'a [u8],
+    target: &'a Target<'a>,
 }
 
 impl StackMem<'_> {
     fn word(&self, addr: u64) -> Option<u64> {
         if addr >= self.base {
             if let Ok(off) = usize::try_from(addr - self.base) {
-                if let Some(v) = le_word(self.window, off, self.ptr_size) {
+                if let Some(v) = le_word(self.window, off, self.target.ptr_size) {
                     return Some(v);
                 }
             }
         }
-        let mut b = [0u8; 8];
-        let buf = b.get_mut(..self.ptr_size)?;
-        self.mem.read_into(addr, buf).ok()?;
-        le_word(&b, 0, self.ptr_size)
+        self.target.word(addr).ok()
     }
 }
 
-fn stops_here(name: &str) -> bool {
+/// Functions at the bottom of a stack (or where the runtime switches stacks): the unwind
+/// ends there, as the runtime's own traceback does (besides the TOPFRAME flag).
+fn stops_here(kind: FuncKind) -> bool {
     matches!(
-        name,
-        "runtime.goexit"
-            | "runtime.mstart"
-            | "runtime.mstart0"
-            | "runtime.rt0_go"
-            | "runtime.mcall"
-            | "runtime.morestack"
-            | "runtime.systemstack"
+        kind,
+        FuncKind::Goexit
+            | FuncKind::Mstart
+            | FuncKind::Rt0Go
+            | FuncKind::Mcall
+            | FuncKind::Morestack
+            | FuncKind::Systemstack
     )
 }
 
-fn is_injected(name: &str) -> bool {
-    name == "runtime.sigpanic"
-        || name == "runtime.asyncPreempt"
-        || name.starts_with("runtime.debugCallV")
+/// Frames injected by a signal or the debugger: the next pc up is where the program was
+/// interrupted, an exact pc rather than a return address.
+fn is_injected(kind: FuncKind) -> bool {
+    matches!(
+        kind,
+        FuncKind::Sigpanic | FuncKind::AsyncPreempt | FuncKind::DebugCallV2
+    )
 }
 
 /// What the unwinder needs to know about one pc, cached: goroutines share most pcs.
@@ -219,13 +229,14 @@ impl SymCache {
             let (file, line) = pcln.file_line(&f, lookup).unwrap_or(("?", 0));
             frames.push((name.clone(), self.intern(file), line, false));
         }
+        let kind = pcln.func_kind(&f);
         Some(PcInfo {
             frames,
-            wrapper: pcln.func_kind(&f) == FuncKind::Wrapper,
+            wrapper: kind == FuncKind::Wrapper,
             entry: f.entry.wrapping_add(bias),
             flag: f.flag,
-            stop: stops_here(name_s),
-            injected: is_injected(name_s),
+            stop: stops_here(kind),
+            injected: is_injected(kind),
             name,
             delta: pcln.sp_delta(&f, upc),
         })
@@ -253,39 +264,33 @@ impl SymCache {
     }
 }
 
-/// Unwind from `start` until a top frame, an error, or `max_depth` frames.
+/// Unwind from `start` until a top frame, an error, or `opts.max_depth` frames. `window`
+/// holds stack bytes read before at `start.sp` (may be empty); other words come from
+/// `target`.
 pub fn unwind(
     pcln: &Pclntab,
     cache: &mut SymCache,
-    arch: Arch,
-    bias: u64,
+    target: &Target<'_>,
     start: UnwindStart,
-    stack: &StackMem<'_>,
-    max_depth: usize,
+    window: &[u8],
+    opts: &UnwindOptions,
 ) -> Stack {
-    unwind_with(pcln, cache, arch, bias, start, stack, max_depth, false)
-}
-
-/// [`unwind`], optionally stopping after the first frame outside the runtime
-/// (`stop_at_user`: all a one-line listing needs). Such a stop is not an error and does
-/// not set `truncated`.
-#[allow(clippy::too_many_arguments)]
-pub fn unwind_with(
-    pcln: &Pclntab,
-    cache: &mut SymCache,
-    arch: Arch,
-    bias: u64,
-    start: UnwindStart,
-    stack: &StackMem<'_>,
-    max_depth: usize,
-    stop_at_user: bool,
-) -> Stack {
+    let UnwindOptions {
+        max_depth,
+        stop_at_user,
+    } = *opts;
+    let (arch, bias) = (target.arch, target.bias);
+    let stack = StackMem {
+        base: start.sp,
+        window,
+        target,
+    };
     let mut out = Stack {
         // A listing keeps 100,000 of these: a few frames each, not 16.
         frames: Vec::with_capacity(if stop_at_user { 4 } else { 16 }),
         ..Stack::default()
     };
-    let ptr = stack.ptr_size as u64;
+    let ptr = target.ptr_size as u64;
     let (mut pc, mut sp, lr) = (start.pc, start.sp, start.lr);
     let mut bp = start.bp;
     let mut exact = start.exact;
@@ -370,10 +375,10 @@ pub fn unwind_with(
             innermost = false;
             continue;
         }
-        if info.flag & FLAG_TOPFRAME != 0 || info.stop {
+        if info.flag & FUNC_FLAG_TOPFRAME != 0 || info.stop {
             break;
         }
-        if info.flag & FLAG_SPWRITE != 0 && !innermost {
+        if info.flag & FUNC_FLAG_SPWRITE != 0 && !innermost {
             break;
         }
         let Some(delta) = info.delta else {
