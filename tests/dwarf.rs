@@ -1,11 +1,11 @@
 //! The DWARF reader against real Go binaries and real oracles: `go tool addr2line`,
 //! `go tool nm` and gdb, on every default Go version.
 
-mod dwarf_support;
+mod common;
 
 use std::sync::Arc;
 
-use dwarf_support::{fixture, gdb_prints, go_addr2line, nm, versions};
+use common::{fixture, gdb_prints, go_addr2line, nm, versions};
 use wslgo::binary::Binary;
 use wslgo::dwarf::Dwarf;
 

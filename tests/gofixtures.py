@@ -5,6 +5,7 @@ Used by the pytest harness (import) and by cargo integration tests (CLI):
 
     python3 tests/gofixtures.py NAME VERSION MODE     # prints the binary's path
 
+`gofixtures.py --flags MODE` prints the build flags of MODE, one per line.
 MODE is one of: debug (-gcflags=all=-N -l), opt (default flags), nodwarf (-ldflags=-w),
 stripped (-ldflags='-s -w'), pie (-buildmode=pie). Binaries are cached under
 $WSLGO_CACHE/fixtures (default ~/.cache/wslgo/fixtures) by a hash of the fixture's sources,
@@ -116,6 +117,13 @@ def build(name: str, version: str, mode: str = "debug") -> Path:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "--flags":
+        # The build flags of a mode, one per line (for the Rust tests' own builds).
+        if argv[1] not in MODES:
+            print(f"gofixtures: unknown mode {argv[1]!r}", file=sys.stderr)
+            return 2
+        print("\n".join(MODES[argv[1]]))
+        return 0
     if len(argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2

@@ -2,7 +2,7 @@
 //! g pointer becomes one unreadable record, the others are read; reads are batched (the
 //! number of memory calls does not grow with the number of goroutines).
 
-mod dwarf_support;
+mod common;
 
 use std::sync::Arc;
 
@@ -64,7 +64,7 @@ fn craft(rt: &GoRuntime, bin: &Binary, n: usize, bad: Option<usize>) -> FakeMemo
 
 #[test]
 fn corrupted_g_pointer_is_one_unreadable_record() {
-    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let path = common::fixture("grstates", "1.24", "opt");
     let bin = Arc::new(Binary::open(&path).unwrap());
     let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
     let m = craft(&rt, &bin, 5, Some(2));
@@ -86,7 +86,7 @@ fn corrupted_g_pointer_is_one_unreadable_record() {
 
 #[test]
 fn reads_are_batched() {
-    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let path = common::fixture("grstates", "1.24", "opt");
     let bin = Arc::new(Binary::open(&path).unwrap());
     let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
     let calls = |n: usize| {
@@ -105,7 +105,7 @@ fn reads_are_batched() {
 
 #[test]
 fn memory_of_another_program_is_a_clear_error() {
-    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let path = common::fixture("grstates", "1.24", "opt");
     let bin = Arc::new(Binary::open(&path).unwrap());
     let rt = GoRuntime::new(Arc::new(Symbols::new(bin).unwrap())).unwrap();
     let err = rt
@@ -116,7 +116,7 @@ fn memory_of_another_program_is_a_clear_error() {
 
 #[test]
 fn frame_pointer_chain_bridges_code_outside_go() {
-    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let path = common::fixture("grstates", "1.24", "opt");
     let bin = Arc::new(Binary::open(&path).unwrap());
     let rt = GoRuntime::new(Arc::new(Symbols::new(bin).unwrap())).unwrap();
     let goexit = rt.pclntab().func_by_name("runtime.goexit").unwrap().entry;
@@ -150,7 +150,7 @@ fn frame_pointer_chain_bridges_code_outside_go() {
 
 #[test]
 fn a_zeroed_allgs_array_is_one_summary_record() {
-    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let path = common::fixture("grstates", "1.24", "opt");
     let bin = Arc::new(Binary::open(&path).unwrap());
     let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
     let n = 200_000;
@@ -175,7 +175,7 @@ fn a_zeroed_allgs_array_is_one_summary_record() {
 
 #[test]
 fn an_allglen_beyond_the_mapped_memory_is_cut_there() {
-    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let path = common::fixture("grstates", "1.24", "opt");
     let bin = Arc::new(Binary::open(&path).unwrap());
     let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
     let mut m = craft(&rt, &bin, 5, None);
@@ -193,7 +193,7 @@ fn an_allglen_beyond_the_mapped_memory_is_cut_there() {
 
 #[test]
 fn the_runtime_model_shares_the_programs_pclntab() {
-    let path = dwarf_support::fixture("grstates", "1.24", "opt");
+    let path = common::fixture("grstates", "1.24", "opt");
     let syms = Arc::new(Symbols::open(&path).unwrap());
     let rt = GoRuntime::new(syms.clone()).unwrap();
     assert!(Arc::ptr_eq(rt.pclntab(), &syms.pclntab().unwrap()));

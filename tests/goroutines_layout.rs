@@ -2,7 +2,7 @@
 //! built with each release: every offset and status constant must agree. Versions from
 //! WSLGO_GO_VERSIONS (`all` checks every table).
 
-mod dwarf_support;
+mod common;
 
 use std::sync::Arc;
 
@@ -13,8 +13,8 @@ use wslgo::runtime::layout::Layout;
 
 #[test]
 fn fallback_tables_match_dwarf() {
-    for v in dwarf_support::versions() {
-        let path = dwarf_support::fixture("grstates", &v, "opt");
+    for v in common::versions() {
+        let path = common::fixture("grstates", &v, "opt");
         let bin = Arc::new(Binary::open(&path).unwrap());
         let d = Dwarf::new(bin.clone()).unwrap();
         let from_dwarf = Layout::from_dwarf(&d, 8).unwrap();
@@ -62,8 +62,8 @@ fn fallback_tables_match_dwarf() {
 
 #[test]
 fn nodwarf_binary_uses_the_fallback_table() {
-    for v in dwarf_support::versions() {
-        let path = dwarf_support::fixture("grstates", &v, "nodwarf");
+    for v in common::versions() {
+        let path = common::fixture("grstates", &v, "nodwarf");
         let bin = Arc::new(Binary::open(&path).unwrap());
         assert!(!bin.has_dwarf());
         match wslgo::runtime::GoRuntime::new(Arc::new(wslgo::symbols::Symbols::new(bin).unwrap())) {

@@ -3,14 +3,14 @@
 //! (entries by name), the runtime's own inline expansion (runtime.CallersFrames printed by
 //! the fixture), for Go 1.21, 1.24, 1.27 (WSLGO_GO_VERSIONS widens it) in every build mode.
 
-mod pclntab_common;
+mod common;
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-use pclntab_common::{addr2line, fixture, go_cmd, nm_text, versions, Rng, MODES};
+use common::{addr2line, fixture, go_cmd, nm_text, versions, Rng, MODES};
 use wslgo::binary::Binary;
 use wslgo::pclntab::{Func, FuncKind, Pclntab, FUNC_FLAG_TOPFRAME};
 
@@ -408,7 +408,7 @@ fn big_binary(version: &str, dwarf: bool) -> std::path::PathBuf {
     if !out.exists() {
         std::fs::create_dir_all(&dir).expect("cache dir");
         let tmp = out.with_extension("tmp");
-        let go = pclntab_common::go(version);
+        let go = common::go(version);
         let goroot = go.parent().and_then(Path::parent).expect("GOROOT");
         let mut cmd = go_cmd(version);
         cmd.current_dir(goroot.join("src"))

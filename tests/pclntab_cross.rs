@@ -2,11 +2,11 @@
 //! quantum 4). They cannot run here, so the oracles are `go tool addr2line` and
 //! `go tool nm` (which read any GOARCH) and the ELF symbols of the unstripped build.
 
-mod pclntab_common;
+mod common;
 
 use std::sync::Arc;
 
-use pclntab_common::{addr2line, fixture_built_here, nm_text, versions};
+use common::{addr2line, fixture_built_here, nm_text, versions};
 use wslgo::binary::Binary;
 use wslgo::pclntab::Pclntab;
 

@@ -3,11 +3,11 @@
 //! scanning them, and every answer must equal the one for the intact binary (which
 //! tests/pclntab.rs checks against go tool addr2line and runtime.CallersFrames).
 
-mod pclntab_common;
+mod common;
 
 use std::sync::Arc;
 
-use pclntab_common::{fixture, versions};
+use common::{fixture, versions};
 use wslgo::binary::Binary;
 use wslgo::pclntab::Pclntab;
 

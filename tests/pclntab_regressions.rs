@@ -1,11 +1,11 @@
 //! Regressions found by fuzzing (fuzz/), rebuilt from real fixture binaries so that no
 //! binary blob is committed.
 
-mod pclntab_common;
+mod common;
 
 use std::sync::Arc;
 
-use pclntab_common::{fixture, versions};
+use common::{fixture, versions};
 use wslgo::binary::Binary;
 use wslgo::pclntab::Pclntab;
 

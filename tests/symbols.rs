@@ -1,11 +1,11 @@
 //! The symbol facade against `go tool nm`, `go tool addr2line` and the fixture sources, and
 //! its behaviour on corrupt input (errors, never panics).
 
-mod dwarf_support;
+mod common;
 
 use std::path::Path;
 
-use dwarf_support::{fixture, go_addr2line, nm, versions};
+use common::{fixture, go_addr2line, nm, versions};
 use wslgo::symbols::Symbols;
 use wslgo::Error;
 

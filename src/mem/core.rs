@@ -247,11 +247,14 @@ impl CoreFile {
 }
 
 impl Memory for CoreFile {
+    /// The dumped bytes: memory that is mapped but not in the core (file-backed code and
+    /// read-only data) never holds the runtime's arrays.
     fn mapped_extent(&self, addr: u64) -> Option<u64> {
         let ranges: Vec<(u64, u64)> = self
             .loads
             .iter()
-            .map(|l| (l.vaddr, l.vaddr.saturating_add(l.memsz)))
+            .filter(|l| l.filesz > 0)
+            .map(|l| (l.vaddr, l.vaddr.saturating_add(l.filesz.min(l.memsz))))
             .collect();
         super::extent_in(&ranges, addr)
     }

@@ -6,15 +6,9 @@
 use super::layout::{GOffsets, Layout, LayoutSource, MOffsets, StatusConsts};
 
 /// Releases with a table (amd64/arm64, 64-bit pointers).
-pub const RELEASES: &[(u32, u32)] = &[
-    (1, 21),
-    (1, 22),
-    (1, 23),
-    (1, 24),
-    (1, 25),
-    (1, 26),
-    (1, 27),
-];
+pub fn releases() -> impl Iterator<Item = (u32, u32)> {
+    TABLES.iter().map(|r| (1, r.minor))
+}
 
 /// From Go 1.24 `g.labels` points at a `labelMap{LabelSet{list []label}}`; before, at a
 /// `map[string]string` (a hash map).
@@ -22,153 +16,293 @@ pub fn labels_are_slice(version: (u32, u32)) -> bool {
     version >= (1, 24)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn g(
+/// A goroutine status constant (`runtime._G<name>`, runtime/runtime2.go).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status {
+    /// Name without `_G`, as the runtime spells it (`running`, `moribund_unused`).
+    pub name: &'static str,
+    /// Value.
+    pub value: u32,
+    /// First Go 1.x release that has it.
+    pub since_minor: u32,
+}
+
+/// Every goroutine status of every release with a table: the one list of them. The DWARF
+/// reader keeps only these names (the `_G` prefix also matches `_GCoff`, `_Goidcachebatch`
+/// and the derived `_Gscan*` combinations); tests/goroot_constants.rs checks the list
+/// against each pinned GOROOT's runtime2.go.
+pub const STATUSES: &[Status] = &[
+    st("idle", 0, 21),
+    st("runnable", 1, 21),
+    st("running", 2, 21),
+    st("syscall", 3, 21),
+    st("waiting", 4, 21),
+    st("moribund_unused", 5, 21),
+    st("dead", 6, 21),
+    st("enqueue_unused", 7, 21),
+    st("copystack", 8, 21),
+    st("preempted", 9, 21),
+    st("leaked", 10, 26),
+    st("deadextra", 11, 26),
+    st("scan", 0x1000, 21),
+];
+
+const fn st(name: &'static str, value: u32, since_minor: u32) -> Status {
+    Status {
+        name,
+        value,
+        since_minor,
+    }
+}
+
+/// The statuses of Go 1.`minor`.
+pub fn statuses(minor: u32) -> impl Iterator<Item = &'static Status> {
+    STATUSES.iter().filter(move |s| s.since_minor <= minor)
+}
+
+/// The value of a status by name (any release).
+fn status(name: &str) -> u32 {
+    STATUSES
+        .iter()
+        .find(|s| s.name == name)
+        .map_or(u32::MAX, |s| s.value)
+}
+
+/// The `runtime.g` offsets of one release that differ between releases (64-bit).
+struct GTable {
     size: u64,
     syscallsp: u64,
-    status: u64,
+    atomicstatus: u64,
     goid: u64,
     waitsince: u64,
     waitreason: u64,
     lockedm: u64,
-    parent: u64,
+    parent_goid: u64,
     gopc: u64,
     startpc: u64,
     labels: u64,
+    /// `gobuf` still has the `ret` word (removed in Go 1.25).
     gobuf_has_ret: bool,
-) -> GOffsets {
-    // gobuf: sp pc g ctxt [ret] lr bp
-    let (lr, bp) = if gobuf_has_ret { (40, 48) } else { (32, 40) };
-    GOffsets {
-        size,
-        stack_lo: 0,
-        stack_hi: 8,
-        sched_sp: 56,
-        sched_pc: 64,
-        sched_bp: 56 + bp,
-        sched_lr: 56 + lr,
-        syscallsp,
-        syscallpc: syscallsp + 8,
-        m: 48,
-        atomicstatus: status,
-        goid,
-        waitsince,
-        waitreason,
-        gopc,
-        startpc,
-        parent_goid: Some(parent),
-        labels: Some(labels),
-        lockedm: Some(lockedm),
+}
+
+/// One release's table.
+struct Release {
+    minor: u32,
+    g: GTable,
+    m: MOffsets,
+}
+
+const M_121: MOffsets = MOffsets {
+    procid: 72,
+    curg: 192,
+    id: 232,
+};
+
+/// Per-release tables, oldest first (read from each release's runtime/runtime2.go and
+/// checked against fixture DWARF by tests/goroutines_layout.rs).
+const TABLES: &[Release] = &[
+    Release {
+        minor: 21,
+        g: GTable {
+            size: 408,
+            syscallsp: 112,
+            atomicstatus: 144,
+            goid: 152,
+            waitsince: 168,
+            waitreason: 176,
+            lockedm: 208,
+            parent_goid: 272,
+            gopc: 280,
+            startpc: 296,
+            labels: 344,
+            gobuf_has_ret: true,
+        },
+        m: M_121,
+    },
+    Release {
+        minor: 22,
+        g: GTable {
+            size: 424,
+            syscallsp: 112,
+            atomicstatus: 144,
+            goid: 152,
+            waitsince: 168,
+            waitreason: 176,
+            lockedm: 208,
+            parent_goid: 272,
+            gopc: 280,
+            startpc: 296,
+            labels: 344,
+            gobuf_has_ret: true,
+        },
+        m: M_121,
+    },
+    Release {
+        minor: 23,
+        g: GTable {
+            size: 432,
+            syscallsp: 112,
+            atomicstatus: 152,
+            goid: 160,
+            waitsince: 176,
+            waitreason: 184,
+            lockedm: 216,
+            parent_goid: 280,
+            gopc: 288,
+            startpc: 304,
+            labels: 352,
+            gobuf_has_ret: true,
+        },
+        m: M_121,
+    },
+    Release {
+        minor: 24,
+        g: GTable {
+            size: 440,
+            syscallsp: 112,
+            atomicstatus: 152,
+            goid: 160,
+            waitsince: 176,
+            waitreason: 184,
+            lockedm: 216,
+            parent_goid: 280,
+            gopc: 288,
+            startpc: 304,
+            labels: 352,
+            gobuf_has_ret: true,
+        },
+        m: M_121,
+    },
+    Release {
+        minor: 25,
+        g: GTable {
+            size: 440,
+            syscallsp: 104,
+            atomicstatus: 144,
+            goid: 152,
+            waitsince: 168,
+            waitreason: 176,
+            lockedm: 208,
+            parent_goid: 272,
+            gopc: 280,
+            startpc: 296,
+            labels: 344,
+            gobuf_has_ret: false,
+        },
+        m: MOffsets {
+            procid: 64,
+            curg: 184,
+            id: 224,
+        },
+    },
+    Release {
+        minor: 26,
+        g: GTable {
+            size: 456,
+            syscallsp: 104,
+            atomicstatus: 144,
+            goid: 152,
+            waitsince: 168,
+            waitreason: 176,
+            lockedm: 208,
+            parent_goid: 280,
+            gopc: 288,
+            startpc: 304,
+            labels: 352,
+            gobuf_has_ret: false,
+        },
+        m: MOffsets {
+            procid: 64,
+            curg: 184,
+            id: 232,
+        },
+    },
+    Release {
+        minor: 27,
+        g: GTable {
+            size: 456,
+            syscallsp: 104,
+            atomicstatus: 144,
+            goid: 152,
+            waitsince: 168,
+            waitreason: 176,
+            lockedm: 208,
+            parent_goid: 280,
+            gopc: 288,
+            startpc: 304,
+            labels: 352,
+            gobuf_has_ret: false,
+        },
+        m: MOffsets {
+            procid: 64,
+            curg: 184,
+            id: 232,
+        },
+    },
+];
+
+impl GTable {
+    fn offsets(&self) -> GOffsets {
+        // stack{lo, hi} at 0; m at 48; sched (gobuf{sp, pc, g, ctxt, [ret], lr, bp}) at 56.
+        let (lr, bp) = if self.gobuf_has_ret {
+            (40, 48)
+        } else {
+            (32, 40)
+        };
+        GOffsets {
+            size: self.size,
+            stack_lo: 0,
+            stack_hi: 8,
+            sched_sp: 56,
+            sched_pc: 64,
+            sched_bp: 56 + bp,
+            sched_lr: 56 + lr,
+            syscallsp: self.syscallsp,
+            syscallpc: self.syscallsp + 8,
+            m: 48,
+            atomicstatus: self.atomicstatus,
+            goid: self.goid,
+            waitsince: self.waitsince,
+            waitreason: self.waitreason,
+            gopc: self.gopc,
+            startpc: self.startpc,
+            parent_goid: Some(self.parent_goid),
+            labels: Some(self.labels),
+            lockedm: Some(self.lockedm),
+        }
     }
 }
 
 /// The table for a Go release, or the newest older one (then `exact` is false).
 /// `None` for releases older than every table, or 32-bit targets.
 pub fn layout(version: (u32, u32), ptr_size: usize) -> Option<Layout> {
-    if ptr_size != 8 {
+    if ptr_size != 8 || version.0 != 1 {
         return None;
     }
-    let rel = RELEASES.iter().rev().find(|r| **r <= version)?;
-    let exact = *rel == version;
-    let (gofs, mofs) = match rel.1 {
-        21 | 22 => (
-            g(
-                if rel.1 == 21 { 408 } else { 424 },
-                112,
-                144,
-                152,
-                168,
-                176,
-                208,
-                272,
-                280,
-                296,
-                344,
-                true,
-            ),
-            MOffsets {
-                procid: 72,
-                curg: 192,
-                id: 232,
-            },
-        ),
-        23 | 24 => (
-            g(
-                if rel.1 == 23 { 432 } else { 440 },
-                112,
-                152,
-                160,
-                176,
-                184,
-                216,
-                280,
-                288,
-                304,
-                352,
-                true,
-            ),
-            MOffsets {
-                procid: 72,
-                curg: 192,
-                id: 232,
-            },
-        ),
-        25 => (
-            g(440, 104, 144, 152, 168, 176, 208, 272, 280, 296, 344, false),
-            MOffsets {
-                procid: 64,
-                curg: 184,
-                id: 224,
-            },
-        ),
-        _ => (
-            g(456, 104, 144, 152, 168, 176, 208, 280, 288, 304, 352, false),
-            MOffsets {
-                procid: 64,
-                curg: 184,
-                id: 232,
-            },
-        ),
-    };
-    let mut all: Vec<(String, u32)> = [
-        ("idle", 0),
-        ("runnable", 1),
-        ("running", 2),
-        ("syscall", 3),
-        ("waiting", 4),
-        ("moribund_unused", 5),
-        ("dead", 6),
-        ("enqueue_unused", 7),
-        ("copystack", 8),
-        ("preempted", 9),
-    ]
-    .iter()
-    .map(|(n, v)| (n.to_string(), *v))
-    .collect();
-    let deadextra = if rel.1 >= 26 {
-        all.push(("leaked".into(), 10));
-        all.push(("deadextra".into(), 11));
-        Some(11)
-    } else {
-        None
-    };
-    all.push(("scan".into(), 0x1000));
+    let rel = TABLES.iter().rev().find(|r| r.minor <= version.1)?;
+    let exact = rel.minor == version.1;
+    let all: Vec<(String, u32)> = statuses(rel.minor)
+        .map(|s| (s.name.to_string(), s.value))
+        .collect();
+    let deadextra = statuses(rel.minor)
+        .find(|s| s.name == "deadextra")
+        .map(|s| s.value);
     Some(Layout {
         ptr_size: 8,
-        g: gofs,
-        m: mofs,
+        g: rel.g.offsets(),
+        m: rel.m.clone(),
         status: StatusConsts {
-            runnable: 1,
-            running: 2,
-            syscall: 3,
-            waiting: 4,
-            dead: 6,
+            runnable: status("runnable"),
+            running: status("running"),
+            syscall: status("syscall"),
+            waiting: status("waiting"),
+            dead: status("dead"),
             deadextra,
-            scan: 0x1000,
+            scan: status("scan"),
             all,
         },
         source: LayoutSource::Fallback {
-            release: format!("{}.{}", rel.0, rel.1),
+            release: format!("1.{}", rel.minor),
             exact,
         },
     })
@@ -190,5 +324,9 @@ mod tests {
         );
         assert!(layout((1, 20), 8).is_none());
         assert!(layout((1, 24), 4).is_none());
+        assert_eq!(releases().count(), 7);
+        let l = layout((1, 26), 8).unwrap();
+        assert_eq!(l.status.deadextra, Some(11));
+        assert_eq!(layout((1, 25), 8).unwrap().status.deadextra, None);
     }
 }

@@ -127,23 +127,6 @@ pub struct Layout {
     pub source: LayoutSource,
 }
 
-/// The goroutine status constants (`runtime._G<name>`) the engine knows by name.
-pub const STATUS_NAMES: &[&str] = &[
-    "idle",
-    "runnable",
-    "running",
-    "syscall",
-    "waiting",
-    "moribund_unused",
-    "dead",
-    "enqueue_unused",
-    "copystack",
-    "preempted",
-    "leaked",
-    "deadextra",
-    "scan",
-];
-
 fn off(l: &StructLayout, name: &str) -> Result<u64> {
     l.field(name)
         .map(|f| f.offset)
@@ -192,7 +175,7 @@ impl Layout {
                 // Only goroutine statuses: the prefix also matches `_GCoff` (GC phases),
                 // `_Goidcachebatch` and the derived `_Gscan*` combinations.
                 let raw = n.strip_prefix("runtime._G")?;
-                if !STATUS_NAMES.contains(&raw) {
+                if !super::fallback::STATUSES.iter().any(|s| s.name == raw) {
                     return None;
                 }
                 Some((raw.to_ascii_lowercase(), u32::try_from(v).ok()?))

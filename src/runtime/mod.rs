@@ -462,10 +462,14 @@ impl GoRuntime {
                 k += 1;
                 match buf {
                     None => Err(format!("cannot read runtime.g at {gaddr:#x}")),
-                    Some(buf) => self
-                        .parse_g(*gaddr, buf, reasons)
-                        .map(|g| (g, k - 1))
-                        .ok_or_else(|| format!("runtime.g at {gaddr:#x} is truncated")),
+                    Some(buf) => match self.parse_g(*gaddr, buf, reasons) {
+                        None => Err(format!("runtime.g at {gaddr:#x} is truncated")),
+                        Some(g) if self.is_garbage(&g) => Err(format!(
+                            "runtime.g at {gaddr:#x} is not a goroutine (status {}, stack {:#x}..{:#x})",
+                            g.status, g.stack_lo, g.stack_hi
+                        )),
+                        Some(g) => Ok((g, k - 1)),
+                    },
                 }
             };
             match parsed {
@@ -499,6 +503,16 @@ impl GoRuntime {
         }
         bad.flush(&mut out, &mut src);
         Ok(Gs { out, src, bufs })
+    }
+
+    /// A g that cannot be one: a status the runtime does not have and stack bounds no
+    /// goroutine has (what a garbage pointer in a corrupt allgs array reads as).
+    fn is_garbage(&self, g: &Goroutine) -> bool {
+        let st = &self.layout.status;
+        let s = g.status & !st.scan;
+        let known = st.all.iter().any(|(n, v)| *v == s && n != "scan");
+        let size = g.stack_hi.wrapping_sub(g.stack_lo);
+        !known && (g.stack_lo >= g.stack_hi || size > MAX_STACK)
     }
 
     /// Stage 2: M structs of goroutines on a thread (thread id, M id), and the registers
@@ -847,6 +861,9 @@ impl GoRuntime {
     }
 }
 
+/// Go's maximum stack size on 64-bit targets (runtime.maxstacksize is 1 GB).
+const MAX_STACK: u64 = 1 << 30;
+
 /// Guard on allglen for memories that do not know their map (a Python callback).
 const MAX_ALLGLEN: u64 = 50_000_000;
 
@@ -918,7 +935,7 @@ fn thousands(n: u64) -> String {
     let d = n.to_string();
     let mut out = String::with_capacity(d.len() + d.len() / 3);
     for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i) % 3 == 0 {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -19,6 +19,7 @@ import os
 import re
 import resource
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -310,6 +311,68 @@ def test_truncated_core_is_a_clear_error(tmp_path: Path) -> None:
         _native.Core(binary, cut)
 
 
+def patch_allgs(binary: Path, core: Path, out: Path, damage: str) -> None:
+    """Write a copy of `core` with runtime.allgs damaged: "allglen" sets len and cap to
+    50,000,000, "zeroed" zeroes the pointer array."""
+    addr = _native.Symbols(str(binary)).variable("runtime.allgs")[0]
+    data = bytearray(core.read_bytes())
+    (phoff,) = struct.unpack_from("<Q", data, 0x20)
+    (phnum,) = struct.unpack_from("<H", data, 0x38)
+
+    def file_offset(vaddr: int) -> int:
+        for i in range(phnum):
+            phdr = struct.unpack_from("<IIQQQQQQ", data, phoff + i * 56)
+            kind, off, va, filesz = phdr[0], phdr[2], phdr[3], phdr[5]
+            if kind == 1 and va <= vaddr < va + filesz:
+                return off + vaddr - va
+        raise AssertionError(f"{vaddr:#x} is not dumped in {core}")
+
+    hdr = file_offset(addr)
+    ptr, length, _ = struct.unpack_from("<QQQ", data, hdr)
+    if damage == "allglen":
+        struct.pack_into("<QQ", data, hdr + 8, 50_000_000, 50_000_000)
+    else:
+        arr = file_offset(ptr)
+        data[arr : arr + 8 * length] = bytes(8 * length)
+    out.write_bytes(data)
+
+
+@pytest.mark.parametrize("damage", ["allglen", "zeroed"])
+def test_corrupt_allgs_ends_at_once_with_a_summary_line(tmp_path: Path, damage: str) -> None:
+    binary = build("grstates", "1.24", "opt")
+    core, _ = crash_core(binary, tmp_path)
+    bad = tmp_path / "bad.core"
+    patch_allgs(binary, core, bad, damage)
+    want = {
+        "allglen": r"[\d,]+ unreadable records past the mapped memory at 0x[0-9a-f]+ "
+        r"\(allgs\[\d+\.\.50000000\]\); runtime\.allgs looks corrupt",
+        "zeroed": r"[\d,]+ unreadable records at 0x0 \(allgs\[0\.\.\d+\]\); "
+        r"runtime\.allgs looks corrupt",
+    }[damage]
+    for extra in ([], ["--json"]):
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        r = subprocess.run(
+            [sys.executable, "-m", "wslgo.cli", "goroutines", str(binary), str(bad), *extra],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+        assert r.returncode == 0, r.stderr
+        # CPU time, not wall time: the machine may be loaded.
+        assert cpu < 1.0, f"{damage} {extra}: {cpu:.2f} s of CPU"
+        assert len(r.stdout) < 1_000_000, f"{damage} {extra}: {len(r.stdout)} bytes"
+        if extra:
+            errors = [g["error"] for g in json.loads(r.stdout)["goroutines"] if g["error"]]
+        else:
+            errors = [line for line in r.stdout.splitlines() if "[unreadable]" in line]
+        summaries = [e for e in errors if re.search(want, e)]
+        assert len(summaries) == 1, errors[:20]
+        if damage == "zeroed":
+            assert len(errors) == 1, errors[:20]
+
+
 def test_non_go_process_is_a_clear_error(tmp_path: Path) -> None:
     sleep = shutil.which("sleep")
     assert sleep
@@ -319,7 +382,8 @@ def test_non_go_process_is_a_clear_error(tmp_path: Path) -> None:
             _native.Process(sleep, proc.pid)
         # A Go binary's model pointed at a process that is not that binary.
         go = build("grstates", "1.24", "opt")
-        with pytest.raises(_native.MismatchError, match=f"process {proc.pid} does not run .*grstates"):
+        mismatch = f"process {proc.pid} does not run .*grstates"
+        with pytest.raises(_native.MismatchError, match=mismatch):
             _native.Process(go, proc.pid)
     finally:
         proc.kill()

