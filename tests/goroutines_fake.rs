@@ -199,3 +199,27 @@ fn the_runtime_model_shares_the_programs_pclntab() {
     assert!(Arc::ptr_eq(rt.pclntab(), &syms.pclntab().unwrap()));
     assert!(Arc::ptr_eq(rt.symbols(), &syms));
 }
+
+#[test]
+fn duplicate_and_garbage_pointers_join_the_unreadable_run() {
+    let path = common::fixture("grstates", "1.24", "opt");
+    let bin = Arc::new(Binary::open(&path).unwrap());
+    let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
+    let gsize = rt.layout().g.size;
+    let mut m = craft(&rt, &bin, 3, None);
+    let allgs = bin.elf_symbol("runtime.allgs").unwrap().addr;
+    // g0, g0 again, a pointer to zeros (goid 0: not a goroutine), g1, g2.
+    m.map(0x7300_0000, vec![0u8; gsize as usize]);
+    m.map(allgs, words(&[ALLGS_ARRAY, 5, 5]));
+    m.map(
+        ALLGS_ARRAY,
+        words(&[GS, GS, 0x7300_0000, GS + gsize, GS + 2 * gsize]),
+    );
+    let gs = rt.goroutines(&m, 0, &[], &Options::default()).unwrap();
+    let goids: Vec<u64> = gs.iter().map(|g| g.goid).collect();
+    assert_eq!(goids, [1, 0, 2, 3], "{gs:?}");
+    assert_eq!(
+        gs[1].error.as_deref(),
+        Some("2 unreadable records from 0x71000000 (allgs[1..3]); runtime.allgs looks corrupt")
+    );
+}

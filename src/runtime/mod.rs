@@ -22,6 +22,8 @@ pub use unwind::{Frame, Stack, SymCache, UnwindOptions, UnwindStart, DEFAULT_MAX
 
 use std::sync::{Arc, OnceLock};
 
+use fxhash::FxHashSet;
+
 use crate::binary::{Arch, Binary};
 use crate::dwarf::Dwarf;
 use crate::error::{Error, Result};
@@ -454,6 +456,7 @@ impl GoRuntime {
         let mut src: Vec<Option<usize>> = Vec::new();
         let mut bad = BadRun::default();
         let mut k = 0usize; // index into `readable`
+        let mut seen: FxHashSet<u64> = FxHashSet::default();
         for (idx, gaddr) in all.ptrs.iter().enumerate() {
             let parsed = if *gaddr == 0 {
                 Err(format!("null runtime.g pointer in allgs[{idx}]"))
@@ -462,6 +465,9 @@ impl GoRuntime {
                 k += 1;
                 match buf {
                     None => Err(format!("cannot read runtime.g at {gaddr:#x}")),
+                    Some(_) if !seen.insert(*gaddr) => {
+                        Err(format!("runtime.g at {gaddr:#x} is listed twice in allgs"))
+                    }
                     Some(buf) => match self.parse_g(*gaddr, buf, reasons) {
                         None => Err(format!("runtime.g at {gaddr:#x} is truncated")),
                         Some(g) if self.is_garbage(&g) => Err(format!(
@@ -505,14 +511,18 @@ impl GoRuntime {
         Ok(Gs { out, src, bufs })
     }
 
-    /// A g that cannot be one: a status the runtime does not have and stack bounds no
-    /// goroutine has (what a garbage pointer in a corrupt allgs array reads as).
+    /// A g that cannot be one (what a garbage pointer in a corrupt allgs array reads as):
+    /// stack bounds no goroutine has (a dead one may have none), a status wider than the
+    /// runtime's 16 bits, or, for a live one, a goid of 0 (the runtime numbers every g
+    /// before adding it to allgs) or beyond any counter.
     fn is_garbage(&self, g: &Goroutine) -> bool {
         let st = &self.layout.status;
         let s = g.status & !st.scan;
-        let known = st.all.iter().any(|(n, v)| *v == s && n != "scan");
-        let size = g.stack_hi.wrapping_sub(g.stack_lo);
-        !known && (g.stack_lo >= g.stack_hi || size > MAX_STACK)
+        let dead = s == st.dead || Some(s) == st.deadextra;
+        let no_stack = g.stack_lo == 0 && g.stack_hi == 0;
+        let stack_ok =
+            no_stack || (g.stack_lo < g.stack_hi && g.stack_hi - g.stack_lo <= MAX_STACK);
+        !stack_ok || s > 0xffff || g.goid > MAX_GOID || (!dead && g.goid == 0)
     }
 
     /// Stage 2: M structs of goroutines on a thread (thread id, M id), and the registers
@@ -863,6 +873,9 @@ impl GoRuntime {
 
 /// Go's maximum stack size on 64-bit targets (runtime.maxstacksize is 1 GB).
 const MAX_STACK: u64 = 1 << 30;
+
+/// Goids come from a 64-bit counter bumped in batches of 16; no program gets near 2^48.
+const MAX_GOID: u64 = 1 << 48;
 
 /// Guard on allglen for memories that do not know their map (a Python callback).
 const MAX_ALLGLEN: u64 = 50_000_000;
