@@ -76,3 +76,25 @@ fn nodwarf_binary_uses_the_fallback_table() {
         }
     }
 }
+
+#[test]
+fn no_dwarf_and_no_build_info_is_a_no_go_version_error() {
+    let path = common::fixture("grstates", "1.24", "nodwarf");
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Rename the section: the build info is gone, the pclntab stays.
+    let at = bytes
+        .windows(14)
+        .position(|w| w == b".go.buildinfo\0")
+        .expect("section name");
+    bytes[at + 12] = b'X';
+    let bin = Arc::new(Binary::from_bytes(bytes).unwrap());
+    assert!(bin.build_info().is_err());
+    let syms = Arc::new(wslgo::symbols::Symbols::new(bin).unwrap());
+    match wslgo::runtime::GoRuntime::new(syms) {
+        Err(wslgo::Error::NoGoVersion(m)) => {
+            assert_eq!(m, "no DWARF and no Go version in the build info")
+        }
+        Err(e) => panic!("wrong kind: {e:?}"),
+        Ok(_) => panic!("a layout without a Go version"),
+    }
+}

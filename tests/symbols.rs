@@ -567,3 +567,18 @@ fn inlined_frames_show_call_site_lines_like_dwarf() {
         );
     }
 }
+
+#[test]
+fn lazy_dwarf_and_pclntab_are_shared_and_keep_the_error_kind() {
+    let v = versions().into_iter().next().expect("a Go version");
+    let s = Symbols::open(fixture("dwsyms", &v, "nodwarf")).expect("open");
+    for _ in 0..2 {
+        match s.dwarf() {
+            Err(Error::NotFound(m)) => assert!(m.contains("no DWARF"), "{m}"),
+            other => panic!("go{v}: {:?}", other.map(|_| "a DWARF reader")),
+        }
+    }
+    let a = s.pclntab().expect("pclntab");
+    let b = s.pclntab().expect("pclntab");
+    assert!(std::sync::Arc::ptr_eq(&a, &b), "one pclntab per Symbols");
+}
