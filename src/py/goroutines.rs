@@ -10,13 +10,18 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use super::guarded;
+use super::binary::Binary as PyBinary;
+use super::symbols::Symbols as PySymbols;
 use crate::binary::Binary as CoreBinary;
 use crate::error::{Error, Result};
 use crate::mem::{mem_error, CoreFile, Memory, ProcessMemory};
+use crate::pclntab::Pclntab;
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::listing::{list, ListFilter, ListStyle};
+use crate::symbols::Symbols as CoreSymbols;
 use crate::runtime::{
-    group, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindStart,
+    group, Frame, GoRuntime, Goroutine, LayoutSource, Options, RegsSource, ThreadRegs,
+    UnwindStart,
     DEFAULT_MAX_DEPTH,
 };
 
@@ -84,13 +89,50 @@ struct Engine {
     bias: u64,
 }
 
-fn open_runtime(path: &PathBuf) -> Result<(Arc<CoreBinary>, GoRuntime)> {
-    let bin = Arc::new(CoreBinary::open(path)?);
-    if !bin.is_go() {
-        return Err(Error::NotGo(format!("{}", path.display())));
+/// What a target is built from: an open `Symbols` or `Binary` (shared: nothing is opened or
+/// parsed again) or a path (the CLI).
+enum ProgramArg {
+    Symbols(Arc<CoreSymbols>),
+    Binary(Arc<CoreBinary>),
+    Path(PathBuf),
+}
+
+impl ProgramArg {
+    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if let Ok(s) = obj.cast::<PySymbols>() {
+            return Ok(ProgramArg::Symbols(s.get().inner.clone()));
+        }
+        if let Ok(b) = obj.cast::<PyBinary>() {
+            return Ok(ProgramArg::Binary(b.get().inner.clone()));
+        }
+        Ok(ProgramArg::Path(obj.extract::<PathBuf>()?))
     }
-    let rt = GoRuntime::new(bin.clone())?;
-    Ok((bin, rt))
+
+    /// The binary and its runtime model (DWARF shared with the `Symbols` when given one).
+    fn open(&self) -> Result<(Arc<CoreBinary>, GoRuntime)> {
+        let bin = match self {
+            ProgramArg::Symbols(s) => s.binary().clone(),
+            ProgramArg::Binary(b) => b.clone(),
+            ProgramArg::Path(p) => Arc::new(CoreBinary::open(p)?),
+        };
+        if !bin.is_go() {
+            return Err(Error::NotGo(display(&bin)));
+        }
+        let rt = match self {
+            ProgramArg::Symbols(s) => {
+                let pcln = Arc::new(Pclntab::new(bin.clone())?);
+                GoRuntime::with_parts(bin.clone(), pcln, s.dwarf())?
+            }
+            _ => GoRuntime::new(bin.clone())?,
+        };
+        Ok((bin, rt))
+    }
+}
+
+fn display(bin: &CoreBinary) -> String {
+    bin.path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "the binary".into())
 }
 
 fn parse_threads(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<ThreadRegs>> {
@@ -371,6 +413,19 @@ impl GoTarget {
             _ => Vec::new(),
         }
     }
+    /// The threads and current thread a call names, else the source's own (core notes).
+    fn thread_args(
+        &self,
+        threads: Option<&Bound<'_, PyAny>>,
+        current_tid: Option<i64>,
+    ) -> PyResult<(Vec<ThreadRegs>, Option<i64>)> {
+        let mut th = parse_threads(threads)?;
+        if th.is_empty() {
+            th = self.default_threads();
+        }
+        Ok((th, current_tid.or_else(|| self.default_current())))
+    }
+
     fn default_current(&self) -> Option<i64> {
         match &self.engine.src {
             Source::Core(c) => c.threads().first().map(|t| t.tid),
@@ -443,6 +498,83 @@ impl GoTarget {
         Err(super::NotFoundError::new_err(format!(
             "no goroutine {goid}"
         )))
+    }
+
+    /// Goroutine `goid` as a dict (the same keys as goroutines(); its stack only when
+    /// `max_depth` > 0). NotFoundError when allgs has no goroutine `goid` or it is dead.
+    #[pyo3(signature = (goid, threads=None, current_tid=None, max_depth=0))]
+    fn goroutine<'py>(
+        &self,
+        py: Python<'py>,
+        goid: u64,
+        threads: Option<&Bound<'py, PyAny>>,
+        current_tid: Option<i64>,
+        max_depth: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (th, cur) = self.thread_args(threads, current_tid)?;
+        let e = &self.engine;
+        let found = py.detach(|| {
+            guarded(|| {
+                let opts = Options {
+                    include_dead: true,
+                    max_depth: 0,
+                    current_tid: cur,
+                    stop_at_user_frame: false,
+                };
+                let gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
+                let Some(mut g) = gs.into_iter().find(|g| g.goid == goid && g.error.is_none())
+                else {
+                    return Err(Error::NotFound(format!("no goroutine {goid}")));
+                };
+                let st = &e.rt.layout().status;
+                let s = g.status & !st.scan;
+                if s == st.dead || Some(s) == st.deadextra {
+                    return Err(Error::NotFound(format!("goroutine {goid} is dead")));
+                }
+                if max_depth > 0 {
+                    let start = UnwindStart {
+                        pc: g.pc,
+                        sp: g.sp,
+                        bp: g.bp,
+                        lr: 0,
+                        exact: g.regs == RegsSource::Thread,
+                    };
+                    let stack = e.rt.unwind(e.src.mem(), e.bias, start, max_depth);
+                    g.frames = stack.frames;
+                    g.stack_error = stack.error;
+                    g.truncated = stack.truncated;
+                }
+                Ok(g)
+            })
+        })?;
+        Conv::new(py).goroutine(&found)
+    }
+
+    /// The goroutine the OS thread `current_tid` runs (its user goroutine, also while
+    /// the thread is on the system stack), without its stack; None when the thread runs
+    /// no goroutine. Only that one record is converted to Python.
+    #[pyo3(signature = (current_tid, threads=None))]
+    fn current_goroutine<'py>(
+        &self,
+        py: Python<'py>,
+        current_tid: Option<i64>,
+        threads: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let (th, cur) = self.thread_args(threads, current_tid)?;
+        let e = &self.engine;
+        let found = py.detach(|| {
+            guarded(|| {
+                let opts = Options {
+                    include_dead: false,
+                    max_depth: 0,
+                    current_tid: cur,
+                    stop_at_user_frame: false,
+                };
+                let gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
+                Ok(gs.into_iter().find(|g| g.current))
+            })
+        })?;
+        found.map(|g| Conv::new(py).goroutine(&g)).transpose()
     }
 
     /// Facts about the model: layout source, load bias, Go version, g size.
@@ -596,10 +728,15 @@ pub struct Process;
 #[pymethods]
 impl Process {
     #[new]
-    fn new(py: Python<'_>, binary: PathBuf, pid: i32) -> PyResult<PyClassInitializer<Self>> {
+    fn new(
+        py: Python<'_>,
+        binary: &Bound<'_, PyAny>,
+        pid: i32,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let prog = ProgramArg::from_py(binary)?;
         let engine = py.detach(|| {
             guarded(|| {
-                let (bin, rt) = open_runtime(&binary)?;
+                let (bin, rt) = prog.open()?;
                 let mem = ProcessMemory::open(pid)?;
                 let bias = if bin.is_pie() {
                     mem.load_bias(bin.entry()).unwrap_or(0)
@@ -611,7 +748,7 @@ impl Process {
                 if !crate::mem::check_same_executable(&mem, &bin, bias, &format!("process {pid}"))? {
                     return Err(Error::NotFound(format!(
                         "process {pid} does not run {}: nothing readable where its ELF header should be mapped",
-                        binary.display()
+                        display(&bin)
                     )));
                 }
                 Ok(Engine {
@@ -632,10 +769,15 @@ pub struct Core;
 #[pymethods]
 impl Core {
     #[new]
-    fn new(py: Python<'_>, binary: PathBuf, core: PathBuf) -> PyResult<PyClassInitializer<Self>> {
+    fn new(
+        py: Python<'_>,
+        binary: &Bound<'_, PyAny>,
+        core: PathBuf,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let prog = ProgramArg::from_py(binary)?;
         let engine = py.detach(|| {
             guarded(|| {
-                let (bin, rt) = open_runtime(&binary)?;
+                let (bin, rt) = prog.open()?;
                 let cf = CoreFile::open(&core, bin)?;
                 let bias = cf.load_bias();
                 Ok(Engine {
@@ -659,11 +801,12 @@ impl Callback {
     #[pyo3(signature = (binary, read, load_bias=0))]
     fn new(
         py: Python<'_>,
-        binary: PathBuf,
+        binary: &Bound<'_, PyAny>,
         read: Py<PyAny>,
         load_bias: u64,
     ) -> PyResult<PyClassInitializer<Self>> {
-        let (_, rt) = py.detach(|| guarded(|| open_runtime(&binary)))?;
+        let prog = ProgramArg::from_py(binary)?;
+        let (_, rt) = py.detach(|| guarded(|| prog.open()))?;
         let engine = Engine {
             rt,
             src: Source::Callback(PyCallbackMemory { func: read }),
