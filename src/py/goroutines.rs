@@ -9,8 +9,8 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
-use super::guarded;
 use super::binary::Binary as PyBinary;
+use super::guarded;
 use super::symbols::Symbols as PySymbols;
 use crate::binary::Binary as CoreBinary;
 use crate::error::{Error, Result};
@@ -18,12 +18,11 @@ use crate::mem::{mem_error, CoreFile, Memory, ProcessMemory};
 use crate::pclntab::Pclntab;
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::listing::{list, ListFilter, ListStyle};
-use crate::symbols::Symbols as CoreSymbols;
 use crate::runtime::{
-    group, Frame, GoRuntime, Goroutine, LayoutSource, Options, RegsSource, ThreadRegs,
-    UnwindStart,
+    group, Frame, GoRuntime, Goroutine, LayoutSource, Options, RegsSource, ThreadRegs, UnwindStart,
     DEFAULT_MAX_DEPTH,
 };
+use crate::symbols::Symbols as CoreSymbols;
 
 /// Memory served by a Python callable `read(addr, length) -> bytes` (gdb's
 /// `inferior.read_memory` for remote targets). Calls re-acquire the GIL.

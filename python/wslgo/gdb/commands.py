@@ -69,7 +69,7 @@ def command(
     *,
     category: int = gdb.COMMAND_USER,
     repeat: bool = False,
-    argv: Callable[[str], list[str]] = shlex.split,  # gdbhooks: custom splitting
+    argv: Callable[[str], list[str]] = shlex.split,
 ) -> Callable[[Callable[[argparse.Namespace], None]], Callable[[argparse.Namespace], None]]:
     """Register ``fn(args)`` as the gdb command ``name`` with ``parser``'s help."""
 
@@ -122,15 +122,6 @@ def parser(name: str, description: str, epilog: str | None = None) -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         add_help=True,
     )
-
-
-def register_builtin() -> None:
-    """Import the modules that define commands (each registers itself on import)."""
-    # gdbhooks: goroutine, hooks, traceback (Go breakpoints, traceback level, switching).
-    from wslgo.gdb import basic, bt, goroutine, hooks, traceback  # noqa: F401
-
-    goroutine.register()
-    hooks.setup()
 
 
 def register_prefix() -> None:

@@ -9,7 +9,7 @@ level; a plain OR would add level fields) keeps a later ``debug.SetTraceback("si
 from lowering it. We never call Go functions from gdb.
 
 ``wslgo-traceback [LEVEL]`` shows or sets it by hand; :func:`force` is what the runtime.main
-breakpoint of :mod:`wslgo.gdb.hooks` calls.
+breakpoint of :mod:`wslgo.gdb.breakpoints` calls.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import struct
 
 import gdb
 
-from wslgo.gdb import commands, hooks
+from wslgo.gdb import commands, program
 
 TRACEBACK_CRASH = 1
 TRACEBACK_ALL = 2
@@ -49,8 +49,9 @@ def decode(value: int) -> str:
 
 
 def _addresses() -> tuple[int, int]:
-    cache = hooks.address("runtime.traceback_cache")
-    env = hooks.address("runtime.traceback_env")
+    prog = program.current()
+    cache = prog.address("runtime.traceback_cache")
+    env = prog.address("runtime.traceback_env")
     if cache is None or env is None:
         raise gdb.GdbError(
             "wslgo-traceback: runtime.traceback_cache/traceback_env not found "
@@ -114,9 +115,9 @@ _parser.add_argument("level", nargs="?", choices=list(LEVELS), help="new traceba
 
 @commands.command("wslgo-traceback", _parser)
 def wslgo_traceback(args: argparse.Namespace) -> None:
-    if gdb.selected_inferior().pid == 0 and not hooks.is_core():
+    if gdb.selected_inferior().pid == 0 and not program.is_core():
         raise gdb.GdbError("wslgo-traceback: the program is not running")
-    if args.level is not None and hooks.is_core():
+    if args.level is not None and program.is_core():
         raise gdb.GdbError("wslgo-traceback: cannot change a core file")
     if args.level is not None:
         value = LEVELS[args.level]
