@@ -156,3 +156,17 @@ def test_no_test_swaps_modules() -> None:
         if p.name != Path(__file__).name and swap.search(p.read_text())
     ]
     assert offenders == [], offenders
+
+
+def test_state_lives_in_objects() -> None:
+    """No `global` rebinding and no module-level list (a mutable cell like `_x = [False]`):
+    state belongs to an explicit object (program.SESSION, breakpoints.ARMED, ...)."""
+    found = []
+    for name, path in modules().items():
+        tree = ast.parse(path.read_text(), str(path))
+        found += [f"{name}:{n.lineno} global" for n in ast.walk(tree) if isinstance(n, ast.Global)]
+        for stmt in tree.body:
+            value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+            if isinstance(value, ast.List):
+                found.append(f"{name}:{stmt.lineno} module-level list")
+    assert found == [], found

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
+import gofixtures
 from conftest import build
 from test_goroutine_switch import make_core
 from test_hooks_helpers import goids
@@ -105,3 +107,26 @@ def test_unwinding_a_dead_process_stops_once(gdb_run, go_version: str) -> None:
     assert "BT" in r.stdout, out
     assert "Python Exception" not in out, out
     assert out.count("wslgo-goroutine: stopped unwinding goroutine") == 1, out
+
+
+def test_foreign_architecture_says_why_once(gdb_run, go_version: str, tmp_path: Path) -> None:
+    """A 386 program: the goroutine unwinder knows amd64 and arm64 registers only; it says
+    so in one line, and `bt` stays gdb's own (no raw `Python Exception`)."""
+    go = gofixtures.go_binary(gofixtures.full_version(go_version))
+    env = {**gofixtures.go_env(go), "GOARCH": "386"}
+    binary = tmp_path / "hkbreak-386"
+    subprocess.run(
+        [str(go), "build", "-buildvcs=false", "-gcflags=all=-N -l", "-o", str(binary), "."],
+        cwd=gofixtures.GO_DIR / "hkbreak",
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    r = gdb_run(
+        ["run", "eval \"wslgo-goroutine %d bt\", 'main.ids'[1]", "echo BT\\n", "bt 3", "kill"],
+        binary=binary,
+    )
+    out = r.output
+    assert "BT" in r.stdout, out
+    assert "Python Exception" not in out, out
+    assert out.count("wslgo cannot unwind goroutines on i386") == 1, out

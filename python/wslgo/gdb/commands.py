@@ -16,9 +16,17 @@ import gdb
 
 from wslgo.gdb import params
 
-#: name -> one-line summary, for `help wslgo`.
-REGISTRY: dict[str, str] = {}
-_instances: list[gdb.Command] = []
+
+class Table:
+    """Every wslgo command: name -> one-line summary (for `help wslgo`), and the gdb
+    command objects (kept alive here)."""
+
+    def __init__(self) -> None:
+        self.summaries: dict[str, str] = {}
+        self.instances: list[gdb.Command] = []
+
+
+TABLE = Table()
 
 
 class UsageError(Exception):
@@ -74,10 +82,10 @@ def command(
     """Register ``fn(args)`` as the gdb command ``name`` with ``parser``'s help."""
 
     def deco(fn: Callable[[argparse.Namespace], None]) -> Callable[[argparse.Namespace], None]:
-        if name in REGISTRY:
+        if name in TABLE.summaries:
             return fn
         summary = (parser.description or "").strip().splitlines()[0] if parser.description else ""
-        REGISTRY[name] = summary
+        TABLE.summaries[name] = summary
 
         def invoke(self: gdb.Command, arg: str, from_tty: bool) -> None:
             if not repeat:
@@ -96,7 +104,7 @@ def command(
         cls = type(
             f"_Cmd_{name.replace('-', '_')}", (gdb.Command,), {"__doc__": doc, "invoke": invoke}
         )
-        _instances.append(cls(name, category))
+        TABLE.instances.append(cls(name, category))
         return fn
 
     return deco
@@ -126,11 +134,11 @@ def parser(name: str, description: str, epilog: str | None = None) -> Parser:
 
 def register_prefix() -> None:
     """Register ``wslgo`` itself: `wslgo` and `help wslgo` list every wslgo command."""
-    if "wslgo" in REGISTRY:
+    if "wslgo" in TABLE.summaries:
         return
     lines = ["wslgo: gdb companion for Go programs.", "", "Commands:"]
-    width = max((len(n) for n in REGISTRY), default=10)
-    lines += [f"  {n.ljust(width)}  {s}" for n, s in sorted(REGISTRY.items())]
+    width = max((len(n) for n in TABLE.summaries), default=10)
+    lines += [f"  {n.ljust(width)}  {s}" for n, s in sorted(TABLE.summaries.items())]
     lines += [
         "",
         "Options: `help set wslgo`, `show wslgo`. Errors print one line;",
@@ -142,5 +150,5 @@ def register_prefix() -> None:
         gdb.write(doc + "\n")
 
     cls = type("_WslgoHelp", (gdb.Command,), {"__doc__": doc, "invoke": invoke})
-    _instances.append(cls("wslgo", gdb.COMMAND_USER, gdb.COMPLETE_NONE))
-    REGISTRY["wslgo"] = "this list"
+    TABLE.instances.append(cls("wslgo", gdb.COMMAND_USER, gdb.COMPLETE_NONE))
+    TABLE.summaries["wslgo"] = "this list"
