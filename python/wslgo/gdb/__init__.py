@@ -9,4 +9,4 @@ from __future__ import annotations
 
 from wslgo.gdb.events import setup
 
-__all__ = ["setup"]
+__all__ = ("setup",)
