@@ -12,6 +12,7 @@ import gofixtures
 from conftest import build
 from test_goroutine_switch import make_core
 from test_hooks_helpers import goids
+from wslgo import _native
 
 OPENED = "python from wslgo import _native; print('OPENED', _native.binaries_opened())"
 
@@ -130,3 +131,32 @@ def test_foreign_architecture_says_why_once(gdb_run, go_version: str, tmp_path: 
     assert "BT" in r.stdout, out
     assert "Python Exception" not in out, out
     assert out.count("wslgo cannot unwind goroutines on i386") == 1, out
+
+
+def test_targets_share_an_open_symbols(go_version: str, tmp_path: Path) -> None:
+    """A Core built from an open Symbols opens no second Binary and sees what a Core
+    opened by path sees; goroutine(goid) and current_goroutine(tid) pick one record."""
+    binary = build("hkcrash", go_version)
+    core, crash = make_core(binary, tmp_path)
+    ids = goids(crash, "hkcrash")
+    before = _native.binaries_opened()
+    syms = _native.Symbols(str(binary))
+    by_handle = _native.Core(syms, str(core))
+    assert _native.binaries_opened() - before == 1
+    by_path = _native.Core(str(binary), str(core))
+    assert _native.binaries_opened() - before == 2
+    want = sorted(g["goid"] for g in by_path.goroutines(max_depth=0))
+    assert sorted(g["goid"] for g in by_handle.goroutines(max_depth=0)) == want
+    hold = by_handle.goroutine(ids["hold1"])
+    assert hold["goid"] == ids["hold1"] and hold["frames"] == []
+    deep = by_handle.goroutine(ids["hold1"], max_depth=64)
+    assert "main.hold" in [f["func"] for f in deep["frames"]], deep
+    try:
+        by_handle.goroutine(max(want) + 1000)
+        raise AssertionError("a missing goroutine was found")
+    except _native.NotFoundError as e:
+        assert f"no goroutine {max(want) + 1000}" in str(e)
+    crashed = by_handle.threads()[0]["tid"]
+    cur = by_handle.current_goroutine(crashed)
+    assert cur is not None and cur["current"] and cur["goid"] == ids["crasher"], cur
+    assert by_handle.current_goroutine(-1) is None
