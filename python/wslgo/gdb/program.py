@@ -366,9 +366,10 @@ def goroutine(goid: int) -> Record:
 
 
 def current_goroutine() -> Record | None:
-    """The goroutine gdb's selected thread runs, or None."""
-    tgt, kwargs = target()
-    return tgt.current_goroutine(kwargs.pop("current_tid"), **kwargs)
+    """The goroutine gdb's selected thread runs, or None (found by the thread id the
+    runtime's m records: no thread registers needed)."""
+    tgt = current().target(target_key())
+    return tgt.current_goroutine(current_tid())
 
 
 def physical_frames(pc: int, sp: int, bp: int) -> list[tuple[int, int]]:
