@@ -43,6 +43,8 @@ class Goroutine:
     bp: int
     #: LWP of the OS thread running it (running or in a system call), else None.
     lwp: int | None
+    #: [lo, hi) of its stack.
+    stack: tuple[int, int] = (0, 0)
 
     @classmethod
     def from_record(cls, r: program.Record) -> Goroutine:
@@ -53,6 +55,7 @@ class Goroutine:
             sp=int(r["sp"]),
             bp=int(r["bp"]),
             lwp=int(r["thread_id"]) if r.get("thread_id") else None,
+            stack=(int(r["stack_lo"]), int(r["stack_hi"])),
         )
 
 
@@ -264,6 +267,25 @@ def _frame_at_level(level: int) -> gdb.Frame | None:
     return frame
 
 
+def _innermost_on_stack(g: Goroutine) -> gdb.Frame:
+    """The selected thread's innermost frame on ``g``'s own stack: a thread caught in a
+    signal handler or on the system stack shows those frames first."""
+    newest = gdb.newest_frame()
+    frame: gdb.Frame | None = newest
+    lo, hi = g.stack
+    for _ in range(32):
+        if frame is None:
+            break
+        try:
+            sp = int(frame.read_register("sp"))
+        except (gdb.error, ValueError):
+            break
+        if lo <= sp < hi:
+            return frame
+        frame = frame.older()
+    return newest
+
+
 def clear() -> None:
     """Back to the thread's own stack (no redraw)."""
     if SWITCHER.selected is not None:
@@ -278,7 +300,7 @@ def select(g: Goroutine) -> str:
         thread = _thread_for_lwp(g.lwp)
         if thread is not None:
             thread.switch()
-            gdb.newest_frame().select()
+            _innermost_on_stack(g).select()
             return f"running on thread {thread.num} (LWP {g.lwp})"
     thread = gdb.selected_thread()
     if thread is None:
