@@ -19,7 +19,7 @@ use crate::pclntab::Pclntab;
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::listing::{list, ListFilter, ListStyle};
 use crate::runtime::{
-    group, Frame, GoRuntime, Goroutine, LayoutSource, Options, RegsSource, ThreadRegs, UnwindStart,
+    group, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindStart,
     DEFAULT_MAX_DEPTH,
 };
 use crate::symbols::Symbols as CoreSymbols;
@@ -370,6 +370,34 @@ impl Engine {
         Ok(d)
     }
 
+    /// Goroutine `goid` (stack unwound to `max_depth`); NotFound when absent or dead.
+    fn find(
+        &self,
+        goid: u64,
+        threads: &[ThreadRegs],
+        current_tid: Option<i64>,
+        max_depth: usize,
+    ) -> Result<Goroutine> {
+        let opts = Options {
+            include_dead: true,
+            max_depth,
+            current_tid,
+            stop_at_user_frame: false,
+        };
+        let gs = self
+            .rt
+            .goroutines(self.src.mem(), self.bias, threads, &opts)?;
+        let Some(g) = gs.into_iter().find(|g| g.goid == goid && g.error.is_none()) else {
+            return Err(Error::NotFound(format!("no goroutine {goid}")));
+        };
+        let st = &self.rt.layout().status;
+        let s = g.status & !st.scan;
+        if s == st.dead || Some(s) == st.deadextra {
+            return Err(Error::NotFound(format!("goroutine {goid} is dead")));
+        }
+        Ok(g)
+    }
+
     fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         let (src, exact) = match &self.rt.layout().source {
@@ -447,11 +475,7 @@ impl GoTarget {
         max_depth: usize,
         current_tid: Option<i64>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let mut th = parse_threads(threads)?;
-        if th.is_empty() {
-            th = self.default_threads();
-        }
-        let cur = current_tid.or_else(|| self.default_current());
+        let (th, cur) = self.thread_args(threads, current_tid)?;
         self.engine.goroutines(py, th, include_dead, max_depth, cur)
     }
 
@@ -479,24 +503,16 @@ impl GoTarget {
         };
         let th = self.default_threads();
         let cur = self.default_current();
-        let all = self.engine.goroutines(py, th, false, max_depth, cur)?;
-        for g in all.iter() {
-            let g = g.cast_into::<PyDict>()?;
-            if g.get_item("goid")?
-                .map(|v| v.extract::<u64>())
-                .transpose()?
-                == Some(goid)
-            {
-                let d = PyDict::new(py);
-                d.set_item("frames", g.get_item("frames")?)?;
-                d.set_item("error", g.get_item("stack_error")?)?;
-                d.set_item("truncated", g.get_item("truncated")?)?;
-                return Ok(d);
-            }
-        }
-        Err(super::NotFoundError::new_err(format!(
-            "no goroutine {goid}"
-        )))
+        let e = &self.engine;
+        let g = py.detach(|| guarded(|| e.find(goid, &th, cur, max_depth)))?;
+        let d = PyDict::new(py);
+        let (frames, sps) = Conv::new(py).frames(&g.frames)?;
+        d.set_item("frames", frames)?;
+        d.set_item("frame_sp", sps)?;
+        d.set_item("error", g.stack_error)?;
+        d.set_item("truncated", g.truncated)?;
+        d.set_item("fp_mismatches", g.fp_mismatches)?;
+        Ok(d)
     }
 
     /// Goroutine `goid` as a dict (the same keys as goroutines(); its stack only when
@@ -512,46 +528,13 @@ impl GoTarget {
     ) -> PyResult<Bound<'py, PyDict>> {
         let (th, cur) = self.thread_args(threads, current_tid)?;
         let e = &self.engine;
-        let found = py.detach(|| {
-            guarded(|| {
-                let opts = Options {
-                    include_dead: true,
-                    max_depth: 0,
-                    current_tid: cur,
-                    stop_at_user_frame: false,
-                };
-                let gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
-                let Some(mut g) = gs.into_iter().find(|g| g.goid == goid && g.error.is_none())
-                else {
-                    return Err(Error::NotFound(format!("no goroutine {goid}")));
-                };
-                let st = &e.rt.layout().status;
-                let s = g.status & !st.scan;
-                if s == st.dead || Some(s) == st.deadextra {
-                    return Err(Error::NotFound(format!("goroutine {goid} is dead")));
-                }
-                if max_depth > 0 {
-                    let start = UnwindStart {
-                        pc: g.pc,
-                        sp: g.sp,
-                        bp: g.bp,
-                        lr: 0,
-                        exact: g.regs == RegsSource::Thread,
-                    };
-                    let stack = e.rt.unwind(e.src.mem(), e.bias, start, max_depth);
-                    g.frames = stack.frames;
-                    g.stack_error = stack.error;
-                    g.truncated = stack.truncated;
-                }
-                Ok(g)
-            })
-        })?;
+        let found = py.detach(|| guarded(|| e.find(goid, &th, cur, max_depth)))?;
         Conv::new(py).goroutine(&found)
     }
 
-    /// The goroutine the OS thread `current_tid` runs (its user goroutine, also while
-    /// the thread is on the system stack), without its stack; None when the thread runs
-    /// no goroutine. Only that one record is converted to Python.
+    /// The goroutine the OS thread `current_tid` runs (running or in a system call on
+    /// it, as the runtime's m records), without its stack; None when the thread runs no
+    /// goroutine. Only that one record is converted to Python.
     #[pyo3(signature = (current_tid, threads=None))]
     fn current_goroutine<'py>(
         &self,
@@ -591,11 +574,7 @@ impl GoTarget {
         max_depth: usize,
         current_tid: Option<i64>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let mut th = parse_threads(threads)?;
-        if th.is_empty() {
-            th = self.default_threads();
-        }
-        let cur = current_tid.or_else(|| self.default_current());
+        let (th, cur) = self.thread_args(threads, current_tid)?;
         let opts = Options {
             include_dead: false,
             max_depth,
@@ -643,11 +622,7 @@ impl GoTarget {
         style: Option<std::collections::HashMap<String, (String, String)>>,
         max_depth: usize,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let mut th = parse_threads(threads)?;
-        if th.is_empty() {
-            th = self.default_threads();
-        }
-        let cur = current_tid.or_else(|| self.default_current());
+        let (th, cur) = self.thread_args(threads, current_tid)?;
         let opts = Options {
             include_dead,
             max_depth,

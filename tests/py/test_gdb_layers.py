@@ -13,7 +13,7 @@ PACKAGE = ROOT / "python" / "wslgo" / "gdb"
 PREFIX = "wslgo.gdb"
 MAX_LINES = 400
 #: The bottom layer: these import only each other (and nothing of the features above).
-BOTTOM = {"params", "commands", "corefile", "program"}
+BOTTOM = {"params", "commands", "corefile", "gofacts", "program"}
 
 
 def modules() -> dict[str, Path]:
@@ -170,3 +170,22 @@ def test_state_lives_in_objects() -> None:
             if isinstance(value, ast.List):
                 found.append(f"{name}:{stmt.lineno} module-level list")
     assert found == [], found
+
+
+def test_runtime_symbol_names_live_in_gofacts() -> None:
+    """A string that is exactly a runtime symbol name ("runtime.main") appears only in
+    gofacts.py: the gdb layer names runtime functions and variables in one place."""
+    name = re.compile(r"^runtime(/\w+)?\.\w+$")
+    found = []
+    for mod, path in modules().items():
+        if mod == "gofacts":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if name.match(node.value):
+                    found.append(f"{mod}:{node.lineno} {node.value}")
+    assert found == [], found
+    facts = ast.parse((PACKAGE / "gofacts.py").read_text())
+    assert any(
+        isinstance(n, ast.Constant) and n.value == "runtime.main" for n in ast.walk(facts)
+    ), "the check reads nothing"

@@ -151,6 +151,9 @@ def test_targets_share_an_open_symbols(go_version: str, tmp_path: Path) -> None:
     assert hold["goid"] == ids["hold1"] and hold["frames"] == []
     deep = by_handle.goroutine(ids["hold1"], max_depth=64)
     assert "main.hold" in [f["func"] for f in deep["frames"]], deep
+    unwound = by_handle.unwind(goid=ids["hold1"])
+    assert [f["func"] for f in unwound["frames"]] == [f["func"] for f in deep["frames"]]
+    assert len(unwound["frame_sp"]) == len(unwound["frames"])
     try:
         by_handle.goroutine(max(want) + 1000)
         raise AssertionError("a missing goroutine was found")

@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import gdb
 
-from wslgo.gdb import environment, params, program, traceback
-
-#: Size of the trap instruction runtime.breakpoint starts with.
-TRAP_SIZE = {"amd64": 1, "386": 1, "arm64": 4}
+from wslgo.gdb import environment, gofacts, params, program, traceback
 
 
 class GoBreakpoint(gdb.Breakpoint):
@@ -71,11 +68,7 @@ def _trap_looks_right(addr: int, arch: str) -> bool:
         data = bytes(gdb.selected_inferior().read_memory(addr, 4))
     except gdb.error:
         return False
-    if arch in ("amd64", "386"):
-        return data[0] == 0xCC
-    if arch == "arm64":
-        return int.from_bytes(data, "little") & 0xFFE0001F == 0xD4200000
-    return True
+    return gofacts.is_trap(arch, data)
 
 
 class Armed:
@@ -107,7 +100,7 @@ class Armed:
         prog = program.current_or_none()
         if prog is None:
             return False
-        brk = prog.address("runtime.breakpoint")
+        brk = prog.address(gofacts.BREAKPOINT)
         if brk is not None and not _trap_looks_right(brk, prog.binary.arch):
             return False  # a PIE not relocated yet; a later event will try again
         self.disarm()
@@ -120,8 +113,8 @@ class Armed:
         return True
 
     def _arm_traceback(self, prog: program.Program) -> None:
-        main = prog.address("runtime.main")
-        started = prog.address("runtime.mainStarted")
+        main = prog.address(gofacts.MAIN)
+        started = prog.address(gofacts.MAIN_STARTED)
         already = False
         if started is not None:
             try:
@@ -142,9 +135,9 @@ class Armed:
         prog = program.current_or_none()
         if mode == "off" or self.pid == 0 or prog is None:
             return
-        names = ["runtime.fatalpanic", "runtime.fatalthrow"]
+        names = list(gofacts.FATAL_FUNCS)
         if mode == "all":
-            names.append("runtime.gopanic")
+            names.append(gofacts.PANIC_FUNC)
         for name in names:
             addr = prog.address(name)
             if addr is not None:
@@ -168,7 +161,7 @@ class Armed:
         go = self.go
         if go is None or gdb.newest_frame().pc() != go.addr:
             return
-        step = TRAP_SIZE.get(prog.binary.arch, 1)
+        step = gofacts.TRAP_SIZE.get(prog.binary.arch, 1)
         gdb.execute(f"set var $pc = {go.addr + step:#x}", to_string=True)
 
 

@@ -21,26 +21,11 @@ from typing import Any
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import corefile, params
+from wslgo.gdb import corefile, gofacts, params
 
 Record = dict[str, Any]
 #: What a target reads: ("pid", pid), ("core", CoreFile) or ("gdb", pid or CoreFile).
 TargetKey = tuple[str, Any]
-
-#: Symbols the gdb features need by address (resolved once per program).
-SYMBOLS = (
-    "runtime.breakpoint",
-    "runtime.Breakpoint",
-    "runtime.traceback_cache",
-    "runtime.traceback_env",
-    "runtime.main",
-    "runtime.mainStarted",
-    "runtime.fatalpanic",
-    "runtime.fatalthrow",
-    "runtime.gopanic",
-    "runtime.crash",
-    "runtime.dieFromSignal",
-)
 
 MEMORY = params.choice(
     "memory",
@@ -118,9 +103,9 @@ class Program:
         return None
 
     def resolved(self) -> dict[str, tuple[int, int] | None]:
-        """``name -> (file address, size)`` for :data:`SYMBOLS`."""
+        """``name -> (file address, size)`` for :data:`gofacts.SYMBOLS`."""
         if self._resolved is None:
-            self._resolved = {name: self._resolve(name) for name in SYMBOLS}
+            self._resolved = {name: self._resolve(name) for name in gofacts.SYMBOLS}
         return self._resolved
 
     def load_bias(self) -> int:
@@ -133,11 +118,11 @@ class Program:
         pid = gdb.selected_inferior().pid
         if pid in self._bias:
             return self._bias[pid]
-        main = self.resolved().get("runtime.main")
+        main = self.resolved().get(gofacts.MAIN)
         if main is None:
             return 0
         try:
-            out = gdb.execute("info address runtime.main", to_string=True)
+            out = gdb.execute(f"info address {gofacts.MAIN}", to_string=True)
         except gdb.error:
             return 0
         m = _HEX.search(out)
@@ -149,12 +134,12 @@ class Program:
         return bias
 
     def address(self, name: str) -> int | None:
-        """Run-time address of one of :data:`SYMBOLS`, or None."""
+        """Run-time address of one of :data:`gofacts.SYMBOLS`, or None."""
         found = self.resolved().get(name)
         return None if found is None else found[0] + self.load_bias()
 
     def pc_in(self, name: str, pc: int) -> bool:
-        """True when the run-time ``pc`` lies inside function ``name`` (of :data:`SYMBOLS`)."""
+        """True when the run-time ``pc`` lies in function ``name`` (of gofacts.SYMBOLS)."""
         found = self.resolved().get(name)
         if found is None:
             return False

@@ -13,11 +13,7 @@ from typing import Callable
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import breakpoints, params, program
-
-#: Signals that usually mean a Go program is dying (or about to turn into a panic).
-FATAL_SIGNALS = ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGABRT", "SIGILL")
-_BREAKPOINT_FUNCS = ("runtime.breakpoint", "runtime.Breakpoint", "runtime.breakpoint.abi0")
+from wslgo.gdb import breakpoints, gofacts, params, program
 
 STOP_CONTEXT = params.choice(
     "stop-context",
@@ -52,7 +48,7 @@ def _native_position(prog: program.Program, pc: int) -> str | None:
     """``func at file:line`` of a run-time pc from the native symbols (no DWARF needed)."""
     # innermost first: runtime.Breakpoint may be inlined into its caller
     for f in prog.frames(pc):
-        if f.function not in _BREAKPOINT_FUNCS and f.file:
+        if f.function not in gofacts.BREAKPOINT_FUNCS and f.file:
             return f"{f.function} at {f.file}:{f.line}"
     return None
 
@@ -64,7 +60,7 @@ def caller_description(prog: program.Program) -> str:
         if frame is None:
             break
         name = frame.name() or "??"
-        if name not in _BREAKPOINT_FUNCS:
+        if name not in gofacts.BREAKPOINT_FUNCS:
             sal = frame.find_sal()
             if sal.symtab is not None:
                 return f"{name} at {sal.symtab.filename}:{sal.line}"
@@ -88,7 +84,7 @@ def _runtime_is_crashing(prog: program.Program) -> bool:
         if frame is None:
             return False
         pc = frame.pc()
-        if any(prog.pc_in(n, pc) for n in ("runtime.crash", "runtime.dieFromSignal")):
+        if any(prog.pc_in(n, pc) for n in gofacts.CRASH_FUNCS):
             return True
         frame = frame.older()
     return False
@@ -108,7 +104,7 @@ def classify(prog: program.Program, event: gdb.StopEvent) -> tuple[str, str] | N
             nums = ", ".join(str(b.number) for b in bps if b.number > 0)
             return "breakpoint", f"breakpoint {nums}"
         return None
-    if isinstance(event, gdb.SignalEvent) and event.stop_signal in FATAL_SIGNALS:
+    if isinstance(event, gdb.SignalEvent) and event.stop_signal in gofacts.FATAL_SIGNALS:
         sig = event.stop_signal
         if sig == "SIGABRT" and _runtime_is_crashing(prog):
             return "signal", (

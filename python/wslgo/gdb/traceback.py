@@ -19,20 +19,10 @@ import struct
 
 import gdb
 
-from wslgo.gdb import commands, program
+from wslgo.gdb import commands, gofacts, program
+from wslgo.gdb.gofacts import TRACEBACK_ALL, TRACEBACK_CRASH, TRACEBACK_SHIFT
+from wslgo.gdb.gofacts import TRACEBACK_LEVELS as LEVELS
 
-TRACEBACK_CRASH = 1
-TRACEBACK_ALL = 2
-TRACEBACK_SHIFT = 2
-
-#: GOTRACEBACK names -> traceback_cache values (runtime.setTraceback).
-LEVELS: dict[str, int] = {
-    "none": 0,
-    "single": 1 << TRACEBACK_SHIFT,
-    "all": 1 << TRACEBACK_SHIFT | TRACEBACK_ALL,
-    "system": 2 << TRACEBACK_SHIFT | TRACEBACK_ALL,
-    "crash": 2 << TRACEBACK_SHIFT | TRACEBACK_ALL | TRACEBACK_CRASH,
-}
 CRASH = LEVELS["crash"]
 
 
@@ -50,8 +40,8 @@ def decode(value: int) -> str:
 
 def _addresses() -> tuple[int, int]:
     prog = program.current()
-    cache = prog.address("runtime.traceback_cache")
-    env = prog.address("runtime.traceback_env")
+    cache = prog.address(gofacts.TRACEBACK_CACHE)
+    env = prog.address(gofacts.TRACEBACK_ENV)
     if cache is None or env is None:
         raise gdb.GdbError(
             "wslgo-traceback: runtime.traceback_cache/traceback_env not found "
