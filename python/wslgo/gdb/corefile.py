@@ -14,6 +14,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from typing import Literal
 
 #: The ELF header bytes that matter here: magic, class, data, version, then e_type (2 bytes).
 _ELF_MAGIC = b"\x7fELF"
@@ -45,7 +46,7 @@ def _is_core(path: str) -> tuple[int, int] | None:
         return None
     if len(head) < 18 or not head.startswith(_ELF_MAGIC):
         return None
-    order = "little" if head[5] == 1 else "big"
+    order: Literal["little", "big"] = "little" if head[5] == 1 else "big"
     if int.from_bytes(head[16:18], order) != _ET_CORE:
         return None
     return (st.st_dev, st.st_ino)

@@ -1,22 +1,14 @@
 """``wslgo-goroutine N [COMMAND]``: let gdb's own commands see goroutine N's stack.
 
-gdb only knows OS threads. A goroutine running on a thread is reached by switching to that
-thread. A parked goroutine's registers are saved in its ``g.sched`` (pc, sp, bp); writing
-them into $pc/$sp (runtime-gdb.py's way) fails on core files (golang/go#17575), so wslgo
-registers a gdb unwinder instead. While a goroutine is selected, the unwinder says that the
-selected thread's innermost frame (#0) was "called" by the goroutine's saved pc/sp/bp, so
-frame #1 is the goroutine's innermost frame and gdb unwinds the rest with the binary's CFI
-(``.debug_frame``). A frame filter hides frame #0 (and the null frame after runtime.goexit)
-from ``bt``; ``wslgo-goroutine N`` selects frame #1, so ``frame``, ``info locals``, ``up``
-and ``down`` act on the goroutine. Nothing is written to the inferior, so it works the same on
-a live process and on a core. The selection ends with ``wslgo-goroutine`` (no argument) and
-whenever the program resumes.
-
-Goroutines come from the native engine (:mod:`wslgo.gdb.program`), through the same memory
-reader as ``wslgo-bt``; it also works without DWARF. For binaries without DWARF (no CFI for
-gdb) the unwinder also gives the goroutine's caller frames, from the engine's pcsp
-unwinding. When memory stops being readable (the process died) or gdb cannot unwind (a
-foreign architecture), the unwinder and the frame filter stop and say why once.
+A running goroutine is shown on its thread (from its innermost frame on its own stack). A
+parked one through a gdb unwinder (writing its saved registers into $pc/$sp fails on cores,
+golang/go#17575): the selected thread's frame #0 "was called" by the goroutine's saved
+pc/sp/bp, so frame #1 is the goroutine's innermost frame; gdb's CFI unwinds the rest, or,
+without DWARF, the engine's pcsp unwinding. A frame filter hides the frames that are not the
+goroutine's from ``bt``. Nothing is written to the inferior. The selection ends with
+``wslgo-goroutine`` (no argument) and when the program resumes. Goroutines come from the
+Rust engine (:mod:`wslgo.gdb.program`). When memory becomes unreadable (the process died)
+or the architecture is foreign, the unwinder and the filter stop and say why once.
 """
 
 from __future__ import annotations
@@ -47,14 +39,15 @@ class Goroutine:
     stack: tuple[int, int] = (0, 0)
 
     @classmethod
-    def from_record(cls, r: program.Record) -> Goroutine:
+    def from_record(cls, r: _native.GoroutineDict) -> Goroutine:
+        tid = r["thread_id"]
         return cls(
             goid=int(r["goid"]),
             status_name=str(r["status_name"]),
             pc=int(r["pc"]),
             sp=int(r["sp"]),
             bp=int(r["bp"]),
-            lwp=int(r["thread_id"]) if r.get("thread_id") else None,
+            lwp=int(tid) if tid else None,
             stack=(int(r["stack_lo"]), int(r["stack_hi"])),
         )
 
@@ -73,8 +66,14 @@ def find(goid: int) -> Goroutine:
 @dataclass
 class Selection:
     goroutine: Goroutine
-    #: gdb's global number of the thread whose frame #0 leads into the goroutine.
+    #: gdb's global number of the thread showing the goroutine: the one whose frame #0
+    #: leads into it (parked), or the thread running it.
     thread: int
+    #: `bt` hides frames below this level: #0 of a borrowed thread; for a running
+    #: goroutine, the frames of a signal handler or system stack before its own stack.
+    hide_below: int = 1
+    #: True when the goroutine runs on ``thread`` (no unwinding of ours).
+    running: bool = False
     #: (pc, sp) per physical frame from the engine, for binaries without CFI (lazy).
     frames: list[tuple[int, int]] | None = None
     #: Why unwinding the goroutine stopped (said once).
@@ -125,7 +124,7 @@ class GoroutineUnwinder(gdb.unwinder.Unwinder):
 
     def __call__(self, pending_frame: gdb.PendingFrame) -> gdb.UnwindInfo | None:
         sel = SWITCHER.applies()
-        if sel is None or sel.failed is not None:
+        if sel is None or sel.failed is not None or sel.running:
             return None
         try:
             return self._unwind(pending_frame, sel)
@@ -209,7 +208,7 @@ class GoroutineFrameFilter:
                 dec = next(frames)
                 frame = dec.inferior_frame()  # type: ignore[attr-defined]
                 level, pc = frame.level(), frame.pc()
-                if level != 0 and pc != 0:
+                if level >= sel.hide_below and pc != 0:
                     _readable(dec, frame)
             except StopIteration:
                 _why_it_ended(last, sel)
@@ -217,7 +216,7 @@ class GoroutineFrameFilter:
             except (gdb.error, _native.WslgoError) as e:  # gdb.MemoryError too
                 sel.fail(e)
                 return
-            if level == 0:
+            if level < sel.hide_below:
                 continue
             if pc == 0:
                 return
@@ -300,7 +299,11 @@ def select(g: Goroutine) -> str:
         thread = _thread_for_lwp(g.lwp)
         if thread is not None:
             thread.switch()
-            _innermost_on_stack(g).select()
+            own = _innermost_on_stack(g)
+            SWITCHER.selected = Selection(
+                goroutine=g, thread=thread.global_num, hide_below=own.level(), running=True
+            )
+            own.select()
             return f"running on thread {thread.num} (LWP {g.lwp})"
     thread = gdb.selected_thread()
     if thread is None:

@@ -16,27 +16,17 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import Any, cast
 
 import gdb
 
 from wslgo import _native
 from wslgo.gdb import corefile, gofacts, params
 
+#: A goroutine as the engine reports it (wslgo.report takes plain dicts).
 Record = dict[str, Any]
 #: What a target reads: ("pid", pid), ("core", CoreFile) or ("gdb", pid or CoreFile).
 TargetKey = tuple[str, Any]
-
-MEMORY = params.choice(
-    "memory",
-    "How wslgo reads the program's memory: auto (a local process through /proc/PID/mem,\n"
-    "a core file directly; anything else through gdb) or gdb (every read through gdb, as\n"
-    "for a remote target: slower, but it sees exactly what gdb sees).",
-    "Set how wslgo reads the program's memory.",
-    ["auto", "gdb"],
-    "auto",
-    on_set=lambda: SESSION.forget_targets(),
-)
 
 _HEX = re.compile(r"\bat (?:address )?(0x[0-9a-fA-F]+)")
 _MASK = 2**64 - 1
@@ -237,6 +227,17 @@ class Session:
 
 SESSION = Session()
 
+MEMORY = params.choice(
+    "memory",
+    "How wslgo reads the program's memory: auto (a local process through /proc/PID/mem,\n"
+    "a core file directly; anything else through gdb) or gdb (every read through gdb, as\n"
+    "for a remote target: slower, but it sees exactly what gdb sees).",
+    "Set how wslgo reads the program's memory.",
+    ["auto", "gdb"],
+    "auto",
+    on_set=lambda: SESSION.forget_targets(),
+)
+
 
 def current() -> Program:
     """The Go program gdb has loaded (gdb.GdbError when there is none)."""
@@ -341,16 +342,16 @@ def goroutines(max_depth: int | None = None, include_dead: bool = False) -> list
         kwargs["include_dead"] = True
     if max_depth is not None:
         kwargs["max_depth"] = max_depth
-    return tgt.goroutines(**kwargs)
+    return cast(list[Record], tgt.goroutines(**kwargs))
 
 
-def goroutine(goid: int) -> Record:
+def goroutine(goid: int) -> _native.GoroutineDict:
     """Goroutine ``goid`` without its stack (NotFoundError: none, or dead)."""
     tgt, kwargs = target()
     return tgt.goroutine(goid, **kwargs)
 
 
-def current_goroutine() -> Record | None:
+def current_goroutine() -> _native.GoroutineDict | None:
     """The goroutine gdb's selected thread runs, or None (found by the thread id the
     runtime's m records: no thread registers needed)."""
     tgt = current().target(target_key())
