@@ -71,6 +71,17 @@ def run_guarded(fn: Callable[[], None], what: str) -> None:
         raise gdb.GdbError(f"{what}: {msg}") from None
 
 
+def first_word_and_rest(arg: str) -> list[str]:
+    """``N rest of line`` -> ``[N, 'rest of line']``: for a command whose last argument
+    is a gdb command line, kept as typed (quotes included)."""
+    arg = arg.strip()
+    if not arg:
+        return []
+    head, _, rest = arg.partition(" ")
+    rest = rest.strip()
+    return [head, rest] if rest else [head]
+
+
 def command(
     name: str,
     parser: Parser,

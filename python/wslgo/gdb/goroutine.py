@@ -323,17 +323,6 @@ def select(g: Goroutine) -> str:
 # ---------------------------------------------------------------------------- command
 
 
-def _split(arg: str) -> list[str]:
-    """``N rest of line`` -> ``[N, 'rest of line']``: the gdb command keeps its quoting."""
-    arg = arg.strip()
-    if not arg:
-        return []
-    head, _, rest = arg.partition(" ")
-    if head.startswith("-"):
-        return [head, *([rest.strip()] if rest.strip() else [])]
-    return [head, rest.strip()] if rest.strip() else [head]
-
-
 _parser = commands.parser(
     "wslgo-goroutine",
     "Show goroutine N's stack to gdb's own commands (bt, frame, info locals, up, down).",
@@ -363,7 +352,7 @@ def _goid(text: str) -> int:
         raise commands.UsageError(f"wslgo-goroutine: bad goroutine id {text!r}: {e}") from None
 
 
-@commands.command("wslgo-goroutine", _parser, argv=_split)
+@commands.command("wslgo-goroutine", _parser, argv=commands.first_word_and_rest)
 def wslgo_goroutine(args: argparse.Namespace) -> None:
     if args.goid is None:
         if SWITCHER.selected is None:
