@@ -2,7 +2,7 @@
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, TypeAlias, TypedDict
 
 class WslgoError(Exception): ...
 class BadBinaryError(WslgoError): ...
@@ -12,6 +12,9 @@ class MemoryReadError(WslgoError): ...
 class UnsupportedError(WslgoError): ...
 
 def version() -> str: ...
+def binaries_opened() -> int:
+    """How many ELF binaries this process has opened (files and byte buffers)."""
+    ...
 
 class Binary:
     """An opened ELF binary (read-only mmap)."""
@@ -157,25 +160,43 @@ class GoTarget:
         exact: bool = True,
         max_depth: int = 512,
     ) -> UnwindDict: ...
+    def goroutine(
+        self,
+        goid: int,
+        threads: Iterable[ThreadDict] | None = None,
+        current_tid: int | None = None,
+        max_depth: int = 0,
+    ) -> GoroutineDict:
+        """Goroutine `goid` (its stack only when max_depth > 0); NotFoundError when there
+        is no such goroutine or it is dead."""
+        ...
+    def current_goroutine(
+        self, current_tid: int | None, threads: Iterable[ThreadDict] | None = None
+    ) -> GoroutineDict | None:
+        """The goroutine thread `current_tid` runs (no stack), or None."""
+        ...
     def threads(self) -> list[ThreadDict]: ...
     def info(self) -> dict[str, Any]: ...
+
+#: What a target is built from: an open Symbols or Binary (shared, not opened again) or a path.
+ProgramArg: TypeAlias = "Symbols | Binary | str | os.PathLike[str]"
 
 class Process(GoTarget):
     """A live process via /proc/PID/mem and process_vm_readv (needs ptrace access)."""
 
-    def __init__(self, binary: str | os.PathLike[str], pid: int) -> None: ...
+    def __init__(self, binary: ProgramArg, pid: int) -> None: ...
 
 class Core(GoTarget):
     """An ELF core file written by `binary`."""
 
-    def __init__(self, binary: str | os.PathLike[str], core: str | os.PathLike[str]) -> None: ...
+    def __init__(self, binary: ProgramArg, core: str | os.PathLike[str]) -> None: ...
 
 class Callback(GoTarget):
     """Memory read through `read(addr, length) -> bytes` (gdb's inferior.read_memory)."""
 
     def __init__(
         self,
-        binary: str | os.PathLike[str],
+        binary: ProgramArg,
         read: Callable[[int, int], bytes],
         load_bias: int = 0,
     ) -> None: ...

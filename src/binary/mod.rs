@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use object::{Object, ObjectKind, ObjectSection, ObjectSegment, ObjectSymbol};
@@ -116,6 +116,15 @@ impl std::fmt::Debug for Binary {
     }
 }
 
+/// How many [`Binary`] values this process has parsed (files and byte buffers).
+static PARSED: AtomicUsize = AtomicUsize::new(0);
+
+/// How many binaries this process has parsed so far: the gdb layer's tests use it to check
+/// that one program is opened once per session.
+pub fn binaries_opened() -> usize {
+    PARSED.load(Ordering::Relaxed)
+}
+
 impl Binary {
     /// Map and parse the ELF file at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
@@ -134,6 +143,7 @@ impl Binary {
     }
 
     fn parse(path: Option<PathBuf>, backing: Backing) -> Result<Self> {
+        PARSED.fetch_add(1, Ordering::Relaxed);
         let data: &[u8] = match &backing {
             Backing::Mmap(m) => m,
             Backing::Owned(v) => v,

@@ -9,7 +9,9 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
+use super::binary::Binary as PyBinary;
 use super::guarded;
+use super::symbols::Symbols as PySymbols;
 use crate::binary::Binary as CoreBinary;
 use crate::error::{Error, Result};
 use crate::mem::{mem_error, CoreFile, Memory, ProcessMemory};
@@ -19,6 +21,7 @@ use crate::runtime::{
     group, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindOptions,
     UnwindStart, DEFAULT_MAX_DEPTH,
 };
+use crate::symbols::Symbols as CoreSymbols;
 
 /// Memory served by a Python callable `read(addr, length) -> bytes` (gdb's
 /// `inferior.read_memory` for remote targets). Calls re-acquire the GIL.
@@ -84,10 +87,45 @@ struct Engine {
     bias: u64,
 }
 
-fn open_runtime(path: &PathBuf) -> Result<(Arc<CoreBinary>, GoRuntime)> {
-    let syms = Arc::new(crate::symbols::Symbols::open(path)?);
-    let rt = GoRuntime::new(syms)?;
-    Ok((rt.binary().clone(), rt))
+/// What a target is built from: an open `Symbols` or `Binary` (shared: nothing is opened or
+/// parsed again) or a path (the CLI).
+enum ProgramArg {
+    Symbols(Arc<CoreSymbols>),
+    Binary(Arc<CoreBinary>),
+    Path(PathBuf),
+}
+
+impl ProgramArg {
+    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if let Ok(s) = obj.cast::<PySymbols>() {
+            return Ok(ProgramArg::Symbols(s.get().inner.clone()));
+        }
+        if let Ok(b) = obj.cast::<PyBinary>() {
+            return Ok(ProgramArg::Binary(b.get().inner.clone()));
+        }
+        Ok(ProgramArg::Path(obj.extract::<PathBuf>()?))
+    }
+
+    /// The binary and its runtime model (pclntab and DWARF shared with the `Symbols` when
+    /// given one).
+    fn open(&self) -> Result<(Arc<CoreBinary>, GoRuntime)> {
+        let syms = match self {
+            ProgramArg::Symbols(s) => s.clone(),
+            ProgramArg::Binary(b) => Arc::new(CoreSymbols::new(b.clone())?),
+            ProgramArg::Path(p) => Arc::new(CoreSymbols::open(p)?),
+        };
+        let bin = syms.binary().clone();
+        if !bin.is_go() {
+            return Err(Error::NotGo(display(&bin)));
+        }
+        Ok((bin, GoRuntime::new(syms)?))
+    }
+}
+
+fn display(bin: &CoreBinary) -> String {
+    bin.path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "the binary".into())
 }
 
 fn parse_threads(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<ThreadRegs>> {
@@ -329,6 +367,34 @@ impl Engine {
         Ok(d)
     }
 
+    /// Goroutine `goid` (stack unwound to `max_depth`); NotFound when absent or dead.
+    fn find(
+        &self,
+        goid: u64,
+        threads: &[ThreadRegs],
+        current_tid: Option<i64>,
+        max_depth: usize,
+    ) -> Result<Goroutine> {
+        let opts = Options {
+            include_dead: true,
+            max_depth,
+            current_tid,
+            stop_at_user_frame: false,
+        };
+        let gs = self
+            .rt
+            .goroutines(self.src.mem(), self.bias, threads, &opts)?;
+        let Some(g) = gs.into_iter().find(|g| g.goid == goid && g.error.is_none()) else {
+            return Err(Error::NotFound(format!("no goroutine {goid}")));
+        };
+        let st = &self.rt.layout().status;
+        let s = g.status & !st.scan;
+        if s == st.dead || Some(s) == st.deadextra {
+            return Err(Error::NotFound(format!("goroutine {goid} is dead")));
+        }
+        Ok(g)
+    }
+
     fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         let (src, exact) = match &self.rt.layout().source {
@@ -371,6 +437,19 @@ impl GoTarget {
             _ => Vec::new(),
         }
     }
+    /// The threads and current thread a call names, else the source's own (core notes).
+    fn thread_args(
+        &self,
+        threads: Option<&Bound<'_, PyAny>>,
+        current_tid: Option<i64>,
+    ) -> PyResult<(Vec<ThreadRegs>, Option<i64>)> {
+        let mut th = parse_threads(threads)?;
+        if th.is_empty() {
+            th = self.default_threads();
+        }
+        Ok((th, current_tid.or_else(|| self.default_current())))
+    }
+
     fn default_current(&self) -> Option<i64> {
         match &self.engine.src {
             Source::Core(c) => c.threads().first().map(|t| t.tid),
@@ -393,11 +472,7 @@ impl GoTarget {
         max_depth: usize,
         current_tid: Option<i64>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let mut th = parse_threads(threads)?;
-        if th.is_empty() {
-            th = self.default_threads();
-        }
-        let cur = current_tid.or_else(|| self.default_current());
+        let (th, cur) = self.thread_args(threads, current_tid)?;
         self.engine.goroutines(py, th, include_dead, max_depth, cur)
     }
 
@@ -425,24 +500,60 @@ impl GoTarget {
         };
         let th = self.default_threads();
         let cur = self.default_current();
-        let all = self.engine.goroutines(py, th, false, max_depth, cur)?;
-        for g in all.iter() {
-            let g = g.cast_into::<PyDict>()?;
-            if g.get_item("goid")?
-                .map(|v| v.extract::<u64>())
-                .transpose()?
-                == Some(goid)
-            {
-                let d = PyDict::new(py);
-                d.set_item("frames", g.get_item("frames")?)?;
-                d.set_item("error", g.get_item("stack_error")?)?;
-                d.set_item("truncated", g.get_item("truncated")?)?;
-                return Ok(d);
-            }
-        }
-        Err(super::NotFoundError::new_err(format!(
-            "no goroutine {goid}"
-        )))
+        let e = &self.engine;
+        let g = py.detach(|| guarded(|| e.find(goid, &th, cur, max_depth)))?;
+        let d = PyDict::new(py);
+        let (frames, sps) = Conv::new(py).frames(&g.frames)?;
+        d.set_item("frames", frames)?;
+        d.set_item("frame_sp", sps)?;
+        d.set_item("error", g.stack_error)?;
+        d.set_item("truncated", g.truncated)?;
+        d.set_item("fp_mismatches", g.fp_mismatches)?;
+        Ok(d)
+    }
+
+    /// Goroutine `goid` as a dict (the same keys as goroutines(); its stack only when
+    /// `max_depth` > 0). NotFoundError when allgs has no goroutine `goid` or it is dead.
+    #[pyo3(signature = (goid, threads=None, current_tid=None, max_depth=0))]
+    fn goroutine<'py>(
+        &self,
+        py: Python<'py>,
+        goid: u64,
+        threads: Option<&Bound<'py, PyAny>>,
+        current_tid: Option<i64>,
+        max_depth: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (th, cur) = self.thread_args(threads, current_tid)?;
+        let e = &self.engine;
+        let found = py.detach(|| guarded(|| e.find(goid, &th, cur, max_depth)))?;
+        Conv::new(py).goroutine(&found)
+    }
+
+    /// The goroutine the OS thread `current_tid` runs (running or in a system call on
+    /// it, as the runtime's m records), without its stack; None when the thread runs no
+    /// goroutine. Only that one record is converted to Python.
+    #[pyo3(signature = (current_tid, threads=None))]
+    fn current_goroutine<'py>(
+        &self,
+        py: Python<'py>,
+        current_tid: Option<i64>,
+        threads: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let (th, cur) = self.thread_args(threads, current_tid)?;
+        let e = &self.engine;
+        let found = py.detach(|| {
+            guarded(|| {
+                let opts = Options {
+                    include_dead: false,
+                    max_depth: 0,
+                    current_tid: cur,
+                    stop_at_user_frame: false,
+                };
+                let gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
+                Ok(gs.into_iter().find(|g| g.current))
+            })
+        })?;
+        found.map(|g| Conv::new(py).goroutine(&g)).transpose()
     }
 
     /// Facts about the model: layout source, load bias, Go version, g size.
@@ -460,11 +571,7 @@ impl GoTarget {
         max_depth: usize,
         current_tid: Option<i64>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let mut th = parse_threads(threads)?;
-        if th.is_empty() {
-            th = self.default_threads();
-        }
-        let cur = current_tid.or_else(|| self.default_current());
+        let (th, cur) = self.thread_args(threads, current_tid)?;
         let opts = Options {
             include_dead: false,
             max_depth,
@@ -512,11 +619,7 @@ impl GoTarget {
         style: Option<std::collections::HashMap<String, (String, String)>>,
         max_depth: usize,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let mut th = parse_threads(threads)?;
-        if th.is_empty() {
-            th = self.default_threads();
-        }
-        let cur = current_tid.or_else(|| self.default_current());
+        let (th, cur) = self.thread_args(threads, current_tid)?;
         let opts = Options {
             include_dead,
             max_depth,
@@ -596,10 +699,15 @@ pub struct Process;
 #[pymethods]
 impl Process {
     #[new]
-    fn new(py: Python<'_>, binary: PathBuf, pid: i32) -> PyResult<PyClassInitializer<Self>> {
+    fn new(
+        py: Python<'_>,
+        binary: &Bound<'_, PyAny>,
+        pid: i32,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let prog = ProgramArg::from_py(binary)?;
         let engine = py.detach(|| {
             guarded(|| {
-                let (bin, rt) = open_runtime(&binary)?;
+                let (bin, rt) = prog.open()?;
                 let mem = ProcessMemory::open(pid)?;
                 let bias = if bin.is_pie() {
                     mem.load_bias(bin.entry()).unwrap_or(0)
@@ -611,7 +719,7 @@ impl Process {
                 if !crate::mem::check_same_executable(&mem, &bin, bias, &format!("process {pid}"))? {
                     return Err(Error::Mismatch(format!(
                         "process {pid} does not run {}: nothing readable where its ELF header should be mapped",
-                        binary.display()
+                        display(&bin)
                     )));
                 }
                 Ok(Engine {
@@ -632,10 +740,15 @@ pub struct Core;
 #[pymethods]
 impl Core {
     #[new]
-    fn new(py: Python<'_>, binary: PathBuf, core: PathBuf) -> PyResult<PyClassInitializer<Self>> {
+    fn new(
+        py: Python<'_>,
+        binary: &Bound<'_, PyAny>,
+        core: PathBuf,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let prog = ProgramArg::from_py(binary)?;
         let engine = py.detach(|| {
             guarded(|| {
-                let (bin, rt) = open_runtime(&binary)?;
+                let (bin, rt) = prog.open()?;
                 let cf = CoreFile::open(&core, bin)?;
                 let bias = cf.load_bias();
                 Ok(Engine {
@@ -659,11 +772,12 @@ impl Callback {
     #[pyo3(signature = (binary, read, load_bias=0))]
     fn new(
         py: Python<'_>,
-        binary: PathBuf,
+        binary: &Bound<'_, PyAny>,
         read: Py<PyAny>,
         load_bias: u64,
     ) -> PyResult<PyClassInitializer<Self>> {
-        let (_, rt) = py.detach(|| guarded(|| open_runtime(&binary)))?;
+        let prog = ProgramArg::from_py(binary)?;
+        let (_, rt) = py.detach(|| guarded(|| prog.open()))?;
         let engine = Engine {
             rt,
             src: Source::Callback(PyCallbackMemory { func: read }),

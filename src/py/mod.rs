@@ -88,6 +88,13 @@ fn version() -> &'static str {
     crate::VERSION
 }
 
+/// How many ELF binaries this process has opened (a program should be opened once per
+/// gdb session; tests check it).
+#[pyfunction]
+fn binaries_opened() -> usize {
+    crate::binary::binaries_opened()
+}
+
 /// The wslgo native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -99,6 +106,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MemoryReadError", py.get_type::<MemoryReadError>())?;
     m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(binaries_opened, m)?)?;
     binary::register(m)?;
     goroutines::register(m)?;
     symbols::register(m)?;

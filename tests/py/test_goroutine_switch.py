@@ -31,16 +31,22 @@ def marked(name: str, *cmds: str) -> list[str]:
     return [f"echo BEGIN-{name}\\n", *cmds, f"echo END-{name}\\n"]
 
 
-#: gdb commands choosing where goroutine records come from (the native engine, or the
-#: runtime.allgs walk through gdb that needs DWARF); each prints which one is in use.
+#: How the engine reads memory: directly (/proc/PID/mem, the core file) or through gdb's
+#: own reads (a `_native.Callback`, what remote targets use); each prints the target's class.
 SOURCES = {
-    "engine": "python import wslgo.gdb.goroutine as g; print('SOURCE', g.engine() is not None)",
-    "gdb": "python import wslgo.gdb.goroutine as g; g.USE_ENGINE = False; print('SOURCE', False)",
+    "direct": "set wslgo memory auto",
+    "gdb": "set wslgo memory gdb",
 }
+SHOW_SOURCE = (
+    "python from wslgo.gdb import program; print('SOURCE', type(program.target()[0]).__name__)"
+)
 
 
 def check_source(out: str, source: str) -> None:
-    assert f"SOURCE {source == 'engine'}" in out, out
+    if source == "gdb":
+        assert "SOURCE Callback" in out, out
+    else:
+        assert re.search(r"^SOURCE (Process|Core)$", out, re.M), out
 
 
 @pytest.mark.parametrize("source", list(SOURCES))
@@ -50,6 +56,7 @@ def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str, source: str)
         [
             "run",
             SOURCES[source],
+            SHOW_SOURCE,
             f"source {runtime_gdb_py(go_version)}",
             *marked("REF", "eval \"goroutine %d bt\", 'main.ids'[1]"),
             *marked("BT", goroutine_cmd(1, "bt")),
@@ -137,6 +144,7 @@ def test_core_goroutine_bt_and_locals(
             f"file {binary}",
             f"core-file {core}",
             SOURCES[source],
+            SHOW_SOURCE,
             f"source {runtime_gdb_py(go_version)}",
             *marked("REF", f"goroutine {ids['hold1']} bt"),
             *marked("BT", f"wslgo-goroutine {ids['hold1']} bt"),

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-#: gdb command that replaces wslgo.gdb.bt.print_stop_context with a marker printer, so the
-#: tests see exactly when and with which level the hooks ask for the goroutine context.
+#: gdb command that registers a marker printer as the stop context printer (in place of
+#: wslgo-bt's), so the tests see exactly when and with which level a stop asks for it.
 FAKE_CONTEXT = (
-    "python import sys, types, wslgo.gdb as _g; _m = types.ModuleType('wslgo.gdb.bt'); "
-    "_m.print_stop_context = lambda level: print('CTX-' + level); "
-    "sys.modules['wslgo.gdb.bt'] = _m; _g.bt = _m"
+    "python from wslgo.gdb import stops; "
+    "stops.set_context_printer(lambda level: print('CTX-' + level))"
 )
 
 

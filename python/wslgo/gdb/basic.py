@@ -9,7 +9,7 @@ import gdb
 
 import wslgo
 from wslgo import _native
-from wslgo.gdb import commands, events, state
+from wslgo.gdb import commands, program
 
 _version = commands.parser(
     "wslgo-version",
@@ -35,9 +35,9 @@ _info = commands.parser(
 
 @commands.command("wslgo-info", _info)
 def wslgo_info(args: argparse.Namespace) -> None:
-    prog = state.program()
+    prog = program.current()
     b = prog.binary
-    gdb.write(events.describe(prog) + "\n")
+    gdb.write(prog.describe() + "\n")
     gdb.write(f"  path:     {prog.path}\n  arch:     {b.arch}{' (PIE)' if b.is_pie else ''}\n")
     gdb.write(f"  build-id: {b.build_id or '-'}\n")
     try:

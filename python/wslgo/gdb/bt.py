@@ -1,6 +1,6 @@
 """``wslgo-bt``: goroutines of the program gdb is debugging (live process or core file).
 
-:mod:`wslgo.gdb.engine` reads every goroutine in one pass and :mod:`wslgo.report` formats
+:mod:`wslgo.gdb.program` reads every goroutine in one pass and :mod:`wslgo.report` formats
 them; this module only picks what to show.
 """
 
@@ -13,7 +13,7 @@ import gdb
 
 from wslgo import report
 from wslgo.gdb import commands
-from wslgo.gdb.engine import current_tid, goroutines, target, target_key, thread_args
+from wslgo.gdb.program import current_tid, goroutines, target
 
 Record = dict[str, Any]
 
@@ -193,9 +193,8 @@ def _show(args: argparse.Namespace, flt: report.Filter, ids: list[int], show_all
 
 def _list(args: argparse.Namespace, flt: report.Filter, ids: list[int]) -> None:
     """`wslgo-bt -l`: filtered, sorted and formatted by the engine (one str back)."""
-    key = target_key()
-    engine = thread_args(key)
-    got = report.list_native(target(key), flt, GdbStyle(), include_dead=args.dead, **engine)
+    tgt, threads = target()
+    got = report.list_native(tgt, flt, GdbStyle(), include_dead=args.dead, **threads)
     missing = sorted(set(got["missing"]) | {i for i in ids if i < 0})
     if missing:
         gdb.write(f"wslgo-bt: no goroutine {', '.join(map(str, missing))}\n", gdb.STDERR)

@@ -16,9 +16,17 @@ import gdb
 
 from wslgo.gdb import params
 
-#: name -> one-line summary, for `help wslgo`.
-REGISTRY: dict[str, str] = {}
-_instances: list[gdb.Command] = []
+
+class Table:
+    """Every wslgo command: name -> one-line summary (for `help wslgo`), and the gdb
+    command objects (kept alive here)."""
+
+    def __init__(self) -> None:
+        self.summaries: dict[str, str] = {}
+        self.instances: list[gdb.Command] = []
+
+
+TABLE = Table()
 
 
 class UsageError(Exception):
@@ -63,21 +71,32 @@ def run_guarded(fn: Callable[[], None], what: str) -> None:
         raise gdb.GdbError(f"{what}: {msg}") from None
 
 
+def first_word_and_rest(arg: str) -> list[str]:
+    """``N rest of line`` -> ``[N, 'rest of line']``: for a command whose last argument
+    is a gdb command line, kept as typed (quotes included)."""
+    arg = arg.strip()
+    if not arg:
+        return []
+    head, _, rest = arg.partition(" ")
+    rest = rest.strip()
+    return [head, rest] if rest else [head]
+
+
 def command(
     name: str,
     parser: Parser,
     *,
     category: int = gdb.COMMAND_USER,
     repeat: bool = False,
-    argv: Callable[[str], list[str]] = shlex.split,  # gdbhooks: custom splitting
+    argv: Callable[[str], list[str]] = shlex.split,
 ) -> Callable[[Callable[[argparse.Namespace], None]], Callable[[argparse.Namespace], None]]:
     """Register ``fn(args)`` as the gdb command ``name`` with ``parser``'s help."""
 
     def deco(fn: Callable[[argparse.Namespace], None]) -> Callable[[argparse.Namespace], None]:
-        if name in REGISTRY:
+        if name in TABLE.summaries:
             return fn
         summary = (parser.description or "").strip().splitlines()[0] if parser.description else ""
-        REGISTRY[name] = summary
+        TABLE.summaries[name] = summary
 
         def invoke(self: gdb.Command, arg: str, from_tty: bool) -> None:
             if not repeat:
@@ -96,7 +115,7 @@ def command(
         cls = type(
             f"_Cmd_{name.replace('-', '_')}", (gdb.Command,), {"__doc__": doc, "invoke": invoke}
         )
-        _instances.append(cls(name, category))
+        TABLE.instances.append(cls(name, category))
         return fn
 
     return deco
@@ -124,22 +143,13 @@ def parser(name: str, description: str, epilog: str | None = None) -> Parser:
     )
 
 
-def register_builtin() -> None:
-    """Import the modules that define commands (each registers itself on import)."""
-    # gdbhooks: goroutine, hooks, traceback (Go breakpoints, traceback level, switching).
-    from wslgo.gdb import basic, bt, goroutine, hooks, traceback  # noqa: F401
-
-    goroutine.register()
-    hooks.setup()
-
-
 def register_prefix() -> None:
     """Register ``wslgo`` itself: `wslgo` and `help wslgo` list every wslgo command."""
-    if "wslgo" in REGISTRY:
+    if "wslgo" in TABLE.summaries:
         return
     lines = ["wslgo: gdb companion for Go programs.", "", "Commands:"]
-    width = max((len(n) for n in REGISTRY), default=10)
-    lines += [f"  {n.ljust(width)}  {s}" for n, s in sorted(REGISTRY.items())]
+    width = max((len(n) for n in TABLE.summaries), default=10)
+    lines += [f"  {n.ljust(width)}  {s}" for n, s in sorted(TABLE.summaries.items())]
     lines += [
         "",
         "Options: `help set wslgo`, `show wslgo`. Errors print one line;",
@@ -151,5 +161,5 @@ def register_prefix() -> None:
         gdb.write(doc + "\n")
 
     cls = type("_WslgoHelp", (gdb.Command,), {"__doc__": doc, "invoke": invoke})
-    _instances.append(cls("wslgo", gdb.COMMAND_USER, gdb.COMPLETE_NONE))
-    REGISTRY["wslgo"] = "this list"
+    TABLE.instances.append(cls("wslgo", gdb.COMMAND_USER, gdb.COMPLETE_NONE))
+    TABLE.summaries["wslgo"] = "this list"

@@ -1,66 +1,127 @@
-"""gdb event handlers, connected and disconnected in one place."""
+"""The one module that wires wslgo into gdb: event handlers, the goroutine unwinder and
+frame filter, the stop context printer, hookpost-run and the ``wslgo`` command list.
+
+Every handler goes through :func:`guarded`: an error becomes one ``wslgo: ...`` line on
+stderr (the Python traceback too with ``set wslgo verbose on``), never an exception in gdb.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
+import traceback
 from typing import Any, Callable
 
 import gdb
+import gdb.unwinder
 
-from wslgo.gdb import state
+from wslgo import _native
+from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands register on import)
+    basic,
+    breakpoints,
+    bt,
+    commands,
+    environment,
+    goroutine,
+    params,
+    postrun,
+    program,
+    stops,
+)
+from wslgo.gdb import traceback as go_traceback  # noqa: F401
 
-_connected: list[tuple[Any, Callable[..., None]]] = []
+Handler = Callable[[Any], None]
 
 
-def describe(prog: state.Program) -> str:
-    """The one line wslgo prints when gdb loads a Go program."""
-    b = prog.binary
-    ver = prog.go_version or "unknown Go version"
-    if b.has_dwarf:
-        dwarf = "DWARF present" + (" (compressed)" if b.dwarf_compressed else "")
-    else:
-        dwarf = "no DWARF (-ldflags=-w): goroutines and stacks still work from the pclntab"
-    return f"wslgo: {os.path.basename(prog.path)}: Go program, {ver}, {dwarf}; try `wslgo-bt`"
+def guarded(what: str) -> Callable[[Handler], Handler]:
+    """Wrap an event handler so that nothing it raises reaches gdb."""
+
+    def deco(fn: Handler) -> Handler:
+        @functools.wraps(fn)
+        def run(event: Any) -> None:
+            try:
+                fn(event)
+            except Exception as e:
+                if params.verbose():
+                    gdb.write(traceback.format_exc(), gdb.STDERR)
+                msg = " ".join(str(e).split()) or type(e).__name__
+                gdb.write(f"wslgo: {what}: {msg}\n", gdb.STDERR)
+
+        return run
+
+    return deco
 
 
+@guarded("loading the program")
 def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
-    """Say one line when the main program is a Go binary."""
-    objfile = event.new_objfile
-    path = objfile.filename
-    if not path or path != gdb.current_progspace().filename or not os.path.isfile(path):
+    """The main program: open it (once), say one line, set the environment and the
+    post-run hook. A live process: arm the internal breakpoints."""
+    path = event.new_objfile.filename
+    if path and path == gdb.current_progspace().filename and os.path.isfile(path):
+        known = program.SESSION.program
+        try:
+            prog = program.SESSION.load(path)
+        except (OSError, _native.WslgoError) as e:  # a corrupt binary must not break `file`
+            gdb.write(f"wslgo: {path}: {' '.join(str(e).split())}\n", gdb.STDERR)
+            return
+        if prog is not None and prog is not known:
+            gdb.write(prog.describe() + "\n")
+            prog.resolved()
+        if prog is not None:
+            environment.ENVIRONMENT.set_crash()
+            postrun.install()
+    if gdb.selected_inferior().pid != 0:
+        breakpoints.ARMED.arm()
+
+
+@guarded("stop handler")
+def on_stop(event: gdb.StopEvent) -> None:
+    stops.report(event)
+
+
+@guarded("resuming")
+def on_cont(event: object) -> None:
+    """Saved registers go stale when the program resumes: drop the goroutine selection."""
+    goroutine.clear()
+
+
+@guarded("process exit")
+def on_exited(event: object) -> None:
+    """The breakpoints, the selection and the memory target belong to the dead process."""
+    breakpoints.ARMED.disarm()
+    goroutine.clear()
+    program.SESSION.forget_targets()
+
+
+class Wiring:
+    """What :func:`setup` connected (so that it happens once)."""
+
+    def __init__(self) -> None:
+        self.connected: list[tuple[Any, Handler]] = []
+
+    def connect(self, registry: Any, handler: Handler) -> None:
+        registry.connect(handler)
+        self.connected.append((registry, handler))
+
+    def disconnect(self) -> None:
+        while self.connected:
+            registry, handler = self.connected.pop()
+            registry.disconnect(handler)
+
+
+WIRING = Wiring()
+
+
+def setup() -> None:
+    """Wire everything into gdb (idempotent: sourcing the loader twice is harmless)."""
+    if WIRING.connected:
         return
-    state.reset()
-    try:
-        prog = state.open_program(path)
-    except Exception as e:  # a corrupt binary must not break `file`
-        gdb.write(f"wslgo: {path}: {' '.join(str(e).split())}\n", gdb.STDERR)
-        return
-    if prog is not None:
-        gdb.write(describe(prog) + "\n")
-
-
-def _connect(registry: Any, handler: Callable[..., None]) -> None:
-    registry.connect(handler)
-    _connected.append((registry, handler))
-
-
-def connect() -> None:
-    """Connect every handler (idempotent)."""
-    if _connected:
-        return
-    _connect(gdb.events.new_objfile, on_new_objfile)
-    # gdbhooks: arm Go breakpoints, print stop context, drop goroutine selections.
-    from wslgo.gdb import goroutine, hooks
-
-    _connect(gdb.events.new_objfile, hooks.on_new_objfile)
-    _connect(gdb.events.stop, hooks.on_stop)
-    _connect(gdb.events.exited, hooks.on_exited)
-    _connect(gdb.events.cont, goroutine.on_cont)
-    _connect(gdb.events.exited, goroutine.on_exited)
-
-
-def disconnect() -> None:
-    """Disconnect every handler connected by :func:`connect`."""
-    while _connected:
-        registry, handler = _connected.pop()
-        registry.disconnect(handler)
+    gdb.unwinder.register_unwinder(None, goroutine.GoroutineUnwinder(), replace=True)
+    gdb.frame_filters["wslgo-goroutine"] = goroutine.GoroutineFrameFilter()
+    stops.set_context_printer(bt.print_stop_context)
+    WIRING.connect(gdb.events.new_objfile, on_new_objfile)
+    WIRING.connect(gdb.events.stop, on_stop)
+    WIRING.connect(gdb.events.cont, on_cont)
+    WIRING.connect(gdb.events.exited, on_exited)
+    postrun.install()
+    commands.register_prefix()

@@ -1,29 +1,19 @@
 """``wslgo-goroutine N [COMMAND]``: let gdb's own commands see goroutine N's stack.
 
-gdb only knows OS threads. A goroutine running on a thread is reached by switching to that
-thread. A parked goroutine's registers are saved in its ``g.sched`` (pc, sp, bp); writing
-them into $pc/$sp (runtime-gdb.py's way) fails on core files (golang/go#17575), so wslgo
-registers a gdb unwinder instead. While a goroutine is selected, the unwinder says that the
-selected thread's innermost frame (#0) was "called" by the goroutine's saved pc/sp/bp, so
-frame #1 is the goroutine's innermost frame and gdb unwinds the rest with the binary's CFI
-(``.debug_frame``). A frame filter hides frame #0 (and the null frame after runtime.goexit)
-from ``bt``; ``wslgo-goroutine N`` selects frame #1, so ``frame``, ``info locals``, ``up``
-and ``down`` act on the goroutine. Nothing is written to the inferior, so it works the same on
-a live process and on a core. The selection ends with ``wslgo-goroutine`` (no argument) and
-whenever the program resumes.
-
-Goroutine records come from the native goroutine engine (``_native.Process`` on a live
-process, ``_native.Callback`` over gdb's memory reads on a core), which also works without
-DWARF; when it cannot model the binary, from ``runtime.allgs`` read through gdb (field offsets
-from the DWARF type ``runtime.g``), found by address through the native module
-(:func:`hooks.address`). For binaries without DWARF (no CFI for gdb) the unwinder also gives
-the goroutine's caller frames, from the engine's pcsp unwinding.
+A running goroutine is shown on its thread (from its innermost frame on its own stack). A
+parked one through a gdb unwinder (writing its saved registers into $pc/$sp fails on cores,
+golang/go#17575): the selected thread's frame #0 "was called" by the goroutine's saved
+pc/sp/bp, so frame #1 is the goroutine's innermost frame; gdb's CFI unwinds the rest, or,
+without DWARF, the engine's pcsp unwinding. A frame filter hides the frames that are not the
+goroutine's from ``bt``. Nothing is written to the inferior. The selection ends with
+``wslgo-goroutine`` (no argument) and when the program resumes. Goroutines come from the
+Rust engine (:mod:`wslgo.gdb.program`). When memory becomes unreadable (the process died)
+or the architecture is foreign, the unwinder and the filter stop and say why once.
 """
 
 from __future__ import annotations
 
 import argparse
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -31,28 +21,7 @@ import gdb
 import gdb.unwinder
 
 from wslgo import _native
-from wslgo.gdb import commands, hooks
-from wslgo.gdb import engine as engine_mod
-
-#: Use the native goroutine engine when it works (tests turn it off to check the gdb path).
-USE_ENGINE = True
-
-G_RUNNING = 2
-G_SCAN = 0x1000
-STATUS_NAMES = {
-    0: "idle",
-    1: "runnable",
-    2: "running",
-    3: "syscall",
-    4: "waiting",
-    5: "moribund",
-    6: "dead",
-    7: "enqueue",
-    8: "copystack",
-    9: "preempted",
-    10: "leaked",
-    11: "dead (extra)",
-}
+from wslgo.gdb import commands, program
 
 
 @dataclass(frozen=True)
@@ -60,235 +29,35 @@ class Goroutine:
     """What the switcher needs of one goroutine."""
 
     goid: int
-    addr: int
-    status: int
+    status_name: str
     pc: int
     sp: int
     bp: int
-    #: LWP of the OS thread running it (status running), else None.
+    #: LWP of the OS thread running it (running or in a system call), else None.
     lwp: int | None
-    #: Status as the engine names it ("" -> from :data:`STATUS_NAMES`).
-    status_text: str = ""
+    #: [lo, hi) of its stack.
+    stack: tuple[int, int] = (0, 0)
 
-    @property
-    def status_name(self) -> str:
-        if self.status_text:
-            return self.status_text
-        return STATUS_NAMES.get(self.status & ~G_SCAN, f"status {self.status}")
-
-
-# ---------------------------------------------------------------------------- native engine
-
-
-def engine() -> _native.GoTarget | None:
-    """The native goroutine engine for the current process or core (None if unusable).
-
-    The one engine of the session is :func:`wslgo.gdb.engine.target` (one per process or
-    core; every call on it reads memory afresh, so it stays valid across stops)."""
-    if not USE_ENGINE:
-        return None
-    try:
-        return engine_mod.target()
-    except (gdb.GdbError, gdb.error, _native.WslgoError, OSError):
-        return None
-
-
-def forget_engine() -> None:
-    """Drop the cached engine (the process exited)."""
-    prog = hooks.program_or_none()
-    if prog is not None:
-        prog.cache.pop("target", None)
-
-
-def _records() -> list[dict] | None:
-    """The engine's goroutine records (no stacks), or None when the engine can't."""
-    target = engine()
-    if target is None:
-        return None
-    thread = gdb.selected_thread()
-    try:
-        return list(target.goroutines(max_depth=0, current_tid=thread.ptid[1] if thread else None))
-    except _native.WslgoError:
-        return None
-
-
-def _from_record(r: dict) -> Goroutine:
-    status = int(r["status"])
-    running = r.get("status_name") == "running" or status & ~G_SCAN == G_RUNNING
-    return Goroutine(
-        goid=int(r["goid"]),
-        addr=int(r["addr"]),
-        status=status,
-        pc=int(r["pc"]),
-        sp=int(r["sp"]),
-        bp=int(r["bp"]),
-        lwp=int(r["thread_id"]) if running and r.get("thread_id") else None,
-        status_text=str(r.get("status_name") or ""),
-    )
-
-
-def engine_frames(g: Goroutine) -> list[tuple[int, int]]:
-    """(pc, sp) of each physical frame of ``g`` from the engine's pcsp unwinder, or []."""
-    target = engine()
-    if target is None:
-        return []
-    try:
-        res = target.unwind(pc=g.pc, sp=g.sp, bp=g.bp, exact=False)
-    except _native.WslgoError:
-        return []
-    out: list[tuple[int, int]] = []
-    # frame dicts are shared between goroutines; each frame's sp is in the parallel list
-    for f, sp in zip(res["frames"], res["frame_sp"]):
-        key = (int(f["pc"]), int(sp))
-        if not out or out[-1] != key:  # inlined frames share their physical frame
-            out.append(key)
-    return out
-
-
-# ---------------------------------------------------------------------------- reading
-
-
-def _read(addr: int, size: int) -> bytes:
-    return bytes(gdb.selected_inferior().read_memory(addr, size))
-
-
-def _u64(addr: int) -> int:
-    return int(struct.unpack("<Q", _read(addr, 8))[0])
-
-
-def _u32(addr: int) -> int:
-    return int(struct.unpack("<I", _read(addr, 4))[0])
-
-
-class _Layout:
-    """Offsets in runtime.g / gobuf / m, from DWARF through gdb (moves between releases)."""
-
-    def __init__(self) -> None:
-        try:
-            g = gdb.lookup_type("runtime.g")
-            m = gdb.lookup_type("runtime.m")
-        except gdb.error:
-            raise gdb.GdbError(
-                "wslgo-goroutine: this binary has no DWARF type runtime.g (built with -w?); "
-                "goroutine switching needs it until the native goroutine engine is merged"
-            ) from None
-        gf = {f.name: f for f in g.fields()}
-        mf = {f.name: f for f in m.fields()}
-        sched = gf["sched"]
-        sf = {f.name: f for f in sched.type.strip_typedefs().fields()}
-        self.goid = gf["goid"].bitpos // 8
-        self.status = gf["atomicstatus"].bitpos // 8  # uint32, or atomic.Uint32{value}
-        self.sched_sp = (sched.bitpos + sf["sp"].bitpos) // 8
-        self.sched_pc = (sched.bitpos + sf["pc"].bitpos) // 8
-        self.sched_bp = (sched.bitpos + sf["bp"].bitpos) // 8 if "bp" in sf else None
-        self.m = gf["m"].bitpos // 8
-        self.m_procid = mf["procid"].bitpos // 8
-        self.m_curg = mf["curg"].bitpos // 8
-        self.m_g0 = mf["g0"].bitpos // 8
-
-
-_layout_cache: dict[str, _Layout] = {}
-
-
-def layout() -> _Layout:
-    path = gdb.current_progspace().filename or ""
-    lay = _layout_cache.get(path)
-    if lay is None:
-        lay = _layout_cache[path] = _Layout()
-    return lay
-
-
-def all_g_addrs() -> list[int]:
-    """Addresses of every g in runtime.allgs (dead ones included)."""
-    allgs = hooks.address("runtime.allgs")
-    if allgs is None:
-        raise gdb.GdbError("wslgo-goroutine: runtime.allgs not found (stripped binary?)")
-    array, length = _u64(allgs), _u64(allgs + 8)
-    if length > 10_000_000:
-        raise gdb.GdbError(f"wslgo-goroutine: runtime.allgs looks corrupt (len {length})")
-    raw = _read(array, 8 * length) if length else b""
-    return [v for (v,) in struct.iter_unpack("<Q", raw) if v]
-
-
-def read_goroutine(addr: int) -> Goroutine:
-    lay = layout()
-    status = _u32(addr + lay.status)
-    lwp = None
-    if status & ~G_SCAN == G_RUNNING:
-        m = _u64(addr + lay.m)
-        if m:
-            lwp = _u64(m + lay.m_procid) or None
-    return Goroutine(
-        goid=_u64(addr + lay.goid),
-        addr=addr,
-        status=status,
-        pc=_u64(addr + lay.sched_pc),
-        sp=_u64(addr + lay.sched_sp),
-        bp=_u64(addr + lay.sched_bp) if lay.sched_bp is not None else 0,
-        lwp=lwp,
-    )
+    @classmethod
+    def from_record(cls, r: _native.GoroutineDict) -> Goroutine:
+        tid = r["thread_id"]
+        return cls(
+            goid=int(r["goid"]),
+            status_name=str(r["status_name"]),
+            pc=int(r["pc"]),
+            sp=int(r["sp"]),
+            bp=int(r["bp"]),
+            lwp=int(tid) if tid else None,
+            stack=(int(r["stack_lo"]), int(r["stack_hi"])),
+        )
 
 
 def find(goid: int) -> Goroutine:
-    """Goroutine ``goid`` (raises gdb.GdbError when there is none)."""
-    records = _records()
-    if records is not None:
-        for r in records:
-            if int(r["goid"]) == goid:
-                return _from_record(r)
-        raise gdb.GdbError(f"wslgo-goroutine: no goroutine {goid}")
-    lay = layout()
-    for addr in all_g_addrs():
-        if _u64(addr + lay.goid) == goid:
-            g = read_goroutine(addr)
-            if g.status & ~G_SCAN == 6:
-                raise gdb.GdbError(f"wslgo-goroutine: goroutine {goid} is dead")
-            return g
-    raise gdb.GdbError(f"wslgo-goroutine: no goroutine {goid}")
-
-
-def current_g_addr() -> int | None:
-    """Address of the g the selected thread runs (its user goroutine, not g0), or None."""
-    prog = hooks.program_or_none()
-    if prog is None:
-        return None
-    lay = layout()
-    candidates: list[int] = []
-    arch = prog.binary.arch
+    """Goroutine ``goid`` (raises gdb.GdbError when there is none, or it is dead)."""
     try:
-        if arch == "amd64":
-            fs = int(gdb.parse_and_eval("$fs_base"))
-            if fs:
-                candidates.append(_u64(fs - 8))  # Go's TLS slot for g
-            candidates.append(int(gdb.parse_and_eval("$r14")))  # ABIInternal g register
-        elif arch == "arm64":
-            candidates.append(int(gdb.parse_and_eval("$x28")))
-    except gdb.error:
-        pass
-    for g in candidates:
-        if not g:
-            continue
-        try:
-            m = _u64(g + lay.m)
-            if not m:
-                continue
-            curg, g0 = _u64(m + lay.m_curg), _u64(m + lay.m_g0)
-        except gdb.error:
-            continue
-        if g == curg:
-            return g
-        if g == g0:  # on the system stack: report the user goroutine it serves
-            return curg or None
-    return None
-
-
-def current_goid() -> int | None:
-    """Id of the goroutine the selected thread runs, or None."""
-    records = _records()
-    if records is not None:
-        return next((int(r["goid"]) for r in records if r.get("current")), None)
-    g = current_g_addr()
-    return None if g is None else _u64(g + layout().goid)
+        return Goroutine.from_record(program.goroutine(goid))
+    except _native.NotFoundError as e:
+        raise gdb.GdbError(f"wslgo-goroutine: {e}") from None
 
 
 # ---------------------------------------------------------------------------- selection
@@ -297,17 +66,48 @@ def current_goid() -> int | None:
 @dataclass
 class Selection:
     goroutine: Goroutine
-    #: gdb's global number of the thread whose frame #0 leads into the goroutine.
+    #: gdb's global number of the thread showing the goroutine: the one whose frame #0
+    #: leads into it (parked), or the thread running it.
     thread: int
+    #: `bt` hides frames below this level: #0 of a borrowed thread; for a running
+    #: goroutine, the frames of a signal handler or system stack before its own stack.
+    hide_below: int = 1
+    #: True when the goroutine runs on ``thread`` (no unwinding of ours).
+    running: bool = False
     #: (pc, sp) per physical frame from the engine, for binaries without CFI (lazy).
     frames: list[tuple[int, int]] | None = None
+    #: Why unwinding the goroutine stopped (said once).
+    failed: str | None = None
+
+    def fail(self, why: object) -> None:
+        """Stop unwinding this goroutine; tell the user once."""
+        if self.failed is None:
+            self.failed = " ".join(str(why).split()) or type(why).__name__
+            gdb.write(
+                f"wslgo-goroutine: stopped unwinding goroutine {self.goroutine.goid}: "
+                f"{self.failed}\n",
+                gdb.STDERR,
+            )
 
 
-_selected: Selection | None = None
+class Switcher:
+    """The goroutine gdb's commands see, if any (one per session)."""
+
+    def __init__(self) -> None:
+        self.selected: Selection | None = None
+
+    def applies(self) -> Selection | None:
+        """The selection when gdb's selected thread is the one it replaces."""
+        sel = self.selected
+        if sel is None:
+            return None
+        thread = gdb.selected_thread()
+        if thread is None or thread.global_num != sel.thread:
+            return None
+        return sel
 
 
-def selected() -> Selection | None:
-    return _selected
+SWITCHER = Switcher()
 
 
 class _FrameId:
@@ -323,14 +123,24 @@ class GoroutineUnwinder(gdb.unwinder.Unwinder):
         super().__init__("wslgo-goroutine")
 
     def __call__(self, pending_frame: gdb.PendingFrame) -> gdb.UnwindInfo | None:
-        sel = _selected
-        if sel is None:
+        sel = SWITCHER.applies()
+        if sel is None or sel.failed is not None or sel.running:
             return None
-        thread = gdb.selected_thread()
-        if thread is None or thread.global_num != sel.thread:
+        try:
+            return self._unwind(pending_frame, sel)
+        except (gdb.error, _native.WslgoError, ValueError) as e:  # gdb.MemoryError too
+            sel.fail(e)
             return None
+
+    def _unwind(self, pending_frame: gdb.PendingFrame, sel: Selection) -> gdb.UnwindInfo | None:
         arch = pending_frame.architecture().name()
-        pc_reg, sp_reg, bp_reg = ("pc", "sp", "x29") if "aarch64" in arch else ("rip", "rsp", "rbp")
+        if "aarch64" in arch:
+            pc_reg, sp_reg, bp_reg = "pc", "sp", "x29"
+        elif "x86-64" in arch:
+            pc_reg, sp_reg, bp_reg = "rip", "rsp", "rbp"
+        else:
+            sel.fail(f"wslgo cannot unwind goroutines on {arch}")
+            return None
         pc = pending_frame.read_register(pc_reg)
         sp = pending_frame.read_register(sp_reg)
         if pending_frame.level() != 0:
@@ -355,11 +165,12 @@ class GoroutineUnwinder(gdb.unwinder.Unwinder):
     ) -> gdb.UnwindInfo | None:
         """Goroutine frames of a binary without DWARF (gdb has no CFI): the caller from the
         engine's pcsp unwinding (caller pc at [sp+framesize], caller sp past it)."""
-        prog = hooks.program_or_none()
+        prog = program.current_or_none()
         if prog is None or prog.binary.has_dwarf:
             return None  # gdb's DWARF CFI unwinder does it
         if sel.frames is None:
-            sel.frames = engine_frames(sel.goroutine)
+            g = sel.goroutine
+            sel.frames = program.physical_frames(g.pc, g.sp, g.bp)
         key = (int(pc), int(sp))
         for i, frame in enumerate(sel.frames[:-1]):
             if frame == key:
@@ -384,33 +195,59 @@ class GoroutineFrameFilter:
         self.enabled = True
 
     def filter(self, frames: Iterator[object]) -> Iterator[object]:
-        thread = gdb.selected_thread()
-        if _selected is None or thread is None or thread.global_num != _selected.thread:
+        sel = SWITCHER.applies()
+        if sel is None:
             return frames  # e.g. `thread apply all bt` on the other threads
-        return self._skip(frames)
+        return self._skip(frames, sel)
 
     @staticmethod
-    def _skip(frames: Iterator[object]) -> Iterator[object]:
-        for dec in frames:
-            frame = dec.inferior_frame()  # type: ignore[attr-defined]
-            if frame.level() == 0:
+    def _skip(frames: Iterator[object], sel: Selection) -> Iterator[object]:
+        last: gdb.Frame | None = None
+        while True:
+            try:
+                dec = next(frames)
+                frame = dec.inferior_frame()  # type: ignore[attr-defined]
+                level, pc = frame.level(), frame.pc()
+                if level >= sel.hide_below and pc != 0:
+                    _readable(dec, frame)
+            except StopIteration:
+                _why_it_ended(last, sel)
+                return
+            except (gdb.error, _native.WslgoError) as e:  # gdb.MemoryError too
+                sel.fail(e)
+                return
+            if level < sel.hide_below:
                 continue
-            if frame.pc() == 0:
-                break
+            if pc == 0:
+                return
+            last = frame
             yield dec
 
 
-_registered = False
+def _readable(dec: object, frame: gdb.Frame) -> None:
+    """Read what `bt` prints of a frame (name, arguments) now, so that an unreadable
+    frame ends the unwind here instead of failing in the middle of its line."""
+    dec.function()  # type: ignore[attr-defined]
+    for arg in dec.frame_args() or ():  # type: ignore[attr-defined]
+        sym = arg.symbol()
+        value = arg.value() if hasattr(arg, "value") else None
+        if value is None and isinstance(sym, gdb.Symbol):
+            value = frame.read_var(sym)
+        if isinstance(value, gdb.Value):
+            value.fetch_lazy()
 
 
-def register() -> None:
-    """Register the unwinder and the frame filter once, for every objfile."""
-    global _registered
-    if _registered:
+def _why_it_ended(last: gdb.Frame | None, sel: Selection) -> None:
+    """Say why gdb's unwinding stopped early (unreadable memory, a bad frame)."""
+    if last is None:
         return
-    gdb.unwinder.register_unwinder(None, GoroutineUnwinder(), replace=True)
-    gdb.frame_filters["wslgo-goroutine"] = GoroutineFrameFilter()
-    _registered = True
+    try:
+        reason = last.unwind_stop_reason()
+    except gdb.error as e:
+        sel.fail(e)
+        return
+    if reason not in (gdb.FRAME_UNWIND_NO_REASON, gdb.FRAME_UNWIND_OUTERMOST):
+        sel.fail(gdb.frame_stop_reason_string(reason))
 
 
 def _thread_for_lwp(lwp: int) -> gdb.InferiorThread | None:
@@ -429,28 +266,49 @@ def _frame_at_level(level: int) -> gdb.Frame | None:
     return frame
 
 
+def _innermost_on_stack(g: Goroutine) -> gdb.Frame:
+    """The selected thread's innermost frame on ``g``'s own stack: a thread caught in a
+    signal handler or on the system stack shows those frames first."""
+    newest = gdb.newest_frame()
+    frame: gdb.Frame | None = newest
+    lo, hi = g.stack
+    for _ in range(32):
+        if frame is None:
+            break
+        try:
+            sp = int(frame.read_register("sp"))
+        except (gdb.error, ValueError):
+            break
+        if lo <= sp < hi:
+            return frame
+        frame = frame.older()
+    return newest
+
+
 def clear() -> None:
     """Back to the thread's own stack (no redraw)."""
-    global _selected
-    if _selected is not None:
-        _selected = None
+    if SWITCHER.selected is not None:
+        SWITCHER.selected = None
         gdb.invalidate_cached_frames()
 
 
 def select(g: Goroutine) -> str:
     """Make gdb see goroutine ``g``; returns how (for the message)."""
-    global _selected
     clear()
     if g.lwp is not None:
         thread = _thread_for_lwp(g.lwp)
         if thread is not None:
             thread.switch()
-            gdb.newest_frame().select()
+            own = _innermost_on_stack(g)
+            SWITCHER.selected = Selection(
+                goroutine=g, thread=thread.global_num, hide_below=own.level(), running=True
+            )
+            own.select()
             return f"running on thread {thread.num} (LWP {g.lwp})"
     thread = gdb.selected_thread()
     if thread is None:
         raise gdb.GdbError("wslgo-goroutine: no thread to show the goroutine on")
-    _selected = Selection(goroutine=g, thread=thread.global_num)
+    SWITCHER.selected = Selection(goroutine=g, thread=thread.global_num)
     gdb.invalidate_cached_frames()
     top = gdb.newest_frame().older()
     if top is None or top.pc() != g.pc:
@@ -462,29 +320,7 @@ def select(g: Goroutine) -> str:
     return f"{g.status_name}, saved pc {g.pc:#x} sp {g.sp:#x}"
 
 
-def on_cont(event: object) -> None:
-    """The program resumes: saved registers go stale, drop the selection."""
-    clear()
-
-
-def on_exited(event: object) -> None:
-    clear()
-    forget_engine()
-    _layout_cache.clear()
-
-
 # ---------------------------------------------------------------------------- command
-
-
-def _split(arg: str) -> list[str]:
-    """``N rest of line`` -> ``[N, 'rest of line']``: the gdb command keeps its quoting."""
-    arg = arg.strip()
-    if not arg:
-        return []
-    head, _, rest = arg.partition(" ")
-    if head.startswith("-"):
-        return [head, *([rest.strip()] if rest.strip() else [])]
-    return [head, rest.strip()] if rest.strip() else [head]
 
 
 _parser = commands.parser(
@@ -516,14 +352,10 @@ def _goid(text: str) -> int:
         raise commands.UsageError(f"wslgo-goroutine: bad goroutine id {text!r}: {e}") from None
 
 
-def _describe(g: Goroutine, how: str) -> str:
-    return f"[goroutine {g.goid}: {how}]"
-
-
-@commands.command("wslgo-goroutine", _parser, argv=_split)
+@commands.command("wslgo-goroutine", _parser, argv=commands.first_word_and_rest)
 def wslgo_goroutine(args: argparse.Namespace) -> None:
     if args.goid is None:
-        if _selected is None:
+        if SWITCHER.selected is None:
             gdb.write("wslgo-goroutine: no goroutine selected; showing the thread's own stack\n")
         clear()
         if gdb.selected_thread() is not None:
@@ -533,24 +365,23 @@ def wslgo_goroutine(args: argparse.Namespace) -> None:
     g = find(_goid(args.goid))
     if args.command is None:
         how = select(g)
-        gdb.write(_describe(g, how) + "\n")
+        gdb.write(f"[goroutine {g.goid}: {how}]\n")
         gdb.write(gdb.execute("frame", to_string=True))
         return
-    saved_sel = _selected
+    saved = SWITCHER.selected
     thread = gdb.selected_thread()
     level = gdb.selected_frame().level()
     try:
         select(g)
         gdb.execute(args.command)
     finally:
-        _restore(saved_sel, thread, level)
+        _restore(saved, thread, level)
 
 
 def _restore(saved: Selection | None, thread: gdb.InferiorThread | None, level: int) -> None:
-    global _selected
     if thread is not None and thread.is_valid():
         thread.switch()
-    _selected = saved
+    SWITCHER.selected = saved
     gdb.invalidate_cached_frames()
     frame = _frame_at_level(level)
     if frame is not None:

@@ -9,7 +9,7 @@ level; a plain OR would add level fields) keeps a later ``debug.SetTraceback("si
 from lowering it. We never call Go functions from gdb.
 
 ``wslgo-traceback [LEVEL]`` shows or sets it by hand; :func:`force` is what the runtime.main
-breakpoint of :mod:`wslgo.gdb.hooks` calls.
+breakpoint of :mod:`wslgo.gdb.breakpoints` calls.
 """
 
 from __future__ import annotations
@@ -19,20 +19,10 @@ import struct
 
 import gdb
 
-from wslgo.gdb import commands, hooks
+from wslgo.gdb import commands, gofacts, program
+from wslgo.gdb.gofacts import TRACEBACK_ALL, TRACEBACK_CRASH, TRACEBACK_SHIFT
+from wslgo.gdb.gofacts import TRACEBACK_LEVELS as LEVELS
 
-TRACEBACK_CRASH = 1
-TRACEBACK_ALL = 2
-TRACEBACK_SHIFT = 2
-
-#: GOTRACEBACK names -> traceback_cache values (runtime.setTraceback).
-LEVELS: dict[str, int] = {
-    "none": 0,
-    "single": 1 << TRACEBACK_SHIFT,
-    "all": 1 << TRACEBACK_SHIFT | TRACEBACK_ALL,
-    "system": 2 << TRACEBACK_SHIFT | TRACEBACK_ALL,
-    "crash": 2 << TRACEBACK_SHIFT | TRACEBACK_ALL | TRACEBACK_CRASH,
-}
 CRASH = LEVELS["crash"]
 
 
@@ -49,8 +39,9 @@ def decode(value: int) -> str:
 
 
 def _addresses() -> tuple[int, int]:
-    cache = hooks.address("runtime.traceback_cache")
-    env = hooks.address("runtime.traceback_env")
+    prog = program.current()
+    cache = prog.address(gofacts.TRACEBACK_CACHE)
+    env = prog.address(gofacts.TRACEBACK_ENV)
     if cache is None or env is None:
         raise gdb.GdbError(
             "wslgo-traceback: runtime.traceback_cache/traceback_env not found "
@@ -114,9 +105,9 @@ _parser.add_argument("level", nargs="?", choices=list(LEVELS), help="new traceba
 
 @commands.command("wslgo-traceback", _parser)
 def wslgo_traceback(args: argparse.Namespace) -> None:
-    if gdb.selected_inferior().pid == 0 and not hooks.is_core():
+    if gdb.selected_inferior().pid == 0 and not program.is_core():
         raise gdb.GdbError("wslgo-traceback: the program is not running")
-    if args.level is not None and hooks.is_core():
+    if args.level is not None and program.is_core():
         raise gdb.GdbError("wslgo-traceback: cannot change a core file")
     if args.level is not None:
         value = LEVELS[args.level]

@@ -1,0 +1,179 @@
+"""wslgo's internal breakpoints in a live Go process.
+
+Armed when the process starts (the first ``new_objfile`` event that sees a live process:
+gdb loads the vDSO right after it created the inferior and relocated a PIE, before any Go
+code ran; the first stop and gdb's post-run hook are fallbacks, e.g. after ``attach``):
+
+- ``runtime.breakpoint``: silent, stops *before* the trap; :func:`skip_trap` moves the pc
+  past the INT3 (amd64, 1 byte) / BRK (arm64, 4 bytes) so the SIGTRAP never fires and gdb
+  stops once per ``runtime.Breakpoint()`` call, reported as a Go breakpoint;
+- ``runtime.main`` (one shot, never stops): stores the "crash" traceback level, after
+  ``schedinit`` has parsed GOTRACEBACK (see :mod:`wslgo.gdb.traceback`);
+- with ``set wslgo break-on-panic on|all``: runtime.fatalpanic, runtime.fatalthrow (and
+  runtime.gopanic).
+"""
+
+from __future__ import annotations
+
+import gdb
+
+from wslgo.gdb import environment, gofacts, params, program, traceback
+
+
+class GoBreakpoint(gdb.Breakpoint):
+    """runtime.breakpoint: stop before the trap (the stop handler skips it)."""
+
+    def __init__(self, addr: int) -> None:
+        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
+        self.silent = True  # wslgo prints its own line; gdb's would say "Breakpoint -1"
+        self.addr = addr
+
+
+class PanicBreakpoint(gdb.Breakpoint):
+    """runtime.fatalpanic / fatalthrow / gopanic (``set wslgo break-on-panic``)."""
+
+    def __init__(self, addr: int, what: str) -> None:
+        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
+        self.silent = True
+        self.what = what
+
+
+class TracebackBreakpoint(gdb.Breakpoint):
+    """One shot at runtime.main: store the crash traceback level, never stop."""
+
+    def __init__(self, addr: int) -> None:
+        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True, temporary=True)
+        self.silent = True
+        self.done = False
+        self.error: str | None = None
+
+    def stop(self) -> bool:
+        if not self.done:
+            self.done = True
+            try:
+                traceback.force_crash()
+            except Exception as e:  # reported at the next stop; the program goes on
+                self.error = " ".join(str(e).split())
+        return False
+
+
+def _delete(bp: gdb.Breakpoint | None) -> None:
+    if bp is not None and bp.is_valid():
+        bp.delete()
+
+
+def _trap_looks_right(addr: int, arch: str) -> bool:
+    """runtime.breakpoint must start with INT3 / BRK, or the bias is wrong."""
+    try:
+        data = bytes(gdb.selected_inferior().read_memory(addr, 4))
+    except gdb.error:
+        return False
+    return gofacts.is_trap(arch, data)
+
+
+class Armed:
+    """The internal breakpoints of one live process."""
+
+    def __init__(self) -> None:
+        self.pid = 0
+        self.go: GoBreakpoint | None = None
+        self.tb: TracebackBreakpoint | None = None
+        self.panics: list[PanicBreakpoint] = []
+
+    def disarm(self) -> None:
+        """Delete every internal breakpoint wslgo created."""
+        _delete(self.go)
+        _delete(self.tb)
+        for bp in self.panics:
+            _delete(bp)
+        self.go = self.tb = None
+        self.panics = []
+        self.pid = 0
+
+    def arm(self) -> bool:
+        """Arm the breakpoints for the live process (idempotent per pid). True when armed."""
+        inf = gdb.selected_inferior()
+        if inf.pid == 0 or program.is_core():
+            return False
+        if self.pid == inf.pid:
+            return True
+        prog = program.current_or_none()
+        if prog is None:
+            return False
+        brk = prog.address(gofacts.BREAKPOINT)
+        if brk is not None and not _trap_looks_right(brk, prog.binary.arch):
+            return False  # a PIE not relocated yet; a later event will try again
+        self.disarm()
+        self.pid = inf.pid
+        if brk is not None:
+            self.go = GoBreakpoint(brk)
+        if environment.CRASH_TRACEBACK.value:
+            self._arm_traceback(prog)
+        self.arm_panics()
+        return True
+
+    def _arm_traceback(self, prog: program.Program) -> None:
+        main = prog.address(gofacts.MAIN)
+        started = prog.address(gofacts.MAIN_STARTED)
+        already = False
+        if started is not None:
+            try:
+                already = bytes(gdb.selected_inferior().read_memory(started, 1))[0] != 0
+            except gdb.error:
+                already = False
+        if already:  # attached to a running program: schedinit is long done
+            traceback.force_crash()
+        elif main is not None:
+            self.tb = TracebackBreakpoint(main)
+
+    def arm_panics(self) -> None:
+        """(Re)create the panic breakpoints ``set wslgo break-on-panic`` asks for."""
+        for bp in self.panics:
+            _delete(bp)
+        self.panics = []
+        mode = BREAK_ON_PANIC.value
+        prog = program.current_or_none()
+        if mode == "off" or self.pid == 0 or prog is None:
+            return
+        names = list(gofacts.FATAL_FUNCS)
+        if mode == "all":
+            names.append(gofacts.PANIC_FUNC)
+        for name in names:
+            addr = prog.address(name)
+            if addr is not None:
+                self.panics.append(PanicBreakpoint(addr, name))
+
+    def on_break_on_panic_changed(self) -> None:
+        if self.pid and self.pid == gdb.selected_inferior().pid:
+            self.arm_panics()
+
+    def traceback_outcome(self) -> str | None:
+        """Once the runtime.main breakpoint has fired: drop it and return its error."""
+        tb = self.tb
+        if tb is None or not tb.done:
+            return None
+        _delete(tb)
+        self.tb = None
+        return tb.error
+
+    def skip_trap(self, prog: program.Program) -> None:
+        """Move the pc past runtime.breakpoint's trap so the SIGTRAP never fires."""
+        go = self.go
+        if go is None or gdb.newest_frame().pc() != go.addr:
+            return
+        step = gofacts.TRAP_SIZE.get(prog.binary.arch, 1)
+        gdb.execute(f"set var $pc = {go.addr + step:#x}", to_string=True)
+
+
+ARMED = Armed()
+
+BREAK_ON_PANIC = params.choice(
+    "break-on-panic",
+    "on: stop when the program is about to die of a panic or a fatal error\n"
+    "(runtime.fatalpanic, runtime.fatalthrow), before the traceback is printed.\n"
+    "all: also stop at every panic, recovered or not (runtime.gopanic). off: never.",
+    "Set whether wslgo stops the program at panics.",
+    ["off", "on", "all"],
+    "off",
+    on_set=ARMED.on_break_on_panic_changed,
+)

@@ -1,0 +1,61 @@
+"""gdb's post-hook of ``run`` calls ``wslgo-post-run``, keeping the user's own hook body.
+
+gdb spells it ``hookpost-run``: a command named ``hook-post-run`` would be a *pre*-hook of a
+non-existent ``post-run`` command (gdb warns "does not hook any existing command"). The hook
+is (re)installed each time a Go program is loaded, after any body the user defined.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import gdb
+
+from wslgo.gdb import breakpoints, commands
+
+POST_RUN_COMMAND = "wslgo-post-run"
+#: gdb's name for the hook that runs after `run` returns.
+POST_RUN_HOOK = "hookpost-run"
+
+
+def _user_hook_body() -> list[str]:
+    """Body lines of the current hookpost-run (relative indentation kept), [] if none."""
+    try:
+        out = gdb.execute(f"show user {POST_RUN_HOOK}", to_string=True)
+    except gdb.error:
+        return []
+    lines = out.splitlines()
+    if not lines or not lines[0].startswith("User command"):
+        return []
+    body = [ln[2:] if ln.startswith("  ") else ln for ln in lines[1:]]
+    while body and not body[-1].strip():
+        body.pop()
+    return body
+
+
+def install() -> None:
+    """Define hookpost-run as `wslgo-post-run` followed by the user's previous body."""
+    body = _user_hook_body()
+    if any(ln.strip() == POST_RUN_COMMAND for ln in body):
+        return
+    text = "\n".join([f"define {POST_RUN_HOOK}", f"  {POST_RUN_COMMAND}"])
+    text += "".join(f"\n  {ln}" for ln in body) + "\nend"
+    confirm = gdb.parameter("confirm")
+    gdb.execute("set confirm off", to_string=True)
+    try:
+        gdb.execute(text, to_string=True)
+    finally:
+        if confirm:
+            gdb.execute("set confirm on", to_string=True)
+
+
+_post_run = commands.parser(
+    POST_RUN_COMMAND,
+    "Arm wslgo's Go breakpoints for the running program (gdb's hookpost-run calls this).",
+    epilog="Idempotent: wslgo arms them when the process starts; this is the fallback.",
+)
+
+
+@commands.command(POST_RUN_COMMAND, _post_run)
+def wslgo_post_run(args: argparse.Namespace) -> None:
+    breakpoints.ARMED.arm()

@@ -1,0 +1,191 @@
+"""The shape of python/wslgo/gdb, read with `ast`: imports go one way (no cycle), no import
+inside a function, no module over 400 lines, the bottom layer imports nothing above it, and
+no test swaps a module in sys.modules."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "python" / "wslgo" / "gdb"
+PREFIX = "wslgo.gdb"
+MAX_LINES = 400
+#: The bottom layer: these import only each other (and nothing of the features above).
+BOTTOM = {"params", "commands", "corefile", "gofacts", "program"}
+
+
+def modules() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(PACKAGE.glob("*.py"))}
+
+
+def _targets(node: ast.Import | ast.ImportFrom, known: set[str]) -> list[str]:
+    """The wslgo.gdb modules one import statement loads (by stem; __init__ for the package)."""
+    out: list[str] = []
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.name == PREFIX:
+                out.append("__init__")
+            elif alias.name.startswith(PREFIX + "."):
+                out.append(alias.name[len(PREFIX) + 1 :].split(".")[0])
+        return out
+    base = node.module or ""
+    if node.level:  # relative: from . import x / from .x import y
+        base = PREFIX + ("." + base if base else "")
+    if base == PREFIX:
+        for alias in node.names:
+            out.append(alias.name if alias.name in known else "__init__")
+    elif base.startswith(PREFIX + "."):
+        out.append(base[len(PREFIX) + 1 :].split(".")[0])
+    return out
+
+
+def nested_imports(tree: ast.Module) -> list[int]:
+    """Lines of imports that are not module-level statements (in a function or class)."""
+    top: set[int] = set()
+
+    def collect(stmts: list[ast.stmt]) -> None:
+        for s in stmts:
+            if isinstance(s, (ast.Import, ast.ImportFrom)):
+                top.add(id(s))
+            elif isinstance(s, (ast.If, ast.Try, ast.With)):
+                collect(s.body)
+                collect(getattr(s, "orelse", []))
+                collect(getattr(s, "finalbody", []))
+                for h in getattr(s, "handlers", []):
+                    collect(h.body)
+
+    collect(tree.body)
+    return [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Import, ast.ImportFrom)) and id(n) not in top
+    ]
+
+
+def graph() -> tuple[dict[str, set[str]], list[str]]:
+    """Import edges between the package's modules, and every import not at module level."""
+    mods = modules()
+    edges: dict[str, set[str]] = {m: set() for m in mods}
+    nested: list[str] = []
+    for name, path in mods.items():
+        tree = ast.parse(path.read_text(), str(path))
+        nested += [f"{path.name}:{line}" for line in nested_imports(tree)]
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            edges[name].update(t for t in _targets(node, set(mods)) if t != name)
+    return edges, nested
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Every cycle found by a depth-first walk (each reported once, by its entry point)."""
+    found: list[list[str]] = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(m: str) -> None:
+        state[m] = 1
+        stack.append(m)
+        for n in sorted(edges.get(m, ())):
+            if state.get(n) == 1:
+                found.append(stack[stack.index(n) :] + [n])
+            elif n not in state:
+                visit(n)
+        stack.pop()
+        state[m] = 2
+
+    for m in sorted(edges):
+        if m not in state:
+            visit(m)
+    return found
+
+
+def test_checker_sees_a_cycle_and_a_nested_import() -> None:
+    """The checker itself fails on what it must catch (a checker that cannot fail is no test)."""
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+    src = "import os\nif os:\n    import re\ndef f():\n    from wslgo.gdb import program\n"
+    tree = ast.parse(src)
+    assert nested_imports(tree) == [5]
+    fn = tree.body[2]
+    assert isinstance(fn, ast.FunctionDef) and isinstance(fn.body[0], ast.ImportFrom)
+    assert _targets(fn.body[0], {"program"}) == ["program"]
+    assert _targets(ast.parse("from wslgo.gdb import setup").body[0], {"program"}) == ["__init__"]
+
+
+def test_no_import_cycle() -> None:
+    edges, _ = graph()
+    assert edges["program"], "the graph is empty: the checker reads nothing"
+    assert cycles(edges) == [], cycles(edges)
+
+
+def test_no_import_inside_a_function() -> None:
+    _, nested = graph()
+    assert nested == [], f"imports inside functions or classes: {nested}"
+
+
+def test_no_module_over_400_lines() -> None:
+    long = {
+        n: len(p.read_text().splitlines())
+        for n, p in modules().items()
+        if len(p.read_text().splitlines()) > MAX_LINES
+    }
+    assert long == {}, long
+
+
+def test_bottom_layer_imports_nothing_above_it() -> None:
+    edges, _ = graph()
+    up = {m: sorted(edges[m] - BOTTOM) for m in BOTTOM if edges[m] - BOTTOM}
+    assert up == {}, f"the bottom layer imports feature modules: {up}"
+
+
+def test_only_events_wires_into_gdb() -> None:
+    """gdb.events.*.connect, unwinder and frame-filter registration live in events.py."""
+    wiring = re.compile(r"gdb\.events\.\w+\.connect|register_unwinder|gdb\.frame_filters\[")
+    offenders = [n for n, p in modules().items() if n != "events" and wiring.search(p.read_text())]
+    assert offenders == [], offenders
+
+
+def test_no_test_swaps_modules() -> None:
+    swap = re.compile(r"sys\.modules\[[^\]]*\]\s*=")
+    offenders = [
+        p.name
+        for p in sorted((ROOT / "tests").rglob("*.py"))
+        if p.name != Path(__file__).name and swap.search(p.read_text())
+    ]
+    assert offenders == [], offenders
+
+
+def test_state_lives_in_objects() -> None:
+    """No `global` rebinding and no module-level list (a mutable cell like `_x = [False]`):
+    state belongs to an explicit object (program.SESSION, breakpoints.ARMED, ...)."""
+    found = []
+    for name, path in modules().items():
+        tree = ast.parse(path.read_text(), str(path))
+        found += [f"{name}:{n.lineno} global" for n in ast.walk(tree) if isinstance(n, ast.Global)]
+        for stmt in tree.body:
+            value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+            if isinstance(value, ast.List):
+                found.append(f"{name}:{stmt.lineno} module-level list")
+    assert found == [], found
+
+
+def test_runtime_symbol_names_live_in_gofacts() -> None:
+    """A string that is exactly a runtime symbol name ("runtime.main") appears only in
+    gofacts.py: the gdb layer names runtime functions and variables in one place."""
+    name = re.compile(r"^runtime(/\w+)?\.\w+$")
+    found = []
+    for mod, path in modules().items():
+        if mod == "gofacts":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if name.match(node.value):
+                    found.append(f"{mod}:{node.lineno} {node.value}")
+    assert found == [], found
+    facts = ast.parse((PACKAGE / "gofacts.py").read_text())
+    assert any(
+        isinstance(n, ast.Constant) and n.value == "runtime.main" for n in ast.walk(facts)
+    ), "the check reads nothing"
