@@ -37,6 +37,7 @@ from common import md_table  # noqa: E402
 
 sys.path.insert(0, str(common.ROOT / "tests"))
 import gofixtures  # noqa: E402
+from wslgo_testing.gdb import GDB_BATCH  # noqa: E402
 
 PAIRS = [
     ("list", "info goroutines", "wslgo-bt --list"),
@@ -111,17 +112,7 @@ def session(
     script = work / f"measure-{n}-{abs(hash(cmd))}.py"
     script.write_text(MEASURE.format(cmd=cmd, repeat=repeat, slow=30.0, out=str(out)))
     argv = [
-        "gdb",
-        "-nx",
-        "-batch",
-        "-iex",
-        "set auto-load python-scripts off",
-        "-iex",
-        "set auto-load gdb-scripts off",
-        "-iex",
-        "set pagination off",
-        "-iex",
-        "set confirm off",
+        *GDB_BATCH,
         "-iex",
         "set width 0",
         "-iex",

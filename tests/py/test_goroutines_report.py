@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from conftest import build
-from test_goroutines import crash_core, parse_dump
 from wslgo import _native, report
+from wslgo_testing.cores import crash_core
+from wslgo_testing.traceback import parse_dump
 
 
 @pytest.fixture(scope="module")

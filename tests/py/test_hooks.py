@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, build
-from test_hooks_helpers import FAKE_CONTEXT, goids, line_of
+from wslgo_testing.sources import goids, line_of
+
+#: gdb command that replaces wslgo.gdb.bt.print_stop_context with a marker printer, so the
+#: tests see exactly when and with which level the hooks ask for the goroutine context.
+FAKE_CONTEXT = (
+    "python import sys, types, wslgo.gdb as _g; _m = types.ModuleType('wslgo.gdb.bt'); "
+    "_m.print_stop_context = lambda level: print('CTX-' + level); "
+    "sys.modules['wslgo.gdb.bt'] = _m; _g.bt = _m"
+)
 
 
 def test_breakpoint_stops_once_per_call_and_prints_context(gdb_run, go_version: str) -> None:
