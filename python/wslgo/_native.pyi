@@ -12,6 +12,12 @@ class UnsupportedError(WslgoError): ...
 
 def version() -> str: ...
 
+class BuildInfoDict(TypedDict):
+    go_version: str
+    path: str
+    main_module: tuple[str, str] | None
+    settings: list[tuple[str, str]]
+
 class Binary:
     """An opened ELF binary (read-only mmap)."""
 
@@ -34,7 +40,7 @@ class Binary:
     def build_id(self) -> str | None: ...
     def section_names(self) -> list[str]: ...
     def elf_symbol(self, name: str) -> tuple[int, int] | None: ...
-    def build_info(self) -> dict[str, object]: ...
+    def build_info(self) -> BuildInfoDict: ...
 
 # ---- goroutine engine (src/py/goroutines.rs) ------------------------------------------
 
@@ -179,7 +185,7 @@ class Callback(GoTarget):
         load_bias: int = 0,
     ) -> None: ...
 
-# --- symbols (branch dwarf: src/py/symbols.rs) -------------------------------------------
+# ---- symbols (src/py/symbols.rs) -----------------------------------------------------
 
 class Frame:
     """One frame at a pc, innermost first."""
@@ -192,6 +198,26 @@ class Frame:
     def line(self) -> int: ...
     @property
     def inlined(self) -> bool: ...
+
+class SymbolsInfoDict(TypedDict):
+    path: str
+    go_version: str
+    main_path: str
+    main_module: tuple[str, str] | None
+    settings: list[tuple[str, str]]
+    arch: str
+    pie: bool
+    build_id: str | None
+    dwarf: bool
+    dwarf_compressed: bool
+    dwarf_version: int | None
+    dwarf_error: str | None
+    pclntab: bool
+    pclntab_error: str | None
+    optimized: bool
+    inlining_disabled: bool
+    stripped: bool
+    hints: list[str]
 
 class Symbols:
     """Symbols of one Go binary: pcs from the pclntab (DWARF for pcs it does not cover, e.g.
@@ -220,4 +246,4 @@ class Symbols:
         json: bool = False,
         addresses: bool = False,
     ) -> int: ...
-    def info(self) -> dict[str, object]: ...
+    def info(self) -> SymbolsInfoDict: ...

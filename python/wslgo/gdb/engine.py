@@ -90,6 +90,7 @@ def target(key: tuple[str, Any] | None = None) -> Any:
     cached = prog.cache.get("target")
     if cached is not None and cached[0] == key:
         return cached[1]
+    tgt: _native.GoTarget
     if key[0] == "core":
         tgt = _native.Core(prog.path, key[1])
     elif key[0] == "pid":

@@ -100,7 +100,7 @@ def forget_engine() -> None:
         prog.cache.pop("target", None)
 
 
-def _records() -> list[dict] | None:
+def _records() -> list[_native.GoroutineDict] | None:
     """The engine's goroutine records (no stacks), or None when the engine can't."""
     target = engine()
     if target is None:
@@ -112,9 +112,10 @@ def _records() -> list[dict] | None:
         return None
 
 
-def _from_record(r: dict) -> Goroutine:
+def _from_record(r: _native.GoroutineDict) -> Goroutine:
     status = int(r["status"])
     running = r.get("status_name") == "running" or status & ~G_SCAN == G_RUNNING
+    tid = r.get("thread_id")
     return Goroutine(
         goid=int(r["goid"]),
         addr=int(r["addr"]),
@@ -122,7 +123,7 @@ def _from_record(r: dict) -> Goroutine:
         pc=int(r["pc"]),
         sp=int(r["sp"]),
         bp=int(r["bp"]),
-        lwp=int(r["thread_id"]) if running and r.get("thread_id") else None,
+        lwp=int(tid) if running and tid else None,
         status_text=str(r.get("status_name") or ""),
     )
 

@@ -91,7 +91,7 @@ def native_symbols(prog: state.Program) -> _native.Symbols | None:
         except (_native.WslgoError, AttributeError):  # AttributeError: an older native module
             cached = False
         prog.cache["native.symbols"] = cached
-    return cached or None
+    return cached if isinstance(cached, _native.Symbols) else None
 
 
 def _resolve(prog: state.Program, name: str) -> tuple[int, int] | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 import gdb
 
@@ -20,7 +21,7 @@ class Program:
     path: str
     binary: _native.Binary
     go_version: str | None
-    cache: dict[str, object] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
 
 
 _program: Program | None = None
