@@ -245,5 +245,8 @@ class Symbols:
         inlines: bool = False,
         json: bool = False,
         addresses: bool = False,
-    ) -> int: ...
+    ) -> tuple[int, list[tuple[int, str]]]:
+        """(pcs symbolized, [(1-based line, message)] of skipped lines that are not
+        addresses)."""
+        ...
     def info(self) -> SymbolsInfoDict: ...

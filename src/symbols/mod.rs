@@ -28,25 +28,14 @@ use crate::pclntab::Pclntab;
 use format::FrameRef;
 pub use format::{format_frames, FrameFormat};
 
-/// Why [`Symbols::symbolize_stream`] stopped.
-#[derive(Debug)]
-pub enum StreamError {
-    /// A line that is not a hex address (the message quotes it).
-    BadAddress(String),
-    /// Writing the output failed.
-    Io(std::io::Error),
+/// What [`Symbols::symbolize_stream`] did with its input.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct StreamReport {
+    /// Addresses symbolized (one answer each on the output).
+    pub symbolized: usize,
+    /// Lines that are not a hex address, skipped: (1-based line number, message quoting it).
+    pub bad_lines: Vec<(usize, String)>,
 }
-
-impl std::fmt::Display for StreamError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StreamError::BadAddress(m) => f.write_str(m),
-            StreamError::Io(e) => write!(f, "writing the output: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for StreamError {}
 
 /// Parse an address the way addr2line does: hex, `0x`/`0X` optional, surrounding ASCII
 /// whitespace ignored. The error message quotes the text.
@@ -320,32 +309,36 @@ impl Symbols {
 
     /// `wslgo symbolize` over a stream: one hex address per line of `input` (`0x` optional,
     /// blank lines skipped), the formatted lines written to `output` in chunks of ~64 KiB as
-    /// they are made. No per-pc allocation on the pclntab path. Returns the number of pcs.
-    /// A line that is not an address is [`StreamError::BadAddress`], found before anything
-    /// is written.
+    /// they are made. No per-pc allocation on the pclntab path. A line that is not an
+    /// address gets no answer and is listed in the report; the lines after it are still
+    /// symbolized. Only a failing `output` stops the stream.
     pub fn symbolize_stream(
         &self,
         input: &[u8],
         output: &mut dyn std::io::Write,
         fmt: FrameFormat,
-    ) -> std::result::Result<usize, StreamError> {
+    ) -> std::io::Result<StreamReport> {
         const CHUNK: usize = 1 << 16;
-        let pcs = input
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.trim_ascii().is_empty())
-            .map(parse_address)
-            .collect::<std::result::Result<Vec<u64>, String>>()
-            .map_err(StreamError::BadAddress)?;
+        let mut report = StreamReport::default();
         let mut buf = String::with_capacity(CHUNK + 4096);
-        for &pc in &pcs {
-            self.write_symbolized(pc, fmt, &mut buf);
+        for (i, line) in input.split(|&b| b == b'\n').enumerate() {
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            match parse_address(line) {
+                Ok(pc) => {
+                    self.write_symbolized(pc, fmt, &mut buf);
+                    report.symbolized += 1;
+                }
+                Err(m) => report.bad_lines.push((i + 1, m)),
+            }
             if buf.len() >= CHUNK {
-                output.write_all(buf.as_bytes()).map_err(StreamError::Io)?;
+                output.write_all(buf.as_bytes())?;
                 buf.clear();
             }
         }
-        output.write_all(buf.as_bytes()).map_err(StreamError::Io)?;
-        Ok(pcs.len())
+        output.write_all(buf.as_bytes())?;
+        Ok(report)
     }
 
     fn elf_name_for_pc(&self, pc: u64) -> Option<String> {
