@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bench 2 (issue 4): goroutine listing and backtraces in gdb, wslgo vs runtime-gdb.py.
+"""Bench 2: goroutine listing and backtraces in gdb, wslgo vs runtime-gdb.py.
 
     bench/goroutines.py                          # N = 1,000 10,000 100,000
     WSLGO=.venv/bin/wslgo bench/goroutines.py --counts 1000,10000
@@ -189,7 +189,7 @@ def main() -> int:
     entry = subprocess.run(
         [*common.wslgo_cmd(), "gdbinit", "--path"], check=True, capture_output=True, text=True
     ).stdout.strip()
-    # The stop context (gdbhooks) would run the engine at the breakpoint, before the timed
+    # The stop context would run the engine at the breakpoint, before the timed
     # command: switch it off so that the first call is really cold (`--stop-context` times
     # the stop context itself).
     wslgo_setup = [f"source {entry}", "python " + OFF]

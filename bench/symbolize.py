@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bench 1 (issue 3): symbolize random pcs of Go's cmd/compile with wslgo and the reference tools.
+"""Bench 1: symbolize random pcs of Go's cmd/compile with wslgo and the reference tools.
 
     bench/symbolize.py                       # 1,000 and 100,000 pcs, 3 runs each
     WSLGO=.venv/bin/wslgo bench/symbolize.py --counts 1000 --runs 5
