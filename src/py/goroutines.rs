@@ -52,7 +52,11 @@ impl Memory for PyCallbackMemory {
                 return Err(mem_error(
                     addr,
                     buf.len(),
-                    format!("read callback returned {} bytes", bytes.len()),
+                    format!(
+                        "read callback returned {} byte{}",
+                        bytes.len(),
+                        if bytes.len() == 1 { "" } else { "s" }
+                    ),
                 ));
             }
             buf.copy_from_slice(&bytes);
