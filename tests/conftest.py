@@ -8,6 +8,7 @@ conftest for the test modules.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,10 @@ from wslgo_testing.versions import selected_versions  # noqa: E402
 __all__ = ["ROOT", "QUIET", "GdbRun", "build", "run_gdb", "selected_versions"]
 
 ROOT = HERE.parent
+
+# Subprocesses that run `wslgo` or `python3` get those of the interpreter under test (its
+# venv's bin first), not whatever else PATH holds.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
