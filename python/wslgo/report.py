@@ -355,7 +355,12 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> argparse._MutuallyExclus
     m.add_argument("-l", "--list", action="store_true", help="one line per goroutine")
     p.add_argument("-s", "--state", action="append", default=[], help="state contains STATE")
     p.add_argument("-w", "--wait", action="append", default=[], help="wait reason contains")
-    p.add_argument("--func", dest="func_re", help="regex over every frame's function or file:line")
+    p.add_argument(
+        "--func",
+        dest="func_re",
+        metavar="REGEX",
+        help="regex over every frame's function or file:line",
+    )
     p.add_argument("-u", "--user", action="store_true", help="hide system goroutines")
     p.add_argument("-L", "--label", action="append", default=[], help="pprof label k=v (or k)")
     p.add_argument("-d", "--depth", type=int, help="at most DEPTH frames per goroutine")

@@ -24,8 +24,9 @@ def test_bt_on_a_stopped_program(gdb_run, go_version: str) -> None:
         ("list", "wslgo-bt -l"),
         ("json", "wslgo-bt all --no-group --json"),
         ("one", "wslgo-bt 1"),
-        ("filter", "wslgo-bt -l --wait chan --user"),
+        ("filter", "wslgo-bt -l -w chan -u"),  # the short flags of `wslgo goroutines`
         ("bad", "wslgo-bt nope"),
+        ("missing", "wslgo-bt 1 99999"),
     ]:
         cmds += marked(name, cmd)
     r = gdb_run(cmds, binary=binary, timeout=240)
@@ -73,6 +74,8 @@ def test_bt_on_a_stopped_program(gdb_run, go_version: str) -> None:
     filtered = rows(section(out, "filter"))
     assert sorted(int(x.split()[0]) for x in filtered) == workers
     assert "wslgo-bt: 'nope' is neither `all` nor a goroutine id" in r.stderr
+    assert re.search(r"^wslgo-bt: no goroutine 99999 \(closest: \d+, \d+, \d+\)$", r.stderr, re.M)
+    assert section(out, "missing").startswith("goroutine 1 [running]:")
     assert "Traceback" not in r.output
 
 

@@ -152,7 +152,8 @@ def _show(args: argparse.Namespace, flt: report.Filter, ids: list[int], show_all
     if ids:
         missing = sorted(set(ids) - {g.get("goid") for g in gs})
         if missing:
-            gdb.write(f"wslgo-bt: no goroutine {', '.join(map(str, missing))}\n", gdb.STDERR)
+            have = (g["goid"] for g in gs)
+            gdb.write(f"wslgo-bt: {report.missing_ids_error(missing, have)}\n", gdb.STDERR)
     st = GdbStyle()
     filtered = bool(ids or args.state or args.wait or args.func_re or args.user or args.label)
     if args.json:
