@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bench 2 (issue 4): goroutine listing and backtraces in gdb, wslgo vs runtime-gdb.py.
+"""Bench 2: goroutine listing and backtraces in gdb, wslgo vs runtime-gdb.py.
 
     bench/goroutines.py                          # N = 1,000 10,000 100,000
     WSLGO=.venv/bin/wslgo bench/goroutines.py --counts 1000,10000
@@ -37,6 +37,7 @@ from common import md_table  # noqa: E402
 
 sys.path.insert(0, str(common.ROOT / "tests"))
 import gofixtures  # noqa: E402
+from wslgo_testing.gdb import GDB_BATCH  # noqa: E402
 
 PAIRS = [
     ("list", "info goroutines", "wslgo-bt --list"),
@@ -111,17 +112,7 @@ def session(
     script = work / f"measure-{n}-{abs(hash(cmd))}.py"
     script.write_text(MEASURE.format(cmd=cmd, repeat=repeat, slow=30.0, out=str(out)))
     argv = [
-        "gdb",
-        "-nx",
-        "-batch",
-        "-iex",
-        "set auto-load python-scripts off",
-        "-iex",
-        "set auto-load gdb-scripts off",
-        "-iex",
-        "set pagination off",
-        "-iex",
-        "set confirm off",
+        *GDB_BATCH,
         "-iex",
         "set width 0",
         "-iex",
@@ -198,7 +189,7 @@ def main() -> int:
     entry = subprocess.run(
         [*common.wslgo_cmd(), "gdbinit", "--path"], check=True, capture_output=True, text=True
     ).stdout.strip()
-    # The stop context (gdbhooks) would run the engine at the breakpoint, before the timed
+    # The stop context would run the engine at the breakpoint, before the timed
     # command: switch it off so that the first call is really cold (`--stop-context` times
     # the stop context itself).
     wslgo_setup = [f"source {entry}", "python " + OFF]

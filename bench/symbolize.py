@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bench 1 (issue 3): symbolize random pcs of Go's cmd/compile with wslgo and the reference tools.
+"""Bench 1: symbolize random pcs of Go's cmd/compile with wslgo and the reference tools.
 
     bench/symbolize.py                       # 1,000 and 100,000 pcs, 3 runs each
     WSLGO=.venv/bin/wslgo bench/symbolize.py --counts 1000 --runs 5
@@ -34,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from common import Series, fmt_ratio, fmt_s, md_table, measure  # noqa: E402
+from wslgo_testing.gdb import GDB_BATCH  # noqa: E402
 
 SEED = 20261126
 A2L_CRATE_VERSION = "0.27.1"
@@ -175,13 +176,7 @@ def tools(binary: Path, nodwarf: Path, only: set[str] | None) -> list[Tool]:
             Tool(
                 "gdb info line",
                 lambda b, a: [
-                    "gdb",
-                    "-nx",
-                    "-batch",
-                    "-iex",
-                    "set auto-load python-scripts off",
-                    "-iex",
-                    "set pagination off",
+                    *GDB_BATCH,
                     "-x",
                     str(a.with_suffix(".gdb")),
                     str(b),

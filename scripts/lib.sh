@@ -18,11 +18,23 @@ ensure_gdb() {
     gdb --version | head -1 >&2
 }
 
+# Install ShellCheck (the lint step of scripts/test lints every shell script).
+ensure_shellcheck() {
+    if ! command -v shellcheck >/dev/null 2>&1; then
+        log "installing shellcheck from Debian"
+        local sudo=""
+        [ "$(id -u)" = 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq shellcheck >/dev/null
+    fi
+}
+
 ensure_py_tools() {
     local missing=()
     "$PY" -c "import maturin" 2>/dev/null || command -v maturin >/dev/null || missing+=(maturin)
     "$PY" -c "import pytest" 2>/dev/null || missing+=(pytest)
     command -v ruff >/dev/null || "$PY" -c "import ruff" 2>/dev/null || missing+=(ruff)
+    "$PY" -c "import mypy" 2>/dev/null || missing+=(mypy)
     if [ ${#missing[@]} -gt 0 ]; then
         log "pip install ${missing[*]}"
         "$PY" -m pip install -q --root-user-action=ignore --disable-pip-version-check "${missing[@]}"
@@ -44,6 +56,8 @@ build_and_install_wheel() {
     "$PY" -m pip install -q --root-user-action=ignore --disable-pip-version-check --force-reinstall --no-deps "$ROOT"/dist/wslgo-*.whl
 }
 
-# gdb flags that keep batch output free of auto-load noise.
+# gdb flags that keep batch output free of auto-load noise (for the scripts that source
+# this file; tests/wslgo_testing/gdb.py holds the Python copy, a test keeps them equal).
+# shellcheck disable=SC2034
 GDB_QUIET=(-nx -batch -iex "set auto-load python-scripts off" -iex "set auto-load gdb-scripts off"
     -iex "set pagination off" -iex "set confirm off")

@@ -1,17 +1,17 @@
 """pytest harness: Go fixtures per version and mode, and real `gdb -nx -batch` runs.
 
-Go versions come from $WSLGO_GO_VERSIONS: "default" (1.21, 1.24, newest), "all", or a comma
-list ("1.22,1.25"). Tests that take a ``go_version`` argument run once per version.
+Go versions come from $WSLGO_GO_VERSIONS: "default", "all", or a comma list ("1.22,1.25"),
+expanded by scripts/go-toolchains. Tests that take a ``go_version`` argument run once per
+version. The helpers live in the wslgo_testing package; the names below stay importable from
+conftest for the test modules.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,23 +20,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import gofixtures  # noqa: E402
+from wslgo_testing.gdb import QUIET, GdbRun, run_gdb  # noqa: E402
+from wslgo_testing.versions import selected_versions  # noqa: E402
+
+__all__ = ["ROOT", "QUIET", "GdbRun", "build", "run_gdb", "selected_versions"]
 
 ROOT = HERE.parent
-DEFAULT_VERSIONS = ["1.21", "1.24", "1.27"]
-ALL_VERSIONS = ["1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"]
 
-
-def selected_versions() -> list[str]:
-    raw = os.environ.get("WSLGO_GO_VERSIONS", "default").strip()
-    out: list[str] = []
-    for part in raw.replace(" ", ",").split(","):
-        if part == "default" or not part:
-            out += DEFAULT_VERSIONS if part else []
-        elif part == "all":
-            out += ALL_VERSIONS
-        else:
-            out.append(".".join(part.removeprefix("go").split(".")[:2]))
-    return list(dict.fromkeys(out)) or DEFAULT_VERSIONS
+# Subprocesses that run `wslgo` or `python3` get those of the interpreter under test (its
+# venv's bin first), not whatever else PATH holds.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -65,67 +58,6 @@ def wslgo_entry() -> Path:
 def build(name: str, version: str, mode: str = "debug") -> Path:
     """Build (or reuse) tests/go/NAME for Go VERSION in MODE."""
     return gofixtures.build(name, version, mode)
-
-
-@dataclass
-class GdbRun:
-    """Result of one gdb batch run."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-QUIET = [
-    "-iex",
-    "set auto-load python-scripts off",
-    "-iex",
-    "set auto-load gdb-scripts off",
-    "-iex",
-    "set pagination off",
-    "-iex",
-    "set confirm off",
-]
-
-
-def run_gdb(
-    commands: Sequence[str],
-    *,
-    binary: Path | str | None = None,
-    source: Path | str | None = None,
-    env: dict[str, str] | None = None,
-    cwd: Path | str | None = None,
-    timeout: float = 180,
-    early: Sequence[str] = (),
-) -> GdbRun:
-    """Run `gdb -nx -batch`, sourcing ``source`` (wslgo.py) first, then ``commands``."""
-    argv = ["gdb", "-nx", "-batch", *QUIET]
-    for c in early:
-        argv += ["-iex", c]
-    if source is not None:
-        argv += ["-ex", f"source {source}"]
-    if binary is not None:
-        argv += ["-ex", f"file {binary}"]
-    for c in commands:
-        argv += ["-ex", c]
-    full_env = dict(os.environ)
-    full_env.pop("GOTRACEBACK", None)
-    if env:
-        full_env.update(env)
-    proc = subprocess.run(
-        argv,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=full_env,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-    )
-    return GdbRun(proc.returncode, proc.stdout, proc.stderr)
 
 
 @pytest.fixture

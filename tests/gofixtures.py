@@ -20,6 +20,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wslgo_testing import versions  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 GO_DIR = HERE / "go"
@@ -51,15 +54,8 @@ def go_binary(version: str) -> Path:
 
 
 def full_version(version: str) -> str:
-    import importlib.machinery
-    import importlib.util
-
-    loader = importlib.machinery.SourceFileLoader("go_toolchains", str(TOOLCHAINS))
-    spec = importlib.util.spec_from_loader("go_toolchains", loader)
-    assert spec is not None
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod.resolve(version)
+    """The pinned full release for '1.24' or '1.24.11'."""
+    return versions.full_version(version)
 
 
 def go_env(go: Path) -> dict[str, str]:

@@ -115,6 +115,56 @@ fn every_spelling_resolves() {
     }
 }
 
+/// Generic functions and methods by name as users write them: without type arguments
+/// (every instance), with `[...]`, or with source type arguments (that instance; a missing
+/// one is an error naming those that exist).
+#[test]
+fn generics_resolve_with_or_without_type_arguments() {
+    for v in versions() {
+        for mode in ["debug", "opt", "nodwarf", "stripped"] {
+            let bin = fixture("dwsyms", &v, mode);
+            let s = Symbols::open(&bin).expect("open");
+            let ctx = format!("go{v} {mode}");
+            let map = entries(&s, "main.Map[...]");
+            let push = entries(&s, "main.(*List[...]).Push");
+            assert_eq!(map.len(), 2, "{ctx}");
+            assert_eq!(push.len(), 2, "{ctx}");
+            assert_eq!(entries(&s, "main.Map"), map, "{ctx}");
+            assert_eq!(entries(&s, "main.(*List).Push"), push, "{ctx}");
+            let names: Vec<String> = s
+                .lookup("main.Map")
+                .expect("lookup")
+                .into_iter()
+                .map(|f| f.name)
+                .collect();
+            if names.iter().any(|n| n.contains("[...]")) {
+                // No instance spelled out anywhere: the type arguments are unknown.
+                assert_eq!(entries(&s, "main.Map[int]"), map, "{ctx}");
+                continue;
+            }
+            let one = |query: &str, want: &str| {
+                let found = s
+                    .lookup(query)
+                    .unwrap_or_else(|e| panic!("{ctx}: {query}: {e}"));
+                let got: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();
+                assert_eq!(got, vec![want], "{ctx}: {query}");
+            };
+            one("main.Map[int]", "main.Map[go.shape.int]");
+            one("main.Map[ string ]", "main.Map[go.shape.string]");
+            one("main.(*List[int]).Push", "main.(*List[go.shape.int]).Push");
+            let err = s.lookup("main.Map[float64]").expect_err("no such instance");
+            assert!(matches!(err, Error::NotFound(_)), "{ctx}: {err}");
+            let msg = err.to_string();
+            assert!(
+                msg.contains("main.Map[float64]")
+                    && msg.contains("main.Map[int]")
+                    && msg.contains("main.Map[string]"),
+                "{ctx}: {msg}"
+            );
+        }
+    }
+}
+
 /// Symbols::frames agrees with `go tool addr2line` at every function entry (DWARF builds;
 /// nodwarf and stripped builds go through the pclntab).
 #[test]

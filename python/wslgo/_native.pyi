@@ -16,6 +16,12 @@ def binaries_opened() -> int:
     """How many ELF binaries this process has opened (files and byte buffers)."""
     ...
 
+class BuildInfoDict(TypedDict):
+    go_version: str
+    path: str
+    main_module: tuple[str, str] | None
+    settings: list[tuple[str, str]]
+
 class Binary:
     """An opened ELF binary (read-only mmap)."""
 
@@ -38,7 +44,7 @@ class Binary:
     def build_id(self) -> str | None: ...
     def section_names(self) -> list[str]: ...
     def elf_symbol(self, name: str) -> tuple[int, int] | None: ...
-    def build_info(self) -> dict[str, object]: ...
+    def build_info(self) -> BuildInfoDict: ...
 
 # ---- goroutine engine (src/py/goroutines.rs) ------------------------------------------
 
@@ -201,7 +207,7 @@ class Callback(GoTarget):
         load_bias: int = 0,
     ) -> None: ...
 
-# --- symbols (branch dwarf: src/py/symbols.rs) -------------------------------------------
+# ---- symbols (src/py/symbols.rs) -----------------------------------------------------
 
 class Frame:
     """One frame at a pc, innermost first."""
@@ -214,6 +220,26 @@ class Frame:
     def line(self) -> int: ...
     @property
     def inlined(self) -> bool: ...
+
+class SymbolsInfoDict(TypedDict):
+    path: str
+    go_version: str
+    main_path: str
+    main_module: tuple[str, str] | None
+    settings: list[tuple[str, str]]
+    arch: str
+    pie: bool
+    build_id: str | None
+    dwarf: bool
+    dwarf_compressed: bool
+    dwarf_version: int | None
+    dwarf_error: str | None
+    pclntab: bool
+    pclntab_error: str | None
+    optimized: bool
+    inlining_disabled: bool
+    stripped: bool
+    hints: list[str]
 
 class Symbols:
     """Symbols of one Go binary: pcs from the pclntab (DWARF for pcs it does not cover, e.g.
@@ -241,5 +267,8 @@ class Symbols:
         inlines: bool = False,
         json: bool = False,
         addresses: bool = False,
-    ) -> int: ...
-    def info(self) -> dict[str, object]: ...
+    ) -> tuple[int, list[tuple[int, str]]]:
+        """(pcs symbolized, [(1-based line, message)] of skipped lines that are not
+        addresses)."""
+        ...
+    def info(self) -> SymbolsInfoDict: ...

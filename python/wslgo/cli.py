@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+#: Exit status of a command whose reader closed the pipe: 128 + SIGPIPE, as the shell
+#: reports a tool that the signal ended.
+EXIT_SIGPIPE = 128 + 13
+
+
 def gdbinit_line() -> str:
     """The exact line to put in ~/.gdbinit."""
     return f"source {wslgo.GDB_ENTRY}"
@@ -109,7 +114,15 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 2
     try:
-        return int(args.func(args))
+        rc = int(args.func(args))
+        sys.stdout.flush()
+        return rc
+    except BrokenPipeError:
+        # The reader went away (`wslgo ... | head`): stop quietly with the status of a
+        # tool killed by SIGPIPE; stdout goes to /dev/null so the exit flush cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_SIGPIPE
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # one line, never a traceback

@@ -48,6 +48,11 @@ class Style:
 PLAIN = Style()
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 frame``, ``2 frames`` (``many`` for irregular plurals)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 @dataclass
 class Filter:
     """Which goroutines to show and how deep."""
@@ -184,17 +189,17 @@ def format_full(gs: Sequence[Record], depth: int | None = None, st: Style = PLAI
         for f in fr:
             lines += _frame_lines(f, st)
         if depth is not None and len(g.get("frames") or []) > depth:
-            lines.append(f"...{len(g['frames']) - depth} frames elided...")
+            lines.append(f"...{plural(len(g['frames']) - depth, 'frame')} elided...")
         if g.get("truncated"):
             lines.append("...stack truncated (depth limit)...")
         if g.get("stack_error"):
             lines.append(f"\t(unwind stopped: {g['stack_error']})")
-        gs_ = g.get("go_statement")
-        if gs_ and gs_.get("func") and g.get("goid") != 1:  # as the runtime: none for main
+        created = created_by(g)
+        if created:
             parent = g.get("parent_goid")
             who = f" in goroutine {parent}" if parent else ""
-            lines.append(f"created by {gs_['func']}{who}")
-            lines.append(f"\t{gs_['file']}:{gs_['line']}")
+            lines.append(f"created by {st.func(created['func'])}{who}")
+            lines.append(f"\t{st.file(created['file'])}:{created['line']}")
         if g.get("labels"):
             labels = ", ".join(f'"{k}":"{v}"' for k, v in sorted(g["labels"].items()))
             lines.append(f"labels: {{{labels}}}")
@@ -202,32 +207,42 @@ def format_full(gs: Sequence[Record], depth: int | None = None, st: Style = PLAI
     return "\n\n".join(blocks)
 
 
+def created_by(g: Record) -> Record | None:
+    """The `go` statement that started ``g`` ({func, file, line, pc}), None for the main
+    goroutine (the runtime prints none for it either) and for unknown ones."""
+    go = g.get("go_statement")
+    if go and go.get("func") and g.get("goid") != 1:
+        return dict(go)
+    return None
+
+
 def group(gs: Sequence[Record], depth: int | None = None) -> list[Record]:
-    """Fold goroutines with the same state and frames (func, file:line) into buckets:
-    {state, frames, goids, count, current, user_frame}; the current goroutine's bucket
-    first, then by size, then by smallest goid."""
+    """Fold goroutines with the same state, frames (func, file:line) and `go` statement
+    into buckets: {state, frames, created_by, goids, count, current, user_frame}; the
+    current goroutine's bucket first, then by size, then by smallest goid."""
     buckets: dict[tuple[Any, ...], Record] = {}
     for g in gs:
         fr = _frames(g, depth)
+        created = created_by(g)
         key = (
             state_text(g) if not g.get("error") else f"unreadable: {g['error']}",
             tuple((f["func"], f["file"], f["line"]) for f in fr),
+            (created["func"], created["file"], created["line"]) if created else None,
         )
         b = buckets.setdefault(
             key,
             {
                 "state": key[0],
                 "frames": fr,
+                "created_by": created,
                 "goids": [],
                 "current": False,
-                "go": [],
                 # same frames, same first frame outside the runtime
                 "user_frame": g.get("user_frame"),
             },
         )
         b["goids"].append(g.get("goid", 0))
         b["current"] = b["current"] or bool(g.get("current"))
-        b["go"].append(g.get("go_statement"))
     out = list(buckets.values())
     for b in out:
         b["goids"].sort()
@@ -247,10 +262,14 @@ def format_grouped(gs: Sequence[Record], depth: int | None = None, st: Style = P
     for b in group(gs, depth):
         n = b["count"]
         mark = "* " if b["current"] else ""
-        head = f"{mark}{n} goroutine{'s' if n != 1 else ''} [{b['state']}]: {_ids(b['goids'])}"
+        head = f"{mark}{plural(n, 'goroutine')} [{b['state']}]: {_ids(b['goids'])}"
         lines = [head]
         for f in b["frames"]:
             lines.append(f"    {st.func(f['func'])}  {st.file(short_path(f['file']))}:{f['line']}")
+        created = b.get("created_by")
+        if created:
+            where = f"{short_path(created['file'])}:{created['line']}"
+            lines.append(f"    created by {st.func(created['func'])}  {st.file(where)}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -258,9 +277,7 @@ def format_grouped(gs: Sequence[Record], depth: int | None = None, st: Style = P
 def to_json(gs: Sequence[Record], grouped: bool = False, depth: int | None = None) -> str:
     """One JSON document with the same fields as the records."""
     if grouped:
-        doc: Record = {
-            "buckets": [{k: v for k, v in b.items() if k != "go"} for b in group(gs, depth)]
-        }
+        doc: Record = {"buckets": group(gs, depth)}
     else:
         doc = {"goroutines": [dict(g, frames=_frames(g, depth)) for g in gs]}
     return json.dumps(doc, indent=1, sort_keys=True)
@@ -292,7 +309,7 @@ def summary_of(total: int, system: int, unreadable: int) -> str:
     extra = [f"{system} system"]
     if unreadable:
         extra.append(f"{unreadable} unreadable")
-    return f"{total} goroutines ({', '.join(extra)})"
+    return f"{plural(total, 'goroutine')} ({', '.join(extra)})"
 
 
 def list_native(target: Any, flt: Filter, st: Style = PLAIN, **engine: Any) -> Record:
@@ -330,33 +347,46 @@ def gc_paused() -> Iterator[None]:
 # ---- CLI -------------------------------------------------------------------------------
 
 
-def add_filter_arguments(p: argparse.ArgumentParser) -> None:
-    """Options shared by the CLI and the gdb command."""
+def add_filter_arguments(p: argparse.ArgumentParser) -> argparse._MutuallyExclusiveGroup:
+    """The filters and output options of both `wslgo goroutines` and the gdb command
+    `wslgo-bt`, defined once so that a flag means the same in both. Returns the group of
+    mutually exclusive output modes, to which a command adds its own."""
     m = p.add_mutually_exclusive_group()
-    m.add_argument("-f", "--full", action="store_true", help="full stacks (runtime.Stack style)")
-    m.add_argument("-g", "--group", action="store_true", help="group identical stacks")
-    m.add_argument("--json", action="store_true", help="one JSON document")
+    m.add_argument("-l", "--list", action="store_true", help="one line per goroutine")
     p.add_argument("-s", "--state", action="append", default=[], help="state contains STATE")
     p.add_argument("-w", "--wait", action="append", default=[], help="wait reason contains")
-    p.add_argument("--func", dest="func_re", help="regex over every frame's function or file:line")
+    p.add_argument(
+        "--func",
+        dest="func_re",
+        metavar="REGEX",
+        help="regex over every frame's function or file:line",
+    )
     p.add_argument("-u", "--user", action="store_true", help="hide system goroutines")
-    p.add_argument("-l", "--label", action="append", default=[], help="pprof label k=v (or k)")
+    p.add_argument("-L", "--label", action="append", default=[], help="pprof label k=v (or k)")
     p.add_argument("-d", "--depth", type=int, help="at most DEPTH frames per goroutine")
-    p.add_argument("--id", type=int, action="append", default=[], help="only goroutine ID")
+    p.add_argument("--json", action="store_true", help="one JSON document, same fields")
+    p.add_argument("--dead", action="store_true", help="include dead goroutines")
+    return m
 
 
-def filter_from_args(args: argparse.Namespace) -> tuple[Filter, str]:
-    flt = Filter(
+def filter_of(args: argparse.Namespace, goids: Sequence[int] = ()) -> Filter:
+    """The Filter of options added by :func:`add_filter_arguments`."""
+    return Filter(
         states=args.state,
         waits=args.wait,
         func=args.func_re,
         user_only=args.user,
         labels=args.label,
-        goids=args.id,
+        goids=list(goids),
         depth=args.depth,
     )
+
+
+def filter_from_args(args: argparse.Namespace) -> tuple[Filter, str]:
+    """`wslgo goroutines`' Filter and output mode (list, full, group, json, json-group)."""
+    flt = filter_of(args, args.id)
     if args.json:
-        mode = "json-group" if getattr(args, "group", False) else "json"
+        mode = "json-group" if args.group else "json"
     elif args.full:
         mode = "full"
     elif args.group:
@@ -364,6 +394,21 @@ def filter_from_args(args: argparse.Namespace) -> tuple[Filter, str]:
     else:
         mode = "list"
     return flt, mode
+
+
+def closest_ids(wanted: int, have: Iterable[int], n: int = 3) -> list[int]:
+    """The ``n`` goroutine ids nearest to ``wanted``, ascending."""
+    return sorted(sorted(set(have), key=lambda i: (abs(i - wanted), i))[:n])
+
+
+def missing_ids_error(missing: Sequence[int], have: Iterable[int]) -> str:
+    """`no goroutine 999 (closest: 17, 18, 21)` for ids that are not in the program."""
+    have = list(have)
+    parts = []
+    for i in missing:
+        near = closest_ids(i, have)
+        parts.append(f"{i} (closest: {', '.join(map(str, near))})" if near else str(i))
+    return f"no goroutine {'; '.join(parts)}"
 
 
 def cmd_goroutines(args: argparse.Namespace) -> int:
@@ -379,12 +424,19 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
     flt, mode = filter_from_args(args)
     if mode == "list":
         got = list_native(target, flt, include_dead=args.dead)
+        missing = sorted(set(got["missing"]) | {i for i in flt.goids if i < 0})
+        if missing:
+            all_ids = [g["goid"] for g in target.goroutines(include_dead=args.dead)]
+            raise LookupError(missing_ids_error(missing, all_ids))
         if got["text"]:
             print(got["text"])
         print(summary_of(got["total"], got["system"], got["unreadable"]), file=sys.stderr)
         return 0
     with gc_paused():
         gs = target.goroutines(include_dead=args.dead)
+        missing = sorted(set(flt.goids) - {g["goid"] for g in gs})
+        if missing:
+            raise LookupError(missing_ids_error(missing, (g["goid"] for g in gs)))
         out = render(gs, mode, flt)
         if out:
             print(out)
@@ -398,13 +450,16 @@ def add_goroutine_commands(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "goroutines",
         help="list goroutines of a core file or a live process",
-        description="List goroutines of a core file (BINARY CORE) or a live process "
-        "(--pid PID, needs ptrace access).",
+        description="Goroutines of a core file (BINARY CORE) or a live process "
+        "(--pid PID, needs ptrace access): one line each (the default), full stacks, "
+        "identical stacks grouped, or JSON.",
     )
     p.add_argument("binary", nargs="?", help="the Go executable")
     p.add_argument("core", nargs="?", help="a core file written by BINARY")
     p.add_argument("--pid", type=int, help="read a live process instead of a core")
-    p.add_argument("--dead", action="store_true", help="include dead goroutines")
-    add_filter_arguments(p)
+    modes = add_filter_arguments(p)
+    modes.add_argument("-f", "--full", action="store_true", help="full stacks, like runtime.Stack")
+    modes.add_argument("-g", "--group", action="store_true", help="group identical stacks")
+    p.add_argument("--id", type=int, action="append", default=[], help="only goroutine ID")
     p.set_defaults(func=cmd_goroutines)
     return p

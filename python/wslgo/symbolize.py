@@ -26,10 +26,10 @@ def parse_address(text: str) -> int:
     s = text.strip()
     digits = s[2:] if s.lower().startswith("0x") else s
     if not digits or any(c not in "0123456789abcdefABCDEF" for c in digits):
-        raise UsageError(f"bad address {text.strip()!r}: expected hex like 0x4011c0")
+        raise UsageError(f'bad address "{text.strip()}": expected hex like 0x4011c0')
     value = int(digits, 16)
     if value >= 1 << 64:
-        raise UsageError(f"bad address {text.strip()!r}: more than 64 bits")
+        raise UsageError(f'bad address "{text.strip()}": more than 64 bits')
     return value
 
 
@@ -93,34 +93,69 @@ def quick_symbolize_args(argv: list[str]) -> Any:
 
 
 def cmd_symbolize(args: argparse.Namespace) -> int:
+    """Answer every address; one that is not hex is reported on stderr (with its line
+    number for stdin) and skipped, and the exit status is then 1."""
     syms = _symbols(args.binary)
     out: TextIO = sys.stdout
     opts = {"inlines": args.inlines, "json": args.json, "addresses": args.addresses}
+    bad: list[str] = []
     if args.addrs:
-        pcs = [parse_address(a) for a in args.addrs]
+        pcs = []
+        for a in args.addrs:
+            try:
+                pcs.append(parse_address(a))
+            except UsageError as e:
+                bad.append(str(e))
         _write(out, syms.symbolize(pcs, **opts))
-        return 0
+        return _report_bad(out, bad)
     stdin: TextIO = sys.stdin
     if stdin.isatty():  # interactive: answer line by line
-        for line in stdin:
+        for n, line in enumerate(stdin, 1):
             if line.strip():
-                _write(out, syms.symbolize([parse_address(line)], **opts))
+                try:
+                    pc = parse_address(line)
+                except UsageError as e:
+                    bad.append(f"line {n}: {e}")
+                    _report_bad(out, bad[-1:])
+                    continue
+                _write(out, syms.symbolize([pc], **opts))
                 out.flush()
-        return 0
+        return 1 if bad else 0
     # Batch input: parsed, symbolized and formatted in Rust, written in ~64 KiB chunks.
     out.flush()
     raw_in = getattr(stdin, "buffer", None)
     data = raw_in.read() if raw_in is not None else stdin.read().encode()
     raw_out = getattr(out, "buffer", None)
     if raw_out is not None:
-        syms.symbolize_stream(data, raw_out.write, **opts)
+        _, skipped = syms.symbolize_stream(data, raw_out.write, **opts)
     else:  # a text-only stream (tests, embedding)
-        syms.symbolize_stream(data, lambda b: out.write(b.decode()), **opts)
-    return 0
+        _, skipped = syms.symbolize_stream(data, lambda b: out.write(b.decode()), **opts)
+    return _report_bad(out, [f"line {n}: {msg}" for n, msg in skipped])
+
+
+def _report_bad(out: TextIO, bad: list[str]) -> int:
+    """Print each skipped input on stderr (after the answers so far); the exit status."""
+    if not bad:
+        return 0
+    out.flush()
+    for msg in bad:
+        print(f"wslgo symbolize: {msg}", file=sys.stderr)
+    return 1
 
 
 def _write(out: TextIO, lines: Iterable[str]) -> None:
-    out.write("".join(f"{line}\n" for line in lines))
+    """Write ``lines`` in chunks of ~64 KiB, like the native stream: a reader that goes
+    away (`| head`) is noticed at the next chunk."""
+    chunk: list[str] = []
+    size = 0
+    for line in lines:
+        chunk.append(line)
+        size += len(line) + 1
+        if size >= 1 << 16:
+            out.write("\n".join(chunk) + "\n")
+            chunk, size = [], 0
+    if chunk:
+        out.write("\n".join(chunk) + "\n")
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:

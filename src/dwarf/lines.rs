@@ -88,8 +88,13 @@ pub(crate) fn no_code_error(
     if near.is_empty() {
         return Error::NotFound(format!("no code in {shown}"));
     }
+    let (what, are) = if near.len() == 1 {
+        ("line", "is")
+    } else {
+        ("lines", "are")
+    };
     Error::NotFound(format!(
-        "no code at {shown}:{line}; nearest lines with code are {}",
+        "no code at {shown}:{line}; nearest {what} with code {are} {}",
         near.join(", ")
     ))
 }
@@ -213,5 +218,18 @@ impl LineIndex {
             .map(String::as_str)
             .unwrap_or(file);
         Err(no_code_error(shown, line, before, after))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::no_code_error;
+
+    #[test]
+    fn no_code_names_one_or_two_lines_in_the_right_number() {
+        let one = no_code_error("main.go", 3, None, Some(5)).to_string();
+        assert!(one.ends_with("nearest line with code is 5"), "{one}");
+        let two = no_code_error("main.go", 3, Some(2), Some(5)).to_string();
+        assert!(two.ends_with("nearest lines with code are 2, 5"), "{two}");
     }
 }

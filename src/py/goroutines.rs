@@ -55,7 +55,11 @@ impl Memory for PyCallbackMemory {
                 return Err(mem_error(
                     addr,
                     buf.len(),
-                    format!("read callback returned {} bytes", bytes.len()),
+                    format!(
+                        "read callback returned {} byte{}",
+                        bytes.len(),
+                        if bytes.len() == 1 { "" } else { "s" }
+                    ),
                 ));
             }
             buf.copy_from_slice(&bytes);
@@ -562,7 +566,8 @@ impl GoTarget {
     }
 
     /// Group goroutine dicts (as returned by goroutines()) is done in Python; this
-    /// returns the engine's own grouping: list of {state, frames, goids, current}.
+    /// returns the engine's own grouping: list of {state, frames, created_by, goids,
+    /// current}.
     #[pyo3(signature = (threads=None, max_depth=DEFAULT_MAX_DEPTH, current_tid=None))]
     fn grouped<'py>(
         &self,
@@ -590,6 +595,7 @@ impl GoTarget {
             let d = PyDict::new(py);
             d.set_item("state", &b.state)?;
             d.set_item("frames", b.frames.clone())?;
+            d.set_item("created_by", b.created_by.clone())?;
             d.set_item("goids", b.goids.clone())?;
             d.set_item("current", b.current)?;
             out.append(d)?;

@@ -3,14 +3,13 @@
 
 use std::sync::Arc;
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
 use super::guarded;
 use crate::binary::Binary as CoreBinary;
 use crate::error::Error;
-use crate::symbols::{FrameFormat, StreamError, Symbols as CoreSymbols};
+use crate::symbols::{FrameFormat, Symbols as CoreSymbols};
 
 /// One frame at a pc (innermost first).
 #[pyclass(name = "Frame", module = "wslgo._native", frozen, get_all)]
@@ -214,8 +213,8 @@ impl Symbols {
     /// `wslgo symbolize` over raw input: `data` holds one hex address per line (`0x`
     /// optional, blank lines skipped); the formatted text is handed to `write` (e.g.
     /// `sys.stdout.buffer.write`) as `bytes` chunks of about 64 KiB, made without any per-pc
-    /// Python object. Returns the number of pcs. ValueError names the first line that is not
-    /// an address (raised before anything is written).
+    /// Python object. Returns (number of pcs symbolized, [(line number, message)] of the
+    /// lines that are not an address: skipped, the others still answered).
     #[pyo3(signature = (data, write, inlines = false, json = false, addresses = false))]
     fn symbolize_stream(
         &self,
@@ -225,7 +224,7 @@ impl Symbols {
         inlines: bool,
         json: bool,
         addresses: bool,
-    ) -> PyResult<usize> {
+    ) -> PyResult<(usize, Vec<(usize, String)>)> {
         let fmt = FrameFormat {
             inlines,
             json,
@@ -246,9 +245,8 @@ impl Symbols {
             return Err(e);
         }
         match r {
-            Ok(Ok(n)) => Ok(n),
-            Ok(Err(StreamError::BadAddress(m))) => Err(PyValueError::new_err(m)),
-            Ok(Err(StreamError::Io(e))) => guarded(|| Err(Error::io("<output>", e))),
+            Ok(Ok(report)) => Ok((report.symbolized, report.bad_lines)),
+            Ok(Err(e)) => guarded(|| Err(Error::io("<output>", e))),
             Err(_) => guarded(|| panic!("symbolize_stream panicked")),
         }
     }

@@ -6,8 +6,10 @@
 //!
 //! Name spellings accepted by [`Symbols::lookup`]: `runtime.breakpoint`, the old
 //! `runtime·breakpoint`, `main.(*T).M`, `main.T.M` (also finds the pointer wrapper
-//! `main.(*T).M`), generic instances `pkg.F[...]` (every instance), closures
-//! `main.main.func1`, and the `.abi0` suffix (with or without).
+//! `main.(*T).M`), generic functions and methods without type arguments or with `[...]`
+//! (`pkg.F`, `pkg.(*S).M`, `pkg.F[...]`: every instance) or with them as the source spells
+//! them (`pkg.F[int]`: that instance), closures `main.main.func1`, and the `.abi0` suffix
+//! (with or without).
 
 mod format;
 
@@ -26,25 +28,14 @@ use crate::pclntab::Pclntab;
 use format::FrameRef;
 pub use format::{format_frames, FrameFormat};
 
-/// Why [`Symbols::symbolize_stream`] stopped.
-#[derive(Debug)]
-pub enum StreamError {
-    /// A line that is not a hex address (the message quotes it).
-    BadAddress(String),
-    /// Writing the output failed.
-    Io(std::io::Error),
+/// What [`Symbols::symbolize_stream`] did with its input.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct StreamReport {
+    /// Addresses symbolized (one answer each on the output).
+    pub symbolized: usize,
+    /// Lines that are not a hex address, skipped: (1-based line number, message quoting it).
+    pub bad_lines: Vec<(usize, String)>,
 }
-
-impl std::fmt::Display for StreamError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StreamError::BadAddress(m) => f.write_str(m),
-            StreamError::Io(e) => write!(f, "writing the output: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for StreamError {}
 
 /// Parse an address the way addr2line does: hex, `0x`/`0X` optional, surrounding ASCII
 /// whitespace ignored. The error message quotes the text.
@@ -141,8 +132,12 @@ struct NameIndex {
     funcs: HashMap<String, Vec<(u64, u64, Source)>>,
     /// Every name, sorted.
     sorted: Vec<String>,
-    /// Names with `[...]` in place of each type-argument list -> the real names.
+    /// Names with `[...]` in place of each type-argument list -> the real names (those
+    /// with concrete type arguments first).
     generic: HashMap<String, Vec<String>>,
+    /// Names without their type-argument lists (`main.(*Stack).Push`) -> the real names,
+    /// in the order of `generic`.
+    bare: HashMap<String, Vec<String>>,
     /// ELF function symbols sorted by address: (start, end, name), for pc -> name fallback.
     elf_by_addr: Vec<(u64, u64, String)>,
 }
@@ -324,32 +319,36 @@ impl Symbols {
 
     /// `wslgo symbolize` over a stream: one hex address per line of `input` (`0x` optional,
     /// blank lines skipped), the formatted lines written to `output` in chunks of ~64 KiB as
-    /// they are made. No per-pc allocation on the pclntab path. Returns the number of pcs.
-    /// A line that is not an address is [`StreamError::BadAddress`], found before anything
-    /// is written.
+    /// they are made. No per-pc allocation on the pclntab path. A line that is not an
+    /// address gets no answer and is listed in the report; the lines after it are still
+    /// symbolized. Only a failing `output` stops the stream.
     pub fn symbolize_stream(
         &self,
         input: &[u8],
         output: &mut dyn std::io::Write,
         fmt: FrameFormat,
-    ) -> std::result::Result<usize, StreamError> {
+    ) -> std::io::Result<StreamReport> {
         const CHUNK: usize = 1 << 16;
-        let pcs = input
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.trim_ascii().is_empty())
-            .map(parse_address)
-            .collect::<std::result::Result<Vec<u64>, String>>()
-            .map_err(StreamError::BadAddress)?;
+        let mut report = StreamReport::default();
         let mut buf = String::with_capacity(CHUNK + 4096);
-        for &pc in &pcs {
-            self.write_symbolized(pc, fmt, &mut buf);
+        for (i, line) in input.split(|&b| b == b'\n').enumerate() {
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            match parse_address(line) {
+                Ok(pc) => {
+                    self.write_symbolized(pc, fmt, &mut buf);
+                    report.symbolized += 1;
+                }
+                Err(m) => report.bad_lines.push((i + 1, m)),
+            }
             if buf.len() >= CHUNK {
-                output.write_all(buf.as_bytes()).map_err(StreamError::Io)?;
+                output.write_all(buf.as_bytes())?;
                 buf.clear();
             }
         }
-        output.write_all(buf.as_bytes()).map_err(StreamError::Io)?;
-        Ok(pcs.len())
+        output.write_all(buf.as_bytes())?;
+        Ok(report)
     }
 
     fn elf_name_for_pc(&self, pc: u64) -> Option<String> {
@@ -415,24 +414,32 @@ impl Symbols {
         let mut sorted: Vec<String> = funcs.keys().cloned().collect();
         sorted.sort();
         let mut generic: HashMap<String, Vec<String>> = HashMap::new();
-        for n in &sorted {
-            if n.contains('[') {
-                generic
-                    .entry(erase_type_args(n))
-                    .or_default()
-                    .push(n.clone());
-            }
+        let mut bare: HashMap<String, Vec<String>> = HashMap::new();
+        // Instances with concrete type arguments (from .symtab or DWARF) before the
+        // pclntab's `F[...]`, so that lookups report the telling name for each entry.
+        let mut instances: Vec<&String> = sorted.iter().filter(|n| n.contains('[')).collect();
+        instances.sort_by_key(|n| n.contains("[...]"));
+        for n in instances {
+            let erased = erase_type_args(n);
+            bare.entry(erased.replace("[...]", ""))
+                .or_default()
+                .push(n.clone());
+            generic.entry(erased).or_default().push(n.clone());
         }
         NameIndex {
             funcs,
             sorted,
             generic,
+            bare,
             elf_by_addr,
         }
     }
 
     /// Functions matching a Go name in any accepted spelling (see the module docs), sorted by
-    /// entry. `Error::NotFound` if none.
+    /// entry. A generic function or method named without type arguments (`main.Sum`,
+    /// `main.(*Stack).Push`) or with `[...]` matches every instance; with type arguments
+    /// in source spelling (`main.Sum[int]`) the instance of that shape. `Error::NotFound`
+    /// if none, naming the instances that exist when only the type arguments differ.
     pub fn lookup(&self, name: &str) -> Result<Vec<FuncSym>> {
         let ix = self.names();
         let mut out: Vec<FuncSym> = Vec::new();
@@ -449,23 +456,54 @@ impl Symbols {
                 }
             }
         };
-        let generic = |out: &mut Vec<FuncSym>, cand: &str| {
-            for n in ix.generic.get(cand).into_iter().flatten() {
-                push(out, n);
-            }
-        };
-        for cand in candidates(name) {
+        let cands = candidates(name);
+        for cand in &cands {
             if cand.contains("[...]") {
-                generic(&mut out, &cand);
+                for n in ix.generic.get(cand).into_iter().flatten() {
+                    push(&mut out, n);
+                }
             } else {
-                push(&mut out, &cand);
+                push(&mut out, cand);
             }
         }
-        // `main.Map[int]` (source spelling) names no instance (`main.Map[go.shape.int]`):
-        // offer every instance rather than nothing.
+        if out.is_empty() && !name.contains('[') {
+            for cand in &cands {
+                for n in ix.bare.get(cand).into_iter().flatten() {
+                    push(&mut out, n);
+                }
+            }
+        }
+        // `main.Sum[int]` (source spelling) names the instance `main.Sum[go.shape.int]`.
         if out.is_empty() && name.contains('[') {
-            for cand in candidates(&erase_type_args(name)) {
-                generic(&mut out, &cand);
+            let mut known: Vec<String> = Vec::new();
+            for cand in &cands {
+                let wanted = source_spelling(cand);
+                for n in ix.generic.get(&erase_type_args(cand)).into_iter().flatten() {
+                    if n.contains("[...]") {
+                        continue;
+                    }
+                    let spelled = source_spelling(n);
+                    if spelled == wanted {
+                        push(&mut out, n);
+                    } else if !known.contains(&spelled) {
+                        known.push(spelled);
+                    }
+                }
+            }
+            if out.is_empty() && !known.is_empty() {
+                return Err(Error::NotFound(format!(
+                    "no instance {name}; the binary has {}",
+                    known.join(", ")
+                )));
+            }
+            // Only `F[...]` (no .symtab, no DWARF): the type arguments are unknown, so
+            // every instance may be the one.
+            if out.is_empty() {
+                for cand in &cands {
+                    for n in ix.generic.get(&erase_type_args(cand)).into_iter().flatten() {
+                        push(&mut out, n);
+                    }
+                }
             }
         }
         if out.is_empty() {
@@ -718,6 +756,12 @@ fn erase_type_args(name: &str) -> String {
         }
     }
     out
+}
+
+/// A function name as Go source spells its type arguments: the compiler's shape prefix
+/// removed (`main.Sum[go.shape.int]` -> `main.Sum[int]`), no spaces.
+fn source_spelling(name: &str) -> String {
+    name.replace("go.shape.", "").replace(' ', "")
 }
 
 /// Split at top-level dots (not inside brackets or parentheses), after the last `/`.

@@ -8,30 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, build
-from test_goroutines import crash_core
-
-HELLO = ROOT / "tests" / "go" / "hello" / "main.go"
-
-
-def marker_line(path: Path, marker: str) -> int:
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        if marker in line:
-            return i
-    raise AssertionError(f"{marker} not in {path}")
-
-
-def between(out: str, begin: str, end: str) -> str:
-    return out.split(f"BEGIN-{begin}\n", 1)[1].split(f"END-{end}", 1)[0]
-
-
-def block(name: str, cmd: str) -> list[str]:
-    return [f"echo BEGIN-{name}\\n", cmd, f"echo END-{name}\\n"]
+from conftest import build
+from wslgo_testing.cores import crash_core
+from wslgo_testing.gdb import marked, section
+from wslgo_testing.sources import line_of
 
 
 def test_bt_on_a_stopped_program(gdb_run, go_version: str) -> None:
     binary = build("hello", go_version, "debug")
-    line = marker_line(HELLO, "BREAK-HERE")
+    line = line_of("hello", "BREAK-HERE")
     cmds = ["run"]
     for name, cmd in [
         ("default", "wslgo-bt"),
@@ -39,14 +24,15 @@ def test_bt_on_a_stopped_program(gdb_run, go_version: str) -> None:
         ("list", "wslgo-bt -l"),
         ("json", "wslgo-bt all --no-group --json"),
         ("one", "wslgo-bt 1"),
-        ("filter", "wslgo-bt -l --wait chan --user"),
+        ("filter", "wslgo-bt -l -w chan -u"),  # the short flags of `wslgo goroutines`
         ("bad", "wslgo-bt nope"),
+        ("missing", "wslgo-bt 1 99999"),
     ]:
-        cmds += block(name, cmd)
+        cmds += marked(name, cmd)
     r = gdb_run(cmds, binary=binary, timeout=240)
     out = r.stdout
 
-    default = between(out, "default", "default")
+    default = section(out, "default")
     # The current goroutine first, stopped in main.main at the Breakpoint line.
     assert re.match(r"goroutine 1 \[running\]:\n", default), default
     assert f"main.go:{line} " in default
@@ -59,7 +45,7 @@ def test_bt_on_a_stopped_program(gdb_run, go_version: str) -> None:
     )
     assert m, default
 
-    doc = json.loads(between(out, "json", "json"))
+    doc = json.loads(section(out, "json"))
     gs = {g["goid"]: g for g in doc["goroutines"]}
     workers = sorted(int(x) for x in m.groups())
     for goid in workers:
@@ -77,17 +63,19 @@ def test_bt_on_a_stopped_program(gdb_run, go_version: str) -> None:
     def rows(text: str) -> list[str]:
         return [ln for ln in text.strip().splitlines() if not re.match(r"\d+ goroutines \(", ln)]
 
-    listing = rows(between(out, "list", "list"))
+    listing = rows(section(out, "list"))
     total = re.search(r"^(\d+) goroutines", out, re.M)
     assert total and len(listing) == int(total.group(1)) == len(gs)
     assert listing[0].startswith("*      1 [running] main.main")
 
-    assert "main.sleeper" in between(out, "all", "all")
-    one = between(out, "one", "one")
+    assert "main.sleeper" in section(out, "all")
+    one = section(out, "one")
     assert one.startswith("goroutine 1 [running]:") and "goroutine 6" not in one
-    filtered = rows(between(out, "filter", "filter"))
+    filtered = rows(section(out, "filter"))
     assert sorted(int(x.split()[0]) for x in filtered) == workers
     assert "wslgo-bt: 'nope' is neither `all` nor a goroutine id" in r.stderr
+    assert re.search(r"^wslgo-bt: no goroutine 99999 \(closest: \d+, \d+, \d+\)$", r.stderr, re.M)
+    assert section(out, "missing").startswith("goroutine 1 [running]:")
     assert "Traceback" not in r.output
 
 
@@ -95,13 +83,13 @@ def test_bt_on_a_core_equals_the_cli(gdb_run, go_version: str, tmp_path: Path) -
     binary = build("grstates", go_version, "opt")
     core, dumped = crash_core(binary, tmp_path)
     r = gdb_run(
-        [f"core-file {core}", *block("all", "wslgo-bt all"), *block("list", "wslgo-bt -l")],
+        [f"core-file {core}", *marked("all", "wslgo-bt all"), *marked("list", "wslgo-bt -l")],
         binary=binary,
         timeout=240,
     )
-    gdb_all = between(r.stdout, "all", "all")
+    gdb_all = section(r.stdout, "all")
     gdb_list = "\n".join(
-        ln for ln in between(r.stdout, "list", "list").splitlines() if " goroutines (" not in ln
+        ln for ln in section(r.stdout, "list").splitlines() if " goroutines (" not in ln
     )
     cli = [sys.executable, "-m", "wslgo.cli", "goroutines", str(binary), str(core)]
     cli_all = subprocess.run([*cli, "--group"], capture_output=True, text=True, check=True)
@@ -127,12 +115,12 @@ def test_bt_uses_gdb_styling_and_respects_style_off(gdb_run) -> None:
             "run",
             "set style enabled on",
             "set style function foreground magenta",
-            *block("on", "wslgo-bt -l"),
+            *marked("on", "wslgo-bt -l"),
             "set style enabled off",
-            *block("off", "wslgo-bt -l"),
+            *marked("off", "wslgo-bt -l"),
         ],
         binary=binary,
     )
-    on, off = between(r.stdout, "on", "on"), between(r.stdout, "off", "off")
+    on, off = section(r.stdout, "on"), section(r.stdout, "off")
     assert "\x1b[35mmain.main\x1b[0m" in on, on
     assert "\x1b[" not in off and "main.main at" in off

@@ -27,7 +27,8 @@ def field(out: str, key: str) -> str:
 
 def test_native_module_comes_from_the_pip_installed_wheel(gdb_run) -> None:
     pip_native = subprocess.run(
-        ["python3", "-c", "import wslgo._native as n; print(n.__file__)"],
+        # the interpreter running the tests: its wheel's wslgo.py is the one gdb sources
+        [sys.executable, "-c", "import wslgo._native as n; print(n.__file__)"],
         capture_output=True,
         text=True,
         check=True,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import gofixtures
 from conftest import build
-from test_goroutine_switch import make_core
-from test_hooks_helpers import goids
 from wslgo import _native
+from wslgo_testing.cores import make_core
+from wslgo_testing.sources import goids
 
 OPENED = "python from wslgo import _native; print('OPENED', _native.binaries_opened())"
 

@@ -5,14 +5,15 @@ GOTRACEBACK=crash dump for the core (where runtime-gdb.py fails, golang/go#17575
 from __future__ import annotations
 
 import re
-import resource
-import subprocess
 from pathlib import Path
 
 import gofixtures
 import pytest
 from conftest import build
-from test_hooks_helpers import between, gdb_bt_functions, go_traceback_functions, goids
+from wslgo_testing.cores import make_core
+from wslgo_testing.gdb import bt_functions, marked, section
+from wslgo_testing.sources import goids
+from wslgo_testing.traceback import goroutine_functions
 
 
 def runtime_gdb_py(go_version: str) -> Path:
@@ -25,10 +26,6 @@ def runtime_gdb_py(go_version: str) -> Path:
 def goroutine_cmd(index: int, command: str = "") -> str:
     """`wslgo-goroutine <main.ids[index]> COMMAND` (the fixture stores goroutine ids there)."""
     return f"eval \"wslgo-goroutine %d {command}\", 'main.ids'[{index}]"
-
-
-def marked(name: str, *cmds: str) -> list[str]:
-    return [f"echo BEGIN-{name}\\n", *cmds, f"echo END-{name}\\n"]
 
 
 #: How the engine reads memory: directly (/proc/PID/mem, the core file) or through gdb's
@@ -76,58 +73,34 @@ def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str, source: str)
     out = r.stdout
     check_source(out, source)
     ids = goids(r.output, "hkbreak")
-    ref = gdb_bt_functions(between(out, "BEGIN-REF", "END-REF"))
-    mine = gdb_bt_functions(between(out, "BEGIN-BT", "END-BT"))
+    ref = bt_functions(section(out, "REF"))
+    mine = bt_functions(section(out, "BT"))
     # runtime-gdb.py (register writes, live only) is the oracle for the frames
     assert "main.hold" in ref, out
     assert mine == ref, (mine, ref)
-    assert re.search(r"^#\d+ .*main\.hold \(id=1,", between(out, "BEGIN-BT", "END-BT"), re.M)
+    assert re.search(r"^#\d+ .*main\.hold \(id=1,", section(out, "BT"), re.M)
     # one-shot: no selection message
-    assert f"[goroutine {ids['hold1']}: waiting" not in between(out, "BEGIN-BT", "END-BT")
+    assert f"[goroutine {ids['hold1']}: waiting" not in section(out, "BT")
     # the one-shot form restored the thread's own frame
-    assert re.match(r"#0\s+runtime\.breakpoint ", between(out, "BEGIN-AFTER", "END-AFTER"))
-    locals_ = between(out, "BEGIN-LOCALS", "END-LOCALS")
+    assert re.match(r"#0\s+runtime\.breakpoint ", section(out, "AFTER"))
+    locals_ = section(out, "LOCALS")
     assert f"[goroutine {ids['hold2']}: waiting" in locals_, locals_
     assert "secret = 4002" in locals_, locals_
-    assert "main.hold" not in between(out, "BEGIN-UP", "END-UP")
-    assert "main.hold (id=2," in between(out, "BEGIN-DOWN", "END-DOWN")
+    assert "main.hold" not in section(out, "UP")
+    assert "main.hold (id=2," in section(out, "DOWN")
     # only the selected thread's frame #0 is replaced; the others keep theirs
-    every = between(out, "BEGIN-ALL", "END-ALL")
+    every = section(out, "ALL")
     assert re.search(r"^#1 .* in runtime\.gopark ", every, re.M), every
     assert re.search(r"^#0 ", every, re.M), every
-    assert re.search(r"#0\s+runtime\.breakpoint ", between(out, "BEGIN-BACK", "END-BACK"))
+    assert re.search(r"#0\s+runtime\.breakpoint ", section(out, "BACK"))
     # a running goroutine is shown through its own thread
-    spin = between(out, "BEGIN-SPIN", "END-SPIN")
+    spin = section(out, "SPIN")
     assert re.search(r"^spins = \d+$", spin, re.M), spin
     assert "main.spin" in spin, spin
     # resuming drops the selection: the next stop shows the thread's own stack
-    cont = between(out, "BEGIN-CONT", "END-CONT")
+    cont = section(out, "CONT")
     assert re.search(r"^#0\s+runtime\.breakpoint ", cont, re.M), cont
     assert "gopark" not in cont, cont
-
-
-def make_core(binary: Path, cwd: Path) -> tuple[Path, str]:
-    """Run ``binary`` with GOTRACEBACK=crash and core dumps on; (core path, its stderr)."""
-
-    def unlimited() -> None:
-        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-
-    pattern = Path("/proc/sys/kernel/core_pattern").read_text().strip()
-    assert not pattern.startswith("|") and "/" not in pattern, (
-        f"core_pattern {pattern!r} does not write cores into the cwd"
-    )
-    proc = subprocess.run(
-        [str(binary)],
-        cwd=cwd,
-        env={"GOTRACEBACK": "crash", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        preexec_fn=unlimited,
-    )
-    assert proc.returncode < 0, proc  # killed by SIGABRT
-    cores = sorted(cwd.glob("core*"))
-    assert cores, f"no core in {cwd} (core_pattern {pattern!r})"
-    return cores[0], proc.stderr
 
 
 @pytest.mark.parametrize("source", list(SOURCES))
@@ -137,7 +110,7 @@ def test_core_goroutine_bt_and_locals(
     binary = build("hkcrash", go_version)
     core, crash = make_core(binary, tmp_path)
     ids = goids(crash, "hkcrash")
-    expected = go_traceback_functions(crash, ids["hold1"])
+    expected = goroutine_functions(crash, ids["hold1"])
     assert "main.hold" in expected and expected[0] == "runtime.gopark", crash
     r = gdb_run(
         [
@@ -163,11 +136,11 @@ def test_core_goroutine_bt_and_locals(
     check_source(out, source)
     # the reference script cannot do it on a core ...
     assert "You can't do that without a process to debug." in err, r.output
-    assert not gdb_bt_functions(between(out, "BEGIN-REF", "END-REF"))
+    assert not bt_functions(section(out, "REF"))
     # ... wslgo shows the same frames the runtime printed when it crashed
-    mine = gdb_bt_functions(between(out, "BEGIN-BT", "END-BT"))
+    mine = bt_functions(section(out, "BT"))
     assert mine == expected, (mine, expected)
-    locals_ = between(out, "BEGIN-LOCALS", "END-LOCALS")
+    locals_ = section(out, "LOCALS")
     assert "secret = 4001" in locals_, locals_
     # `up` left main.hold, `down` came back to it
     up_down = (
@@ -176,7 +149,7 @@ def test_core_goroutine_bt_and_locals(
         r"#\1 .* in main\.hold \(id=1,"
     )
     assert re.search(up_down, locals_, re.M), locals_
-    back = between(out, "BEGIN-BACK", "END-BACK")
+    back = section(out, "BACK")
     assert re.search(r"#0\s+(?:0x[0-9a-f]+ in )?runtime\.raise ", back), back
 
 
@@ -185,11 +158,11 @@ def test_core_without_dwarf(gdb_run, go_version: str, tmp_path: Path) -> None:
     binary = build("hkcrash", go_version, "nodwarf")
     core, crash = make_core(binary, tmp_path)
     ids = goids(crash, "hkcrash")
-    expected = go_traceback_functions(crash, ids["hold2"])
+    expected = goroutine_functions(crash, ids["hold2"])
     r = gdb_run(
         [f"file {binary}", f"core-file {core}", *marked("BT", f"wslgo-goroutine {ids['hold2']} bt")]
     )
-    bt = between(r.stdout, "BEGIN-BT", "END-BT")
+    bt = section(r.stdout, "BT")
     # gdb names static functions of .symtab runtime[gopark], assembly ones with .abi0
-    names = [re.sub(r"\[(.*)\]$", r".\1", n).removesuffix(".abi0") for n in gdb_bt_functions(bt)]
+    names = [re.sub(r"\[(.*)\]$", r".\1", n).removesuffix(".abi0") for n in bt_functions(bt)]
     assert names == expected, (names, expected, r.output)

@@ -23,73 +23,16 @@ import struct
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import wslgo
 from conftest import ROOT, build
 from wslgo import _native, report
+from wslgo_testing.cores import crash_core
+from wslgo_testing.gdb import GDB_BATCH, site_dirs
+from wslgo_testing.traceback import Dumped, normalize_func, parse_dump
 
 MODES = ["debug", "opt", "nodwarf", "pie"]
-
-# ---- parsing runtime tracebacks --------------------------------------------------------
-
-HEADER = re.compile(r"^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:$")
-FILE_LINE = re.compile(r"^\t(.+):(\d+)(?: \+0x[0-9a-f]+)?(?: fp=.*)?$")
-CREATED = re.compile(r"^created by (\S+?)(?: in goroutine (\d+))?$")
-
-
-@dataclass
-class Dumped:
-    goid: int
-    state: str
-    frames: list[tuple[str, str, int]] = field(default_factory=list)
-    created_by: tuple[str, str, int] | None = None
-    parent: int | None = None
-
-
-def normalize_func(name: str) -> str:
-    """runtime prints generic instantiations as [...]; so do we after this."""
-    return re.sub(r"\[.*\]", "[...]", name)
-
-
-def parse_dump(text: str) -> dict[int, Dumped]:
-    out: dict[int, Dumped] = {}
-    cur: Dumped | None = None
-    pending: str | None = None
-    created = False
-    for line in text.splitlines():
-        m = HEADER.match(line)
-        if m:
-            cur = Dumped(int(m.group(1)), m.group(2))
-            out.setdefault(cur.goid, cur)
-            pending, created = None, False
-            continue
-        if cur is None:
-            continue
-        if not line.strip():
-            cur = None
-            continue
-        m = CREATED.match(line)
-        if m:
-            pending, created = m.group(1), True
-            cur.parent = int(m.group(2)) if m.group(2) else None
-            continue
-        fl = FILE_LINE.match(line)
-        if fl and pending is not None:
-            entry = (normalize_func(pending), fl.group(1), int(fl.group(2)))
-            if created:
-                cur.created_by = entry
-            else:
-                cur.frames.append(entry)
-            pending = None
-            continue
-        if line.startswith(("\t", "...")):
-            continue
-        # a function line: name(args)
-        pending = line[: line.rfind("(")] if "(" in line else line
-    return out
 
 
 def base_state(state: str) -> str:
@@ -136,14 +79,6 @@ with open({out!r}, "w") as fh:
 """
 
 
-def site_dirs() -> tuple[str, str]:
-    """Where this test's wslgo lives (the venv's site-packages, the package's parent)."""
-    pkg_parent = str(Path(wslgo.__file__).resolve().parent.parent)
-    import sysconfig
-
-    return sysconfig.get_paths()["purelib"], pkg_parent
-
-
 def live_records(
     binary: Path, tmp_path: Path
 ) -> tuple[list[dict], dict, dict[int, Dumped], dict[int, Dumped]]:
@@ -153,7 +88,7 @@ def live_records(
     site_dir, pkg = site_dirs()
     script.write_text(GDB_SCRIPT.format(site=site_dir, pkg=pkg, binary=str(binary), out=str(out)))
     env = dict(os.environ, WSLGO_STACK_FILE=str(dump), GOTRACEBACK="system")
-    argv = ["gdb", "-nx", "-batch", "-iex", "set pagination off", "-iex", "set confirm off"]
+    argv = list(GDB_BATCH)
     argv += ["-ex", "run", "-ex", f"source {script}", "-ex", "signal SIGTRAP", str(binary)]
     r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
     assert out.exists(), f"gdb run failed:\n{r.stdout}\n{r.stderr}"
@@ -162,29 +97,6 @@ def live_records(
     assert len(death) > 20, f"no SIGTRAP dump:\n{r.stdout}\n{r.stderr}"
     assert doc["via_gdb"] == doc["goroutines"], "Callback(gdb memory) differs from Process"
     return doc["goroutines"], doc["info"], death, parse_dump(dump.read_text())
-
-
-def crash_core(binary: Path, tmp_path: Path) -> tuple[Path, dict[int, Dumped]]:
-    def limits() -> None:
-        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-
-    env = dict(os.environ, GOTRACEBACK="crash")
-    env.pop("WSLGO_STACK_FILE", None)
-    r = subprocess.run(
-        [str(binary), "crash"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-        preexec_fn=limits,
-    )
-    assert r.returncode != 0
-    cores = sorted(tmp_path.glob("core*"))
-    assert cores, (
-        f"no core written (core_pattern {Path('/proc/sys/kernel/core_pattern').read_text()!r})"
-    )
-    return cores[0], parse_dump(r.stderr)
 
 
 # ---- comparisons -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import build
-from test_goroutines import site_dirs
+from wslgo_testing.gdb import GDB_BATCH, site_dirs
 
 SCRIPT = r"""
 import json, site, sys, time
@@ -45,7 +45,7 @@ def test_hundred_thousand_goroutines(tmp_path: Path) -> None:
     script = tmp_path / "perf.py"
     site_dir, pkg = site_dirs()
     script.write_text(SCRIPT.format(site=site_dir, pkg=pkg, binary=str(binary), out=str(out)))
-    argv = ["gdb", "-nx", "-batch", "-iex", "set pagination off"]
+    argv = list(GDB_BATCH)
     argv += ["-ex", "run", "-ex", f"source {script}", "-ex", "kill", str(binary)]
     env = dict(os.environ, GRMANY_N="100000")
     r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)

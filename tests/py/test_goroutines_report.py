@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from conftest import build
-from test_goroutines import crash_core, parse_dump
 from wslgo import _native, report
+from wslgo_testing.cores import crash_core
+from wslgo_testing.traceback import parse_dump
 
 
 @pytest.fixture(scope="module")
@@ -145,12 +146,16 @@ def test_cli_arguments_map_to_the_filter() -> None:
     sub = p.add_subparsers()
     report.add_goroutine_commands(sub)
     args = p.parse_args(
-        ["goroutines", "b", "c", "-g", "-u", "-s", "sleep", "--func", "x", "-l", "a=b", "-d", "3"]
+        ["goroutines", "b", "c", "-g", "-u", "-s", "sleep", "--func", "x", "-L", "a=b", "-d", "3"]
     )
     flt, mode = report.filter_from_args(args)
     assert mode == "group" and flt.user_only and flt.states == ["sleep"]
     assert flt.func == "x" and flt.labels == ["a=b"] and flt.depth == 3
     assert args.func is report.cmd_goroutines
+    # -l is --list here as in wslgo-bt; the modes exclude each other
+    assert report.filter_from_args(p.parse_args(["goroutines", "b", "c", "-l"]))[1] == "list"
+    with pytest.raises(SystemExit):
+        p.parse_args(["goroutines", "b", "c", "-l", "-f"])
 
 
 def test_unreadable_records_are_listed_not_dropped() -> None:

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, build
-from test_hooks_helpers import FAKE_CONTEXT, goids, line_of
+from wslgo_testing.sources import goids, line_of
+
+#: gdb command that registers a marker printer as the stop context printer (in place of
+#: wslgo-bt's), so the tests see exactly when and with which level a stop asks for it.
+FAKE_CONTEXT = (
+    "python from wslgo.gdb import stops; "
+    "stops.set_context_printer(lambda level: print('CTX-' + level))"
+)
 
 
 def test_breakpoint_stops_once_per_call_and_prints_context(gdb_run, go_version: str) -> None:

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import gofixtures
 import pytest
-from conftest import ROOT, build
-
-DWSYMS = ROOT / "tests" / "go" / "dwsyms" / "main.go"
+from conftest import build
+from wslgo_testing.sources import line_of
 
 
 def wslgo(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -45,13 +44,6 @@ def text_symbols(version: str, binary: Path) -> list[tuple[int, str]]:
     return out
 
 
-def marker_line(marker: str) -> int:
-    for i, line in enumerate(DWSYMS.read_text().splitlines(), 1):
-        if marker in line:
-            return i
-    raise AssertionError(marker)
-
-
 @pytest.mark.parametrize("mode", ["debug", "opt", "nodwarf", "pie"])
 def test_symbolize_matches_go_addr2line_for_every_function(go_version: str, mode: str) -> None:
     binary = build("dwsyms", go_version, mode)
@@ -78,7 +70,7 @@ def test_symbolize_matches_go_addr2line_for_every_function(go_version: str, mode
 
 def test_symbolize_args_json_and_inlines(go_version: str) -> None:
     binary = build("dwsyms", go_version, "opt")
-    line = marker_line("f := func() int")
+    line = line_of("dwsyms", "f := func() int")
     r = wslgo("lookup", str(binary), f"main.go:{line}", "--json")
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
@@ -135,11 +127,11 @@ def test_info_shows_state_and_hints(go_version: str) -> None:
 
 def test_no_code_line_names_nearest_lines() -> None:
     binary = build("dwsyms", "1.24", "debug")
-    line = marker_line("no code here")
+    line = line_of("dwsyms", "no code here")
     r = wslgo("lookup", str(binary), f"main.go:{line}")
     assert r.returncode == 1
     assert "nearest lines with code are" in r.stderr
-    assert str(marker_line("LINE-PRINT")) in r.stderr
+    assert str(line_of("dwsyms", "LINE-PRINT")) in r.stderr
 
 
 def one_line_error(r: subprocess.CompletedProcess[str]) -> str:

@@ -6,16 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ROOT, build, run_gdb
-
-DWSYMS = ROOT / "tests" / "go" / "dwsyms" / "main.go"
-
-
-def marker_line(marker: str) -> int:
-    for i, line in enumerate(DWSYMS.read_text().splitlines(), 1):
-        if marker in line:
-            return i
-    raise AssertionError(marker)
+from conftest import build, run_gdb
+from wslgo_testing.sources import line_of
 
 
 @pytest.mark.parametrize("mode", ["debug", "opt"])
@@ -24,7 +16,7 @@ def test_gdb_stops_at_the_line_wslgo_resolved(go_version: str, mode: str, marker
     from wslgo import _native
 
     binary = build("dwsyms", go_version, mode)
-    line = marker_line(marker)
+    line = line_of("dwsyms", marker)
     path, addrs = _native.Symbols(str(binary)).line_addresses("dwsyms/main.go", line)
     assert addrs, (marker, path)
     r = run_gdb(

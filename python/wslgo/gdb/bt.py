@@ -98,7 +98,7 @@ def format_default(gs: list[Record], flt: report.Filter, st: report.Style) -> st
         parts.append(f"thread {tid} runs no goroutine (it is on a system stack)")
     if others:
         buckets = report.group(others)
-        lines = [f"other goroutines: {len(others)} in {len(buckets)} groups"]
+        lines = [f"other goroutines: {len(others)} in {report.plural(len(buckets), 'group')}"]
         lines += [_summary_line(b, st) for b in buckets]
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
@@ -118,20 +118,10 @@ _parser = commands.parser(
 _parser.add_argument(
     "which", nargs="*", help="`all`, or goroutine ids (default: the current goroutine)"
 )
-_parser.add_argument("-l", "--list", action="store_true", help="one line per goroutine")
 _parser.add_argument(
     "--no-group", action="store_true", help="with `all`: one block per goroutine, no grouping"
 )
-_parser.add_argument("--state", action="append", default=[], help="state contains STATE")
-_parser.add_argument("--wait", action="append", default=[], help="wait reason contains WAIT")
-_parser.add_argument("--func", help="regex matched against every frame's function")
-_parser.add_argument("--user", action="store_true", help="hide system (runtime) goroutines")
-_parser.add_argument(
-    "--label", action="append", default=[], help="pprof label k=v (or k) that must be set"
-)
-_parser.add_argument("--depth", type=int, help="at most DEPTH frames per goroutine")
-_parser.add_argument("--json", action="store_true", help="one JSON document, same fields")
-_parser.add_argument("--dead", action="store_true", help="include dead goroutines")
+report.add_filter_arguments(_parser)
 
 
 @commands.command("wslgo-bt", _parser)
@@ -149,15 +139,7 @@ def wslgo_bt(args: argparse.Namespace) -> None:
             raise commands.UsageError(msg) from None
     if args.depth is not None and args.depth < 0:
         raise commands.UsageError("wslgo-bt: --depth must be >= 0")
-    flt = report.Filter(
-        states=args.state,
-        waits=args.wait,
-        func=args.func,
-        user_only=args.user,
-        labels=args.label,
-        goids=ids,
-        depth=args.depth,
-    )
+    flt = report.filter_of(args, ids)
     if args.list and not args.json:
         _list(args, flt, ids)
         return
@@ -170,9 +152,10 @@ def _show(args: argparse.Namespace, flt: report.Filter, ids: list[int], show_all
     if ids:
         missing = sorted(set(ids) - {g.get("goid") for g in gs})
         if missing:
-            gdb.write(f"wslgo-bt: no goroutine {', '.join(map(str, missing))}\n", gdb.STDERR)
+            have = (g["goid"] for g in gs)
+            gdb.write(f"wslgo-bt: {report.missing_ids_error(missing, have)}\n", gdb.STDERR)
     st = GdbStyle()
-    filtered = bool(ids or args.state or args.wait or args.func or args.user or args.label)
+    filtered = bool(ids or args.state or args.wait or args.func_re or args.user or args.label)
     if args.json:
         out = report.to_json(
             report.apply(gs, flt), grouped=show_all and not args.no_group, depth=args.depth
@@ -225,6 +208,7 @@ def _stop_context(level: str) -> None:
     others = [g for g in gs if not g.get("current")]
     buckets = report.group(others)
     gdb.write(
-        f"{report.summary(gs)}; others in {len(buckets)} groups: `wslgo-bt` for a summary, "
+        f"{report.summary(gs)}; others in {report.plural(len(buckets), 'group')}: "
+        "`wslgo-bt` for a summary, "
         "`wslgo-bt all` for every stack\n"
     )
