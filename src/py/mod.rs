@@ -6,6 +6,7 @@
 mod binary;
 mod goroutines;
 mod symbols;
+mod wsl;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -55,6 +56,7 @@ pub(crate) fn to_py(err: Error) -> PyErr {
         Error::NotFound(_) => NotFoundError::new_err(msg),
         Error::Memory { .. } => MemoryReadError::new_err(msg),
         Error::Unsupported(_) => UnsupportedError::new_err(msg),
+        Error::BadInput(_) => pyo3::exceptions::PyValueError::new_err(msg),
     }
 }
 
@@ -94,5 +96,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     binary::register(m)?;
     goroutines::register(m)?;
     symbols::register(m)?;
+    wsl::register(m)?;
     Ok(())
 }

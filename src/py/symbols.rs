@@ -55,7 +55,7 @@ impl Frame {
 /// `Symbols(path)` raises BadBinaryError for a missing, non-ELF or non-Go file.
 #[pyclass(name = "Symbols", module = "wslgo._native", frozen)]
 pub struct Symbols {
-    inner: Arc<CoreSymbols>,
+    pub(crate) inner: Arc<CoreSymbols>,
 }
 
 #[pymethods]
