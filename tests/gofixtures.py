@@ -6,9 +6,9 @@ Used by the pytest harness (import) and by cargo integration tests (CLI):
     python3 tests/gofixtures.py NAME VERSION MODE     # prints the binary's path
 
 MODE is one of: debug (-gcflags=all=-N -l), opt (default flags), nodwarf (-ldflags=-w),
-stripped (-ldflags='-s -w'), pie (-buildmode=pie). Binaries are cached under
-$WSLGO_CACHE/fixtures (default ~/.cache/wslgo/fixtures) by a hash of the fixture's sources,
-the Go version and the mode; they are never committed.
+stripped (-ldflags='-s -w'), pie (-buildmode=pie), trimpath (-trimpath). Binaries are
+cached under $WSLGO_CACHE/fixtures (default ~/.cache/wslgo/fixtures) by a hash of the
+fixture's sources, the Go version and the mode; they are never committed.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ MODES: dict[str, list[str]] = {
     "nodwarf": ["-ldflags=-w"],
     "stripped": ["-ldflags=-s -w"],
     "pie": ["-buildmode=pie"],
+    "trimpath": ["-trimpath"],
 }
 
 

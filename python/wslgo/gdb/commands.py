@@ -131,6 +131,9 @@ def register_builtin() -> None:
 
     goroutine.register()
     hooks.setup()
+    from wslgo.gdb import wsl
+
+    wsl.register()
 
 
 def register_prefix() -> None:
