@@ -263,3 +263,33 @@ def test_gdb_why_and_path_map_import(gdb_run, go_version: str, tmp_path: Path) -
     assert "no path-map rules" in out
     assert "not-in-binary: C:\\nowhere\\wslwhy\\main.go is not a source file" in out
     assert "set wslgo path-map C:\\nowhere" in out
+
+
+def test_gdb_config_file_rules_and_bad_config(gdb_run, go_version: str, tmp_path: Path) -> None:  # noqa: ANN001
+    b = build("wslwhy", go_version)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f"[[path-map]]\nfrom = 'D:\\src\\wslwhy'\nto = '{SRC}'\n")
+    line = line_of("WHY-PRINT")
+    r = gdb_run(
+        ["show wslgo path-map", f"wslgo-why D:/src/wslwhy/main.go:{line}"],
+        binary=b,
+        env={"WSLGO_CONFIG": str(cfg)},
+    )
+    assert f"D:\\src\\wslwhy -> {SRC}  ({cfg})" in r.output, r.output
+    assert f"ok: {SRC}/main.go:{line} has code at" in r.output
+    cfg.write_text("[[path-map]]\nfrom = 3\n")
+    r = gdb_run(["show wslgo path-map"], binary=b, env={"WSLGO_CONFIG": str(cfg)})
+    assert f"wslgo: ignoring the path map of {cfg}: path-map entry 1 needs" in r.output
+    assert "no path-map rules" in r.output and "Traceback" not in r.output
+
+
+def test_gdb_doctor_on_loaded_program(gdb_run, go_version: str) -> None:  # noqa: ANN001
+    b = build("wslwhy", go_version, "opt")
+    r = gdb_run(["wslgo-doctor", "wslgo-doctor --json"], binary=b, env=NO_CONFIG)
+    out = r.output
+    assert "OK    gdb python    Python" in out and "wslgo native loads" in out
+    assert "WARN  optimized" in out and "fix: go build -gcflags=all='-N -l'" in out
+    j = json.loads(next(x for x in out.splitlines() if x.startswith("{")))
+    checks = {c["check"]: c["status"] for c in j["checks"]}
+    assert checks["optimized"] == "WARN" and checks["dwarf"] == "OK"
+    assert j["exit"] >= 1
