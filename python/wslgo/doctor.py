@@ -284,7 +284,7 @@ def check_debuggers(host: Host, mounts: list[tuple[str, str]]) -> list[Row]:
                 )
             )
         else:
-            rows.append(Row("dlv", OK, f"dlv {ver} at {dlv} (API v2)"))
+            rows.append(Row("dlv", OK, f"dlv {ver} at {dlv}"))
     gs = host.which("gdbserver")
     if gs:
         rows.append(Row("gdbserver", OK, gs))

@@ -305,3 +305,81 @@ def test_debugger_port_on_loopback_in_nat(tmp_path: Path) -> None:
     allif = fake_root(tmp_path / "a", version=WSL2, tcp=anyaddr)
     r = doctor.check_listener(host(allif, tmp_path), port, doctor.Platform("wsl2", "nat"))
     assert r.status == "OK" and "0.0.0.0" in r.detail
+
+
+LOOPBACK_2345 = "   0: 0100007F:0929 00000000:0000 0A 00000000:00000000 00:00000000 0 0 0 1\n"
+
+# case -> (fake root options, environment, program mode, check, status, fix fragment, exit)
+CASES: dict[str, tuple[dict[str, object], dict[str, str], str | None, str, str, str, int]] = {
+    "native": ({}, {}, "debug", "platform", "OK", "", 0),
+    "wsl1": ({"version": WSL1}, {}, None, "platform", "FAIL", "wsl --set-version", 2),
+    "wsl2": (
+        {"version": WSL2, "mounts": MOUNTS_WSL2, "interop": True},
+        {"WSL_DISTRO_NAME": "Ubuntu"},
+        None,
+        "platform",
+        "OK",
+        "",
+        0,
+    ),
+    "gopath-mnt-c": (
+        {"version": WSL2, "mounts": MOUNTS_WSL2},
+        {"GOPATH": "/mnt/c/Users/dev/go"},
+        None,
+        "GOPATH",
+        "WARN",
+        "go env -w GOPATH=$HOME/go",
+        1,
+    ),
+    "gocache-mnt-c": (
+        {"version": WSL2, "mounts": MOUNTS_WSL2},
+        {"GOCACHE": "/mnt/c/Users/dev/go-build"},
+        None,
+        "GOCACHE",
+        "WARN",
+        "go env -w GOCACHE=$HOME/.cache/go-build",
+        1,
+    ),
+    "optimized": ({}, {}, "opt", "optimized", "WARN", "-gcflags=all='-N -l'", 1),
+    "trimpath": ({}, {}, "trimpath", "trimpath", "WARN", "rebuild without -trimpath", 1),
+    "stripped": ({}, {}, "stripped", "dwarf", "FAIL", "rebuild without -s -w", 2),
+    "ptrace-3": ({"ptrace": "3"}, {}, None, "ptrace_scope", "FAIL", "reboot", 2),
+    "small-memory-max": (
+        {"cgroup": ("/user.slice/dbg.scope", str(64 << 20))},
+        {},
+        "debug",
+        "memory limit",
+        "FAIL",
+        "MemoryMax=4G",
+        2,
+    ),
+    "loopback-port": (
+        {"version": WSL2, "mounts": MOUNTS_WSL2, "tcp": LOOPBACK_2345},
+        {},
+        None,
+        "listener",
+        "WARN",
+        "dlv --listen=:2345",
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_cli_text_and_json(case: str, tmp_path: Path, all_tools: Path, go_version: str) -> None:
+    opts, env, mode, check, status, fix, code = CASES[case]
+    root = fake_root(tmp_path, **opts)  # type: ignore[arg-type]
+    args = [str(build("wslwhy", go_version, mode))] if mode else []
+    text = cli(root, all_tools, *args, env=env)
+    assert text.returncode == code, text.stdout + text.stderr
+    lines = text.stdout.splitlines()
+    i = next(n for n, x in enumerate(lines) if x.split()[1:2] == check.split()[:1])
+    assert lines[i].startswith(f"{status:<4}  {check}"), text.stdout
+    if fix:
+        assert lines[i + 1].strip().startswith("fix: ") and fix in lines[i + 1], text.stdout
+    js = cli(root, all_tools, *args, "--json", env=env)
+    assert js.returncode == code
+    j = json.loads(js.stdout)
+    row_ = next(c for c in j["checks"] if c["check"] == check)
+    assert row_["status"] == status and fix in row_["fix"]
+    assert j["exit"] == code and j["status"] == ["OK", "WARN", "FAIL"][code]
