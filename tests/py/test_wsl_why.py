@@ -293,3 +293,12 @@ def test_gdb_doctor_on_loaded_program(gdb_run, go_version: str) -> None:  # noqa
     checks = {c["check"]: c["status"] for c in j["checks"]}
     assert checks["optimized"] == "WARN" and checks["dwarf"] == "OK"
     assert j["exit"] >= 1
+
+
+def test_gdb_break_generic_function_spellings(gdb_run, go_version: str) -> None:  # noqa: ANN001
+    b = build("symbols", go_version)
+    r = gdb_run(["wslgo-break main.Max[...]", "wslgo-break main.Max", "info breakpoints"], binary=b)
+    out = r.output
+    # two instantiations (int, float64), each spelling places both
+    assert out.count("in main.Max[go.shape.") == 4, out
+    assert "not defined" not in out

@@ -255,10 +255,14 @@ def wslgo_break(arg: str) -> None:
                 gdb.write(_gdb_break(f"*{a:#x}", cond))
         return
     name = loc.replace("·", ".").replace("∕", "/")
-    try:
-        found = syms.lookup(name)
-    except _native.WslgoError:
-        found = []
+    found: list[tuple[str, int, int]] = []
+    # a generic function spelled without brackets means every instantiation
+    for spelling in (name, f"{name}[...]") if "[" not in name else (name,):
+        try:
+            found = syms.lookup(spelling)
+        except _native.WslgoError:
+            continue
+        break
     if found:
         for fname, entry, _ in found[:8]:
             try:
