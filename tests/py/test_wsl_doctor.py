@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import gofixtures
 import pytest
 from conftest import build
 from wslgo import doctor
@@ -47,8 +48,6 @@ def tools_dir(tmp_path: Path, go_version: str, names: tuple[str, ...]) -> Path:
 
 
 def build_go(version: str) -> Path:
-    import gofixtures
-
     return gofixtures.go_binary(version)
 
 

@@ -305,7 +305,7 @@ def register() -> None:
     _UnsetPrefix()
     _UnsetPathMap()
     _Break()
-    commands.REGISTRY["wslgo-break"] = "breakpoint from a Windows/WSL path or Go name"
+    commands.REGISTRY["wslgo-break"] = "Set a breakpoint from a Windows or WSL path or a Go name."
     try:
         path_map()
     except gdb.error as e:
