@@ -382,3 +382,16 @@ def test_cli_text_and_json(case: str, tmp_path: Path, all_tools: Path, go_versio
     row_ = next(c for c in j["checks"] if c["check"] == check)
     assert row_["status"] == status and fix in row_["fix"]
     assert j["exit"] == code and j["status"] == ["OK", "WARN", "FAIL"][code]
+
+
+def test_trimpath_sources_found_through_the_path_map(tmp_path: Path, go_version: str) -> None:
+    b = build("wslwhy", go_version, "trimpath")
+    src = Path(__file__).resolve().parent.parent / "go" / "wslwhy"
+    path = tools_dir(tmp_path, go_version, ("go",))
+    p = cli(fake_root(tmp_path), path, str(b), "--json")
+    rows = {c["check"]: c for c in json.loads(p.stdout)["checks"]}
+    assert rows["sources"]["status"] == "WARN"
+    assert "example.com/wslwhy/main.go" in rows["sources"]["detail"]
+    p = cli(fake_root(tmp_path / "m"), path, str(b), "--json", "--map", f"example.com/wslwhy={src}")
+    rows = {c["check"]: c for c in json.loads(p.stdout)["checks"]}
+    assert rows["sources"]["status"] == "OK", rows["sources"]

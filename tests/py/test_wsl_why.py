@@ -302,3 +302,23 @@ def test_gdb_break_generic_function_spellings(gdb_run, go_version: str) -> None:
     # two instantiations (int, float64), each spelling places both
     assert out.count("in main.Max[go.shape.") == 4, out
     assert "not defined" not in out
+
+
+def test_gdb_opens_sources_through_the_path_map(gdb_run, go_version: str) -> None:  # noqa: ANN001
+    b = build("wslwhy", go_version, "trimpath")  # files are example.com/wslwhy/main.go
+    line = line_of("WHY-PRINT")
+    src_line = (SRC / "main.go").read_text().splitlines()[line - 1].strip()
+    without = gdb_run([f"list main.go:{line},{line}"], binary=b, env=NO_CONFIG).output
+    assert src_line not in without
+    r = gdb_run(
+        [
+            f"set wslgo path-map example.com/wslwhy {SRC}",
+            f"list main.go:{line},{line}",
+            f"wslgo-why main.go:{line}",
+        ],
+        binary=b,
+        env=NO_CONFIG,
+    )
+    assert src_line in r.output, r.output  # gdb opened the file through substitute-path
+    assert f"ok: example.com/wslwhy/main.go:{line} has code at" in r.output
+    assert "source-missing" not in r.output
