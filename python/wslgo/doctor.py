@@ -19,6 +19,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import wslgo
 from wslgo import _native
@@ -351,7 +352,7 @@ def check_program(
     name = os.path.basename(program)
     try:
         syms = _native.Symbols(program)
-        info = syms.info()
+        info: dict[str, Any] = syms.info()
     except (_native.WslgoError, OSError) as e:
         return [Row("program", FAIL, f"{program}: {e}", "pass a Go binary")]
     rows: list[Row] = []
@@ -400,10 +401,10 @@ def check_program(
     else:
         extra = ", compressed" if info.get("dwarf_compressed") else ""
         rows.append(Row("dwarf", OK, f"DWARF {info.get('dwarf_version') or ''}{extra}".strip()))
-    settings = dict(info.get("settings") or [])  # type: ignore[arg-type]
+    settings = dict(info.get("settings") or [])
     trimpath = settings.get("-trimpath") == "true"
     if trimpath:
-        mod = (info.get("main_module") or ["the module"])[0]  # type: ignore[index]
+        mod = (info.get("main_module") or ["the module"])[0]
         rows.append(
             Row(
                 "trimpath",
