@@ -154,8 +154,18 @@ def explain(
             f.fix = "check the file name; `wslgo lookup BIN FILE:LINE` lists what the binary has"
         why.findings.insert(0, f)
         return why
-    bfile = matches[0]
+    bfile = next((m for m in matches if _has_line(syms, m, line)), matches[0])
+    matches = [bfile] + [m for m in matches if m != bfile]
     why.file = bfile
+    if len(matches) > 1:
+        why.findings.append(
+            Finding(
+                "ambiguous",
+                f"{file} names {len(matches)} files of the binary; using {bfile}",
+                "give more of the path (pkg/file.go) to pick another",
+                [f"also: {m}" for m in matches[1:4]],
+            )
+        )
     local = pm.to_local(bfile)
     source: list[str] = []
     try:
@@ -191,7 +201,12 @@ def explain(
     inl = _inlined(syms, why.addresses)
     if inl is not None:
         why.findings.insert(0, inl)
-    if not why.findings or why.findings[0].kind in ("stale", "source-missing", "no-dwarf"):
+    if not why.findings or why.findings[0].kind in (
+        "stale",
+        "source-missing",
+        "no-dwarf",
+        "ambiguous",
+    ):
         why.findings.insert(
             0,
             Finding(
@@ -201,6 +216,13 @@ def explain(
             ),
         )
     return why
+
+
+def _has_line(syms: _native.Symbols, file: str, line: int) -> bool:
+    try:
+        return bool(syms.line_addresses(file, line)[1])
+    except _native.WslgoError:
+        return False
 
 
 def _no_code(

@@ -322,3 +322,21 @@ def test_gdb_opens_sources_through_the_path_map(gdb_run, go_version: str) -> Non
     assert src_line in r.output, r.output  # gdb opened the file through substitute-path
     assert f"ok: example.com/wslwhy/main.go:{line} has code at" in r.output
     assert "source-missing" not in r.output
+
+
+def test_why_ambiguous_file_prefers_the_one_with_code(go_version: str) -> None:
+    b = build("wslwhy", go_version)
+    syms = _native.Symbols(str(b))
+    rt = next(f for f in _native.source_files(syms) if f.endswith("/runtime/proc.go"))
+    line = next(n for n in range(100, 400) if _has_code(syms, rt, n))
+    w = why(b, f"proc.go:{line}")  # os/proc.go and runtime/proc.go
+    assert w["file"] == rt and w["resolves"]
+    kinds = [f["kind"] for f in w["findings"]]  # type: ignore[union-attr]
+    assert kinds[0] == "ok" and "ambiguous" in kinds
+
+
+def _has_code(syms: _native.Symbols, file: str, line: int) -> bool:
+    try:
+        return bool(syms.line_addresses(file, line)[1])
+    except _native.NotFoundError:
+        return False
