@@ -6,8 +6,8 @@ Used by the pytest harness (import) and by cargo integration tests (CLI):
     python3 tests/gofixtures.py NAME VERSION MODE     # prints the binary's path
 
 MODE is one of: debug (-gcflags=all=-N -l), opt (default flags), nodwarf (-ldflags=-w),
-stripped (-ldflags='-s -w'), pie (-buildmode=pie), trimpath (-trimpath). Binaries are
-cached under $WSLGO_CACHE/fixtures (default ~/.cache/wslgo/fixtures) by a hash of the
+stripped (-ldflags='-s -w'), pie (-buildmode=pie), trimpath (-trimpath), pienodwarf (PIE, -w).
+Binaries are cached under $WSLGO_CACHE/fixtures (default ~/.cache/wslgo/fixtures) by a hash of the
 fixture's sources, the Go version and the mode; they are never committed.
 """
 
@@ -31,6 +31,7 @@ MODES: dict[str, list[str]] = {
     "stripped": ["-ldflags=-s -w"],
     "pie": ["-buildmode=pie"],
     "trimpath": ["-trimpath"],
+    "pienodwarf": ["-buildmode=pie", "-ldflags=-w"],
 }
 
 

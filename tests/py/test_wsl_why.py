@@ -340,3 +340,21 @@ def _has_code(syms: _native.Symbols, file: str, line: int) -> bool:
         return bool(syms.line_addresses(file, line)[1])
     except _native.NotFoundError:
         return False
+
+
+def test_gdb_break_without_dwarf_uses_the_pclntab(gdb_run, go_version: str) -> None:  # noqa: ANN001
+    line = line_of("WHY-PRINT")
+    steps = ["set wslgo stop-context off", f"wslgo-break main.go:{line}", "run"]
+    r = gdb_run(steps, binary=build("wslwhy", go_version, "nodwarf"), env=NO_CONFIG)
+    assert "Breakpoint 1, 0x" in r.output and " in main.main ()" in r.output, r.output
+    # a PIE without DWARF: refused (with the way out) until it is loaded, then relocated
+    pie = build("wslwhy", go_version, "pienodwarf")
+    r = gdb_run(
+        ["set wslgo stop-context off", f"wslgo-break main.go:{line}", "starti", *steps[1:2], "c"],
+        binary=pie,
+        env=NO_CONFIG,
+    )
+    out = r.output
+    assert f"wslgo-break: main.go:{line} is in a PIE without DWARF" in out and "`starti`" in out
+    assert "Cannot access memory" not in out
+    assert "Breakpoint 1, 0x" in out and " in main.main ()" in out, out

@@ -219,6 +219,27 @@ def _gdb_break(spec: str, cond: str) -> str:
     return str(gdb.execute(cmd, to_string=True) or "")
 
 
+def _address_spec(syms: _native.Symbols, addr: int) -> str:
+    """``*'FUNC'+OFF`` for a link-time address, so a loaded PIE's symbol gives the run-time
+    address; the bare address when the function has no ELF symbol (stripped)."""
+    try:
+        func = syms.frames(addr)[-1].function
+        entry = next(e for n, e, _ in syms.lookup(func) if e <= addr)
+    except (_native.WslgoError, StopIteration, IndexError):
+        return f"*{addr:#x}"
+    if gdb.lookup_static_symbol(func) is None and not _has_minsym(func):
+        return f"*{addr:#x}"
+    return f"*'{func}'+{addr - entry:#x}"
+
+
+def _has_minsym(name: str) -> bool:
+    try:
+        gdb.parse_and_eval(f"(long)&'{name}'")
+    except gdb.error:
+        return False
+    return True
+
+
 class _Break(gdb.Command):
     """Set a breakpoint from a Windows path, a WSL path, a module-relative path or a Go
     function name: `wslgo-break LOCATION [if COND]`.
@@ -251,8 +272,13 @@ def wslgo_break(arg: str) -> None:
             spec = f'"{spec}"' if " " in spec else spec
             gdb.write(_gdb_break(spec, cond))
         else:  # no DWARF: gdb has no line table, the pclntab's addresses do
+            if syms.info().get("pie") and gdb.selected_inferior().pid == 0:
+                raise gdb.GdbError(
+                    f"wslgo-break: {loc} is in a PIE without DWARF: its address is known "
+                    "only once the program is loaded; run `starti`, then wslgo-break again"
+                )
             for a in w.addresses:
-                gdb.write(_gdb_break(f"*{a:#x}", cond))
+                gdb.write(_gdb_break(_address_spec(syms, a), cond))
         return
     name = loc.replace("·", ".").replace("∕", "/")
     found: list[tuple[str, int, int]] = []
