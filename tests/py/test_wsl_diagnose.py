@@ -81,3 +81,14 @@ def test_clean_log_and_missing_file() -> None:
     assert p.returncode == 0 and "0 known problem(s) in 2 line(s); 0 unknown" in p.stdout
     p = run("/nonexistent/log")
     assert p.returncode == 1 and p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+
+
+def test_cppdbg_engine_trace() -> None:
+    # VS Code's C/C++ extension with "logging": {"engineLogging": true}: MI records
+    r = diagnose.diagnose((LOGS / "cppdbg-trace.log").read_text().splitlines())
+    assert {h.pattern.name: h.lines for h in r.hits} == {
+        "oom-killed": [8, 9],
+        "source-newer": [6],
+        "no-source-file": [5],
+    }
+    assert [n for n, _ in r.unknown] == [10]
