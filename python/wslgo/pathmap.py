@@ -93,3 +93,12 @@ def split_rule(text: str) -> tuple[str, str]:
     if len(words) != 2:
         raise ValueError(f"expected FROM TO (two paths), got {len(words)} in {text.strip()!r}")
     return words[0], words[1]
+
+
+def resolve_file(syms: _native.Symbols, file: str, pm: _native.PathMap | None = None) -> str:
+    """The binary's own spelling of ``file`` (a Windows, WSL or module-relative path) through
+    the path map; ``file`` itself when nothing matches (the caller's lookup then says so)."""
+    if pm is None:
+        pm, _ = load()
+    found = pm.resolve(file, _native.source_files(syms))
+    return found[0] if found else file

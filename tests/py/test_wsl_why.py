@@ -358,3 +358,18 @@ def test_gdb_break_without_dwarf_uses_the_pclntab(gdb_run, go_version: str) -> N
     assert f"wslgo-break: main.go:{line} is in a PIE without DWARF" in out and "`starti`" in out
     assert "Cannot access memory" not in out
     assert "Breakpoint 1, 0x" in out and " in main.main ()" in out, out
+
+
+def test_cli_lookup_takes_windows_paths_through_the_config(go_version: str, tmp_path: Path) -> None:
+    b = build("wslwhy", go_version)
+    line = line_of("WHY-PRINT")
+    loc = rf"C:\x\wslwhy\main.go:{line}"
+    r = wslgo_cli("lookup", str(b), loc)
+    assert (
+        r.returncode == 1
+        and r.stderr.strip() == r"wslgo lookup: no source file matches C:\x\wslwhy\main.go"
+    )
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f"[[path-map]]\nfrom = 'C:\\x'\nto = '{SRC.parent}'\n")
+    r = wslgo_cli("lookup", str(b), loc, env={"WSLGO_CONFIG": str(cfg)})
+    assert r.returncode == 0 and r.stdout.strip().endswith(f" {SRC}/main.go:{line}"), r.stderr
