@@ -373,3 +373,12 @@ def test_cli_lookup_takes_windows_paths_through_the_config(go_version: str, tmp_
     cfg.write_text(f"[[path-map]]\nfrom = 'C:\\x'\nto = '{SRC.parent}'\n")
     r = wslgo_cli("lookup", str(b), loc, env={"WSLGO_CONFIG": str(cfg)})
     assert r.returncode == 0 and r.stdout.strip().endswith(f" {SRC}/main.go:{line}"), r.stderr
+
+
+def test_gdb_break_unknown_function_suggests_names(gdb_run, go_version: str) -> None:  # noqa: ANN001
+    b = build("wslwhy", go_version)
+    r = gdb_run(["wslgo-break counter.bump", "info breakpoints"], binary=b, env=NO_CONFIG)
+    out = r.output
+    assert "wslgo-break: no function or location counter.bump (" in out
+    assert "functions named like it: main.(*counter).bump" in out
+    assert "No breakpoints or watchpoints." in out

@@ -296,7 +296,29 @@ def wslgo_break(arg: str) -> None:
             except gdb.error:
                 gdb.write(_gdb_break(f"*{entry:#x}", cond))
         return
-    gdb.write(_gdb_break(loc, cond))  # gdb's own linespec (its error if it fails)
+    before = len(gdb.breakpoints())
+    try:
+        out = _gdb_break(loc, cond)  # gdb's own linespec
+    except gdb.error as e:
+        out = str(e)
+    if len(gdb.breakpoints()) > before:
+        gdb.write(out)
+        return
+    near = _similar_functions(syms, name)
+    hint = f"; functions named like it: {', '.join(near)}" if near else ""
+    why_not = out.strip().splitlines()[0] if out.strip() else "gdb set nothing"
+    raise gdb.GdbError(f"wslgo-break: no function or location {loc} ({why_not}){hint}")
+
+
+def _similar_functions(syms: _native.Symbols, name: str) -> list[str]:
+    """Up to 5 functions whose name contains the last part of ``name``."""
+    last = re.split(r"[./()*]", name.split("[", 1)[0])[-1]
+    if not last:
+        return []
+    try:
+        return syms.search(last)[:5]
+    except _native.WslgoError:
+        return []
 
 
 # ---- wslgo-doctor ---------------------------------------------------------------------
