@@ -203,7 +203,12 @@ def check_go(host: Host, mounts: list[tuple[str, str]]) -> tuple[list[Row], str 
     go = host.which("go")
     if not go:
         return [
-            Row("go", WARN, "go is not on PATH", "install Go inside WSL and add it to PATH")
+            Row(
+                "go",
+                WARN,
+                "go is not on PATH",
+                "install Go (under WSL: inside the distro, not Windows' Go) and put it on PATH",
+            )
         ], None
     rc, out = host.run([go, "env", "-json", "GOVERSION", *_GO_FIX])
     try:
