@@ -58,6 +58,9 @@ pub enum Error {
     /// The input is valid but uses something we do not support yet.
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// Bad user input (a config file, a launch.json, a path-map rule): one line, `origin: why`.
+    #[error("{0}")]
+    BadInput(String),
 }
 
 /// Result alias for the core.

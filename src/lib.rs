@@ -17,8 +17,10 @@ pub mod binary;
 pub mod dwarf;
 pub mod error;
 pub mod mem;
+pub mod pathmap;
 pub mod pclntab;
 pub mod runtime;
+pub mod sources;
 pub mod symbols;
 
 #[cfg(feature = "python")]

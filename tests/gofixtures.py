@@ -7,9 +7,9 @@ Used by the pytest harness (import) and by cargo integration tests (CLI):
 
 `gofixtures.py --flags MODE` prints the build flags of MODE, one per line.
 MODE is one of: debug (-gcflags=all=-N -l), opt (default flags), nodwarf (-ldflags=-w),
-stripped (-ldflags='-s -w'), pie (-buildmode=pie). Binaries are cached under
-$WSLGO_CACHE/fixtures (default ~/.cache/wslgo/fixtures) by a hash of the fixture's sources,
-the Go version and the mode; they are never committed.
+stripped (-ldflags='-s -w'), pie (-buildmode=pie), trimpath (-trimpath), pienodwarf (PIE, -w).
+Binaries are cached under $WSLGO_CACHE/fixtures (default ~/.cache/wslgo/fixtures) by a hash of the
+fixture's sources, the Go version and the mode; they are never committed.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ MODES: dict[str, list[str]] = {
     "nodwarf": ["-ldflags=-w"],
     "stripped": ["-ldflags=-s -w"],
     "pie": ["-buildmode=pie"],
+    "trimpath": ["-trimpath"],
+    "pienodwarf": ["-buildmode=pie", "-ldflags=-w"],
 }
 
 

@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wslgo.symbolize import add_symbol_commands
 
     add_symbol_commands(sub)
+    from wslgo.wslcli import add_wsl_commands
+
+    add_wsl_commands(sub)
     return p
 
 

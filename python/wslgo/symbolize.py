@@ -165,8 +165,10 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     fl = parse_file_line(args.what)
     rows: list[dict[str, Any]] = []
     if fl is not None:
+        from wslgo.pathmap import resolve_file  # Windows paths, the path map
+
         file, line = fl
-        matched, addrs = syms.line_addresses(file, line)
+        matched, addrs = syms.line_addresses(resolve_file(syms, file), line)
         rows = [{"file": matched, "line": line, "address": a} for a in addrs]
         text = [f"{a:#x} {matched}:{line}" for a in addrs]
     else:

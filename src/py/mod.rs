@@ -6,6 +6,7 @@
 mod binary;
 mod goroutines;
 mod symbols;
+mod wsl;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -62,6 +63,7 @@ pub(crate) fn to_py(err: Error) -> PyErr {
         Error::Memory { .. } => MemoryReadError::new_err(msg),
         Error::Mismatch(_) => MismatchError::new_err(msg),
         Error::Unsupported(_) | Error::NoGoVersion(_) => UnsupportedError::new_err(msg),
+        Error::BadInput(_) => pyo3::exceptions::PyValueError::new_err(msg),
     }
 }
 
@@ -110,5 +112,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     binary::register(m)?;
     goroutines::register(m)?;
     symbols::register(m)?;
+    wsl::register(m)?;
     Ok(())
 }

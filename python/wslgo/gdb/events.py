@@ -27,6 +27,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands registe
     postrun,
     program,
     stops,
+    wsl,
 )
 from wslgo.gdb import traceback as go_traceback  # noqa: F401
 
@@ -124,4 +125,5 @@ def setup() -> None:
     WIRING.connect(gdb.events.cont, on_cont)
     WIRING.connect(gdb.events.exited, on_exited)
     postrun.install()
+    wsl.register()
     commands.register_prefix()

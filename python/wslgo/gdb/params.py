@@ -86,7 +86,8 @@ class Registry:
     def show_all(self) -> str:
         """``wslgo NAME is VALUE.``, one line per setting, by name."""
         return "".join(
-            f"wslgo {n} is {_spelled(p.value)}.\n" for n, p in sorted(self.params.items())
+            p.get_show_string(_spelled(p.value)).rstrip("\n") + "\n"
+            for _, p in sorted(self.params.items())
         )
 
 

@@ -1,0 +1,3 @@
+module example.com/wslwhy
+
+go 1.21

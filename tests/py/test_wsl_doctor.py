@@ -1,0 +1,404 @@
+"""`wslgo doctor`: every case of issue 14 on a fake root and a fake environment (so WSL1,
+WSL2 and /mnt/c cases run on plain Linux), with real go, gdb and fixture binaries."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import gofixtures
+import pytest
+from conftest import build
+from wslgo import doctor
+
+NATIVE = "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) (gcc-12) #1 SMP\n"
+WSL1 = (
+    "Linux version 4.4.0-19041-Microsoft (Microsoft@Microsoft.com) (gcc version 5.4.0 (GCC) ) "
+    "#1237-Microsoft Sat Sep 11 14:32:00 PST 2021\n"
+)
+WSL2 = (
+    "Linux version 5.15.153.1-microsoft-standard-WSL2 (root@941d701f84f1) (gcc (GCC) 11.2.0) "
+    "#1 SMP Fri Mar 29 23:14:13 UTC 2024\n"
+)
+MOUNTS_WSL2 = (
+    "none / ext4 rw,relatime 0 0\n"
+    "C:\\134 /mnt/c 9p rw,noatime,dirsync,aname=drvfs;path=C:\\;uid=1000;gid=1000 0 0\n"
+)
+TCP_HEADER = (
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+    "timeout inode\n"
+)
+
+
+def tools_dir(tmp_path: Path, go_version: str, names: tuple[str, ...]) -> Path:
+    """A PATH directory with real tools (go of the pinned version, gdb, gdbserver...)."""
+    d = tmp_path / "bin"
+    d.mkdir(exist_ok=True)
+    for n in names:
+        src = str(build_go(go_version)) if n == "go" else shutil.which(n)
+        if src and not (d / n).exists():
+            (d / n).symlink_to(src)
+    return d
+
+
+def build_go(version: str) -> Path:
+    return gofixtures.go_binary(version)
+
+
+def fake_root(
+    tmp_path: Path,
+    *,
+    version: str = NATIVE,
+    mounts: str = "none / ext4 rw 0 0\n",
+    ptrace: str | None = "1",
+    core_pattern: str = "core",
+    cgroup: tuple[str, str] | None = None,
+    wslconfig: str | None = None,
+    tcp: str = "",
+    interop: bool = False,
+) -> Path:
+    root = tmp_path / "root"
+    files = {
+        "proc/version": version,
+        "proc/mounts": mounts,
+        "proc/sys/kernel/core_pattern": core_pattern + "\n",
+        "proc/self/cgroup": "0::/\n",
+        "proc/net/tcp": TCP_HEADER + tcp,
+    }
+    if ptrace is not None:
+        files["proc/sys/kernel/yama/ptrace_scope"] = ptrace + "\n"
+    if cgroup:
+        files["proc/self/cgroup"] = f"0::{cgroup[0]}\n"
+        files[f"sys/fs/cgroup{cgroup[0]}/memory.max"] = cgroup[1] + "\n"
+    if wslconfig is not None:
+        files["mnt/c/Users/dev/.wslconfig"] = wslconfig
+    if interop:
+        files["proc/sys/fs/binfmt_misc/WSLInterop"] = "enabled\n"
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return root
+
+
+def host(
+    root: Path, path: Path, env: dict[str, str] | None = None, cwd: str = "/home/dev/app"
+) -> doctor.Host:
+    e = {"PATH": str(path), "HOME": "/home/dev", "GOTOOLCHAIN": "local", "GOFLAGS": ""}
+    e.update(env or {})
+    return doctor.Host(root=root, environ=e, cwd=cwd, rlimit_core=-1)
+
+
+def row(rows: list[doctor.Row], check: str) -> doctor.Row:
+    found = [r for r in rows if r.check == check]
+    assert found, f"no {check} row in {[r.check for r in rows]}"
+    return found[0]
+
+
+def cli(root: Path, path: Path, *args: str, env: dict[str, str] | None = None):  # noqa: ANN201
+    e = {**os.environ, "PATH": str(path), "WSLGO_CONFIG": "/nonexistent", **(env or {})}
+    for k in ("WSL_DISTRO_NAME", "WSL_INTEROP", "GOPATH", "GOCACHE", "GOROOT", "GOFLAGS"):
+        if env is None or k not in env:
+            e.pop(k, None)
+    p = subprocess.run(
+        [sys.executable, "-m", "wslgo.cli", "doctor", "--root", str(root), *args],
+        capture_output=True,
+        text=True,
+        env=e,
+        cwd="/",
+        timeout=300,
+        preexec_fn=_cores_on,
+    )
+    return p
+
+
+def _cores_on() -> None:
+    """Core files on in the doctor's process (the CI shell may have ulimit -c 0)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+
+
+@pytest.fixture
+def all_tools(tmp_path: Path, go_version: str) -> Path:
+    return tools_dir(tmp_path, go_version, ("go", "gdb", "gdbserver"))
+
+
+def test_native_linux_all_ok(tmp_path: Path, all_tools: Path, go_version: str) -> None:
+    if not shutil.which("gdbserver"):
+        pytest.fail("gdbserver is not installed (apt install gdbserver)")
+    root = fake_root(tmp_path)
+    b = build("wslwhy", go_version)
+    p = cli(root, all_tools, str(b))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "OK    platform" in p.stdout and "native Linux (6.1.0-18-amd64)" in p.stdout
+    assert "wslgo native" in p.stdout and "loads" in p.stdout
+    assert "0 warning(s), 0 failure(s)" in p.stdout
+    j = json.loads(cli(root, all_tools, str(b), "--json").stdout)
+    assert j["status"] == "OK" and j["exit"] == 0
+    assert {c["check"] for c in j["checks"]} >= {"platform", "go", "gdb", "dwarf", "sources"}
+
+
+def test_wsl1_fails(tmp_path: Path, go_version: str) -> None:
+    root = fake_root(tmp_path, version=WSL1)
+    path = tools_dir(tmp_path, go_version, ("go",))
+    rows = doctor.run_checks(host(root, path, {"WSL_DISTRO_NAME": "Ubuntu"}))
+    r = row(rows, "platform")
+    assert r.status == "FAIL" and r.detail.startswith("WSL1 (Ubuntu): ptrace is emulated")
+    assert r.fix == "convert the distro to WSL2: wsl --set-version Ubuntu 2"
+    assert doctor.exit_code(rows) == 2
+    p = cli(root, path, "--json", env={"WSL_DISTRO_NAME": "Ubuntu"})
+    assert p.returncode == 2
+    j = json.loads(p.stdout)
+    assert j["status"] == "FAIL"
+    assert next(c for c in j["checks"] if c["check"] == "platform")["status"] == "FAIL"
+    t = cli(root, path, env={"WSL_DISTRO_NAME": "Ubuntu"})
+    assert "FAIL  platform" in t.stdout and "fix: convert the distro to WSL2" in t.stdout
+
+
+def test_wsl2_nat_and_mirrored(tmp_path: Path, go_version: str) -> None:
+    path = tools_dir(tmp_path, go_version, ("go",))
+    root = fake_root(tmp_path, version=WSL2, mounts=MOUNTS_WSL2, interop=True)
+    rows = doctor.run_checks(host(root, path, {"WSL_DISTRO_NAME": "Ubuntu"}))
+    assert row(rows, "platform").status == "OK" and row(rows, "platform").detail == "WSL2 (Ubuntu)"
+    assert "NAT" in row(rows, "wsl networking").detail
+    shutil.rmtree(tmp_path / "root")
+    root = fake_root(
+        tmp_path,
+        version=WSL2,
+        mounts=MOUNTS_WSL2,
+        wslconfig="[wsl2]\nnetworkingMode=mirrored\nmemory=8GB\n",
+    )
+    rows = doctor.run_checks(host(root, path))
+    assert row(rows, "wsl networking").detail.startswith("mirrored")
+
+
+def test_gopath_and_gocache_on_mnt_c(tmp_path: Path, go_version: str) -> None:
+    path = tools_dir(tmp_path, go_version, ("go",))
+    root = fake_root(tmp_path, version=WSL2, mounts=MOUNTS_WSL2)
+    env = {"GOPATH": "/mnt/c/Users/dev/go", "GOCACHE": "/mnt/c/Users/dev/AppData/go-build"}
+    rows = doctor.run_checks(host(root, path, env, cwd="/mnt/c/Users/dev/app"))
+    gp, gc = row(rows, "GOPATH"), row(rows, "GOCACHE")
+    assert gp.status == "WARN" and "/mnt/c/Users/dev/go is on the Windows drive /mnt/c" in gp.detail
+    assert gp.fix == "move it under $HOME: go env -w GOPATH=$HOME/go"
+    assert gc.status == "WARN" and gc.fix.endswith("go env -w GOCACHE=$HOME/.cache/go-build")
+    assert row(rows, "working tree").status == "WARN"
+    assert row(rows, "GOROOT").status == "OK"
+    p = cli(root, path, "--json", env=env)
+    j = json.loads(p.stdout)
+    assert p.returncode == 1 and j["status"] == "WARN", p.stdout + p.stderr
+    checks = {c["check"]: c for c in j["checks"]}
+    assert checks["GOPATH"]["status"] == "WARN" and checks["GOCACHE"]["status"] == "WARN"
+    t = cli(root, path, env=env)
+    assert "WARN  GOPATH" in t.stdout and "fix: move it under $HOME" in t.stdout
+
+
+def program_rows(tmp_path: Path, go_version: str, mode: str) -> list[doctor.Row]:
+    path = tools_dir(tmp_path, go_version, ("go",))
+    return doctor.run_checks(
+        host(fake_root(tmp_path), path), program=str(build("wslwhy", go_version, mode))
+    )
+
+
+def test_optimized_binary(tmp_path: Path, go_version: str) -> None:
+    rows = program_rows(tmp_path, go_version, "opt")
+    r = row(rows, "optimized")
+    assert r.status == "WARN" and r.fix == "go build -gcflags=all='-N -l'"
+    assert row(rows, "dwarf").status == "OK" and row(rows, "sources").status == "OK"
+    assert row(rows, "program go").status == "OK"
+
+
+def test_debug_binary_ok(tmp_path: Path, go_version: str) -> None:
+    rows = program_rows(tmp_path, go_version, "debug")
+    assert row(rows, "optimized").status == "OK"
+    assert row(rows, "sources").detail.endswith("source file(s) found on disk")
+
+
+def test_trimpath_binary(tmp_path: Path, go_version: str) -> None:
+    rows = program_rows(tmp_path, go_version, "trimpath")
+    r = row(rows, "trimpath")
+    assert r.status == "WARN" and "example.com/wslwhy/..." in r.detail
+    assert r.fix.startswith("rebuild without -trimpath, or set wslgo path-map example.com/wslwhy")
+
+
+def test_stripped_binary(tmp_path: Path, go_version: str) -> None:
+    rows = program_rows(tmp_path, go_version, "stripped")
+    r = row(rows, "dwarf")
+    assert r.status == "FAIL" and "stripped" in r.detail and "-s -w" in r.fix
+    assert doctor.exit_code(rows) == 2
+    b = build("wslwhy", go_version, "stripped")
+    p = cli(fake_root(tmp_path / "x"), tools_dir(tmp_path, go_version, ("go",)), str(b), "--json")
+    assert p.returncode == 2
+    assert {c["check"]: c["status"] for c in json.loads(p.stdout)["checks"]}["dwarf"] == "FAIL"
+
+
+def test_ptrace_scope_3(tmp_path: Path, go_version: str) -> None:
+    path = tools_dir(tmp_path, go_version, ())
+    rows = doctor.run_checks(host(fake_root(tmp_path, ptrace="3"), path))
+    r = row(rows, "ptrace_scope")
+    assert r.status == "FAIL" and r.detail.startswith("3: ptrace is disabled")
+    assert "reboot" in r.fix
+    p = cli(fake_root(tmp_path / "x", ptrace="3"), path)
+    assert p.returncode == 2 and "FAIL  ptrace_scope" in p.stdout
+    rows = doctor.run_checks(host(fake_root(tmp_path / "y", ptrace="2"), path))
+    assert row(rows, "ptrace_scope").status == "WARN"
+
+
+def test_small_cgroup_memory_max(tmp_path: Path, go_version: str) -> None:
+    path = tools_dir(tmp_path, go_version, ())
+    root = fake_root(tmp_path, cgroup=("/user.slice/dbg.scope", str(100 << 20)))
+    b = build("wslwhy", go_version)
+    rows = doctor.run_checks(host(root, path), program=str(b))
+    r = row(rows, "memory limit")
+    assert r.status == "FAIL" and "memory.max = 100 MiB" in r.detail
+    assert "137" in r.fix
+    root2 = fake_root(tmp_path / "big", cgroup=("/user.slice/dbg.scope", str(8 << 30)))
+    assert row(doctor.run_checks(host(root2, path)), "memory limit").status == "OK"
+    p = cli(root, path, "--json")
+    assert p.returncode == 2
+    j = {c["check"]: c for c in json.loads(p.stdout)["checks"]}
+    assert j["memory limit"]["status"] == "FAIL"
+
+
+def test_core_pattern_pipe_and_ulimit(tmp_path: Path) -> None:
+    root = fake_root(tmp_path, core_pattern="|/wsl-capture-crash %t %E %p %s")
+    h = host(root, tmp_path)
+    h.rlimit_core = 0
+    rows = doctor.check_process(h, None)
+    assert row(rows, "core_pattern").status == "WARN"
+    assert "/wsl-capture-crash" in row(rows, "core_pattern").detail
+    assert row(rows, "ulimit -c").fix == "ulimit -c unlimited"
+
+
+def test_debugger_port_on_loopback_in_nat(tmp_path: Path) -> None:
+    # a real listener on 127.0.0.1, as the kernel reports it in /proc/net/tcp
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    port = s.getsockname()[1]
+    try:
+        tcp = Path("/proc/net/tcp").read_text().split("\n", 1)[1]
+    finally:
+        s.close()
+    nat = fake_root(tmp_path, version=WSL2, mounts=MOUNTS_WSL2, tcp=tcp)
+    r = doctor.check_listener(host(nat, tmp_path), port, doctor.Platform("wsl2", "nat"))
+    assert r.status == "WARN" and "bound to 127.0.0.1 only" in r.detail
+    assert r.fix.startswith(f"listen on all interfaces (dlv --listen=:{port}")
+    p = cli(nat, tmp_path, "--port", str(port))
+    assert p.returncode >= 1 and "WARN  listener" in p.stdout
+    j = json.loads(cli(nat, tmp_path, "--port", str(port), "--json").stdout)
+    assert {c["check"]: c["status"] for c in j["checks"]}["listener"] == "WARN"
+    # mirrored networking, or all interfaces: fine
+    assert (
+        doctor.check_listener(host(nat, tmp_path), port, doctor.Platform("wsl2", "mirrored")).status
+        == "OK"
+    )
+    anyaddr = (
+        TCP_HEADER.splitlines()[0] and f"   0: 00000000:{port:04X} 00000000:0000 0A 0 0 0 0 0 1 0\n"
+    )
+    allif = fake_root(tmp_path / "a", version=WSL2, tcp=anyaddr)
+    r = doctor.check_listener(host(allif, tmp_path), port, doctor.Platform("wsl2", "nat"))
+    assert r.status == "OK" and "0.0.0.0" in r.detail
+
+
+LOOPBACK_2345 = "   0: 0100007F:0929 00000000:0000 0A 00000000:00000000 00:00000000 0 0 0 1\n"
+
+# case -> (fake root options, environment, program mode, check, status, fix fragment, exit)
+CASES: dict[str, tuple[dict[str, object], dict[str, str], str | None, str, str, str, int]] = {
+    "native": ({}, {}, "debug", "platform", "OK", "", 0),
+    "wsl1": ({"version": WSL1}, {}, None, "platform", "FAIL", "wsl --set-version", 2),
+    "wsl2": (
+        {"version": WSL2, "mounts": MOUNTS_WSL2, "interop": True},
+        {"WSL_DISTRO_NAME": "Ubuntu"},
+        None,
+        "platform",
+        "OK",
+        "",
+        0,
+    ),
+    "gopath-mnt-c": (
+        {"version": WSL2, "mounts": MOUNTS_WSL2},
+        {"GOPATH": "/mnt/c/Users/dev/go"},
+        None,
+        "GOPATH",
+        "WARN",
+        "go env -w GOPATH=$HOME/go",
+        1,
+    ),
+    "gocache-mnt-c": (
+        {"version": WSL2, "mounts": MOUNTS_WSL2},
+        {"GOCACHE": "/mnt/c/Users/dev/go-build"},
+        None,
+        "GOCACHE",
+        "WARN",
+        "go env -w GOCACHE=$HOME/.cache/go-build",
+        1,
+    ),
+    "optimized": ({}, {}, "opt", "optimized", "WARN", "-gcflags=all='-N -l'", 1),
+    "trimpath": ({}, {}, "trimpath", "trimpath", "WARN", "rebuild without -trimpath", 1),
+    "stripped": ({}, {}, "stripped", "dwarf", "FAIL", "rebuild without -s -w", 2),
+    "ptrace-3": ({"ptrace": "3"}, {}, None, "ptrace_scope", "FAIL", "reboot", 2),
+    "small-memory-max": (
+        {"cgroup": ("/user.slice/dbg.scope", str(64 << 20))},
+        {},
+        "debug",
+        "memory limit",
+        "FAIL",
+        "MemoryMax=4G",
+        2,
+    ),
+    "loopback-port": (
+        {"version": WSL2, "mounts": MOUNTS_WSL2, "tcp": LOOPBACK_2345},
+        {},
+        None,
+        "listener",
+        "WARN",
+        "dlv --listen=:2345",
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_cli_text_and_json(case: str, tmp_path: Path, all_tools: Path, go_version: str) -> None:
+    opts, env, mode, check, status, fix, code = CASES[case]
+    root = fake_root(tmp_path, **opts)  # type: ignore[arg-type]
+    args = [str(build("wslwhy", go_version, mode))] if mode else []
+    text = cli(root, all_tools, *args, env=env)
+    assert text.returncode == code, text.stdout + text.stderr
+    lines = text.stdout.splitlines()
+    i = next(n for n, x in enumerate(lines) if x.split()[1:2] == check.split()[:1])
+    assert lines[i].startswith(f"{status:<4}  {check}"), text.stdout
+    if fix:
+        assert lines[i + 1].strip().startswith("fix: ") and fix in lines[i + 1], text.stdout
+    js = cli(root, all_tools, *args, "--json", env=env)
+    assert js.returncode == code
+    j = json.loads(js.stdout)
+    row_ = next(c for c in j["checks"] if c["check"] == check)
+    assert row_["status"] == status and fix in row_["fix"]
+    assert j["exit"] == code and j["status"] == ["OK", "WARN", "FAIL"][code]
+
+
+def test_trimpath_sources_found_through_the_path_map(tmp_path: Path, go_version: str) -> None:
+    b = build("wslwhy", go_version, "trimpath")
+    src = Path(__file__).resolve().parent.parent / "go" / "wslwhy"
+    path = tools_dir(tmp_path, go_version, ("go",))
+    p = cli(fake_root(tmp_path), path, str(b), "--json")
+    rows = {c["check"]: c for c in json.loads(p.stdout)["checks"]}
+    assert rows["sources"]["status"] == "WARN"
+    assert "example.com/wslwhy/main.go" in rows["sources"]["detail"]
+    p = cli(fake_root(tmp_path / "m"), path, str(b), "--json", "--map", f"example.com/wslwhy={src}")
+    rows = {c["check"]: c for c in json.loads(p.stdout)["checks"]}
+    assert rows["sources"]["status"] == "OK", rows["sources"]
+
+
+def test_no_go_on_path(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    rows, version = doctor.check_go(host(fake_root(tmp_path), empty), [])
+    assert version is None and rows[0].status == "WARN" and rows[0].detail == "go is not on PATH"
