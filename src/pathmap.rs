@@ -541,10 +541,7 @@ pub fn merge_launch_json(
 }
 
 fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
 }
 
 fn bad_input(origin: &str, msg: &str) -> Error {

@@ -8,11 +8,13 @@ use crate::symbols::Symbols;
 /// Every source file of the binary, sorted: the DWARF line tables' files, else (no or
 /// unreadable DWARF) the files where the pclntab's functions begin.
 pub fn source_files(s: &Symbols) -> Vec<String> {
-    if let Some(Ok(files)) = s.dwarf().map(|d| d.files()) {
-        let set: BTreeSet<String> = files.into_iter().map(str::to_string).collect();
-        return set.into_iter().collect();
+    if let Ok(d) = s.dwarf() {
+        if let Ok(files) = d.files() {
+            let set: BTreeSet<String> = files.into_iter().map(str::to_string).collect();
+            return set.into_iter().collect();
+        }
     }
-    let Some(p) = s.pclntab() else {
+    let Ok(p) = s.pclntab() else {
         return Vec::new();
     };
     let set: BTreeSet<String> = p
