@@ -6,6 +6,7 @@
 mod binary;
 mod goroutines;
 mod symbols;
+mod values;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -94,5 +95,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     binary::register(m)?;
     goroutines::register(m)?;
     symbols::register(m)?;
+    values::register(m)?;
     Ok(())
 }

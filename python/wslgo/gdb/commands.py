@@ -127,10 +127,11 @@ def parser(name: str, description: str, epilog: str | None = None) -> Parser:
 def register_builtin() -> None:
     """Import the modules that define commands (each registers itself on import)."""
     # gdbhooks: goroutine, hooks, traceback (Go breakpoints, traceback level, switching).
-    from wslgo.gdb import basic, bt, goroutine, hooks, traceback  # noqa: F401
+    from wslgo.gdb import basic, bt, goroutine, hooks, printers, traceback  # noqa: F401
 
     goroutine.register()
     hooks.setup()
+    printers.register()
 
 
 def register_prefix() -> None:

@@ -217,7 +217,7 @@ func main() {
 		f.Close()
 	}
 	runtime.Breakpoint()
-	fmt.Println("values: done", len(bigSlice), len(badSlice) > 0, len(map10k), len(chUnbuf))
+	fmt.Println("values: done", len(bigSlice), len(badSlice) > 0, len(map10k), len(chUnbuf), len(*pSlice), len(*pMap), *pStr, pPoint.X, chNil == nil, len(chBuf), len(chClosed))
 	mu.Unlock()
 	rw.RUnlock()
 	rw.RUnlock()
