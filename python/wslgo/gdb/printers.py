@@ -21,6 +21,8 @@ from wslgo import _native
 # Bytes one map / chan / slice walk may read, and entries it may return.
 READ_LIMIT = 16 << 20
 ENTRY_LIMIT = 1 << 20
+# 8-byte integer types decoded natively in one batch (children become Python ints).
+INT8_NAMES = ("int", "int64", "uint64", "uint", "uintptr")
 # Children are decoded in chunks of this many elements, as gdb asks for them.
 CHUNK = 256
 # Go stores a map key or element larger than this behind a pointer (abi.MapMaxKeyBytes).
@@ -108,21 +110,32 @@ def _decode(vals: Any, typ: gdb.Type, addrs: list[int]) -> list[Any]:
     st = typ.strip_typedefs()
     if _is_string(st) and typ.name in (None, "string"):
         limit = _print_elements()
-        out: list[Any] = []
-        for s in vals.strings(addrs, limit + 1):
-            out.append("<unreadable string>" if s is None else gdb.Value(s[0]))
-        return out
-    if (
-        st.code == gdb.TYPE_CODE_INT
-        and st.sizeof == 8
-        and typ.name in ("int", "int64", "uint64", "uint", "uintptr")
-    ):
-        signed = not (typ.name or "").startswith("u")
         return [
-            gdb.Value(n).cast(typ) if n is not None else "<unreadable>"
-            for n in vals.ints(addrs, 8, signed)
+            "<unreadable string>" if s is None else quote(s[0], s[1] > limit)
+            for s in vals.strings(addrs, limit)
         ]
+    if st.code == gdb.TYPE_CODE_INT and st.sizeof == 8 and typ.name in INT8_NAMES:
+        signed = not (typ.name or "").startswith("u")
+        return [n if n is not None else "<unreadable>" for n in vals.ints(addrs, 8, signed)]
     return [_at(a, typ) for a in addrs]
+
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def quote(text: str, truncated: bool = False) -> str:
+    """A Go string as gdb quotes one: ``"a\\"b"``, ``"long"...`` when cut at the limit.
+    Children that are Python strings print verbatim (cheap, and a scalar in MI)."""
+    out = []
+    for c in text:
+        e = _ESCAPES.get(c)
+        if e is not None:
+            out.append(e)
+        elif c < " " or c == "\x7f":
+            out.append(f"\\{ord(c):03o}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"' + ("..." if truncated else "")
 
 
 def _print_elements() -> int:
@@ -375,7 +388,12 @@ class InterfacePrinter:
         except (gdb.error, _native.WslgoError) as e:
             return f"<interface: {' '.join(str(e).split())}>"
         if v is None:
-            return name if name == "nil" else f"{name} <value at {int(self.val['data']):#x}>"
+            if name == "nil":
+                return name
+            # No DWARF type by that name (e.g. dropped from an optimized build): the name
+            # and the data word (the pointer itself for pointer types).
+            data = int(self.val["data"])
+            return f"{name} {data:#x}" if name.startswith("*") else f"{name} <value at {data:#x}>"
         try:
             t = v.type.strip_typedefs()
             if (
