@@ -46,6 +46,9 @@ obj = gdb.objfiles()[0]
 ref = list(obj.pretty_printers)
 results = {{}}
 
+def seen(var, out):
+    return out.count(" = ") if "map" in var else out.count(", ") + 1
+
 def timed(cmd):
     times = []
     out = ""
@@ -60,11 +63,11 @@ for var, kids in (("main.map10k", 20000), ("main.bigSlice", 100000)):
     obj.pretty_printers[:] = []
     gdb.pretty_printers[:] = wslgo
     t, out = timed(f"print '{{var}}'")
-    results[var + " wslgo"] = (t, out[:400], out.count(" = ") if "map" in var else out.count(", ") + 1)
+    results[var + " wslgo"] = (t, out[:400], seen(var, out))
     obj.pretty_printers[:] = ref
     gdb.pretty_printers[:] = []
     t, out = timed(f"print '{{var}}'")
-    results[var + " runtime-gdb.py"] = (t, out[:400], out.count(" = ") if "map" in var else out.count(", ") + 1)
+    results[var + " runtime-gdb.py"] = (t, out[:400], seen(var, out))
     obj.pretty_printers[:] = []
     v = gdb.parse_and_eval(f"'{{var}}'")
     addr = int(v) if "map" in var else int(v["array"])
