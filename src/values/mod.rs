@@ -122,6 +122,15 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Name what could not be read, unless the read limit (not the memory) stopped the read.
+fn unreadable(err: String, what: &str, addr: u64) -> String {
+    if err.starts_with("read limit") {
+        err
+    } else {
+        format!("unreadable {what} at {addr:#x}")
+    }
+}
+
 /// Little-endian unsigned integer of `n` bytes at `off` (0 when out of range).
 fn le(buf: &[u8], off: u64, n: usize) -> u64 {
     let off = off as usize;
@@ -257,7 +266,7 @@ fn walk_hash(
     }
     let cur = rd
         .bytes(buckets, size)
-        .map_err(|_| format!("unreadable bucket at {buckets:#x}"))?;
+        .map_err(|e| unreadable(e, "bucket", buckets))?;
     let (old_bytes, old_nb) = if old != 0 {
         let onb = if flags & layout::HMAP_SAME_SIZE_GROW != 0 || b == 0 {
             nb
@@ -266,7 +275,7 @@ fn walk_hash(
         };
         let ob = rd
             .bytes(old, onb * geo.group_size)
-            .map_err(|_| format!("unreadable bucket at {old:#x}"))?;
+            .map_err(|e| unreadable(e, "bucket", old))?;
         (ob, onb)
     } else {
         (Vec::new(), 0)
@@ -341,7 +350,7 @@ fn chain(
         }
         bytes = rd
             .bytes(next, geo.group_size)
-            .map_err(|_| format!("unreadable bucket at {next:#x}"))?;
+            .map_err(|e| unreadable(e, "bucket", next))?;
         addr = next;
     }
 }
@@ -368,7 +377,7 @@ fn walk_swiss(
         }
         let g = rd
             .bytes(dir_ptr, geo.group_size)
-            .map_err(|_| format!("unreadable group at {dir_ptr:#x}"))?;
+            .map_err(|e| unreadable(e, "group", dir_ptr))?;
         return group(dir_ptr, &g, geo, limits, walk);
     }
     let dir_len = dir_len as u64;
@@ -380,7 +389,7 @@ fn walk_swiss(
     }
     let dir = rd
         .bytes(dir_ptr, dir_len * 8)
-        .map_err(|_| format!("unreadable directory at {dir_ptr:#x}"))?;
+        .map_err(|e| unreadable(e, "directory", dir_ptr))?;
     let mut seen = HashSet::new();
     for t in 0..dir_len {
         let table = le(&dir, t * 8, 8);
@@ -389,7 +398,7 @@ fn walk_swiss(
         }
         let th = rd
             .bytes(table, 32)
-            .map_err(|_| format!("unreadable table at {table:#x}"))?;
+            .map_err(|e| unreadable(e, "table", table))?;
         let data = le(&th, l.table_groups_data, 8);
         let mask = le(&th, l.table_length_mask, 8);
         let ngroups = mask.saturating_add(1);
@@ -402,7 +411,7 @@ fn walk_swiss(
         }
         let gs = rd
             .bytes(data, size)
-            .map_err(|_| format!("unreadable group at {data:#x}"))?;
+            .map_err(|e| unreadable(e, "group", data))?;
         for g in 0..ngroups {
             let off = (g * geo.group_size) as usize;
             let bytes = &gs[off..off + geo.group_size as usize];
@@ -637,3 +646,6 @@ pub fn read_ints(mem: &dyn Memory, addrs: &[u64], size: usize, signed: bool) -> 
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
