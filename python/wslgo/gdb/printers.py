@@ -31,6 +31,31 @@ MAX_INLINE_SLOT = 128
 MUTEX_LOCKED, MUTEX_WOKEN, MUTEX_STARVING, MUTEX_WAITER_SHIFT = 1, 2, 4, 3
 RW_MAX_READERS = 1 << 30
 
+
+def _mi_session() -> bool:
+    """gdb was started as an MI server (``--interpreter=mi*``: VS Code and other IDEs)."""
+    try:
+        with open("/proc/self/cmdline", "rb") as f:
+            args = f.read().split(b"\0")
+    except OSError:
+        return False
+    for i, a in enumerate(args):
+        if a.startswith((b"--interpreter=mi", b"-i=mi", b"--i=mi")):
+            return True
+        if a in (b"-i", b"--interpreter", b"-interpreter") and args[i + 1 : i + 2] in (
+            [b"mi"],
+            [b"mi2"],
+            [b"mi3"],
+            [b"mi4"],
+        ):
+            return True
+    return False
+
+
+# In MI, a Python string child becomes a char array variable object ("[7]" with 7 children):
+# there string elements are Go string values (one printer each: slower, but IDEs ask for
+# small windows); in the CLI they are decoded natively in batches and handed over quoted.
+MI = _mi_session()
 _go_objfiles: dict[str, bool] = {}
 _values: dict[tuple[str, int, str], tuple[Any, int | None]] = {}
 _types: dict[tuple[str, str], gdb.Type | None] = {}
@@ -108,7 +133,7 @@ def _decode(vals: Any, typ: gdb.Type, addrs: list[int]) -> list[Any]:
     """Children for values of ``typ`` at ``addrs``: Python str / int from one batched native
     read for strings and 8-byte integers, lazy gdb.Values otherwise."""
     st = typ.strip_typedefs()
-    if _is_string(st) and typ.name in (None, "string"):
+    if _is_string(st) and typ.name in (None, "string") and not MI:
         limit = _print_elements()
         return [
             "<unreadable string>" if s is None else quote(s[0], s[1] > limit)
