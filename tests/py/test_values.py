@@ -12,7 +12,7 @@ import pytest
 from conftest import build
 
 NAMES = [
-    "str", "strEmpty", "sliceInt", "sliceNil", "sliceEmp", "sliceStr", "slicePts", "arr",
+    "str", "strEmpty", "sliceInt", "sliceNil", "sliceEmp", "sliceStr", "sliceEsc", "slicePts", "arr",
     "arrStr", "ifaces", "eface", "efaceStr", "efaceSt", "efacePtr", "efaceNil", "errBoom",
     "errNil", "errWrap", "stringer", "embed", "pairIS", "pairSB", "dur", "mapSmall", "mapNil",
     "mapEmpty", "map100", "mapGrow", "map10k", "mapDel", "mapNested", "mapPts", "mapBytes",

@@ -151,6 +151,9 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 def quote(text: str, truncated: bool = False) -> str:
     """A Go string as gdb quotes one: ``"a\\"b"``, ``"long"...`` when cut at the limit.
     Children that are Python strings print verbatim (cheap, and a scalar in MI)."""
+    tail = "..." if truncated else ""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"{tail}'
     out = []
     for c in text:
         e = _ESCAPES.get(c)
@@ -160,7 +163,7 @@ def quote(text: str, truncated: bool = False) -> str:
             out.append(f"\\{ord(c):03o}")
         else:
             out.append(c)
-    return '"' + "".join(out) + '"' + ("..." if truncated else "")
+    return '"' + "".join(out) + '"' + tail
 
 
 def _print_elements() -> int:

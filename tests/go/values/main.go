@@ -37,12 +37,13 @@ var (
 	strEmpty  = ""
 	sliceInt  = make([]int, 4, 8)
 	sliceNil  []int
-	sliceEmp  = []int{}
-	sliceStr  = []string{"a", "bb", "ccc"}
-	slicePts  = []point{{1, 2}, {3, 4}}
-	arr       = [4]int{10, 20, 30, 40}
-	arrStr    = [2]string{"x", "y"}
-	ifaces    = []any{1, "two", 3.5, nil, point{5, 6}}
+	sliceEmp      = []int{}
+	sliceStr      = []string{"a", "bb", "ccc"}
+	sliceEsc      = []string{"tab\there", "q\"uote", "back\\slash", "nl\n", "é"}
+	slicePts      = []point{{1, 2}, {3, 4}}
+	arr           = [4]int{10, 20, 30, 40}
+	arrStr        = [2]string{"x", "y"}
+	ifaces        = []any{1, "two", 3.5, nil, point{5, 6}}
 	eface     any = 42
 	efaceStr  any = "hi"
 	efaceSt   any = point{7, 8}
@@ -52,10 +53,10 @@ var (
 	errNil    error
 	errWrap   error
 	stringer  fmt.Stringer = time.Duration(1500 * time.Millisecond)
-	embed     = withIface{Reader: strings.NewReader("x"), n: 7}
-	pairIS    = Pair[int, string]{1, "one"}
-	pairSB    = Pair[string, bool]{"yes", true}
-	mapSmall  = map[string]int{"a": 1, "b": 2, "c": 3}
+	embed                  = withIface{Reader: strings.NewReader("x"), n: 7}
+	pairIS                 = Pair[int, string]{1, "one"}
+	pairSB                 = Pair[string, bool]{"yes", true}
+	mapSmall               = map[string]int{"a": 1, "b": 2, "c": 3}
 	mapNil    map[string]int
 	mapEmpty  = map[string]int{}
 	map100    = map[int]int{}
@@ -185,6 +186,7 @@ func main() {
 		oracle(f, "sliceNil", sliceNil)
 		oracle(f, "sliceEmp", sliceEmp)
 		oracle(f, "sliceStr", sliceStr)
+		oracle(f, "sliceEsc", sliceEsc)
 		oracle(f, "slicePts", slicePts)
 		oracle(f, "arr", arr)
 		oracle(f, "arrStr", arrStr)
@@ -217,7 +219,7 @@ func main() {
 		f.Close()
 	}
 	runtime.Breakpoint()
-	fmt.Println("values: done", len(bigSlice), len(badSlice) > 0, len(map10k), len(chUnbuf), len(*pSlice), len(*pMap), *pStr, pPoint.X, chNil == nil, len(chBuf), len(chClosed))
+	fmt.Println("values: done", len(bigSlice), len(badSlice) > 0, len(map10k), len(chUnbuf), len(*pSlice), len(*pMap), *pStr, pPoint.X, chNil == nil, len(chBuf), len(chClosed), len(sliceEsc))
 	mu.Unlock()
 	rw.RUnlock()
 	rw.RUnlock()
