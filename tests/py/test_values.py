@@ -12,8 +12,8 @@ import pytest
 from conftest import build
 
 NAMES = [
-    "str", "strEmpty", "sliceInt", "sliceNil", "sliceEmp", "sliceStr", "sliceEsc", "slicePts", "arr",
-    "arrStr", "ifaces", "eface", "efaceStr", "efaceSt", "efacePtr", "efaceNil", "errBoom",
+    "str", "strEmpty", "sliceInt", "sliceNil", "sliceEmp", "sliceStr", "sliceEsc", "slicePts",
+    "arr", "arrStr", "ifaces", "eface", "efaceStr", "efaceSt", "efacePtr", "efaceNil", "errBoom",
     "errNil", "errWrap", "stringer", "embed", "pairIS", "pairSB", "dur", "mapSmall", "mapNil",
     "mapEmpty", "map100", "mapGrow", "map10k", "mapDel", "mapNested", "mapPts", "mapBytes",
     "mapBigVal", "chNil", "chBuf", "chClosed", "chUnbuf", "mu", "rw",
