@@ -11,6 +11,7 @@ A corrupt value prints a short ``<map: …>`` marker and never raises out of pri
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -466,6 +467,73 @@ class DurationPrinter:
         return go_duration(int(self.val))
 
 
+# time.Time's wall/ext encoding (time/time.go): with hasMonotonic the wall word holds 33 bits
+# of seconds since 1885 and ext the monotonic reading; without it ext holds seconds since
+# year 1. The low 30 bits of wall are the nanoseconds.
+TIME_HAS_MONOTONIC = 1 << 63
+TIME_NSEC_BITS = 30
+TIME_WALL_TO_INTERNAL = 59453308800  # seconds from year 1 to 1885
+TIME_UNIX_TO_INTERNAL = 62135596800  # seconds from year 1 to 1970
+
+
+def go_time(wall: int, ext: int, offset: int = 0, zone: str = "UTC") -> str:
+    """time.Time.String() without the monotonic suffix: ``2024-02-29 13:04:05.123 +0000 UTC``."""
+    wall &= (1 << 64) - 1
+    nsec = wall & ((1 << TIME_NSEC_BITS) - 1)
+    local = datetime.datetime(1970, 1, 1) + datetime.timedelta(
+        seconds=_unix_seconds(wall, ext) + offset
+    )
+    frac = f".{nsec:09d}".rstrip("0") if nsec else ""
+    sign, mins = ("+" if offset >= 0 else "-"), abs(offset) // 60
+    return f"{local:%Y-%m-%d %H:%M:%S}{frac} {sign}{mins // 60:02d}{mins % 60:02d} {zone}"
+
+
+class TimePrinter:
+    """time.Time as a date, in its location's zone when the location has one zone or a
+    cached zone covering the instant; otherwise in UTC, naming the location."""
+
+    def __init__(self, val: gdb.Value) -> None:
+        self.val = val
+
+    def to_string(self) -> str:
+        try:
+            wall, ext = int(self.val["wall"]), int(self.val["ext"])
+            loc = self.val["loc"]
+            if int(loc) == 0:
+                return go_time(wall, ext)
+            loc = loc.dereference()
+            utc = go_time(wall, ext)
+            zone = None
+            cz = loc["cacheZone"]
+            secs = _unix_seconds(wall, ext)
+            if int(cz) != 0 and int(loc["cacheStart"]) <= secs < int(loc["cacheEnd"]):
+                zone = cz.dereference()
+            elif int(loc["zone"]["len"]) == 1:
+                zone = loc["zone"]["array"].dereference()
+            if zone is None:
+                return f"{utc} ({_go_str(loc['name'])})"
+            return go_time(wall, ext, int(zone["offset"]), _go_str(zone["name"]))
+        except (gdb.error, ValueError, OverflowError) as e:
+            return f"<time.Time: {e}>"
+
+
+def _unix_seconds(wall: int, ext: int) -> int:
+    wall &= (1 << 64) - 1
+    if wall & TIME_HAS_MONOTONIC:
+        sec = TIME_WALL_TO_INTERNAL + (((wall << 1) & ((1 << 64) - 1)) >> (TIME_NSEC_BITS + 1))
+    else:
+        sec = ext
+    return sec - TIME_UNIX_TO_INTERNAL
+
+
+def _go_str(v: gdb.Value) -> str:
+    n = int(v["len"])
+    if n <= 0:
+        return ""
+    raw = bytes(gdb.selected_inferior().read_memory(int(v["str"]), min(n, 256)))
+    return raw.decode("utf-8", "replace")
+
+
 def _mutex_state(val: gdb.Value) -> int:
     t = val.type.strip_typedefs()
     names = [f.name for f in t.fields()]
@@ -555,6 +623,8 @@ def lookup(val: gdb.Value) -> Any:
             return MutexPrinter(val)
         if sname == "sync.RWMutex" and _go(st):
             return RWMutexPrinter(val)
+        if sname == "time.Time" and _go(st):
+            return TimePrinter(val)
         return None
     if code == gdb.TYPE_CODE_PTR:
         target = st.target().strip_typedefs()

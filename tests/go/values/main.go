@@ -74,6 +74,9 @@ var (
 	mu        sync.Mutex
 	rw        sync.RWMutex
 	dur       = 1500 * time.Millisecond
+	tmUTC     = time.Date(2024, 2, 29, 13, 4, 5, 123000000, time.UTC)
+	tmZone    = time.Date(2024, 7, 1, 9, 30, 0, 0, time.FixedZone("CEST", 2*3600))
+	tmNow     time.Time
 	pSlice    = &sliceStr
 	pMap      = &mapSmall
 	pStr      = &str
@@ -171,6 +174,7 @@ func main() {
 	}{&backing[0], 1 << 40, 1 << 40}
 	badSlice = *(*[]int)(unsafe.Pointer(&hdr))
 
+	tmNow = time.Now() // carries a monotonic reading
 	path := os.Getenv("WSLGO_VALUES_ORACLE")
 	if len(os.Args) > 1 {
 		path = os.Args[1]
@@ -204,6 +208,9 @@ func main() {
 		oracle(f, "pairIS", pairIS)
 		oracle(f, "pairSB", pairSB)
 		oracle(f, "dur", dur)
+		fmt.Fprintf(f, "tmUTC\t%s\n", tmUTC.String())
+		fmt.Fprintf(f, "tmZone\t%s\n", tmZone.String())
+		fmt.Fprintf(f, "tmNow\t%s\n", tmNow.Round(0).String())
 		oracle(f, "chLen", fmt.Sprintf("chBuf %d/%d chClosed %d/%d", len(chBuf), cap(chBuf), len(chClosed), cap(chClosed)))
 		oracleMap(f, "mapSmall", mapSmall)
 		oracleMap(f, "mapNil", mapNil)
