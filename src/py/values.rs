@@ -4,13 +4,16 @@
 //! `read(addr, length) -> bytes` (gdb's `inferior.read_memory`, which also serves cores).
 //! Each call reads through a fresh page cache, so nothing stale survives the debuggee running.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use super::guarded;
 use crate::binary::Binary;
+use crate::dwarf::Dwarf;
 use crate::error::Result;
 use crate::mem::{mem_error, Memory, PageCache, ProcessMemory};
 use crate::values::{self, Geometry, Layout, Limits, MapKind};
@@ -54,6 +57,10 @@ pub struct Values {
     kind: MapKind,
     go_version: String,
     types: Option<u64>,
+    bin: Arc<Binary>,
+    /// Runtime type name (package names) -> DWARF type name (package paths), built on first
+    /// use from the DWARF's named types.
+    dwarf_names: OnceLock<HashMap<String, String>>,
 }
 
 impl Values {
@@ -107,6 +114,8 @@ impl Values {
                 kind,
                 go_version,
                 types,
+                bin: Arc::new(bin),
+                dwarf_names: OnceLock::new(),
             })
         })
     }
@@ -197,6 +206,30 @@ impl Values {
             let t = self.with_mem(|m| values::dyn_type(m, &self.layout, types, typ))?;
             Ok((t.name, t.size, t.kind, t.direct))
         })
+    }
+
+    /// The DWARF name of a type the runtime names `name` (`y.T` for `github.com/x/y.T`), or
+    /// None when the DWARF has no such type or several candidates.
+    fn dwarf_type_name(&self, py: Python<'_>, name: &str) -> Option<String> {
+        let names = py.detach(|| {
+            self.dwarf_names.get_or_init(|| {
+                let mut map: HashMap<String, Option<String>> = HashMap::new();
+                if let Ok(d) = Dwarf::new(self.bin.clone()) {
+                    for full in d.type_names().unwrap_or_default() {
+                        let short = values::runtime_spelling(full);
+                        if short != full {
+                            map.entry(short)
+                                .and_modify(|v| *v = None)
+                                .or_insert_with(|| Some(full.to_string()));
+                        }
+                    }
+                }
+                map.into_iter()
+                    .filter_map(|(k, v)| v.map(|v| (k, v)))
+                    .collect()
+            })
+        });
+        names.get(name).cloned()
     }
 
     /// The `*abi.Type` held by an itab.

@@ -131,6 +131,26 @@ fn unreadable(err: String, what: &str, addr: u64) -> String {
     }
 }
 
+/// `github.com/x/y.T` -> `y.T`, `main.P[example.com/z.U]` -> `main.P[z.U]`: how the runtime
+/// spells a DWARF type name (package name instead of import path).
+pub fn runtime_spelling(dwarf: &str) -> String {
+    let mut out = String::with_capacity(dwarf.len());
+    let mut word = String::new();
+    for c in dwarf.chars() {
+        if c == '/' {
+            word.clear(); // drop the path component
+        } else if c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '~') {
+            word.push(c);
+        } else {
+            out.push_str(&word);
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(&word);
+    out
+}
+
 /// Little-endian unsigned integer of `n` bytes at `off` (0 when out of range).
 fn le(buf: &[u8], off: u64, n: usize) -> u64 {
     let off = off as usize;

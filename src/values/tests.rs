@@ -364,3 +364,14 @@ fn strings_and_ints_in_batches() {
     assert_eq!(layout::minor_of("go1.24.11"), Some(24));
     assert_eq!(layout::minor_of("devel +abc"), None);
 }
+
+#[test]
+fn runtime_spelling_drops_import_paths() {
+    assert_eq!(runtime_spelling("github.com/x/y.T"), "y.T");
+    assert_eq!(runtime_spelling("*example.com/a-b/c.E"), "*c.E");
+    assert_eq!(
+        runtime_spelling("main.Pair[example.com/z.U,string]"),
+        "main.Pair[z.U,string]"
+    );
+    assert_eq!(runtime_spelling("main.point"), "main.point");
+}

@@ -14,7 +14,7 @@ from conftest import build
 NAMES = [
     "str", "strEmpty", "sliceInt", "sliceNil", "sliceEmp", "sliceStr", "sliceEsc", "slicePts",
     "arr", "arrStr", "ifaces", "eface", "efaceStr", "efaceSt", "efacePtr", "efaceNil", "errBoom",
-    "errNil", "errWrap", "stringer", "embed", "pairIS", "pairSB", "dur", "mapSmall", "mapNil",
+    "errNil", "errWrap", "errInner", "stringer", "embed", "pairIS", "pairSB", "dur", "mapSmall", "mapNil",
     "mapEmpty", "map100", "mapGrow", "map10k", "mapDel", "mapNested", "mapPts", "mapBytes",
     "mapBigVal", "chNil", "chBuf", "chClosed", "chUnbuf", "mu", "rw", "tmUTC", "tmZone", "tmNow",
 ]  # fmt: skip
@@ -43,6 +43,7 @@ DYN = {
     "efaceSt": "main.point {",
     "efacePtr": "*main.point {",
     "errBoom": '*errors.errorString {s = "boom"}',
+    "errInner": "*inner.Err {Code = 7}",
 }
 SETUP = [
     "set print elements unlimited",

@@ -111,6 +111,14 @@ def _lookup_type(name: str) -> gdb.Type | None:
             break
         except gdb.error:
             continue
+    if t is None and not name.startswith("*") and "." in name:
+        # the runtime says `y.T` where the DWARF says `github.com/x/y.T`
+        full = values()[0].dwarf_type_name(name)
+        if full is not None:
+            try:
+                t = gdb.lookup_type(full)
+            except gdb.error:
+                t = None
     if t is None:
         if name.startswith("*"):
             inner = _lookup_type(name[1:])

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 	"unsafe"
+
+	"wslgo.test/values/inner"
 )
 
 type point struct {
@@ -52,6 +54,7 @@ var (
 	errBoom   = errors.New("boom")
 	errNil    error
 	errWrap   error
+	errInner  error        = &inner.Err{Code: 7}
 	stringer  fmt.Stringer = time.Duration(1500 * time.Millisecond)
 	embed                  = withIface{Reader: strings.NewReader("x"), n: 7}
 	pairIS                 = Pair[int, string]{1, "one"}
@@ -203,6 +206,7 @@ func main() {
 		oracle(f, "errBoom", errBoom)
 		oracle(f, "errNil", errNil)
 		oracle(f, "errWrap", errWrap)
+		oracle(f, "errInner", errInner)
 		oracle(f, "stringer", stringer)
 		oracle(f, "embed", embed)
 		oracle(f, "pairIS", pairIS)
