@@ -15,8 +15,9 @@ NAMES = [
     "str", "strEmpty", "sliceInt", "sliceNil", "sliceEmp", "sliceStr", "sliceEsc", "slicePts",
     "arr", "arrStr", "ifaces", "eface", "efaceStr", "efaceSt", "efacePtr", "efaceNil", "errBoom",
     "errNil", "errWrap", "errInner", "stringer", "embed", "pairIS", "pairSB", "dur", "mapSmall",
-    "mapNil", "mapEmpty", "map100", "mapGrow", "map10k", "mapDel", "mapNested", "mapPts", "mapBytes",
-    "mapBigVal", "chNil", "chBuf", "chClosed", "chUnbuf", "mu", "rw", "tmUTC", "tmZone", "tmNow",
+    "mapNil", "mapEmpty", "map100", "mapGrow", "map10k", "mapDel", "mapNested", "mapPts",
+    "mapBytes", "mapBigVal", "chNil", "chBuf", "chClosed", "chUnbuf", "mu", "rw", "tmUTC",
+    "tmZone", "tmNow",
 ]  # fmt: skip
 # Values whose %#v shows addresses (pointers inside) or raw nanoseconds: checked by text.
 BY_TEXT = {
