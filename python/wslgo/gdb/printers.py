@@ -251,7 +251,7 @@ class SlicePrinter:
             addrs = [base + i * size for i in range(start, end)]
             try:
                 items = _decode(vals, self.elem, addrs)
-            except (gdb.error, _native.WslgoError) as e:
+            except Exception as e:  # noqa: BLE001 - a child must not break printing
                 yield f"[{start}]", f"<slice: {e}>"
                 return
             for i, v in enumerate(items, start):
@@ -335,7 +335,7 @@ class MapPrinter:
             try:
                 keys = _decode(vals, self.kt, [k for k, _ in part])
                 elems = _decode(vals, self.et, [e for _, e in part])
-            except (gdb.error, _native.WslgoError) as e:
+            except Exception as e:  # noqa: BLE001 - a child must not break printing
                 yield f"[{start}]", f"<map: {e}>"
                 return
             for i, (k, v) in enumerate(zip(keys, elems), start):
@@ -422,7 +422,7 @@ class InterfacePrinter:
     def to_string(self) -> str:
         try:
             name, v = dynamic(self.val)
-        except (gdb.error, _native.WslgoError) as e:
+        except Exception as e:  # noqa: BLE001 - printing must not fail in gdb
             return f"<interface: {' '.join(str(e).split())}>"
         if v is None:
             if name == "nil":
@@ -607,7 +607,15 @@ def _is_go_objfile(objfile: gdb.Objfile | None) -> bool:
 
 
 def lookup(val: gdb.Value) -> Any:
-    """gdb's pretty-printer lookup: a printer for Go values, None for anything else."""
+    """gdb's pretty-printer lookup: a printer for Go values, None for anything else. Never
+    raises: a value the printers cannot make sense of prints as a one-line marker."""
+    try:
+        return _lookup(val)
+    except Exception as e:  # noqa: BLE001 - printing must not fail in gdb
+        return _Text(f"<wslgo: {' '.join(str(e).split())}>")
+
+
+def _lookup(val: gdb.Value) -> Any:
     t = val.type
     name = t.name or ""
     st = t.strip_typedefs()
@@ -645,7 +653,7 @@ def lookup(val: gdb.Value) -> Any:
                 if int(val) == 0:
                     return _Text(f"{display} nil")
                 return MapPrinter(val, display) if is_map else ChanPrinter(val, display)
-            except (gdb.error, _native.WslgoError, KeyError) as e:
+            except (gdb.error, _native.WslgoError, KeyError, AttributeError, TypeError) as e:
                 return _Text(f"<{'map' if is_map else 'chan'}: {' '.join(str(e).split())}>")
         return None
     if code == gdb.TYPE_CODE_INT and name == "time.Duration" and _go(t):
