@@ -12,6 +12,7 @@
 //! - [`symbols`]: one symbol API over DWARF and pclntab.
 //! - [`mem`]: the memory trait and its backings (live process, core file, callback, fake).
 //! - [`runtime`]: the Go runtime model: goroutines, states, wait reasons, unwinding.
+//! - [`values`]: Go values in memory: interfaces' dynamic types, strings, maps, chans.
 
 pub mod binary;
 pub mod dwarf;
@@ -22,6 +23,7 @@ pub mod pclntab;
 pub mod runtime;
 pub mod sources;
 pub mod symbols;
+pub mod values;
 
 #[cfg(feature = "python")]
 mod py;

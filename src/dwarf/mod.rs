@@ -527,6 +527,11 @@ impl Dwarf {
         })
     }
 
+    /// Names of the named types (structs, typedefs, base types), in no particular order.
+    pub fn type_names(&self) -> Result<Vec<&str>> {
+        Ok(self.index()?.types.keys().map(String::as_str).collect())
+    }
+
     /// Size in bytes of a named type (`runtime.g`, `uint32`), following typedefs.
     pub fn type_size(&self, name: &str) -> Option<u64> {
         let off = *self.index().ok()?.types.get(name)?;

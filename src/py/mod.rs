@@ -6,6 +6,7 @@
 mod binary;
 mod goroutines;
 mod symbols;
+mod values;
 mod wsl;
 
 use pyo3::create_exception;
@@ -113,5 +114,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     goroutines::register(m)?;
     symbols::register(m)?;
     wsl::register(m)?;
+    values::register(m)?;
     Ok(())
 }

@@ -25,6 +25,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands registe
     goroutine,
     params,
     postrun,
+    printers,
     program,
     stops,
     wsl,
@@ -126,4 +127,5 @@ def setup() -> None:
     WIRING.connect(gdb.events.exited, on_exited)
     postrun.install()
     wsl.register()
+    printers.register()
     commands.register_prefix()

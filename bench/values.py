@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Bench 3 (issue 11): printing big Go values in gdb, wslgo vs runtime-gdb.py.
+
+One gdb session on the tests/go/values fixture (debug build) stopped at its
+runtime.Breakpoint(), with `set print elements unlimited`, times `print` of
+
+    main.map10k    map[int]string, 10,000 entries
+    main.bigSlice  []string, 100,000 elements
+
+three ways in the same session on the same process: with wslgo's printers, with the
+toolchain's own GOROOT/src/runtime/runtime-gdb.py (its printers put in front of wslgo's),
+and, as the floor of gdb's own value printing, `print` of a C array of as many `long`s as
+the value has children (20,000 for the map: keys and values; 100,000 for the slice) at the
+same address. Each is timed with time.perf_counter() around gdb.execute(cmd, to_string=True):
+the first call (cold), then the minimum of --repeat more. It also checks what each printed
+(entry count, first element) so a fast wrong answer is visible.
+
+    bench/values.py [--go 1.21] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from common import ROOT, fmt_ratio, fmt_s, load, md_table
+
+sys.path.insert(0, str(ROOT / "tests"))
+import gofixtures  # noqa: E402
+
+MEASURE = r"""
+import gdb, json, re, time
+gdb.execute("set print elements unlimited")
+gdb.execute("set print repeats unlimited")
+gdb.execute("set width 0")
+gdb.execute("set max-value-size unlimited")
+gdb.execute("set python print-stack full")
+wslgo = list(gdb.pretty_printers)
+gdb.execute("source {runtime_gdb}")
+obj = gdb.objfiles()[0]
+ref = list(obj.pretty_printers)
+results = {{}}
+
+def seen(var, out):
+    return out.count(" = ") if "map" in var else out.count(", ") + 1
+
+def timed(cmd):
+    times = []
+    out = ""
+    for _ in range({repeat} + 1):
+        t = time.perf_counter()
+        out = gdb.execute(cmd, to_string=True)
+        times.append(time.perf_counter() - t)
+    return times, out
+
+for var, kids in (("main.map10k", 20000), ("main.bigSlice", 100000)):
+    # wslgo: runtime-gdb.py's objfile printers off (they would win over global ones)
+    obj.pretty_printers[:] = []
+    gdb.pretty_printers[:] = wslgo
+    t, out = timed(f"print '{{var}}'")
+    results[var + " wslgo"] = (t, out[:400], seen(var, out))
+    obj.pretty_printers[:] = ref
+    gdb.pretty_printers[:] = []
+    t, out = timed(f"print '{{var}}'")
+    results[var + " runtime-gdb.py"] = (t, out[:400], seen(var, out))
+    obj.pretty_printers[:] = []
+    v = gdb.parse_and_eval(f"'{{var}}'")
+    addr = int(v) if "map" in var else int(v["array"])
+    gdb.execute("set language c")
+    t, out = timed(f"print *(long (*)[{{kids}}]) {{addr}}")
+    gdb.execute("set language auto")
+    results[var + " C array"] = (t, out[:60], out.count(", ") + 1)
+print("BENCH-RESULT " + json.dumps(results))
+gdb.execute("kill")
+"""
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--go", default="1.21", help="Go release of the fixture and runtime-gdb.py")
+    ap.add_argument("--repeat", type=int, default=3, help="warm repeats after the first call")
+    ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--show", action="store_true", help="print the start of each output")
+    args = ap.parse_args(argv)
+
+    binary = gofixtures.build("values", args.go, "debug")
+    go = gofixtures.go_binary(args.go)
+    runtime_gdb = go.parent.parent / "src" / "runtime" / "runtime-gdb.py"
+    import wslgo
+
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "measure.py"
+        script.write_text(MEASURE.format(runtime_gdb=runtime_gdb, repeat=args.repeat))
+        argv_gdb = [
+            "gdb", "-nx", "-batch",
+            "-iex", "set auto-load python-scripts off",
+            "-iex", "set pagination off", "-iex", "set confirm off",
+            "-ex", f"source {wslgo.GDB_ENTRY}",
+            "-ex", "set wslgo stop-context off",
+            "-ex", "run", "-x", str(script), str(binary),
+        ]  # fmt: skip
+        p = subprocess.run(
+            argv_gdb,
+            capture_output=True,
+            text=True,
+            timeout=args.timeout,
+            # no oracle file: writing it ranges over the maps, which sets hmap.flags'
+            # iterator bit, and runtime-gdb.py reads that bit as "keys are indirect"
+            env={k: v for k, v in os.environ.items() if k != "WSLGO_VALUES_ORACLE"},
+        )
+    line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-RESULT ")), None)
+    if line is None:
+        print(p.stdout[-2000:], p.stderr[-2000:], file=sys.stderr)
+        return 1
+    res = json.loads(line.split(" ", 1)[1])
+    if args.show:
+        for k, (_, head, _) in res.items():
+            print(f"{k}: {head}")
+    rows = []
+    for var, what in (
+        ("main.map10k", "map[int]string, 10,000"),
+        ("main.bigSlice", "[]string, 100,000"),
+    ):
+        base = min(res[f"{var} wslgo"][0][1:] or res[f"{var} wslgo"][0])
+        for tool in ("wslgo", "runtime-gdb.py", "C array"):
+            times, head, count = res[f"{var} {tool}"]
+            warm = min(times[1:]) if len(times) > 1 else times[0]
+            rows.append(
+                [
+                    what,
+                    tool,
+                    fmt_s(times[0]),
+                    fmt_s(warm),
+                    fmt_ratio(warm, base),
+                    str(count),
+                    "`" + head.strip().replace("|", "\\|")[:70] + "`",
+                ]
+            )
+    print(f"Go {args.go} (`{binary.name}`), load {load()}, repeats {args.repeat}\n")
+    print(
+        md_table(
+            ["value", "printer", "first", "warm min", "vs wslgo", "children seen", "output starts"],
+            rows,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

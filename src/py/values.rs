@@ -1,0 +1,259 @@
+//! Binding of `values`: `Values(binary, read=None, pid=None, load_bias=0, types=None)`, the readers
+//! behind the gdb pretty-printers (map and chan walks, dynamic types, batched strings and
+//! integers). Memory is /proc/PID/mem for a live process, else a Python callable
+//! `read(addr, length) -> bytes` (gdb's `inferior.read_memory`, which also serves cores).
+//! Each call reads through a fresh page cache, so nothing stale survives the debuggee running.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use super::guarded;
+use crate::binary::Binary;
+use crate::dwarf::Dwarf;
+use crate::error::Result;
+use crate::mem::{mem_error, Memory, PageCache, ProcessMemory};
+use crate::values::{self, Geometry, Layout, Limits, MapKind};
+
+/// Memory served by a Python callable `read(addr, length) -> bytes`.
+struct CallbackMemory {
+    func: Py<PyAny>,
+}
+
+impl Memory for CallbackMemory {
+    fn read_into(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
+        Python::attach(|py| {
+            let r = self
+                .func
+                .call1(py, (addr, buf.len()))
+                .map_err(|e| mem_error(addr, buf.len(), e.to_string()))?;
+            let r = r.bind(py);
+            let b = r
+                .cast::<PyBytes>()
+                .map_err(|e| mem_error(addr, buf.len(), e.to_string()))?;
+            let bytes = b.as_bytes();
+            if bytes.len() != buf.len() {
+                return Err(mem_error(addr, buf.len(), "short read"));
+            }
+            buf.copy_from_slice(bytes);
+            Ok(())
+        })
+    }
+}
+
+enum Source {
+    Process(ProcessMemory),
+    Callback(CallbackMemory),
+}
+
+/// Readers for Go values of one binary in one debuggee.
+#[pyclass(name = "Values", module = "wslgo._native", frozen)]
+pub struct Values {
+    src: Source,
+    layout: Layout,
+    kind: MapKind,
+    go_version: String,
+    types: Option<u64>,
+    bin: Arc<Binary>,
+    /// Runtime type name (package names) -> DWARF type name (package paths), built on first
+    /// use from the DWARF's named types.
+    dwarf_names: OnceLock<HashMap<String, String>>,
+}
+
+impl Values {
+    fn with_mem<T>(&self, f: impl FnOnce(&dyn Memory) -> T) -> T {
+        match &self.src {
+            Source::Process(m) => f(&PageCache::new(m)),
+            Source::Callback(m) => f(&PageCache::new(m)),
+        }
+    }
+}
+
+fn limits(max_bytes: u64, max_entries: u64) -> Limits {
+    Limits {
+        max_bytes,
+        max_entries,
+    }
+}
+
+#[pymethods]
+impl Values {
+    #[new]
+    #[pyo3(signature = (binary, read=None, pid=None, load_bias=0, types=None))]
+    fn new(
+        binary: PathBuf,
+        read: Option<Py<PyAny>>,
+        pid: Option<i32>,
+        load_bias: u64,
+        types: Option<u64>,
+    ) -> PyResult<Self> {
+        guarded(|| {
+            let bin = Binary::open(&binary)?;
+            let go_version = bin.build_info().map(|b| b.go_version).unwrap_or_default();
+            let minor = values::layout::minor_of(&go_version).unwrap_or(u32::MAX);
+            let (layout, kind) = values::layout::for_version(minor);
+            let types = types.or_else(|| {
+                bin.elf_symbol("runtime.types")
+                    .map(|s| s.addr.wrapping_add(load_bias))
+            });
+            let src = match (pid, read) {
+                (Some(pid), _) => Source::Process(ProcessMemory::open(pid)?),
+                (None, Some(func)) => Source::Callback(CallbackMemory { func }),
+                (None, None) => {
+                    return Err(crate::Error::NotFound(
+                        "Values needs a pid or a read callback".into(),
+                    ))
+                }
+            };
+            Ok(Values {
+                src,
+                layout,
+                kind,
+                go_version,
+                types,
+                bin: Arc::new(bin),
+                dwarf_names: OnceLock::new(),
+            })
+        })
+    }
+
+    /// The binary's Go version (`go1.24.11`; empty when unknown).
+    #[getter]
+    fn go_version(&self) -> &str {
+        &self.go_version
+    }
+
+    /// "hash" (Go < 1.24) or "swiss".
+    #[getter]
+    fn map_kind(&self) -> &'static str {
+        match self.kind {
+            MapKind::Hash => "hash",
+            MapKind::Swiss => "swiss",
+        }
+    }
+
+    /// Walk a map: `(count, [(key_addr, elem_addr)], marker or None)`.
+    /// `geometry` is (group_size, key_base, key_stride, elem_base, elem_stride, overflow,
+    /// key_indirect, elem_indirect) from the binary's bucket / group type. `kind` overrides the
+    /// version's map implementation ("hash" / "swiss", read from the DWARF type's fields).
+    #[pyo3(signature = (addr, geometry, kind=None, max_bytes=64 << 20, max_entries=1 << 20))]
+    #[allow(clippy::type_complexity)]
+    fn map_entries(
+        &self,
+        addr: u64,
+        geometry: (u64, u64, u64, u64, u64, u64, bool, bool),
+        kind: Option<&str>,
+        max_bytes: u64,
+        max_entries: u64,
+    ) -> PyResult<(u64, Vec<(u64, u64)>, Option<String>)> {
+        let (group_size, key_base, key_stride, elem_base, elem_stride, overflow, ki, ei) = geometry;
+        let geo = Geometry {
+            group_size,
+            key_base,
+            key_stride,
+            elem_base,
+            elem_stride,
+            overflow,
+            key_indirect: ki,
+            elem_indirect: ei,
+        };
+        let kind = match kind {
+            Some("hash") => MapKind::Hash,
+            Some("swiss") => MapKind::Swiss,
+            _ => self.kind,
+        };
+        guarded(|| {
+            let w = self.with_mem(|m| {
+                values::map_entries(
+                    m,
+                    &self.layout,
+                    kind,
+                    addr,
+                    &geo,
+                    limits(max_bytes, max_entries),
+                )
+            });
+            Ok((w.count, w.entries, w.marker))
+        })
+    }
+
+    /// Read a chan: `(len, cap, closed, [elem_addr in receive order], marker or None)`.
+    #[pyo3(signature = (addr, max_bytes=64 << 20, max_entries=1 << 20))]
+    #[allow(clippy::type_complexity)]
+    fn chan_queue(
+        &self,
+        addr: u64,
+        max_bytes: u64,
+        max_entries: u64,
+    ) -> PyResult<(u64, u64, bool, Vec<u64>, Option<String>)> {
+        guarded(|| {
+            let q = self.with_mem(|m| {
+                values::chan_queue(m, &self.layout, addr, limits(max_bytes, max_entries))
+            });
+            Ok((q.len, q.cap, q.closed, q.elems, q.marker))
+        })
+    }
+
+    /// The dynamic type at an `*abi.Type`: `(name, size, kind, direct)`.
+    fn dyn_type(&self, typ: u64) -> PyResult<(String, u64, u8, bool)> {
+        guarded(|| {
+            let types = self.types.ok_or_else(|| {
+                crate::Error::NotFound("no runtime.types symbol (stripped binary)".into())
+            })?;
+            let t = self.with_mem(|m| values::dyn_type(m, &self.layout, types, typ))?;
+            Ok((t.name, t.size, t.kind, t.direct))
+        })
+    }
+
+    /// The DWARF name of a type the runtime names `name` (`y.T` for `github.com/x/y.T`), or
+    /// None when the DWARF has no such type or several candidates.
+    fn dwarf_type_name(&self, py: Python<'_>, name: &str) -> Option<String> {
+        let names = py.detach(|| {
+            self.dwarf_names.get_or_init(|| {
+                let mut map: HashMap<String, Option<String>> = HashMap::new();
+                if let Ok(d) = Dwarf::new(self.bin.clone()) {
+                    for full in d.type_names().unwrap_or_default() {
+                        let short = values::runtime_spelling(full);
+                        if short != full {
+                            map.entry(short)
+                                .and_modify(|v| *v = None)
+                                .or_insert_with(|| Some(full.to_string()));
+                        }
+                    }
+                }
+                map.into_iter()
+                    .filter_map(|(k, v)| v.map(|v| (k, v)))
+                    .collect()
+            })
+        });
+        names.get(name).cloned()
+    }
+
+    /// The `*abi.Type` held by an itab.
+    fn itab_type(&self, itab: u64) -> PyResult<u64> {
+        guarded(|| self.with_mem(|m| values::itab_type(m, &self.layout, itab)))
+    }
+
+    /// Go strings whose headers sit at `addrs`: `(text, full length)` each (at most
+    /// `max_len` bytes decoded, invalid UTF-8 replaced), None where unreadable.
+    fn strings(&self, addrs: Vec<u64>, max_len: u64) -> Vec<Option<(String, u64)>> {
+        self.with_mem(|m| {
+            values::read_strings(m, &addrs, max_len)
+                .into_iter()
+                .map(|o| o.map(|(b, n)| (String::from_utf8_lossy(&b).into_owned(), n)))
+                .collect()
+        })
+    }
+
+    /// Integers of `size` bytes at `addrs` (None where unreadable).
+    fn ints(&self, addrs: Vec<u64>, size: usize, signed: bool) -> Vec<Option<i128>> {
+        self.with_mem(|m| values::read_ints(m, &addrs, size, signed))
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Values>()
+}

@@ -1,0 +1,377 @@
+//! Walks over synthetic memory: hash maps (overflow chains, growing, cycles, garbage), swiss
+//! maps (small, directories with shared tables, tombstones), chans, type names, limits.
+
+use super::*;
+use crate::mem::FakeMemory;
+
+/// map[u64]u64 hash bucket: tophash[8], keys[8], elems[8], overflow.
+const HASH: Geometry = Geometry {
+    group_size: 144,
+    key_base: 8,
+    key_stride: 8,
+    elem_base: 72,
+    elem_stride: 8,
+    overflow: 136,
+    key_indirect: false,
+    elem_indirect: false,
+};
+
+/// map[u64]u64 swiss group: ctrl u64, 8 slots of {key, elem}.
+const SWISS: Geometry = Geometry {
+    group_size: 136,
+    key_base: 8,
+    key_stride: 16,
+    elem_base: 16,
+    elem_stride: 16,
+    overflow: 0,
+    key_indirect: false,
+    elem_indirect: false,
+};
+
+fn layout(minor: u32) -> Layout {
+    layout::for_version(minor).0
+}
+
+fn bucket(entries: &[(u8, u64, u64)], overflow: u64) -> Vec<u8> {
+    let mut b = vec![0u8; 144];
+    for (i, (top, k, v)) in entries.iter().enumerate() {
+        b[i] = *top;
+        b[8 + i * 8..16 + i * 8].copy_from_slice(&k.to_le_bytes());
+        b[72 + i * 8..80 + i * 8].copy_from_slice(&v.to_le_bytes());
+    }
+    b[136..144].copy_from_slice(&overflow.to_le_bytes());
+    b
+}
+
+fn hmap(count: u64, flags: u8, b: u8, buckets: u64, old: u64) -> Vec<u8> {
+    let mut h = vec![0u8; 48];
+    h[0..8].copy_from_slice(&count.to_le_bytes());
+    h[8] = flags;
+    h[9] = b;
+    h[16..24].copy_from_slice(&buckets.to_le_bytes());
+    h[24..32].copy_from_slice(&old.to_le_bytes());
+    h
+}
+
+fn keys(mem: &FakeMemory, w: &MapWalk) -> Vec<u64> {
+    let mut k: Vec<u64> = w
+        .entries
+        .iter()
+        .map(|(a, _)| crate::mem::read_u64(mem, *a).unwrap_or(u64::MAX))
+        .collect();
+    k.sort_unstable();
+    k
+}
+
+#[test]
+fn hash_map_with_overflow_chain() {
+    let mut m = FakeMemory::new();
+    m.map(0x1000, hmap(4, 0, 1, 0x2000, 0));
+    let mut bs = bucket(&[(9, 1, 10), (0, 0, 0), (7, 2, 20)], 0x3000);
+    bs.extend(bucket(&[(8, 3, 30)], 0));
+    m.map(0x2000, bs);
+    m.map(0x3000, bucket(&[(1, 99, 99), (6, 4, 40)], 0));
+    let w = map_entries(
+        &m,
+        &layout(21),
+        MapKind::Hash,
+        0x1000,
+        &HASH,
+        Limits::default(),
+    );
+    assert_eq!(w.marker, None);
+    assert_eq!(w.count, 4);
+    assert_eq!(keys(&m, &w), vec![1, 2, 3, 4]);
+    let elem = crate::mem::read_u64(&m, w.entries[0].1).ok();
+    assert_eq!(elem, Some(10));
+}
+
+#[test]
+fn hash_map_growing_reads_unevacuated_old_buckets_once() {
+    let mut m = FakeMemory::new();
+    // B = 2 (4 new buckets), 2 old buckets: old 0 evacuated into new 0 and 2, old 1 not.
+    m.map(0x1000, hmap(5, 0, 2, 0x2000, 0x4000));
+    let mut new = bucket(&[(9, 1, 0)], 0);
+    new.extend(bucket(&[(9, 777, 0)], 0)); // stale: new bucket 1 is not authoritative yet
+    new.extend(bucket(&[(9, 2, 0)], 0));
+    new.extend(bucket(&[], 0));
+    m.map(0x2000, new);
+    let mut old = bucket(&[(2, 0, 0), (3, 0, 0)], 0); // evacuatedX / evacuatedY
+    old.extend(bucket(&[(9, 3, 0), (9, 4, 0), (1, 0, 0), (9, 5, 0)], 0));
+    m.map(0x4000, old);
+    let w = map_entries(
+        &m,
+        &layout(21),
+        MapKind::Hash,
+        0x1000,
+        &HASH,
+        Limits::default(),
+    );
+    assert_eq!(w.marker, None, "{w:?}");
+    assert_eq!(keys(&m, &w), vec![1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn hash_map_cycle_garbage_and_unreadable_end_in_markers() {
+    let mut m = FakeMemory::new();
+    m.map(0x1000, hmap(2, 0, 0, 0x2000, 0));
+    m.map(0x2000, bucket(&[(9, 1, 0)], 0x3000));
+    m.map(0x3000, bucket(&[(9, 2, 0)], 0x3000));
+    let w = map_entries(
+        &m,
+        &layout(21),
+        MapKind::Hash,
+        0x1000,
+        &HASH,
+        Limits::default(),
+    );
+    assert!(w.marker.as_deref().unwrap_or("").contains("cycle"), "{w:?}");
+
+    m.map(0x5000, hmap(1 << 62, 0, 63, 0x2000, 0));
+    let w = map_entries(
+        &m,
+        &layout(21),
+        MapKind::Hash,
+        0x5000,
+        &HASH,
+        Limits::default(),
+    );
+    assert!(
+        w.marker
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("<map: garbage header"),
+        "{w:?}"
+    );
+
+    m.map(0x6000, hmap(3, 0, 0, 0x10, 0));
+    let w = map_entries(
+        &m,
+        &layout(21),
+        MapKind::Hash,
+        0x6000,
+        &HASH,
+        Limits::default(),
+    );
+    assert_eq!(
+        w.marker.as_deref(),
+        Some("<map: unreadable bucket at 0x10>")
+    );
+
+    // 2^30 buckets of 144 bytes: over any sane read limit, refused before reading
+    m.map(0x7000, hmap(3, 0, 30, 0x2000, 0));
+    let w = map_entries(
+        &m,
+        &layout(21),
+        MapKind::Hash,
+        0x7000,
+        &HASH,
+        Limits::default(),
+    );
+    assert!(
+        w.marker.as_deref().unwrap_or("").contains("read limit"),
+        "{w:?}"
+    );
+    assert!(m.read_calls() < 20);
+}
+
+fn group(slots: &[(u8, u64, u64)]) -> Vec<u8> {
+    let mut g = vec![0x80u8; 8];
+    g.resize(136, 0);
+    for (i, (ctrl, k, v)) in slots.iter().enumerate() {
+        g[i] = *ctrl;
+        g[8 + i * 16..16 + i * 16].copy_from_slice(&k.to_le_bytes());
+        g[16 + i * 16..24 + i * 16].copy_from_slice(&v.to_le_bytes());
+    }
+    g
+}
+
+fn smap(used: u64, dir_ptr: u64, dir_len: i64) -> Vec<u8> {
+    let mut h = vec![0u8; 48];
+    h[0..8].copy_from_slice(&used.to_le_bytes());
+    h[16..24].copy_from_slice(&dir_ptr.to_le_bytes());
+    h[24..32].copy_from_slice(&dir_len.to_le_bytes());
+    h
+}
+
+fn table(groups: u64, mask: u64) -> Vec<u8> {
+    let mut t = vec![0u8; 32];
+    t[16..24].copy_from_slice(&groups.to_le_bytes());
+    t[24..32].copy_from_slice(&mask.to_le_bytes());
+    t
+}
+
+#[test]
+fn swiss_small_map_skips_empty_and_deleted_slots() {
+    let mut m = FakeMemory::new();
+    m.map(0x1000, smap(2, 0x2000, 0));
+    m.map(
+        0x2000,
+        group(&[(0x11, 1, 10), (0x80, 9, 9), (0xfe, 8, 8), (0x22, 2, 20)]),
+    );
+    let w = map_entries(
+        &m,
+        &layout(24),
+        MapKind::Swiss,
+        0x1000,
+        &SWISS,
+        Limits::default(),
+    );
+    assert_eq!(w.marker, None);
+    assert_eq!(keys(&m, &w), vec![1, 2]);
+}
+
+#[test]
+fn swiss_directory_visits_each_table_once() {
+    let mut m = FakeMemory::new();
+    // Directory of 4 entries: tables A, A, B, C (A has local depth 1).
+    m.map(0x1000, smap(5, 0x2000, 4));
+    let dir: Vec<u8> = [0x3000u64, 0x3000, 0x4000, 0x5000]
+        .iter()
+        .flat_map(|p| p.to_le_bytes())
+        .collect();
+    m.map(0x2000, dir);
+    m.map(0x3000, table(0x6000, 1));
+    let mut ga = group(&[(1, 1, 0), (0xfe, 0, 0)]); // a tombstone
+    ga.extend(group(&[(1, 2, 0)]));
+    m.map(0x6000, ga);
+    m.map(0x4000, table(0x7000, 0));
+    m.map(0x7000, group(&[(1, 3, 0), (1, 4, 0)]));
+    m.map(0x5000, table(0x8000, 0));
+    m.map(0x8000, group(&[(1, 5, 0)]));
+    let w = map_entries(
+        &m,
+        &layout(27),
+        MapKind::Swiss,
+        0x1000,
+        &SWISS,
+        Limits::default(),
+    );
+    assert_eq!(w.marker, None, "{w:?}");
+    assert_eq!(keys(&m, &w), vec![1, 2, 3, 4, 5]);
+
+    m.map(0x9000, smap(1 << 62, 0x2000, 1 << 40));
+    let w = map_entries(
+        &m,
+        &layout(27),
+        MapKind::Swiss,
+        0x9000,
+        &SWISS,
+        Limits::default(),
+    );
+    assert!(
+        w.marker
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("<map: garbage header"),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn entry_and_byte_limits_stop_walks() {
+    let mut m = FakeMemory::new();
+    m.map(0x1000, smap(3, 0x2000, 0));
+    m.map(0x2000, group(&[(1, 1, 0), (1, 2, 0), (1, 3, 0)]));
+    let lim = Limits {
+        max_bytes: 1 << 20,
+        max_entries: 2,
+    };
+    let w = map_entries(&m, &layout(24), MapKind::Swiss, 0x1000, &SWISS, lim);
+    assert_eq!(w.entries.len(), 2);
+    assert_eq!(w.marker.as_deref(), Some("<map: entry limit of 2 reached>"));
+    let lim = Limits {
+        max_bytes: 60,
+        max_entries: 10,
+    };
+    let w = map_entries(&m, &layout(24), MapKind::Swiss, 0x1000, &SWISS, lim);
+    assert!(
+        w.marker.as_deref().unwrap_or("").contains("read limit"),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn chan_queue_in_receive_order_with_wraparound() {
+    let l = layout(24);
+    let mut h = vec![0u8; 64];
+    h[0..8].copy_from_slice(&3u64.to_le_bytes()); // qcount
+    h[8..16].copy_from_slice(&4u64.to_le_bytes()); // dataqsiz
+    h[16..24].copy_from_slice(&0x9000u64.to_le_bytes()); // buf
+    h[24..26].copy_from_slice(&8u16.to_le_bytes()); // elemsize
+    h[28..32].copy_from_slice(&1u32.to_le_bytes()); // closed
+    h[56..64].copy_from_slice(&2u64.to_le_bytes()); // recvx (Go >= 1.23)
+    let mut m = FakeMemory::new();
+    m.map(0x1000, h);
+    let q = chan_queue(&m, &l, 0x1000, Limits::default());
+    assert_eq!((q.len, q.cap, q.closed), (3, 4, true));
+    assert_eq!(q.elems, vec![0x9010, 0x9018, 0x9000]);
+    assert_eq!(q.marker, None);
+    assert!(chan_queue(&m, &l, 0, Limits::default()).elems.is_empty());
+}
+
+#[test]
+fn dyn_type_names_and_direct_flag() {
+    let l = layout(24);
+    let mut m = FakeMemory::new();
+    let mut t = vec![0u8; 48];
+    t[0..8].copy_from_slice(&8u64.to_le_bytes());
+    t[20] = layout::TFLAG_EXTRA_STAR;
+    t[23] = 22 | layout::DIRECT_IFACE; // pointer, direct
+    t[40..44].copy_from_slice(&0x10i32.to_le_bytes());
+    m.map(0x5000, t);
+    let mut name = vec![0u8, 19];
+    name.extend_from_slice(b"*errors.errorString");
+    name.push(0);
+    m.map(0x8010, name);
+    let d = dyn_type(&m, &l, 0x8000, 0x5000).ok();
+    let want = DynType {
+        name: "errors.errorString".into(),
+        size: 8,
+        kind: 22,
+        direct: true,
+    };
+    assert_eq!(d, Some(want));
+    let mut itab = vec![0u8; 32];
+    itab[8..16].copy_from_slice(&0x5000u64.to_le_bytes());
+    m.map(0x6000, itab);
+    assert_eq!(itab_type(&m, &l, 0x6000).ok(), Some(0x5000));
+}
+
+#[test]
+fn strings_and_ints_in_batches() {
+    let mut m = FakeMemory::new();
+    let mut hdrs = Vec::new();
+    for (p, n) in [(0x9000u64, 5u64), (0x9005, 3), (0x10, 4), (0, 0)] {
+        hdrs.extend(p.to_le_bytes());
+        hdrs.extend(n.to_le_bytes());
+    }
+    m.map(0x1000, hdrs);
+    m.map(0x9000, b"hello, you".to_vec());
+    let s = read_strings(&m, &[0x1000, 0x1010, 0x1020, 0x1030, 0x50], 4);
+    assert_eq!(s[0], Some((b"hell".to_vec(), 5)));
+    assert_eq!(s[1], Some((b", y".to_vec(), 3)));
+    assert_eq!(s[2], None);
+    assert_eq!(s[3], Some((Vec::new(), 0)));
+    assert_eq!(s[4], None);
+    m.map(0x2000, vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    assert_eq!(read_ints(&m, &[0x2000], 8, true), vec![Some(-1)]);
+    assert_eq!(read_ints(&m, &[0x2000], 1, false), vec![Some(255)]);
+    assert_eq!(
+        read_ints(&m, &[0x2000, 0x10], 2, true),
+        vec![Some(-1), None]
+    );
+    assert_eq!(layout::minor_of("go1.24.11"), Some(24));
+    assert_eq!(layout::minor_of("devel +abc"), None);
+}
+
+#[test]
+fn runtime_spelling_drops_import_paths() {
+    assert_eq!(runtime_spelling("github.com/x/y.T"), "y.T");
+    assert_eq!(runtime_spelling("*example.com/a-b/c.E"), "*c.E");
+    assert_eq!(
+        runtime_spelling("main.Pair[example.com/z.U,string]"),
+        "main.Pair[z.U,string]"
+    );
+    assert_eq!(runtime_spelling("main.point"), "main.point");
+}

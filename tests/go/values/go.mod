@@ -1,0 +1,3 @@
+module wslgo.test/values
+
+go 1.21

@@ -1,0 +1,342 @@
+"""Go values printed by wslgo in real gdb, compared with the program's own fmt %#v oracle
+(tests/go/values): strings, slices, arrays, maps (hash and swiss, growing, 10,000 entries),
+chans, interfaces, errors, generics, runtime types; live, optimized, and from a core file."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import build
+
+NAMES = [
+    "str", "strEmpty", "sliceInt", "sliceNil", "sliceEmp", "sliceStr", "sliceEsc", "slicePts",
+    "arr", "arrStr", "ifaces", "eface", "efaceStr", "efaceSt", "efacePtr", "efaceNil", "errBoom",
+    "errNil", "errWrap", "errInner", "stringer", "embed", "pairIS", "pairSB", "dur", "mapSmall",
+    "mapNil", "mapEmpty", "map100", "mapGrow", "map10k", "mapDel", "mapNested", "mapPts",
+    "mapBytes", "mapBigVal", "chNil", "chBuf", "chClosed", "chUnbuf", "mu", "rw", "tmUTC",
+    "tmZone", "tmNow",
+]  # fmt: skip
+# Values whose %#v shows addresses (pointers inside) or raw nanoseconds: checked by text.
+BY_TEXT = {
+    "errWrap": '*fmt.wrapError {msg = "wrap: boom", err = *errors.errorString {s = "boom"}}',
+    "embed": '{Reader = *strings.Reader {s = "x", i = 0, prevRune = -1}, n = 7}',
+    "stringer": "time.Duration 1.5s",
+    "dur": "1.5s",
+    "chNil": "chan int nil",
+    "chBuf": "chan int len 5 cap 5 = {2, 3, 4, 5, 6}",
+    "chClosed": 'chan string len 2 cap 4 closed = {"first", "second"}',
+    "chUnbuf": "chan int len 0 cap 0",
+    "mu": "sync.Mutex locked",
+    "rw": "sync.RWMutex read-locked by 2 readers",
+    "sliceNil": "[]int nil",
+    "mapNil": "map[string]int nil",
+    "efaceNil": "nil",
+    "errNil": "nil",
+}
+NO_DWARF_EMBED = r"\{Reader = \*strings\.Reader 0x[0-9a-f]+, n = 7\}"
+# The dynamic type each interface must name.
+DYN = {
+    "eface": "int 42",
+    "efaceStr": 'string "hi"',
+    "efaceSt": "main.point {",
+    "efacePtr": "*main.point {",
+    "errBoom": '*errors.errorString {s = "boom"}',
+    "errInner": "*inner.Err {Code = 7}",
+}
+SETUP = [
+    "set print elements unlimited",
+    "set print repeats unlimited",
+    "set width 0",
+    "set height 0",
+]
+TOKEN = re.compile(
+    r'"(?:[^"\\]|\\.)*"|(?<![\w.\[])0x[0-9a-f]+\b|(?<![\w.\[\]])-?\d+(?:\.\d+)?(?![\w\]])'
+    r"|\btrue\b|\bfalse\b|\bnil\b"
+)
+
+
+def tokens(text: str) -> list[str]:
+    """The literal values in a printed value, in order (types, field names, lengths dropped)."""
+    text = re.sub(r" len \d+ cap \d+( closed)?", "", text)
+    text = re.sub(r" len \d+", "", text)
+    text = re.sub(r" '(?:[^'\\]|\\[^']+)'", "", text)  # gdb's char next to a byte
+    out = []
+    for t in TOKEN.findall(text):
+        out.append(str(int(t, 16)) if t.startswith("0x") else t)
+    return out
+
+
+def split_top(body: str) -> list[str]:
+    """Top-level items of `{a, b, {c, d}}` (quotes and nesting respected)."""
+    body = body.strip()
+    if not body.startswith("{"):
+        return []
+    items, depth, cur, quote = [], 0, [], False
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if quote:
+            cur.append(c)
+            if c == "\\":
+                cur.append(body[i + 1])
+                i += 1
+            elif c == '"':
+                quote = False
+        elif c == '"':
+            quote = True
+            cur.append(c)
+        elif c in "{[":
+            depth += 1
+            if depth > 1 or c == "[":
+                cur.append(c)
+        elif c in "}]":
+            depth -= 1
+            if depth >= 1:
+                cur.append(c)
+        elif c == "," and depth == 1:
+            items.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(c)
+        i += 1
+    if "".join(cur).strip():
+        items.append("".join(cur).strip())
+    return items
+
+
+def read_oracle(path: Path) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+    plain: dict[str, str] = {}
+    maps: dict[str, list[tuple[str, str]]] = {}
+    for line in path.read_text().splitlines():
+        parts = line.split("\t")
+        if len(parts) == 2 and parts[1].startswith("len="):
+            maps[parts[0]] = []
+        elif len(parts) == 3:
+            maps[parts[0]].append((parts[1], parts[2]))
+        else:
+            plain[parts[0]] = parts[1]
+    return plain, maps
+
+
+def printed(out: str) -> dict[str, str]:
+    """NAME -> what `print 'main.NAME'` showed, from `echo @@NAME` markers."""
+    got: dict[str, str] = {}
+    for m in re.finditer(r"^@@(\w+)\n(?:\$\d+ = )?(.*)$", out, re.M):
+        got[m.group(1)] = m.group(2)
+    return got
+
+
+def print_commands(names: list[str]) -> list[str]:
+    cmds = []
+    for n in names:
+        cmds += [f"echo @@{n}\\n", f"print 'main.{n}'"]
+    return cmds
+
+
+def check_against_oracle(got: dict[str, str], oracle: Path, mode: str) -> None:
+    plain, maps = read_oracle(oracle)
+    problems = []
+    for name in NAMES:
+        if name not in got:
+            if mode == "opt" and name in ("chUnbuf",):
+                continue
+            problems.append(f"{name}: not printed")
+            continue
+        text = got[name]
+        if name in BY_TEXT:
+            if mode == "opt" and name == "embed" and re.fullmatch(NO_DWARF_EMBED, text):
+                continue  # strings.Reader has no DWARF type in some optimized builds
+            if text != BY_TEXT[name]:
+                problems.append(f"{name}: {text!r} != {BY_TEXT[name]!r}")
+            continue
+        if name.startswith("tm"):  # time.Time: the oracle is its String()
+            if text != plain[name]:
+                problems.append(f"{name}: {text!r} != {plain[name]!r}")
+            continue
+        if name in DYN and not text.startswith(DYN[name]):
+            problems.append(f"{name}: {text!r} does not start with {DYN[name]!r}")
+        if name in maps:
+            want = sorted((tuple(tokens(k)), tuple(sorted(tokens(v)))) for k, v in maps[name])
+            head = re.match(r"map\[.*?\]\S+ len (\d+)", text)
+            if not head or int(head.group(1)) != len(maps[name]):
+                problems.append(f"{name}: header {text[:80]!r}, want len {len(maps[name])}")
+            body = text[text.find(" = {") + 3 :] if " = {" in text else ""
+            have = []
+            for item in split_top(body):
+                k, _, v = item.partition("] = ")
+                have.append((tuple(tokens(k.lstrip("["))), tuple(sorted(tokens(v)))))
+            if sorted(have) != want:
+                problems.append(f"{name}: {len(have)} entries differ from the oracle's {len(want)}")
+            continue
+        want_t = tokens(plain[name].replace("<nil>", "nil"))
+        if tokens(text) != want_t:
+            problems.append(f"{name}: {text!r} vs oracle {plain[name]!r}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("mode", ["debug", "opt"])
+def test_values_match_oracle(gdb_run, go_version: str, mode: str, tmp_path: Path) -> None:
+    binary = build("values", go_version, mode)
+    oracle = tmp_path / "oracle.txt"
+    r = gdb_run(
+        [*SETUP, "run", *print_commands(NAMES), "kill"],
+        binary=binary,
+        env={"WSLGO_VALUES_ORACLE": str(oracle)},
+    )
+    assert "Traceback" not in r.output, r.output
+    check_against_oracle(printed(r.stdout), oracle, mode)
+
+
+def test_values_from_core(gdb_run, go_version: str, tmp_path: Path) -> None:
+    binary = build("values", go_version)
+    oracle = tmp_path / "oracle.txt"
+    core = tmp_path / "values.core"
+    r = gdb_run(
+        ["run", f"gcore {core}", "kill"],
+        binary=binary,
+        env={"WSLGO_VALUES_ORACLE": str(oracle)},
+    )
+    assert core.is_file(), r.output
+    r = gdb_run([*SETUP, f"core-file {core}", *print_commands(NAMES)], binary=binary)
+    assert "Traceback" not in r.output, r.output
+    check_against_oracle(printed(r.stdout), oracle, "core")
+
+
+def test_len_cap_dtype(gdb_run, go_version: str) -> None:
+    binary = build("values", go_version)
+    r = gdb_run(
+        [
+            "run",
+            *[
+                f"print $len('main.{n}')"
+                for n in ("str", "sliceInt", "arr", "map10k", "mapNil", "chBuf", "chClosed")
+            ],
+            *[f"print $cap('main.{n}')" for n in ("sliceInt", "arr", "chClosed", "sliceNil")],
+            "print $len('main.pSlice')",
+            # gdb 13 evaluates ptype/whatis operands without calling functions (the result
+            # would be int): print first, then ask for the type of $.
+            "print $dtype('main.errBoom')",
+            "ptype $",
+            "print $dtype('main.eface')",
+            "whatis $",
+            "print $dtype('main.efaceSt')",
+            "whatis $",
+            "print $dtype('main.efaceSt').Y",
+            "print $dtype('main.errBoom').s",
+            "print $dtype('main.errNil')",
+            "print $len('main.eface')",
+            "echo STILL-ALIVE\\n",
+            "kill",
+        ],
+        binary=binary,
+    )
+    out = r.stdout
+    vals = re.findall(r"^\$\d+ = (.*)$", out, re.M)
+    assert vals[:12] == ["13", "4", "4", "10000", "0", "5", "2", "8", "4", "4", "0", "3"], out
+    assert re.search(r"type = struct errors\.errorString \{\n\s+string s;\n\} \*", out), out
+    assert "type = int\n" in out and "type = main.point\n" in out, out
+    assert vals[13] == "42" and vals[14] == "{X = 7, Y = 8}", out
+    assert vals[15:17] == ["8", '"boom"'], out
+    assert "$dtype: nil interface" in r.stderr, r.output
+    assert "$len: not a Go value with a len" in r.stderr, r.output
+    assert "STILL-ALIVE" in out and "Traceback" not in r.output, r.output
+
+
+def test_corrupt_values_print_markers(gdb_run, go_version: str) -> None:
+    binary = build("values", go_version)
+    r = gdb_run(
+        [
+            "run",
+            "print 'main.badCount'",
+            "print 'main.badBucket'",
+            "print 'main.badSlice'",
+            "set print elements unlimited",
+            "print $len('main.badSlice')",
+            "print 'main.mapSmall'",
+            "kill",
+        ],
+        binary=binary,
+        timeout=120,
+    )
+    out = r.stdout
+    assert re.search(r"map\[string\]int len 4611686018427387904 <map: garbage header", out), out
+    assert re.search(r"map\[string\]int len 3 <map: unreadable (bucket|group) at 0x10>", out), out
+    assert re.search(
+        r"\[\]int len 1099511627776 cap 1099511627776 <slice: showing \d+, the read limit is", out
+    )
+    assert "$4 = 1099511627776" in out, out
+    assert 'map[string]int len 3 = {["a"] = 1' in out or '["a"] = 1' in out, out
+    assert "Traceback" not in r.output, r.output
+
+
+class Mi:
+    """A gdb --interpreter=mi3 session driven one command at a time."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+        self.transcript: list[str] = []
+
+    def until(self, pattern: str) -> str:
+        assert self.proc.stdout is not None
+        seen = []
+        for line in self.proc.stdout:
+            seen.append(line)
+            self.transcript.append(line)
+            if re.match(pattern, line):
+                return "".join(seen)
+        raise AssertionError("gdb ended before " + pattern + ":\n" + "".join(self.transcript))
+
+    def cmd(self, command: str, until: str = r"\^(done|error|running)") -> str:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self.until(until)
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.write("-gdb-exit\n")
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def test_mi_lists_a_window_of_map_children(go_version: str, wslgo_entry: Path) -> None:
+    binary = build("values", go_version)
+    mi = Mi(
+        [
+            "gdb", "--interpreter=mi3", "-nx", "-iex", "set auto-load python-scripts off",
+            "-iex", f"source {wslgo_entry}", "-iex", "set confirm off", str(binary),
+        ]
+    )  # fmt: skip
+    try:
+        mi.until(r"\(gdb\)")
+        mi.cmd("-enable-pretty-printing")  # what VS Code's cppdbg sends first
+        mi.cmd("-exec-run")
+        mi.until(r"\*stopped")
+        out = mi.cmd("-var-create m * 'main.map10k'")
+        assert 'type="map[int]string",displayhint="map",dynamic="1",has_more="1"' in out, out
+        out = mi.cmd("-var-list-children --all-values m 5000 5004")
+        kids = re.findall(
+            r'child=\{name="[^"]+",exp="[^"]*",numchild="0",value="((?:[^"\\]|\\.)*)"', out
+        )
+        assert len(kids) == 4, out
+        # children alternate key and value; the value of key k is the string "v<k>"
+        k0, v0, k1, v1 = kids
+        assert (v0, v1) == (f'\\"v{k0}\\"', f'\\"v{k1}\\"'), out
+        out = mi.cmd("-var-create q * 'main.map100'")
+        out = mi.cmd("-var-list-children --all-values q 10 14")
+        kv = re.findall(r'numchild="0",value="(-?\d+)"', out)
+        assert len(kv) == 4 and all(int(v) == int(k) ** 2 for k, v in zip(kv[::2], kv[1::2])), out
+        assert 'has_more="1"' in out, out
+        out = mi.cmd("-var-create s * 'main.bigSlice'")
+        assert 'displayhint="array",dynamic="1",has_more="1"' in out, out
+        out = mi.cmd("-data-evaluate-expression \"$len('main.map10k')\"")
+        assert '^done,value="10000"' in out, out
+        out = mi.cmd("-var-list-children --all-values s 99998 100000")
+        assert re.findall(r'value="\\"(s\d+)\\""', out) == ["s99998", "s99999"], out
+    finally:
+        mi.close()
