@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bench 3 (issue 11): printing big Go values in gdb, wslgo vs runtime-gdb.py.
+"""Bench 3: printing big Go values in gdb, wslgo vs runtime-gdb.py.
 
 One gdb session on the tests/go/values fixture (debug build) stopped at its
 runtime.Breakpoint(), with `set print elements unlimited`, times `print` of

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from conftest import build
 from wslgo import _native, vscode
+from wslgo_testing.gdb import GDB_MI
 
 ENV = {**os.environ, "WSLGO_CONFIG": "/nonexistent"}
 
@@ -97,7 +98,7 @@ def test_mi_with_generated_setup_commands(go_version: str, gdb_path: str) -> Non
             cmds.append(f'{i}-interpreter-exec console "{esc}"')
     cmds += [f"90-file-exec-and-symbols {binary}", "91-exec-run"]
     proc = subprocess.Popen(
-        [gdb_path, "--interpreter=mi3", "-nx", "-q"],
+        [gdb_path, *GDB_MI[1:]],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

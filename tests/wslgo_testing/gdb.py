@@ -27,6 +27,9 @@ QUIET: list[str] = [
 #: argv prefix of a quiet batch gdb: `gdb -nx -batch` + QUIET.
 GDB_BATCH: list[str] = ["gdb", "-nx", "-batch", *QUIET]
 
+#: argv prefix of gdb driven through the MI (as VS Code's cppdbg does): no init files.
+GDB_MI: list[str] = ["gdb", "--interpreter=mi3", "-nx", "-q"]
+
 
 @dataclass
 class GdbRun:
