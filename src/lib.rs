@@ -20,6 +20,7 @@ pub mod mem;
 pub mod pclntab;
 pub mod runtime;
 pub mod symbols;
+pub mod text;
 
 #[cfg(feature = "python")]
 mod py;
