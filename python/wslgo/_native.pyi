@@ -10,7 +10,18 @@ class NotFoundError(WslgoError): ...
 class MemoryReadError(WslgoError): ...
 class UnsupportedError(WslgoError): ...
 
+MAX_DEPTH: int
+"""Most frames the unwinder keeps per goroutine (`--depth` is checked against it)."""
+
 def version() -> str: ...
+def check_regular_file(path: str | os.PathLike[str], what: str) -> None:
+    """Raise BadBinaryError ("... is a FIFO, not WHAT") unless PATH is a regular file."""
+
+def exit_on_oom(prefix: str) -> None:
+    """From now on a failed native allocation prints "PREFIX: out of memory (...)" and exits 1."""
+
+def escape_text(s: str) -> str:
+    """Controls, backslash and bidi overrides escaped (\\x1b, \\n, \\x00) for a terminal."""
 
 class Binary:
     """An opened ELF binary (read-only mmap)."""

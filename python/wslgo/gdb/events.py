@@ -8,6 +8,7 @@ from typing import Any, Callable
 import gdb
 
 from wslgo.gdb import state
+from wslgo.text import esc
 
 _connected: list[tuple[Any, Callable[..., None]]] = []
 
@@ -15,7 +16,7 @@ _connected: list[tuple[Any, Callable[..., None]]] = []
 def describe(prog: state.Program) -> str:
     """The one line wslgo prints when gdb loads a Go program."""
     b = prog.binary
-    ver = prog.go_version or "unknown Go version"
+    ver = esc(prog.go_version or "unknown Go version")  # from the binary: no raw controls
     if b.has_dwarf:
         dwarf = "DWARF present" + (" (compressed)" if b.dwarf_compressed else "")
     else:
