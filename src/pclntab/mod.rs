@@ -289,7 +289,8 @@ impl Pclntab {
                 .ok_or_else(|| corrupt("function table truncated"))?;
             if i < self.nfunc && usize::try_from(funcoff).map_or(true, |o| o >= room) {
                 return Err(corrupt(format!(
-                    "function {i} of {}: its record offset {funcoff:#x} is outside the table",
+                    "the function table points outside the table (function {i} of {} at \
+                     offset {funcoff:#x}): zeroed or overwritten",
                     self.nfunc
                 )));
             }
