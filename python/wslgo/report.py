@@ -410,7 +410,7 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
         if got["text"]:
             print(got["text"])
         print(summary_of(got["total"], got["system"], got["unreadable"]), file=sys.stderr)
-        return 0
+        return no_such_goroutines(got["missing"])
     with gc_paused():
         gs = target.goroutines(include_dead=args.dead)
         out = render(gs, mode, flt)
@@ -418,7 +418,15 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
             print(out)
         if mode in ("group", "full"):
             print(summary(gs), file=sys.stderr)
-    return 0
+        return no_such_goroutines(sorted(set(flt.goids) - {g.get("goid") for g in gs}))
+
+
+def no_such_goroutines(missing: Sequence[int]) -> int:
+    """An `--id` that names no goroutine is an error (exit 1), not an empty listing."""
+    if not missing:
+        return 0
+    print(f"wslgo goroutines: no goroutine {', '.join(map(str, missing))}", file=sys.stderr)
+    return 1
 
 
 def add_goroutine_commands(subparsers: Any) -> argparse.ArgumentParser:

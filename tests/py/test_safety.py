@@ -480,3 +480,14 @@ def test_out_of_memory_is_one_line_never_an_abort_or_a_hang(tmp_path: Path) -> N
                 seen[key] = seen.get(key, 0) + 1
     # The sweep reaches both outcomes: limits too small and large enough.
     assert seen.get("complete") and len(seen) > 1, seen
+
+
+def test_missing_goroutine_id_is_an_error(tmp_path: Path) -> None:
+    binary = build("grstates", "1.24", "opt")
+    core, _ = crash_core(binary, tmp_path)
+    for mode in ([], ["--full"], ["--json"]):
+        r = cli("goroutines", str(binary), str(core), "--id", "1", "--id", "999999", *mode)
+        assert r.returncode == 1, (mode, r)
+        assert "wslgo goroutines: no goroutine 999999" in r.stderr, (mode, r.stderr)
+        shown = re.search(r"^[* ]\s+1 \[|^goroutine 1 \[|\"goid\": 1,", r.stdout, re.M)
+        assert shown, (mode, r.stdout)
