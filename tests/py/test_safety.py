@@ -491,3 +491,35 @@ def test_missing_goroutine_id_is_an_error(tmp_path: Path) -> None:
         assert "wslgo goroutines: no goroutine 999999" in r.stderr, (mode, r.stderr)
         shown = re.search(r"^[* ]\s+1 \[|^goroutine 1 \[|\"goid\": 1,", r.stdout, re.M)
         assert shown, (mode, r.stdout)
+
+
+def test_names_and_go_version_from_a_doctored_binary_are_escaped(
+    gdb_path: str, tmp_path: Path
+) -> None:
+    binary = build("grstates", "1.24", "opt")
+    entry = cli("lookup", str(binary), "main.nilChan").stdout.split("-")[0]
+    data = bytearray(binary.read_bytes())
+    # Same lengths, so every offset in the pclntab and .go.buildinfo stays valid.
+    name = data.find(b"\x00main.nilChan\x00") + 1  # in the pclntab's name table
+    assert name > 0
+    data[name : name + 12] = b"ma\x1b]0;\x07\nChan"
+    ver = data.rfind(b"go1.24.11")  # the one in .go.buildinfo
+    assert ver > 0
+    data[ver : ver + 9] = b"go1\x1b[31m\n"
+    bad = tmp_path / "doctored"
+    assert len(data) == len(binary.read_bytes())
+    bad.write_bytes(bytes(data))
+    bad.chmod(0o755)
+
+    sym = cli("symbolize", str(bad), entry)
+    assert sym.returncode == 0, sym.stderr
+    assert sym.stdout.splitlines()[0] == "ma\\x1b]0;\\x07\\nChan", sym.stdout
+    info = cli("info", str(bad))
+    assert "go:         go1\\x1b[31m\\n\n" in info.stdout, info.stdout
+    as_json = json.loads(cli("info", "--json", str(bad)).stdout)
+    assert as_json["go_version"] == "go1\x1b[31m\n"
+    r = run_gdb(["python print('ALIVE')"], source=wslgo.GDB_ENTRY, binary=bad)
+    banner = [ln for ln in r.stdout.splitlines() if ln.startswith("wslgo: doctored")]
+    assert banner and "go1\\x1b[31m\\n," in banner[0], r.output
+    for c in ("\x1b", "\x07"):
+        assert c not in sym.stdout + info.stdout + r.stdout
