@@ -9,6 +9,7 @@
 #![no_main]
 
 use std::fs::{File, OpenOptions};
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -40,12 +41,16 @@ fn seed() -> &'static Seed {
         } else {
             std::env::temp_dir()
         };
-        let scratch = dir.join(format!("wslgo-fuzz-core.{}", std::process::id()));
-        std::fs::write(&scratch, &core).expect("write the scratch core");
+        let path = dir.join(format!("wslgo-fuzz-core.{}", std::process::id()));
+        std::fs::write(&path, &core).expect("write the scratch core");
         let file = OpenOptions::new()
             .write(true)
-            .open(&scratch)
+            .open(&path)
             .expect("open the scratch core");
+        // Unlinked at once (no 40 MB file left per fuzzing process); opened again through
+        // the descriptor's /proc path.
+        std::fs::remove_file(&path).expect("unlink the scratch core");
+        let scratch = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
         Seed {
             bin,
             rt,
