@@ -77,12 +77,16 @@ fuzz_target!(|data: &[u8]| {
         rest = &rest[len.min(rest.len())..];
     }
     for (off, bytes) in &patches {
-        s.file.write_all_at(bytes, *off as u64).expect("patch the scratch core");
+        s.file
+            .write_all_at(bytes, *off as u64)
+            .expect("patch the scratch core");
     }
     run(s);
     for (off, bytes) in &patches {
         let orig = &s.core[*off..*off + bytes.len()];
-        s.file.write_all_at(orig, *off as u64).expect("restore the scratch core");
+        s.file
+            .write_all_at(orig, *off as u64)
+            .expect("restore the scratch core");
     }
 });
 
