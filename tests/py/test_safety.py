@@ -467,10 +467,12 @@ def test_out_of_memory_is_one_line_never_an_abort_or_a_hang(tmp_path: Path) -> N
             assert r.returncode >= 0, f"{what}: killed by signal {-r.returncode}: {r.stderr}"
             for bad in ("panicked", "memory allocation of", "Traceback", "PyObject", "abort"):
                 assert bad not in r.stderr, f"{what}: {r.stderr}"
-            if r.returncode == 0:
-                assert "20007 goroutines" in r.stderr or mode == "--json", f"{what}: {r.stderr}"
+            if r.returncode == 0:  # complete: every parked goroutine (+ a few system ones)
                 if mode == "--json":
-                    assert len(json.loads(r.stdout)["goroutines"]) == 20007, what
+                    assert len(json.loads(r.stdout)["goroutines"]) > 20000, what
+                else:
+                    m = re.search(r"^(\d+) goroutines \(", r.stderr, re.M)
+                    assert m and int(m.group(1)) > 20000, f"{what}: {r.stderr}"
                 seen["complete"] = seen.get("complete", 0) + 1
             else:
                 lines = r.stderr.splitlines()
