@@ -26,3 +26,18 @@ mkdir -p corpus/elf_open_small
 for tab in corpus/pclntab_parse_small/*.tab; do
   python3 mkelf.py "$tab" corpus/elf_open_small
 done
+# core_goroutines: the grstates fixture (Go 1.24, optimized) and the GOTRACEBACK=crash core
+# it leaves (made once: a running fuzzer reads them); the input corpus starts with an empty
+# patch list and one patch.
+mkdir -p corpus/core_seed corpus/core_goroutines
+if [ ! -s corpus/core_seed/core ]; then
+  bin=$(python3 $root/tests/gofixtures.py grstates 1.24 opt)
+  cp "$bin" corpus/core_seed/binary
+  (cd corpus/core_seed && rm -f core.* && ulimit -c unlimited \
+    && { GOTRACEBACK=crash ./binary crash >/dev/null 2>&1 || true; })
+  c=$(ls corpus/core_seed/core* 2>/dev/null | head -n 1)
+  [ -n "$c" ] || { echo "seeds.sh: no core written (core_pattern: $(cat /proc/sys/kernel/core_pattern))" >&2; exit 1; }
+  [ "$c" = corpus/core_seed/core ] || mv "$c" corpus/core_seed/core
+fi
+printf '' > corpus/core_goroutines/empty
+printf '\000\020\000\000\010\377\377\377\377\377\377\377\377' > corpus/core_goroutines/one-patch

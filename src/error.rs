@@ -18,6 +18,10 @@ pub enum Error {
         /// The OS error.
         source: Arc<std::io::Error>,
     },
+    /// The path names something that is not a regular file (a directory, FIFO, device,
+    /// socket): the message says what it is. Checked before reading, so nothing blocks.
+    #[error("{0}")]
+    NotAFile(String),
     /// The bytes are not a well-formed ELF file (or not one we can read).
     #[error("not a readable ELF file: {0}")]
     BadElf(String),

@@ -23,6 +23,7 @@ pub mod pclntab;
 pub mod runtime;
 pub mod sources;
 pub mod symbols;
+pub mod text;
 pub mod values;
 
 #[cfg(feature = "python")]

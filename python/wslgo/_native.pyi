@@ -11,6 +11,9 @@ class MismatchError(WslgoError): ...  # process or core not from this binary
 class MemoryReadError(WslgoError): ...
 class UnsupportedError(WslgoError): ...
 
+MAX_DEPTH: int
+"""Most frames the unwinder keeps per goroutine (`--depth` is checked against it)."""
+
 def version() -> str: ...
 def binaries_opened() -> int:
     """How many ELF binaries this process has opened (files and byte buffers)."""
@@ -21,6 +24,15 @@ class BuildInfoDict(TypedDict):
     path: str
     main_module: tuple[str, str] | None
     settings: list[tuple[str, str]]
+
+def check_regular_file(path: str | os.PathLike[str], what: str) -> None:
+    """Raise BadBinaryError ("... is a FIFO, not WHAT") unless PATH is a regular file."""
+
+def exit_on_oom(prefix: str) -> None:
+    """From now on a failed native allocation prints "PREFIX: out of memory (...)" and exits 1."""
+
+def escape_text(s: str) -> str:
+    """Controls, backslash and bidi overrides escaped (\\x1b, \\n, \\x00) for a terminal."""
 
 class Binary:
     """An opened ELF binary (read-only mmap)."""

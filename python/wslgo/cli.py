@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -12,7 +13,6 @@ import wslgo
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from pathlib import Path
     from typing import Any
 
 
@@ -26,37 +26,103 @@ def gdbinit_line() -> str:
     return f"source {wslgo.GDB_ENTRY}"
 
 
-def install_gdbinit(home: Path) -> str:
-    """Add the source line to HOME/.gdbinit once; returns what was done."""
-    path = home / ".gdbinit"
+GDBINIT_MARK = "# added by `wslgo gdbinit --install` (it rewrites only this and the next line)"
+"""The comment written above the source line: what marks a line as wslgo's own."""
+
+GDBINIT_MAX = 1 << 20
+"""A ~/.gdbinit larger than this is refused rather than read (it is not a script)."""
+
+
+def _is_package_loader(line: str) -> bool:
+    """A `source` line naming some wslgo package's loader (`.../wslgo/gdbinit/wslgo.py`)."""
+    words = line.strip().split(None, 1)
+    return (
+        len(words) == 2
+        and words[0] == "source"
+        and words[1].rstrip().replace("\\", "/").endswith("/wslgo/gdbinit/wslgo.py")
+    )
+
+
+def install_gdbinit(home: str) -> str:
+    """Add the source line to HOME/.gdbinit once; returns what was done.
+
+    Only lines wslgo wrote (the line after GDBINIT_MARK) or that source a wslgo package's
+    own loader are replaced; line endings, permissions and a symlinked ~/.gdbinit are kept,
+    and the new text is written to a temporary file renamed over the old one."""
+    import stat
+    import tempfile
+
+    from wslgo import _native
+
+    if not home:
+        raise ValueError("HOME is empty: set HOME to your home directory")
+    if not os.path.isabs(home) or not os.path.isdir(home):
+        raise ValueError(f"HOME={home!r} is not an existing absolute directory")
+    link = os.path.join(home, ".gdbinit")
+    path = os.path.realpath(link)  # a symlinked ~/.gdbinit: edit its target, keep the link
     line = gdbinit_line()
-    text = path.read_text() if path.exists() else ""
-    lines = text.splitlines()
-    if line in lines:
-        return f"{path}: already sources wslgo ({line})"
-    stale = [
+    data = b""
+    mode = None
+    if os.path.lexists(path):
+        _native.check_regular_file(path, "a regular file; not touching it")
+        st = os.stat(path)
+        if st.st_size > GDBINIT_MAX:
+            raise ValueError(f"{path} is {st.st_size} bytes; not a gdb script, not touching it")
+        mode = stat.S_IMODE(st.st_mode)
+        with open(path, "rb") as f:
+            data = f.read(GDBINIT_MAX + 1)
+    text = data.decode("utf-8", "surrogateescape")
+    lines = text.splitlines(keepends=True)
+    eol = "\r\n" if "\r\n" in text else "\n"
+    bare = [x.rstrip("\r\n") for x in lines]
+    if line in bare:
+        return f"{link}: already sources wslgo ({line})"
+    ours = [
         i
-        for i, x in enumerate(lines)
-        if x.strip().startswith("source") and x.rstrip().endswith("/wslgo.py")
+        for i, x in enumerate(bare)
+        if x.strip().startswith("source")
+        and (_is_package_loader(x) or (i > 0 and bare[i - 1].strip() == GDBINIT_MARK))
     ]
-    if stale:
-        lines[stale[0]] = line
-        for i in reversed(stale[1:]):
-            del lines[i]
-        path.write_text("\n".join(lines) + "\n")
-        return f"{path}: updated the wslgo line to {line}"
-    with path.open("a") as f:
-        if text and not text.endswith("\n"):
-            f.write("\n")
-        f.write(line + "\n")
-    return f"{path}: added {line}"
+    if ours:
+        first = ours[0]
+        ending = lines[first][len(bare[first]) :] or eol
+        lines[first] = line + ending
+        drop = set(ours[1:])
+        drop |= {i - 1 for i in ours[1:] if i > 0 and bare[i - 1].strip() == GDBINIT_MARK}
+        lines = [x for i, x in enumerate(lines) if i not in drop]
+        done = f"{link}: updated the wslgo line to {line}"
+    else:
+        if lines and not lines[-1].endswith(("\n", "\r")):
+            lines[-1] += eol
+        lines += [GDBINIT_MARK + eol, line + eol]
+        done = f"{link}: added {line}"
+    out = "".join(lines).encode("utf-8", "surrogateescape")
+    fd, tmp = tempfile.mkstemp(prefix=".gdbinit.", suffix=".wslgo-tmp", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(out)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode if mode is not None else 0o644 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return done
+
+
+def _umask() -> int:
+    old = os.umask(0)
+    os.umask(old)
+    return old
 
 
 def cmd_gdbinit(args: argparse.Namespace) -> int:
     if args.install:
         from pathlib import Path
 
-        home = Path(os.environ.get("HOME") or Path.home())
+        home = os.environ["HOME"] if "HOME" in os.environ else str(Path.home())
         print(install_gdbinit(home))
     elif args.path:
         print(wslgo.GDB_ENTRY)
@@ -116,6 +182,13 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
+    prefix = f"wslgo {args.command}"
+    try:
+        from wslgo import _native
+
+        _native.exit_on_oom(prefix)  # a failed native allocation: one line, exit 1
+    except (ImportError, AttributeError):
+        pass  # `wslgo version` reports a broken native module itself
     try:
         rc = int(args.func(args))
         sys.stdout.flush()
@@ -128,8 +201,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_SIGPIPE
     except KeyboardInterrupt:
         return 130
+    except MemoryError as e:
+        more = f": {e}" if str(e) else ""
+        print(f"{prefix}: out of memory (Python{more}; is `ulimit -v` too small?)", file=sys.stderr)
+        return 1
     except Exception as e:  # one line, never a traceback
-        print(f"wslgo {args.command}: {' '.join(str(e).split())}", file=sys.stderr)
+        print(f"{prefix}: {' '.join(str(e).split()) or type(e).__name__}", file=sys.stderr)
+        return 1
+    except BaseException as e:  # pyo3's PanicException (a native bug): still one line
+        if isinstance(e, SystemExit):
+            raise
+        print(f"{prefix}: internal error: {' '.join(str(e).split())[:300]}", file=sys.stderr)
         return 1
 
 

@@ -20,6 +20,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from wslgo import argtypes
+from wslgo.text import esc
+
 Record = dict[str, Any]
 
 
@@ -116,7 +119,7 @@ def _frames(g: Record, depth: int | None) -> list[Record]:
 def _loc(f: Record | None, st: Style = PLAIN) -> str:
     if not f:
         return "?"
-    return f"{st.func(f['func'])} at {st.file(short_path(f['file']))}:{f['line']}"
+    return f"{st.func(esc(f['func']))} at {st.file(esc(short_path(f['file'])))}:{f['line']}"
 
 
 def short_path(path: str) -> str:
@@ -154,7 +157,7 @@ def format_list(gs: Sequence[Record], st: Style = PLAIN) -> str:
     for g in gs:
         mark = "*" if g.get("current") else " "
         if g.get("error"):
-            lines.append(f"{mark} {g.get('goid', 0):>6} [unreadable] {g['error']}")
+            lines.append(f"{mark} {g.get('goid', 0):>6} [unreadable] {esc(g['error'])}")
             continue
         extras = []
         if g.get("thread_id"):
@@ -162,9 +165,11 @@ def format_list(gs: Sequence[Record], st: Style = PLAIN) -> str:
         if g.get("system"):
             extras.append("system")
         if g.get("labels"):
-            extras.append(" ".join(f"{k}={v}" for k, v in sorted(g["labels"].items())))
+            extras.append(" ".join(f"{esc(k)}={esc(v)}" for k, v in sorted(g["labels"].items())))
         tail = f"  ({', '.join(extras)})" if extras else ""
-        lines.append(f"{mark} {g['goid']:>6} [{state_text(g)}] {_loc(user_frame(g), st)}{tail}")
+        lines.append(
+            f"{mark} {g['goid']:>6} [{esc(state_text(g))}] {_loc(user_frame(g), st)}{tail}"
+        )
     return "\n".join(lines)
 
 
@@ -173,16 +178,17 @@ def _frame_lines(f: Record, st: Style = PLAIN) -> list[str]:
     off = ""
     if not f.get("inlined") and f.get("entry") and f.get("pc", 0) >= f["entry"]:
         off = f" +{f['pc'] - f['entry']:#x}"
-    return [f"{st.func(f['func'])}{args}", f"\t{st.file(f['file'])}:{f['line']}{st.addr(off)}"]
+    func, file = st.func(esc(f["func"])), st.file(esc(f["file"]))
+    return [f"{func}{args}", f"\t{file}:{f['line']}{st.addr(off)}"]
 
 
 def format_full(gs: Sequence[Record], depth: int | None = None, st: Style = PLAIN) -> str:
     """runtime.Stack-like blocks: header, frames, `created by`."""
     blocks = []
     for g in gs:
-        lines = [f"goroutine {g.get('goid', 0)} [{state_text(g)}]:"]
+        lines = [f"goroutine {g.get('goid', 0)} [{esc(state_text(g))}]:"]
         if g.get("error"):
-            lines.append(f"\t(unreadable: {g['error']})")
+            lines.append(f"\t(unreadable: {esc(g['error'])})")
             blocks.append("\n".join(lines))
             continue
         fr = _frames(g, depth)
@@ -193,15 +199,15 @@ def format_full(gs: Sequence[Record], depth: int | None = None, st: Style = PLAI
         if g.get("truncated"):
             lines.append("...stack truncated (depth limit)...")
         if g.get("stack_error"):
-            lines.append(f"\t(unwind stopped: {g['stack_error']})")
+            lines.append(f"\t(unwind stopped: {esc(g['stack_error'])})")
         created = created_by(g)
         if created:
             parent = g.get("parent_goid")
             who = f" in goroutine {parent}" if parent else ""
-            lines.append(f"created by {st.func(created['func'])}{who}")
-            lines.append(f"\t{st.file(created['file'])}:{created['line']}")
+            lines.append(f"created by {st.func(esc(created['func']))}{who}")
+            lines.append(f"\t{st.file(esc(created['file']))}:{created['line']}")
         if g.get("labels"):
-            labels = ", ".join(f'"{k}":"{v}"' for k, v in sorted(g["labels"].items()))
+            labels = ", ".join(f'"{esc(k)}":"{esc(v)}"' for k, v in sorted(g["labels"].items()))
             lines.append(f"labels: {{{labels}}}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -262,14 +268,15 @@ def format_grouped(gs: Sequence[Record], depth: int | None = None, st: Style = P
     for b in group(gs, depth):
         n = b["count"]
         mark = "* " if b["current"] else ""
-        head = f"{mark}{plural(n, 'goroutine')} [{b['state']}]: {_ids(b['goids'])}"
+        head = f"{mark}{plural(n, 'goroutine')} [{esc(b['state'])}]: {_ids(b['goids'])}"
         lines = [head]
         for f in b["frames"]:
-            lines.append(f"    {st.func(f['func'])}  {st.file(short_path(f['file']))}:{f['line']}")
+            func, file = st.func(esc(f["func"])), st.file(esc(short_path(f["file"])))
+            lines.append(f"    {func}  {file}:{f['line']}")
         created = b.get("created_by")
         if created:
-            where = f"{short_path(created['file'])}:{created['line']}"
-            lines.append(f"    created by {st.func(created['func'])}  {st.file(where)}")
+            where = f"{esc(short_path(created['file']))}:{created['line']}"
+            lines.append(f"    created by {st.func(esc(created['func']))}  {st.file(where)}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -363,7 +370,7 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> argparse._MutuallyExclus
     )
     p.add_argument("-u", "--user", action="store_true", help="hide system goroutines")
     p.add_argument("-L", "--label", action="append", default=[], help="pprof label k=v (or k)")
-    p.add_argument("-d", "--depth", type=int, help="at most DEPTH frames per goroutine")
+    p.add_argument("-d", "--depth", type=argtypes.depth, help="at most DEPTH frames per goroutine")
     p.add_argument("--json", action="store_true", help="one JSON document, same fields")
     p.add_argument("--dead", action="store_true", help="include dead goroutines")
     return m
@@ -411,12 +418,31 @@ def missing_ids_error(missing: Sequence[int], have: Iterable[int]) -> str:
     return f"no goroutine {'; '.join(parts)}"
 
 
+def process_executable(pid: int) -> str:
+    """The executable of process PID, or one line saying why it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rpartition(b")")[2].split()[:1]
+    except FileNotFoundError:
+        raise ValueError(f"no process {pid}") from None
+    if state == [b"Z"]:
+        raise ValueError(f"process {pid} has exited (a zombie): nothing left to read")
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except PermissionError:
+        raise ValueError(
+            f"cannot read process {pid}: permission denied (it belongs to another user; "
+            "run as that user or root, or check /proc/sys/kernel/yama/ptrace_scope)"
+        ) from None
+    except FileNotFoundError:
+        raise ValueError(f"process {pid} has exited or has no executable") from None
+
+
 def cmd_goroutines(args: argparse.Namespace) -> int:
     from wslgo import _native
 
     if args.pid is not None:
-        binary = args.binary or os.readlink(f"/proc/{args.pid}/exe")
-        target: Any = _native.Process(binary, args.pid)
+        target: Any = _native.Process(args.binary or process_executable(args.pid), args.pid)
     else:
         if not args.binary or not args.core:
             raise SystemExit("wslgo goroutines: give BINARY CORE, or --pid PID [BINARY]")
@@ -442,7 +468,7 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
             print(out)
         if mode in ("group", "full"):
             print(summary(gs), file=sys.stderr)
-    return 0
+        return 0
 
 
 def add_goroutine_commands(subparsers: Any) -> argparse.ArgumentParser:
@@ -456,10 +482,12 @@ def add_goroutine_commands(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("binary", nargs="?", help="the Go executable")
     p.add_argument("core", nargs="?", help="a core file written by BINARY")
-    p.add_argument("--pid", type=int, help="read a live process instead of a core")
+    p.add_argument("--pid", type=argtypes.pid, help="read a live process instead of a core")
     modes = add_filter_arguments(p)
     modes.add_argument("-f", "--full", action="store_true", help="full stacks, like runtime.Stack")
     modes.add_argument("-g", "--group", action="store_true", help="group identical stacks")
-    p.add_argument("--id", type=int, action="append", default=[], help="only goroutine ID")
+    p.add_argument(
+        "--id", type=argtypes.goroutine_id, action="append", default=[], help="only goroutine ID"
+    )
     p.set_defaults(func=cmd_goroutines)
     return p

@@ -160,9 +160,18 @@ def _write(out: TextIO, lines: Iterable[str]) -> None:
 
 def cmd_lookup(args: argparse.Namespace) -> int:
     import json
+    from argparse import ArgumentTypeError
 
-    syms = _symbols(args.binary)
+    from wslgo.argtypes import line_number
+    from wslgo.text import esc
+
     fl = parse_file_line(args.what)
+    if fl is not None:
+        try:
+            line_number(str(fl[1]))
+        except ArgumentTypeError as e:
+            raise UsageError(f"{args.what}: {e}") from None
+    syms = _symbols(args.binary)
     rows: list[dict[str, Any]] = []
     if fl is not None:
         from wslgo.pathmap import resolve_file  # Windows paths, the path map
@@ -170,11 +179,11 @@ def cmd_lookup(args: argparse.Namespace) -> int:
         file, line = fl
         matched, addrs = syms.line_addresses(resolve_file(syms, file), line)
         rows = [{"file": matched, "line": line, "address": a} for a in addrs]
-        text = [f"{a:#x} {matched}:{line}" for a in addrs]
+        text = [f"{a:#x} {esc(matched)}:{line}" for a in addrs]
     else:
         found = syms.lookup(args.what)
         rows = [{"name": n, "entry": e, "end": end} for n, e, end in found]
-        text = [f"{e:#x}-{end:#x} {n}" for n, e, end in found]
+        text = [f"{e:#x}-{end:#x} {esc(n)}" for n, e, end in found]
     if args.json:
         print(json.dumps(rows))
     else:
@@ -184,12 +193,14 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 def format_info(info: dict[str, Any]) -> list[str]:
     """Human-readable lines of `Symbols.info()`."""
+    from wslgo.text import esc
+
     yn = {True: "yes", False: "no"}
-    settings = ", ".join(f"{k}={v}" for k, v in info["settings"]) or "-"
+    settings = ", ".join(f"{esc(k)}={esc(v)}" for k, v in info["settings"]) or "-"
     module = info["main_module"]
-    main = info["main_path"] or "-"
+    main = esc(info["main_path"] or "-")
     if module:
-        main += f" (module {module[0]} {module[1]})"
+        main += f" (module {esc(module[0])} {esc(module[1])})"
     if info["dwarf"]:
         dwarf = "yes"
         if info["dwarf_version"]:
@@ -197,7 +208,7 @@ def format_info(info: dict[str, Any]) -> list[str]:
         if info["dwarf_compressed"]:
             dwarf += ", compressed"
         if info["dwarf_error"]:
-            dwarf += f", unreadable: {info['dwarf_error']}"
+            dwarf += f", unreadable: {esc(info['dwarf_error'])}"
     else:
         dwarf = "no"
     pcln = "yes" if info["pclntab"] else f"no ({info['pclntab_error']})"
@@ -206,8 +217,8 @@ def format_info(info: dict[str, Any]) -> list[str]:
     else:
         opt = "no (-N" + (" -l)" if info["inlining_disabled"] else ")")
     lines = [
-        f"binary:     {info['path']}",
-        f"go:         {info['go_version'] or 'unknown'}",
+        f"binary:     {esc(info['path'])}",
+        f"go:         {esc(info['go_version'] or 'unknown')}",
         f"main:       {main}",
         f"arch:       {info['arch']}{' (PIE)' if info['pie'] else ''}",
         f"build id:   {info['build_id'] or '-'}",
@@ -218,7 +229,7 @@ def format_info(info: dict[str, Any]) -> list[str]:
         f"optimized:  {opt}",
     ]
     for hint in info["hints"]:
-        lines.append(f"hint: {hint}")
+        lines.append(f"hint: {esc(hint)}")
     return lines
 
 

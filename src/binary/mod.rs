@@ -78,6 +78,92 @@ enum Backing {
     Owned(Vec<u8>),
 }
 
+/// What kind of file `meta` describes, as a noun phrase ("a FIFO"); `None` for a regular file.
+fn odd_file_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    Some(if t.is_file() {
+        return None;
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    })
+}
+
+/// Open `path` for reading only if it is a regular file; anything else (directory, FIFO,
+/// device, socket) is refused at once with a message naming what it is and what was
+/// expected (`what`, e.g. "an ELF file"). The type is checked before opening, and the
+/// open itself does not block (O_NONBLOCK, re-checked with fstat), so a FIFO never hangs.
+pub fn open_regular(path: &Path, what: &str) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |source| Error::io(path, source);
+    let refuse = |kind: &str| Error::NotAFile(format!("{} is {kind}, not {what}", path.display()));
+    if let Some(kind) = odd_file_kind(&std::fs::metadata(path).map_err(io)?) {
+        return Err(refuse(kind));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(io)?;
+    if let Some(kind) = odd_file_kind(&file.metadata().map_err(io)?) {
+        return Err(refuse(kind));
+    }
+    Ok(file)
+}
+
+/// How long an ELF file must be, from its own headers: the end of the program and section
+/// header tables and of every segment and section with file data. `None` when the ELF
+/// header itself is unreadable (then `object` names the problem).
+fn elf_extent(data: &[u8]) -> Option<u64> {
+    match data.get(4) {
+        Some(&1) => extent_of::<object::elf::FileHeader32<object::Endianness>>(data),
+        Some(&2) => extent_of::<object::elf::FileHeader64<object::Endianness>>(data),
+        _ => None,
+    }
+}
+
+fn extent_of<H: object::read::elf::FileHeader<Endian = object::Endianness>>(
+    data: &[u8],
+) -> Option<u64> {
+    use object::read::elf::{ProgramHeader, SectionHeader};
+    let hdr = H::parse(data).ok()?;
+    let e = hdr.endian().ok()?;
+    let table = |off: u64, n: u16, size: u16| off.saturating_add(u64::from(n) * u64::from(size));
+    let mut end = table(hdr.e_phoff(e).into(), hdr.e_phnum(e), hdr.e_phentsize(e));
+    if hdr.e_shoff(e).into() != 0 {
+        end = end.max(table(
+            hdr.e_shoff(e).into(),
+            hdr.e_shnum(e),
+            hdr.e_shentsize(e),
+        ));
+    }
+    if let Ok(phs) = hdr.program_headers(e, data) {
+        for ph in phs {
+            let (off, size): (u64, u64) = (ph.p_offset(e).into(), ph.p_filesz(e).into());
+            end = end.max(off.saturating_add(size));
+        }
+    }
+    if let Ok(shs) = hdr.section_headers(e, data) {
+        for sh in shs {
+            if sh.sh_type(e) != object::elf::SHT_NOBITS {
+                let (off, size): (u64, u64) = (sh.sh_offset(e).into(), sh.sh_size(e).into());
+                end = end.max(off.saturating_add(size));
+            }
+        }
+    }
+    Some(end)
+}
+
 /// An opened ELF binary.
 pub struct Binary {
     path: Option<PathBuf>,
@@ -130,7 +216,7 @@ impl Binary {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let io = |source| Error::io(path, source);
-        let file = File::open(path).map_err(io)?;
+        let file = open_regular(path, "an ELF file")?;
         // SAFETY: the map is read-only; a file truncated under us can raise SIGBUS, which is
         // the accepted risk of every mmap-based debugger (addr2line, gdb, delve do the same).
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
@@ -148,6 +234,16 @@ impl Binary {
             Backing::Mmap(m) => m,
             Backing::Owned(v) => v,
         };
+        if let Some(needed) = elf_extent(data).filter(|&n| n > data.len() as u64) {
+            let name = path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "the ELF image".into());
+            return Err(Error::corrupt(
+                "ELF file",
+                format!("{name} is truncated at byte {} of {needed}", data.len()),
+            ));
+        }
         let obj = object::File::parse(data).map_err(|e| Error::BadElf(e.to_string()))?;
         if obj.format() != object::BinaryFormat::Elf {
             return Err(Error::BadElf(format!(
@@ -451,6 +547,39 @@ mod tests {
         let mut bytes = b"\x7fELF\x02\x01\x01".to_vec();
         bytes.resize(20, 0);
         assert!(Binary::from_bytes(bytes).is_err());
+    }
+
+    #[test]
+    fn truncated_binary_says_where() {
+        let me = std::fs::read("/proc/self/exe").expect("read the test binary");
+        assert!(
+            Binary::from_bytes(me.clone()).is_ok(),
+            "the whole file is not truncated"
+        );
+        let cut = me.len() / 2;
+        let err = Binary::from_bytes(me[..cut].to_vec()).unwrap_err();
+        let want = format!("is truncated at byte {cut} of {}", me.len());
+        assert!(err.to_string().contains(&want), "{err}");
+    }
+
+    #[test]
+    fn odd_files_are_refused_at_once_by_name() {
+        let dir = std::env::temp_dir().join(format!("wslgo-odd-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let fifo = dir.join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().expect("utf-8 path")).expect("no NUL");
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+        for (path, kind) in [
+            (fifo.as_path(), "a FIFO"),
+            (dir.as_path(), "a directory"),
+            (Path::new("/dev/null"), "a character device"),
+        ] {
+            let err = Binary::open(path).unwrap_err();
+            let want = format!("{} is {kind}, not an ELF file", path.display());
+            assert_eq!(err.to_string(), want);
+        }
+        std::fs::remove_dir_all(&dir).expect("clean up");
     }
 
     #[test]

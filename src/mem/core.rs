@@ -3,7 +3,6 @@
 //! .rodata) is read from the executable, relocated by the load bias (AT_ENTRY in NT_AUXV
 //! minus the ELF entry).
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -46,6 +45,8 @@ pub struct CoreFile {
     bin: Arc<Binary>,
     bias: u64,
     files: Vec<(u64, u64, String)>,
+    /// AT_ENTRY of the process that dumped the core (NT_AUXV), if present.
+    entry: Option<u64>,
 }
 
 impl std::fmt::Debug for CoreFile {
@@ -69,7 +70,7 @@ impl CoreFile {
     pub fn open(path: impl AsRef<Path>, bin: Arc<Binary>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let io = |source| Error::io(&path, source);
-        let file = File::open(&path).map_err(io)?;
+        let file = crate::binary::open_regular(&path, "a core file")?;
         // SAFETY: read-only map; see Binary::open for the truncation caveat.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
         let mut core = Self::parse(path, map, bin)?;
@@ -171,6 +172,7 @@ impl CoreFile {
             bin,
             bias,
             files,
+            entry,
         })
     }
 
@@ -183,7 +185,8 @@ impl CoreFile {
         let want = self.bin.data().get(..512).unwrap_or(&[]);
         let mut got = vec![0u8; want.len()];
         if self.read_dumped(at, &mut got).is_none() {
-            return Ok(()); // header page not dumped (coredump_filter): nothing to compare.
+            // Header page not dumped (coredump_filter): judge by the entry point instead.
+            return self.check_entry();
         }
         if got != want {
             let mapped = self
@@ -202,6 +205,33 @@ impl CoreFile {
             )));
         }
         Ok(())
+    }
+
+    /// Without the ELF header in the core: the process's entry point (AT_ENTRY) must be the
+    /// binary's (non-PIE), or its load bias page-aligned (PIE). Otherwise the core was
+    /// written by another program (named from NT_FILE when the core has it).
+    fn check_entry(&self) -> Result<()> {
+        let Some(at_entry) = self.entry else {
+            return Ok(());
+        };
+        let want = self.bin.entry().wrapping_add(self.bias);
+        let mapped = self
+            .files
+            .iter()
+            .find(|(s, e, _)| at_entry >= *s && at_entry < *e)
+            .map(|(_, _, n)| n.as_str());
+        if at_entry == want && self.bias.is_multiple_of(4096) {
+            return Ok(());
+        }
+        Err(Error::NotFound(format!(
+            "core {} was not written by {}: its program ({}) starts at {at_entry:#x}, the binary at {want:#x}",
+            self.path.display(),
+            self.bin
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "<binary>".into()),
+            mapped.unwrap_or("unknown executable"),
+        )))
     }
 
     /// Threads of the core (one per NT_PRSTATUS note), in note order (the first is the

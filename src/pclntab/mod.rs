@@ -265,7 +265,51 @@ impl Pclntab {
         t.gofunc = gofunc;
         t.moduledata = module.map(|m| m.addr);
         t.build_minor = build_minor;
+        let text_end = match &t.src {
+            Source::Binary { bin, .. } => bin.section(".text").map(|s| s.addr + s.size),
+            Source::Owned { .. } => None,
+        };
+        t.check_function_table(text_end)?;
         Ok(t)
+    }
+
+    /// The function table must be what the linker writes: at least one function, entries
+    /// strictly increasing, every `_func` offset inside the table, and the end of the last
+    /// function inside the text section (when known). A zeroed or overwritten table body
+    /// fails here instead of answering `?` for every pc.
+    fn check_function_table(&self, text_end: Option<u64>) -> Result<()> {
+        if self.nfunc == 0 {
+            return Err(corrupt("the function table is empty"));
+        }
+        let room = self.tab().data.len().saturating_sub(self.pclntable);
+        let mut prev: Option<u32> = None;
+        for i in 0..=self.nfunc {
+            let (entry, funcoff) = self
+                .ftab_entry(i)
+                .ok_or_else(|| corrupt("function table truncated"))?;
+            if i < self.nfunc && usize::try_from(funcoff).map_or(true, |o| o >= room) {
+                return Err(corrupt(format!(
+                    "the function table points outside the table (function {i} of {} at \
+                     offset {funcoff:#x}): zeroed or overwritten",
+                    self.nfunc
+                )));
+            }
+            if let Some(p) = prev.filter(|&p| entry < p || (entry == p && i < self.nfunc)) {
+                return Err(corrupt(format!(
+                    "the function table is not sorted (entry {i} of {} at text+{entry:#x} \
+                     after text+{p:#x}): zeroed or overwritten",
+                    self.nfunc
+                )));
+            }
+            prev = Some(entry);
+        }
+        let end = self.text_start.saturating_add(u64::from(prev.unwrap_or(0)));
+        if let Some(text_end) = text_end.filter(|&e| self.text_start != 0 && end > e) {
+            return Err(corrupt(format!(
+                "the functions end at {end:#x}, past the end of .text at {text_end:#x}"
+            )));
+        }
+        Ok(())
     }
 
     /// Parse a bare pclntab (tests, fuzzing, tables copied out of memory). `text_start`

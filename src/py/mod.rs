@@ -5,6 +5,7 @@
 
 mod binary;
 mod goroutines;
+mod oom;
 mod symbols;
 mod values;
 mod wsl;
@@ -56,9 +57,11 @@ create_exception!(
 pub(crate) fn to_py(err: Error) -> PyErr {
     let msg = err.to_string();
     match err {
-        Error::Io { .. } | Error::BadElf(_) | Error::NotGo(_) | Error::Corrupt { .. } => {
-            BadBinaryError::new_err(msg)
-        }
+        Error::Io { .. }
+        | Error::NotAFile(_)
+        | Error::BadElf(_)
+        | Error::NotGo(_)
+        | Error::Corrupt { .. } => BadBinaryError::new_err(msg),
         Error::Dwarf(_) => BadBinaryError::new_err(msg),
         Error::NotFound(_) => NotFoundError::new_err(msg),
         Error::Memory { .. } => MemoryReadError::new_err(msg),
@@ -98,18 +101,46 @@ fn binaries_opened() -> usize {
     crate::binary::binaries_opened()
 }
 
+/// Text the debugged program controls, escaped for a terminal (`wslgo::text::escape`).
+#[pyfunction]
+fn escape_text(s: &str) -> String {
+    crate::text::escape(s).into_owned()
+}
+
+/// Raise unless `path` is a regular file; the message names what it is instead ("… is a
+/// FIFO, not WHAT"). Never blocks and reads nothing.
+#[pyfunction]
+fn check_regular_file(py: Python<'_>, path: std::path::PathBuf, what: &str) -> PyResult<()> {
+    py.detach(|| guarded(|| crate::binary::open_regular(&path, what).map(drop)))
+}
+
+/// From now on, an allocation failure in the native module ends the process with one line
+/// "PREFIX: out of memory (...)" and status 1 (the CLI asks for this; gdb does not).
+#[pyfunction]
+fn exit_on_oom(prefix: &str) {
+    oom::exit_on_oom(prefix);
+}
+
+#[global_allocator]
+static ALLOCATOR: oom::Allocator = oom::Allocator;
+
 /// The wslgo native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    oom::quiet_panics();
     m.add("WslgoError", py.get_type::<WslgoError>())?;
     m.add("BadBinaryError", py.get_type::<BadBinaryError>())?;
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;
     m.add("MismatchError", py.get_type::<MismatchError>())?;
     m.add("MemoryReadError", py.get_type::<MemoryReadError>())?;
     m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
+    m.add("MAX_DEPTH", crate::runtime::DEFAULT_MAX_DEPTH)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(binaries_opened, m)?)?;
+    m.add_function(wrap_pyfunction!(escape_text, m)?)?;
+    m.add_function(wrap_pyfunction!(check_regular_file, m)?)?;
+    m.add_function(wrap_pyfunction!(exit_on_oom, m)?)?;
     binary::register(m)?;
     goroutines::register(m)?;
     symbols::register(m)?;

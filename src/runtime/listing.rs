@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use super::fxhash::FxHashMap;
 use super::{Frame, Goroutine};
+use crate::text::escape;
 
 /// Which goroutines to list (the fields of `wslgo.report.Filter` a listing uses). Every
 /// non-empty criterion must hold.
@@ -190,7 +191,7 @@ fn shown_frame(g: &Goroutine) -> Option<&Frame> {
 fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
     let mark = if g.current { '*' } else { ' ' };
     if let Some(e) = error_of(g) {
-        let _ = write!(out, "{mark} {:>6} [unreadable] {e}", g.goid);
+        let _ = write!(out, "{mark} {:>6} [unreadable] {}", g.goid, escape(e));
         return;
     }
     let state = if !g.state.is_empty() {
@@ -200,16 +201,16 @@ fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
     } else {
         "?"
     };
-    let _ = write!(out, "{mark} {:>6} [{state}", g.goid);
+    let _ = write!(out, "{mark} {:>6} [{}", g.goid, escape(state));
     if g.locked_to_thread {
         out.push_str(", locked to thread");
     }
     out.push_str("] ");
     match shown_frame(g) {
         Some(f) => {
-            wrap(out, &st.func, &f.func);
+            wrap(out, &st.func, &escape(&f.func));
             out.push_str(" at ");
-            wrap(out, &st.file, short_path(&f.file));
+            wrap(out, &st.file, &escape(short_path(&f.file)));
             let _ = write!(out, ":{}", f.line);
         }
         None => out.push('?'),
@@ -224,7 +225,7 @@ fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
     if !g.labels.is_empty() {
         let kv: Vec<String> = label_map(g)
             .iter()
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
             .collect();
         extras.push(kv.join(" "));
     }

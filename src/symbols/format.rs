@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::Frame;
+use crate::text::escape;
 
 /// How [`format_frames`] prints one pc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,7 +76,7 @@ pub(crate) fn write_frames(pc: u64, frames: &[FrameRef<'_>], fmt: FrameFormat, o
             out.push_str("??\n??:0\n");
         }
         for f in frames {
-            out.push_str(f.function);
+            out.push_str(&escape(f.function));
             if f.inlined {
                 out.push_str(" (inlined)");
             }
@@ -91,7 +92,7 @@ pub(crate) fn write_frames(pc: u64, frames: &[FrameRef<'_>], fmt: FrameFormat, o
 
 /// The two text lines of one pc without inlines: `FUNCTION` and `FILE:LINE`.
 pub(crate) fn write_text(out: &mut String, function: &str, file: &str, line: u32) {
-    out.push_str(function);
+    out.push_str(&escape(function));
     out.push('\n');
     write_pos(out, file, line);
 }
@@ -100,7 +101,7 @@ fn write_pos(out: &mut String, file: &str, line: u32) {
     if file.is_empty() {
         out.push_str("??:0\n");
     } else {
-        out.push_str(file);
+        out.push_str(&escape(file));
         out.push(':');
         let mut b = [0u8; 10];
         out.push_str(fmt_u32(line, &mut b));

@@ -124,7 +124,9 @@ def test_gdbinit_install_is_idempotent(tmp_path: Path) -> None:
 
 
 def test_gdbinit_install_keeps_other_lines_and_replaces_stale_path(tmp_path: Path) -> None:
-    (tmp_path / ".gdbinit").write_text("set history save on\nsource /old/place/wslgo.py\n")
+    (tmp_path / ".gdbinit").write_text(
+        "set history save on\nsource /old/venv/site-packages/wslgo/gdbinit/wslgo.py\n"
+    )
     env = dict(os.environ, HOME=str(tmp_path))
     out = subprocess.run(
         ["wslgo", "gdbinit", "--install"], env=env, check=True, capture_output=True, text=True

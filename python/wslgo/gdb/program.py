@@ -22,6 +22,7 @@ import gdb
 
 from wslgo import _native
 from wslgo.gdb import corefile, gofacts, params
+from wslgo.text import esc
 
 #: A goroutine as the engine reports it (wslgo.report takes plain dicts).
 Record = dict[str, Any]
@@ -59,12 +60,12 @@ class Program:
     def describe(self) -> str:
         """The one line wslgo prints when gdb loads a Go program."""
         b = self.binary
-        ver = self.go_version or "unknown Go version"
+        ver = esc(self.go_version or "unknown Go version")  # from the binary: no raw controls
         if b.has_dwarf:
             dwarf = "DWARF present" + (" (compressed)" if b.dwarf_compressed else "")
         else:
             dwarf = "no DWARF (-ldflags=-w): goroutines and stacks still work from the pclntab"
-        name = os.path.basename(self.path)
+        name = esc(os.path.basename(self.path))
         return f"wslgo: {name}: Go program, {ver}, {dwarf}; try `wslgo-bt`"
 
     # ------------------------------------------------------------------ symbols

@@ -3,9 +3,12 @@
 # (`wslgo gdbinit` prints the exact line; `wslgo gdbinit --install` adds it.)
 #
 # gdb embeds its own Python, usually not the one pip installed wslgo into. This loader finds
-# the package in order: a normal import; $WSLGO_PATH (dirs holding the `wslgo` package);
-# the site-packages this file was installed into; the `python3` on PATH. If none works it
-# prints one line saying what to run and leaves gdb alone.
+# the package in order: a normal import (absolute sys.path entries only); $WSLGO_PATH (dirs
+# holding the `wslgo` package); the site-packages this file was installed into; the site
+# where the `python3` on PATH has the wslgo distribution installed. Nothing is imported from
+# the current directory: that python3 is looked up in absolute PATH entries only and runs
+# isolated (`-I`, cwd /), and only the location its installed distribution's metadata names
+# is used. If none works it prints one line saying what to run and leaves gdb alone.
 # ruff: noqa: E402
 
 
@@ -21,9 +24,14 @@ def _wslgo_bootstrap() -> None:
             del sys.modules[name]
 
     def check() -> object:
-        import wslgo
-        import wslgo._native  # noqa: F401  (the part that can be built for the wrong ABI)
-
+        # '' and relative sys.path entries name the current directory: never import there.
+        saved = sys.path[:]
+        sys.path[:] = [p for p in saved if p and os.path.isabs(p)]
+        try:
+            import wslgo
+            import wslgo._native  # noqa: F401  (the part that can be built for the wrong ABI)
+        finally:
+            sys.path[:] = saved
         return wslgo
 
     def load_from(path: str) -> object:
@@ -41,20 +49,43 @@ def _wslgo_bootstrap() -> None:
         spec.loader.exec_module(module)
         return check()
 
+    def trusted_python3() -> str:
+        # Absolute PATH entries only: '', '.' and relative entries name the current directory.
+        for d in os.environ.get("PATH", "").split(os.pathsep):
+            exe = os.path.join(d, "python3")
+            if d and os.path.isabs(d) and os.path.isfile(exe) and os.access(exe, os.X_OK):
+                return exe
+        return ""
+
     def python3_site() -> list[str]:
         import subprocess  # only on this fallback path: it costs ~10 ms to import
 
+        exe = trusted_python3()
+        if not exe:
+            return []
+        # Where the installed *distribution* put wslgo/__init__.py (its RECORD), not what a
+        # bare `import wslgo` would find; -I: no cwd, user site or PYTHON* variables.
         code = (
-            "import os, importlib.util as u; s = u.find_spec('wslgo'); "
-            "print(os.path.dirname(os.path.dirname(s.origin)) if s and s.origin else '')"
+            "import importlib.metadata as m, os\n"
+            "try:\n d = m.distribution('wslgo')\n"
+            "except m.PackageNotFoundError:\n raise SystemExit(0)\n"
+            "for f in d.files or ():\n"
+            " if f.as_posix() == 'wslgo/__init__.py':\n"
+            "  print(os.path.dirname(os.path.dirname(os.path.abspath(d.locate_file(f)))))\n"
+            "  break\n"
         )
         try:
             out = subprocess.run(
-                ["python3", "-c", code], capture_output=True, text=True, timeout=15
+                [exe, "-I", "-c", code],
+                capture_output=True,
+                text=True,
+                timeout=15,
+                cwd="/",
+                stdin=subprocess.DEVNULL,
             ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return []
-        return [out] if out else []
+        return [out] if out and os.path.isabs(out) else []
 
     errors: list[str] = []
     mod = None

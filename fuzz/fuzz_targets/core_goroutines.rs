@@ -1,0 +1,127 @@
+//! A fixed Go binary and its core, patched by the input -> CoreFile::open + goroutine
+//! enumeration + unwinding of every core thread + grouping.
+//!
+//! The input is a list of patches `[u32 LE offset][u8 len][len bytes]` applied to the seed
+//! core (offsets modulo its length), so mutations reach the notes, allgs, the g structs and
+//! the stacks of a real core instead of being rejected as a non-ELF blob. The seed pair comes
+//! from `$WSLGO_FUZZ_BIN` / `$WSLGO_FUZZ_CORE` (default `corpus/core_seed/{binary,core}`,
+//! written by seeds.sh).
+#![no_main]
+
+use std::fs::{File, OpenOptions};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use libfuzzer_sys::fuzz_target;
+use wslgo::binary::Binary;
+use wslgo::mem::CoreFile;
+use wslgo::runtime::{group, GoRuntime, Options, ThreadRegs, UnwindStart};
+
+struct Seed {
+    bin: Arc<Binary>,
+    rt: GoRuntime,
+    core: Vec<u8>,
+    scratch: PathBuf,
+    file: File,
+}
+
+fn seed() -> &'static Seed {
+    static SEED: OnceLock<Seed> = OnceLock::new();
+    SEED.get_or_init(|| {
+        let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+        let bin_path = var("WSLGO_FUZZ_BIN", "corpus/core_seed/binary");
+        let core_path = var("WSLGO_FUZZ_CORE", "corpus/core_seed/core");
+        let bin = Arc::new(Binary::open(&bin_path).expect("seed binary (run seeds.sh)"));
+        let rt = GoRuntime::new(bin.clone()).expect("seed binary is a Go binary");
+        let core = std::fs::read(&core_path).expect("seed core (run seeds.sh)");
+        let dir = if std::path::Path::new("/dev/shm").is_dir() {
+            PathBuf::from("/dev/shm")
+        } else {
+            std::env::temp_dir()
+        };
+        let path = dir.join(format!("wslgo-fuzz-core.{}", std::process::id()));
+        std::fs::write(&path, &core).expect("write the scratch core");
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open the scratch core");
+        // Unlinked at once (no 40 MB file left per fuzzing process); opened again through
+        // the descriptor's /proc path.
+        std::fs::remove_file(&path).expect("unlink the scratch core");
+        let scratch = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        Seed {
+            bin,
+            rt,
+            core,
+            scratch,
+            file,
+        }
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let s = seed();
+    let n = s.core.len();
+    // The scratch file holds the seed core; patch it in place and put the bytes back after
+    // the run (a 40 MB rewrite per input would dominate the run time).
+    let mut patches: Vec<(usize, &[u8])> = Vec::new();
+    let mut rest = data;
+    while rest.len() >= 5 && n > 0 {
+        let off = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize % n;
+        let len = usize::from(rest[4]);
+        rest = &rest[5..];
+        let take = len.min(rest.len()).min(n - off);
+        patches.push((off, &rest[..take]));
+        rest = &rest[len.min(rest.len())..];
+    }
+    for (off, bytes) in &patches {
+        s.file
+            .write_all_at(bytes, *off as u64)
+            .expect("patch the scratch core");
+    }
+    run(s);
+    for (off, bytes) in &patches {
+        let orig = &s.core[*off..*off + bytes.len()];
+        s.file
+            .write_all_at(orig, *off as u64)
+            .expect("restore the scratch core");
+    }
+});
+
+fn run(s: &Seed) {
+    let Ok(cf) = CoreFile::open(&s.scratch, s.bin.clone()) else {
+        return;
+    };
+    let threads: Vec<ThreadRegs> = cf
+        .threads()
+        .iter()
+        .map(|t| ThreadRegs {
+            tid: t.tid,
+            pc: t.pc,
+            sp: t.sp,
+            bp: t.bp,
+            lr: 0,
+        })
+        .collect();
+    let bias = cf.load_bias();
+    let opts = Options {
+        max_depth: 64,
+        current_tid: threads.first().map(|t| t.tid),
+        ..Options::default()
+    };
+    if let Ok(gs) = s.rt.goroutines(&cf, bias, &threads, &opts) {
+        let _ = group(&gs);
+    }
+    for t in threads.iter().take(4) {
+        let start = UnwindStart {
+            pc: t.pc,
+            sp: t.sp,
+            bp: t.bp,
+            lr: 0,
+            exact: true,
+        };
+        let _ = s.rt.unwind(&cf, bias, start, 64);
+    }
+}

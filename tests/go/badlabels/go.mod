@@ -1,0 +1,3 @@
+module wslgo.test/badlabels
+
+go 1.21
