@@ -5,6 +5,7 @@
 
 mod binary;
 mod goroutines;
+mod program;
 mod symbols;
 mod values;
 mod wsl;
