@@ -8,6 +8,7 @@
 //! group comes from the binary's DWARF, passed in as a [`Geometry`].
 
 pub mod layout;
+pub mod stdtypes;
 
 use std::collections::HashSet;
 
@@ -510,6 +511,30 @@ pub fn chan_queue(mem: &dyn Memory, l: &Layout, addr: u64, limits: Limits) -> Ch
         ));
     }
     q
+}
+
+/// len() of the map whose header is at `hdr` (hmap.count or Map.used; 0 for nil).
+pub fn map_len(mem: &dyn Memory, l: &Layout, kind: MapKind, hdr: u64) -> Result<u64> {
+    if hdr == 0 {
+        return Ok(0);
+    }
+    let off = match kind {
+        MapKind::Hash => l.hmap_count,
+        MapKind::Swiss => l.smap_used,
+    };
+    let mut w = [0u8; 8];
+    mem.read_into(hdr + off, &mut w)?;
+    Ok(u64::from_le_bytes(w))
+}
+
+/// (len, cap) of the chan at `addr` (hchan.qcount, hchan.dataqsiz; 0, 0 for nil).
+pub fn chan_len_cap(mem: &dyn Memory, l: &Layout, addr: u64) -> Result<(u64, u64)> {
+    if addr == 0 {
+        return Ok((0, 0));
+    }
+    let mut h = vec![0u8; (l.chan_dataqsiz + 8) as usize];
+    mem.read_into(addr, &mut h)?;
+    Ok((le(&h, l.chan_qcount, 8), le(&h, l.chan_dataqsiz, 8)))
 }
 
 /// The dynamic type at `typ` (an `*abi.Type`); `types` is the module's types base
