@@ -5,7 +5,8 @@
 //! every walk is bounded by [`Limits`]: a corrupt or huge value ends in a short marker
 //! (`<map: unreadable bucket at 0x…>`) instead of an error, a hang or a huge allocation.
 //! The per-release offsets live in [`layout`]; where keys and elements sit inside a bucket or
-//! group comes from the binary's DWARF, passed in as a [`Geometry`].
+//! group comes from the binary's DWARF, passed in as a [`Geometry`]; what the words of
+//! time.Time, time.Duration, sync.Mutex and sync.RWMutex mean is in [`stdtypes`].
 
 pub mod layout;
 pub mod stdtypes;
