@@ -32,6 +32,7 @@ from common import ROOT, fmt_ratio, fmt_s, load, md_table
 
 sys.path.insert(0, str(ROOT / "tests"))
 import gofixtures  # noqa: E402
+from wslgo_testing.gdb import GDB_BATCH  # noqa: E402
 
 MEASURE = r"""
 import gdb, json, re, time
@@ -97,9 +98,7 @@ def main(argv: list[str]) -> int:
         script = Path(tmp) / "measure.py"
         script.write_text(MEASURE.format(runtime_gdb=runtime_gdb, repeat=args.repeat))
         argv_gdb = [
-            "gdb", "-nx", "-batch",
-            "-iex", "set auto-load python-scripts off",
-            "-iex", "set pagination off", "-iex", "set confirm off",
+            *GDB_BATCH,
             "-ex", f"source {wslgo.GDB_ENTRY}",
             "-ex", "set wslgo stop-context off",
             "-ex", "run", "-x", str(script), str(binary),

@@ -2,8 +2,10 @@
 //! (the idea of delve's `_scripts/rtype.go`): goroutine statuses (`_G*` in
 //! runtime/runtime2.go) against `runtime::fallback::STATUSES`, FuncID numbering and FuncFlag
 //! bits (internal/abi/symtab.go) against `pclntab::FuncKind` and `FUNC_FLAG_*`. Runs on
-//! every pin selected by WSLGO_GO_VERSIONS. Wait-reason names are not hard-coded (they are
-//! read from the binary's `runtime.waitReasonStrings`), so there is nothing to check there.
+//! every pin selected by WSLGO_GO_VERSIONS. Also the sync.Mutex / RWMutex and time.Time
+//! encodings of `values::stdtypes` against sync/, internal/sync/ and time/. Wait-reason
+//! names are not hard-coded (they are read from the binary's `runtime.waitReasonStrings`),
+//! so there is nothing to check there.
 
 mod common;
 
@@ -156,5 +158,92 @@ fn func_ids_and_flags_match_internal_abi() {
         );
         assert_eq!(flag("FuncFlagSPWrite"), Some(u64::from(FUNC_FLAG_SPWRITE)));
         assert_eq!(flag("FuncFlagAsm"), Some(u64::from(FUNC_FLAG_ASM)));
+    }
+}
+
+/// The `NAME = <literal>` (or `1 << N`) constant `name` of a Go source, if present.
+fn literal_const(src: &str, name: &str) -> Option<u64> {
+    src.lines().find_map(|l| {
+        let code = l.split("//").next()?.trim();
+        let code = code.strip_prefix("const ").unwrap_or(code);
+        let (lhs, rhs) = code.split_once('=')?;
+        if lhs.split_whitespace().next()? != name {
+            return None;
+        }
+        let rhs = rhs.trim();
+        match rhs.split_once("<<") {
+            Some((a, b)) => Some(a.trim().parse::<u64>().ok()? << b.trim().parse::<u32>().ok()?),
+            None => rhs.parse().ok(),
+        }
+    })
+}
+
+#[test]
+fn sync_and_time_encodings_match_the_standard_library() {
+    use wslgo::values::stdtypes as st;
+    for v in common::versions() {
+        let root = goroot(&v).join("src");
+        // sync.Mutex's state bits moved to internal/sync in Go 1.24.
+        let mutex = std::fs::read_to_string(root.join("internal/sync/mutex.go"))
+            .or_else(|_| std::fs::read_to_string(root.join("sync/mutex.go")))
+            .expect("mutex.go");
+        let block: Vec<&str> = mutex
+            .lines()
+            .skip_while(|l| !l.contains("mutexLocked = 1 << iota"))
+            .map(|l| l.split("//").next().unwrap_or("").trim())
+            .filter(|l| !l.is_empty())
+            .take(4)
+            .collect();
+        let names: Vec<&str> = block
+            .iter()
+            .map(|l| l.split_whitespace().next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "mutexLocked",
+                "mutexWoken",
+                "mutexStarving",
+                "mutexWaiterShift"
+            ],
+            "Go {v}"
+        );
+        assert!(block[3].ends_with("= iota"), "Go {v}: {}", block[3]);
+        assert_eq!(
+            [st::MUTEX_LOCKED, st::MUTEX_WOKEN, st::MUTEX_STARVING],
+            [1, 2, 4]
+        );
+        assert_eq!(st::MUTEX_WAITER_SHIFT, 3);
+        let rw = std::fs::read_to_string(root.join("sync/rwmutex.go")).expect("rwmutex.go");
+        assert_eq!(
+            literal_const(&rw, "rwmutexMaxReaders"),
+            Some(st::RW_MAX_READERS as u64),
+            "Go {v}"
+        );
+        let time = std::fs::read_to_string(root.join("time/time.go")).expect("time.go");
+        assert_eq!(
+            literal_const(&time, "hasMonotonic"),
+            Some(st::TIME_HAS_MONOTONIC),
+            "Go {v}"
+        );
+        assert_eq!(
+            literal_const(&time, "nsecShift"),
+            Some(u64::from(st::TIME_NSEC_BITS)),
+            "Go {v}"
+        );
+        // unixToInternal / wallToInternal: days to 1970 / 1885 from year 1, in seconds.
+        let days = |y: i64| y * 365 + y / 4 - y / 100 + y / 400;
+        for (year, ours) in [
+            (1969, st::TIME_UNIX_TO_INTERNAL),
+            (1884, st::TIME_WALL_TO_INTERNAL),
+        ] {
+            assert!(
+                time.contains(&format!(
+                    "({year}*365 + {year}/4 - {year}/100 + {year}/400) * secondsPerDay"
+                )),
+                "Go {v}: the {year} formula"
+            );
+            assert_eq!(days(year) * 86_400, ours);
+        }
     }
 }

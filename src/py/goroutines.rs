@@ -7,66 +7,19 @@ use std::sync::Arc;
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyDict, PyList, PyString};
 
-use super::binary::Binary as PyBinary;
 use super::guarded;
-use super::symbols::Symbols as PySymbols;
+use super::program::{display, ProgramArg, PyCallbackMemory};
 use crate::binary::Binary as CoreBinary;
 use crate::error::{Error, Result};
-use crate::mem::{mem_error, CoreFile, Memory, ProcessMemory};
+use crate::mem::{CoreFile, Memory, ProcessMemory};
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::listing::{list, ListFilter, ListStyle};
 use crate::runtime::{
     group, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindOptions,
     UnwindStart, DEFAULT_MAX_DEPTH,
 };
-use crate::symbols::Symbols as CoreSymbols;
-
-/// Memory served by a Python callable `read(addr, length) -> bytes` (gdb's
-/// `inferior.read_memory` for remote targets). Calls re-acquire the GIL.
-struct PyCallbackMemory {
-    func: Py<PyAny>,
-}
-
-impl Memory for PyCallbackMemory {
-    fn read_into(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
-        Python::attach(|py| {
-            let r = self
-                .func
-                .call1(py, (addr, buf.len()))
-                .map_err(|e| mem_error(addr, buf.len(), e.to_string()))?;
-            let r = r.bind(py);
-            let bytes: Vec<u8> = if let Ok(b) = r.cast::<PyBytes>() {
-                b.as_bytes().to_vec()
-            } else {
-                // memoryview / bytearray / gdb.Membuf: anything bytes() accepts.
-                let b = py
-                    .import("builtins")
-                    .and_then(|m| m.getattr("bytes"))
-                    .and_then(|f| f.call1((r,)))
-                    .map_err(|e| mem_error(addr, buf.len(), e.to_string()))?;
-                b.cast::<PyBytes>()
-                    .map_err(|e| mem_error(addr, buf.len(), e.to_string()))?
-                    .as_bytes()
-                    .to_vec()
-            };
-            if bytes.len() != buf.len() {
-                return Err(mem_error(
-                    addr,
-                    buf.len(),
-                    format!(
-                        "read callback returned {} byte{}",
-                        bytes.len(),
-                        if bytes.len() == 1 { "" } else { "s" }
-                    ),
-                ));
-            }
-            buf.copy_from_slice(&bytes);
-            Ok(())
-        })
-    }
-}
 
 enum Source {
     Process(ProcessMemory),
@@ -91,45 +44,11 @@ struct Engine {
     bias: u64,
 }
 
-/// What a target is built from: an open `Symbols` or `Binary` (shared: nothing is opened or
-/// parsed again) or a path (the CLI).
-enum ProgramArg {
-    Symbols(Arc<CoreSymbols>),
-    Binary(Arc<CoreBinary>),
-    Path(PathBuf),
-}
-
-impl ProgramArg {
-    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if let Ok(s) = obj.cast::<PySymbols>() {
-            return Ok(ProgramArg::Symbols(s.get().inner.clone()));
-        }
-        if let Ok(b) = obj.cast::<PyBinary>() {
-            return Ok(ProgramArg::Binary(b.get().inner.clone()));
-        }
-        Ok(ProgramArg::Path(obj.extract::<PathBuf>()?))
-    }
-
-    /// The binary and its runtime model (pclntab and DWARF shared with the `Symbols` when
-    /// given one).
-    fn open(&self) -> Result<(Arc<CoreBinary>, GoRuntime)> {
-        let syms = match self {
-            ProgramArg::Symbols(s) => s.clone(),
-            ProgramArg::Binary(b) => Arc::new(CoreSymbols::new(b.clone())?),
-            ProgramArg::Path(p) => Arc::new(CoreSymbols::open(p)?),
-        };
-        let bin = syms.binary().clone();
-        if !bin.is_go() {
-            return Err(Error::NotGo(display(&bin)));
-        }
-        Ok((bin, GoRuntime::new(syms)?))
-    }
-}
-
-fn display(bin: &CoreBinary) -> String {
-    bin.path()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "the binary".into())
+/// The binary and its runtime model (pclntab and DWARF shared with the `Symbols` when
+/// given one).
+fn open(prog: &ProgramArg) -> Result<(Arc<CoreBinary>, GoRuntime)> {
+    let syms = prog.symbols()?;
+    Ok((syms.binary().clone(), GoRuntime::new(syms)?))
 }
 
 fn parse_threads(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<ThreadRegs>> {
@@ -713,7 +632,7 @@ impl Process {
         let prog = ProgramArg::from_py(binary)?;
         let engine = py.detach(|| {
             guarded(|| {
-                let (bin, rt) = prog.open()?;
+                let (bin, rt) = open(&prog)?;
                 let mem = ProcessMemory::open(pid)?;
                 let bias = if bin.is_pie() {
                     mem.load_bias(bin.entry()).unwrap_or(0)
@@ -754,7 +673,7 @@ impl Core {
         let prog = ProgramArg::from_py(binary)?;
         let engine = py.detach(|| {
             guarded(|| {
-                let (bin, rt) = prog.open()?;
+                let (bin, rt) = open(&prog)?;
                 let cf = CoreFile::open(&core, bin)?;
                 let bias = cf.load_bias();
                 Ok(Engine {
@@ -783,10 +702,10 @@ impl Callback {
         load_bias: u64,
     ) -> PyResult<PyClassInitializer<Self>> {
         let prog = ProgramArg::from_py(binary)?;
-        let (_, rt) = py.detach(|| guarded(|| prog.open()))?;
+        let (_, rt) = py.detach(|| guarded(|| open(&prog)))?;
         let engine = Engine {
             rt,
-            src: Source::Callback(PyCallbackMemory { func: read }),
+            src: Source::Callback(PyCallbackMemory::new(read)),
             bias: load_bias,
         };
         Ok(PyClassInitializer::from(GoTarget { engine }).add_subclass(Callback))

@@ -6,6 +6,7 @@
 mod binary;
 mod goroutines;
 mod oom;
+mod program;
 mod symbols;
 mod values;
 mod wsl;

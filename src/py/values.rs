@@ -1,52 +1,26 @@
-//! Binding of `values`: `Values(binary, read=None, pid=None, load_bias=0, types=None)`, the readers
-//! behind the gdb pretty-printers (map and chan walks, dynamic types, batched strings and
-//! integers). Memory is /proc/PID/mem for a live process, else a Python callable
-//! `read(addr, length) -> bytes` (gdb's `inferior.read_memory`, which also serves cores).
-//! Each call reads through a fresh page cache, so nothing stale survives the debuggee running.
+//! Binding of `values`: `Values(program, read=None, pid=None, load_bias=0, types=None)`, the
+//! readers behind the gdb pretty-printers (map and chan walks, dynamic types, batched strings
+//! and integers), built from the program's open `Symbols` (or `Binary`, or a path for tools),
+//! so the printers share its binary and DWARF. Memory is /proc/PID/mem for a live process,
+//! else a Python callable `read(addr, length) -> bytes` (gdb's `inferior.read_memory`, which
+//! also serves cores). Each call reads through a fresh page cache, so nothing stale survives
+//! the debuggee running. The module functions format standard-library values from their raw
+//! words (time.Duration, time.Time, sync.Mutex, sync.RWMutex).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
 
 use super::guarded;
-use crate::binary::Binary;
-use crate::dwarf::Dwarf;
-use crate::error::Result;
-use crate::mem::{mem_error, Memory, PageCache, ProcessMemory};
-use crate::values::{self, Geometry, Layout, Limits, MapKind};
-
-/// Memory served by a Python callable `read(addr, length) -> bytes`.
-struct CallbackMemory {
-    func: Py<PyAny>,
-}
-
-impl Memory for CallbackMemory {
-    fn read_into(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
-        Python::attach(|py| {
-            let r = self
-                .func
-                .call1(py, (addr, buf.len()))
-                .map_err(|e| mem_error(addr, buf.len(), e.to_string()))?;
-            let r = r.bind(py);
-            let b = r
-                .cast::<PyBytes>()
-                .map_err(|e| mem_error(addr, buf.len(), e.to_string()))?;
-            let bytes = b.as_bytes();
-            if bytes.len() != buf.len() {
-                return Err(mem_error(addr, buf.len(), "short read"));
-            }
-            buf.copy_from_slice(bytes);
-            Ok(())
-        })
-    }
-}
+use super::program::{ProgramArg, PyCallbackMemory};
+use crate::mem::{Memory, PageCache, ProcessMemory};
+use crate::symbols::Symbols as CoreSymbols;
+use crate::values::{self, stdtypes, Geometry, Layout, Limits, MapKind};
 
 enum Source {
     Process(ProcessMemory),
-    Callback(CallbackMemory),
+    Callback(PyCallbackMemory),
 }
 
 /// Readers for Go values of one binary in one debuggee.
@@ -57,7 +31,7 @@ pub struct Values {
     kind: MapKind,
     go_version: String,
     types: Option<u64>,
-    bin: Arc<Binary>,
+    syms: Arc<CoreSymbols>,
     /// Runtime type name (package names) -> DWARF type name (package paths), built on first
     /// use from the DWARF's named types.
     dwarf_names: OnceLock<HashMap<String, String>>,
@@ -72,6 +46,14 @@ impl Values {
     }
 }
 
+fn map_kind(kind: Option<&str>, default: MapKind) -> MapKind {
+    match kind {
+        Some("hash") => MapKind::Hash,
+        Some("swiss") => MapKind::Swiss,
+        _ => default,
+    }
+}
+
 fn limits(max_bytes: u64, max_entries: u64) -> Limits {
     Limits {
         max_bytes,
@@ -82,16 +64,19 @@ fn limits(max_bytes: u64, max_entries: u64) -> Limits {
 #[pymethods]
 impl Values {
     #[new]
-    #[pyo3(signature = (binary, read=None, pid=None, load_bias=0, types=None))]
+    #[pyo3(signature = (program, read=None, pid=None, load_bias=0, types=None))]
     fn new(
-        binary: PathBuf,
+        py: Python<'_>,
+        program: &Bound<'_, PyAny>,
         read: Option<Py<PyAny>>,
         pid: Option<i32>,
         load_bias: u64,
         types: Option<u64>,
     ) -> PyResult<Self> {
+        let prog = ProgramArg::from_py(program)?;
+        let syms = py.detach(|| guarded(|| prog.symbols()))?;
         guarded(|| {
-            let bin = Binary::open(&binary)?;
+            let bin = syms.binary();
             let go_version = bin.build_info().map(|b| b.go_version).unwrap_or_default();
             let minor = values::layout::minor_of(&go_version).unwrap_or(u32::MAX);
             let (layout, kind) = values::layout::for_version(minor);
@@ -101,9 +86,9 @@ impl Values {
             });
             let src = match (pid, read) {
                 (Some(pid), _) => Source::Process(ProcessMemory::open(pid)?),
-                (None, Some(func)) => Source::Callback(CallbackMemory { func }),
+                (None, Some(func)) => Source::Callback(PyCallbackMemory::new(func)),
                 (None, None) => {
-                    return Err(crate::Error::NotFound(
+                    return Err(crate::Error::BadInput(
                         "Values needs a pid or a read callback".into(),
                     ))
                 }
@@ -114,7 +99,7 @@ impl Values {
                 kind,
                 go_version,
                 types,
-                bin: Arc::new(bin),
+                syms,
                 dwarf_names: OnceLock::new(),
             })
         })
@@ -160,11 +145,7 @@ impl Values {
             key_indirect: ki,
             elem_indirect: ei,
         };
-        let kind = match kind {
-            Some("hash") => MapKind::Hash,
-            Some("swiss") => MapKind::Swiss,
-            _ => self.kind,
-        };
+        let kind = map_kind(kind, self.kind);
         guarded(|| {
             let w = self.with_mem(|m| {
                 values::map_entries(
@@ -214,7 +195,7 @@ impl Values {
         let names = py.detach(|| {
             self.dwarf_names.get_or_init(|| {
                 let mut map: HashMap<String, Option<String>> = HashMap::new();
-                if let Ok(d) = Dwarf::new(self.bin.clone()) {
+                if let Ok(d) = self.syms.dwarf() {
                     for full in d.type_names().unwrap_or_default() {
                         let short = values::runtime_spelling(full);
                         if short != full {
@@ -230,6 +211,18 @@ impl Values {
             })
         });
         names.get(name).cloned()
+    }
+
+    /// len() of the map whose header is at `addr` (0 for nil); `kind` as for `map_entries`.
+    #[pyo3(signature = (addr, kind=None))]
+    fn map_len(&self, addr: u64, kind: Option<&str>) -> PyResult<u64> {
+        let kind = map_kind(kind, self.kind);
+        guarded(|| self.with_mem(|m| values::map_len(m, &self.layout, kind, addr)))
+    }
+
+    /// `(len, cap)` of the chan at `addr` (`(0, 0)` for nil).
+    fn chan_len_cap(&self, addr: u64) -> PyResult<(u64, u64)> {
+        guarded(|| self.with_mem(|m| values::chan_len_cap(m, &self.layout, addr)))
     }
 
     /// The `*abi.Type` held by an itab.
@@ -254,6 +247,45 @@ impl Values {
     }
 }
 
+/// time.Duration.String() of `ns` nanoseconds: `1.5s`, `2m0s`.
+#[pyfunction]
+fn go_duration(ns: i64) -> String {
+    stdtypes::duration(ns)
+}
+
+/// time.Time.String() (without the monotonic reading) of a Time's `wall` and `ext` words,
+/// `offset` seconds east of UTC in the zone named `zone`.
+#[pyfunction]
+#[pyo3(signature = (wall, ext, offset=0, zone="UTC"))]
+fn go_time(wall: u64, ext: i64, offset: i64, zone: &str) -> String {
+    stdtypes::time_string(wall, ext, offset, zone)
+}
+
+/// Seconds since 1970 of a time.Time's `wall` and `ext` words.
+#[pyfunction]
+fn go_time_unix(wall: u64, ext: i64) -> i64 {
+    stdtypes::time_unix_seconds(wall, ext)
+}
+
+/// A sync.Mutex from its state word: `sync.Mutex locked, 2 waiters`.
+#[pyfunction]
+fn go_mutex(state: i64) -> String {
+    stdtypes::mutex_string(state)
+}
+
+/// A sync.RWMutex from its readerCount and its writer mutex's state word.
+#[pyfunction]
+fn go_rwmutex(reader_count: i64, writer_state: i64) -> String {
+    stdtypes::rwmutex_string(reader_count, writer_state)
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Values>()
+    m.add_class::<Values>()?;
+    m.add("MAP_MAX_INLINE_BYTES", values::layout::MAP_MAX_INLINE_BYTES)?;
+    m.add_function(wrap_pyfunction!(go_duration, m)?)?;
+    m.add_function(wrap_pyfunction!(go_time, m)?)?;
+    m.add_function(wrap_pyfunction!(go_time_unix, m)?)?;
+    m.add_function(wrap_pyfunction!(go_mutex, m)?)?;
+    m.add_function(wrap_pyfunction!(go_rwmutex, m)?)?;
+    Ok(())
 }

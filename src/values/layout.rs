@@ -92,6 +92,9 @@ pub const HMAP_SAME_SIZE_GROW: u8 = 8;
 pub const MIN_TOP_HASH: u8 = 5;
 /// Hash bucket tophash values marking an evacuated old bucket (evacuatedX..evacuatedEmpty).
 pub const EVACUATED: std::ops::RangeInclusive<u8> = 2..=4;
+/// A map key or element larger than this many bytes sits behind a pointer in its bucket or
+/// group slot (abi.MapMaxKeyBytes / MapMaxElemBytes).
+pub const MAP_MAX_INLINE_BYTES: u64 = 128;
 /// Slots per hash bucket and per swiss group.
 pub const SLOTS: u64 = 8;
 /// Swiss control byte: the high bit is set for empty (0x80) and deleted (0xFE) slots.

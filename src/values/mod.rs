@@ -5,9 +5,11 @@
 //! every walk is bounded by [`Limits`]: a corrupt or huge value ends in a short marker
 //! (`<map: unreadable bucket at 0x…>`) instead of an error, a hang or a huge allocation.
 //! The per-release offsets live in [`layout`]; where keys and elements sit inside a bucket or
-//! group comes from the binary's DWARF, passed in as a [`Geometry`].
+//! group comes from the binary's DWARF, passed in as a [`Geometry`]; what the words of
+//! time.Time, time.Duration, sync.Mutex and sync.RWMutex mean is in [`stdtypes`].
 
 pub mod layout;
+pub mod stdtypes;
 
 use std::collections::HashSet;
 
@@ -510,6 +512,30 @@ pub fn chan_queue(mem: &dyn Memory, l: &Layout, addr: u64, limits: Limits) -> Ch
         ));
     }
     q
+}
+
+/// len() of the map whose header is at `hdr` (hmap.count or Map.used; 0 for nil).
+pub fn map_len(mem: &dyn Memory, l: &Layout, kind: MapKind, hdr: u64) -> Result<u64> {
+    if hdr == 0 {
+        return Ok(0);
+    }
+    let off = match kind {
+        MapKind::Hash => l.hmap_count,
+        MapKind::Swiss => l.smap_used,
+    };
+    let mut w = [0u8; 8];
+    mem.read_into(hdr + off, &mut w)?;
+    Ok(u64::from_le_bytes(w))
+}
+
+/// (len, cap) of the chan at `addr` (hchan.qcount, hchan.dataqsiz; 0, 0 for nil).
+pub fn chan_len_cap(mem: &dyn Memory, l: &Layout, addr: u64) -> Result<(u64, u64)> {
+    if addr == 0 {
+        return Ok((0, 0));
+    }
+    let mut h = vec![0u8; (l.chan_dataqsiz + 8) as usize];
+    mem.read_into(addr, &mut h)?;
+    Ok((le(&h, l.chan_qcount, 8), le(&h, l.chan_dataqsiz, 8)))
 }
 
 /// The dynamic type at `typ` (an `*abi.Type`); `types` is the module's types base

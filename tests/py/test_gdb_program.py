@@ -44,6 +44,32 @@ def test_one_binary_per_program_across_a_session(gdb_run, go_version: str) -> No
     assert opened(out) == [1, 1], r.output
 
 
+#: Values read through the native value reader: a map walk, a chan queue, a dynamic type
+#: named from the DWARF (inner.Err lives at a longer import path) and $len of a map.
+PRINTS = [
+    "print 'main.mapSmall'",
+    "print 'main.chBuf'",
+    "print 'main.errInner'",
+    "print $len('main.map10k')",
+]
+
+
+def test_printing_values_opens_nothing_again(gdb_run, go_version: str) -> None:
+    """The value printers read through the program's one Symbols, and their reader goes with
+    the process: a second run prints the same values, still with one Binary opened."""
+    binary = build("values", go_version)
+    r = gdb_run(
+        [OPENED, "run", *PRINTS, OPENED, "kill", "run", *PRINTS, OPENED, "kill"],
+        binary=binary,
+    )
+    out = r.stdout
+    assert out.count("chan int len 5 cap 5 = {2, 3, 4, 5, 6}") == 2, r.output
+    assert out.count("*inner.Err {Code = 7}") == 2, r.output
+    assert len(re.findall(r"^\$\d+ = 10000$", out, re.M)) == 2, r.output
+    assert len(re.findall(r"^\$\d+ = map\[string\]int len \d", out, re.M)) == 2, r.output
+    assert opened(out) == [1, 1, 1], r.output
+
+
 def test_show_wslgo_lists_every_setting(gdb_run) -> None:
     r = gdb_run(["show wslgo", "set wslgo stop-context full", "echo AFTER\\n", "show wslgo"])
     before, _, after = r.stdout.partition("AFTER\n")

@@ -69,3 +69,31 @@ def test_traceback_bits_match_goroot(go_version: str) -> None:
     for go_name, py_name in NAMES.items():
         assert defs[py_name][0][1] == go[go_name], f"{py_name} vs Go {go_version} {go_name}"
     assert defs[SHIFT][0][1] == go["tracebackShift"], f"{SHIFT} vs Go {go_version}"
+
+
+#: Standard-library encodings owned by src/values/stdtypes.rs and layout.rs (exported through
+#: _native): no Python copy by name, nor by their distinctive values.
+RUST_OWNED_NAMES = re.compile(r"^_?(TIME_|MUTEX_|RW_MAX|MAX_INLINE|MAP_MAX)")
+RUST_OWNED_VALUES = {59_453_308_800, 62_135_596_800, 1 << 63, 1 << 30}
+
+
+def test_value_encodings_live_in_rust() -> None:
+    found = []
+    for path in sorted((ROOT / "python" / "wslgo").rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                if RUST_OWNED_NAMES.match(node.id):
+                    found.append(f"{path.name}:{node.lineno} {node.id}")
+            if isinstance(node, ast.Constant) and type(node.value) is int:
+                if node.value in RUST_OWNED_VALUES:
+                    found.append(f"{path.name}:{node.lineno} {node.value}")
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.LShift):
+                try:
+                    value = ast.literal_eval(node)
+                except ValueError:
+                    continue
+                if value in RUST_OWNED_VALUES:
+                    found.append(f"{path.name}:{node.lineno} {ast.unparse(node)}")
+    assert found == [], found
+    assert RUST_OWNED_NAMES.match("TIME_NSEC_BITS"), "the check matches nothing"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import wslgo
 from conftest import ROOT, build, run_gdb
-from test_goroutines import crash_core
+from wslgo_testing.cores import crash_core
 
 PRINT_NATIVE = "python import wslgo._native as n; print('NATIVE=' + n.__file__)"
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import build
+from wslgo_testing.gdb import GDB_MI
 
 NAMES = [
     "str", "strEmpty", "sliceInt", "sliceNil", "sliceEmp", "sliceStr", "sliceEsc", "slicePts",
@@ -308,7 +309,7 @@ def test_mi_lists_a_window_of_map_children(go_version: str, wslgo_entry: Path) -
     binary = build("values", go_version)
     mi = Mi(
         [
-            "gdb", "--interpreter=mi3", "-nx", "-iex", "set auto-load python-scripts off",
+            *GDB_MI, "-iex", "set auto-load python-scripts off",
             "-iex", f"source {wslgo_entry}", "-iex", "set confirm off", str(binary),
         ]
     )  # fmt: skip

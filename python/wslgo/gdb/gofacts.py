@@ -2,7 +2,7 @@
 
 Everything the goroutine engine needs (runtime.g layouts, status names, wait reasons) lives
 in Rust (read from DWARF, else src/runtime/fallback.rs); this module holds only the facts
-that the gdb features act on: which runtime functions and variables they use, the trap
+that the gdb features act on: which runtime functions, variables and type names they use, the trap
 instruction of runtime.breakpoint, and the traceback level bits of runtime/runtime1.go.
 """
 
@@ -40,6 +40,13 @@ SYMBOLS = (
     PANIC_FUNC,
     *CRASH_FUNCS,
 )
+
+# --------------------------------------------------------------------- runtime types
+
+#: The DWARF names of the empty (``interface {}``) and non-empty interface headers.
+EFACE = "runtime.eface"
+IFACE = "runtime.iface"
+INTERFACES = (EFACE, IFACE)
 
 # --------------------------------------------------------------------- trap instruction
 

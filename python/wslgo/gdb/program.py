@@ -5,11 +5,12 @@ One :class:`Program` per loaded executable, opened once (one native ``Binary``, 
 and kept until gdb loads another file. It answers: the program's symbols (file addresses),
 the load bias of the running image, run-time addresses, whether gdb looks at a core, and the
 native target that reads goroutines (``/proc/PID/mem`` for a local process, the core file
-for a core, gdb's own memory reads otherwise or with ``set wslgo memory gdb``).
+for a core, gdb's own memory reads otherwise or with ``set wslgo memory gdb``) and the
+value printers' reader (``_native.Values``) over the same Symbols.
 
 What gets dropped when, is explicit: :meth:`Session.load` (a new objfile) replaces the
 program only when the file changed; :meth:`Program.forget_process` (the process exited)
-drops the target and the load bias.
+drops the targets and the load bias.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Program:
         self._resolved: dict[str, tuple[int, int] | None] | None = None
         self._bias: dict[int, int] = {}
         self._target: tuple[TargetKey, _native.GoTarget] | None = None
+        self._values: tuple[TargetKey, _native.Values] | None = None
 
     def describe(self) -> str:
         """The one line wslgo prints when gdb loads a Go program."""
@@ -168,9 +170,32 @@ class Program:
         self._target = (key, tgt)
         return tgt
 
+    def values(self) -> _native.Values:
+        """The value printers' native reader of the current inferior, over this program's
+        Symbols (kept while gdb reads the same process or core; without a process gdb reads
+        the executable's own sections)."""
+        try:
+            key = target_key()
+        except gdb.GdbError:
+            key = ("gdb", 0)
+        if self._values is not None and self._values[0] == key:
+            return self._values[1]
+        handle: Any = self.symbols if self.symbols is not None else self.binary
+        if key[0] == "pid":
+            vals = _native.Values(handle, pid=key[1], load_bias=self.load_bias())
+        else:
+            inf = gdb.selected_inferior()
+
+            def read(addr: int, length: int) -> bytes:
+                return bytes(inf.read_memory(addr, length))
+
+            vals = _native.Values(handle, read=read, load_bias=self.load_bias())
+        self._values = (key, vals)
+        return vals
+
     def forget_process(self) -> None:
-        """The process is gone: its target and load bias go with it."""
-        self._target = None
+        """The process is gone: its targets (goroutines, values) and load bias go with it."""
+        self._target = self._values = None
         self._bias.clear()
 
 

@@ -1,0 +1,239 @@
+"""Printers for Go's containers: slices, maps and chans.
+
+Maps and chans are walked natively (``_native.Values.map_entries`` / ``chan_queue``); gdb
+then asks for children lazily through its child protocol (display hints ``array`` and
+``map``), decoded in chunks: strings and 8-byte integers in one batched native read,
+anything else as gdb values at their address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gdb
+
+from wslgo import _native, goformat
+from wslgo.gdb import gotypes
+
+# Bytes one map / chan / slice walk may read, and entries it may return.
+READ_LIMIT = 16 << 20
+ENTRY_LIMIT = 1 << 20
+# 8-byte integer types decoded natively in one batch (children become Python ints).
+INT8_NAMES = ("int", "int64", "uint64", "uint", "uintptr")
+# Children are decoded in chunks of this many elements, as gdb asks for them.
+CHUNK = 256
+# DWARF names of a map header (hash<K,V> before Go 1.24, map<K,V> since) and a chan header.
+MAP_PREFIXES = ("hash<", "map<")
+CHAN_PREFIX = "hchan<"
+
+# In MI, a Python string child becomes a char array variable object ("[7]" with 7 children):
+# there string elements are Go string values (one printer each: slower, but IDEs ask for
+# small windows); in the CLI they are decoded natively in batches and handed over quoted.
+MI = goformat.mi_session()
+
+
+def print_elements() -> int:
+    """gdb's ``print elements`` limit (a large number for unlimited)."""
+    try:
+        n = gdb.parameter("print elements")
+    except gdb.error:
+        n = 200
+    return int(n) if n else 1 << 30
+
+
+def _decode(vals: _native.Values, typ: gdb.Type, addrs: list[int]) -> list[Any]:
+    """Children for values of ``typ`` at ``addrs``: Python str / int from one batched native
+    read for strings and 8-byte integers, lazy gdb.Values otherwise."""
+    st = typ.strip_typedefs()
+    if st.code == gdb.TYPE_CODE_STRUCT and st.name == "string" and typ.name in (None, "string"):
+        if not MI:
+            limit = print_elements()
+            return [
+                "<unreadable string>" if s is None else goformat.quote(s[0], s[1] > limit)
+                for s in vals.strings(addrs, limit)
+            ]
+    if st.code == gdb.TYPE_CODE_INT and st.sizeof == 8 and typ.name in INT8_NAMES:
+        signed = not (typ.name or "").startswith("u")
+        return [n if n is not None else "<unreadable>" for n in vals.ints(addrs, 8, signed)]
+    return [gotypes.at(a, typ) for a in addrs]
+
+
+class SlicePrinter:
+    """Go slice: ``[]T len N cap M`` and its elements."""
+
+    def __init__(self, val: gdb.Value, name: str) -> None:
+        self.val = val
+        self.name = name
+        self.elem = val["array"].type.target()
+        self.n = int(val["len"])
+        self.cap = int(val["cap"])
+        size = max(self.elem.sizeof, 1)
+        self.shown = max(0, min(self.n, READ_LIMIT // size, ENTRY_LIMIT))
+        self.marker = ""
+        if self.n < 0 or self.cap < self.n:
+            self.marker = f" <slice: garbage header (len {self.n}, cap {self.cap})>"
+            self.shown = 0
+        elif self.shown < self.n:
+            self.marker = f" <slice: showing {self.shown}, the read limit is {READ_LIMIT} bytes>"
+
+    def display_hint(self) -> str:
+        return "array"
+
+    def to_string(self) -> str:
+        return f"{self.name} len {self.n} cap {self.cap}{self.marker}"
+
+    def children(self) -> Iterator[tuple[str, Any]]:
+        base = int(self.val["array"])
+        size = self.elem.sizeof
+        vals = gotypes.reader()
+        for start in range(0, self.shown, CHUNK):
+            end = min(self.shown, start + CHUNK)
+            addrs = [base + i * size for i in range(start, end)]
+            try:
+                items = _decode(vals, self.elem, addrs)
+            except Exception as e:  # noqa: BLE001 - a child must not break printing
+                yield f"[{start}]", f"<slice: {e}>"
+                return
+            for i, v in enumerate(items, start):
+                yield f"[{i}]", v
+
+
+def _fields(t: gdb.Type) -> dict[str, gdb.Field]:
+    return {f.name or "": f for f in t.fields()}
+
+
+#: group size, key base and stride, elem base and stride, overflow offset, indirect key / elem.
+Geometry = tuple[int, int, int, int, int, int, bool, bool]
+
+
+def _map_geometry(hdr: gdb.Type) -> tuple[str, Geometry, gdb.Type, gdb.Type]:
+    """(kind, geometry, key type, elem type) from the DWARF of a map header struct."""
+    fields = _fields(hdr)
+    geo: tuple[int, int, int, int, int, int]
+    if "buckets" in fields:
+        bucket = fields["buckets"].type.target().strip_typedefs()
+        bf = _fields(bucket)
+        keys, elems = bf["keys"], bf.get("values") or bf["elems"]
+        kt, et = keys.type.strip_typedefs().target(), elems.type.strip_typedefs().target()
+        geo = (
+            bucket.sizeof,
+            keys.bitpos // 8,
+            kt.sizeof,
+            elems.bitpos // 8,
+            et.sizeof,
+            bf["overflow"].bitpos // 8,
+        )
+        kind = "hash"
+    else:
+        table = fields["dirPtr"].type.target().target().strip_typedefs()
+        groups = _fields(table)["groups"].type.strip_typedefs()
+        group = _fields(groups)["data"].type.target().strip_typedefs()
+        slots = _fields(group)["slots"]
+        slot = slots.type.strip_typedefs().target().strip_typedefs()
+        sf = _fields(slot)
+        kt, et = sf["key"].type, sf["elem"].type
+        base = slots.bitpos // 8
+        geo = (
+            group.sizeof,
+            base + sf["key"].bitpos // 8,
+            slot.sizeof,
+            base + sf["elem"].bitpos // 8,
+            slot.sizeof,
+            0,
+        )
+        kind = "swiss"
+    ki = _indirect(kt)
+    ei = _indirect(et)
+    return (
+        kind,
+        (*geo, ki, ei),
+        kt.target() if ki else kt,
+        et.target() if ei else et,
+    )
+
+
+def _indirect(t: gdb.Type) -> bool:
+    """A slot holding a pointer to a key or element too large to sit in the slot itself."""
+    s = t.strip_typedefs()
+    return s.code == gdb.TYPE_CODE_PTR and s.target().sizeof > _native.MAP_MAX_INLINE_BYTES
+
+
+def map_kind(ptr: gdb.Type) -> str:
+    """ "hash" or "swiss": the map implementation a map pointer type's DWARF name says."""
+    name = ptr.strip_typedefs().target().strip_typedefs().name or ""
+    return "hash" if name.startswith(MAP_PREFIXES[0]) else "swiss"
+
+
+class MapPrinter:
+    """Go map: ``map[K]V len N`` and its entries (walked natively, decoded lazily)."""
+
+    def __init__(self, val: gdb.Value, name: str) -> None:
+        self.val = val
+        self.name = name
+        hdr = val.type.strip_typedefs().target().strip_typedefs()
+        self.kind, self.geo, self.kt, self.et = _map_geometry(hdr)
+        self.vals = gotypes.reader()
+        self.count, self.entries, marker = self.vals.map_entries(
+            int(val), self.geo, self.kind, READ_LIMIT, ENTRY_LIMIT
+        )
+        self.marker = f" {marker}" if marker else ""
+
+    def display_hint(self) -> str:
+        return "map"
+
+    def to_string(self) -> str:
+        return f"{self.name} len {self.count}{self.marker}"
+
+    def children(self) -> Iterator[tuple[str, Any]]:
+        for start in range(0, len(self.entries), CHUNK):
+            part = self.entries[start : start + CHUNK]
+            try:
+                keys = _decode(self.vals, self.kt, [k for k, _ in part])
+                elems = _decode(self.vals, self.et, [e for _, e in part])
+            except Exception as e:  # noqa: BLE001 - a child must not break printing
+                yield f"[{start}]", f"<map: {e}>"
+                return
+            for i, (k, v) in enumerate(zip(keys, elems), start):
+                yield f"k{i}", k
+                yield f"v{i}", v
+
+
+class ChanPrinter:
+    """Go chan: ``chan T len N cap M [closed]`` and the buffered elements in receive order."""
+
+    def __init__(self, val: gdb.Value, name: str) -> None:
+        self.val = val
+        self.name = name
+        self.elem = _chan_elem(val)
+        self.vals = gotypes.reader()
+        self.len, self.cap, self.closed, self.elems, marker = self.vals.chan_queue(
+            int(val), READ_LIMIT, ENTRY_LIMIT
+        )
+        self.marker = f" {marker}" if marker else ""
+
+    def display_hint(self) -> str:
+        return "array"
+
+    def to_string(self) -> str:
+        closed = " closed" if self.closed else ""
+        return f"{self.name} len {self.len} cap {self.cap}{closed}{self.marker}"
+
+    def children(self) -> Iterator[tuple[str, Any]]:
+        if self.elem is None:
+            return
+        for start in range(0, len(self.elems), CHUNK):
+            part = self.elems[start : start + CHUNK]
+            for i, v in enumerate(_decode(self.vals, self.elem, part), start):
+                yield f"[{i}]", v
+
+
+def _chan_elem(val: gdb.Value) -> gdb.Type | None:
+    """The element type of a chan from its DWARF name ``hchan<T>``, else its typedef."""
+    name = val.type.strip_typedefs().target().name or ""
+    if name.startswith(CHAN_PREFIX) and name.endswith(">"):
+        t = gotypes.lookup_type(name[len(CHAN_PREFIX) : -1])
+        if t is not None:
+            return t
+    tn = val.type.name or ""
+    return gotypes.lookup_type(tn[5:]) if tn.startswith("chan ") else None

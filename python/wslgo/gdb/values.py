@@ -1,0 +1,93 @@
+"""The convenience functions ``$len(x)``, ``$cap(x)`` (Go strings, slices, arrays, maps,
+chans) and ``$dtype(x)`` (the value inside a Go interface, with its dynamic type)."""
+
+from __future__ import annotations
+
+import gdb
+
+from wslgo import _native
+from wslgo.gdb import containers, gotypes
+
+
+def _deref(v: gdb.Value) -> gdb.Value:
+    """Follow pointers to strings, slices, arrays (``p $len(*pSlice)`` and ``$len(pSlice)``)."""
+    st = v.type.strip_typedefs()
+    while st.code == gdb.TYPE_CODE_PTR and not (st.target().strip_typedefs().name or "").startswith(
+        (*containers.MAP_PREFIXES, containers.CHAN_PREFIX)
+    ):
+        v = v.dereference()
+        st = v.type.strip_typedefs()
+    return v
+
+
+def length(v: gdb.Value, which: str) -> int:
+    """len(v) or cap(v) for strings, slices, arrays, maps and chans."""
+    v = _deref(v)
+    st = v.type.strip_typedefs()
+    if st.code == gdb.TYPE_CODE_ARRAY:
+        return st.range()[1] - st.range()[0] + 1
+    if st.code == gdb.TYPE_CODE_STRUCT:
+        names = [f.name for f in st.fields()]
+        if st.name == "string" and which == "len":
+            return int(v["len"])
+        if "array" in names and "cap" in names:
+            return int(v[which])
+    if st.code == gdb.TYPE_CODE_PTR:
+        tname = st.target().strip_typedefs().name or ""
+        try:
+            if tname.startswith(containers.CHAN_PREFIX):
+                n, cap = gotypes.reader().chan_len_cap(int(v))
+                return n if which == "len" else cap
+            if tname.startswith(containers.MAP_PREFIXES) and which == "len":
+                return gotypes.reader().map_len(int(v), containers.map_kind(st))
+        except _native.WslgoError as e:
+            raise gdb.GdbError(f"${which}: {' '.join(str(e).split())}") from None
+    raise gdb.GdbError(f"${which}: not a Go value with a {which}: {v.type}")
+
+
+class Len(gdb.Function):
+    """$len(x): len(x) of a Go string, slice, array, map or chan."""
+
+    def __init__(self) -> None:
+        super().__init__("len")
+
+    def invoke(self, v: gdb.Value) -> int:
+        return length(v, "len")
+
+
+class Cap(gdb.Function):
+    """$cap(x): cap(x) of a Go slice, array or chan."""
+
+    def __init__(self) -> None:
+        super().__init__("cap")
+
+    def invoke(self, v: gdb.Value) -> int:
+        return length(v, "cap")
+
+
+class Dtype(gdb.Function):
+    """$dtype(x): the value inside a Go interface, with its dynamic type
+    (``ptype $dtype(err)``, ``p *$dtype(err)``)."""
+
+    def __init__(self) -> None:
+        super().__init__("dtype")
+
+    def invoke(self, v: gdb.Value) -> gdb.Value:
+        if not gotypes.is_interface(v.type):
+            raise gdb.GdbError(f"$dtype: not a Go interface: {v.type}")
+        try:
+            name, dv = gotypes.dynamic(v)
+        except _native.WslgoError as e:
+            raise gdb.GdbError(f"$dtype: {e}") from None
+        if dv is None:
+            raise gdb.GdbError(
+                "$dtype: nil interface" if name == "nil" else f"$dtype: no debug type named {name}"
+            )
+        return dv
+
+
+def register() -> None:
+    """Define $len, $cap and $dtype (gdb keeps them for the session)."""
+    Len()
+    Cap()
+    Dtype()
