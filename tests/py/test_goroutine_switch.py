@@ -54,6 +54,7 @@ def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str, source: str)
             "run",
             SOURCES[source],
             SHOW_SOURCE,
+            "set wslgo compat off",  # runtime-gdb.py's `goroutine` is the oracle
             f"source {runtime_gdb_py(go_version)}",
             *marked("REF", "eval \"goroutine %d bt\", 'main.ids'[1]"),
             *marked("BT", goroutine_cmd(1, "bt")),
@@ -118,6 +119,7 @@ def test_core_goroutine_bt_and_locals(
             f"core-file {core}",
             SOURCES[source],
             SHOW_SOURCE,
+            "set wslgo compat off",  # runtime-gdb.py's `goroutine` is the oracle
             f"source {runtime_gdb_py(go_version)}",
             *marked("REF", f"goroutine {ids['hold1']} bt"),
             *marked("BT", f"wslgo-goroutine {ids['hold1']} bt"),
