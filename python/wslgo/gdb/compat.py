@@ -41,7 +41,7 @@ SOURCE_HOOK = "hookpost-source"
 SYNC_COMMAND = "wslgo-compat"
 
 #: Frames of ``info goroutines`` needed to reach the user frame (deeper stacks: the last one).
-LIST_DEPTH = 64
+LIST_DEPTH = 16
 
 COMPAT = params.boolean(
     "compat",
