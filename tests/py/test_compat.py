@@ -10,11 +10,16 @@ from pathlib import Path
 
 import gofixtures
 from conftest import build
-from test_goroutine_switch import runtime_gdb_py
+from wslgo_testing import gdb as gdb_support
 from wslgo_testing.cores import make_core
 from wslgo_testing.gdb import bt_functions, marked, section
 from wslgo_testing.sources import goids
 from wslgo_testing.traceback import goroutine_functions
+
+
+def runtime_gdb_py(go_version: str) -> Path:
+    return gdb_support.runtime_gdb_py(gofixtures.go_binary(gofixtures.full_version(go_version)))
+
 
 TAKES_OVER = "wslgo: runtime-gdb.py is loaded too; wslgo's info goroutines and goroutine"
 
@@ -146,7 +151,7 @@ def _cgo_program(go_version: str, tmp_path: Path) -> Path:
 
 def _gdb_with_autoload(exe: Path, early: list[str]) -> str:
     """gdb as a user starts it: auto-loading on, `early` (~/.gdbinit) before the program."""
-    argv = ["gdb", "-nx", "-batch", "-iex", "set pagination off", "-iex", "set confirm off"]
+    argv = list(gdb_support.GDB_AUTOLOAD)
     for c in early:
         argv += ["-iex", c]
     argv += [str(exe), "-ex", "run", "-ex", "info auto-load python-scripts"]
