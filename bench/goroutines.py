@@ -14,6 +14,9 @@ repeated --repeat times for a warm min. Pairs compared:
     info goroutines        (runtime-gdb.py of the same GOROOT)  vs  wslgo-bt --list
     goroutine all bt       (runtime-gdb.py)                     vs  wslgo-bt all --no-group
 
+--compat compares the same command, `goroutine all bt`, runtime-gdb.py's vs wslgo's (gdb's
+own bt per goroutine through wslgo's goroutine switching).
+
 wslgo is loaded with `source <wslgo.py>`, where wslgo.py is what `wslgo gdbinit --path`
 prints ($WSLGO picks the CLI, $WSLGO_PATH is passed through to the loader). A session that
 exceeds --timeout is killed and reported as "> N s". Prints markdown tables.
@@ -49,6 +52,8 @@ ENGINE_PAIRS = [
     ("list", "info goroutines", "python:0"),
     ("bt", "goroutine all bt", "python:512"),
 ]
+#: --compat: runtime-gdb.py's command vs wslgo's command of the same name.
+COMPAT_PAIRS = [("bt", "goroutine all bt", "goroutine all bt")]
 #: Turns wslgo's stop context off when the parameter exists (older wslgo has none).
 OFF = "exec(\"try:\\n gdb.execute('set wslgo stop-context off')\\nexcept gdb.error:\\n pass\")"
 #: --stop-context: what `set wslgo stop-context brief` (the default) costs at every stop.
@@ -178,6 +183,11 @@ def main() -> int:
         help="time the engine via the binding (Process.goroutines) instead of wslgo-bt",
     )
     ap.add_argument(
+        "--compat",
+        action="store_true",
+        help="`goroutine all bt`: runtime-gdb.py's vs wslgo's (its drop-in command)",
+    )
+    ap.add_argument(
         "--skip-ref-bt-above", type=int, default=10000, help="skip `goroutine all bt` above this N"
     )
     args = ap.parse_args()
@@ -198,7 +208,7 @@ def main() -> int:
     start_load = common.load()
     rows: dict[str, list[list[str]]] = {k: [] for k in ("list", "bt", "stop")}
     scaling: list[tuple[int, str, float]] = []
-    pairs = list(ENGINE_PAIRS if args.engine else PAIRS)
+    pairs = list(ENGINE_PAIRS if args.engine else COMPAT_PAIRS if args.compat else PAIRS)
     if args.stop_context:
         pairs.append(("stop", "", STOP_CMD))
     for n in counts:

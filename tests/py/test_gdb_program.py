@@ -76,6 +76,7 @@ def test_show_wslgo_lists_every_setting(gdb_run) -> None:
     settings = dict(re.findall(r"^wslgo (\S+) is (\S+)\.$", before, re.M))
     assert settings == {
         "break-on-panic": "off",
+        "compat": "on",
         "crash-traceback": "on",
         "memory": "auto",
         "stop-context": "brief",

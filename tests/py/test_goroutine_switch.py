@@ -10,6 +10,7 @@ from pathlib import Path
 import gofixtures
 import pytest
 from conftest import build
+from wslgo_testing import gdb as gdb_support
 from wslgo_testing.cores import make_core
 from wslgo_testing.gdb import bt_functions, marked, section
 from wslgo_testing.sources import goids
@@ -17,10 +18,7 @@ from wslgo_testing.traceback import goroutine_functions
 
 
 def runtime_gdb_py(go_version: str) -> Path:
-    go = gofixtures.go_binary(gofixtures.full_version(go_version))
-    path = go.parent.parent / "src" / "runtime" / "runtime-gdb.py"
-    assert path.is_file(), path
-    return path
+    return gdb_support.runtime_gdb_py(gofixtures.go_binary(gofixtures.full_version(go_version)))
 
 
 def goroutine_cmd(index: int, command: str = "") -> str:
@@ -54,6 +52,7 @@ def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str, source: str)
             "run",
             SOURCES[source],
             SHOW_SOURCE,
+            "set wslgo compat off",  # runtime-gdb.py's `goroutine` is the oracle
             f"source {runtime_gdb_py(go_version)}",
             *marked("REF", "eval \"goroutine %d bt\", 'main.ids'[1]"),
             *marked("BT", goroutine_cmd(1, "bt")),
@@ -118,6 +117,7 @@ def test_core_goroutine_bt_and_locals(
             f"core-file {core}",
             SOURCES[source],
             SHOW_SOURCE,
+            "set wslgo compat off",  # runtime-gdb.py's `goroutine` is the oracle
             f"source {runtime_gdb_py(go_version)}",
             *marked("REF", f"goroutine {ids['hold1']} bt"),
             *marked("BT", f"wslgo-goroutine {ids['hold1']} bt"),

@@ -26,6 +26,8 @@ QUIET: list[str] = [
 
 #: argv prefix of a quiet batch gdb: `gdb -nx -batch` + QUIET.
 GDB_BATCH: list[str] = ["gdb", "-nx", "-batch", *QUIET]
+#: A batch gdb that auto-loads scripts as a user's gdb does (QUIET without the auto-load lines).
+GDB_AUTOLOAD: list[str] = ["gdb", "-nx", "-batch", *QUIET[4:]]
 
 #: argv prefix of gdb driven through the MI (as VS Code's cppdbg does): no init files.
 GDB_MI: list[str] = ["gdb", "--interpreter=mi3", "-nx", "-q"]
@@ -103,3 +105,10 @@ def section(output: str, name: str) -> str:
 def bt_functions(text: str) -> list[str]:
     """Function names of a gdb `bt` listing, in order."""
     return [m.group(1) for m in re.finditer(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(", text, re.M)]
+
+
+def runtime_gdb_py(go: Path) -> Path:
+    """GOROOT/src/runtime/runtime-gdb.py of the toolchain whose `go` command is ``go``."""
+    path = go.parent.parent / "src" / "runtime" / "runtime-gdb.py"
+    assert path.is_file(), path
+    return path

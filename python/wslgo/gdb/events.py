@@ -21,6 +21,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands registe
     breakpoints,
     bt,
     commands,
+    compat,
     environment,
     goroutine,
     params,
@@ -59,6 +60,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
     """The main program: open it (once), say one line, set the environment and the
     post-run hook. A live process: arm the internal breakpoints."""
     path = event.new_objfile.filename
+    compat.AUTOLOAD.release()
     if path and path == gdb.current_progspace().filename and os.path.isfile(path):
         known = program.SESSION.program
         try:
@@ -66,6 +68,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
         except (OSError, _native.WslgoError) as e:  # a corrupt binary must not break `file`
             gdb.write(f"wslgo: {path}: {' '.join(str(e).split())}\n", gdb.STDERR)
             return
+        compat.AUTOLOAD.new_objfile(prog is not None)
         if prog is not None and prog is not known:
             gdb.write(prog.describe() + "\n")
             prog.resolved()
@@ -74,11 +77,22 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
             postrun.install()
     if gdb.selected_inferior().pid != 0:
         breakpoints.ARMED.arm()
+    compat.sync()  # gdb auto-loads an objfile's scripts (runtime-gdb.py) before this event
 
 
 @guarded("stop handler")
 def on_stop(event: gdb.StopEvent) -> None:
     stops.report(event)
+
+
+@guarded("prompt")
+def on_prompt(event: object) -> None:
+    """The Go executable's scripts were skipped: auto-loading is the user's again."""
+    compat.AUTOLOAD.release()
+
+
+def on_before_prompt() -> None:  # gdb passes no event
+    on_prompt(None)
 
 
 @guarded("resuming")
@@ -99,9 +113,9 @@ class Wiring:
     """What :func:`setup` connected (so that it happens once)."""
 
     def __init__(self) -> None:
-        self.connected: list[tuple[Any, Handler]] = []
+        self.connected: list[tuple[Any, Callable[..., None]]] = []
 
-    def connect(self, registry: Any, handler: Handler) -> None:
+    def connect(self, registry: Any, handler: Callable[..., None]) -> None:
         registry.connect(handler)
         self.connected.append((registry, handler))
 
@@ -125,7 +139,10 @@ def setup() -> None:
     WIRING.connect(gdb.events.stop, on_stop)
     WIRING.connect(gdb.events.cont, on_cont)
     WIRING.connect(gdb.events.exited, on_exited)
+    WIRING.connect(gdb.events.before_prompt, on_before_prompt)
     postrun.install()
     wsl.register()
     printers.register()
+    postrun.install(compat.SOURCE_HOOK, compat.SYNC_COMMAND)
+    compat.sync()
     commands.register_prefix()

@@ -21,7 +21,7 @@ import gdb
 import gdb.unwinder
 
 from wslgo import _native
-from wslgo.gdb import commands, program
+from wslgo.gdb import commands, params, program
 
 
 @dataclass(frozen=True)
@@ -285,8 +285,13 @@ def _innermost_on_stack(g: Goroutine) -> gdb.Frame:
     return newest
 
 
+#: gdb stops unwinding at main.main: held on while a parked goroutine is shown from there.
+PAST_MAIN = params.Held("backtrace past-main", True)
+
+
 def clear() -> None:
     """Back to the thread's own stack (no redraw)."""
+    PAST_MAIN.release()
     if SWITCHER.selected is not None:
         SWITCHER.selected = None
         gdb.invalidate_cached_frames()
@@ -309,6 +314,7 @@ def select(g: Goroutine) -> str:
     if thread is None:
         raise gdb.GdbError("wslgo-goroutine: no thread to show the goroutine on")
     SWITCHER.selected = Selection(goroutine=g, thread=thread.global_num)
+    PAST_MAIN.hold()
     gdb.invalidate_cached_frames()
     top = gdb.newest_frame().older()
     if top is None or top.pc() != g.pc:
@@ -368,21 +374,27 @@ def wslgo_goroutine(args: argparse.Namespace) -> None:
         gdb.write(f"[goroutine {g.goid}: {how}]\n")
         gdb.write(gdb.execute("frame", to_string=True))
         return
-    saved = SWITCHER.selected
-    thread = gdb.selected_thread()
-    level = gdb.selected_frame().level()
-    try:
-        select(g)
-        gdb.execute(args.command)
-    finally:
-        _restore(saved, thread, level)
+    run_in(g, args.command)
 
 
 def _restore(saved: Selection | None, thread: gdb.InferiorThread | None, level: int) -> None:
     if thread is not None and thread.is_valid():
         thread.switch()
     SWITCHER.selected = saved
+    PAST_MAIN.hold() if saved is not None and not saved.running else PAST_MAIN.release()
     gdb.invalidate_cached_frames()
     frame = _frame_at_level(level)
     if frame is not None:
         frame.select()
+
+
+def run_in(g: Goroutine, command: str) -> None:
+    """Run one gdb ``command`` with ``g`` selected, then restore the selection."""
+    saved = SWITCHER.selected
+    thread = gdb.selected_thread()
+    level = gdb.selected_frame().level()
+    try:
+        select(g)
+        gdb.execute(command)
+    finally:
+        _restore(saved, thread, level)

@@ -127,6 +127,24 @@ VERBOSE = boolean(
 )
 
 
+class Held:
+    """One of gdb's own on/off settings that wslgo holds at ``value`` for a while and then
+    gives back (only when it changed it)."""
+
+    def __init__(self, name: str, value: bool) -> None:
+        self.name, self.value, self.holding = name, value, False
+
+    def hold(self) -> None:
+        if bool(gdb.parameter(self.name)) != self.value:
+            gdb.execute(f"set {self.name} {'on' if self.value else 'off'}", to_string=True)
+            self.holding = True
+
+    def release(self) -> None:
+        if self.holding:
+            self.holding = False
+            gdb.execute(f"set {self.name} {'off' if self.value else 'on'}", to_string=True)
+
+
 def verbose() -> bool:
     """True when ``set wslgo verbose on``."""
     return bool(VERBOSE.value)

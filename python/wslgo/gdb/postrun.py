@@ -18,10 +18,10 @@ POST_RUN_COMMAND = "wslgo-post-run"
 POST_RUN_HOOK = "hookpost-run"
 
 
-def _user_hook_body() -> list[str]:
-    """Body lines of the current hookpost-run (relative indentation kept), [] if none."""
+def _user_hook_body(hook: str) -> list[str]:
+    """Body lines of the current ``hook`` (relative indentation kept), [] if none."""
     try:
-        out = gdb.execute(f"show user {POST_RUN_HOOK}", to_string=True)
+        out = gdb.execute(f"show user {hook}", to_string=True)
     except gdb.error:
         return []
     lines = out.splitlines()
@@ -33,12 +33,13 @@ def _user_hook_body() -> list[str]:
     return body
 
 
-def install() -> None:
-    """Define hookpost-run as `wslgo-post-run` followed by the user's previous body."""
-    body = _user_hook_body()
-    if any(ln.strip() == POST_RUN_COMMAND for ln in body):
+def install(hook: str = POST_RUN_HOOK, command: str = POST_RUN_COMMAND) -> None:
+    """Define ``hook`` (hookpost-run) as ``command`` (wslgo-post-run) followed by the
+    user's previous body."""
+    body = _user_hook_body(hook)
+    if any(ln.strip() == command for ln in body):
         return
-    text = "\n".join([f"define {POST_RUN_HOOK}", f"  {POST_RUN_COMMAND}"])
+    text = "\n".join([f"define {hook}", f"  {command}"])
     text += "".join(f"\n  {ln}" for ln in body) + "\nend"
     confirm = gdb.parameter("confirm")
     gdb.execute("set confirm off", to_string=True)

@@ -1,0 +1,248 @@
+"""runtime-gdb.py's commands, done by wslgo: ``info goroutines`` and
+``goroutine <id|all> <gdb command>``, and living next to runtime-gdb.py when gdb loaded it too.
+
+``info goroutines`` keeps runtime-gdb.py's line shape (``*`` for a goroutine on an M, the
+goroutine id, its status) and names the goroutine's user frame instead of
+``runtime.gopark``. ``goroutine`` runs a gdb command in a goroutine's context through
+:mod:`wslgo.gdb.goroutine`'s switching (the unwinder: nothing is written to the inferior,
+so it works on cores); ``goroutine all`` reads the goroutine list once.
+
+Coexistence: runtime-gdb.py (sourced, or auto-loaded through gdb's safe-path) registers
+commands of the same names. :meth:`Compat.sync` runs when wslgo is set up, after every
+``source`` command (gdb's ``hookpost-source``) and when gdb loads an objfile (auto-load runs
+before Python's new_objfile event), so whichever loads last, wslgo's commands are the ones
+gdb runs, and wslgo says so in one line. ``set wslgo compat off`` hands runtime-gdb.py's
+commands back and never replaces them again.
+
+gdb's auto-load safe-path warning: a Go executable names runtime-gdb.py in its
+``.debug_gdb_scripts``; gdb declines it (10 lines) unless the safe-path allows it. gdb (13)
+tells Python about a new objfile *before* its auto-load observer reads that objfile's
+scripts, so :class:`AutoLoad` turns ``auto-load python-scripts`` off while gdb loads the Go
+executable and back to the user's value at the next objfile (a shared library: a C
+library's printers still load) or prompt. Only the Go executable's own scripts are skipped.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, cast
+
+import gdb
+
+from wslgo import _native, report
+from wslgo.gdb import commands, goroutine, params, program
+
+#: runtime-gdb.py's command classes (in gdb's ``__main__``, where gdb runs sourced and
+#: auto-loaded scripts) -> the gdb command each registers.
+THEIR_COMMANDS = {"GoroutinesCmd": "info goroutines", "GoroutineCmd": "goroutine"}
+
+#: gdb's post-hook of `source` runs SYNC_COMMAND: a runtime-gdb.py sourced later is replaced.
+SOURCE_HOOK = "hookpost-source"
+SYNC_COMMAND = "wslgo-compat"
+
+#: Frames of ``info goroutines`` needed to reach the user frame (deeper stacks: the last one).
+LIST_DEPTH = 16
+
+COMPAT = params.boolean(
+    "compat",
+    "When on (the default), wslgo provides runtime-gdb.py's `info goroutines` and\n"
+    "`goroutine <id|all> <command>` and takes precedence over runtime-gdb.py when gdb loads\n"
+    "it too. When off, wslgo leaves runtime-gdb.py's commands alone (and gives back the ones\n"
+    "it replaced).",
+    "Set whether wslgo replaces runtime-gdb.py's commands.",
+    True,
+    on_set=lambda: sync(),
+)
+
+
+def runtime_gdb_classes() -> dict[str, Any]:
+    """runtime-gdb.py's command classes by name, {} when it is not loaded."""
+    main = sys.modules.get("__main__")
+    found = {name: getattr(main, name, None) for name in THEIR_COMMANDS}
+    if any(not isinstance(cls, type) for cls in found.values()):
+        return {}
+    return found
+
+
+# ---------------------------------------------------------------------------- info goroutines
+
+
+def goroutine_line(r: program.Record) -> str:
+    """One line of ``info goroutines``: runtime-gdb.py's ``*``/id/status columns, then the
+    goroutine's user frame."""
+    mark = "*" if r.get("m_id") is not None else " "
+    status = str(r.get("status_name") or "?")
+    if r.get("error"):
+        return f"{mark} {r['goid']} {'unreadable':8s} {' '.join(str(r['error']).split())}"
+    f = _where(r)
+    where = f"{f['func']} at {report.short_path(f['file'])}:{f['line']}" if f else "?"
+    return f"{mark} {r['goid']} {status:8s} {where}"
+
+
+def _where(r: program.Record) -> program.Record | None:
+    """The user frame; for a goroutine without one (the runtime's own), the frame of its
+    start function (runtime.forcegchelper rather than runtime.gopark)."""
+    if r.get("user_frame") is None:
+        start = r.get("start_func")
+        for f in r.get("frames") or []:
+            if f["func"] == start:
+                return f
+    return report.user_frame(r)
+
+
+def info_goroutines() -> None:
+    with report.gc_paused():
+        recs = program.goroutines(max_depth=LIST_DEPTH)
+    gdb.write("".join(goroutine_line(r) + "\n" for r in sorted(recs, key=lambda r: r["goid"])))
+
+
+# ---------------------------------------------------------------------------- goroutine N cmd
+
+_USAGE = "usage: goroutine <id|all> <gdb command>   e.g. `goroutine 1 bt`, `goroutine all bt`"
+
+
+def _goid(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        pass
+    try:
+        return int(gdb.parse_and_eval(text))
+    except (gdb.error, ValueError) as e:
+        raise commands.UsageError(f"goroutine: bad goroutine id {text!r}: {e}") from None
+
+
+def goroutine_command(arg: str) -> None:
+    words = commands.first_word_and_rest(arg)
+    if len(words) != 2:
+        raise commands.UsageError(f"goroutine: {_USAGE}")
+    which, cmd = words
+    if which != "all":
+        goroutine.run_in(goroutine.find(_goid(which)), cmd)
+        return
+    with report.gc_paused():
+        recs = program.goroutines(max_depth=0)
+    for r in sorted(recs, key=lambda r: r["goid"]):
+        if r.get("error"):
+            gdb.write(f"goroutine {r['goid']}: unreadable: {r['error']}\n", gdb.STDERR)
+            continue
+        g = goroutine.Goroutine.from_record(cast("_native.GoroutineDict", r))
+        gdb.write(f"goroutine {g.goid} [{g.status_name}]:\n")
+        try:
+            goroutine.run_in(g, cmd)
+        except (gdb.error, gdb.GdbError) as e:  # one goroutine's failure does not end the rest
+            gdb.write(f"goroutine {g.goid}: {e}\n", gdb.STDERR)
+
+
+# ---------------------------------------------------------------------------- the gdb commands
+
+
+class _InfoGoroutines(gdb.Command):
+    """List every goroutine: `*` when on an M, id, status, user frame (wslgo; the shape of
+    runtime-gdb.py's list). `wslgo-bt --list` is the richer view."""
+
+    def __init__(self) -> None:
+        super().__init__("info goroutines", gdb.COMMAND_STACK, gdb.COMPLETE_NONE)
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        self.dont_repeat()
+        commands.run_guarded(info_goroutines, "info goroutines")
+
+
+class _Goroutine(gdb.Command):
+    """Run a gdb command in the context of goroutine <id>, or of each goroutine (all).
+
+    Usage: goroutine <id|all> <gdb command>, e.g. `goroutine 1 bt`, `goroutine all bt`.
+    wslgo shows the goroutine to gdb through an unwinder (see `help wslgo-goroutine`):
+    nothing is written to the program, so it works on core files too. A parked
+    goroutine's frames start at #1 (#0 is the thread's own frame, hidden)."""
+
+    def __init__(self) -> None:
+        super().__init__("goroutine", gdb.COMMAND_STACK, gdb.COMPLETE_NONE)
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        self.dont_repeat()
+        commands.run_guarded(lambda: goroutine_command(arg), "goroutine")
+
+
+# ---------------------------------------------------------------------------- coexistence
+
+
+class Compat:
+    """Whose ``info goroutines`` / ``goroutine`` gdb runs (one per session)."""
+
+    def __init__(self) -> None:
+        self.ours: list[gdb.Command] = []
+        #: runtime-gdb.py's classes wslgo last replaced (a new load makes new classes).
+        self.replaced: dict[str, Any] = {}
+
+    def _claim(self) -> None:
+        self.ours = [_InfoGoroutines(), _Goroutine()]
+
+    def sync(self) -> None:
+        """Make gdb's commands wslgo's or runtime-gdb.py's per ``set wslgo compat``."""
+        theirs = runtime_gdb_classes()
+        if not COMPAT.value:
+            if self.replaced and theirs:
+                for cls in theirs.values():
+                    cls()  # registering again gives gdb's command back to runtime-gdb.py
+                self.replaced = {}
+                gdb.write("wslgo: runtime-gdb.py's info goroutines and goroutine are back\n")
+            return
+        if not theirs:
+            if not self.ours:
+                self._claim()
+            return
+        if theirs == self.replaced:
+            return
+        self._claim()
+        self.replaced = theirs
+        gdb.write(
+            "wslgo: runtime-gdb.py is loaded too; wslgo's info goroutines and goroutine take "
+            "precedence (set wslgo compat off to keep runtime-gdb.py's)\n"
+        )
+
+
+COMPAT_STATE = Compat()
+
+#: gdb's setting that :class:`AutoLoad` turns off for the Go executable.
+PYTHON_SCRIPTS = "auto-load python-scripts"
+
+
+class AutoLoad:
+    """Skips gdb's auto-loading of the Go executable's scripts (runtime-gdb.py) and only
+    those: ``auto-load python-scripts`` is off from the Go executable's new_objfile event
+    (gdb reads the objfile's scripts right after it) to the next objfile or prompt."""
+
+    def __init__(self) -> None:
+        self.setting = params.Held(PYTHON_SCRIPTS, False)
+
+    def release(self) -> None:
+        """Give the user's ``auto-load python-scripts on`` back."""
+        self.setting.release()
+
+    def new_objfile(self, go_executable: bool) -> None:
+        """Called first in the new_objfile event, before gdb auto-loads the objfile's scripts."""
+        self.setting.release()
+        if go_executable and COMPAT.value:
+            self.setting.hold()
+
+
+AUTOLOAD = AutoLoad()
+
+
+def sync() -> None:
+    """:meth:`Compat.sync` of the session (the events and the ``source`` hook call it)."""
+    COMPAT_STATE.sync()
+
+
+_sync_parser = commands.parser(
+    SYNC_COMMAND,
+    "Make wslgo's runtime-gdb.py commands the ones gdb runs (`set wslgo compat`).",
+    epilog="gdb's hookpost-source runs this, so a runtime-gdb.py sourced later is replaced too.",
+)
+
+
+@commands.command(SYNC_COMMAND, _sync_parser)
+def wslgo_compat(args: object) -> None:
+    sync()

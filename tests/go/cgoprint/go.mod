@@ -1,0 +1,3 @@
+module wslgo.test/cgoprint
+
+go 1.21

@@ -1,0 +1,208 @@
+"""runtime-gdb.py's commands done by wslgo (`info goroutines`, `goroutine <id|all> CMD`) and
+coexistence with runtime-gdb.py in either load order, or with `set wslgo compat off`.
+Oracles: the fixtures' own goroutine ids, the GOTRACEBACK=crash dump of the core."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import gofixtures
+from conftest import build
+from wslgo_testing import gdb as gdb_support
+from wslgo_testing.cores import make_core
+from wslgo_testing.gdb import bt_functions, marked, section
+from wslgo_testing.sources import goids
+from wslgo_testing.traceback import goroutine_functions
+
+
+def runtime_gdb_py(go_version: str) -> Path:
+    return gdb_support.runtime_gdb_py(gofixtures.go_binary(gofixtures.full_version(go_version)))
+
+
+TAKES_OVER = "wslgo: runtime-gdb.py is loaded too; wslgo's info goroutines and goroutine"
+
+
+def test_info_goroutines_and_goroutine_live(gdb_run, go_version: str) -> None:
+    binary = build("hkbreak", go_version)
+    r = gdb_run(
+        [
+            "run",
+            *marked("INFO", "info goroutines"),
+            *marked("ONE", "eval \"goroutine %d bt\", 'main.ids'[1]"),
+            *marked("MAIN", "goroutine 1 bt"),
+            *marked("ALL", "goroutine all bt"),
+            *marked("AFTER", "frame"),
+            *marked("BAD", "goroutine 999999 bt"),
+            *marked("USAGE", "goroutine 1"),
+            "kill",
+        ],
+        binary=binary,
+    )
+    out = r.stdout
+    ids = goids(r.output, "hkbreak")
+    info = section(out, "INFO")
+    # runtime-gdb.py's columns (`*` on an M, id, status) and the user frame, not gopark
+    assert re.search(r"^\*\s+1\s+running\s+main\.main at \S*hkbreak/main\.go:\d+$", info, re.M), (
+        info
+    )
+    hold = re.search(rf"^ \s*{ids['hold1']}\s+waiting\s+(\S+) at ", info, re.M)
+    assert hold and hold.group(1) == "main.hold", info
+    assert re.search(rf"^\*\s+{ids['spin']}\s+running\s+main\.spin at ", info, re.M), info
+    assert "runtime.gopark" not in info, info
+    one = section(out, "ONE")
+    assert "main.hold" in bt_functions(one), one
+    main = section(out, "MAIN")  # running: the thread's own stack, from #0
+    assert re.match(r"#0\s+runtime\.breakpoint ", main) and "main.main" in bt_functions(main)
+    every = section(out, "ALL")
+    for goid in (1, ids["hold1"], ids["hold2"], ids["spin"]):
+        assert re.search(rf"^goroutine {goid} \[", every, re.M), every
+    assert every.count("main.hold (id=") == 2, every
+    # the thread's own frame is selected again afterwards
+    assert re.match(r"#0\s+runtime\.breakpoint ", section(out, "AFTER"))
+    err = r.stderr
+    assert "wslgo-goroutine: no goroutine 999999" in err or "999999" in err, err
+    assert "usage: goroutine <id|all> <gdb command>" in err, err
+    assert "Traceback" not in r.output, r.output
+
+
+def test_goroutine_bt_on_core(gdb_run, go_version: str, tmp_path: Path) -> None:
+    """runtime-gdb.py's `goroutine N bt` writes $pc/$sp and fails on a core
+    (golang/go#17575); wslgo's shows the parked goroutine's frames."""
+    binary = build("hkcrash", go_version)
+    core, crash = make_core(binary, tmp_path)
+    ids = goids(crash, "hkcrash")
+    expected = goroutine_functions(crash, ids["hold1"])
+    r = gdb_run(
+        [
+            f"file {binary}",
+            f"core-file {core}",
+            *marked("BT", f"goroutine {ids['hold1']} bt"),
+            *marked("INFO", "info goroutines"),
+        ]
+    )
+    bt = section(r.stdout, "BT")
+    assert bt_functions(bt) == expected, (bt, expected, r.output)
+    info = section(r.stdout, "INFO")
+    assert re.search(rf"^ \s*{ids['hold1']}\s+waiting\s+main\.hold at ", info, re.M), info
+
+
+def _coexist(gdb_run, go_version: str, order: list[str]) -> str:
+    binary = build("hkbreak", go_version)
+    r = gdb_run(
+        [
+            f"file {binary}",
+            *order,
+            "run",
+            *marked("INFO", "info goroutines"),
+            *marked("BT", "eval \"goroutine %d bt\", 'main.ids'[1]"),
+            "kill",
+        ],
+        source=None,
+    )
+    return r.stdout + r.stderr
+
+
+def test_runtime_gdb_py_loaded_after_wslgo(gdb_run, go_version: str, wslgo_entry: Path) -> None:
+    theirs = runtime_gdb_py(go_version)
+    out = _coexist(gdb_run, go_version, [f"source {wslgo_entry}", f"source {theirs}"])
+    assert out.count(TAKES_OVER) == 1, out
+    assert re.search(r"^\*\s+1\s+running\s+main\.main at ", section(out, "INFO"), re.M), out
+
+
+def test_runtime_gdb_py_loaded_before_wslgo(gdb_run, go_version: str, wslgo_entry: Path) -> None:
+    theirs = runtime_gdb_py(go_version)
+    out = _coexist(gdb_run, go_version, [f"source {theirs}", f"source {wslgo_entry}"])
+    assert out.count(TAKES_OVER) == 1, out
+    assert re.search(r"^\*\s+1\s+running\s+main\.main at ", section(out, "INFO"), re.M), out
+
+
+def test_compat_off_leaves_runtime_gdb_py_alone(
+    gdb_run, go_version: str, wslgo_entry: Path
+) -> None:
+    theirs = runtime_gdb_py(go_version)
+    for order in (
+        [f"source {wslgo_entry}", "set wslgo compat off", f"source {theirs}"],
+        [f"source {theirs}", f"source {wslgo_entry}", "set wslgo compat off"],
+    ):
+        out = _coexist(gdb_run, go_version, order)
+        info = section(out, "INFO")
+        # runtime-gdb.py's own line: the function of the saved pc, no "at FILE:LINE"
+        assert re.search(r"^\*\s+1\s+running\s+\S+$", info, re.M), out
+        assert " at " not in info, out
+        assert "main.hold" in bt_functions(section(out, "BT")), out
+
+
+def _cgo_program(go_version: str, tmp_path: Path) -> Path:
+    """tests/go/cgoprint built with cgo (the fixture cache builds with CGO_ENABLED=0)."""
+    go = gofixtures.go_binary(gofixtures.full_version(go_version))
+    env = dict(gofixtures.go_env(go), CGO_ENABLED="1")
+    exe = tmp_path / "cgoprint"
+    subprocess.run(
+        [str(go), "build", "-buildvcs=false", "-o", str(exe), "."],
+        cwd=gofixtures.GO_DIR / "cgoprint",
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return exe
+
+
+def _gdb_with_autoload(exe: Path, early: list[str]) -> str:
+    """gdb as a user starts it: auto-loading on, `early` (~/.gdbinit) before the program."""
+    argv = list(gdb_support.GDB_AUTOLOAD)
+    for c in early:
+        argv += ["-iex", c]
+    argv += [str(exe), "-ex", "run", "-ex", "info auto-load python-scripts"]
+    argv += ["-ex", "info pretty-printer", "-ex", "show auto-load python-scripts", "-ex", "kill"]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+    return r.stdout + r.stderr
+
+
+DECLINED = "runtime-gdb.py\" auto-loading has been declined by your `auto-load safe-path'"
+#: The C++ library's printers, auto-loaded from gdb's data directory when it is loaded.
+CXX_PRINTERS = re.compile(r"^Yes\s+\S*/libstdc\+\+\.so\.[0-9.]+-gdb\.py\s*$", re.M)
+
+
+def test_no_safe_path_warning_and_c_printers_still_load(
+    go_version: str, tmp_path: Path, wslgo_entry: Path
+) -> None:
+    exe = _cgo_program(go_version, tmp_path)
+    # gdb by itself: the 10-line warning about runtime-gdb.py, the C++ printers load
+    plain = _gdb_with_autoload(exe, [])
+    assert DECLINED in plain, plain
+    assert CXX_PRINTERS.search(plain), plain
+    # wslgo sourced as ~/.gdbinit does: no warning, the C++ printers still load
+    ours = _gdb_with_autoload(exe, [f"source {wslgo_entry}"])
+    assert "declined" not in ours and "safe-path" not in ours, ours
+    assert "cgoprint: Go program" in ours, ours
+    assert CXX_PRINTERS.search(ours), ours
+    assert "libstdc++-v6" in ours, ours
+    assert "Auto-loading of Python scripts is on." in ours, ours
+    # `set wslgo compat off`: gdb's own behaviour again
+    off = _gdb_with_autoload(exe, [f"source {wslgo_entry}", "set wslgo compat off"])
+    assert DECLINED in off, off
+
+
+def test_goroutine_from_a_stop_in_main_main(gdb_run, go_version: str) -> None:
+    """gdb stops unwinding at main.main; a parked goroutine shown from a thread stopped
+    there needs `backtrace past-main` on while selected (and off again afterwards)."""
+    binary = build("hkbreak", go_version)
+    src = (gofixtures.GO_DIR / "hkbreak" / "main.go").read_text().splitlines()
+    line = next(i for i, text in enumerate(src, 1) if "BREAK-HERE" in text)
+    r = gdb_run(
+        [
+            f"break main.go:{line}",
+            "run",
+            *marked("ALL", "goroutine all bt"),
+            *marked("PAST", "show backtrace past-main"),
+            "kill",
+        ],
+        binary=binary,
+    )
+    every = section(r.stdout, "ALL")
+    assert re.search(r"^#0\s+(?:0x[0-9a-f]+ in )?main\.main ", every, re.M), r.output
+    assert every.count("main.hold (id=") == 2, r.output
+    assert "could not unwind" not in r.output, r.output
+    assert "is off." in section(r.stdout, "PAST"), r.output
