@@ -22,7 +22,9 @@ from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands registe
     bt,
     commands,
     environment,
+    goid,
     goroutine,
+    panics,
     params,
     postrun,
     program,
@@ -79,6 +81,12 @@ def on_stop(event: gdb.StopEvent) -> None:
     stops.report(event)
 
 
+@guarded("breakpoint condition")
+def on_breakpoint(bp: gdb.Breakpoint) -> None:
+    """A condition that spells ``$goid`` is evaluated through ``$_goid()``."""
+    goid.rewrite_condition(bp)
+
+
 @guarded("resuming")
 def on_cont(event: object) -> None:
     """Saved registers go stale when the program resumes: drop the goroutine selection."""
@@ -89,6 +97,7 @@ def on_cont(event: object) -> None:
 def on_exited(event: object) -> None:
     """The breakpoints, the selection and the memory target belong to the dead process."""
     breakpoints.ARMED.disarm()
+    panics.PANICS.forget()
     goroutine.clear()
     program.SESSION.forget_targets()
 
@@ -98,6 +107,7 @@ class Wiring:
 
     def __init__(self) -> None:
         self.connected: list[tuple[Any, Handler]] = []
+        self.function: gdb.Function | None = None
 
     def connect(self, registry: Any, handler: Handler) -> None:
         registry.connect(handler)
@@ -119,9 +129,14 @@ def setup() -> None:
     gdb.unwinder.register_unwinder(None, goroutine.GoroutineUnwinder(), replace=True)
     gdb.frame_filters["wslgo-goroutine"] = goroutine.GoroutineFrameFilter()
     stops.set_context_printer(bt.print_stop_context)
+    breakpoints.ARMED.go_hit = stops.go_breakpoint_hit
+    breakpoints.ARMED.panic_hit = panics.PANICS.should_stop
     WIRING.connect(gdb.events.new_objfile, on_new_objfile)
     WIRING.connect(gdb.events.stop, on_stop)
     WIRING.connect(gdb.events.cont, on_cont)
     WIRING.connect(gdb.events.exited, on_exited)
+    WIRING.connect(gdb.events.breakpoint_created, on_breakpoint)
+    WIRING.connect(gdb.events.breakpoint_modified, on_breakpoint)
+    WIRING.function = goid.GoidFunction()
     postrun.install()
     commands.register_prefix()
