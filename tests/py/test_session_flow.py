@@ -72,7 +72,10 @@ def test_silent_breakpoint_prints_nothing_from_wslgo(
         "break main.hit\ncommands\n  silent\n  set $hits = $hits + 1\n  continue\nend\n"
     )
     r = gdb_run(["set $hits = 0", f"source {script}", "run loop", "print $hits"], binary=binary)
-    assert re.search(r"^\$\d+ = 50$", r.stdout, re.M), r.output
+    # 50 calls; gdb may count one more hit when a preemption at the function's stack
+    # check runs its entry again
+    hits = re.findall(r"^\$\d+ = (\d+)$", r.stdout, re.M)
+    assert hits and 50 <= int(hits[0]) <= 52, r.output
     said = [ln for ln in r.output.splitlines() if ln.startswith("wslgo:")]
     assert len(said) == 1 and "Go program" in said[0], r.output  # the load line only
     assert "exited normally" in r.output, r.output

@@ -49,11 +49,11 @@ SYMBOLS = (
 
 # --------------------------------------------------------------------- panics
 
-#: The panic record (runtime/runtime2.go) and the offsets, in pointer sizes, of the fields
-#: that every Go version since 1.21 keeps in place: argp, then arg (an eface), then link.
+#: The panic record (runtime/runtime2.go), read through DWARF when present; without it,
+#: the offsets in pointer sizes of its ``arg`` (an eface) and ``link`` fields, by the first
+#: Go version with that layout (1.27 dropped the leading ``argp``).
 PANIC_TYPE = "runtime._panic"
-PANIC_ARG_WORDS = 1
-PANIC_LINK_WORDS = 3
+PANIC_ARG_LINK_WORDS = {(1, 21): (1, 3), (1, 27): (0, 2)}
 #: Registers of the first two integer arguments of an ABIInternal call, per GOARCH.
 ARG_REGS = {"amd64": ("rax", "rbx"), "arm64": ("x0", "x1")}
 #: Start of the type descriptors (abi.Type.Str name offsets are relative to it).

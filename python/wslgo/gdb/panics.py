@@ -27,6 +27,7 @@ import gdb
 from wslgo.gdb import gofacts, goid, program
 
 _HEX = re.compile(r" is at (0x[0-9a-f]+)")
+_VERSION = re.compile(r"go(\d+)\.(\d+)")
 
 
 def _mem(addr: int, size: int) -> bytes:
@@ -143,17 +144,38 @@ def _recovered(record: int) -> bool:
         return False
 
 
+def _version() -> tuple[int, int]:
+    prog = program.current_or_none()
+    found = _VERSION.match(prog.go_version or "") if prog is not None else None
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
+def panic_offsets() -> tuple[int, int]:
+    """Byte offsets of runtime._panic's ``arg`` and ``link`` (DWARF, else by Go version)."""
+    try:
+        fields = {f.name: f.bitpos // 8 for f in gdb.lookup_type(gofacts.PANIC_TYPE).fields()}
+        if "arg" in fields and "link" in fields:
+            return fields["arg"], fields["link"]
+    except gdb.error:
+        pass
+    ver = _version()
+    known = [v for v in sorted(gofacts.PANIC_ARG_LINK_WORDS) if v <= ver]
+    arg, link = gofacts.PANIC_ARG_LINK_WORDS[known[-1] if known else (1, 21)]
+    return 8 * arg, 8 * link
+
+
 def _chain(first: int) -> list[str]:
     """``panic: ...`` lines of a record chain, oldest first (runtime.printpanics)."""
     lines: list[str] = []
+    arg_off, link_off = panic_offsets()
     rec = first
     for _ in range(16):
         if rec == 0:
             break
-        arg = rec + 8 * gofacts.PANIC_ARG_WORDS
+        arg = rec + arg_off
         text = "panic: " + value_text(_word(arg), _word(arg + 8))
         lines.append(text + (" [recovered]" if _recovered(rec) else ""))
-        rec = _word(rec + 8 * gofacts.PANIC_LINK_WORDS)
+        rec = _word(rec + link_off)
     lines.reverse()
     return lines
 
@@ -164,6 +186,7 @@ class Panics:
     def __init__(self) -> None:
         self.last: tuple[int, ...] | None = None
         self.values: set[tuple[int, int]] = set()
+        self.fatal: set[str] = set()
 
     def should_stop(self, what: str) -> bool:
         """At a panic breakpoint (before gdb stops): False for a hit already reported."""
@@ -174,9 +197,16 @@ class Panics:
             a, b = _arg_regs(prog.binary.arch)
             sp = int(gdb.newest_frame().read_register("sp"))
             if what == gofacts.FATAL_PANIC and a:
-                arg = a + 8 * gofacts.PANIC_ARG_WORDS
+                arg = a + panic_offsets()[0]
                 if (_word(arg), _word(arg + 8)) in self.values:
                     return False  # already stopped at its runtime.gopanic
+            if what in gofacts.THROW_FUNCS:
+                # a fatal error is reported once (the runtime prints only the first)
+                text = _go_string(a, b)
+                if text in self.fatal:
+                    return False
+                self.fatal.add(text)
+                return True
         except gdb.error:
             return True
         # A function's stack check can send the goroutine through the scheduler (a
@@ -193,6 +223,7 @@ class Panics:
     def forget(self) -> None:
         self.last = None
         self.values.clear()
+        self.fatal.clear()
 
 
 PANICS = Panics()
