@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import build
 from wslgo_testing.gdb import marked, section
-from wslgo_testing.sources import line_of
+from wslgo_testing.sources import goids, line_of
 
 
 def _goids(out: str) -> dict[str, int]:
@@ -193,3 +193,42 @@ def test_users_gotraceback_is_honoured(gdb_run, go_version: str) -> None:
             assert "main.hold(" not in r.stderr and "runtime.gopark(" not in r.stderr, r.output
         else:
             assert "goroutine " not in r.stderr.split("hkcrash: crasher", 1)[1], r.output
+
+
+def test_wslgo_next_stays_on_one_goroutine(gdb_run, go_version: str) -> None:
+    binary = build("ssflow", go_version)
+    line = line_of("ssflow", "HANDLE-HERE")
+    steps = []
+    for i in range(10):
+        steps += marked(f"S{i}", "wslgo-next", "print $goid")
+    r = gdb_run(
+        [f"break main.go:{line}", "run handlers", *steps, "delete", "continue"], binary=binary
+    )
+    first = re.search(r"^wslgo: breakpoint 1, goroutine (\d+)$", r.stdout, re.M)
+    assert first, r.output
+    want = first.group(1)
+    for i in range(10):
+        at = section(r.stdout, f"S{i}")
+        # the next line of the same goroutine, whatever else hit breakpoint 1 meanwhile
+        assert re.search(rf"^{line + i + 1}\t", at, re.M), (i, r.output)
+        assert re.findall(r"^\$\d+ = (\d+)$", at, re.M) == [want], (i, r.output)
+    others = re.findall(
+        r"^wslgo: goroutine (\d+) hit breakpoint 1 at \S+; still stepping", r.stdout, re.M
+    )
+    assert want not in others, r.output
+    assert "exited normally" in r.output, r.output
+
+
+def test_next_with_a_parked_goroutine_returns_to_the_thread(gdb_run, go_version: str) -> None:
+    binary = build("hkbreak", go_version)
+    r = gdb_run(
+        ["run", 'eval "wslgo-goroutine %d", main.ids[1]', "frame 1", "next", "kill"], binary=binary
+    )
+    m = re.search(
+        r"^wslgo: goroutine (\d+) is parked and cannot be stepped; back to the thread view: "
+        r"thread (\d+) \(LWP (\d+)\)$",
+        r.stdout,
+        re.M,
+    )
+    assert m and int(m.group(1)) == goids(r.output, "hkbreak")["hold1"], r.output
+    assert "sigtramp" not in r.output.split(m.group(0))[1], r.output

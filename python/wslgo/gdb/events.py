@@ -28,6 +28,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands registe
     params,
     postrun,
     program,
+    stepping,
     stops,
 )
 from wslgo.gdb import traceback as go_traceback  # noqa: F401
@@ -72,13 +73,18 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
         if prog is not None:
             environment.ENVIRONMENT.set_crash()
             postrun.install()
+            stepping.install_hooks()
     if gdb.selected_inferior().pid != 0:
         breakpoints.ARMED.arm()
 
 
 @guarded("stop handler")
 def on_stop(event: gdb.StopEvent) -> None:
-    stops.report(event)
+    stepping.STEPPER.note(event)
+    if stepping.STEPPER.active:
+        goid.refresh()  # the step decides what to say
+    else:
+        stops.report(event)
 
 
 @guarded("breakpoint condition")

@@ -18,10 +18,10 @@ POST_RUN_COMMAND = "wslgo-post-run"
 POST_RUN_HOOK = "hookpost-run"
 
 
-def _user_hook_body() -> list[str]:
-    """Body lines of the current hookpost-run (relative indentation kept), [] if none."""
+def _user_hook_body(hook: str) -> list[str]:
+    """Body lines of the user command ``hook`` (relative indentation kept), [] if none."""
     try:
-        out = gdb.execute(f"show user {POST_RUN_HOOK}", to_string=True)
+        out = gdb.execute(f"show user {hook}", to_string=True)
     except gdb.error:
         return []
     lines = out.splitlines()
@@ -35,10 +35,15 @@ def _user_hook_body() -> list[str]:
 
 def install() -> None:
     """Define hookpost-run as `wslgo-post-run` followed by the user's previous body."""
-    body = _user_hook_body()
-    if any(ln.strip() == POST_RUN_COMMAND for ln in body):
+    install_hook(POST_RUN_HOOK, POST_RUN_COMMAND)
+
+
+def install_hook(hook: str, command: str) -> None:
+    """Define the gdb hook ``hook`` as ``command`` followed by the user's previous body."""
+    body = _user_hook_body(hook)
+    if any(ln.strip() == command for ln in body):
         return
-    text = "\n".join([f"define {POST_RUN_HOOK}", f"  {POST_RUN_COMMAND}"])
+    text = "\n".join([f"define {hook}", f"  {command}"])
     text += "".join(f"\n  {ln}" for ln in body) + "\nend"
     confirm = gdb.parameter("confirm")
     gdb.execute("set confirm off", to_string=True)
