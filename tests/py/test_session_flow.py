@@ -232,3 +232,34 @@ def test_next_with_a_parked_goroutine_returns_to_the_thread(gdb_run, go_version:
     )
     assert m and int(m.group(1)) == goids(r.output, "hkbreak")["hold1"], r.output
     assert "sigtramp" not in r.output.split(m.group(0))[1], r.output
+
+
+def test_fatal_stop_with_many_goroutines_warns_about_the_dump(gdb_run, go_version: str) -> None:
+    binary = build("ssflow", go_version)
+    steps = ["set wslgo break-on-panic on", "set wslgo stop-context off", "run many", "kill"]
+    r = gdb_run(steps, binary=binary)
+    warn = re.findall(
+        r"^wslgo: (\d+) goroutines: continuing prints every one of them \(GOTRACEBACK=crash\); "
+        r"`wslgo-bt all` shows them grouped$",
+        r.stdout,
+        re.M,
+    )
+    assert len(warn) == 1 and int(warn[0]) > 400, r.output
+    mine = gdb_run(steps, binary=binary, env={"GOTRACEBACK": "single"})
+    assert "continuing prints every one" not in mine.output, mine.output
+    assert "panic: assignment to entry in nil map" in mine.stdout, mine.output
+
+
+def test_wslgo_finish_returns_to_the_caller_in_the_same_goroutine(gdb_run, go_version: str) -> None:
+    binary = build("ssflow", go_version)
+    line = line_of("ssflow", "HANDLE-HERE")
+    r = gdb_run(
+        [f"break main.go:{line}", "run handlers", *marked("F", "wslgo-finish", "print $goid")],
+        binary=binary,
+    )
+    want = re.search(r"^wslgo: breakpoint 1, goroutine (\d+)$", r.stdout, re.M)
+    assert want, r.output
+    at = section(r.stdout, "F")
+    assert "Run till exit from #0" in at and "main.handle" in at, r.output
+    # handle returns into its goroutine's start (goexit): the step ends where it returned
+    assert re.findall(r"^\$\d+ = (\d+)$", at, re.M) == [want.group(1)], r.output

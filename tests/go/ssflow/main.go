@@ -2,7 +2,8 @@
 // bp3 (three runtime.Breakpoint() calls), loop (main.hit called 50 times), handlers (8
 // goroutines run main.handle at once), nilmap / index / errpanic (a panic in
 // main.process, called by main.worker in a goroutine), recovered (a recovered panic,
-// then a normal exit) and deadlock. Goroutines print their ids (runtime.Stack's header).
+// then a normal exit), many (400 parked goroutines, then the nil-map panic) and
+// deadlock. Goroutines print their ids (runtime.Stack's header).
 package main
 
 import (
@@ -116,6 +117,13 @@ func main() {
 		wg.Wait()
 	case "recovered":
 		fmt.Fprintln(os.Stderr, "ssflow:", recovered())
+	case "many":
+		block := make(chan int)
+		for i := 0; i < 400; i++ {
+			go func() { <-block }()
+		}
+		time.Sleep(20 * time.Millisecond)
+		process("nilmap", nil)
 	case "deadlock":
 		ch := make(chan int)
 		<-ch // DEADLOCK-HERE
