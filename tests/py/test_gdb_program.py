@@ -51,7 +51,9 @@ def test_show_wslgo_lists_every_setting(gdb_run) -> None:
     assert settings == {
         "break-on-panic": "off",
         "crash-traceback": "on",
+        "go-breakpoint": "stop",
         "memory": "auto",
+        "select-user-frame": "on",
         "stop-context": "brief",
         "verbose": "off",
     }, r.output

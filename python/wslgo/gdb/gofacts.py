@@ -49,59 +49,10 @@ SYMBOLS = (
 
 # --------------------------------------------------------------------- panics
 
-#: The panic record (runtime/runtime2.go), read through DWARF when present; without it,
-#: the offsets in pointer sizes of its ``arg`` (an eface) and ``link`` fields, by the first
-#: Go version with that layout (1.27 dropped the leading ``argp``).
-PANIC_TYPE = "runtime._panic"
-PANIC_ARG_LINK_WORDS = {(1, 21): (1, 3), (1, 27): (0, 2)}
 #: Registers of the first two integer arguments of an ABIInternal call, per GOARCH.
 ARG_REGS = {"amd64": ("rax", "rbx"), "arm64": ("x0", "x1")}
-#: Start of the type descriptors (abi.Type.Str name offsets are relative to it).
-TYPES = "runtime.types"
-#: abi.Type on 64-bit: TFlag (uint8) at 20, Str (int32 NameOff) at 40; TFlagExtraStar.
-TYPE_TFLAG_OFFSET = 20
-TYPE_STR_OFFSET = 40
-TFLAG_EXTRA_STAR = 1 << 1
 #: The text of a fatal error that is a deadlock.
 DEADLOCK_MARK = "deadlock!"
-#: abi.Type.Kind_ (uint8 at offset 23 on 64-bit) masked with KIND_MASK.
-TYPE_KIND_OFFSET = 23
-KIND_MASK = 0x1F
-KIND_NAMES = {1: "bool", 2: "int", 3: "int8", 4: "int16", 5: "int32", 6: "int64", 7: "uint",
-              8: "uint8", 9: "uint16", 10: "uint32", 11: "uint64", 12: "uintptr",
-              13: "float32", 14: "float64", 24: "string"}  # fmt: skip
-#: Panic values whose text the runtime builds from a string field, and how:
-#: (type name, prefix of the message, word offset of the Go string in the value).
-STRING_ERRORS = {
-    "runtime.plainError": ("", 0),
-    "runtime.errorString": ("runtime error: ", 0),
-    "*errors.errorString": ("", 0),
-    "*fmt.wrapError": ("", 0),
-    "*fmt.wrapErrors": ("", 0),
-}
-#: runtime.boundsError {x int64; y int; signed bool; code uint8} and its texts by code.
-BOUNDS_ERROR = "runtime.boundsError"
-BOUNDS_FORMATS = (
-    "index out of range [%x] with length %y",
-    "slice bounds out of range [:%x] with length %y",
-    "slice bounds out of range [:%x] with capacity %y",
-    "slice bounds out of range [%x:%y]",
-    "slice bounds out of range [::%x] with length %y",
-    "slice bounds out of range [::%x] with capacity %y",
-    "slice bounds out of range [:%x:%y]",
-    "slice bounds out of range [%x:%y:]",
-    "cannot convert slice with length %y to array or pointer to array with length %x",
-)
-BOUNDS_NEGATIVE_FORMATS = (
-    "index out of range [%x]",
-    "slice bounds out of range [:%x]",
-    "slice bounds out of range [:%x]",
-    "slice bounds out of range [%x:]",
-    "slice bounds out of range [::%x]",
-    "slice bounds out of range [::%x]",
-    "slice bounds out of range [:%x:]",
-    "slice bounds out of range [%x::]",
-)
 
 # --------------------------------------------------------------------- trap instruction
 
