@@ -3,6 +3,7 @@ land in the user's frame, logpoints, quiet breakpoints, GOTRACEBACK honoured, $g
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import build
+from wslgo_testing.cores import make_core
 from wslgo_testing.gdb import marked, section
 from wslgo_testing.sources import goids, line_of
 
@@ -263,3 +265,22 @@ def test_wslgo_finish_returns_to_the_caller_in_the_same_goroutine(gdb_run, go_ve
     assert "Run till exit from #0" in at and "main.handle" in at, r.output
     # handle returns into its goroutine's start (goexit): the step ends where it returned
     assert re.findall(r"^\$\d+ = (\d+)$", at, re.M) == [want.group(1)], r.output
+
+
+@pytest.mark.parametrize("scenario", ["nilmap", "index", "errpanic"])
+def test_core_report_carries_the_panic(go_version: str, tmp_path: Path, scenario: str) -> None:
+    binary = build("ssflow", go_version)
+    core, stderr = make_core(binary, tmp_path, scenario)
+    said = next(ln for ln in stderr.splitlines() if ln.startswith("panic: "))
+    worker = _goids(stderr)["worker"]
+    text = subprocess.run(
+        ["wslgo", "goroutines", str(binary), str(core)], capture_output=True, text=True
+    )
+    assert text.returncode == 0, text.stderr
+    assert f"goroutine {worker} is panicking: {said}\n" in text.stderr, text.stderr
+    js = subprocess.run(
+        ["wslgo", "goroutines", "--json", str(binary), str(core)], capture_output=True, text=True
+    )
+    gs = {g["goid"]: g for g in json.loads(js.stdout)["goroutines"]}
+    assert gs[worker]["panic"] == [said], gs[worker]
+    assert all(g["panic"] is None for i, g in gs.items() if i != worker)
