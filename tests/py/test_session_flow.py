@@ -284,3 +284,16 @@ def test_core_report_carries_the_panic(go_version: str, tmp_path: Path, scenario
     gs = {g["goid"]: g for g in json.loads(js.stdout)["goroutines"]}
     assert gs[worker]["panic"] == [said], gs[worker]
     assert all(g["panic"] is None for i, g in gs.items() if i != worker)
+
+
+def test_down_stays_on_the_selected_goroutine(gdb_run, go_version: str) -> None:
+    binary = build("hkbreak", go_version)
+    r = gdb_run(
+        ["run", 'eval "wslgo-goroutine %d", main.ids[1]', *marked("D", "frame", "down", "frame")],
+        binary=binary,
+    )
+    at = section(r.stdout, "D")
+    assert "Bottom (innermost) frame selected; you cannot go down." in r.stderr, r.output
+    frames = re.findall(r"^#(\d+) .* in (\S+) ", at, re.M)
+    assert len(frames) == 2 and frames[0] == frames[1], r.output  # `down` did not move
+    assert "runtime.breakpoint" not in at, r.output

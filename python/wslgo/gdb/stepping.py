@@ -11,7 +11,9 @@ way is said in one line and the step goes on; any other stop ends it as gdb woul
 
 Resuming with a parked goroutine selected (``wslgo-goroutine N``): gdb's ``next``,
 ``step``, ``finish``, ``until`` and ``continue`` first return to the thread's own view and
-say so (hooks defined with :func:`postrun.install_hook`, keeping the user's own bodies).
+say so (hooks defined with :func:`postrun.install_hook`, keeping the user's own bodies);
+``down`` stops at the goroutine's innermost frame instead of reaching the frames of the
+thread that shows it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from wslgo import _native
 from wslgo.gdb import commands, goid, goroutine, postrun, program, stops
 
 PRE_RESUME = "wslgo-pre-resume"
+PRE_DOWN = "wslgo-pre-down"
 #: gdb commands whose hook returns a parked goroutine selection to the thread view.
 RESUMING = ("next", "step", "finish", "until", "continue")
 
@@ -279,7 +282,22 @@ def wslgo_pre_resume(args: argparse.Namespace) -> None:
     leave_parked()
 
 
+_pre_down = commands.parser(
+    PRE_DOWN,
+    "Keep `down` on the selected goroutine's frames (gdb's hook-down calls it).",
+)
+
+
+@commands.command(PRE_DOWN, _pre_down)
+def wslgo_pre_down(args: argparse.Namespace) -> None:
+    sel = goroutine.SWITCHER.applies()
+    if sel is not None and gdb.selected_frame().level() <= sel.hide_below:
+        # below are the borrowed thread's own frames (or a signal handler's)
+        raise gdb.GdbError("Bottom (innermost) frame selected; you cannot go down.")
+
+
 def install_hooks() -> None:
     """hook-next, hook-step, ... run `wslgo-pre-resume` before the user's own body."""
     for cmd in RESUMING:
         postrun.install_hook(f"hook-{cmd}", PRE_RESUME)
+    postrun.install_hook("hook-down", PRE_DOWN)
