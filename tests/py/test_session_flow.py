@@ -134,6 +134,11 @@ def test_break_on_panic_names_the_panic_value(gdb_run, go_version: str, scenario
     stops = STOP.findall(r.stdout)
     worker = _goids(r.output)["worker"]
     assert stops == [("panic", "runtime.fatalpanic", f"goroutine {worker}", said)], r.output
+    marker = {"nilmap": "NILMAP-HERE", "index": "INDEX-HERE", "errpanic": "ERRPANIC-HERE"}
+    line = line_of("ssflow", marker[scenario])
+    assert re.search(
+        rf"^wslgo: in user code: main\.process at \S+/ssflow/main\.go:{line}$", r.stdout, re.M
+    ), r.output
     # continuing lets the runtime print the same line and die
     assert said in r.output.split("(stopped at")[1], r.output
 
@@ -177,6 +182,11 @@ def test_users_gotraceback_is_honoured(gdb_run, go_version: str) -> None:
         "continue",
         "continue",
     ]
+    crash = gdb_run(["run", "kill"], binary=binary)
+    line = line_of("hkcrash", "CRASH-HERE")
+    assert re.search(
+        rf"^wslgo: in user code: main\.deref at \S+/hkcrash/main\.go:{line}$", crash.stdout, re.M
+    ), crash.output
     for how, kw, value in (
         ("shell", {"env": {"GOTRACEBACK": "single"}}, "4"),
         ("set environment", {}, "0"),

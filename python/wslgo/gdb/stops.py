@@ -48,6 +48,8 @@ ContextPrinter = Callable[[str], None]
 
 #: From this many goroutines on, a fatal stop warns that the crash dump prints each one.
 MANY_GOROUTINES = 300
+#: How many frames a crash stop reads to find the goroutine's first user frame.
+USER_FRAME_DEPTH = 64
 
 
 class Reporter:
@@ -144,6 +146,24 @@ def goroutine_label(none: str = "goroutine ?") -> str:
     return f"goroutine {g['goid']}" if g is not None else none
 
 
+def user_location() -> str | None:
+    """``main.process at /src/main.go:40``: the current goroutine's first user frame (the
+    engine's choice: main module first, then non-standard-library code), or None."""
+    try:
+        g = program.current_goroutine()
+        if g is None:
+            return None
+        tgt, kwargs = program.target()
+        rec = tgt.goroutine(g["goid"], max_depth=USER_FRAME_DEPTH, **kwargs)
+    except (gdb.error, _native.WslgoError, OSError):
+        return None
+    i = rec["user_frame"]
+    if i is None or i >= len(rec["frames"]):
+        return None
+    f = rec["frames"][i]
+    return f"{f['func']} at {f['file']}:{f['line']}"
+
+
 def _runtime_is_crashing(prog: program.Program) -> bool:
     frame: gdb.Frame | None = gdb.newest_frame()
     for _ in range(10):
@@ -218,6 +238,7 @@ def report(event: gdb.StopEvent) -> None:
     if what == "panic":
         head, text = line.split("\n", 1)
         gdb.write(f"wslgo: {head}, {goroutine_label('no goroutine running')}\n{text}\n")
+        _say_user_location()
         gdb.write(gdb.execute("frame", to_string=True))
     elif what == "go-breakpoint":
         # These breakpoints are silent: this replaces gdb's own stop line.
@@ -225,10 +246,18 @@ def report(event: gdb.StopEvent) -> None:
         gdb.write(gdb.execute("frame", to_string=True))
     elif level != "off":
         gdb.write(f"wslgo: {line}, {goroutine_label()}\n")
+        if what == "signal":
+            _say_user_location()
     if level != "off" and REPORTER.context is not None:
         REPORTER.context(level)
     if what in ("signal", "panic") and armed.crash_injected:
         _warn_many(len(program.goroutines(max_depth=1)))
+
+
+def _say_user_location() -> None:
+    where = user_location()
+    if where is not None:
+        gdb.write(f"wslgo: in user code: {where}\n")
 
 
 def _warn_many(count: int) -> None:

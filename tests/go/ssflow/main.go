@@ -70,7 +70,7 @@ func process(kind string, items []int) int {
 		i := 5
 		return items[i] // INDEX-HERE
 	case "errpanic":
-		panic(fmt.Errorf("open %s: disk full", "db.json"))
+		panic(fmt.Errorf("open %s: disk full", "db.json")) // ERRPANIC-HERE
 	}
 	return 0
 }
