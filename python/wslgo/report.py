@@ -438,6 +438,21 @@ def process_executable(pid: int) -> str:
         raise ValueError(f"process {pid} has exited or has no executable") from None
 
 
+def panics_of(target: Any, gs: Sequence[Record]) -> dict[int, list[str]]:
+    """goid -> the ``panic: ...`` lines of each panicking goroutine (read by the engine from
+    its runtime._panic records; {} when none, or when they cannot be read)."""
+    try:
+        lines = target.panic_lines([g["addr"] for g in gs])
+    except Exception:  # an unreadable record must not cost the listing
+        return {}
+    return {g["goid"]: p for g, p in zip(gs, lines) if p}
+
+
+def _say_panics(found: dict[int, list[str]]) -> None:
+    for goid, lines in sorted(found.items()):
+        print(f"goroutine {goid} is panicking: " + "\n\t".join(lines), file=sys.stderr)
+
+
 def cmd_goroutines(args: argparse.Namespace) -> int:
     from wslgo import _native
 
@@ -457,18 +472,24 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
         if got["text"]:
             print(got["text"])
         print(summary_of(got["total"], got["system"], got["unreadable"]), file=sys.stderr)
+        _say_panics(panics_of(target, target.goroutines(max_depth=0)))
         return 0
     with gc_paused():
         gs = target.goroutines(include_dead=args.dead)
         missing = sorted(set(flt.goids) - {g["goid"] for g in gs})
         if missing:
             raise LookupError(missing_ids_error(missing, (g["goid"] for g in gs)))
+        found = panics_of(target, gs)
+        for g in gs:
+            g["panic"] = found.get(g["goid"])
         out = render(gs, mode, flt)
         if out:
             print(out)
         if mode in ("group", "full"):
             print(summary(gs), file=sys.stderr)
-        return 0
+        if mode not in ("json", "json-group"):
+            _say_panics(found)
+    return 0
 
 
 def add_goroutine_commands(subparsers: Any) -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::mem::{CoreFile, Memory, ProcessMemory};
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::listing::{list, ListFilter, ListStyle};
+use crate::runtime::panic::PanicLayout;
 use crate::runtime::{
     group, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindOptions,
     UnwindStart, DEFAULT_MAX_DEPTH,
@@ -49,6 +50,13 @@ struct Engine {
 fn open(prog: &ProgramArg) -> Result<(Arc<CoreBinary>, GoRuntime)> {
     let syms = prog.symbols()?;
     Ok((syms.binary().clone(), GoRuntime::new(syms)?))
+}
+
+impl Engine {
+    /// Where this binary keeps its panic records (DWARF, else by Go version).
+    fn panic_layout(&self) -> PanicLayout {
+        PanicLayout::new(self.rt.symbols(), self.rt.pclntab().go_minor())
+    }
 }
 
 fn parse_threads(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<ThreadRegs>> {
@@ -450,6 +458,32 @@ impl GoTarget {
         let e = &self.engine;
         let found = py.detach(|| guarded(|| e.find(goid, &th, cur, max_depth)))?;
         Conv::new(py).goroutine(&found)
+    }
+
+    /// The `panic: ...` lines (oldest first, as the runtime prints them) of each goroutine
+    /// whose `runtime.g` is at an address of `gs`; None for one that is not panicking.
+    fn panic_lines(&self, py: Python<'_>, gs: Vec<u64>) -> PyResult<Vec<Option<Vec<String>>>> {
+        let e = &self.engine;
+        py.detach(|| {
+            guarded(|| {
+                let pl = e.panic_layout();
+                gs.iter()
+                    .map(|&g| pl.goroutine_panic(e.src.mem(), e.bias, g))
+                    .collect()
+            })
+        })
+    }
+
+    /// The `panic: ...` lines of the `runtime._panic` chain at `record` (oldest first).
+    fn panic_chain(&self, py: Python<'_>, record: u64) -> PyResult<Vec<String>> {
+        let e = &self.engine;
+        py.detach(|| guarded(|| e.panic_layout().chain(e.src.mem(), e.bias, record)))
+    }
+
+    /// A panic value (type descriptor address, data word) as the runtime prints it.
+    fn panic_value(&self, py: Python<'_>, typ: u64, data: u64) -> PyResult<String> {
+        let e = &self.engine;
+        py.detach(|| guarded(|| e.panic_layout().value(e.src.mem(), e.bias, typ, data)))
     }
 
     /// The goroutine the OS thread `current_tid` runs (running or in a system call on

@@ -14,6 +14,7 @@ mod group;
 mod labels;
 pub mod layout;
 pub mod listing;
+pub mod panic;
 pub mod unwind;
 
 pub use group::{group, Bucket};

@@ -78,7 +78,9 @@ def test_show_wslgo_lists_every_setting(gdb_run) -> None:
         "break-on-panic": "off",
         "compat": "on",
         "crash-traceback": "on",
+        "go-breakpoint": "stop",
         "memory": "auto",
+        "select-user-frame": "on",
         "stop-context": "brief",
         "verbose": "off",
     }, r.output

@@ -49,6 +49,7 @@ def test_live_goroutine_bt_locals_up_down(gdb_run, go_version: str, source: str)
     binary = build("hkbreak", go_version)
     r = gdb_run(
         [
+            "set wslgo select-user-frame off",  # frame #0 is the thread's own reference
             "run",
             SOURCES[source],
             SHOW_SOURCE,

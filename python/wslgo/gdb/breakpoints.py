@@ -9,33 +9,48 @@ code ran; the first stop and gdb's post-run hook are fallbacks, e.g. after ``att
   stops once per ``runtime.Breakpoint()`` call, reported as a Go breakpoint;
 - ``runtime.main`` (one shot, never stops): stores the "crash" traceback level, after
   ``schedinit`` has parsed GOTRACEBACK (see :mod:`wslgo.gdb.traceback`);
-- with ``set wslgo break-on-panic on|all``: runtime.fatalpanic, runtime.fatalthrow (and
-  runtime.gopanic).
+- with ``set wslgo break-on-panic on|all``: runtime.fatalpanic, runtime.throw,
+  runtime.fatal (and runtime.gopanic); :mod:`wslgo.gdb.panics` decides whether a hit stops.
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import gdb
 
 from wslgo.gdb import environment, gofacts, params, program, traceback
 
+#: Decides at a hit of runtime.breakpoint whether gdb stops (``set wslgo go-breakpoint``).
+GoHit = Callable[["GoBreakpoint"], bool]
+#: Decides at a hit of a panic breakpoint (by its function's name) whether gdb stops.
+PanicHit = Callable[[str], bool]
+
 
 class GoBreakpoint(gdb.Breakpoint):
     """runtime.breakpoint: stop before the trap (the stop handler skips it)."""
 
-    def __init__(self, addr: int) -> None:
+    def __init__(self, addr: int, on_hit: GoHit | None) -> None:
         super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
         self.silent = True  # wslgo prints its own line; gdb's would say "Breakpoint -1"
         self.addr = addr
+        self.on_hit = on_hit
+
+    def stop(self) -> bool:
+        return True if self.on_hit is None else self.on_hit(self)
 
 
 class PanicBreakpoint(gdb.Breakpoint):
     """runtime.fatalpanic / fatalthrow / gopanic (``set wslgo break-on-panic``)."""
 
-    def __init__(self, addr: int, what: str) -> None:
+    def __init__(self, addr: int, what: str, on_hit: PanicHit | None) -> None:
         super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
         self.silent = True
         self.what = what
+        self.on_hit = on_hit
+
+    def stop(self) -> bool:
+        return True if self.on_hit is None else self.on_hit(self.what)
 
 
 class TracebackBreakpoint(gdb.Breakpoint):
@@ -79,6 +94,12 @@ class Armed:
         self.go: GoBreakpoint | None = None
         self.tb: TracebackBreakpoint | None = None
         self.panics: list[PanicBreakpoint] = []
+        #: True once wslgo stored the crash traceback level into this process.
+        self.crash_injected = False
+        #: What a hit of runtime.breakpoint does (registered by :mod:`wslgo.gdb.events`).
+        self.go_hit: GoHit | None = None
+        #: Whether a panic breakpoint hit stops (registered by :mod:`wslgo.gdb.events`).
+        self.panic_hit: PanicHit | None = None
 
     def disarm(self) -> None:
         """Delete every internal breakpoint wslgo created."""
@@ -89,6 +110,7 @@ class Armed:
         self.go = self.tb = None
         self.panics = []
         self.pid = 0
+        self.crash_injected = False
 
     def arm(self) -> bool:
         """Arm the breakpoints for the live process (idempotent per pid). True when armed."""
@@ -106,8 +128,8 @@ class Armed:
         self.disarm()
         self.pid = inf.pid
         if brk is not None:
-            self.go = GoBreakpoint(brk)
-        if environment.CRASH_TRACEBACK.value:
+            self.go = GoBreakpoint(brk, self.go_hit)
+        if environment.CRASH_TRACEBACK.value and not environment.ENVIRONMENT.honour_users():
             self._arm_traceback(prog)
         self.arm_panics()
         return True
@@ -123,6 +145,7 @@ class Armed:
                 already = False
         if already:  # attached to a running program: schedinit is long done
             traceback.force_crash()
+            self.crash_injected = True
         elif main is not None:
             self.tb = TracebackBreakpoint(main)
 
@@ -141,7 +164,7 @@ class Armed:
         for name in names:
             addr = prog.address(name)
             if addr is not None:
-                self.panics.append(PanicBreakpoint(addr, name))
+                self.panics.append(PanicBreakpoint(addr, name, self.panic_hit))
 
     def on_break_on_panic_changed(self) -> None:
         if self.pid and self.pid == gdb.selected_inferior().pid:
@@ -154,6 +177,7 @@ class Armed:
             return None
         _delete(tb)
         self.tb = None
+        self.crash_injected = tb.error is None
         return tb.error
 
     def skip_trap(self, prog: program.Program) -> None:
@@ -170,8 +194,10 @@ ARMED = Armed()
 BREAK_ON_PANIC = params.choice(
     "break-on-panic",
     "on: stop when the program is about to die of a panic or a fatal error\n"
-    "(runtime.fatalpanic, runtime.fatalthrow), before the traceback is printed.\n"
-    "all: also stop at every panic, recovered or not (runtime.gopanic). off: never.",
+    "(runtime.fatalpanic, runtime.throw, runtime.fatal), before the runtime prints it;\n"
+    "wslgo says what happened (the panic value, the fatal error text) and where.\n"
+    "all: also stop at every panic, recovered or not (runtime.gopanic), once per panic.\n"
+    "off: never.",
     "Set whether wslgo stops the program at panics.",
     ["off", "on", "all"],
     "off",

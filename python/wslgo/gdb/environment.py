@@ -18,6 +18,35 @@ class Environment:
 
     def __init__(self) -> None:
         self.ours = False
+        #: The user's GOTRACEBACK wslgo last said it honours (said once per value).
+        self.told: str | None = None
+
+    def users_gotraceback(self) -> str | None:
+        """The GOTRACEBACK the user put in gdb's environment (shell or `set environment`),
+        None when unset or when it is the ``crash`` wslgo added itself."""
+        try:
+            out = gdb.execute("show environment GOTRACEBACK", to_string=True).strip()
+        except gdb.error:
+            return None
+        if not out.startswith("GOTRACEBACK = "):
+            return None
+        value = out.removeprefix("GOTRACEBACK = ")
+        if self.ours and value == "crash":
+            return None
+        return value
+
+    def honour_users(self) -> bool:
+        """True when the user set GOTRACEBACK: wslgo then injects nothing (said once)."""
+        value = self.users_gotraceback()
+        if value is None:
+            return False
+        if self.told != value:
+            self.told = value
+            gdb.write(
+                f"wslgo: GOTRACEBACK={value} from your environment: "
+                "wslgo leaves the traceback level alone\n"
+            )
+        return True
 
     def set_crash(self) -> None:
         """GOTRACEBACK=crash for programs gdb starts, unless GOTRACEBACK is set already."""

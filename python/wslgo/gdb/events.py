@@ -23,11 +23,14 @@ from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands registe
     commands,
     compat,
     environment,
+    goid,
     goroutine,
+    panics,
     params,
     postrun,
     printers,
     program,
+    stepping,
     stops,
     wsl,
 )
@@ -75,6 +78,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
         if prog is not None:
             environment.ENVIRONMENT.set_crash()
             postrun.install()
+            stepping.install_hooks()
     if gdb.selected_inferior().pid != 0:
         breakpoints.ARMED.arm()
     compat.sync()  # gdb auto-loads an objfile's scripts (runtime-gdb.py) before this event
@@ -82,7 +86,17 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
 
 @guarded("stop handler")
 def on_stop(event: gdb.StopEvent) -> None:
-    stops.report(event)
+    stepping.STEPPER.note(event)
+    if stepping.STEPPER.active:
+        goid.refresh()  # the step decides what to say
+    else:
+        stops.report(event)
+
+
+@guarded("breakpoint condition")
+def on_breakpoint(bp: gdb.Breakpoint) -> None:
+    """A condition that spells ``$goid`` is evaluated through ``$_goid()``."""
+    goid.rewrite_condition(bp)
 
 
 @guarded("prompt")
@@ -105,6 +119,7 @@ def on_cont(event: object) -> None:
 def on_exited(event: object) -> None:
     """The breakpoints, the selection and the memory target belong to the dead process."""
     breakpoints.ARMED.disarm()
+    panics.PANICS.forget()
     goroutine.clear()
     program.SESSION.forget_targets()
 
@@ -114,6 +129,7 @@ class Wiring:
 
     def __init__(self) -> None:
         self.connected: list[tuple[Any, Callable[..., None]]] = []
+        self.function: gdb.Function | None = None
 
     def connect(self, registry: Any, handler: Callable[..., None]) -> None:
         registry.connect(handler)
@@ -135,14 +151,19 @@ def setup() -> None:
     gdb.unwinder.register_unwinder(None, goroutine.GoroutineUnwinder(), replace=True)
     gdb.frame_filters["wslgo-goroutine"] = goroutine.GoroutineFrameFilter()
     stops.set_context_printer(bt.print_stop_context)
+    breakpoints.ARMED.go_hit = stops.go_breakpoint_hit
+    breakpoints.ARMED.panic_hit = panics.PANICS.should_stop
     WIRING.connect(gdb.events.new_objfile, on_new_objfile)
     WIRING.connect(gdb.events.stop, on_stop)
     WIRING.connect(gdb.events.cont, on_cont)
     WIRING.connect(gdb.events.exited, on_exited)
     WIRING.connect(gdb.events.before_prompt, on_before_prompt)
+    WIRING.connect(gdb.events.breakpoint_created, on_breakpoint)
+    WIRING.connect(gdb.events.breakpoint_modified, on_breakpoint)
+    WIRING.function = goid.GoidFunction()
     postrun.install()
     wsl.register()
     printers.register()
-    postrun.install(compat.SOURCE_HOOK, compat.SYNC_COMMAND)
+    postrun.install_hook(compat.SOURCE_HOOK, compat.SYNC_COMMAND)
     compat.sync()
     commands.register_prefix()

@@ -21,8 +21,14 @@ MAIN_STARTED = "runtime.mainStarted"
 #: The live traceback level and the one GOTRACEBACK gave (uint32 each).
 TRACEBACK_CACHE = "runtime.traceback_cache"
 TRACEBACK_ENV = "runtime.traceback_env"
-#: Where a program about to die of a panic or fatal error passes (`break-on-panic on`).
-FATAL_FUNCS = ("runtime.fatalpanic", "runtime.fatalthrow")
+#: Where a program about to die of a panic passes (`break-on-panic on`); its argument is
+#: the *_panic record.
+FATAL_PANIC = "runtime.fatalpanic"
+#: Where a fatal error starts, before it prints "fatal error: ..."; the argument is the
+#: error text (a Go string). Both end in runtime.fatalthrow.
+THROW_FUNCS = ("runtime.throw", "runtime.fatal")
+#: Every function `break-on-panic on` stops at.
+FATAL_FUNCS = (FATAL_PANIC, *THROW_FUNCS)
 #: Every panic, recovered or not (`break-on-panic all`).
 PANIC_FUNC = "runtime.gopanic"
 #: A SIGABRT inside these is the runtime's own crash (GOTRACEBACK=crash).
@@ -47,6 +53,13 @@ SYMBOLS = (
 EFACE = "runtime.eface"
 IFACE = "runtime.iface"
 INTERFACES = (EFACE, IFACE)
+
+# --------------------------------------------------------------------- panics
+
+#: Registers of the first two integer arguments of an ABIInternal call, per GOARCH.
+ARG_REGS = {"amd64": ("rax", "rbx"), "arm64": ("x0", "x1")}
+#: The text of a fatal error that is a deadlock.
+DEADLOCK_MARK = "deadlock!"
 
 # --------------------------------------------------------------------- trap instruction
 

@@ -19,7 +19,7 @@ POST_RUN_HOOK = "hookpost-run"
 
 
 def _user_hook_body(hook: str) -> list[str]:
-    """Body lines of the current ``hook`` (relative indentation kept), [] if none."""
+    """Body lines of the user command ``hook`` (relative indentation kept), [] if none."""
     try:
         out = gdb.execute(f"show user {hook}", to_string=True)
     except gdb.error:
@@ -33,9 +33,13 @@ def _user_hook_body(hook: str) -> list[str]:
     return body
 
 
-def install(hook: str = POST_RUN_HOOK, command: str = POST_RUN_COMMAND) -> None:
-    """Define ``hook`` (hookpost-run) as ``command`` (wslgo-post-run) followed by the
-    user's previous body."""
+def install() -> None:
+    """Define hookpost-run as `wslgo-post-run` followed by the user's previous body."""
+    install_hook(POST_RUN_HOOK, POST_RUN_COMMAND)
+
+
+def install_hook(hook: str, command: str) -> None:
+    """Define the gdb hook ``hook`` as ``command`` followed by the user's previous body."""
     body = _user_hook_body(hook)
     if any(ln.strip() == command for ln in body):
         return

@@ -13,7 +13,7 @@ from typing import Callable
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import breakpoints, gofacts, params, program
+from wslgo.gdb import breakpoints, gofacts, goid, panics, params, program
 
 STOP_CONTEXT = params.choice(
     "stop-context",
@@ -25,7 +25,31 @@ STOP_CONTEXT = params.choice(
     "brief",
 )
 
+GO_BREAKPOINT = params.choice(
+    "go-breakpoint",
+    "What a runtime.Breakpoint() call in the program does: stop (the default: gdb stops\n"
+    "with the caller's frame selected), print (a logpoint: print the stop line and the\n"
+    "context, then go on by itself) or off (ignore it: go on, no SIGTRAP).",
+    "Set what runtime.Breakpoint() calls do under gdb.",
+    ["stop", "print", "off"],
+    "stop",
+)
+
+SELECT_USER_FRAME = params.boolean(
+    "select-user-frame",
+    "When on (the default), a stop at runtime.Breakpoint() selects the caller's frame\n"
+    "(the user's line), so `list`, `info locals` and `print` work at once. Off keeps\n"
+    "frame #0 (runtime.breakpoint) selected.",
+    "Set whether a Go breakpoint stop selects the caller's frame.",
+    True,
+)
+
 ContextPrinter = Callable[[str], None]
+
+#: From this many goroutines on, a fatal stop warns that the crash dump prints each one.
+MANY_GOROUTINES = 300
+#: How many frames a crash stop reads to find the goroutine's first user frame.
+USER_FRAME_DEPTH = 64
 
 
 class Reporter:
@@ -53,29 +77,91 @@ def _native_position(prog: program.Program, pc: int) -> str | None:
     return None
 
 
-def caller_description(prog: program.Program) -> str:
-    """``main.main at main.go:61``: the first frame outside runtime.(B|b)reakpoint."""
+def caller_frame() -> gdb.Frame | None:
+    """The first frame outside runtime.(B|b)reakpoint (the user's call), or None."""
     frame: gdb.Frame | None = gdb.newest_frame()
     for _ in range(8):
         if frame is None:
             break
-        name = frame.name() or "??"
-        if name not in gofacts.BREAKPOINT_FUNCS:
-            sal = frame.find_sal()
-            if sal.symtab is not None:
-                return f"{name} at {sal.symtab.filename}:{sal.line}"
-            return _native_position(prog, frame.pc() - 1) or f"{name} at {frame.pc():#x}"
+        if (frame.name() or "??") not in gofacts.BREAKPOINT_FUNCS:
+            return frame
         frame = frame.older()
-    return "??"
+    return None
 
 
-def goroutine_label() -> str:
-    """``goroutine 7`` for the goroutine of the selected thread (``goroutine ?``)."""
+def caller_description(prog: program.Program) -> str:
+    """``main.main at main.go:61``: the first frame outside runtime.(B|b)reakpoint."""
+    frame = caller_frame()
+    if frame is None:
+        return "??"
+    name = frame.name() or "??"
+    sal = frame.find_sal()
+    if sal.symtab is not None:
+        return f"{name} at {sal.symtab.filename}:{sal.line}"
+    return _native_position(prog, frame.pc() - 1) or f"{name} at {frame.pc():#x}"
+
+
+def go_breakpoint_hit(bp: breakpoints.GoBreakpoint) -> bool:
+    """At runtime.breakpoint, before gdb decides to stop: True to stop (``go-breakpoint
+    stop``); with ``print`` say where and print the context, then skip the trap and go on;
+    with ``off`` only skip the trap."""
+    mode = str(GO_BREAKPOINT.value or "stop")
+    prog = program.current_or_none()
+    if mode == "stop" or prog is None:
+        return True
+    try:
+        if mode == "print":
+            gdb.write(
+                "wslgo: Go breakpoint (print): runtime.Breakpoint() in "
+                f"{caller_description(prog)}, {goroutine_label()}\n"
+            )
+            level = str(STOP_CONTEXT.value or "brief")
+            if level != "off" and REPORTER.context is not None:
+                REPORTER.context(level)
+        breakpoints.ARMED.skip_trap(prog)
+    except (gdb.error, _native.WslgoError, OSError) as e:
+        gdb.write(f"wslgo: Go breakpoint: {' '.join(str(e).split())}\n", gdb.STDERR)
+        return True
+    return False
+
+
+def _silent(bps: list[gdb.Breakpoint]) -> bool:
+    """True when every user breakpoint of a stop has commands that start with `silent`."""
+    users = [b for b in bps if b.number > 0]
+    if not users:
+        return False
+    for b in users:
+        cmds = (b.commands or "").lstrip().split("\n", 1)[0].strip()
+        if cmds != "silent":
+            return False
+    return True
+
+
+def goroutine_label(none: str = "goroutine ?") -> str:
+    """``goroutine 7`` for the goroutine of the selected thread (``none`` if it runs none)."""
     try:
         g = program.current_goroutine()
     except (gdb.error, _native.WslgoError, OSError):
         g = None
-    return f"goroutine {g['goid']}" if g is not None else "goroutine ?"
+    return f"goroutine {g['goid']}" if g is not None else none
+
+
+def user_location() -> str | None:
+    """``main.process at /src/main.go:40``: the current goroutine's first user frame (the
+    engine's choice: main module first, then non-standard-library code), or None."""
+    try:
+        g = program.current_goroutine()
+        if g is None:
+            return None
+        tgt, kwargs = program.target()
+        rec = tgt.goroutine(g["goid"], max_depth=USER_FRAME_DEPTH, **kwargs)
+    except (gdb.error, _native.WslgoError, OSError):
+        return None
+    i = rec["user_frame"]
+    if i is None or i >= len(rec["frames"]):
+        return None
+    f = rec["frames"][i]
+    return f"{f['func']} at {f['file']}:{f['line']}"
 
 
 def _runtime_is_crashing(prog: program.Program) -> bool:
@@ -99,7 +185,11 @@ def classify(prog: program.Program, event: gdb.StopEvent) -> tuple[str, str] | N
             return "go-breakpoint", "Go breakpoint: runtime.Breakpoint()"
         for b in bps:
             if isinstance(b, breakpoints.PanicBreakpoint):
-                return "panic", f"stopped at {b.what} (panic)"
+                try:
+                    kind, text = panics.describe(b.what, prog.binary.arch)
+                except gdb.error as e:
+                    kind, text = "panic", f"(the panic value is unreadable: {e})"
+                return "panic", f"{kind} (stopped at {b.what})\n{text}"
         if any(b.number > 0 for b in bps) and gdb.solib_name(gdb.newest_frame().pc()) is None:
             nums = ", ".join(str(b.number) for b in bps if b.number > 0)
             return "breakpoint", f"breakpoint {nums}"
@@ -128,9 +218,12 @@ def report(event: gdb.StopEvent) -> None:
     error = armed.traceback_outcome()
     if error:
         gdb.write(f"wslgo: could not set the crash traceback level: {error}\n", gdb.STDERR)
+    if isinstance(event, gdb.BreakpointEvent) and _silent(list(event.breakpoints)):
+        return  # the user asked for quiet: compute nothing
     prog = program.current_or_none()
     if prog is None:
         return
+    goid.refresh()
     kind = classify(prog, event)
     if kind is None:
         return
@@ -139,11 +232,38 @@ def report(event: gdb.StopEvent) -> None:
     if what == "go-breakpoint":
         armed.skip_trap(prog)
         line = f"{line} in {caller_description(prog)}"
-    if what in ("go-breakpoint", "panic"):
+        caller = caller_frame() if SELECT_USER_FRAME.value else None
+        if caller is not None:
+            caller.select()
+    if what == "panic":
+        head, text = line.split("\n", 1)
+        gdb.write(f"wslgo: {head}, {goroutine_label('no goroutine running')}\n{text}\n")
+        _say_user_location()
+        gdb.write(gdb.execute("frame", to_string=True))
+    elif what == "go-breakpoint":
         # These breakpoints are silent: this replaces gdb's own stop line.
         gdb.write(f"wslgo: {line}, {goroutine_label()}\n")
         gdb.write(gdb.execute("frame", to_string=True))
     elif level != "off":
         gdb.write(f"wslgo: {line}, {goroutine_label()}\n")
+        if what == "signal":
+            _say_user_location()
     if level != "off" and REPORTER.context is not None:
         REPORTER.context(level)
+    if what in ("signal", "panic") and armed.crash_injected:
+        _warn_many(len(program.goroutines(max_depth=1)))
+
+
+def _say_user_location() -> None:
+    where = user_location()
+    if where is not None:
+        gdb.write(f"wslgo: in user code: {where}\n")
+
+
+def _warn_many(count: int) -> None:
+    """At a fatal stop with GOTRACEBACK=crash injected: a huge dump is coming."""
+    if count > MANY_GOROUTINES:
+        gdb.write(
+            f"wslgo: {count} goroutines: continuing prints every one of them "
+            "(GOTRACEBACK=crash); `wslgo-bt all` shows them grouped\n"
+        )

@@ -1,0 +1,303 @@
+"""Stepping that stays on one goroutine: ``wslgo-next``, ``wslgo-finish``, ``wslgo-step``.
+
+gdb steps a thread; a Go goroutine moves between threads, and other goroutines run the same
+code. ``wslgo-next`` puts internal breakpoints on every line start of the selected frame's
+function and on its return address; each one stops only for the goroutine that was current,
+at the same stack depth or outer (measured from the top of the goroutine's stack, so a stack
+copy does not matter), then continues. A user breakpoint hit by another goroutine on the
+way is said in one line and the step goes on; any other stop ends it as gdb would.
+``wslgo-finish`` does the same with the return address only. ``wslgo-step`` is gdb's
+``step`` when the goroutine is still the one running on the thread afterwards.
+
+Resuming with a parked goroutine selected (``wslgo-goroutine N``): gdb's ``next``,
+``step``, ``finish``, ``until`` and ``continue`` first return to the thread's own view and
+say so (hooks defined with :func:`postrun.install_hook`, keeping the user's own bodies);
+``down`` stops at the goroutine's innermost frame instead of reaching the frames of the
+thread that shows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import gdb
+
+from wslgo import _native
+from wslgo.gdb import commands, goid, goroutine, postrun, program, stops
+
+PRE_RESUME = "wslgo-pre-resume"
+PRE_DOWN = "wslgo-pre-down"
+#: gdb commands whose hook returns a parked goroutine selection to the thread view.
+RESUMING = ("next", "step", "finish", "until", "continue")
+
+
+class StepBreakpoint(gdb.Breakpoint):
+    """Where a goroutine step may end; stops only for that goroutine at that depth."""
+
+    def __init__(self, addr: int, stepper: Stepper) -> None:
+        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
+        self.silent = True
+        self.stepper = stepper
+
+    def stop(self) -> bool:
+        return self.stepper.arrived_here()
+
+
+class Stepper:
+    """The step in progress: which goroutine, how deep, whether it arrived."""
+
+    def __init__(self) -> None:
+        self.goid = 0
+        self.depth = 0
+        self.strict = False
+        self.arrived = False
+        self.last_stop: gdb.StopEvent | None = None
+        #: True while a step runs: the stop handler leaves its stops to the step.
+        self.active = False
+        #: (pc, sp) where the step started.
+        self.origin = (0, 0)
+
+    def arrived_here(self) -> bool:
+        try:
+            g = program.current_goroutine()
+            sp = int(gdb.newest_frame().read_register("sp"))
+        except (gdb.error, _native.WslgoError, OSError):
+            return False
+        if g is None or g["goid"] != self.goid:
+            return False
+        depth = g["stack_hi"] - sp
+        if depth > self.depth or (self.strict and depth == self.depth):
+            return False
+        self.arrived = True
+        return True
+
+    def note(self, event: gdb.StopEvent) -> None:
+        """Every stop (from :mod:`wslgo.gdb.events`): what ended the last `continue`."""
+        self.last_stop = event
+
+    def run(self, addrs: set[int], g: _native.GoroutineDict, sp: int, strict: bool) -> bool:
+        """Continue until goroutine ``g`` reaches one of ``addrs``; True when it did."""
+        self.goid, self.depth, self.strict = g["goid"], g["stack_hi"] - sp, strict
+        newest = gdb.newest_frame()
+        self.origin = (newest.pc(), int(newest.read_register("sp")))
+        bps = [StepBreakpoint(a, self) for a in sorted(addrs)]
+        # gdb's own "Thread N hit Breakpoint M" would be two lines per other goroutine
+        quieted = [b for b in gdb.breakpoints() if b.number > 0 and not b.silent]
+        for b in quieted:
+            b.silent = True
+        self.active = True
+        try:
+            for _ in range(100000):
+                self.arrived, self.last_stop = False, None
+                out = gdb.execute("continue", to_string=True)
+                if self.arrived:
+                    return True
+                if gdb.selected_inferior().pid == 0:
+                    gdb.write(out)
+                    return False
+                if not self._goes_on():
+                    gdb.write(out)
+                    self._ended_elsewhere()
+                    return False
+        finally:
+            self.active = False
+            for bp in bps:
+                if bp.is_valid():
+                    bp.delete()
+            for b in quieted:
+                if b.is_valid():
+                    b.silent = False
+        return False
+
+    def _ended_elsewhere(self) -> None:
+        """A stop that ends the step: what gdb and wslgo would have said."""
+        ev = self.last_stop
+        if isinstance(ev, gdb.BreakpointEvent):
+            nums = ", ".join(str(b.number) for b in ev.breakpoints if b.number > 0)
+            t = gdb.selected_thread()
+            gdb.write(f"\nThread {t.num if t else '?'} hit Breakpoint {nums}, ")
+            gdb.write(gdb.execute("frame 0", to_string=True).split("  ", 1)[-1])
+        if ev is not None:
+            stops.report(ev)
+
+    def _goes_on(self) -> bool:
+        """Whether the step goes on after a stop that is not its end."""
+        ev = self.last_stop
+        if not isinstance(ev, gdb.BreakpointEvent):
+            return False
+        newest = gdb.newest_frame()
+        if goid.current() == self.goid:
+            # A preemption signal delivered when the goroutine resumed at a breakpoint
+            # runs it again from the same pc and sp (maybe on another thread): not a hit.
+            return (newest.pc(), int(newest.read_register("sp"))) == self.origin
+        return self._other_goroutine()
+
+    def _other_goroutine(self) -> bool:
+        """A user breakpoint another goroutine hit: say so in one line, True to go on."""
+        ev = self.last_stop
+        if not isinstance(ev, gdb.BreakpointEvent):
+            return False
+        nums = [b.number for b in ev.breakpoints if b.number > 0]
+        other = goid.current()
+        if not nums:
+            return False
+        sal = gdb.newest_frame().find_sal()
+        where = f"{sal.symtab.filename}:{sal.line}" if sal.symtab is not None else "??"
+        listed = ", ".join(str(n) for n in nums)
+        gdb.write(
+            f"wslgo: goroutine {other} hit breakpoint {listed} at {where}; "
+            f"still stepping goroutine {self.goid}\n"
+        )
+        return True
+
+
+STEPPER = Stepper()
+
+
+def leave_parked() -> None:
+    """A parked goroutine is selected: back to the thread's own view, in one line."""
+    sel = goroutine.SWITCHER.applies()
+    if sel is None or sel.running:
+        return
+    goroutine.clear()
+    t = gdb.selected_thread()
+    lwp = t.ptid[1] if t is not None else 0
+    num = t.num if t is not None else "?"
+    gdb.write(
+        f"wslgo: goroutine {sel.goroutine.goid} is parked and cannot be stepped; "
+        f"back to the thread view: thread {num} (LWP {lwp})\n"
+    )
+    gdb.newest_frame().select()
+
+
+def _function_range(frame: gdb.Frame) -> tuple[int, int]:
+    block = frame.block()
+    while block.function is None and block.superblock is not None:
+        block = block.superblock
+    return block.start, block.end
+
+
+def _start(what: str) -> tuple[gdb.Frame, _native.GoroutineDict, int]:
+    if gdb.selected_inferior().pid == 0 or program.is_core():
+        raise gdb.GdbError(f"{what}: the program is not running")
+    leave_parked()
+    g = program.current_goroutine()
+    if g is None:
+        raise gdb.GdbError(f"{what}: no goroutine runs on this thread")
+    frame = gdb.selected_frame()
+    return frame, g, int(frame.read_register("sp"))
+
+
+def _arrived(before: str | None) -> None:
+    """Print where the step ended, as gdb's next does (the line; the frame if it changed)."""
+    frame = gdb.selected_frame()
+    out = gdb.execute("frame", to_string=True)
+    if before is not None and frame.name() == before:
+        out = out.splitlines()[-1] + "\n"
+    gdb.write(out)
+
+
+def wslgo_next_impl() -> None:
+    frame, g, sp = _start("wslgo-next")
+    sal = frame.find_sal()
+    if sal.symtab is None:
+        raise gdb.GdbError("wslgo-next: no line information for this frame (DWARF)")
+    try:
+        start, end = _function_range(frame)
+    except RuntimeError as e:
+        raise gdb.GdbError(f"wslgo-next: {e}") from None
+    addrs = {
+        e.pc
+        for e in sal.symtab.linetable()
+        if start <= e.pc < end and e.line > 0 and e.line != sal.line
+    }
+    older = frame.older()
+    if older is not None:
+        addrs.add(older.pc())
+    name = frame.name()
+    if STEPPER.run(addrs, g, sp, strict=False):
+        _arrived(name)
+
+
+def wslgo_finish_impl() -> None:
+    frame, g, sp = _start("wslgo-finish")
+    older = frame.older()
+    if older is None:
+        raise gdb.GdbError('wslgo-finish: "finish" not meaningful in the outermost frame')
+    gdb.write(f"Run till exit from {gdb.execute('frame', to_string=True).splitlines()[0]}\n")
+    if STEPPER.run({older.pc()}, g, sp, strict=True):
+        _arrived(None)
+
+
+def wslgo_step_impl() -> None:
+    frame, g, sp = _start("wslgo-step")
+    gdb.execute("step")
+    now = goid.current()
+    if now != g["goid"] and gdb.selected_inferior().pid != 0:
+        gdb.write(f"wslgo: the step ended in goroutine {now}, not goroutine {g['goid']}\n")
+
+
+_next = commands.parser(
+    "wslgo-next",
+    "Step over one line in the current goroutine, whatever thread it runs on.",
+    epilog=(
+        "Like gdb's `next`, but ends only when the goroutine that was current reaches the\n"
+        "next line (or returns), even when it moves to another thread or other goroutines\n"
+        "run the same code. A user breakpoint another goroutine hits on the way is said in\n"
+        "one line and the step goes on."
+    ),
+)
+_finish = commands.parser(
+    "wslgo-finish",
+    "Run until the selected frame of the current goroutine returns.",
+    epilog="Like gdb's `finish`, for the goroutine that was current, on any thread.",
+)
+_step = commands.parser(
+    "wslgo-step",
+    "Step one line, into calls, and say when the step ended in another goroutine.",
+)
+_pre = commands.parser(
+    PRE_RESUME,
+    "Return a parked goroutine selection to the thread view (gdb's resume hooks call it).",
+)
+
+
+@commands.command("wslgo-next", _next, repeat=True)
+def wslgo_next(args: argparse.Namespace) -> None:
+    wslgo_next_impl()
+
+
+@commands.command("wslgo-finish", _finish)
+def wslgo_finish(args: argparse.Namespace) -> None:
+    wslgo_finish_impl()
+
+
+@commands.command("wslgo-step", _step, repeat=True)
+def wslgo_step(args: argparse.Namespace) -> None:
+    wslgo_step_impl()
+
+
+@commands.command(PRE_RESUME, _pre)
+def wslgo_pre_resume(args: argparse.Namespace) -> None:
+    leave_parked()
+
+
+_pre_down = commands.parser(
+    PRE_DOWN,
+    "Keep `down` on the selected goroutine's frames (gdb's hook-down calls it).",
+)
+
+
+@commands.command(PRE_DOWN, _pre_down)
+def wslgo_pre_down(args: argparse.Namespace) -> None:
+    sel = goroutine.SWITCHER.applies()
+    if sel is not None and gdb.selected_frame().level() <= sel.hide_below:
+        # below are the borrowed thread's own frames (or a signal handler's)
+        raise gdb.GdbError("Bottom (innermost) frame selected; you cannot go down.")
+
+
+def install_hooks() -> None:
+    """hook-next, hook-step, ... run `wslgo-pre-resume` before the user's own body."""
+    for cmd in RESUMING:
+        postrun.install_hook(f"hook-{cmd}", PRE_RESUME)
+    postrun.install_hook("hook-down", PRE_DOWN)

@@ -1,0 +1,3 @@
+module wslgo.test/ssflow
+
+go 1.21
