@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 Record = dict[str, Any]
 
@@ -330,6 +330,57 @@ def list_native(target: Any, flt: Filter, st: Style = PLAIN, **engine: Any) -> R
     )
 
 
+def render_native(
+    snap: Any,
+    mode: str,
+    flt: Filter,
+    st: Style = PLAIN,
+    *,
+    pretty: bool = False,
+    no_goroutine: str = "",
+    write: Any = None,
+) -> Record:
+    """Filter, order and format a native ``Snapshot`` in ``mode`` (list, full, group,
+    default, json, json-group, jsonl, jsonl-group): the text every view shows, made in Rust
+    so that gdb and the CLI print the same bytes. With ``write`` the text goes there in
+    chunks. Returns {text, shown, missing}."""
+    func_match = re.compile(flt.func).search if flt.func else None
+    return cast(
+        Record,
+        snap.render(
+            mode,
+            states=list(flt.states),
+            waits=list(flt.waits),
+            func_match=func_match,
+            user_only=flt.user_only,
+            labels=list(flt.labels),
+            goids=[i for i in flt.goids if i >= 0],  # a negative id matches nothing
+            depth=flt.depth,
+            style=st.affixes() or None,
+            pretty=pretty,
+            no_goroutine=no_goroutine,
+            write=write,
+        ),
+    )
+
+
+def snapshot_scope(mode: str, flt: Filter) -> str:
+    """The stacks a view needs: a list without --func only each first user frame."""
+    return "user" if mode == "list" and not flt.func else "all"
+
+
+class Output:
+    """Streams a view's chunks to ``write`` and remembers whether anything came."""
+
+    def __init__(self, write: Any) -> None:
+        self.write = write
+        self.wrote = False
+
+    def __call__(self, chunk: str) -> None:
+        self.wrote = True
+        self.write(chunk)
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic GC while records are formatted: 100,000 goroutine dicts make every
@@ -364,7 +415,10 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> argparse._MutuallyExclus
     p.add_argument("-u", "--user", action="store_true", help="hide system goroutines")
     p.add_argument("-L", "--label", action="append", default=[], help="pprof label k=v (or k)")
     p.add_argument("-d", "--depth", type=int, help="at most DEPTH frames per goroutine")
-    p.add_argument("--json", action="store_true", help="one JSON document, same fields")
+    js = p.add_mutually_exclusive_group()
+    js.add_argument("--json", action="store_true", help="one JSON document, same fields")
+    js.add_argument("--jsonl", action="store_true", help="JSON Lines: one goroutine per line")
+    p.add_argument("--pretty", action="store_true", help="with --json: indented")
     p.add_argument("--dead", action="store_true", help="include dead goroutines")
     return m
 
@@ -385,7 +439,9 @@ def filter_of(args: argparse.Namespace, goids: Sequence[int] = ()) -> Filter:
 def filter_from_args(args: argparse.Namespace) -> tuple[Filter, str]:
     """`wslgo goroutines`' Filter and output mode (list, full, group, json, json-group)."""
     flt = filter_of(args, args.id)
-    if args.json:
+    if args.jsonl:
+        mode = "jsonl-group" if args.group else "jsonl"
+    elif args.json:
         mode = "json-group" if args.group else "json"
     elif args.full:
         mode = "full"
@@ -422,26 +478,17 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
             raise SystemExit("wslgo goroutines: give BINARY CORE, or --pid PID [BINARY]")
         target = _native.Core(args.binary, args.core)
     flt, mode = filter_from_args(args)
-    if mode == "list":
-        got = list_native(target, flt, include_dead=args.dead)
-        missing = sorted(set(got["missing"]) | {i for i in flt.goids if i < 0})
-        if missing:
-            all_ids = [g["goid"] for g in target.goroutines(include_dead=args.dead)]
-            raise LookupError(missing_ids_error(missing, all_ids))
-        if got["text"]:
-            print(got["text"])
-        print(summary_of(got["total"], got["system"], got["unreadable"]), file=sys.stderr)
-        return 0
-    with gc_paused():
-        gs = target.goroutines(include_dead=args.dead)
-        missing = sorted(set(flt.goids) - {g["goid"] for g in gs})
-        if missing:
-            raise LookupError(missing_ids_error(missing, (g["goid"] for g in gs)))
-        out = render(gs, mode, flt)
-        if out:
-            print(out)
-        if mode in ("group", "full"):
-            print(summary(gs), file=sys.stderr)
+    snap = target.snapshot(include_dead=args.dead, scope=snapshot_scope(mode, flt))
+    have = snap.goids()
+    missing = sorted(set(flt.goids) - set(have))
+    if missing:
+        raise LookupError(missing_ids_error(missing, have))
+    out = Output(sys.stdout.write)
+    render_native(snap, mode, flt, pretty=args.pretty, write=out)
+    if out.wrote and not mode.startswith("jsonl"):
+        sys.stdout.write("\n")
+    if not mode.startswith("json"):
+        print(snap.summary(), file=sys.stderr)
     return 0
 
 

@@ -72,19 +72,19 @@ pub fn short_path(path: &str) -> &str {
     }
 }
 
-fn error_of(g: &Goroutine) -> Option<&str> {
+pub(crate) fn error_of(g: &Goroutine) -> Option<&str> {
     g.error.as_deref().filter(|e| !e.is_empty())
 }
 
 /// Labels as the Python records hold them: a dict (the last value of a key wins), sorted.
-fn label_map(g: &Goroutine) -> BTreeMap<&str, &str> {
+pub(crate) fn label_map(g: &Goroutine) -> BTreeMap<&str, &str> {
     g.labels
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect()
 }
 
-fn wrap(out: &mut String, affix: &(String, String), s: &str) {
+pub(crate) fn wrap(out: &mut String, affix: &(String, String), s: &str) {
     if s.is_empty() || (affix.0.is_empty() && affix.1.is_empty()) {
         out.push_str(s);
     } else {
@@ -187,7 +187,7 @@ fn shown_frame(g: &Goroutine) -> Option<&Frame> {
     g.user_location().or_else(|| g.frames.first())
 }
 
-fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
+pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
     let mark = if g.current { '*' } else { ' ' };
     if let Some(e) = error_of(g) {
         let _ = write!(out, "{mark} {:>6} [unreadable] {e}", g.goid);
@@ -233,15 +233,13 @@ fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
     }
 }
 
-/// Filter, order (the current goroutine first, then by goid; ties keep their order) and
-/// format. `func_match`, when given, is asked about every frame's function name and
-/// `file:line` until one matches (the `--func` regex); its error aborts the listing.
-pub fn list<E>(
-    gs: &[Goroutine],
+/// The goroutines `flt` and `func_match` keep, the current one first, then by goid (ties
+/// keep their order).
+pub fn select<'g, E>(
+    gs: &'g [Goroutine],
     flt: &ListFilter,
     func_match: Option<FuncMatch<'_, E>>,
-    style: &ListStyle,
-) -> Result<Listing, E> {
+) -> Result<Vec<&'g Goroutine>, E> {
     let mut func = func_match.map(|f| FuncMatcher {
         f,
         by_func: FxHashMap::default(),
@@ -254,6 +252,19 @@ pub fn list<E>(
         }
     }
     shown.sort_by_key(|g| (!g.current, g.goid));
+    Ok(shown)
+}
+
+/// Filter, order (the current goroutine first, then by goid; ties keep their order) and
+/// format. `func_match`, when given, is asked about every frame's function name and
+/// `file:line` until one matches (the `--func` regex); its error aborts the listing.
+pub fn list<E>(
+    gs: &[Goroutine],
+    flt: &ListFilter,
+    func_match: Option<FuncMatch<'_, E>>,
+    style: &ListStyle,
+) -> Result<Listing, E> {
+    let shown = select(gs, flt, func_match)?;
     let mut text = String::with_capacity(shown.len() * 72);
     for (i, g) in shown.iter().enumerate() {
         if i > 0 {

@@ -14,6 +14,7 @@ mod group;
 mod labels;
 pub mod layout;
 pub mod listing;
+pub mod snapshot;
 pub mod unwind;
 
 pub use group::{group, Bucket};
@@ -63,6 +64,9 @@ pub struct Options {
     /// `user_frame`): enough for a one-line listing, and much cheaper than whole stacks.
     /// A goroutine without such a frame is still unwound completely.
     pub stop_at_user_frame: bool,
+    /// Unwind only the current goroutine (the stop context): the others keep their state,
+    /// wait reason and counts but no frames.
+    pub only_current: bool,
 }
 
 impl Default for Options {
@@ -72,6 +76,7 @@ impl Default for Options {
             max_depth: DEFAULT_MAX_DEPTH,
             current_tid: None,
             stop_at_user_frame: false,
+            only_current: false,
         }
     }
 }
@@ -614,7 +619,8 @@ impl GoRuntime {
         let lens: Vec<usize> = out
             .iter()
             .map(|g| {
-                if g.error.is_none() && g.sp != 0 && g.sp < g.stack_hi {
+                let wanted = !opts.only_current || g.current;
+                if wanted && g.error.is_none() && g.sp != 0 && g.sp < g.stack_hi {
                     (g.stack_hi - g.sp).min(window) as usize
                 } else {
                     0
@@ -643,7 +649,7 @@ impl GoRuntime {
             stop_at_user: opts.stop_at_user_frame,
         };
         for (((g, buf), r), alt) in out.iter_mut().zip(bufs.iter()).zip(ok).zip(off_stack) {
-            if g.error.is_some() {
+            if g.error.is_some() || (opts.only_current && !g.current) {
                 continue;
             }
             if let Some(t) = alt {

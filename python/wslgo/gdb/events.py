@@ -81,8 +81,16 @@ def on_stop(event: gdb.StopEvent) -> None:
 
 @guarded("resuming")
 def on_cont(event: object) -> None:
-    """Saved registers go stale when the program resumes: drop the goroutine selection."""
+    """Saved registers go stale when the program resumes: drop the goroutine selection
+    and the goroutine snapshot of the stop."""
     goroutine.clear()
+    program.SESSION.forget_snapshot()
+
+
+@guarded("memory change")
+def on_memory_changed(event: object) -> None:
+    """The user wrote to the program's memory: the goroutine snapshot may be stale."""
+    program.SESSION.forget_snapshot()
 
 
 @guarded("process exit")
@@ -123,5 +131,6 @@ def setup() -> None:
     WIRING.connect(gdb.events.stop, on_stop)
     WIRING.connect(gdb.events.cont, on_cont)
     WIRING.connect(gdb.events.exited, on_exited)
+    WIRING.connect(gdb.events.memory_changed, on_memory_changed)
     postrun.install()
     commands.register_prefix()

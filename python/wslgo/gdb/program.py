@@ -9,27 +9,28 @@ for a core, gdb's own memory reads otherwise or with ``set wslgo memory gdb``).
 
 What gets dropped when, is explicit: :meth:`Session.load` (a new objfile) replaces the
 program only when the file changed; :meth:`Program.forget_process` (the process exited)
-drops the target and the load bias.
+drops the target and the load bias; :meth:`Program.forget_snapshot` (the program resumed)
+drops the goroutine snapshot every view of one stop shares.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from typing import Any, cast
+from typing import Any
 
 import gdb
 
 from wslgo import _native
 from wslgo.gdb import corefile, gofacts, params
 
-#: A goroutine as the engine reports it (wslgo.report takes plain dicts).
-Record = dict[str, Any]
 #: What a target reads: ("pid", pid), ("core", CoreFile) or ("gdb", pid or CoreFile).
 TargetKey = tuple[str, Any]
 
 _HEX = re.compile(r"\bat (?:address )?(0x[0-9a-fA-F]+)")
 _MASK = 2**64 - 1
+#: Snapshot scopes, from the least stack to the most.
+_SCOPES = ("current", "user", "all")
 
 
 def _identity(path: str) -> tuple[int, int, int, int]:
@@ -55,6 +56,8 @@ class Program:
         self._resolved: dict[str, tuple[int, int] | None] | None = None
         self._bias: dict[int, int] = {}
         self._target: tuple[TargetKey, _native.GoTarget] | None = None
+        #: The goroutines of this stop: (target key, current tid, include_dead, snapshot).
+        self._snapshot: tuple[TargetKey, int | None, bool, _native.Snapshot] | None = None
 
     def describe(self) -> str:
         """The one line wslgo prints when gdb loads a Go program."""
@@ -167,9 +170,31 @@ class Program:
         self._target = (key, tgt)
         return tgt
 
+    def snapshot(
+        self, key: TargetKey, args: dict[str, Any], scope: str, include_dead: bool
+    ) -> _native.Snapshot:
+        """The goroutines of this stop with at least ``scope``'s stacks (current < user <
+        all), enumerated once and kept until the program resumes."""
+        tid = args.get("current_tid")
+        have = self._snapshot
+        if (
+            have is not None
+            and have[:3] == (key, tid, include_dead)
+            and _SCOPES.index(have[3].scope) >= _SCOPES.index(scope)
+        ):
+            return have[3]
+        snap = self.target(key).snapshot(include_dead=include_dead, scope=scope, **args)
+        self._snapshot = (key, tid, include_dead, snap)
+        return snap
+
+    def forget_snapshot(self) -> None:
+        """The program resumed (or its memory may have changed): read it again."""
+        self._snapshot = None
+
     def forget_process(self) -> None:
         """The process is gone: its target and load bias go with it."""
         self._target = None
+        self._snapshot = None
         self._bias.clear()
 
 
@@ -223,6 +248,11 @@ class Session:
     def forget_targets(self) -> None:
         if self.program is not None:
             self.program.forget_process()
+
+    def forget_snapshot(self) -> None:
+        """Drop the goroutine snapshot of the last stop (the program resumed)."""
+        if self.program is not None:
+            self.program.forget_snapshot()
 
 
 SESSION = Session()
@@ -335,14 +365,12 @@ def target() -> tuple[_native.GoTarget, dict[str, Any]]:
     return current().target(key), thread_args(key)
 
 
-def goroutines(max_depth: int | None = None, include_dead: bool = False) -> list[Record]:
-    """Every goroutine of the current inferior, as the engine reports them."""
-    tgt, kwargs = target()
-    if include_dead:
-        kwargs["include_dead"] = True
-    if max_depth is not None:
-        kwargs["max_depth"] = max_depth
-    return cast(list[Record], tgt.goroutines(**kwargs))
+def snapshot(scope: str = "all", include_dead: bool = False) -> _native.Snapshot:
+    """The goroutines of the current stop (cached until the program resumes); ``scope``
+    says which stacks it must hold: "current", "user" (down to the first frame outside
+    the runtime) or "all"."""
+    key = target_key()
+    return current().snapshot(key, thread_args(key), scope, include_dead)
 
 
 def goroutine(goid: int) -> _native.GoroutineDict:
