@@ -156,6 +156,7 @@ class Snapshot:
         pretty: bool = False,
         no_goroutine: str = "",
         write: Callable[[str], object] | None = None,
+        top: bool = False,
     ) -> RenderDict:
         """Filter, order and format in mode list, full, group, default, json, json-group,
         jsonl or jsonl-group; with write, the text goes there in chunks (text is then

@@ -71,6 +71,8 @@ class Filter:
     """Only these goroutine ids."""
     depth: int | None = None
     """Show at most this many frames per goroutine."""
+    top: bool = False
+    """Locations are the innermost frame, not the user frame (display only)."""
 
     def matches(self, g: Record) -> bool:
         if self.goids and g.get("goid") not in self.goids:
@@ -360,6 +362,7 @@ def render_native(
             pretty=pretty,
             no_goroutine=no_goroutine,
             write=write,
+            top=flt.top,
         ),
     )
 
@@ -415,6 +418,11 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> argparse._MutuallyExclus
     p.add_argument("-u", "--user", action="store_true", help="hide system goroutines")
     p.add_argument("-L", "--label", action="append", default=[], help="pprof label k=v (or k)")
     p.add_argument("-d", "--depth", type=int, help="at most DEPTH frames per goroutine")
+    p.add_argument(
+        "--top",
+        action="store_true",
+        help="locations are the innermost frame, not the user frame (main module first)",
+    )
     js = p.add_mutually_exclusive_group()
     js.add_argument("--json", action="store_true", help="one JSON document, same fields")
     js.add_argument("--jsonl", action="store_true", help="JSON Lines: one goroutine per line")
@@ -433,6 +441,7 @@ def filter_of(args: argparse.Namespace, goids: Sequence[int] = ()) -> Filter:
         labels=args.label,
         goids=list(goids),
         depth=args.depth,
+        top=args.top,
     )
 
 

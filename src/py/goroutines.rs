@@ -359,6 +359,7 @@ impl Engine {
                     &UnwindOptions {
                         max_depth,
                         stop_at_user: false,
+                        main_module: None,
                     },
                 ))
             })
@@ -828,7 +829,7 @@ impl Snapshot {
     /// jsonl, jsonl-group). With `write`, the text goes to `write(chunk)` in chunks of
     /// about 64 KiB and `text` is empty; else it is returned. Returns {text, shown,
     /// missing}.
-    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func_match=None, user_only=false, labels=Vec::new(), goids=Vec::new(), depth=None, style=None, pretty=false, no_goroutine=String::new(), write=None))]
+    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func_match=None, user_only=false, labels=Vec::new(), goids=Vec::new(), depth=None, style=None, pretty=false, no_goroutine=String::new(), write=None, top=false))]
     #[allow(clippy::too_many_arguments)]
     fn render<'py>(
         &self,
@@ -845,6 +846,7 @@ impl Snapshot {
         pretty: bool,
         no_goroutine: String,
         write: Option<Bound<'py, PyAny>>,
+        top: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let Some(m) = Mode::parse(mode, pretty) else {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
@@ -865,7 +867,8 @@ impl Snapshot {
                 select(&self.gs, &flt, Some(&mut call))?
             }
         };
-        let st = style_of(style);
+        let mut st = style_of(style);
+        st.top = top;
         let mut text = String::new();
         {
             let mut flush = |chunk: &str| -> PyResult<()> {

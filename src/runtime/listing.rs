@@ -40,6 +40,8 @@ pub struct ListStyle {
     pub func: (String, String),
     /// Before and after a file name (the `:line` stays outside).
     pub file: (String, String),
+    /// Show the innermost frame instead of the user frame (`--top`).
+    pub top: bool,
 }
 
 /// A formatted listing and the counts the summary line needs.
@@ -182,8 +184,12 @@ fn matches<E>(
     Ok(true)
 }
 
-/// The frame a listing shows: the first one outside the runtime, else the innermost.
-fn shown_frame(g: &Goroutine) -> Option<&Frame> {
+/// The frame a listing shows: the user frame (see `unwind::user_frame_index`), else (or
+/// with `top`) the innermost.
+fn shown_frame(g: &Goroutine, top: bool) -> Option<&Frame> {
+    if top {
+        return g.frames.first();
+    }
     g.user_location().or_else(|| g.frames.first())
 }
 
@@ -205,7 +211,7 @@ pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
         out.push_str(", locked to thread");
     }
     out.push_str("] ");
-    match shown_frame(g) {
+    match shown_frame(g, st.top) {
         Some(f) => {
             wrap(out, &st.func, &f.func);
             out.push_str(" at ");
@@ -377,6 +383,7 @@ mod tests {
         let st = ListStyle {
             func: ("<".into(), ">".into()),
             file: (String::new(), String::new()),
+            top: false,
         };
         let l = list::<Never>(&gs, &flt, None, &st).unwrap();
         assert_eq!(

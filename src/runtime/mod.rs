@@ -239,6 +239,8 @@ pub struct GoRuntime {
     allgs: u64,
     wait_reasons_addr: Option<(u64, usize)>,
     wait_reasons: OnceLock<Vec<String>>,
+    /// The main module's path (build info `mod` line): the user frame's module.
+    main_module: Option<Arc<str>>,
 }
 
 /// Address of a runtime variable: ELF .symtab first (kept by `-w`), then DWARF.
@@ -305,6 +307,11 @@ impl GoRuntime {
             })?;
         let wait_reasons_addr = var_addr(&bin, dwarf, "runtime.waitReasonStrings")
             .and_then(|(a, size)| Some((a, usize::try_from(size).ok()? / (2 * ptr_size))));
+        let main_module = bin
+            .build_info()
+            .ok()
+            .and_then(|b| b.main_module)
+            .map(|(path, _)| Arc::from(path.as_str()));
         Ok(GoRuntime {
             syms,
             bin,
@@ -314,6 +321,7 @@ impl GoRuntime {
             allgs,
             wait_reasons_addr,
             wait_reasons: OnceLock::new(),
+            main_module,
         })
     }
 
@@ -647,6 +655,7 @@ impl GoRuntime {
         let uopts = UnwindOptions {
             max_depth: opts.max_depth,
             stop_at_user: opts.stop_at_user_frame,
+            main_module: self.main_module.clone(),
         };
         for (((g, buf), r), alt) in out.iter_mut().zip(bufs.iter()).zip(ok).zip(off_stack) {
             if g.error.is_some() || (opts.only_current && !g.current) {
@@ -674,7 +683,7 @@ impl GoRuntime {
             g.stack_error = st.error;
             g.truncated = st.truncated;
             g.fp_mismatches = st.fp_mismatches;
-            g.user_frame = g.frames.iter().position(|f| !f.is_runtime());
+            g.user_frame = unwind::user_frame_index(&g.frames, self.main_module.as_deref());
         }
     }
 
@@ -715,6 +724,7 @@ impl GoRuntime {
         let opts = UnwindOptions {
             max_depth: max_depth.saturating_add(64),
             stop_at_user: false,
+            main_module: None,
         };
         let st = unwind::unwind(&self.pcln, syms, t, start, &[], &opts);
         let on_g = |f: &Frame| f.sp >= g.stack_lo && f.sp < g.stack_hi;
@@ -725,7 +735,7 @@ impl GoRuntime {
             g.frames = st.frames;
             g.frames.truncate(max_depth);
             g.stack_error = Some("the thread is not on this goroutine's stack".into());
-            g.user_frame = g.frames.iter().position(|f| !f.is_runtime());
+            g.user_frame = unwind::user_frame_index(&g.frames, self.main_module.as_deref());
             g.regs = RegsSource::Thread;
             return true;
         };
@@ -744,7 +754,7 @@ impl GoRuntime {
         g.truncated = g.frames.len() > max_depth || st.truncated;
         g.frames.truncate(max_depth);
         g.stack_error = st.error;
-        g.user_frame = g.frames.iter().position(|f| !f.is_runtime());
+        g.user_frame = unwind::user_frame_index(&g.frames, self.main_module.as_deref());
         true
     }
 

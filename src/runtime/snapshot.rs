@@ -27,6 +27,8 @@ pub struct Style {
     pub file: (String, String),
     /// Pc offsets (` +0x1c`).
     pub addr: (String, String),
+    /// Locations are the innermost frame, not the user frame (`--top`).
+    pub top: bool,
 }
 
 impl Style {
@@ -34,6 +36,7 @@ impl Style {
         ListStyle {
             func: self.func.clone(),
             file: self.file.clone(),
+            top: self.top,
         }
     }
 }
@@ -318,8 +321,8 @@ fn push_group(out: &mut String, b: &Group<'_>, depth: Option<usize>, st: &Style)
 
 /// `func at short/path.go:line` of a goroutine's user frame (else its innermost), `?`.
 fn push_loc(out: &mut String, g: &Goroutine, st: &Style) {
-    let f = g
-        .user_frame
+    let user = if st.top { None } else { g.user_frame };
+    let f = user
         .and_then(|i| g.frames.get(i))
         .or_else(|| g.frames.first());
     match f {

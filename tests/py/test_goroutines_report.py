@@ -265,3 +265,25 @@ def test_the_stop_context_snapshot_reads_only_the_current_stack(target: _native.
     assert brief.endswith(
         f"{full.summary()}: `wslgo-bt` for a summary of the others, `wslgo-bt all` for every stack"
     )
+
+
+@pytest.mark.parametrize(
+    "blocked_in",
+    ["mutexWait", "wgWait", "pipeRead", "tcpRead", "sleeper", "selectTwo"],
+)
+def test_the_user_location_is_the_fixtures_own_function(
+    snap: _native.Snapshot, records: list[dict], blocked_in: str
+) -> None:
+    """Goroutines blocked in sync.Mutex, sync.WaitGroup, an os.File read, net.Pipe and TCP
+    reads, time.Sleep and select are shown at the fixture's function, not at
+    internal/sync or internal/poll; --top shows the innermost frame."""
+    name = f"main.{blocked_in}"
+    ids = [g["goid"] for g in records if any(f["func"] == name for f in g["frames"])]
+    assert ids, name
+    for goid in ids:
+        g = snap.goroutine(goid)
+        assert g is not None and report.user_frame(g)["func"] == name  # type: ignore[arg-type]
+        line = report.render_native(snap, "list", report.Filter(goids=[goid]))["text"]
+        assert f"] {name} at " in line, line
+        top = report.render_native(snap, "list", report.Filter(goids=[goid], top=True))["text"]
+        assert f"] {g['frames'][0]['func']} at " in top, top
