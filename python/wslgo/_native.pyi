@@ -123,6 +123,7 @@ class RenderDict(TypedDict):
     text: str
     shown: int
     missing: list[int]
+    relative: bool
 
 class Snapshot:
     """The goroutines of one enumeration, formatted natively in every view."""
@@ -157,6 +158,8 @@ class Snapshot:
         no_goroutine: str = "",
         write: Callable[[str], object] | None = None,
         top: bool = False,
+        now: int | None = None,
+        min_wait: int | None = None,
     ) -> RenderDict:
         """Filter, order and format in mode list, full, group, default, json, json-group,
         jsonl or jsonl-group; with write, the text goes there in chunks (text is then

@@ -16,7 +16,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -73,6 +74,8 @@ class Filter:
     """Show at most this many frames per goroutine."""
     top: bool = False
     """Locations are the innermost frame, not the user frame (display only)."""
+    min_wait: int | None = None
+    """Keep goroutines waiting at least this many nanoseconds (native views only)."""
 
     def matches(self, g: Record) -> bool:
         if self.goids and g.get("goid") not in self.goids:
@@ -332,12 +335,29 @@ def list_native(target: Any, flt: Filter, st: Style = PLAIN, **engine: Any) -> R
     )
 
 
+#: The runtime's clock (Go's nanotime is CLOCK_MONOTONIC, as time.monotonic_ns on Linux):
+#: how long a live program's goroutines have waited. Tests replace it.
+CLOCK: Callable[[], int] = time.monotonic_ns
+
+_DURATION = re.compile(r"(\d+(?:\.\d*)?)(h|ms|m|s)")
+_UNIT_NS = {"h": 3600e9, "m": 60e9, "s": 1e9, "ms": 1e6}
+
+
+def parse_duration(text: str) -> int:
+    """Nanoseconds of a Go-style duration: `5m`, `90s`, `1h30m`."""
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 5m, 90s or 1h30m")
+    return int(sum(float(n) * _UNIT_NS[u] for n, u in parts))
+
+
 def render_native(
     snap: Any,
     mode: str,
     flt: Filter,
     st: Style = PLAIN,
     *,
+    now: int | None = None,
     pretty: bool = False,
     no_goroutine: str = "",
     write: Any = None,
@@ -345,7 +365,9 @@ def render_native(
     """Filter, order and format a native ``Snapshot`` in ``mode`` (list, full, group,
     default, json, json-group, jsonl, jsonl-group): the text every view shows, made in Rust
     so that gdb and the CLI print the same bytes. With ``write`` the text goes there in
-    chunks. Returns {text, shown, missing}."""
+    chunks. ``now`` is the live program's clock (:data:`CLOCK`); None for a core, whose wait
+    times are then relative to the newest timestamp it holds. Returns {text, shown, missing,
+    relative}."""
     func_match = re.compile(flt.func).search if flt.func else None
     return cast(
         Record,
@@ -363,8 +385,17 @@ def render_native(
             no_goroutine=no_goroutine,
             write=write,
             top=flt.top,
+            now=now,
+            min_wait=flt.min_wait,
         ),
     )
+
+
+def summary_line(snap: Any, got: Record) -> str:
+    """The summary, saying when wait times are relative to the core's newest timestamp."""
+    if got.get("relative"):
+        return f"{snap.summary()}; wait times relative to the newest timestamp in the core"
+    return str(snap.summary())
 
 
 def snapshot_scope(mode: str, flt: Filter) -> str:
@@ -419,6 +450,12 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> argparse._MutuallyExclus
     p.add_argument("-L", "--label", action="append", default=[], help="pprof label k=v (or k)")
     p.add_argument("-d", "--depth", type=int, help="at most DEPTH frames per goroutine")
     p.add_argument(
+        "--min-wait",
+        type=parse_duration,
+        metavar="DURATION",
+        help="goroutines waiting at least DURATION (5m, 1h30m), as the runtime knows it",
+    )
+    p.add_argument(
         "--top",
         action="store_true",
         help="locations are the innermost frame, not the user frame (main module first)",
@@ -442,6 +479,7 @@ def filter_of(args: argparse.Namespace, goids: Sequence[int] = ()) -> Filter:
         goids=list(goids),
         depth=args.depth,
         top=args.top,
+        min_wait=args.min_wait,
     )
 
 
@@ -493,11 +531,12 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
     if missing:
         raise LookupError(missing_ids_error(missing, have))
     out = Output(sys.stdout.write)
-    render_native(snap, mode, flt, pretty=args.pretty, write=out)
+    now = CLOCK() if args.pid is not None else None
+    got = render_native(snap, mode, flt, now=now, pretty=args.pretty, write=out)
     if out.wrote and not mode.startswith("jsonl"):
         sys.stdout.write("\n")
     if not mode.startswith("json"):
-        print(snap.summary(), file=sys.stderr)
+        print(summary_line(snap, got), file=sys.stderr)
     return 0
 
 

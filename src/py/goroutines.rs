@@ -828,8 +828,10 @@ impl Snapshot {
     /// Filter, order and format in `mode` (list, full, group, default, json, json-group,
     /// jsonl, jsonl-group). With `write`, the text goes to `write(chunk)` in chunks of
     /// about 64 KiB and `text` is empty; else it is returned. Returns {text, shown,
-    /// missing}.
-    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func_match=None, user_only=false, labels=Vec::new(), goids=Vec::new(), depth=None, style=None, pretty=false, no_goroutine=String::new(), write=None, top=false))]
+    /// missing, relative}. `now` is the runtime's clock (nanotime, CLOCK_MONOTONIC) for wait
+    /// durations; without it they are relative to the newest `waitsince` (`relative`).
+    /// `min_wait` (ns) keeps goroutines waiting at least that long.
+    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func_match=None, user_only=false, labels=Vec::new(), goids=Vec::new(), depth=None, style=None, pretty=false, no_goroutine=String::new(), write=None, top=false, now=None, min_wait=None))]
     #[allow(clippy::too_many_arguments)]
     fn render<'py>(
         &self,
@@ -847,6 +849,8 @@ impl Snapshot {
         no_goroutine: String,
         write: Option<Bound<'py, PyAny>>,
         top: bool,
+        now: Option<i64>,
+        min_wait: Option<i64>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let Some(m) = Mode::parse(mode, pretty) else {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
@@ -867,8 +871,19 @@ impl Snapshot {
                 select(&self.gs, &flt, Some(&mut call))?
             }
         };
+        // Without the live clock (a core), waits are measured from the newest timestamp
+        // the snapshot holds.
+        let relative = now.is_none();
+        let now = now.or_else(|| self.gs.iter().map(|g| g.waitsince).filter(|w| *w > 0).max());
+        let mut shown = shown;
+        if let Some(min) = min_wait {
+            shown.retain(|g| {
+                g.waitsince > 0 && now.is_some_and(|n| n.saturating_sub(g.waitsince) >= min)
+            });
+        }
         let mut st = style_of(style);
         st.top = top;
+        st.now = now;
         let mut text = String::new();
         {
             let mut flush = |chunk: &str| -> PyResult<()> {
@@ -896,6 +911,7 @@ impl Snapshot {
         d.set_item("text", text)?;
         d.set_item("shown", shown.len())?;
         d.set_item("missing", missing)?;
+        d.set_item("relative", relative && now.is_some())?;
         Ok(d)
     }
 }

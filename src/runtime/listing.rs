@@ -42,6 +42,19 @@ pub struct ListStyle {
     pub file: (String, String),
     /// Show the innermost frame instead of the user frame (`--top`).
     pub top: bool,
+    /// The runtime's clock now (nanotime), to show how long goroutines have waited.
+    pub now: Option<i64>,
+}
+
+/// Whole minutes `g` has been waiting at `now` (the runtime's `, N minutes`), when it
+/// knows since when (`g.waitsince`, set by the garbage collector) and it is at least one.
+pub fn waited_minutes(g: &Goroutine, now: Option<i64>) -> Option<i64> {
+    let now = now?;
+    if g.waitsince <= 0 || now < g.waitsince {
+        return None;
+    }
+    let m = (now - g.waitsince) / 60_000_000_000;
+    (m >= 1).then_some(m)
 }
 
 /// A formatted listing and the counts the summary line needs.
@@ -207,6 +220,9 @@ pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
         "?"
     };
     let _ = write!(out, "{mark} {:>6} [{state}", g.goid);
+    if let Some(m) = waited_minutes(g, st.now) {
+        let _ = write!(out, ", {m} minutes");
+    }
     if g.locked_to_thread {
         out.push_str(", locked to thread");
     }
@@ -384,6 +400,7 @@ mod tests {
             func: ("<".into(), ">".into()),
             file: (String::new(), String::new()),
             top: false,
+            now: None,
         };
         let l = list::<Never>(&gs, &flt, None, &st).unwrap();
         assert_eq!(

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use super::fxhash::FxHashMap;
-use super::listing::{error_of, label_map, push_line, short_path, wrap, ListStyle};
+use super::listing::{error_of, label_map, push_line, short_path, waited_minutes, wrap, ListStyle};
 use super::{Frame, Goroutine};
 
 /// How many bytes a [`Sink`] gathers before it hands them on.
@@ -29,6 +29,8 @@ pub struct Style {
     pub addr: (String, String),
     /// Locations are the innermost frame, not the user frame (`--top`).
     pub top: bool,
+    /// The runtime's clock now (nanotime): states show `, N minutes` of waiting.
+    pub now: Option<i64>,
 }
 
 impl Style {
@@ -37,6 +39,7 @@ impl Style {
             func: self.func.clone(),
             file: self.file.clone(),
             top: self.top,
+            now: self.now,
         }
     }
 }
@@ -84,8 +87,9 @@ pub fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// The bracketed state as runtime.Stack prints it, plus `locked to thread`.
-pub fn state_text(g: &Goroutine) -> String {
+/// The bracketed state as runtime.Stack prints it (with `, N minutes` of waiting when
+/// `now` is known), plus `locked to thread`.
+pub fn state_text(g: &Goroutine, now: Option<i64>) -> String {
     if error_of(g).is_some() {
         return "unreadable".into();
     }
@@ -96,11 +100,14 @@ pub fn state_text(g: &Goroutine) -> String {
     } else {
         "?"
     };
-    if g.locked_to_thread {
-        format!("{s}, locked to thread")
-    } else {
-        s.to_string()
+    let mut out = s.to_string();
+    if let Some(m) = waited_minutes(g, now) {
+        let _ = write!(out, ", {m} minutes");
     }
+    if g.locked_to_thread {
+        out.push_str(", locked to thread");
+    }
+    out
 }
 
 /// The summary line: `N goroutines (M system, K unreadable)`.
@@ -129,7 +136,7 @@ fn cut(frames: &[Frame], depth: Option<usize>) -> &[Frame] {
 
 /// One runtime.Stack-like block (no trailing newline).
 fn push_full(out: &mut String, g: &Goroutine, depth: Option<usize>, st: &Style) {
-    let _ = write!(out, "goroutine {} [{}]:", g.goid, state_text(g));
+    let _ = write!(out, "goroutine {} [{}]:", g.goid, state_text(g, st.now));
     if let Some(e) = error_of(g) {
         let _ = write!(out, "\n\t(unreadable: {e})");
         return;
@@ -192,16 +199,16 @@ pub struct Group<'g> {
     pub current: bool,
 }
 
-fn group_state(g: &Goroutine) -> String {
+fn group_state(g: &Goroutine, now: Option<i64>) -> String {
     match error_of(g) {
         Some(e) => format!("unreadable: {e}"),
-        None => state_text(g),
+        None => state_text(g, now),
     }
 }
 
 /// Group `gs` (in their order): the current goroutine's group first, then larger ones,
 /// then by smallest goid.
-pub fn group<'g>(gs: &[&'g Goroutine], depth: Option<usize>) -> Vec<Group<'g>> {
+pub fn group<'g>(gs: &[&'g Goroutine], depth: Option<usize>, now: Option<i64>) -> Vec<Group<'g>> {
     // Keys on name pointers first (one enumeration shares every name), then merges
     // groups whose names are equal but separately allocated.
     type PtrKey = (String, Vec<(usize, usize, u32)>, Option<u64>);
@@ -210,7 +217,7 @@ pub fn group<'g>(gs: &[&'g Goroutine], depth: Option<usize>) -> Vec<Group<'g>> {
     let mut prov: Vec<(&'g Goroutine, Vec<&'g Goroutine>)> = Vec::new();
     for g in gs {
         let key: PtrKey = (
-            group_state(g),
+            group_state(g, now),
             cut(&g.frames, depth)
                 .iter()
                 .map(|f| (ptr(&f.func), ptr(&f.file), f.line))
@@ -238,7 +245,7 @@ pub fn group<'g>(gs: &[&'g Goroutine], depth: Option<usize>) -> Vec<Group<'g>> {
     let mut out: Vec<Group<'g>> = Vec::new();
     for (rep, members) in prov {
         let key: Key<'g> = (
-            group_state(rep),
+            group_state(rep, now),
             cut(&rep.frames, depth)
                 .iter()
                 .map(|f| (&*f.func, &*f.file, f.line))
@@ -417,7 +424,7 @@ pub fn render<E>(
             }
         }
         Mode::Group => {
-            for (i, b) in group(shown, depth).iter().enumerate() {
+            for (i, b) in group(shown, depth, st.now).iter().enumerate() {
                 if i > 0 {
                     sink.buf.push_str("\n\n");
                 }
@@ -438,7 +445,7 @@ pub fn render<E>(
                 sink.buf.push_str(no_goroutine);
             }
             if !others.is_empty() {
-                let groups = group(&others, None);
+                let groups = group(&others, None, st.now);
                 let _ = write!(
                     sink.buf,
                     "\n\nother goroutines: {} in {}",
@@ -456,7 +463,7 @@ pub fn render<E>(
         }
         Mode::Json { grouped, pretty } => {
             let (name, items) = if grouped {
-                let items: Vec<J<'_>> = group(shown, depth)
+                let items: Vec<J<'_>> = group(shown, depth, st.now)
                     .iter()
                     .map(|b| group_json(b, depth))
                     .collect();
@@ -501,7 +508,7 @@ pub fn render<E>(
         }
         Mode::Jsonl { grouped } => {
             if grouped {
-                for b in group(shown, depth) {
+                for b in group(shown, depth, st.now) {
                     group_json(&b, depth).write(&mut sink.buf, None, 0);
                     sink.buf.push('\n');
                     sink.maybe_flush()?;
@@ -809,6 +816,42 @@ mod tests {
         assert_eq!(got, want);
         let full = text(&gs()[1..], Mode::Full, Some(1));
         assert!(full.contains("...1 frame elided...\ncreated by main.main in goroutine 1\n\t/home/u/p/cmd/w/main.go:9"), "{full}");
+    }
+
+    #[test]
+    fn states_show_minutes_of_waiting_like_the_runtime() {
+        let mut gs = gs();
+        gs[1].waitsince = 1_000;
+        gs[2].waitsince = 1_000;
+        gs[2].locked_to_thread = true;
+        let now = Some(1_000 + 12 * 60_000_000_000 + 5);
+        assert_eq!(state_text(&gs[1], now), "chan receive, 12 minutes");
+        assert_eq!(
+            state_text(&gs[2], now),
+            "chan receive, 12 minutes, locked to thread"
+        );
+        assert_eq!(
+            state_text(&gs[1], Some(1_000 + 59_000_000_000)),
+            "chan receive"
+        );
+        assert_eq!(state_text(&gs[0], now), "running");
+        let shown: Vec<&Goroutine> = gs.iter().collect();
+        let mut out = String::new();
+        let mut f = |s: &str| -> Result<(), ()> {
+            out.push_str(s);
+            Ok(())
+        };
+        let mut sink = Sink::new(&mut f);
+        let st = Style {
+            now,
+            ..Style::default()
+        };
+        render(&shown, Mode::List, None, &st, "", &mut sink).unwrap();
+        sink.finish().unwrap();
+        assert!(
+            out.contains("      7 [chan receive, 12 minutes] main.worker at cmd/w/main.go:17"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -287,3 +287,18 @@ def test_the_user_location_is_the_fixtures_own_function(
         assert f"] {name} at " in line, line
         top = report.render_native(snap, "list", report.Filter(goids=[goid], top=True))["text"]
         assert f"] {g['frames'][0]['func']} at " in top, top
+
+
+def test_min_wait_and_the_core_clock(snap: _native.Snapshot, records: list[dict]) -> None:
+    """--min-wait keeps only goroutines whose wait start the runtime recorded (none here:
+    no collection ran), and a core's wait times are relative to its newest timestamp."""
+    assert all(g["waitsince"] == 0 for g in records)
+    got = report.render_native(snap, "list", report.Filter(min_wait=1), now=10**12)
+    assert got["shown"] == 0 and got["text"] == ""
+    plain = report.render_native(snap, "list", report.Filter())
+    assert not plain["relative"]  # nothing to be relative to
+    assert report.summary_line(snap, plain) == snap.summary()
+    assert report.parse_duration("1h30m") == 90 * 60 * 10**9
+    assert report.parse_duration("90s") == 90 * 10**9
+    with pytest.raises(argparse.ArgumentTypeError):
+        report.parse_duration("5 minutes")

@@ -13,7 +13,7 @@ import gdb
 
 from wslgo import report
 from wslgo.gdb import commands
-from wslgo.gdb.program import current_tid, snapshot
+from wslgo.gdb.program import current_tid, is_core, snapshot
 
 _ANSI = {
     "black": 30,
@@ -120,11 +120,12 @@ def wslgo_bt(args: argparse.Namespace) -> None:
     if missing:
         gdb.write(f"wslgo-bt: {report.missing_ids_error(missing, have)}\n", gdb.STDERR)
     out = report.Output(gdb.write)
-    report.render_native(
+    got = report.render_native(
         snap,
         mode,
         flt,
         GdbStyle(),
+        now=None if is_core() else report.CLOCK(),
         pretty=args.pretty,
         no_goroutine=f"thread {current_tid()} runs no goroutine (it is on a system stack)",
         write=out,
@@ -132,7 +133,7 @@ def wslgo_bt(args: argparse.Namespace) -> None:
     if out.wrote and not mode.startswith("jsonl"):
         gdb.write("\n")
     if not mode.startswith("json"):
-        gdb.write(snap.summary() + "\n")
+        gdb.write(report.summary_line(snap, got) + "\n")
 
 
 def view_mode(args: argparse.Namespace, ids: list[int], show_all: bool) -> str:
@@ -165,6 +166,7 @@ def print_stop_context(level: str) -> None:
             "default",
             report.Filter(),
             st,
+            now=None if is_core() else report.CLOCK(),
             no_goroutine=f"thread {current_tid()} runs no goroutine (it is on a system stack)",
             write=out,
         )
