@@ -640,11 +640,19 @@ impl GoRuntime {
         let mut rest: &mut [u8] = &mut all;
         for (g, n) in out.iter().zip(&lens) {
             let (head, tail) = rest.split_at_mut((*n).min(rest.len()));
-            reqs.push((g.sp, head));
+            // Empty windows (goroutines not unwound) are not requests at all: 100,000
+            // empty reads cost more than the whole stop context.
+            if *n > 0 {
+                reqs.push((g.sp, head));
+            }
             rest = tail;
         }
-        let ok = direct.mem.read_batch(&mut reqs);
+        let mut got = direct.mem.read_batch(&mut reqs).into_iter();
         drop(reqs);
+        let ok: Vec<bool> = lens
+            .iter()
+            .map(|n| *n > 0 && got.next().is_some_and(|r| r.is_ok()))
+            .collect();
         let mut bufs: Vec<&[u8]> = Vec::with_capacity(out.len());
         let mut rest: &[u8] = &all;
         for n in &lens {
@@ -670,7 +678,7 @@ impl GoRuntime {
                 g.stack_error = Some("no saved registers (running, thread unknown)".into());
                 continue;
             }
-            let window: &[u8] = if r.is_ok() { buf } else { &[] };
+            let window: &[u8] = if r { buf } else { &[] };
             let start = UnwindStart {
                 pc: g.pc,
                 sp: g.sp,
