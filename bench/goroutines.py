@@ -14,6 +14,9 @@ repeated --repeat times for a warm min. Pairs compared:
     info goroutines        (runtime-gdb.py of the same GOROOT)  vs  wslgo-bt --list
     goroutine all bt       (runtime-gdb.py)                     vs  wslgo-bt all --no-group
 
+and wslgo alone: `wslgo-bt` (summary), `wslgo-bt all` (grouped), `--json`, `--jsonl`, and with
+--stop-context the stop context. Repeats within a session reuse the stop's snapshot (the
+program does not resume), so warm = formatting only; cold includes reading the process.
 --compat compares the same command, `goroutine all bt`, runtime-gdb.py's vs wslgo's (gdb's
 own bt per goroutine through wslgo's goroutine switching).
 
@@ -45,6 +48,10 @@ from wslgo_testing.gdb import GDB_BATCH  # noqa: E402
 PAIRS = [
     ("list", "info goroutines", "wslgo-bt --list"),
     ("bt", "goroutine all bt", "wslgo-bt all --no-group"),
+    ("summary", "", "wslgo-bt"),
+    ("grouped", "", "wslgo-bt all"),
+    ("json", "", "wslgo-bt all --no-group --json"),
+    ("jsonl", "", "wslgo-bt all --no-group --jsonl"),
 ]
 #: --engine: the goroutine engine called straight through the binding (no gdb command),
 #: `Process(binary, pid).goroutines(max_depth=D)`: D=0 lists, D=512 unwinds every stack.
@@ -165,7 +172,11 @@ def main() -> int:
     )
     ap.add_argument("--repeat", type=int, default=3, help="calls per session (first = cold)")
     ap.add_argument("--timeout", type=float, default=300, help="seconds per gdb session")
-    ap.add_argument("--only", choices=["list", "bt"], help="only this pair of commands")
+    ap.add_argument(
+        "--only",
+        choices=[k for k, _, _ in PAIRS] + ["stop"],
+        help="only this pair of commands (summary, grouped, json, jsonl: wslgo only)",
+    )
     ap.add_argument(
         "--side",
         choices=["both", "ref", "wslgo"],
@@ -206,7 +217,7 @@ def main() -> int:
     counts = [int(c) for c in args.counts.split(",")]
     work = Path(tempfile.mkdtemp(prefix="wslgo-bench-gr-"))
     start_load = common.load()
-    rows: dict[str, list[list[str]]] = {k: [] for k in ("list", "bt", "stop")}
+    rows: dict[str, list[list[str]]] = {k: [] for k, _, _ in [*PAIRS, ("stop", "", "")]}
     scaling: list[tuple[int, str, float]] = []
     pairs = list(ENGINE_PAIRS if args.engine else COMPAT_PAIRS if args.compat else PAIRS)
     if args.stop_context:

@@ -136,6 +136,7 @@ fn frame_pointer_chain_bridges_code_outside_go() {
     let opts = wslgo::runtime::UnwindOptions {
         max_depth: 64,
         stop_at_user: false,
+        main_module: None,
     };
     let st = rt.unwind(&m, 0, start, &opts);
     let names: Vec<&str> = st.frames.iter().map(|f| &*f.func).collect();

@@ -131,6 +131,56 @@ class ListingDict(TypedDict):
     unreadable: int
     missing: list[int]
 
+class RenderDict(TypedDict):
+    text: str
+    shown: int
+    missing: list[int]
+    relative: bool
+
+class Snapshot:
+    """The goroutines of one enumeration, formatted natively in every view."""
+
+    @property
+    def scope(self) -> str: ...
+    @property
+    def include_dead(self) -> bool: ...
+    def __len__(self) -> int: ...
+    def summary(self) -> str:
+        """`N goroutines (M system[, K unreadable])`."""
+        ...
+    def goids(self) -> list[int]: ...
+    def panics(self) -> list[tuple[int, list[str]]]:
+        """(goid, `panic: ...` lines) of each panicking goroutine (with `panics=True`)."""
+        ...
+    def current(self) -> GoroutineDict | None: ...
+    def goroutine(self, goid: int) -> GoroutineDict | None: ...
+    def brief(self, depth: int = 6, style: Mapping[str, tuple[str, str]] | None = None) -> str:
+        """The stop context: the current goroutine's top frames and the counts."""
+        ...
+    def render(
+        self,
+        mode: str,
+        *,
+        states: Sequence[str] = (),
+        waits: Sequence[str] = (),
+        func_match: Callable[[str], object] | None = None,
+        user_only: bool = False,
+        labels: Sequence[str] = (),
+        goids: Sequence[int] = (),
+        depth: int | None = None,
+        style: Mapping[str, tuple[str, str]] | None = None,
+        pretty: bool = False,
+        no_goroutine: str = "",
+        write: Callable[[str], object] | None = None,
+        top: bool = False,
+        now: int | None = None,
+        min_wait: int | None = None,
+    ) -> RenderDict:
+        """Filter, order and format in mode list, full, group, default, json, json-group,
+        jsonl or jsonl-group; with write, the text goes there in chunks (text is then
+        empty)."""
+        ...
+
 class GoTarget:
     """Base of Process, Core and Callback: a Go binary's runtime model + a memory source."""
 
@@ -168,6 +218,19 @@ class GoTarget:
         to report.format_list(report.apply(...))). Without func_match each stack is only
         unwound down to its first frame outside the runtime. style: "func"/"file" ->
         (prefix, suffix)."""
+        ...
+    def snapshot(
+        self,
+        threads: Iterable[ThreadDict] | None = None,
+        include_dead: bool = False,
+        current_tid: int | None = None,
+        max_depth: int = 512,
+        scope: str = "all",
+        panics: bool = False,
+    ) -> Snapshot:
+        """One enumeration for every view. scope: "all" (every stack), "user" (stacks down
+        to the first frame outside the runtime), "current" (only the current goroutine's
+        stack; the others' states and counts)."""
         ...
     def unwind(
         self,

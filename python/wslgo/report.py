@@ -16,9 +16,10 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from wslgo import argtypes
 from wslgo.text import esc
@@ -74,6 +75,10 @@ class Filter:
     """Only these goroutine ids."""
     depth: int | None = None
     """Show at most this many frames per goroutine."""
+    top: bool = False
+    """Locations are the innermost frame, not the user frame (display only)."""
+    min_wait: int | None = None
+    """Keep goroutines waiting at least this many nanoseconds (native views only)."""
 
     def matches(self, g: Record) -> bool:
         if self.goids and g.get("goid") not in self.goids:
@@ -337,6 +342,86 @@ def list_native(target: Any, flt: Filter, st: Style = PLAIN, **engine: Any) -> R
     )
 
 
+#: The runtime's clock (Go's nanotime is CLOCK_MONOTONIC, as time.monotonic_ns on Linux):
+#: how long a live program's goroutines have waited. Tests replace it.
+CLOCK: Callable[[], int] = time.monotonic_ns
+
+_DURATION = re.compile(r"(\d+(?:\.\d*)?)(h|ms|m|s)")
+_UNIT_NS = {"h": 3600e9, "m": 60e9, "s": 1e9, "ms": 1e6}
+
+
+def parse_duration(text: str) -> int:
+    """Nanoseconds of a Go-style duration: `5m`, `90s`, `1h30m`."""
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 5m, 90s or 1h30m")
+    return int(sum(float(n) * _UNIT_NS[u] for n, u in parts))
+
+
+def render_native(
+    snap: Any,
+    mode: str,
+    flt: Filter,
+    st: Style = PLAIN,
+    *,
+    now: int | None = None,
+    pretty: bool = False,
+    no_goroutine: str = "",
+    write: Any = None,
+) -> Record:
+    """Filter, order and format a native ``Snapshot`` in ``mode`` (list, full, group,
+    default, json, json-group, jsonl, jsonl-group): the text every view shows, made in Rust
+    so that gdb and the CLI print the same bytes. With ``write`` the text goes there in
+    chunks. ``now`` is the live program's clock (:data:`CLOCK`); None for a core, whose wait
+    times are then relative to the newest timestamp it holds. Returns {text, shown, missing,
+    relative}."""
+    func_match = re.compile(flt.func).search if flt.func else None
+    return cast(
+        Record,
+        snap.render(
+            mode,
+            states=list(flt.states),
+            waits=list(flt.waits),
+            func_match=func_match,
+            user_only=flt.user_only,
+            labels=list(flt.labels),
+            goids=[i for i in flt.goids if i >= 0],  # a negative id matches nothing
+            depth=flt.depth,
+            style=st.affixes() or None,
+            pretty=pretty,
+            no_goroutine=no_goroutine,
+            write=write,
+            top=flt.top,
+            now=now,
+            min_wait=flt.min_wait,
+        ),
+    )
+
+
+def summary_line(snap: Any, got: Record) -> str:
+    """The summary, saying when wait times are relative to the core's newest timestamp."""
+    if got.get("relative"):
+        return f"{snap.summary()}; wait times relative to the newest timestamp in the core"
+    return str(snap.summary())
+
+
+def snapshot_scope(mode: str, flt: Filter) -> str:
+    """The stacks a view needs: a list without --func only each first user frame."""
+    return "user" if mode == "list" and not flt.func else "all"
+
+
+class Output:
+    """Streams a view's chunks to ``write`` and remembers whether anything came."""
+
+    def __init__(self, write: Any) -> None:
+        self.write = write
+        self.wrote = False
+
+    def __call__(self, chunk: str) -> None:
+        self.wrote = True
+        self.write(chunk)
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic GC while records are formatted: 100,000 goroutine dicts make every
@@ -371,7 +456,21 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> argparse._MutuallyExclus
     p.add_argument("-u", "--user", action="store_true", help="hide system goroutines")
     p.add_argument("-L", "--label", action="append", default=[], help="pprof label k=v (or k)")
     p.add_argument("-d", "--depth", type=argtypes.depth, help="at most DEPTH frames per goroutine")
-    p.add_argument("--json", action="store_true", help="one JSON document, same fields")
+    p.add_argument(
+        "--min-wait",
+        type=parse_duration,
+        metavar="DURATION",
+        help="goroutines waiting at least DURATION (5m, 1h30m), as the runtime knows it",
+    )
+    p.add_argument(
+        "--top",
+        action="store_true",
+        help="locations are the innermost frame, not the user frame (main module first)",
+    )
+    js = p.add_mutually_exclusive_group()
+    js.add_argument("--json", action="store_true", help="one JSON document, same fields")
+    js.add_argument("--jsonl", action="store_true", help="JSON Lines: one goroutine per line")
+    p.add_argument("--pretty", action="store_true", help="with --json: indented")
     p.add_argument("--dead", action="store_true", help="include dead goroutines")
     return m
 
@@ -386,13 +485,17 @@ def filter_of(args: argparse.Namespace, goids: Sequence[int] = ()) -> Filter:
         labels=args.label,
         goids=list(goids),
         depth=args.depth,
+        top=args.top,
+        min_wait=args.min_wait,
     )
 
 
 def filter_from_args(args: argparse.Namespace) -> tuple[Filter, str]:
     """`wslgo goroutines`' Filter and output mode (list, full, group, json, json-group)."""
     flt = filter_of(args, args.id)
-    if args.json:
+    if args.jsonl:
+        mode = "jsonl-group" if args.group else "jsonl"
+    elif args.json:
         mode = "json-group" if args.group else "json"
     elif args.full:
         mode = "full"
@@ -438,21 +541,6 @@ def process_executable(pid: int) -> str:
         raise ValueError(f"process {pid} has exited or has no executable") from None
 
 
-def panics_of(target: Any, gs: Sequence[Record]) -> dict[int, list[str]]:
-    """goid -> the ``panic: ...`` lines of each panicking goroutine (read by the engine from
-    its runtime._panic records; {} when none, or when they cannot be read)."""
-    try:
-        lines = target.panic_lines([g["addr"] for g in gs])
-    except Exception:  # an unreadable record must not cost the listing
-        return {}
-    return {g["goid"]: p for g, p in zip(gs, lines) if p}
-
-
-def _say_panics(found: dict[int, list[str]]) -> None:
-    for goid, lines in sorted(found.items()):
-        print(f"goroutine {goid} is panicking: " + "\n\t".join(lines), file=sys.stderr)
-
-
 def cmd_goroutines(args: argparse.Namespace) -> int:
     from wslgo import _native
 
@@ -463,32 +551,20 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
             raise SystemExit("wslgo goroutines: give BINARY CORE, or --pid PID [BINARY]")
         target = _native.Core(args.binary, args.core)
     flt, mode = filter_from_args(args)
-    if mode == "list":
-        got = list_native(target, flt, include_dead=args.dead)
-        missing = sorted(set(got["missing"]) | {i for i in flt.goids if i < 0})
-        if missing:
-            all_ids = [g["goid"] for g in target.goroutines(include_dead=args.dead)]
-            raise LookupError(missing_ids_error(missing, all_ids))
-        if got["text"]:
-            print(got["text"])
-        print(summary_of(got["total"], got["system"], got["unreadable"]), file=sys.stderr)
-        _say_panics(panics_of(target, target.goroutines(max_depth=0)))
-        return 0
-    with gc_paused():
-        gs = target.goroutines(include_dead=args.dead)
-        missing = sorted(set(flt.goids) - {g["goid"] for g in gs})
-        if missing:
-            raise LookupError(missing_ids_error(missing, (g["goid"] for g in gs)))
-        found = panics_of(target, gs)
-        for g in gs:
-            g["panic"] = found.get(g["goid"])
-        out = render(gs, mode, flt)
-        if out:
-            print(out)
-        if mode in ("group", "full"):
-            print(summary(gs), file=sys.stderr)
-        if mode not in ("json", "json-group"):
-            _say_panics(found)
+    snap = target.snapshot(include_dead=args.dead, scope=snapshot_scope(mode, flt), panics=True)
+    have = snap.goids()
+    missing = sorted(set(flt.goids) - set(have))
+    if missing:
+        raise LookupError(missing_ids_error(missing, have))
+    out = Output(sys.stdout.write)
+    now = CLOCK() if args.pid is not None else None
+    got = render_native(snap, mode, flt, now=now, pretty=args.pretty, write=out)
+    if out.wrote and not mode.startswith("jsonl"):
+        sys.stdout.write("\n")
+    if not mode.startswith("json"):
+        print(summary_line(snap, got), file=sys.stderr)
+        for goid, lines in snap.panics():
+            print(f"goroutine {goid} is panicking: " + "\n\t".join(lines), file=sys.stderr)
     return 0
 
 

@@ -15,8 +15,9 @@ use crate::binary::Binary as CoreBinary;
 use crate::error::{Error, Result};
 use crate::mem::{CoreFile, Memory, ProcessMemory};
 use crate::runtime::fxhash::FxHashMap;
-use crate::runtime::listing::{list, ListFilter, ListStyle};
+use crate::runtime::listing::{list, select, ListFilter, ListStyle};
 use crate::runtime::panic::PanicLayout;
+use crate::runtime::snapshot::{self as snap, Mode, Sink, Style};
 use crate::runtime::{
     group, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindOptions,
     UnwindStart, DEFAULT_MAX_DEPTH,
@@ -235,6 +236,7 @@ impl Engine {
             max_depth,
             current_tid,
             stop_at_user_frame: false,
+            only_current: false,
         };
         let gs = py.detach(|| {
             guarded(|| {
@@ -284,6 +286,7 @@ impl Engine {
                     &UnwindOptions {
                         max_depth,
                         stop_at_user: false,
+                        main_module: None,
                     },
                 ))
             })
@@ -311,6 +314,7 @@ impl Engine {
             max_depth,
             current_tid,
             stop_at_user_frame: false,
+            only_current: false,
         };
         let gs = self
             .rt
@@ -505,6 +509,7 @@ impl GoTarget {
                     max_depth: 0,
                     current_tid: cur,
                     stop_at_user_frame: false,
+                    only_current: false,
                 };
                 let gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
                 Ok(gs.into_iter().find(|g| g.current))
@@ -535,6 +540,7 @@ impl GoTarget {
             max_depth,
             current_tid: cur,
             stop_at_user_frame: false,
+            only_current: false,
         };
         let e = &self.engine;
         let buckets = py.detach(|| {
@@ -584,6 +590,7 @@ impl GoTarget {
             max_depth,
             current_tid: cur,
             stop_at_user_frame: func_match.is_none(),
+            only_current: false,
         };
         let flt = ListFilter {
             states,
@@ -622,6 +629,66 @@ impl GoTarget {
         Ok(d)
     }
 
+    /// One enumeration of the goroutines, kept to be formatted in every view (see
+    /// `Snapshot`). `scope`: "all" unwinds every stack, "user" each stack down to its
+    /// first frame outside the runtime (enough for the list), "current" only the current
+    /// goroutine's (the stop context: states and counts of the others, no stacks).
+    /// `panics`: also read each goroutine's `_panic` chain (the `panic` field of JSON and
+    /// `Snapshot.panics`).
+    #[pyo3(signature = (threads=None, include_dead=false, current_tid=None, max_depth=DEFAULT_MAX_DEPTH, scope="all", panics=false))]
+    #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one each
+    fn snapshot(
+        &self,
+        py: Python<'_>,
+        threads: Option<&Bound<'_, PyAny>>,
+        include_dead: bool,
+        current_tid: Option<i64>,
+        max_depth: usize,
+        scope: &str,
+        panics: bool,
+    ) -> PyResult<Snapshot> {
+        let (th, cur) = self.thread_args(threads, current_tid)?;
+        let rank = match scope {
+            "current" => 0u8,
+            "user" => 1,
+            "all" => 2,
+            _ => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "snapshot scope {scope:?}: one of current, user, all"
+                )))
+            }
+        };
+        let opts = Options {
+            include_dead,
+            max_depth,
+            current_tid: cur,
+            stop_at_user_frame: rank == 1,
+            only_current: rank == 0,
+        };
+        let e = &self.engine;
+        let gs = py.detach(|| {
+            guarded(|| {
+                let mut gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
+                if panics {
+                    let pl = e.panic_layout();
+                    for g in gs.iter_mut().filter(|g| g.error.is_none()) {
+                        // A panic record that cannot be read must not cost the listing.
+                        g.panic = pl
+                            .goroutine_panic(e.src.mem(), e.bias, g.addr)
+                            .ok()
+                            .flatten();
+                    }
+                }
+                Ok(gs)
+            })
+        })?;
+        Ok(Snapshot {
+            gs,
+            rank,
+            include_dead,
+        })
+    }
+
     /// Threads known to the source: for a core, list of {tid, pc, sp, bp, signal} (the
     /// first one received the fatal signal); empty otherwise (pass gdb's threads).
     fn threads<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
@@ -647,6 +714,189 @@ impl GoTarget {
             Source::Process(m) => Some(m.pid()),
             _ => None,
         }
+    }
+}
+
+/// The goroutines of one enumeration: every view (`render`), the counts (`summary`), and
+/// single goroutines as dicts. Immutable: a stop's snapshot serves every command until the
+/// program resumes.
+#[pyclass(name = "Snapshot", module = "wslgo._native", frozen)]
+pub struct Snapshot {
+    gs: Vec<Goroutine>,
+    rank: u8,
+    include_dead: bool,
+}
+
+fn style_of(style: Option<std::collections::HashMap<String, (String, String)>>) -> Style {
+    let mut st = Style::default();
+    if let Some(m) = style {
+        st.func = m.get("func").cloned().unwrap_or_default();
+        st.file = m.get("file").cloned().unwrap_or_default();
+        st.addr = m.get("addr").cloned().unwrap_or_default();
+    }
+    st
+}
+
+#[pymethods]
+impl Snapshot {
+    /// How much of the stacks it holds: "current", "user" or "all".
+    #[getter]
+    fn scope(&self) -> &'static str {
+        match self.rank {
+            0 => "current",
+            1 => "user",
+            _ => "all",
+        }
+    }
+
+    /// Whether dead goroutines are included.
+    #[getter]
+    fn include_dead(&self) -> bool {
+        self.include_dead
+    }
+
+    fn __len__(&self) -> usize {
+        self.gs.len()
+    }
+
+    /// `N goroutines (M system[, K unreadable])`.
+    fn summary(&self) -> String {
+        snap::summary(&self.gs)
+    }
+
+    /// (goid, `panic: ...` lines) of each panicking goroutine, by goid (empty unless the
+    /// snapshot was taken with `panics=True`).
+    fn panics(&self) -> Vec<(u64, Vec<String>)> {
+        let mut out: Vec<(u64, Vec<String>)> = self
+            .gs
+            .iter()
+            .filter_map(|g| g.panic.clone().map(|p| (g.goid, p)))
+            .collect();
+        out.sort_by_key(|(goid, _)| *goid);
+        out
+    }
+
+    /// Every goroutine id, in enumeration order.
+    fn goids(&self) -> Vec<u64> {
+        self.gs.iter().map(|g| g.goid).collect()
+    }
+
+    /// The current goroutine as a dict (the keys of `GoTarget.goroutines()`), or None.
+    fn current<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.gs
+            .iter()
+            .find(|g| g.current)
+            .map(|g| Conv::new(py).goroutine(g))
+            .transpose()
+    }
+
+    /// Goroutine `goid` as a dict, or None.
+    fn goroutine<'py>(&self, py: Python<'py>, goid: u64) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.gs
+            .iter()
+            .find(|g| g.goid == goid && g.error.is_none())
+            .map(|g| Conv::new(py).goroutine(g))
+            .transpose()
+    }
+
+    /// The stop context: the current goroutine's top `depth` frames and the counts.
+    #[pyo3(signature = (depth=6, style=None))]
+    fn brief(
+        &self,
+        depth: usize,
+        style: Option<std::collections::HashMap<String, (String, String)>>,
+    ) -> String {
+        snap::brief(&self.gs, depth, &style_of(style))
+    }
+
+    /// Filter, order and format in `mode` (list, full, group, default, json, json-group,
+    /// jsonl, jsonl-group). With `write`, the text goes to `write(chunk)` in chunks of
+    /// about 64 KiB and `text` is empty; else it is returned. Returns {text, shown,
+    /// missing, relative}. `now` is the runtime's clock (nanotime, CLOCK_MONOTONIC) for wait
+    /// durations; without it they are relative to the newest `waitsince` (`relative`).
+    /// `min_wait` (ns) keeps goroutines waiting at least that long.
+    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func_match=None, user_only=false, labels=Vec::new(), goids=Vec::new(), depth=None, style=None, pretty=false, no_goroutine=String::new(), write=None, top=false, now=None, min_wait=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn render<'py>(
+        &self,
+        py: Python<'py>,
+        mode: &str,
+        states: Vec<String>,
+        waits: Vec<String>,
+        func_match: Option<Bound<'py, PyAny>>,
+        user_only: bool,
+        labels: Vec<String>,
+        goids: Vec<u64>,
+        depth: Option<usize>,
+        style: Option<std::collections::HashMap<String, (String, String)>>,
+        pretty: bool,
+        no_goroutine: String,
+        write: Option<Bound<'py, PyAny>>,
+        top: bool,
+        now: Option<i64>,
+        min_wait: Option<i64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let Some(m) = Mode::parse(mode, pretty) else {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "unknown view {mode:?}"
+            )));
+        };
+        let flt = ListFilter {
+            states,
+            waits,
+            user_only,
+            labels,
+            goids,
+        };
+        let shown = match &func_match {
+            None => select::<PyErr>(&self.gs, &flt, None)?,
+            Some(f) => {
+                let mut call = |s: &str| -> PyResult<bool> { f.call1((s,))?.is_truthy() };
+                select(&self.gs, &flt, Some(&mut call))?
+            }
+        };
+        // Without the live clock (a core), waits are measured from the newest timestamp
+        // the snapshot holds.
+        let relative = now.is_none();
+        let now = now.or_else(|| self.gs.iter().map(|g| g.waitsince).filter(|w| *w > 0).max());
+        let mut shown = shown;
+        if let Some(min) = min_wait {
+            shown.retain(|g| {
+                g.waitsince > 0 && now.is_some_and(|n| n.saturating_sub(g.waitsince) >= min)
+            });
+        }
+        let mut st = style_of(style);
+        st.top = top;
+        st.now = now;
+        let mut text = String::new();
+        {
+            let mut flush = |chunk: &str| -> PyResult<()> {
+                match &write {
+                    Some(w) => {
+                        w.call1((chunk,))?;
+                    }
+                    None => text.push_str(chunk),
+                }
+                Ok(())
+            };
+            let mut sink = Sink::new(&mut flush);
+            snap::render(&shown, m, depth, &st, &no_goroutine, &mut sink)?;
+            sink.finish()?;
+        }
+        let mut missing: Vec<u64> = flt
+            .goids
+            .iter()
+            .copied()
+            .filter(|id| !self.gs.iter().any(|g| g.goid == *id))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        let d = PyDict::new(py);
+        d.set_item("text", text)?;
+        d.set_item("shown", shown.len())?;
+        d.set_item("missing", missing)?;
+        d.set_item("relative", relative && now.is_some())?;
+        Ok(d)
     }
 }
 
@@ -748,6 +998,7 @@ impl Callback {
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<GoTarget>()?;
+    m.add_class::<Snapshot>()?;
     m.add_class::<Process>()?;
     m.add_class::<Core>()?;
     m.add_class::<Callback>()?;

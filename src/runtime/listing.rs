@@ -41,6 +41,21 @@ pub struct ListStyle {
     pub func: (String, String),
     /// Before and after a file name (the `:line` stays outside).
     pub file: (String, String),
+    /// Show the innermost frame instead of the user frame (`--top`).
+    pub top: bool,
+    /// The runtime's clock now (nanotime), to show how long goroutines have waited.
+    pub now: Option<i64>,
+}
+
+/// Whole minutes `g` has been waiting at `now` (the runtime's `, N minutes`), when it
+/// knows since when (`g.waitsince`, set by the garbage collector) and it is at least one.
+pub fn waited_minutes(g: &Goroutine, now: Option<i64>) -> Option<i64> {
+    let now = now?;
+    if g.waitsince <= 0 || now < g.waitsince {
+        return None;
+    }
+    let m = (now - g.waitsince) / 60_000_000_000;
+    (m >= 1).then_some(m)
 }
 
 /// A formatted listing and the counts the summary line needs.
@@ -73,19 +88,19 @@ pub fn short_path(path: &str) -> &str {
     }
 }
 
-fn error_of(g: &Goroutine) -> Option<&str> {
+pub(crate) fn error_of(g: &Goroutine) -> Option<&str> {
     g.error.as_deref().filter(|e| !e.is_empty())
 }
 
 /// Labels as the Python records hold them: a dict (the last value of a key wins), sorted.
-fn label_map(g: &Goroutine) -> BTreeMap<&str, &str> {
+pub(crate) fn label_map(g: &Goroutine) -> BTreeMap<&str, &str> {
     g.labels
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect()
 }
 
-fn wrap(out: &mut String, affix: &(String, String), s: &str) {
+pub(crate) fn wrap(out: &mut String, affix: &(String, String), s: &str) {
     if s.is_empty() || (affix.0.is_empty() && affix.1.is_empty()) {
         out.push_str(s);
     } else {
@@ -183,12 +198,16 @@ fn matches<E>(
     Ok(true)
 }
 
-/// The frame a listing shows: the first one outside the runtime, else the innermost.
-fn shown_frame(g: &Goroutine) -> Option<&Frame> {
+/// The frame a listing shows: the user frame (see `unwind::user_frame_index`), else (or
+/// with `top`) the innermost.
+fn shown_frame(g: &Goroutine, top: bool) -> Option<&Frame> {
+    if top {
+        return g.frames.first();
+    }
     g.user_location().or_else(|| g.frames.first())
 }
 
-fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
+pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
     let mark = if g.current { '*' } else { ' ' };
     if let Some(e) = error_of(g) {
         let _ = write!(out, "{mark} {:>6} [unreadable] {}", g.goid, escape(e));
@@ -202,11 +221,14 @@ fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
         "?"
     };
     let _ = write!(out, "{mark} {:>6} [{}", g.goid, escape(state));
+    if let Some(m) = waited_minutes(g, st.now) {
+        let _ = write!(out, ", {m} minutes");
+    }
     if g.locked_to_thread {
         out.push_str(", locked to thread");
     }
     out.push_str("] ");
-    match shown_frame(g) {
+    match shown_frame(g, st.top) {
         Some(f) => {
             wrap(out, &st.func, &escape(&f.func));
             out.push_str(" at ");
@@ -234,15 +256,13 @@ fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
     }
 }
 
-/// Filter, order (the current goroutine first, then by goid; ties keep their order) and
-/// format. `func_match`, when given, is asked about every frame's function name and
-/// `file:line` until one matches (the `--func` regex); its error aborts the listing.
-pub fn list<E>(
-    gs: &[Goroutine],
+/// The goroutines `flt` and `func_match` keep, the current one first, then by goid (ties
+/// keep their order).
+pub fn select<'g, E>(
+    gs: &'g [Goroutine],
     flt: &ListFilter,
     func_match: Option<FuncMatch<'_, E>>,
-    style: &ListStyle,
-) -> Result<Listing, E> {
+) -> Result<Vec<&'g Goroutine>, E> {
     let mut func = func_match.map(|f| FuncMatcher {
         f,
         by_func: FxHashMap::default(),
@@ -255,6 +275,19 @@ pub fn list<E>(
         }
     }
     shown.sort_by_key(|g| (!g.current, g.goid));
+    Ok(shown)
+}
+
+/// Filter, order (the current goroutine first, then by goid; ties keep their order) and
+/// format. `func_match`, when given, is asked about every frame's function name and
+/// `file:line` until one matches (the `--func` regex); its error aborts the listing.
+pub fn list<E>(
+    gs: &[Goroutine],
+    flt: &ListFilter,
+    func_match: Option<FuncMatch<'_, E>>,
+    style: &ListStyle,
+) -> Result<Listing, E> {
+    let shown = select(gs, flt, func_match)?;
     let mut text = String::with_capacity(shown.len() * 72);
     for (i, g) in shown.iter().enumerate() {
         if i > 0 {
@@ -367,6 +400,8 @@ mod tests {
         let st = ListStyle {
             func: ("<".into(), ">".into()),
             file: (String::new(), String::new()),
+            top: false,
+            now: None,
         };
         let l = list::<Never>(&gs, &flt, None, &st).unwrap();
         assert_eq!(

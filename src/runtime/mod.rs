@@ -15,6 +15,7 @@ mod labels;
 pub mod layout;
 pub mod listing;
 pub mod panic;
+pub mod snapshot;
 pub mod unwind;
 
 pub use group::{group, Bucket};
@@ -64,6 +65,9 @@ pub struct Options {
     /// `user_frame`): enough for a one-line listing, and much cheaper than whole stacks.
     /// A goroutine without such a frame is still unwound completely.
     pub stop_at_user_frame: bool,
+    /// Unwind only the current goroutine (the stop context): the others keep their state,
+    /// wait reason and counts but no frames.
+    pub only_current: bool,
 }
 
 impl Default for Options {
@@ -73,6 +77,7 @@ impl Default for Options {
             max_depth: DEFAULT_MAX_DEPTH,
             current_tid: None,
             stop_at_user_frame: false,
+            only_current: false,
         }
     }
 }
@@ -176,6 +181,9 @@ pub struct Goroutine {
     pub current: bool,
     /// Set when the goroutine could not be read (the other fields are then partial).
     pub error: Option<String>,
+    /// The `panic: ...` lines of its `_panic` chain (oldest first) when the caller asked for
+    /// them (see `panic::PanicLayout`) and it is panicking.
+    pub panic: Option<Vec<String>>,
 }
 
 impl Goroutine {
@@ -211,6 +219,7 @@ impl Goroutine {
             system: false,
             current: false,
             error: Some(err),
+            panic: None,
         }
     }
 
@@ -235,6 +244,8 @@ pub struct GoRuntime {
     allgs: u64,
     wait_reasons_addr: Option<(u64, usize)>,
     wait_reasons: OnceLock<Vec<String>>,
+    /// The main module's path (build info `mod` line): the user frame's module.
+    main_module: Option<Arc<str>>,
 }
 
 /// Address of a runtime variable: ELF .symtab first (kept by `-w`), then DWARF.
@@ -301,6 +312,11 @@ impl GoRuntime {
             })?;
         let wait_reasons_addr = var_addr(&bin, dwarf, "runtime.waitReasonStrings")
             .and_then(|(a, size)| Some((a, usize::try_from(size).ok()? / (2 * ptr_size))));
+        let main_module = bin
+            .build_info()
+            .ok()
+            .and_then(|b| b.main_module)
+            .map(|(path, _)| Arc::from(path.as_str()));
         Ok(GoRuntime {
             syms,
             bin,
@@ -310,6 +326,7 @@ impl GoRuntime {
             allgs,
             wait_reasons_addr,
             wait_reasons: OnceLock::new(),
+            main_module,
         })
     }
 
@@ -615,7 +632,8 @@ impl GoRuntime {
         let lens: Vec<usize> = out
             .iter()
             .map(|g| {
-                if g.error.is_none() && g.sp != 0 && g.sp < g.stack_hi {
+                let wanted = !opts.only_current || g.current;
+                if wanted && g.error.is_none() && g.sp != 0 && g.sp < g.stack_hi {
                     (g.stack_hi - g.sp).min(window) as usize
                 } else {
                     0
@@ -627,11 +645,19 @@ impl GoRuntime {
         let mut rest: &mut [u8] = &mut all;
         for (g, n) in out.iter().zip(&lens) {
             let (head, tail) = rest.split_at_mut((*n).min(rest.len()));
-            reqs.push((g.sp, head));
+            // Empty windows (goroutines not unwound) are not requests at all: 100,000
+            // empty reads cost more than the whole stop context.
+            if *n > 0 {
+                reqs.push((g.sp, head));
+            }
             rest = tail;
         }
-        let ok = direct.mem.read_batch(&mut reqs);
+        let mut got = direct.mem.read_batch(&mut reqs).into_iter();
         drop(reqs);
+        let ok: Vec<bool> = lens
+            .iter()
+            .map(|n| *n > 0 && got.next().is_some_and(|r| r.is_ok()))
+            .collect();
         let mut bufs: Vec<&[u8]> = Vec::with_capacity(out.len());
         let mut rest: &[u8] = &all;
         for n in &lens {
@@ -642,9 +668,10 @@ impl GoRuntime {
         let uopts = UnwindOptions {
             max_depth: opts.max_depth,
             stop_at_user: opts.stop_at_user_frame,
+            main_module: self.main_module.clone(),
         };
         for (((g, buf), r), alt) in out.iter_mut().zip(bufs.iter()).zip(ok).zip(off_stack) {
-            if g.error.is_some() {
+            if g.error.is_some() || (opts.only_current && !g.current) {
                 continue;
             }
             if let Some(t) = alt {
@@ -656,7 +683,7 @@ impl GoRuntime {
                 g.stack_error = Some("no saved registers (running, thread unknown)".into());
                 continue;
             }
-            let window: &[u8] = if r.is_ok() { buf } else { &[] };
+            let window: &[u8] = if r { buf } else { &[] };
             let start = UnwindStart {
                 pc: g.pc,
                 sp: g.sp,
@@ -669,7 +696,7 @@ impl GoRuntime {
             g.stack_error = st.error;
             g.truncated = st.truncated;
             g.fp_mismatches = st.fp_mismatches;
-            g.user_frame = g.frames.iter().position(|f| !f.is_runtime());
+            g.user_frame = unwind::user_frame_index(&g.frames, self.main_module.as_deref());
         }
     }
 
@@ -710,6 +737,7 @@ impl GoRuntime {
         let opts = UnwindOptions {
             max_depth: max_depth.saturating_add(64),
             stop_at_user: false,
+            main_module: None,
         };
         let st = unwind::unwind(&self.pcln, syms, t, start, &[], &opts);
         let on_g = |f: &Frame| f.sp >= g.stack_lo && f.sp < g.stack_hi;
@@ -720,7 +748,7 @@ impl GoRuntime {
             g.frames = st.frames;
             g.frames.truncate(max_depth);
             g.stack_error = Some("the thread is not on this goroutine's stack".into());
-            g.user_frame = g.frames.iter().position(|f| !f.is_runtime());
+            g.user_frame = unwind::user_frame_index(&g.frames, self.main_module.as_deref());
             g.regs = RegsSource::Thread;
             return true;
         };
@@ -739,7 +767,7 @@ impl GoRuntime {
         g.truncated = g.frames.len() > max_depth || st.truncated;
         g.frames.truncate(max_depth);
         g.stack_error = st.error;
-        g.user_frame = g.frames.iter().position(|f| !f.is_runtime());
+        g.user_frame = unwind::user_frame_index(&g.frames, self.main_module.as_deref());
         true
     }
 
@@ -849,6 +877,7 @@ impl GoRuntime {
             system: false,
             current: false,
             error: None,
+            panic: None,
         })
     }
 

@@ -13,13 +13,16 @@ use crate::pclntab::{FuncKind, Pclntab, FUNC_FLAG_SPWRITE, FUNC_FLAG_TOPFRAME};
 pub const DEFAULT_MAX_DEPTH: usize = 512;
 
 /// How far an unwind goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnwindOptions {
     /// At most this many frames (inlined frames count).
     pub max_depth: usize,
-    /// Stop after the first frame outside the runtime (all a one-line listing needs).
-    /// Such a stop is not an error and does not set `truncated`.
+    /// Stop after the user frame (all a one-line listing needs): the first frame of the
+    /// main module (`main_module`), or, when there is none, at the end of the stack. Such a
+    /// stop is not an error and does not set `truncated`.
     pub stop_at_user: bool,
+    /// The main module's path (build info), for `stop_at_user`.
+    pub main_module: Option<Arc<str>>,
 }
 
 impl Default for UnwindOptions {
@@ -27,8 +30,54 @@ impl Default for UnwindOptions {
         UnwindOptions {
             max_depth: DEFAULT_MAX_DEPTH,
             stop_at_user: false,
+            main_module: None,
         }
     }
+}
+
+/// The package path of a function name (`internal/poll.(*FD).Read` -> `internal/poll`);
+/// type arguments (`main.F[example.com/x.T]`) are ignored.
+pub fn func_package(name: &str) -> &str {
+    let bare = name.split('[').next().unwrap_or(name);
+    let start = bare.rfind('/').map_or(0, |i| i + 1);
+    match bare.get(start..).and_then(|rest| rest.find('.')) {
+        Some(j) => bare.get(..start + j).unwrap_or(bare),
+        None => bare,
+    }
+}
+
+/// A function of the main module: package `main`, or `module` and its subpackages.
+pub fn is_main_module_func(name: &str, module: Option<&str>) -> bool {
+    let pkg = func_package(name);
+    pkg == "main"
+        || module.is_some_and(|m| {
+            !m.is_empty()
+                && pkg
+                    .strip_prefix(m)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+}
+
+/// A function of the standard library: its package path's first element has no dot
+/// (and it is not the main module's).
+pub fn is_stdlib_func(name: &str, module: Option<&str>) -> bool {
+    let pkg = func_package(name);
+    let first = pkg.split('/').next().unwrap_or(pkg);
+    !first.contains('.') && !is_main_module_func(name, module)
+}
+
+/// The user frame of a stack: the innermost frame of the main module, else the innermost
+/// outside the standard library and the runtime, else the innermost outside the runtime.
+pub fn user_frame_index(frames: &[Frame], module: Option<&str>) -> Option<usize> {
+    frames
+        .iter()
+        .position(|f| is_main_module_func(&f.func, module))
+        .or_else(|| {
+            frames
+                .iter()
+                .position(|f| !f.is_runtime() && !is_stdlib_func(&f.func, module))
+        })
+        .or_else(|| frames.iter().position(|f| !f.is_runtime()))
 }
 
 /// One frame of a goroutine's stack.
@@ -275,10 +324,9 @@ pub fn unwind(
     window: &[u8],
     opts: &UnwindOptions,
 ) -> Stack {
-    let UnwindOptions {
-        max_depth,
-        stop_at_user,
-    } = *opts;
+    let max_depth = opts.max_depth;
+    let stop_at_user = opts.stop_at_user;
+    let module = opts.main_module.as_deref();
     let (arch, bias) = (target.arch, target.bias);
     let stack = StackMem {
         base: start.sp,
@@ -347,7 +395,7 @@ pub fn unwind(
             && info
                 .frames
                 .iter()
-                .any(|(f, file, _, _)| !is_runtime_frame(f, file))
+                .any(|(f, _, _, _)| is_main_module_func(f, module))
         {
             break;
         }
@@ -443,5 +491,64 @@ mod runtime_file_tests {
         assert!(!is_runtime_file("/usr/lib/go/src/runtime/pprof/label.go"));
         assert!(!is_runtime_file("/home/me/app/main.go"));
         assert!(!is_runtime_file("main.go"));
+    }
+}
+
+#[cfg(test)]
+mod user_frame_tests {
+    use super::*;
+
+    fn stack(funcs: &[&str]) -> Vec<Frame> {
+        funcs
+            .iter()
+            .map(|f| Frame {
+                pc: 1,
+                sp: 2,
+                func: Arc::from(*f),
+                file: Arc::from("x.go"),
+                line: 1,
+                inlined: false,
+                entry: 0,
+                wrapper: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn packages_of_function_names() {
+        assert_eq!(func_package("internal/poll.(*FD).Read"), "internal/poll");
+        assert_eq!(func_package("main.F[example.com/x.T]"), "main");
+        assert_eq!(
+            func_package("example.com/m/sub.F.func1"),
+            "example.com/m/sub"
+        );
+        assert!(is_main_module_func(
+            "wslgo.test/m/sub.F",
+            Some("wslgo.test/m")
+        ));
+        assert!(!is_main_module_func(
+            "wslgo.test/mx.F",
+            Some("wslgo.test/m")
+        ));
+        assert!(is_stdlib_func("sync.(*Mutex).Lock", None));
+        assert!(!is_stdlib_func("github.com/a/b.F", None));
+    }
+
+    #[test]
+    fn the_user_frame_is_the_main_module_else_outside_the_stdlib() {
+        let m = Some("example.com/m");
+        let s = stack(&[
+            "runtime.gopark",
+            "internal/sync.(*Mutex).lockSlow",
+            "sync.(*Mutex).Lock",
+            "github.com/lib/x.Do",
+            "example.com/m/srv.handle",
+            "main.main",
+        ]);
+        assert_eq!(user_frame_index(&s, m), Some(4));
+        assert_eq!(user_frame_index(&s[..4], m), Some(3));
+        // standard library only: today's rule, the first frame outside the runtime
+        assert_eq!(user_frame_index(&s[..3], m), Some(1));
+        assert_eq!(user_frame_index(&s[..1], m), None);
     }
 }

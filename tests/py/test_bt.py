@@ -83,7 +83,14 @@ def test_bt_on_a_core_equals_the_cli(gdb_run, go_version: str, tmp_path: Path) -
     binary = build("grstates", go_version, "opt")
     core, dumped = crash_core(binary, tmp_path)
     r = gdb_run(
-        [f"core-file {core}", *marked("all", "wslgo-bt all"), *marked("list", "wslgo-bt -l")],
+        [
+            f"core-file {core}",
+            *marked("all", "wslgo-bt all"),
+            *marked("list", "wslgo-bt -l"),
+            *marked("full", "wslgo-bt all --no-group"),
+            *marked("json", "wslgo-bt all --no-group --json"),
+            *marked("jsonl", "wslgo-bt all --no-group --jsonl"),
+        ],
         binary=binary,
         timeout=240,
     )
@@ -97,6 +104,14 @@ def test_bt_on_a_core_equals_the_cli(gdb_run, go_version: str, tmp_path: Path) -
     gdb_all = "\n".join(ln for ln in gdb_all.splitlines() if " goroutines (" not in ln)
     assert gdb_all.strip() == cli_all.stdout.strip()
     assert gdb_list.strip() == cli_list.stdout.strip()
+    for name, flag in [("full", "--full"), ("json", "--json"), ("jsonl", "--jsonl")]:
+        got = subprocess.run([*cli, flag], capture_output=True, text=True, check=True).stdout
+        out = section(r.stdout, name)
+        if name == "full":
+            out = "\n".join(ln for ln in out.splitlines() if " goroutines (" not in ln)
+        assert out.strip() == got.strip(), name
+    doc = json.loads(section(r.stdout, "json"))["goroutines"]
+    assert [json.loads(ln) for ln in section(r.stdout, "jsonl").splitlines() if ln] == doc
     # and both know every goroutine of the runtime's own crash dump
     ids = {int(ln.split()[1 if ln.startswith("*") else 0]) for ln in gdb_list.splitlines() if ln}
     assert set(dumped) <= ids, set(dumped) - ids

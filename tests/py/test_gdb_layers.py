@@ -13,7 +13,7 @@ PACKAGE = ROOT / "python" / "wslgo" / "gdb"
 PREFIX = "wslgo.gdb"
 MAX_LINES = 400
 #: The bottom layer: these import only each other (and nothing of the features above).
-BOTTOM = {"params", "commands", "corefile", "gofacts", "program"}
+BOTTOM = {"params", "commands", "corefile", "gofacts", "program", "threads"}
 
 
 def modules() -> dict[str, Path]:

@@ -184,3 +184,121 @@ def test_native_list_equals_format_list_on_every_go(go_version: str, tmp_path: P
         for ln in report.list_native(tgt, report.Filter())["text"].splitlines()
     }
     assert set(dumped) <= listed
+
+
+@pytest.fixture(scope="module")
+def snap(target: _native.Core) -> _native.Snapshot:
+    return target.snapshot()
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        report.Filter(),
+        report.Filter(depth=2),
+        report.Filter(user_only=True, depth=0),
+        report.Filter(func=r"^main\.", states=["chan"]),
+        report.Filter(labels=["shard"]),
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("style", [report.PLAIN, Brackets()], ids=["plain", "styled"])
+def test_snapshot_views_equal_the_record_formatters(
+    snap: _native.Snapshot, records: list[dict], flt: report.Filter, style: report.Style
+) -> None:
+    """Every text view of the native snapshot is the same bytes as the formatters over the
+    records of the same goroutines."""
+    shown = report.apply(records, flt)
+    want = {
+        "list": report.format_list(shown, style),
+        "full": report.format_full(shown, flt.depth, style),
+        "group": report.format_grouped(shown, flt.depth, style),
+    }
+    for mode, text in want.items():
+        assert report.render_native(snap, mode, flt, style)["text"] == text, mode
+
+
+def test_json_and_json_lines_carry_the_same_goroutines(
+    snap: _native.Snapshot, records: list[dict]
+) -> None:
+    flt = report.Filter(depth=3)
+    compact = report.render_native(snap, "json", flt)["text"]
+    assert "\n" not in compact
+    pretty = report.render_native(snap, "json", flt, pretty=True)["text"]
+    assert pretty.startswith('{\n "goroutines": [\n  {\n   "goid": ')
+    lines = report.render_native(snap, "jsonl", flt)["text"].splitlines()
+    doc = json.loads(compact)["goroutines"]
+    assert json.loads(pretty)["goroutines"] == doc
+    assert [json.loads(ln) for ln in lines] == doc
+    want = report.apply(records, flt)
+    assert [g["goid"] for g in doc] == [g["goid"] for g in want]
+    for got, rec in zip(doc, want):
+        assert got["frames"] == rec["frames"][:3]
+        assert got["state"] == rec["state"] and got["labels"] == rec["labels"]
+    buckets = json.loads(report.render_native(snap, "json-group", report.Filter())["text"])
+    assert [b["goids"] for b in buckets["buckets"]] == [
+        b["goids"] for b in report.group(report.apply(records, report.Filter()))
+    ]
+
+
+def test_streamed_output_is_the_same_text(snap: _native.Snapshot) -> None:
+    chunks: list[str] = []
+    got = report.render_native(snap, "full", report.Filter(), write=chunks.append)
+    assert got["text"] == "" and chunks
+    assert "".join(chunks) == report.render_native(snap, "full", report.Filter())["text"]
+
+
+def test_the_stop_context_snapshot_reads_only_the_current_stack(target: _native.Core) -> None:
+    light = target.snapshot(scope="current")
+    full = target.snapshot()
+    assert light.scope == "current" and light.summary() == full.summary()
+    cur, want = light.current(), full.current()
+    assert cur is not None and want is not None
+    assert cur["frames"] == want["frames"]
+    assert all(
+        not g["frames"]
+        for g in json.loads(light.render("json")["text"])["goroutines"]
+        if not g["current"]
+    )
+    brief = light.brief(2)
+    assert brief.startswith(f"goroutine {cur['goid']} [")
+    assert brief.endswith(
+        f"{full.summary()}: `wslgo-bt` for a summary of the others, `wslgo-bt all` for every stack"
+    )
+
+
+@pytest.mark.parametrize(
+    "blocked_in",
+    ["mutexWait", "wgWait", "pipeRead", "tcpRead", "sleeper", "selectTwo"],
+)
+def test_the_user_location_is_the_fixtures_own_function(
+    snap: _native.Snapshot, records: list[dict], blocked_in: str
+) -> None:
+    """Goroutines blocked in sync.Mutex, sync.WaitGroup, an os.File read, net.Pipe and TCP
+    reads, time.Sleep and select are shown at the fixture's function, not at
+    internal/sync or internal/poll; --top shows the innermost frame."""
+    name = f"main.{blocked_in}"
+    ids = [g["goid"] for g in records if any(f["func"] == name for f in g["frames"])]
+    assert ids, name
+    for goid in ids:
+        g = snap.goroutine(goid)
+        assert g is not None and report.user_frame(g)["func"] == name  # type: ignore[arg-type]
+        line = report.render_native(snap, "list", report.Filter(goids=[goid]))["text"]
+        assert f"] {name} at " in line, line
+        top = report.render_native(snap, "list", report.Filter(goids=[goid], top=True))["text"]
+        assert f"] {g['frames'][0]['func']} at " in top, top
+
+
+def test_min_wait_and_the_core_clock(snap: _native.Snapshot, records: list[dict]) -> None:
+    """--min-wait keeps only goroutines whose wait start the runtime recorded (none here:
+    no collection ran), and a core's wait times are relative to its newest timestamp."""
+    assert all(g["waitsince"] == 0 for g in records)
+    got = report.render_native(snap, "list", report.Filter(min_wait=1), now=10**12)
+    assert got["shown"] == 0 and got["text"] == ""
+    plain = report.render_native(snap, "list", report.Filter())
+    assert not plain["relative"]  # nothing to be relative to
+    assert report.summary_line(snap, plain) == snap.summary()
+    assert report.parse_duration("1h30m") == 90 * 60 * 10**9
+    assert report.parse_duration("90s") == 90 * 10**9
+    with pytest.raises(argparse.ArgumentTypeError):
+        report.parse_duration("5 minutes")

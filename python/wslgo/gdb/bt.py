@@ -1,21 +1,20 @@
 """``wslgo-bt``: goroutines of the program gdb is debugging (live process or core file).
 
-:mod:`wslgo.gdb.program` reads every goroutine in one pass and :mod:`wslgo.report` formats
-them; this module only picks what to show.
+:mod:`wslgo.gdb.program` keeps one native snapshot of the goroutines per stop and the
+engine formats every view of it (:func:`wslgo.report.render_native`, the same bytes as the
+CLI's); this module only picks what to show.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 import gdb
 
 from wslgo import report
 from wslgo.gdb import commands
-from wslgo.gdb.program import current_tid, goroutines, target
-
-Record = dict[str, Any]
+from wslgo.gdb.program import is_core, snapshot
+from wslgo.gdb.threads import current_tid
 
 _ANSI = {
     "black": 30,
@@ -79,31 +78,6 @@ class GdbStyle(report.Style):
         return out
 
 
-def _summary_line(b: Record, st: report.Style) -> str:
-    n = b["count"]
-    loc = report._loc(report.user_frame(b), st)
-    return f"  {n:>6} [{b['state']}] {loc}  ids: {report._ids(b['goids'], 8)}"
-
-
-def format_default(gs: list[Record], flt: report.Filter, st: report.Style) -> str:
-    """The current goroutine's stack, then one line per group of the others."""
-    shown = report.apply(gs, flt)
-    cur = [g for g in shown if g.get("current")]
-    others = [g for g in shown if not g.get("current")]
-    parts: list[str] = []
-    if cur:
-        parts.append(report.format_full(cur, flt.depth, st))
-    else:
-        tid = current_tid()
-        parts.append(f"thread {tid} runs no goroutine (it is on a system stack)")
-    if others:
-        buckets = report.group(others)
-        lines = [f"other goroutines: {len(others)} in {report.plural(len(buckets), 'group')}"]
-        lines += [_summary_line(b, st) for b in buckets]
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts)
-
-
 _parser = commands.parser(
     "wslgo-bt",
     "Show goroutines: the current one's backtrace and a grouped summary of the others.",
@@ -140,75 +114,63 @@ def wslgo_bt(args: argparse.Namespace) -> None:
     if args.depth is not None and args.depth < 0:
         raise commands.UsageError("wslgo-bt: --depth must be >= 0")
     flt = report.filter_of(args, ids)
-    if args.list and not args.json:
-        _list(args, flt, ids)
-        return
-    with report.gc_paused():
-        _show(args, flt, ids, show_all)
-
-
-def _show(args: argparse.Namespace, flt: report.Filter, ids: list[int], show_all: bool) -> None:
-    gs = goroutines(include_dead=args.dead)
-    if ids:
-        missing = sorted(set(ids) - {g.get("goid") for g in gs})
-        if missing:
-            have = (g["goid"] for g in gs)
-            gdb.write(f"wslgo-bt: {report.missing_ids_error(missing, have)}\n", gdb.STDERR)
-    st = GdbStyle()
-    filtered = bool(ids or args.state or args.wait or args.func_re or args.user or args.label)
-    if args.json:
-        out = report.to_json(
-            report.apply(gs, flt), grouped=show_all and not args.no_group, depth=args.depth
-        )
-    elif show_all or filtered:
-        shown = report.apply(gs, flt)
-        if args.no_group or (ids and not show_all):
-            out = report.format_full(shown, args.depth, st)
-        else:
-            out = report.format_grouped(shown, args.depth, st)
-    else:
-        out = format_default(gs, flt, st)
-    if out:
-        gdb.write(out + "\n")
-    if not args.json:
-        gdb.write(report.summary(gs) + "\n")
-
-
-def _list(args: argparse.Namespace, flt: report.Filter, ids: list[int]) -> None:
-    """`wslgo-bt -l`: filtered, sorted and formatted by the engine (one str back)."""
-    tgt, threads = target()
-    got = report.list_native(tgt, flt, GdbStyle(), include_dead=args.dead, **threads)
-    missing = sorted(set(got["missing"]) | {i for i in ids if i < 0})
+    mode = view_mode(args, ids, show_all)
+    snap = snapshot(report.snapshot_scope(mode, flt), include_dead=args.dead)
+    have = snap.goids()
+    missing = sorted(set(ids) - set(have))
     if missing:
-        gdb.write(f"wslgo-bt: no goroutine {', '.join(map(str, missing))}\n", gdb.STDERR)
-    if got["text"]:
-        gdb.write(got["text"] + "\n")
-    gdb.write(report.summary_of(got["total"], got["system"], got["unreadable"]) + "\n")
+        gdb.write(f"wslgo-bt: {report.missing_ids_error(missing, have)}\n", gdb.STDERR)
+    out = report.Output(gdb.write)
+    got = report.render_native(
+        snap,
+        mode,
+        flt,
+        GdbStyle(),
+        now=None if is_core() else report.CLOCK(),
+        pretty=args.pretty,
+        no_goroutine=f"thread {current_tid()} runs no goroutine (it is on a system stack)",
+        write=out,
+    )
+    if out.wrote and not mode.startswith("jsonl"):
+        gdb.write("\n")
+    if not mode.startswith("json"):
+        gdb.write(report.summary_line(snap, got) + "\n")
+
+
+def view_mode(args: argparse.Namespace, ids: list[int], show_all: bool) -> str:
+    """Which view `wslgo-bt` shows (a mode of :func:`wslgo.report.render_native`)."""
+    grouped = show_all and not args.no_group
+    if args.jsonl:
+        return "jsonl-group" if grouped else "jsonl"
+    if args.json:
+        return "json-group" if grouped else "json"
+    if args.list:
+        return "list"
+    filtered = bool(ids or args.state or args.wait or args.func_re or args.user or args.label)
+    if show_all or filtered:
+        return "full" if args.no_group or (ids and not show_all) else "group"
+    return "default"
 
 
 def print_stop_context(level: str) -> None:
     """What wslgo prints when the program stops: `brief` = the current goroutine's top
-    frames and a one-line count of the others; `full` = the default `wslgo-bt` view."""
+    frames and a one-line count of the others (no other stack is read); `full` = the
+    default `wslgo-bt` view."""
     if level == "off":
         return
-    with report.gc_paused():
-        _stop_context(level)
-
-
-def _stop_context(level: str) -> None:
-    gs = goroutines()
     st = GdbStyle()
-    flt = report.Filter(depth=None if level == "full" else 6)
     if level == "full":
-        gdb.write(format_default(gs, flt, st) + "\n" + report.summary(gs) + "\n")
+        snap = snapshot("all")
+        out = report.Output(gdb.write)
+        report.render_native(
+            snap,
+            "default",
+            report.Filter(),
+            st,
+            now=None if is_core() else report.CLOCK(),
+            no_goroutine=f"thread {current_tid()} runs no goroutine (it is on a system stack)",
+            write=out,
+        )
+        gdb.write("\n" + snap.summary() + "\n")
         return
-    cur = [g for g in gs if g.get("current")]
-    if cur:
-        gdb.write(report.format_full(cur, flt.depth, st) + "\n")
-    others = [g for g in gs if not g.get("current")]
-    buckets = report.group(others)
-    gdb.write(
-        f"{report.summary(gs)}; others in {report.plural(len(buckets), 'group')}: "
-        "`wslgo-bt` for a summary, "
-        "`wslgo-bt all` for every stack\n"
-    )
+    gdb.write(snapshot("current").brief(6, st.affixes() or None) + "\n")

@@ -111,8 +111,16 @@ def on_before_prompt() -> None:  # gdb passes no event
 
 @guarded("resuming")
 def on_cont(event: object) -> None:
-    """Saved registers go stale when the program resumes: drop the goroutine selection."""
+    """Saved registers go stale when the program resumes: drop the goroutine selection
+    and the goroutine snapshot of the stop."""
     goroutine.clear()
+    program.SESSION.forget_snapshot()
+
+
+@guarded("memory change")
+def on_memory_changed(event: object) -> None:
+    """The user wrote to the program's memory: the goroutine snapshot may be stale."""
+    program.SESSION.forget_snapshot()
 
 
 @guarded("process exit")
@@ -161,6 +169,7 @@ def setup() -> None:
     WIRING.connect(gdb.events.breakpoint_created, on_breakpoint)
     WIRING.connect(gdb.events.breakpoint_modified, on_breakpoint)
     WIRING.function = goid.GoidFunction()
+    WIRING.connect(gdb.events.memory_changed, on_memory_changed)
     postrun.install()
     wsl.register()
     printers.register()

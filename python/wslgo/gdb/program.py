@@ -10,7 +10,8 @@ value printers' reader (``_native.Values``) over the same Symbols.
 
 What gets dropped when, is explicit: :meth:`Session.load` (a new objfile) replaces the
 program only when the file changed; :meth:`Program.forget_process` (the process exited)
-drops the targets and the load bias.
+drops the targets and the load bias; :meth:`Program.forget_snapshot` (the program
+resumed) drops the goroutine snapshot every view of one stop shares.
 """
 
 from __future__ import annotations
@@ -23,15 +24,19 @@ import gdb
 
 from wslgo import _native
 from wslgo.gdb import corefile, gofacts, params
+from wslgo.gdb.threads import current_tid, thread_regs
 from wslgo.text import esc
 
-#: A goroutine as the engine reports it (wslgo.report takes plain dicts).
-Record = dict[str, Any]
 #: What a target reads: ("pid", pid), ("core", CoreFile) or ("gdb", pid or CoreFile).
 TargetKey = tuple[str, Any]
 
+#: A goroutine record of the engine (see `_native.GoroutineDict`), as a plain dict.
+Record = dict[str, Any]
+
 _HEX = re.compile(r"\bat (?:address )?(0x[0-9a-fA-F]+)")
 _MASK = 2**64 - 1
+#: Snapshot scopes, from the least stack to the most.
+_SCOPES = ("current", "user", "all")
 
 
 def _identity(path: str) -> tuple[int, int, int, int]:
@@ -58,6 +63,8 @@ class Program:
         self._bias: dict[int, int] = {}
         self._target: tuple[TargetKey, _native.GoTarget] | None = None
         self._values: tuple[TargetKey, _native.Values] | None = None
+        #: The goroutines of this stop: (target key, current tid, include_dead, snapshot).
+        self._snapshot: tuple[TargetKey, int | None, bool, _native.Snapshot] | None = None
 
     def describe(self) -> str:
         """The one line wslgo prints when gdb loads a Go program."""
@@ -193,9 +200,32 @@ class Program:
         self._values = (key, vals)
         return vals
 
+    def snapshot(
+        self, key: TargetKey, args: dict[str, Any], scope: str, include_dead: bool
+    ) -> _native.Snapshot:
+        """The goroutines of this stop with at least ``scope``'s stacks (current < user <
+        all), enumerated once and kept until the program resumes."""
+        tid = args.get("current_tid")
+        have = self._snapshot
+        if (
+            have is not None
+            and have[:3] == (key, tid, include_dead)
+            and _SCOPES.index(have[3].scope) >= _SCOPES.index(scope)
+        ):
+            return have[3]
+        snap = self.target(key).snapshot(include_dead=include_dead, scope=scope, **args)
+        self._snapshot = (key, tid, include_dead, snap)
+        return snap
+
+    def forget_snapshot(self) -> None:
+        """The program resumed (or its memory may have changed): read it again."""
+        self._snapshot = None
+
     def forget_process(self) -> None:
-        """The process is gone: its targets (goroutines, values) and load bias go with it."""
+        """The process is gone: its targets (goroutines, values), snapshot and load bias go
+        with it."""
         self._target = self._values = None
+        self._snapshot = None
         self._bias.clear()
 
 
@@ -250,6 +280,11 @@ class Session:
         if self.program is not None:
             self.program.forget_process()
 
+    def forget_snapshot(self) -> None:
+        """Drop the goroutine snapshot of the last stop (the program resumed)."""
+        if self.program is not None:
+            self.program.forget_snapshot()
+
 
 SESSION = Session()
 
@@ -299,53 +334,6 @@ def target_key() -> TargetKey:
     raise gdb.GdbError("wslgo: the program is not running; use `run`, `attach PID` or `core FILE`")
 
 
-def _read_bp(f: gdb.Frame) -> int:
-    for name in ("rbp", "x29", "ebp"):
-        try:
-            return int(f.read_register(name)) & _MASK
-        except (gdb.error, ValueError):
-            continue
-    return 0
-
-
-def thread_regs() -> list[dict[str, int]]:
-    """{tid, pc, sp, bp} of every thread of the selected inferior (frame 0 registers)."""
-    inf = gdb.selected_inferior()
-    selected = gdb.selected_thread()
-    try:
-        frame: gdb.Frame | None = gdb.selected_frame()
-    except gdb.error:
-        frame = None
-    out: list[dict[str, int]] = []
-    try:
-        for t in inf.threads():
-            try:
-                t.switch()
-                f = gdb.newest_frame()
-                out.append(
-                    {
-                        "tid": int(t.ptid[1] or t.ptid[0]),
-                        "pc": int(f.read_register("pc")) & _MASK,
-                        "sp": int(f.read_register("sp")) & _MASK,
-                        "bp": _read_bp(f),
-                    }
-                )
-            except gdb.error:
-                continue
-    finally:
-        if selected is not None and selected.is_valid():
-            selected.switch()
-            if frame is not None and frame.is_valid():
-                frame.select()
-    return out
-
-
-def current_tid() -> int | None:
-    """The OS thread id of gdb's selected thread."""
-    t = gdb.selected_thread()
-    return None if t is None else int(t.ptid[1] or t.ptid[0])
-
-
 def thread_args(key: TargetKey) -> dict[str, Any]:
     """What gdb tells the engine about threads: the selected one, and every thread's
     registers unless the engine reads a core (it takes those from the core's notes)."""
@@ -361,8 +349,18 @@ def target() -> tuple[_native.GoTarget, dict[str, Any]]:
     return current().target(key), thread_args(key)
 
 
+def snapshot(scope: str = "all", include_dead: bool = False) -> _native.Snapshot:
+    """The goroutines of the current stop (cached until the program resumes); ``scope``
+    says which stacks it must hold: "current", "user" (down to the first frame outside
+    the runtime) or "all"."""
+    key = target_key()
+    return current().snapshot(key, thread_args(key), scope, include_dead)
+
+
 def goroutines(max_depth: int | None = None, include_dead: bool = False) -> list[Record]:
-    """Every goroutine of the current inferior, as the engine reports them."""
+    """Every goroutine of the current inferior, as the engine reports them (a dict each:
+    for the few callers that need every record, not for the views, which use
+    :func:`snapshot`)."""
     tgt, kwargs = target()
     if include_dead:
         kwargs["include_dead"] = True

@@ -1,0 +1,897 @@
+//! Every goroutine view formatted from one enumeration (a snapshot of the program at a
+//! stop): the one-line list, runtime.Stack-like full stacks, panicparse-like groups,
+//! `wslgo-bt`'s default view (the current goroutine and one line per group of the
+//! others), the stop context, and JSON (one document or one goroutine per line).
+//!
+//! Text goes to a [`Sink`] in chunks, so a caller can stream it (gdb.write, stdout)
+//! with memory bounded by the chunk size, not by the number of goroutines. The gdb
+//! command and the CLI both call this module, so their outputs are the same bytes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use super::fxhash::FxHashMap;
+use super::listing::{error_of, label_map, push_line, short_path, waited_minutes, wrap, ListStyle};
+use super::{Frame, Goroutine};
+
+/// How many bytes a [`Sink`] gathers before it hands them on.
+pub const CHUNK: usize = 1 << 16;
+
+/// Decoration around names (gdb's `set style` colours): (prefix, suffix) each.
+#[derive(Debug, Clone, Default)]
+pub struct Style {
+    /// Function names.
+    pub func: (String, String),
+    /// File names (with or without `:line`, as each view decorates them).
+    pub file: (String, String),
+    /// Pc offsets (` +0x1c`).
+    pub addr: (String, String),
+    /// Locations are the innermost frame, not the user frame (`--top`).
+    pub top: bool,
+    /// The runtime's clock now (nanotime): states show `, N minutes` of waiting.
+    pub now: Option<i64>,
+}
+
+impl Style {
+    fn list(&self) -> ListStyle {
+        ListStyle {
+            func: self.func.clone(),
+            file: self.file.clone(),
+            top: self.top,
+            now: self.now,
+        }
+    }
+}
+
+/// Where formatted text goes: gathered in a buffer, handed to `flush` every [`CHUNK`]
+/// bytes and at the end.
+pub struct Sink<'f, E> {
+    buf: String,
+    flush: &'f mut dyn FnMut(&str) -> Result<(), E>,
+}
+
+impl<'f, E> Sink<'f, E> {
+    /// A sink that hands its text to `flush`.
+    pub fn new(flush: &'f mut dyn FnMut(&str) -> Result<(), E>) -> Self {
+        Sink {
+            buf: String::with_capacity(CHUNK + 4096),
+            flush,
+        }
+    }
+
+    fn maybe_flush(&mut self) -> Result<(), E> {
+        if self.buf.len() >= CHUNK {
+            (self.flush)(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Hand on what is left.
+    pub fn finish(mut self) -> Result<(), E> {
+        if !self.buf.is_empty() {
+            (self.flush)(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+}
+
+/// `1 frame`, `2 frames`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The bracketed state as runtime.Stack prints it (with `, N minutes` of waiting when
+/// `now` is known), plus `locked to thread`.
+pub fn state_text(g: &Goroutine, now: Option<i64>) -> String {
+    if error_of(g).is_some() {
+        return "unreadable".into();
+    }
+    let s = if !g.state.is_empty() {
+        g.state.as_str()
+    } else if !g.status_name.is_empty() {
+        g.status_name.as_str()
+    } else {
+        "?"
+    };
+    let mut out = s.to_string();
+    if let Some(m) = waited_minutes(g, now) {
+        let _ = write!(out, ", {m} minutes");
+    }
+    if g.locked_to_thread {
+        out.push_str(", locked to thread");
+    }
+    out
+}
+
+/// The summary line: `N goroutines (M system, K unreadable)`.
+pub fn summary(gs: &[Goroutine]) -> String {
+    let system = gs.iter().filter(|g| g.system).count();
+    let bad = gs.iter().filter(|g| error_of(g).is_some()).count();
+    let mut extra = format!("{system} system");
+    if bad > 0 {
+        let _ = write!(extra, ", {bad} unreadable");
+    }
+    format!("{} ({extra})", plural(gs.len(), "goroutine"))
+}
+
+fn created_by(g: &Goroutine) -> Option<&super::Location> {
+    g.go_statement
+        .as_ref()
+        .filter(|l| !l.func.is_empty() && g.goid != 1)
+}
+
+fn cut(frames: &[Frame], depth: Option<usize>) -> &[Frame] {
+    match depth {
+        Some(d) if d < frames.len() => frames.get(..d).unwrap_or(frames),
+        _ => frames,
+    }
+}
+
+/// One runtime.Stack-like block (no trailing newline).
+fn push_full(out: &mut String, g: &Goroutine, depth: Option<usize>, st: &Style) {
+    let _ = write!(out, "goroutine {} [{}]:", g.goid, state_text(g, st.now));
+    if let Some(e) = error_of(g) {
+        let _ = write!(out, "\n\t(unreadable: {e})");
+        return;
+    }
+    for f in cut(&g.frames, depth) {
+        out.push('\n');
+        wrap(out, &st.func, &f.func);
+        out.push_str(if f.inlined { "(...)" } else { "()" });
+        out.push_str("\n\t");
+        wrap(out, &st.file, &f.file);
+        let _ = write!(out, ":{}", f.line);
+        if !f.inlined && f.entry != 0 && f.pc >= f.entry {
+            wrap(out, &st.addr, &format!(" +{:#x}", f.pc - f.entry));
+        }
+    }
+    if let Some(d) = depth {
+        if g.frames.len() > d {
+            let _ = write!(
+                out,
+                "\n...{} elided...",
+                plural(g.frames.len() - d, "frame")
+            );
+        }
+    }
+    if g.truncated {
+        out.push_str("\n...stack truncated (depth limit)...");
+    }
+    if let Some(e) = g.stack_error.as_deref().filter(|e| !e.is_empty()) {
+        let _ = write!(out, "\n\t(unwind stopped: {e})");
+    }
+    if let Some(c) = created_by(g) {
+        out.push_str("\ncreated by ");
+        wrap(out, &st.func, &c.func);
+        if let Some(p) = g.parent_goid.filter(|p| *p != 0) {
+            let _ = write!(out, " in goroutine {p}");
+        }
+        out.push_str("\n\t");
+        wrap(out, &st.file, &c.file);
+        let _ = write!(out, ":{}", c.line);
+    }
+    if !g.labels.is_empty() {
+        let kv: Vec<String> = label_map(g)
+            .iter()
+            .map(|(k, v)| format!("\"{k}\":\"{v}\""))
+            .collect();
+        let _ = write!(out, "\nlabels: {{{}}}", kv.join(", "));
+    }
+}
+
+/// Goroutines with the same state, frames (func, file:line, cut to the depth) and `go`
+/// statement.
+pub struct Group<'g> {
+    /// The shared state text (`unreadable: why` for unreadable records).
+    pub state: String,
+    /// The first member (its frames, user frame and `go` statement stand for all).
+    pub first: &'g Goroutine,
+    /// Ids, ascending.
+    pub goids: Vec<u64>,
+    /// The current goroutine is a member.
+    pub current: bool,
+}
+
+fn group_state(g: &Goroutine, now: Option<i64>) -> String {
+    match error_of(g) {
+        Some(e) => format!("unreadable: {e}"),
+        None => state_text(g, now),
+    }
+}
+
+/// Group `gs` (in their order): the current goroutine's group first, then larger ones,
+/// then by smallest goid.
+pub fn group<'g>(gs: &[&'g Goroutine], depth: Option<usize>, now: Option<i64>) -> Vec<Group<'g>> {
+    // Keys on name pointers first (one enumeration shares every name), then merges
+    // groups whose names are equal but separately allocated.
+    type PtrKey = (String, Vec<(usize, usize, u32)>, Option<u64>);
+    let ptr = |s: &Arc<str>| Arc::as_ptr(s) as *const u8 as usize;
+    let mut first: FxHashMap<PtrKey, usize> = FxHashMap::default();
+    let mut prov: Vec<(&'g Goroutine, Vec<&'g Goroutine>)> = Vec::new();
+    for g in gs {
+        let key: PtrKey = (
+            group_state(g, now),
+            cut(&g.frames, depth)
+                .iter()
+                .map(|f| (ptr(&f.func), ptr(&f.file), f.line))
+                .collect(),
+            created_by(g).map(|c| c.pc),
+        );
+        match first.get(&key) {
+            Some(i) => {
+                if let Some(p) = prov.get_mut(*i) {
+                    p.1.push(g);
+                }
+            }
+            None => {
+                first.insert(key, prov.len());
+                prov.push((g, vec![g]));
+            }
+        }
+    }
+    type Key<'a> = (
+        String,
+        Vec<(&'a str, &'a str, u32)>,
+        Option<(&'a str, &'a str, u32)>,
+    );
+    let mut index: FxHashMap<Key<'g>, usize> = FxHashMap::default();
+    let mut out: Vec<Group<'g>> = Vec::new();
+    for (rep, members) in prov {
+        let key: Key<'g> = (
+            group_state(rep, now),
+            cut(&rep.frames, depth)
+                .iter()
+                .map(|f| (&*f.func, &*f.file, f.line))
+                .collect(),
+            created_by(rep).map(|c| (c.func.as_str(), c.file.as_str(), c.line)),
+        );
+        let i = match index.get(&key) {
+            Some(i) => *i,
+            None => {
+                index.insert(key.clone(), out.len());
+                out.push(Group {
+                    state: key.0,
+                    first: rep,
+                    goids: Vec::new(),
+                    current: false,
+                });
+                out.len() - 1
+            }
+        };
+        if let Some(b) = out.get_mut(i) {
+            for g in members {
+                b.goids.push(g.goid);
+                b.current |= g.current;
+            }
+        }
+    }
+    for b in &mut out {
+        b.goids.sort_unstable();
+    }
+    out.sort_by(|a, b| {
+        b.current
+            .cmp(&a.current)
+            .then(b.goids.len().cmp(&a.goids.len()))
+            .then(a.goids.first().cmp(&b.goids.first()))
+    });
+    out
+}
+
+fn push_ids(out: &mut String, ids: &[u64], limit: usize) {
+    for (i, id) in ids.iter().take(limit).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{id}");
+    }
+    if ids.len() > limit {
+        let _ = write!(out, ", ... ({} more)", ids.len() - limit);
+    }
+}
+
+fn push_group(out: &mut String, b: &Group<'_>, depth: Option<usize>, st: &Style) {
+    if b.current {
+        out.push_str("* ");
+    }
+    let _ = write!(
+        out,
+        "{} [{}]: ",
+        plural(b.goids.len(), "goroutine"),
+        b.state
+    );
+    push_ids(out, &b.goids, 12);
+    for f in cut(&b.first.frames, depth) {
+        out.push_str("\n    ");
+        wrap(out, &st.func, &f.func);
+        out.push_str("  ");
+        wrap(out, &st.file, short_path(&f.file));
+        let _ = write!(out, ":{}", f.line);
+    }
+    if let Some(c) = created_by(b.first) {
+        out.push_str("\n    created by ");
+        wrap(out, &st.func, &c.func);
+        out.push_str("  ");
+        wrap(
+            out,
+            &st.file,
+            &format!("{}:{}", short_path(&c.file), c.line),
+        );
+    }
+}
+
+/// `func at short/path.go:line` of a goroutine's user frame (else its innermost), `?`.
+fn push_loc(out: &mut String, g: &Goroutine, st: &Style) {
+    let user = if st.top { None } else { g.user_frame };
+    let f = user
+        .and_then(|i| g.frames.get(i))
+        .or_else(|| g.frames.first());
+    match f {
+        Some(f) => {
+            wrap(out, &st.func, &f.func);
+            out.push_str(" at ");
+            wrap(out, &st.file, short_path(&f.file));
+            let _ = write!(out, ":{}", f.line);
+        }
+        None => out.push('?'),
+    }
+}
+
+/// What a view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// One line per goroutine.
+    List,
+    /// One runtime.Stack-like block per goroutine.
+    Full,
+    /// Identical stacks grouped.
+    Group,
+    /// `wslgo-bt`: the current goroutine's stack, then one line per group of the others.
+    Default,
+    /// One JSON document of goroutines (`grouped`: of groups).
+    Json {
+        /// Groups instead of goroutines.
+        grouped: bool,
+        /// Indented.
+        pretty: bool,
+    },
+    /// One compact JSON object per line (goroutines, or groups).
+    Jsonl {
+        /// Groups instead of goroutines.
+        grouped: bool,
+    },
+}
+
+impl Mode {
+    /// The mode of a name: list, full, group, default, json, json-group, jsonl,
+    /// jsonl-group (with `pretty` for the JSON document).
+    pub fn parse(name: &str, pretty: bool) -> Option<Mode> {
+        Some(match name {
+            "list" => Mode::List,
+            "full" => Mode::Full,
+            "group" => Mode::Group,
+            "default" => Mode::Default,
+            "json" => Mode::Json {
+                grouped: false,
+                pretty,
+            },
+            "json-group" => Mode::Json {
+                grouped: true,
+                pretty,
+            },
+            "jsonl" => Mode::Jsonl { grouped: false },
+            "jsonl-group" => Mode::Jsonl { grouped: true },
+            _ => return None,
+        })
+    }
+}
+
+/// Format `shown` (already filtered and ordered) in `mode` into `sink`, with no trailing
+/// newline except after the last JSON Lines record. `no_goroutine` is the line the
+/// default view shows when no goroutine is current.
+pub fn render<E>(
+    shown: &[&Goroutine],
+    mode: Mode,
+    depth: Option<usize>,
+    st: &Style,
+    no_goroutine: &str,
+    sink: &mut Sink<'_, E>,
+) -> Result<(), E> {
+    match mode {
+        Mode::List => {
+            let ls = st.list();
+            for (i, g) in shown.iter().enumerate() {
+                if i > 0 {
+                    sink.buf.push('\n');
+                }
+                push_line(&mut sink.buf, g, &ls);
+                sink.maybe_flush()?;
+            }
+        }
+        Mode::Full => {
+            for (i, g) in shown.iter().enumerate() {
+                if i > 0 {
+                    sink.buf.push_str("\n\n");
+                }
+                push_full(&mut sink.buf, g, depth, st);
+                sink.maybe_flush()?;
+            }
+        }
+        Mode::Group => {
+            for (i, b) in group(shown, depth, st.now).iter().enumerate() {
+                if i > 0 {
+                    sink.buf.push_str("\n\n");
+                }
+                push_group(&mut sink.buf, b, depth, st);
+                sink.maybe_flush()?;
+            }
+        }
+        Mode::Default => {
+            let (cur, others): (Vec<&Goroutine>, Vec<&Goroutine>) =
+                shown.iter().partition(|g| g.current);
+            for (i, g) in cur.iter().enumerate() {
+                if i > 0 {
+                    sink.buf.push_str("\n\n");
+                }
+                push_full(&mut sink.buf, g, depth, st);
+            }
+            if cur.is_empty() {
+                sink.buf.push_str(no_goroutine);
+            }
+            if !others.is_empty() {
+                let groups = group(&others, None, st.now);
+                let _ = write!(
+                    sink.buf,
+                    "\n\nother goroutines: {} in {}",
+                    others.len(),
+                    plural(groups.len(), "group")
+                );
+                for b in &groups {
+                    let _ = write!(sink.buf, "\n  {:>6} [{}] ", b.goids.len(), b.state);
+                    push_loc(&mut sink.buf, b.first, st);
+                    sink.buf.push_str("  ids: ");
+                    push_ids(&mut sink.buf, &b.goids, 8);
+                    sink.maybe_flush()?;
+                }
+            }
+        }
+        Mode::Json { grouped, pretty } => {
+            let (name, items) = if grouped {
+                let items: Vec<J<'_>> = group(shown, depth, st.now)
+                    .iter()
+                    .map(|b| group_json(b, depth))
+                    .collect();
+                ("buckets", Items::Built(items))
+            } else {
+                ("goroutines", Items::Lazy(shown))
+            };
+            let ind = if pretty { Some(1) } else { None };
+            sink.buf.push('{');
+            newline(&mut sink.buf, ind, 1);
+            let _ = write!(sink.buf, "\"{name}\":");
+            if pretty {
+                sink.buf.push(' ');
+            }
+            sink.buf.push('[');
+            let n = items.len();
+            for i in 0..n {
+                if i > 0 {
+                    sink.buf.push(',');
+                }
+                newline(&mut sink.buf, ind, 2);
+                match &items {
+                    Items::Built(v) => {
+                        if let Some(j) = v.get(i) {
+                            j.write(&mut sink.buf, ind, 2);
+                        }
+                    }
+                    Items::Lazy(v) => {
+                        if let Some(g) = v.get(i) {
+                            goroutine_json(g, depth).write(&mut sink.buf, ind, 2);
+                        }
+                    }
+                }
+                sink.maybe_flush()?;
+            }
+            if n > 0 {
+                newline(&mut sink.buf, ind, 1);
+            }
+            sink.buf.push(']');
+            newline(&mut sink.buf, ind, 0);
+            sink.buf.push('}');
+        }
+        Mode::Jsonl { grouped } => {
+            if grouped {
+                for b in group(shown, depth, st.now) {
+                    group_json(&b, depth).write(&mut sink.buf, None, 0);
+                    sink.buf.push('\n');
+                    sink.maybe_flush()?;
+                }
+            } else {
+                for g in shown {
+                    goroutine_json(g, depth).write(&mut sink.buf, None, 0);
+                    sink.buf.push('\n');
+                    sink.maybe_flush()?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The stop context (`set wslgo stop-context brief`): the current goroutine's top
+/// `depth` frames and one line of counts. Needs no stack but the current goroutine's.
+pub fn brief(gs: &[Goroutine], depth: usize, st: &Style) -> String {
+    let mut out = String::new();
+    for g in gs.iter().filter(|g| g.current) {
+        push_full(&mut out, g, Some(depth), st);
+        out.push('\n');
+    }
+    let _ = write!(
+        out,
+        "{}: `wslgo-bt` for a summary of the others, `wslgo-bt all` for every stack",
+        summary(gs)
+    );
+    out
+}
+
+enum Items<'a, 'g> {
+    Built(Vec<J<'a>>),
+    Lazy(&'a [&'g Goroutine]),
+}
+
+impl Items<'_, '_> {
+    fn len(&self) -> usize {
+        match self {
+            Items::Built(v) => v.len(),
+            Items::Lazy(v) => v.len(),
+        }
+    }
+}
+
+/// A JSON value borrowing its strings.
+enum J<'a> {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Str(&'a str),
+    Own(String),
+    Arr(Vec<J<'a>>),
+    Obj(Vec<(&'static str, J<'a>)>),
+    Map(BTreeMap<&'a str, &'a str>),
+}
+
+fn newline(out: &mut String, ind: Option<usize>, level: usize) {
+    if let Some(n) = ind {
+        out.push('\n');
+        for _ in 0..n * level {
+            out.push(' ');
+        }
+    }
+}
+
+fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+impl J<'_> {
+    fn write(&self, out: &mut String, ind: Option<usize>, level: usize) {
+        let sep = if ind.is_some() { ": " } else { ":" };
+        match self {
+            J::Null => out.push_str("null"),
+            J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            J::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            J::Str(s) => push_json_str(out, s),
+            J::Own(s) => push_json_str(out, s),
+            J::Arr(v) => {
+                out.push('[');
+                for (i, x) in v.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    newline(out, ind, level + 1);
+                    x.write(out, ind, level + 1);
+                }
+                if !v.is_empty() {
+                    newline(out, ind, level);
+                }
+                out.push(']');
+            }
+            J::Obj(v) => {
+                out.push('{');
+                for (i, (k, x)) in v.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    newline(out, ind, level + 1);
+                    push_json_str(out, k);
+                    out.push_str(sep);
+                    x.write(out, ind, level + 1);
+                }
+                if !v.is_empty() {
+                    newline(out, ind, level);
+                }
+                out.push('}');
+            }
+            J::Map(m) => {
+                out.push('{');
+                for (i, (k, x)) in m.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    newline(out, ind, level + 1);
+                    push_json_str(out, k);
+                    out.push_str(sep);
+                    push_json_str(out, x);
+                }
+                if !m.is_empty() {
+                    newline(out, ind, level);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn opt_str(s: Option<&str>) -> J<'_> {
+    s.map_or(J::Null, J::Str)
+}
+
+fn opt_int<T: Into<i128>>(v: Option<T>) -> J<'static> {
+    v.map_or(J::Null, |v| J::Int(v.into()))
+}
+
+fn frame_json(f: &Frame) -> J<'_> {
+    J::Obj(vec![
+        ("func", J::Str(&f.func)),
+        ("file", J::Str(&f.file)),
+        ("line", J::Int(f.line.into())),
+        ("pc", J::Int(f.pc.into())),
+        ("entry", J::Int(f.entry.into())),
+        ("inlined", J::Bool(f.inlined)),
+        ("wrapper", J::Bool(f.wrapper)),
+    ])
+}
+
+fn location_json(l: &super::Location) -> J<'_> {
+    J::Obj(vec![
+        ("func", J::Str(&l.func)),
+        ("file", J::Str(&l.file)),
+        ("line", J::Int(l.line.into())),
+        ("pc", J::Int(l.pc.into())),
+    ])
+}
+
+/// A goroutine with the keys of the Python records (frames cut to `depth`).
+fn goroutine_json(g: &Goroutine, depth: Option<usize>) -> J<'_> {
+    J::Obj(vec![
+        ("goid", J::Int(g.goid.into())),
+        ("addr", J::Int(g.addr.into())),
+        ("status", J::Int(g.status.into())),
+        ("status_name", J::Str(&g.status_name)),
+        ("state", J::Str(&g.state)),
+        ("wait_reason", J::Str(&g.wait_reason)),
+        ("waitsince", J::Int(g.waitsince.into())),
+        ("pc", J::Int(g.pc.into())),
+        ("sp", J::Int(g.sp.into())),
+        ("bp", J::Int(g.bp.into())),
+        ("regs", J::Str(g.regs.as_str())),
+        ("stack_lo", J::Int(g.stack_lo.into())),
+        ("stack_hi", J::Int(g.stack_hi.into())),
+        (
+            "frames",
+            J::Arr(cut(&g.frames, depth).iter().map(frame_json).collect()),
+        ),
+        ("stack_error", opt_str(g.stack_error.as_deref())),
+        ("truncated", J::Bool(g.truncated)),
+        ("fp_mismatches", J::Int(g.fp_mismatches as i128)),
+        ("user_frame", opt_int(g.user_frame.map(|i| i as u64))),
+        (
+            "go_statement",
+            g.go_statement.as_ref().map_or(J::Null, location_json),
+        ),
+        ("start_func", opt_str(g.start_func.as_deref())),
+        ("parent_goid", opt_int(g.parent_goid)),
+        ("labels", J::Map(label_map(g))),
+        ("thread_id", opt_int(g.thread_id)),
+        ("m_id", opt_int(g.m_id)),
+        ("locked_to_thread", J::Bool(g.locked_to_thread)),
+        ("system", J::Bool(g.system)),
+        ("current", J::Bool(g.current)),
+        ("error", opt_str(g.error.as_deref())),
+        (
+            "panic",
+            g.panic.as_ref().map_or(J::Null, |p| {
+                J::Arr(p.iter().map(|l| J::Str(l.as_str())).collect())
+            }),
+        ),
+    ])
+}
+
+fn group_json<'g>(b: &Group<'g>, depth: Option<usize>) -> J<'g> {
+    let first: &'g Goroutine = b.first;
+    J::Obj(vec![
+        ("state", J::Own(b.state.clone())),
+        (
+            "frames",
+            J::Arr(cut(&first.frames, depth).iter().map(frame_json).collect()),
+        ),
+        (
+            "created_by",
+            created_by(first).map_or(J::Null, location_json),
+        ),
+        (
+            "goids",
+            J::Arr(b.goids.iter().map(|i| J::Int((*i).into())).collect()),
+        ),
+        ("count", J::Int(b.goids.len() as i128)),
+        ("current", J::Bool(b.current)),
+        ("user_frame", opt_int(first.user_frame.map(|i| i as u64))),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::Location;
+
+    fn frame(func: &Arc<str>, file: &Arc<str>, line: u32) -> Frame {
+        Frame {
+            pc: 0x1010,
+            sp: 2,
+            func: func.clone(),
+            file: file.clone(),
+            line,
+            inlined: false,
+            entry: 0x1000,
+            wrapper: false,
+        }
+    }
+
+    fn gs() -> Vec<Goroutine> {
+        let park: Arc<str> = Arc::from("runtime.gopark");
+        let proc_go: Arc<str> = Arc::from("/usr/lib/go/src/runtime/proc.go");
+        let work: Arc<str> = Arc::from("main.worker");
+        let main_go: Arc<str> = Arc::from("/home/u/p/cmd/w/main.go");
+        let mk = |goid: u64, cur: bool| {
+            let mut g = Goroutine::unreadable(0, String::new());
+            g.error = None;
+            g.goid = goid;
+            g.state = if cur { "running" } else { "chan receive" }.into();
+            g.current = cur;
+            g.frames = vec![frame(&park, &proc_go, 435), frame(&work, &main_go, 17)];
+            g.user_frame = Some(1);
+            g.go_statement = Some(Location {
+                func: "main.main".into(),
+                file: "/home/u/p/cmd/w/main.go".into(),
+                line: 9,
+                pc: 1,
+            });
+            g.parent_goid = Some(1);
+            g
+        };
+        vec![mk(1, true), mk(7, false), mk(8, false)]
+    }
+
+    fn text(gs: &[Goroutine], mode: Mode, depth: Option<usize>) -> String {
+        let shown: Vec<&Goroutine> = gs.iter().collect();
+        let mut out = String::new();
+        let mut f = |s: &str| -> Result<(), ()> {
+            out.push_str(s);
+            Ok(())
+        };
+        let mut sink = Sink::new(&mut f);
+        render(&shown, mode, depth, &Style::default(), "none", &mut sink).unwrap();
+        sink.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn default_view_shows_the_current_stack_and_groups() {
+        let got = text(&gs(), Mode::Default, None);
+        let want = "goroutine 1 [running]:\nruntime.gopark()\n\t/usr/lib/go/src/runtime/proc.go:435 +0x10\nmain.worker()\n\t/home/u/p/cmd/w/main.go:17 +0x10\n\nother goroutines: 2 in 1 group\n       2 [chan receive] main.worker at cmd/w/main.go:17  ids: 7, 8";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn groups_fold_and_elide() {
+        let got = text(&gs(), Mode::Group, Some(1));
+        let want = "* 1 goroutine [running]: 1\n    runtime.gopark  runtime/proc.go:435\n\n2 goroutines [chan receive]: 7, 8\n    runtime.gopark  runtime/proc.go:435\n    created by main.main  cmd/w/main.go:9";
+        assert_eq!(got, want);
+        let full = text(&gs()[1..], Mode::Full, Some(1));
+        assert!(full.contains("...1 frame elided...\ncreated by main.main in goroutine 1\n\t/home/u/p/cmd/w/main.go:9"), "{full}");
+    }
+
+    #[test]
+    fn states_show_minutes_of_waiting_like_the_runtime() {
+        let mut gs = gs();
+        gs[1].waitsince = 1_000;
+        gs[2].waitsince = 1_000;
+        gs[2].locked_to_thread = true;
+        let now = Some(1_000 + 12 * 60_000_000_000 + 5);
+        assert_eq!(state_text(&gs[1], now), "chan receive, 12 minutes");
+        assert_eq!(
+            state_text(&gs[2], now),
+            "chan receive, 12 minutes, locked to thread"
+        );
+        assert_eq!(
+            state_text(&gs[1], Some(1_000 + 59_000_000_000)),
+            "chan receive"
+        );
+        assert_eq!(state_text(&gs[0], now), "running");
+        let shown: Vec<&Goroutine> = gs.iter().collect();
+        let mut out = String::new();
+        let mut f = |s: &str| -> Result<(), ()> {
+            out.push_str(s);
+            Ok(())
+        };
+        let mut sink = Sink::new(&mut f);
+        let st = Style {
+            now,
+            ..Style::default()
+        };
+        render(&shown, Mode::List, None, &st, "", &mut sink).unwrap();
+        sink.finish().unwrap();
+        assert!(
+            out.contains("      7 [chan receive, 12 minutes] main.worker at cmd/w/main.go:17"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn json_forms_carry_the_same_goroutines() {
+        let compact = text(
+            &gs(),
+            Mode::Json {
+                grouped: false,
+                pretty: false,
+            },
+            None,
+        );
+        assert!(
+            compact.starts_with("{\"goroutines\":[{\"goid\":1,"),
+            "{compact}"
+        );
+        assert!(!compact.contains('\n'));
+        let pretty = text(
+            &gs(),
+            Mode::Json {
+                grouped: false,
+                pretty: true,
+            },
+            None,
+        );
+        assert!(
+            pretty.starts_with("{\n \"goroutines\": [\n  {\n   \"goid\": 1,"),
+            "{pretty}"
+        );
+        let lines = text(&gs(), Mode::Jsonl { grouped: false }, None);
+        assert_eq!(lines.lines().count(), 3);
+        assert!(lines.lines().nth(2).unwrap().starts_with("{\"goid\":8,"));
+        let mut s = String::new();
+        push_json_str(&mut s, "a\"b\\\u{1b}");
+        assert_eq!(s, "\"a\\\"b\\\\\\u001b\"");
+    }
+}
