@@ -554,13 +554,16 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
     snap = target.snapshot(include_dead=args.dead, scope=snapshot_scope(mode, flt), panics=True)
     have = snap.goids()
     missing = sorted(set(flt.goids) - set(have))
-    if missing:
+    if missing and set(flt.goids) <= set(missing):  # nothing to show
         raise LookupError(missing_ids_error(missing, have))
     out = Output(sys.stdout.write)
     now = CLOCK() if args.pid is not None else None
     got = render_native(snap, mode, flt, now=now, pretty=args.pretty, write=out)
     if out.wrote and not mode.startswith("jsonl"):
         sys.stdout.write("\n")
+    if missing:  # the ones that exist are shown; the missing ones make it an error
+        sys.stdout.flush()
+        raise LookupError(missing_ids_error(missing, have))
     if not mode.startswith("json"):
         print(summary_line(snap, got), file=sys.stderr)
         for goid, lines in snap.panics():
