@@ -1,5 +1,6 @@
-"""runtime-gdb.py's commands, done by wslgo: ``info goroutines`` and
-``goroutine <id|all> <gdb command>``, and living next to runtime-gdb.py when gdb loaded it too.
+"""runtime-gdb.py's commands, done by wslgo: ``info goroutines``,
+``goroutine <id|all> <gdb command>`` and ``iface <expr>``, and living next to runtime-gdb.py
+when gdb loaded it too.
 
 ``info goroutines`` keeps runtime-gdb.py's line shape (``*`` for a goroutine on an M, the
 goroutine id, its status) and names the goroutine's user frame instead of
@@ -8,11 +9,13 @@ goroutine id, its status) and names the goroutine's user frame instead of
 so it works on cores); ``goroutine all`` reads the goroutine list once.
 
 Coexistence: runtime-gdb.py (sourced, or auto-loaded through gdb's safe-path) registers
-commands of the same names. :meth:`Compat.sync` runs when wslgo is set up, after every
+commands and functions of the same names, and printers in the Go objfile's own list (which
+gdb asks before its global one). :meth:`Compat.sync` runs when wslgo is set up, after every
 ``source`` command (gdb's ``hookpost-source``) and when gdb loads an objfile (auto-load runs
 before Python's new_objfile event), so whichever loads last, wslgo's commands are the ones
-gdb runs, and wslgo says so in one line. ``set wslgo compat off`` hands runtime-gdb.py's
-commands back and never replaces them again.
+gdb runs, wslgo's printers come first in Go objfiles, and wslgo says so in one line.
+``set wslgo compat off`` hands runtime-gdb.py's commands, functions and printers back and
+never replaces them again.
 
 gdb's auto-load safe-path warning: a Go executable names runtime-gdb.py in its
 ``.debug_gdb_scripts``; gdb declines it (10 lines) unless the safe-path allows it. gdb (13)
@@ -57,14 +60,14 @@ COMPAT = params.boolean(
     "takes precedence over runtime-gdb.py when gdb loads it too. When off, wslgo leaves\n"
     "runtime-gdb.py's commands, functions and printers alone (and gives back the ones it\n"
     "replaced).",
-    "Set whether wslgo replaces runtime-gdb.py's commands.",
+    "Set whether wslgo replaces runtime-gdb.py's commands, functions and printers.",
     True,
     on_set=lambda: sync(),
 )
 
 
 def runtime_gdb_classes() -> dict[str, Any]:
-    """runtime-gdb.py's command classes by name, {} when it is not loaded."""
+    """runtime-gdb.py's command and function classes by name, {} when it is not loaded."""
     main = sys.modules.get("__main__")
     found = {name: getattr(main, name, None) for name in THEIR_COMMANDS}
     if any(not isinstance(cls, type) for cls in found.values()):
