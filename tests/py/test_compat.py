@@ -21,7 +21,7 @@ def runtime_gdb_py(go_version: str) -> Path:
     return gdb_support.runtime_gdb_py(gofixtures.go_binary(gofixtures.full_version(go_version)))
 
 
-TAKES_OVER = "wslgo: runtime-gdb.py is loaded too; wslgo's info goroutines and goroutine"
+TAKES_OVER = "wslgo: runtime-gdb.py is loaded too; wslgo's printers, commands and $len"
 
 
 def test_info_goroutines_and_goroutine_live(gdb_run, go_version: str) -> None:
@@ -206,3 +206,83 @@ def test_goroutine_from_a_stop_in_main_main(gdb_run, go_version: str) -> None:
     assert every.count("main.hold (id=") == 2, r.output
     assert "could not unwind" not in r.output, r.output
     assert "is off." in section(r.stdout, "PAST"), r.output
+
+
+#: Values where wslgo and runtime-gdb.py differ: a nil map (theirs: a memory error), $len of
+#: a nil map (theirs: a memory error), `iface` of an error (theirs: "Not an interface").
+PRINTS = [
+    *marked("MAP", "print 'main.mapSmall'"),
+    *marked("NILMAP", "print 'main.mapNil'"),
+    *marked("STR", "print 'main.str'"),
+    *marked("ERR", "print 'main.errBoom'"),
+    *marked("LEN", "print $len('main.mapSmall')"),
+    *marked("NLEN", "print $len('main.mapNil')"),
+    *marked("IFACE", "iface 'main.errBoom'"),
+]
+
+
+def _values_with(gdb_run, go_version: str, order: list[str]) -> str:
+    binary = build("values", go_version)
+    r = gdb_run([f"file {binary}", *order, "run", *PRINTS, "kill"], source=None)
+    assert "Traceback" not in r.output, r.output
+    return r.stdout + r.stderr
+
+
+def test_printers_and_functions_take_precedence_in_both_orders(
+    gdb_run, go_version: str, wslgo_entry: Path
+) -> None:
+    theirs = runtime_gdb_py(go_version)
+    for order in (
+        [f"source {wslgo_entry}", f"source {theirs}"],
+        [f"source {theirs}", f"source {wslgo_entry}"],
+    ):
+        out = _values_with(gdb_run, go_version, order)
+        assert re.search(r'^\$\d+ = map\[string\]int = \{\["a"\] = 1', section(out, "MAP"), re.M), (
+            out
+        )
+        assert re.search(r"^\$\d+ = map\[string\]int nil$", section(out, "NILMAP"), re.M), out
+        assert re.search(r'^\$\d+ = "hello, ', section(out, "STR"), re.M), out
+        assert re.search(r'= \*errors\.errorString \{s = "boom"\}$', section(out, "ERR"), re.M), out
+        assert re.search(r"^\$\d+ = 3$", section(out, "LEN"), re.M), out
+        assert re.search(r"^\$\d+ = 0$", section(out, "NLEN"), re.M), out
+        assert section(out, "IFACE").strip() == "error: *errors.errorString", out
+
+
+def test_compat_off_leaves_runtime_gdb_py_printers_alone(
+    gdb_run, go_version: str, wslgo_entry: Path
+) -> None:
+    theirs = runtime_gdb_py(go_version)
+    for order in (
+        [f"source {wslgo_entry}", "set wslgo compat off", f"source {theirs}"],
+        [f"source {theirs}", f"source {wslgo_entry}", "set wslgo compat off"],
+    ):
+        out = _values_with(gdb_run, go_version, order)
+        assert re.search(r'^\$\d+ = map\[string\]int = \{\["a"\] = 1', section(out, "MAP"), re.M), (
+            out
+        )
+        assert "map[string]int nil" not in section(out, "NILMAP"), out  # theirs cannot read it
+        # runtime-gdb.py's printers come first; a value they decline (its interface printer
+        # answers no error value) still gets wslgo's, from gdb's global list
+        assert '*errors.errorString {s = "boom"}' in section(out, "ERR"), out
+        # theirs: a memory error on a nil map (and no swiss maps at all, Go >= 1.24)
+        assert not re.search(r"^\$\d+ = 0$", section(out, "NLEN"), re.M), out
+        assert "error: *errors.errorString" not in section(out, "IFACE"), out
+
+
+def test_iface(gdb_run, go_version: str) -> None:
+    binary = build("values", go_version)
+    r = gdb_run(
+        [
+            "run",
+            *marked("IF", "iface 'main.errBoom' 'main.eface' 'main.errNil'"),
+            *marked("BAD", "iface 'main.mapSmall' nosuchvar"),
+            *marked("DT", "print $dtype('main.errBoom')"),
+            "kill",
+        ],
+        binary=binary,
+    )
+    lines = section(r.stdout, "IF").strip().splitlines()
+    assert lines == ["error: *errors.errorString", "interface {}: int", "error: nil"], r.output
+    assert "iface: not a Go interface: map[string]int" in r.stderr, r.output
+    assert "iface: nosuchvar: No symbol" in r.stderr, r.output
+    assert re.search(r"\(errors\.errorString \*\) 0x", section(r.stdout, "DT")), r.output

@@ -63,10 +63,10 @@ def test_printing_values_opens_nothing_again(gdb_run, go_version: str) -> None:
         binary=binary,
     )
     out = r.stdout
-    assert out.count("chan int len 5 cap 5 = {2, 3, 4, 5, 6}") == 2, r.output
+    assert out.count("chan int = {2, 3, 4, 5, 6}") == 2, r.output
     assert out.count("*inner.Err {Code = 7}") == 2, r.output
     assert len(re.findall(r"^\$\d+ = 10000$", out, re.M)) == 2, r.output
-    assert len(re.findall(r"^\$\d+ = map\[string\]int len \d", out, re.M)) == 2, r.output
+    assert len(re.findall(r"^\$\d+ = map\[string\]int = \{", out, re.M)) == 2, r.output
     assert opened(out) == [1, 1, 1], r.output
 
 

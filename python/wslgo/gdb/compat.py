@@ -1,5 +1,6 @@
-"""runtime-gdb.py's commands, done by wslgo: ``info goroutines`` and
-``goroutine <id|all> <gdb command>``, and living next to runtime-gdb.py when gdb loaded it too.
+"""runtime-gdb.py's commands, done by wslgo: ``info goroutines``,
+``goroutine <id|all> <gdb command>`` and ``iface <expr>``, and living next to runtime-gdb.py
+when gdb loaded it too.
 
 ``info goroutines`` keeps runtime-gdb.py's line shape (``*`` for a goroutine on an M, the
 goroutine id, its status) and names the goroutine's user frame instead of
@@ -8,11 +9,13 @@ goroutine id, its status) and names the goroutine's user frame instead of
 so it works on cores); ``goroutine all`` reads the goroutine list once.
 
 Coexistence: runtime-gdb.py (sourced, or auto-loaded through gdb's safe-path) registers
-commands of the same names. :meth:`Compat.sync` runs when wslgo is set up, after every
+commands and functions of the same names, and printers in the Go objfile's own list (which
+gdb asks before its global one). :meth:`Compat.sync` runs when wslgo is set up, after every
 ``source`` command (gdb's ``hookpost-source``) and when gdb loads an objfile (auto-load runs
 before Python's new_objfile event), so whichever loads last, wslgo's commands are the ones
-gdb runs, and wslgo says so in one line. ``set wslgo compat off`` hands runtime-gdb.py's
-commands back and never replaces them again.
+gdb runs, wslgo's printers come first in Go objfiles, and wslgo says so in one line.
+``set wslgo compat off`` hands runtime-gdb.py's commands, functions and printers back and
+never replaces them again.
 
 gdb's auto-load safe-path warning: a Go executable names runtime-gdb.py in its
 ``.debug_gdb_scripts``; gdb declines it (10 lines) unless the safe-path allows it. gdb (13)
@@ -30,11 +33,18 @@ from typing import Any, cast
 import gdb
 
 from wslgo import _native, report
-from wslgo.gdb import commands, goroutine, params, program
+from wslgo.gdb import commands, goroutine, gotypes, params, printers, program, values
 
-#: runtime-gdb.py's command classes (in gdb's ``__main__``, where gdb runs sourced and
-#: auto-loaded scripts) -> the gdb command each registers.
-THEIR_COMMANDS = {"GoroutinesCmd": "info goroutines", "GoroutineCmd": "goroutine"}
+#: runtime-gdb.py's command and function classes (in gdb's ``__main__``, where gdb runs
+#: sourced and auto-loaded scripts) -> what each registers.
+THEIR_COMMANDS = {
+    "GoroutinesCmd": "info goroutines",
+    "GoroutineCmd": "goroutine",
+    "GoIfaceCmd": "iface",
+    "GoLenFunc": "$len",
+    "GoCapFunc": "$cap",
+    "DTypeFunc": "$dtype",
+}
 
 #: gdb's post-hook of `source` runs SYNC_COMMAND: a runtime-gdb.py sourced later is replaced.
 SOURCE_HOOK = "hookpost-source"
@@ -45,18 +55,19 @@ LIST_DEPTH = 16
 
 COMPAT = params.boolean(
     "compat",
-    "When on (the default), wslgo provides runtime-gdb.py's `info goroutines` and\n"
-    "`goroutine <id|all> <command>` and takes precedence over runtime-gdb.py when gdb loads\n"
-    "it too. When off, wslgo leaves runtime-gdb.py's commands alone (and gives back the ones\n"
-    "it replaced).",
-    "Set whether wslgo replaces runtime-gdb.py's commands.",
+    "When on (the default), wslgo provides runtime-gdb.py's `info goroutines`,\n"
+    "`goroutine <id|all> <command>`, `iface`, $len, $cap, $dtype and value printers, and\n"
+    "takes precedence over runtime-gdb.py when gdb loads it too. When off, wslgo leaves\n"
+    "runtime-gdb.py's commands, functions and printers alone (and gives back the ones it\n"
+    "replaced).",
+    "Set whether wslgo replaces runtime-gdb.py's commands, functions and printers.",
     True,
     on_set=lambda: sync(),
 )
 
 
 def runtime_gdb_classes() -> dict[str, Any]:
-    """runtime-gdb.py's command classes by name, {} when it is not loaded."""
+    """runtime-gdb.py's command and function classes by name, {} when it is not loaded."""
     main = sys.modules.get("__main__")
     found = {name: getattr(main, name, None) for name in THEIR_COMMANDS}
     if any(not isinstance(cls, type) for cls in found.values()):
@@ -134,6 +145,27 @@ def goroutine_command(arg: str) -> None:
             gdb.write(f"goroutine {g.goid}: {e}\n", gdb.STDERR)
 
 
+def iface_command(arg: str) -> None:
+    """``iface <expr>...``: each interface's static and dynamic type (runtime-gdb.py's line),
+    one line per expression; a bad one says why and the rest still print."""
+    try:
+        exprs = gdb.string_to_argv(arg)
+    except gdb.error as e:
+        raise commands.UsageError(f"iface: {e}") from None
+    if not exprs:
+        raise commands.UsageError("iface: usage: iface <expr>...   e.g. `iface err`")
+    for expr in exprs:
+        try:
+            v = gdb.parse_and_eval(expr)
+        except gdb.error as e:
+            gdb.write(f"iface: {expr}: {' '.join(str(e).split())}\n", gdb.STDERR)
+            continue
+        try:
+            gdb.write(values.iface(v) + "\n")
+        except (gdb.error, gdb.GdbError) as e:  # the message names iface
+            gdb.write(f"{' '.join(str(e).split())}\n", gdb.STDERR)
+
+
 # ---------------------------------------------------------------------------- the gdb commands
 
 
@@ -165,6 +197,19 @@ class _Goroutine(gdb.Command):
         commands.run_guarded(lambda: goroutine_command(arg), "goroutine")
 
 
+class _Iface(gdb.Command):
+    """Print the static and dynamic type of Go interface values: `iface err` says
+    `error: *errors.errorString` (wslgo; runtime-gdb.py's line). `p $dtype(err)` gives the
+    value inside."""
+
+    def __init__(self) -> None:
+        super().__init__("iface", gdb.COMMAND_DATA, gdb.COMPLETE_SYMBOL)
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        self.dont_repeat()
+        commands.run_guarded(lambda: iface_command(arg), "iface")
+
+
 # ---------------------------------------------------------------------------- coexistence
 
 
@@ -176,31 +221,50 @@ class Compat:
         #: runtime-gdb.py's classes wslgo last replaced (a new load makes new classes).
         self.replaced: dict[str, Any] = {}
 
-    def _claim(self) -> None:
-        self.ours = [_InfoGoroutines(), _Goroutine()]
+    def _claim(self, functions: bool) -> None:
+        self.ours = [_InfoGoroutines(), _Goroutine(), _Iface()]
+        if functions:
+            values.register()  # the last gdb.Function of a name is the one gdb calls
 
     def sync(self) -> None:
-        """Make gdb's commands wslgo's or runtime-gdb.py's per ``set wslgo compat``."""
+        """Make gdb's commands, functions and printers wslgo's or runtime-gdb.py's per
+        ``set wslgo compat``."""
         theirs = runtime_gdb_classes()
+        _printers(COMPAT.value)
         if not COMPAT.value:
             if self.replaced and theirs:
                 for cls in theirs.values():
                     cls()  # registering again gives gdb's command back to runtime-gdb.py
                 self.replaced = {}
-                gdb.write("wslgo: runtime-gdb.py's info goroutines and goroutine are back\n")
+                gdb.write("wslgo: runtime-gdb.py's commands, functions and printers are back\n")
             return
         if not theirs:
             if not self.ours:
-                self._claim()
+                self._claim(functions=False)
             return
         if theirs == self.replaced:
             return
-        self._claim()
+        self._claim(functions=True)
         self.replaced = theirs
         gdb.write(
-            "wslgo: runtime-gdb.py is loaded too; wslgo's info goroutines and goroutine take "
-            "precedence (set wslgo compat off to keep runtime-gdb.py's)\n"
+            "wslgo: runtime-gdb.py is loaded too; wslgo's printers, commands and $len/$cap/"
+            "$dtype take precedence (set wslgo compat off to keep runtime-gdb.py's)\n"
         )
+
+
+def _holds_theirs(objfile: gdb.Objfile) -> bool:
+    """True when ``objfile`` holds printers of a script gdb ran (runtime-gdb.py's matchers)."""
+    return any(getattr(p, "__module__", None) == "__main__" for p in objfile.pretty_printers)
+
+
+def _printers(ours: bool) -> None:
+    """wslgo's printers first in each Go objfile's own list (runtime-gdb.py replaces that
+    list when it loads, so this runs again after it), or only in gdb's global list."""
+    for objfile in gdb.objfiles():
+        if not ours:
+            printers.unclaim(objfile)
+        elif gotypes.is_go_objfile(objfile) or _holds_theirs(objfile):
+            printers.claim(objfile)
 
 
 COMPAT_STATE = Compat()

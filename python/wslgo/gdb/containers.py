@@ -60,7 +60,8 @@ def _decode(vals: _native.Values, typ: gdb.Type, addrs: list[int]) -> list[Any]:
 
 
 class SlicePrinter:
-    """Go slice: ``[]T len N cap M`` and its elements."""
+    """Go slice: ``[]T`` and its elements (runtime-gdb.py's header: ``$len`` / ``$cap`` give
+    the numbers)."""
 
     def __init__(self, val: gdb.Value, name: str) -> None:
         self.val = val
@@ -81,7 +82,7 @@ class SlicePrinter:
         return "array"
 
     def to_string(self) -> str:
-        return f"{self.name} len {self.n} cap {self.cap}{self.marker}"
+        return f"{self.name}{self.marker}"
 
     def children(self) -> Iterator[tuple[str, Any]]:
         base = int(self.val["array"])
@@ -166,7 +167,8 @@ def map_kind(ptr: gdb.Type) -> str:
 
 
 class MapPrinter:
-    """Go map: ``map[K]V len N`` and its entries (walked natively, decoded lazily)."""
+    """Go map: ``map[K]V`` (runtime-gdb.py's header; ``$len`` gives the count) and its
+    entries (walked natively, decoded lazily)."""
 
     def __init__(self, val: gdb.Value, name: str) -> None:
         self.val = val
@@ -183,7 +185,7 @@ class MapPrinter:
         return "map"
 
     def to_string(self) -> str:
-        return f"{self.name} len {self.count}{self.marker}"
+        return f"{self.name}{self.marker}"
 
     def children(self) -> Iterator[tuple[str, Any]]:
         for start in range(0, len(self.entries), CHUNK):
@@ -200,7 +202,7 @@ class MapPrinter:
 
 
 class ChanPrinter:
-    """Go chan: ``chan T len N cap M [closed]`` and the buffered elements in receive order."""
+    """Go chan: ``chan T [closed]`` and the buffered elements in receive order."""
 
     def __init__(self, val: gdb.Value, name: str) -> None:
         self.val = val
@@ -217,7 +219,7 @@ class ChanPrinter:
 
     def to_string(self) -> str:
         closed = " closed" if self.closed else ""
-        return f"{self.name} len {self.len} cap {self.cap}{closed}{self.marker}"
+        return f"{self.name}{closed}{self.marker}"
 
     def children(self) -> Iterator[tuple[str, Any]]:
         if self.elem is None:

@@ -35,8 +35,11 @@ def reader() -> _native.Values:
 def is_go(t: gdb.Type) -> bool:
     """True when ``t`` comes from a Go objfile (one that has the runtime's main)."""
     objfile = getattr(t, "objfile", None)
-    if objfile is None:
-        return False
+    return objfile is not None and is_go_objfile(objfile)
+
+
+def is_go_objfile(objfile: gdb.Objfile) -> bool:
+    """True for a Go objfile (one that has the runtime's main)."""
     name = objfile.filename or ""
     known = STATE.go_objfiles.get(name)
     if known is None:

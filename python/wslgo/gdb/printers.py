@@ -224,9 +224,28 @@ def _struct(val: gdb.Value, name: str, st: gdb.Type) -> Any:
 
 
 def register() -> None:
-    """Add the lookup function and the convenience functions (once per gdb session)."""
+    """Add the lookup function to gdb's global printers (for every objfile, behind any
+    objfile's own: :func:`claim` puts it first in a Go objfile) and the convenience
+    functions (once per gdb session)."""
     if gotypes.STATE.registered:
         return
     gdb.pretty_printers.append(lookup)
     values.register()
     gotypes.STATE.registered = True
+
+
+def claim(objfile: gdb.Objfile) -> None:
+    """Put the lookup first in ``objfile``'s own printers, ahead of runtime-gdb.py's (which
+    gdb consults before the global ones)."""
+    lst = objfile.pretty_printers
+    if lst and lst[0] is lookup:
+        return
+    if lookup in lst:
+        lst.remove(lookup)
+    lst.insert(0, lookup)
+
+
+def unclaim(objfile: gdb.Objfile) -> None:
+    """Take the lookup out of ``objfile``'s own printers (the global one stays)."""
+    if lookup in objfile.pretty_printers:
+        objfile.pretty_printers.remove(lookup)

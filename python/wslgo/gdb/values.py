@@ -65,6 +65,23 @@ class Cap(gdb.Function):
         return length(v, "cap")
 
 
+def dynamic(v: gdb.Value, who: str) -> tuple[str, gdb.Value | None]:
+    """(dynamic type name, value) of the Go interface ``v`` (``$dtype`` and ``iface``)."""
+    if not gotypes.is_interface(v.type):
+        raise gdb.GdbError(f"{who}: not a Go interface: {v.type}")
+    try:
+        return gotypes.dynamic(v)
+    except _native.WslgoError as e:
+        raise gdb.GdbError(f"{who}: {' '.join(str(e).split())}") from None
+
+
+def iface(v: gdb.Value) -> str:
+    """runtime-gdb.py's ``iface`` line: ``static type: dynamic type`` (``error:
+    *errors.errorString``, ``interface {}: nil``)."""
+    name, _ = dynamic(v, "iface")
+    return f"{v.type}: {name}"
+
+
 class Dtype(gdb.Function):
     """$dtype(x): the value inside a Go interface, with its dynamic type
     (``ptype $dtype(err)``, ``p *$dtype(err)``)."""
@@ -73,12 +90,7 @@ class Dtype(gdb.Function):
         super().__init__("dtype")
 
     def invoke(self, v: gdb.Value) -> gdb.Value:
-        if not gotypes.is_interface(v.type):
-            raise gdb.GdbError(f"$dtype: not a Go interface: {v.type}")
-        try:
-            name, dv = gotypes.dynamic(v)
-        except _native.WslgoError as e:
-            raise gdb.GdbError(f"$dtype: {e}") from None
+        name, dv = dynamic(v, "$dtype")
         if dv is None:
             raise gdb.GdbError(
                 "$dtype: nil interface" if name == "nil" else f"$dtype: no debug type named {name}"
