@@ -7,6 +7,7 @@
 //! with memory bounded by the chunk size, not by the number of goroutines. The gdb
 //! command and the CLI both call this module, so their outputs are the same bytes.
 
+use crate::text::escape;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -136,17 +137,18 @@ fn cut(frames: &[Frame], depth: Option<usize>) -> &[Frame] {
 
 /// One runtime.Stack-like block (no trailing newline).
 fn push_full(out: &mut String, g: &Goroutine, depth: Option<usize>, st: &Style) {
-    let _ = write!(out, "goroutine {} [{}]:", g.goid, state_text(g, st.now));
+    let state = state_text(g, st.now);
+    let _ = write!(out, "goroutine {} [{}]:", g.goid, escape(&state));
     if let Some(e) = error_of(g) {
-        let _ = write!(out, "\n\t(unreadable: {e})");
+        let _ = write!(out, "\n\t(unreadable: {})", escape(e));
         return;
     }
     for f in cut(&g.frames, depth) {
         out.push('\n');
-        wrap(out, &st.func, &f.func);
+        wrap(out, &st.func, &escape(&f.func));
         out.push_str(if f.inlined { "(...)" } else { "()" });
         out.push_str("\n\t");
-        wrap(out, &st.file, &f.file);
+        wrap(out, &st.file, &escape(&f.file));
         let _ = write!(out, ":{}", f.line);
         if !f.inlined && f.entry != 0 && f.pc >= f.entry {
             wrap(out, &st.addr, &format!(" +{:#x}", f.pc - f.entry));
@@ -165,22 +167,22 @@ fn push_full(out: &mut String, g: &Goroutine, depth: Option<usize>, st: &Style) 
         out.push_str("\n...stack truncated (depth limit)...");
     }
     if let Some(e) = g.stack_error.as_deref().filter(|e| !e.is_empty()) {
-        let _ = write!(out, "\n\t(unwind stopped: {e})");
+        let _ = write!(out, "\n\t(unwind stopped: {})", escape(e));
     }
     if let Some(c) = created_by(g) {
         out.push_str("\ncreated by ");
-        wrap(out, &st.func, &c.func);
+        wrap(out, &st.func, &escape(&c.func));
         if let Some(p) = g.parent_goid.filter(|p| *p != 0) {
             let _ = write!(out, " in goroutine {p}");
         }
         out.push_str("\n\t");
-        wrap(out, &st.file, &c.file);
+        wrap(out, &st.file, &escape(&c.file));
         let _ = write!(out, ":{}", c.line);
     }
     if !g.labels.is_empty() {
         let kv: Vec<String> = label_map(g)
             .iter()
-            .map(|(k, v)| format!("\"{k}\":\"{v}\""))
+            .map(|(k, v)| format!("\"{}\":\"{}\"", escape(k), escape(v)))
             .collect();
         let _ = write!(out, "\nlabels: {{{}}}", kv.join(", "));
     }
@@ -304,24 +306,24 @@ fn push_group(out: &mut String, b: &Group<'_>, depth: Option<usize>, st: &Style)
         out,
         "{} [{}]: ",
         plural(b.goids.len(), "goroutine"),
-        b.state
+        escape(&b.state)
     );
     push_ids(out, &b.goids, 12);
     for f in cut(&b.first.frames, depth) {
         out.push_str("\n    ");
-        wrap(out, &st.func, &f.func);
+        wrap(out, &st.func, &escape(&f.func));
         out.push_str("  ");
-        wrap(out, &st.file, short_path(&f.file));
+        wrap(out, &st.file, &escape(short_path(&f.file)));
         let _ = write!(out, ":{}", f.line);
     }
     if let Some(c) = created_by(b.first) {
         out.push_str("\n    created by ");
-        wrap(out, &st.func, &c.func);
+        wrap(out, &st.func, &escape(&c.func));
         out.push_str("  ");
         wrap(
             out,
             &st.file,
-            &format!("{}:{}", short_path(&c.file), c.line),
+            &format!("{}:{}", escape(short_path(&c.file)), c.line),
         );
     }
 }
@@ -334,9 +336,9 @@ fn push_loc(out: &mut String, g: &Goroutine, st: &Style) {
         .or_else(|| g.frames.first());
     match f {
         Some(f) => {
-            wrap(out, &st.func, &f.func);
+            wrap(out, &st.func, &escape(&f.func));
             out.push_str(" at ");
-            wrap(out, &st.file, short_path(&f.file));
+            wrap(out, &st.file, &escape(short_path(&f.file)));
             let _ = write!(out, ":{}", f.line);
         }
         None => out.push('?'),
