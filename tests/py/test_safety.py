@@ -1,4 +1,4 @@
-"""Trust boundaries (issue 8): the loader never runs code from the current directory,
+"""Trust boundaries: the loader never runs code from the current directory,
 `wslgo gdbinit --install` only touches its own lines, odd files and arguments get one clear
 line."""
 

@@ -1,4 +1,4 @@
-"""`wslgo doctor`: every case of issue 14 on a fake root and a fake environment (so WSL1,
+"""`wslgo doctor`: every WSL case on a fake root and a fake environment (so WSL1,
 WSL2 and /mnt/c cases run on plain Linux), with real go, gdb and fixture binaries."""
 
 from __future__ import annotations
