@@ -569,7 +569,24 @@ impl Symbols {
                 });
             }
         }
+        if let Some(l) = self.located(&name) {
+            return Ok(Variable {
+                name: name.clone(),
+                addr: l.addr,
+                size: l.size,
+                type_name: String::new(),
+            });
+        }
         Err(Error::NotFound(format!("no variable named {name}")))
+    }
+
+    /// A runtime variable found from the code and data when neither DWARF nor the ELF
+    /// symbol table names it (stripped binaries); see [`crate::disasm`].
+    pub fn located(&self, name: &str) -> Option<crate::disasm::Located> {
+        if !crate::disasm::LOCATABLE.contains(&name) {
+            return None;
+        }
+        crate::disasm::locate(&self.bin, self.pc()?, name)
     }
 
     /// Struct layout from DWARF.
