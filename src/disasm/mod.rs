@@ -13,6 +13,8 @@
 //! - `runtime.traceback_cache`: the word `runtime.setTraceback` (linknamed
 //!   `runtime/debug.SetTraceback`) stores atomically, checked
 //!   against its static initial value (`2 << tracebackShift`);
+//! - `runtime.traceback_env`: the zero-initialized word that function reads last before
+//!   that store (`t |= traceback_env`);
 //! - `runtime.waitReasonStrings`: the `[...]string` in the data whose entry 0 is `""` and
 //!   entry 1 is `"GC assist marking"` (waitReasonZero and waitReasonGCAssistMarking, the
 //!   same on every supported release), as long as the entries read as wait reasons.
@@ -36,6 +38,7 @@ pub const LOCATABLE: &[&str] = &[
     "runtime.allgs",
     "runtime.allglen",
     "runtime.traceback_cache",
+    "runtime.traceback_env",
     "runtime.waitReasonStrings",
 ];
 
@@ -107,6 +110,25 @@ pub fn locate(bin: &Binary, pcln: &Pclntab, name: &str) -> Option<Located> {
                     })
                     .map(|r| r.addr),
             )?;
+            Some(Located {
+                addr,
+                size: 4,
+                how: "from the code of runtime/debug.SetTraceback",
+            })
+        }
+        "runtime.traceback_env" => {
+            // setTraceback ORs traceback_env into the level just before storing it.
+            let cache = locate(bin, pcln, "runtime.traceback_cache")?.addr;
+            let refs = func_refs(bin, pcln, "runtime/debug.SetTraceback")
+                .or_else(|| func_refs(bin, pcln, "runtime.setTraceback"))?;
+            let store = refs
+                .iter()
+                .position(|r| r.atomic_store && r.addr == cache)?;
+            let addr = refs[..store]
+                .iter()
+                .rev()
+                .find(|r| !r.atomic_store && r.addr != cache && in_bss(bin, r.addr))?
+                .addr;
             Some(Located {
                 addr,
                 size: 4,

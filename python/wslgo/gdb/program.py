@@ -62,8 +62,15 @@ class Program:
         ver = self.go_version or "unknown Go version"
         if b.has_dwarf:
             dwarf = "DWARF present" + (" (compressed)" if b.dwarf_compressed else "")
-        else:
+        elif b.has_symtab:
             dwarf = "no DWARF (-ldflags=-w): goroutines and stacks still work from the pclntab"
+        elif self._resolve("runtime.allgs") is not None:
+            dwarf = (
+                "stripped (-s -w): goroutines, stacks, the Go breakpoint and traceback work "
+                "from the pclntab and the runtime's code; no locals, types or gdb globals"
+            )
+        else:
+            dwarf = "stripped (-s -w): runtime.allgs not found, only pc -> function:line works"
         name = os.path.basename(self.path)
         return f"wslgo: {name}: Go program, {ver}, {dwarf}; try `wslgo-bt`"
 
