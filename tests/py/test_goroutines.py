@@ -346,3 +346,29 @@ def test_cli_pid_reads_a_running_process(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_stripped_core_with_symbol_file(tmp_path: Path) -> None:
+    """--symbols: the unstripped copy of the very binary (strip keeps the build id) gives
+    the same goroutines as the stripped binary alone; another build is refused."""
+    debug = build("grstates", "1.24", "debug")
+    stripped = tmp_path / "grstates-stripped"
+    subprocess.run(["objcopy", "--strip-all", str(debug), str(stripped)], check=True)
+    core, dumped = crash_core(stripped, tmp_path)
+    cli = [sys.executable, "-m", "wslgo.cli", "goroutines", str(stripped), str(core), "--json"]
+    alone = subprocess.run(cli, capture_output=True, text=True)
+    assert alone.returncode == 0, alone.stderr
+    with_syms = subprocess.run([*cli, "--symbols", str(debug)], capture_output=True, text=True)
+    assert with_syms.returncode == 0, with_syms.stderr
+
+    def key(out: str) -> list[tuple[int, str, list[str]]]:
+        gs = json.loads(out)["goroutines"]
+        return sorted((g["goid"], g["state"], [f["func"] for f in g["frames"]]) for g in gs)
+
+    assert key(alone.stdout) == key(with_syms.stdout)
+    assert compare(json.loads(with_syms.stdout)["goroutines"], dumped, skip={1}) >= 20
+    other = build("grstates", "1.24", "opt")
+    r = subprocess.run([*cli, "--symbols", str(other)], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "is another build than" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr

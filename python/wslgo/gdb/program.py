@@ -64,7 +64,7 @@ class Program:
             dwarf = "DWARF present" + (" (compressed)" if b.dwarf_compressed else "")
         elif b.has_symtab:
             dwarf = "no DWARF (-ldflags=-w): goroutines and stacks still work from the pclntab"
-        elif self._resolve("runtime.allgs") is not None:
+        elif self._resolve(gofacts.ALLGS) is not None:
             dwarf = (
                 "stripped (-s -w): goroutines, stacks, the Go breakpoint and traceback work "
                 "from the pclntab and the runtime's code; no locals, types or gdb globals"
@@ -363,6 +363,16 @@ def current_goroutine() -> _native.GoroutineDict | None:
     runtime's m records: no thread registers needed)."""
     tgt = current().target(target_key())
     return tgt.current_goroutine(current_tid())
+
+
+def selected_thread_frames() -> list[_native.Frame]:
+    """The engine's frames of the selected thread's stack, unwound from its registers
+    (what a stripped binary's stop is described from: gdb knows no names there)."""
+    f = gdb.newest_frame()
+    pc = int(f.read_register("pc")) & _MASK
+    sp = int(f.read_register("sp")) & _MASK
+    tgt, _ = target()
+    return list(tgt.unwind(pc=pc, sp=sp, bp=_read_bp(f), exact=False)["frames"])
 
 
 def physical_frames(pc: int, sp: int, bp: int) -> list[tuple[int, int]]:

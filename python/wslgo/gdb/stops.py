@@ -59,7 +59,9 @@ def caller_description(prog: program.Program) -> str:
     for _ in range(8):
         if frame is None:
             break
-        name = frame.name() or "??"
+        name = frame.name()
+        if name is None:  # gdb knows no symbols (stripped): the goroutine engine's frames
+            return _goroutine_caller() or f"?? at {frame.pc():#x}"
         if name not in gofacts.BREAKPOINT_FUNCS:
             sal = frame.find_sal()
             if sal.symtab is not None:
@@ -67,6 +69,18 @@ def caller_description(prog: program.Program) -> str:
             return _native_position(prog, frame.pc() - 1) or f"{name} at {frame.pc():#x}"
         frame = frame.older()
     return "??"
+
+
+def _goroutine_caller() -> str | None:
+    """The first frame of the selected thread's stack outside runtime.(B|b)reakpoint."""
+    try:
+        frames = program.selected_thread_frames()
+    except (gdb.error, _native.WslgoError, OSError):
+        return None
+    for f in frames:
+        if f["func"] not in gofacts.BREAKPOINT_FUNCS and f["file"]:
+            return f"{f['func']} at {f['file']}:{f['line']}"
+    return None
 
 
 def goroutine_label() -> str:
