@@ -365,7 +365,7 @@ def current_goroutine() -> _native.GoroutineDict | None:
     return tgt.current_goroutine(current_tid())
 
 
-def selected_thread_frames() -> list[_native.Frame]:
+def selected_thread_frames() -> list[_native.FrameDict]:
     """The engine's frames of the selected thread's stack, unwound from its registers
     (what a stripped binary's stop is described from: gdb knows no names there)."""
     f = gdb.newest_frame()
