@@ -676,10 +676,22 @@ impl Symbols {
             Err(e) => info.pclntab_error = Some(e.to_string()),
         }
         if info.stripped {
-            hints.push(
-                "stripped (-ldflags=-s): no ELF symbol table, gdb cannot find globals by name; rebuild without -s"
-                    .into(),
-            );
+            let found: Vec<&str> = crate::disasm::LOCATABLE
+                .iter()
+                .copied()
+                .filter(|n| self.located(n).is_some())
+                .collect();
+            let works = if found.contains(&"runtime.allgs") {
+                format!(
+                    "goroutines, stacks, the Go breakpoint and traceback still work ({} found from the runtime's code)",
+                    found.join(", ")
+                )
+            } else {
+                "runtime.allgs not found from the runtime's code: no goroutine list".into()
+            };
+            hints.push(format!(
+                "stripped (-ldflags=-s): no ELF symbol table, gdb cannot find globals by name; {works}; rebuild without -s or give the unstripped copy (--symbols)"
+            ));
         }
         if info.optimized {
             hints.push(

@@ -366,6 +366,11 @@ def test_stripped_core_with_symbol_file(tmp_path: Path) -> None:
         return sorted((g["goid"], g["state"], [f["func"] for f in g["frames"]]) for g in gs)
 
     assert key(alone.stdout) == key(with_syms.stdout)
+    info = subprocess.run(
+        [sys.executable, "-m", "wslgo.cli", "info", str(stripped)], capture_output=True, text=True
+    )
+    assert "goroutines, stacks, the Go breakpoint and traceback still work" in info.stdout
+    assert "runtime.allgs" in info.stdout, info.stdout
     assert compare(json.loads(with_syms.stdout)["goroutines"], dumped, skip={1}) >= 20
     other = build("grstates", "1.24", "opt")
     r = subprocess.run([*cli, "--symbols", str(other)], capture_output=True, text=True)
