@@ -8,12 +8,16 @@ PY="${PYTHON:-python3}"
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 ensure_gdb() {
-    if ! command -v gdb >/dev/null 2>&1; then
-        log "installing gdb from Debian"
+    local missing=()
+    command -v gdb >/dev/null 2>&1 || missing+=(gdb)
+    # gdbserver: the remote-target tests (tests/py/test_remote.py).
+    command -v gdbserver >/dev/null 2>&1 || missing+=(gdbserver)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing ${missing[*]} from Debian"
         local sudo=""
         [ "$(id -u)" = 0 ] || sudo="sudo"
         $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gdb >/dev/null
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
     gdb --version | head -1 >&2
 }
