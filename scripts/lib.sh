@@ -22,6 +22,21 @@ ensure_gdb() {
     gdb --version | head -1 >&2
 }
 
+# qemu-user (qemu-aarch64: the arm64 tests run the fixtures and write cores under it) and
+# gdb-multiarch (gdb for arm64 targets), from Debian.
+ensure_qemu() {
+    local missing=()
+    command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
+    command -v gdb-multiarch >/dev/null 2>&1 || missing+=(gdb-multiarch)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing ${missing[*]} from Debian"
+        local sudo=""
+        [ "$(id -u)" = 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
 # Install ShellCheck (the lint step of scripts/test lints every shell script).
 ensure_shellcheck() {
     if ! command -v shellcheck >/dev/null 2>&1; then
