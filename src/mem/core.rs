@@ -25,6 +25,8 @@ pub struct CoreThread {
     pub sp: u64,
     /// Frame pointer (rbp / x29).
     pub bp: u64,
+    /// Link register (x30 on arm64; 0 on amd64).
+    pub lr: u64,
     /// Signal that stopped the thread (pr_cursig), 0 if none.
     pub signal: u32,
 }
@@ -283,19 +285,21 @@ fn prstatus(arch: Arch, desc: &[u8]) -> Option<CoreThread> {
     let signal = le_u32(desc, 12)? & 0xffff;
     let tid = i64::from(le_u32(desc, 32)?);
     const REGS: usize = 112;
-    let (pc, sp, bp) = match arch {
+    let (pc, sp, bp, lr) = match arch {
         // user_regs_struct: r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi
         // orig_rax rip cs eflags rsp ...
         Arch::Amd64 => (
             u64_at(REGS + 16 * 8)?,
             u64_at(REGS + 19 * 8)?,
             u64_at(REGS + 4 * 8)?,
+            0,
         ),
         // user_pt_regs: x0..x30, sp, pc, pstate
         Arch::Arm64 => (
             u64_at(REGS + 32 * 8)?,
             u64_at(REGS + 31 * 8)?,
             u64_at(REGS + 29 * 8)?,
+            u64_at(REGS + 30 * 8)?,
         ),
         _ => return None,
     };
@@ -304,6 +308,7 @@ fn prstatus(arch: Arch, desc: &[u8]) -> Option<CoreThread> {
         pc,
         sp,
         bp,
+        lr,
         signal,
     })
 }

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import gofixtures
 import pytest
-from test_goroutines import compare
-from wslgo import _native
+from test_goroutines import compare, ours_frames
+from wslgo import _native, report
 from wslgo_testing.traceback import parse_dump
 from wslgo_testing.versions import selected_versions
 
@@ -58,3 +58,16 @@ def test_arm64_core_matches_crash_dump(go_version: str, mode: str, tmp_path: Pat
     # Every parked goroutine: id, wait reason, frames and `created by` as the runtime dumped.
     assert compare(gs, dumped, skip={1}) >= 20
     assert sorted(g["goid"] for g in gs) == sorted(dumped), (sorted(dumped), len(gs))
+
+
+def test_arm64_crashing_goroutine_stack(tmp_path: Path) -> None:
+    """The goroutine that dereferenced nil: its full stack (panic, sigpanic, main.main, ...)
+    as the runtime dumped it, through the signal frames the crash left."""
+    version = selected_versions()[0]
+    binary = gofixtures.build("grstates", version, "opt", goarch="arm64")
+    core, stderr = qemu_core(binary, tmp_path)
+    dumped = parse_dump(stderr)
+    cur = [g for g in _native.Core(binary, core).goroutines() if g["current"]]
+    assert len(cur) == 1, cur
+    assert report.user_frame(cur[0])["func"] == "main.main", cur[0]["frames"]
+    assert ours_frames(cur[0]) == dumped[cur[0]["goid"]].frames
