@@ -452,6 +452,17 @@ pub fn unwind(
         if ret == 0 {
             break;
         }
+        if arch == Arch::Arm64 && info.injected {
+            // The signal handler faked a call to sigpanic after saving the faulting
+            // frame's LR in a 16-byte slot below its sp: skip the slot, and a frameless
+            // faulting function returns through that saved LR.
+            lr = stack.word(caller_sp).unwrap_or(0);
+            exact = true;
+            innermost = true;
+            pc = ret;
+            sp = caller_sp.wrapping_add(16);
+            continue;
+        }
         exact = info.injected;
         innermost = false;
         pc = ret;
