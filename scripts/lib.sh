@@ -8,14 +8,33 @@ PY="${PYTHON:-python3}"
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 ensure_gdb() {
-    if ! command -v gdb >/dev/null 2>&1; then
-        log "installing gdb from Debian"
+    local missing=()
+    command -v gdb >/dev/null 2>&1 || missing+=(gdb)
+    # gdbserver: the remote-target tests (tests/py/test_remote.py).
+    command -v gdbserver >/dev/null 2>&1 || missing+=(gdbserver)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing ${missing[*]} from Debian"
         local sudo=""
         [ "$(id -u)" = 0 ] || sudo="sudo"
         $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gdb >/dev/null
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
     gdb --version | head -1 >&2
+}
+
+# qemu-user (qemu-aarch64: the arm64 tests run the fixtures and write cores under it) and
+# gdb-multiarch (gdb for arm64 targets), from Debian.
+ensure_qemu() {
+    local missing=()
+    command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
+    command -v gdb-multiarch >/dev/null 2>&1 || missing+=(gdb-multiarch)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing ${missing[*]} from Debian"
+        local sudo=""
+        [ "$(id -u)" = 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
 }
 
 # Install ShellCheck (the lint step of scripts/test lints every shell script).

@@ -8,6 +8,7 @@
 //! - [`binary`]: ELF open (memmap2 + object), sections, build-id, Go build info.
 //! - [`error`]: one error type for the core; mapped to Python exceptions in `py`.
 //! - [`pclntab`]: Go's pc-line table: funcs, file:line, pcsp, inline tree (no DWARF needed).
+//! - [`disasm`]: runtime variables of stripped binaries, found from the code that uses them.
 //! - [`dwarf`]: lazy DWARF: frames with inlines, names, lines, type layouts, constants.
 //! - [`symbols`]: one symbol API over DWARF and pclntab.
 //! - [`mem`]: the memory trait and its backings (live process, core file, callback, fake).
@@ -15,6 +16,7 @@
 //! - [`values`]: Go values in memory: interfaces' dynamic types, strings, maps, chans.
 
 pub mod binary;
+pub mod disasm;
 pub mod dwarf;
 pub mod error;
 pub mod mem;

@@ -92,12 +92,14 @@ def source_hash(name: str) -> str:
     return h.hexdigest()[:16]
 
 
-def build(name: str, version: str, mode: str = "debug") -> Path:
-    """Build tests/go/NAME with Go VERSION in MODE; return the cached binary path."""
+def build(name: str, version: str, mode: str = "debug", goarch: str = "") -> Path:
+    """Build tests/go/NAME with Go VERSION in MODE (cross-built for GOARCH when given, with
+    CGO_ENABLED=0); return the cached binary path."""
     if mode not in MODES:
         raise SystemExit(f"gofixtures: unknown mode {mode!r} (modes: {' '.join(MODES)})")
     version = full_version(version)
-    out = cache_root() / version / f"{name}-{mode}-{source_hash(name)}"
+    arch = f"-{goarch}" if goarch else ""
+    out = cache_root() / version / f"{name}-{mode}{arch}-{source_hash(name)}"
     if out.exists():
         return out
     go = go_binary(version)
@@ -107,7 +109,10 @@ def build(name: str, version: str, mode: str = "debug") -> Path:
     if not (src / "go.mod").exists():
         raise SystemExit(f"gofixtures: {src}/go.mod is missing (fixtures are modules)")
     cmd = [str(go), "build", "-buildvcs=false", "-o", str(tmp), *MODES[mode], "."]
-    res = subprocess.run(cmd, cwd=src, env=go_env(go), capture_output=True, text=True)
+    env = go_env(go)
+    if goarch:
+        env = dict(env, GOARCH=goarch, CGO_ENABLED="0")
+    res = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True)
     if res.returncode != 0:
         raise RuntimeError(f"go build failed for {name} ({version}, {mode}):\n{res.stderr}")
     tmp.rename(out)

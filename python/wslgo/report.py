@@ -542,14 +542,20 @@ def process_executable(pid: int) -> str:
 
 
 def cmd_goroutines(args: argparse.Namespace) -> int:
-    from wslgo import _native
+    from wslgo import _native, symfile
 
     if args.pid is not None:
         target: Any = _native.Process(args.binary or process_executable(args.pid), args.pid)
     else:
         if not args.binary or not args.core:
             raise SystemExit("wslgo goroutines: give BINARY CORE, or --pid PID [BINARY]")
-        target = _native.Core(args.binary, args.core)
+        binary = args.binary
+        if args.symbols:
+            try:
+                binary = symfile.check(args.binary, args.symbols)
+            except symfile.SymbolFileMismatch as e:
+                raise SystemExit(f"wslgo goroutines: {e}") from None
+        target = _native.Core(binary, args.core)
     flt, mode = filter_from_args(args)
     snap = target.snapshot(include_dead=args.dead, scope=snapshot_scope(mode, flt), panics=True)
     have = snap.goids()
@@ -583,6 +589,11 @@ def add_goroutine_commands(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("binary", nargs="?", help="the Go executable")
     p.add_argument("core", nargs="?", help="a core file written by BINARY")
     p.add_argument("--pid", type=argtypes.pid, help="read a live process instead of a core")
+    p.add_argument(
+        "--symbols",
+        metavar="UNSTRIPPED",
+        help="symbols and DWARF from the unstripped copy of BINARY (same build id)",
+    )
     modes = add_filter_arguments(p)
     modes.add_argument("-f", "--full", action="store_true", help="full stacks, like runtime.Stack")
     modes.add_argument("-g", "--group", action="store_true", help="group identical stacks")

@@ -24,6 +24,8 @@ pub struct CoreThread {
     pub sp: u64,
     /// Frame pointer (rbp / x29).
     pub bp: u64,
+    /// Link register (x30 on arm64; 0 on amd64).
+    pub lr: u64,
     /// Signal that stopped the thread (pr_cursig), 0 if none.
     pub signal: u32,
 }
@@ -176,7 +178,8 @@ impl CoreFile {
         })
     }
 
-    /// Compare the executable's ELF header as mapped in the core with the binary's file.
+    /// Compare the executable's ELF header as mapped in the core with the binary's file
+    /// (see [`same_image`]).
     fn check_matches(&mut self) -> Result<()> {
         let Some(first) = self.bin.segments().iter().find(|s| s.file_range.0 == 0) else {
             return Ok(());
@@ -188,7 +191,7 @@ impl CoreFile {
             // Header page not dumped (coredump_filter): judge by the entry point instead.
             return self.check_entry();
         }
-        if got != want {
+        if !same_image(&got, want, self.bin.ptr_size()) {
             let mapped = self
                 .files
                 .iter()
@@ -312,19 +315,21 @@ fn prstatus(arch: Arch, desc: &[u8]) -> Option<CoreThread> {
     let signal = le_u32(desc, 12)? & 0xffff;
     let tid = i64::from(le_u32(desc, 32)?);
     const REGS: usize = 112;
-    let (pc, sp, bp) = match arch {
+    let (pc, sp, bp, lr) = match arch {
         // user_regs_struct: r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi
         // orig_rax rip cs eflags rsp ...
         Arch::Amd64 => (
             u64_at(REGS + 16 * 8)?,
             u64_at(REGS + 19 * 8)?,
             u64_at(REGS + 4 * 8)?,
+            0,
         ),
         // user_pt_regs: x0..x30, sp, pc, pstate
         Arch::Arm64 => (
             u64_at(REGS + 32 * 8)?,
             u64_at(REGS + 31 * 8)?,
             u64_at(REGS + 29 * 8)?,
+            u64_at(REGS + 30 * 8)?,
         ),
         _ => return None,
     };
@@ -333,6 +338,7 @@ fn prstatus(arch: Arch, desc: &[u8]) -> Option<CoreThread> {
         pc,
         sp,
         bp,
+        lr,
         signal,
     })
 }
@@ -356,4 +362,58 @@ fn nt_file(desc: &[u8]) -> Vec<(u64, u64, String)> {
             Some((start, end, names.next().unwrap_or_default()))
         })
         .collect()
+}
+
+/// True when two ELF header pages describe the same memory image: the ELF header except its
+/// section-header fields (e_shoff, e_shentsize, e_shnum, e_shstrndx), and each program
+/// header's type, flags, vaddr and memsz. What `strip` / `objcopy --strip-all` change (those
+/// fields, file sizes and offsets, padding after the headers) is left out, so the core of a
+/// stripped binary matches its unstripped copy (`--symbols`).
+fn same_image(a: &[u8], b: &[u8], ptr_size: usize) -> bool {
+    let (sh, phoff_at, phent_at, phnum_at, fields): (_, _, _, _, &[(usize, usize)]) =
+        if ptr_size == 8 {
+            // p_type, p_flags, p_vaddr, p_memsz
+            (
+                [0x28..0x30, 0x3a..0x40],
+                0x20,
+                0x36,
+                0x38,
+                &[(0, 8), (16, 8), (40, 8)],
+            )
+        } else {
+            // p_type, p_vaddr, p_memsz, p_flags
+            (
+                [0x20..0x24, 0x2e..0x34],
+                0x1c,
+                0x2a,
+                0x2c,
+                &[(0, 4), (8, 4), (20, 8)],
+            )
+        };
+    let hdr = if ptr_size == 8 { 0x40 } else { 0x34 };
+    if a.len() < hdr || b.len() < hdr {
+        return a == b;
+    }
+    let header_same = (0..hdr).all(|i| a[i] == b[i] || sh.iter().any(|r| r.contains(&i)));
+    if !header_same {
+        return false;
+    }
+    let word = |x: &[u8], at: usize, n: usize| -> usize {
+        x.get(at..at + n)
+            .map(|s| {
+                s.iter()
+                    .rev()
+                    .fold(0usize, |v, &c| (v << 8) | usize::from(c))
+            })
+            .unwrap_or(0)
+    };
+    let phoff = word(a, phoff_at, if ptr_size == 8 { 8 } else { 4 });
+    let phent = word(a, phent_at, 2);
+    let phnum = word(a, phnum_at, 2);
+    (0..phnum).all(|k| {
+        let at = phoff + k * phent;
+        fields
+            .iter()
+            .all(|&(off, n)| a.get(at + off..at + off + n) == b.get(at + off..at + off + n))
+    })
 }

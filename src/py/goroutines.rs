@@ -366,7 +366,7 @@ impl GoTarget {
                     pc: t.pc,
                     sp: t.sp,
                     bp: t.bp,
-                    lr: 0,
+                    lr: t.lr,
                 })
                 .collect(),
             _ => Vec::new(),

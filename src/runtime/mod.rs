@@ -248,14 +248,16 @@ pub struct GoRuntime {
     main_module: Option<Arc<str>>,
 }
 
-/// Address of a runtime variable: ELF .symtab first (kept by `-w`), then DWARF.
-fn var_addr(bin: &Binary, dwarf: Option<&Dwarf>, name: &str) -> Option<(u64, u64)> {
-    if let Some(s) = bin.elf_symbol(name) {
+/// Address of a runtime variable: ELF .symtab first (kept by `-w`), then DWARF, then the
+/// code and data of a stripped binary ([`crate::disasm`]).
+fn var_addr(syms: &Symbols, dwarf: Option<&Dwarf>, name: &str) -> Option<(u64, u64)> {
+    if let Some(s) = syms.binary().elf_symbol(name) {
         return Some((s.addr, s.size));
     }
     dwarf
         .and_then(|d| d.variable(name))
         .map(|v| (v.addr, v.size))
+        .or_else(|| syms.located(name).map(|l| (l.addr, l.size)))
 }
 
 impl GoRuntime {
@@ -303,14 +305,14 @@ impl GoRuntime {
         };
         let dwarf = dwarf.and_then(|d| d.ok());
         let dwarf = dwarf.as_deref();
-        let allgs = var_addr(&bin, dwarf, "runtime.allgs")
+        let allgs = var_addr(&syms, dwarf, "runtime.allgs")
             .map(|(a, _)| a)
             .ok_or_else(|| {
                 Error::NotFound(
-                    "runtime.allgs: no symbol table or DWARF entry (stripped binary?)".into(),
+                    "runtime.allgs: no symbol table or DWARF entry, and not found from the code of runtime.allgadd / forEachG".into(),
                 )
             })?;
-        let wait_reasons_addr = var_addr(&bin, dwarf, "runtime.waitReasonStrings")
+        let wait_reasons_addr = var_addr(&syms, dwarf, "runtime.waitReasonStrings")
             .and_then(|(a, size)| Some((a, usize::try_from(size).ok()? / (2 * ptr_size))));
         let main_module = bin
             .build_info()

@@ -339,7 +339,7 @@ pub fn unwind(
         ..Stack::default()
     };
     let ptr = target.ptr_size as u64;
-    let (mut pc, mut sp, lr) = (start.pc, start.sp, start.lr);
+    let (mut pc, mut sp, mut lr) = (start.pc, start.sp, start.lr);
     let mut bp = start.bp;
     let mut exact = start.exact;
     let mut innermost = true;
@@ -423,6 +423,34 @@ pub fn unwind(
             innermost = false;
             continue;
         }
+        if arch == Arch::Arm64 && &*info.name == "runtime.sigtramp" {
+            // The kernel (and qemu-user) put the rt_sigframe at the sp sigtramp was entered
+            // with: siginfo (128 bytes), then the ucontext: uc_flags, uc_link, uc_stack (24),
+            // uc_sigmask (8), 120 reserved bytes, then the sigcontext at +176:
+            // fault_address, x0..x30, sp, pc. The interrupted frame is innermost again: a
+            // frameless leaf's return address is in x30.
+            let Some(delta) = info.delta else { break };
+            let sc = sp.wrapping_add(u64::from(delta)).wrapping_add(128 + 176);
+            let regs = sc + 8;
+            let (Some(x30), Some(xsp), Some(xpc)) = (
+                stack.word(regs + 30 * 8),
+                stack.word(regs + 31 * 8),
+                stack.word(regs + 32 * 8),
+            ) else {
+                out.error = Some(format!("cannot read the signal context at {sc:#x}"));
+                break;
+            };
+            if xpc == 0 {
+                break;
+            }
+            pc = xpc;
+            sp = xsp;
+            lr = x30;
+            bp = stack.word(regs + 29 * 8).unwrap_or(0);
+            exact = true;
+            innermost = true;
+            continue;
+        }
         if info.flag & FUNC_FLAG_TOPFRAME != 0 || info.stop {
             break;
         }
@@ -471,6 +499,17 @@ pub fn unwind(
         };
         if ret == 0 {
             break;
+        }
+        if arch == Arch::Arm64 && info.injected {
+            // The signal handler faked a call to sigpanic after saving the faulting
+            // frame's LR in a 16-byte slot below its sp: skip the slot, and a frameless
+            // faulting function returns through that saved LR.
+            lr = stack.word(caller_sp).unwrap_or(0);
+            exact = true;
+            innermost = true;
+            pc = ret;
+            sp = caller_sp.wrapping_add(16);
+            continue;
         }
         exact = info.injected;
         innermost = false;

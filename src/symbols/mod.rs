@@ -569,7 +569,24 @@ impl Symbols {
                 });
             }
         }
+        if let Some(l) = self.located(&name) {
+            return Ok(Variable {
+                name: name.clone(),
+                addr: l.addr,
+                size: l.size,
+                type_name: String::new(),
+            });
+        }
         Err(Error::NotFound(format!("no variable named {name}")))
+    }
+
+    /// A runtime variable found from the code and data when neither DWARF nor the ELF
+    /// symbol table names it (stripped binaries); see [`crate::disasm`].
+    pub fn located(&self, name: &str) -> Option<crate::disasm::Located> {
+        if !crate::disasm::LOCATABLE.contains(&name) {
+            return None;
+        }
+        crate::disasm::locate(&self.bin, self.pc()?, name)
     }
 
     /// Struct layout from DWARF.
@@ -659,10 +676,22 @@ impl Symbols {
             Err(e) => info.pclntab_error = Some(e.to_string()),
         }
         if info.stripped {
-            hints.push(
-                "stripped (-ldflags=-s): no ELF symbol table, gdb cannot find globals by name; rebuild without -s"
-                    .into(),
-            );
+            let found: Vec<&str> = crate::disasm::LOCATABLE
+                .iter()
+                .copied()
+                .filter(|n| self.located(n).is_some())
+                .collect();
+            let works = if found.contains(&"runtime.allgs") {
+                format!(
+                    "goroutines, stacks, the Go breakpoint and traceback still work ({} found from the runtime's code)",
+                    found.join(", ")
+                )
+            } else {
+                "runtime.allgs not found from the runtime's code: no goroutine list".into()
+            };
+            hints.push(format!(
+                "stripped (-ldflags=-s): no ELF symbol table, gdb cannot find globals by name; {works}; rebuild without -s or give the unstripped copy (--symbols)"
+            ));
         }
         if info.optimized {
             hints.push(

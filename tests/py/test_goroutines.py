@@ -30,25 +30,15 @@ from conftest import ROOT, build
 from wslgo import _native, report
 from wslgo_testing.cores import crash_core
 from wslgo_testing.gdb import GDB_BATCH, site_dirs
-from wslgo_testing.traceback import Dumped, normalize_func, parse_dump
+from wslgo_testing.traceback import (
+    Dumped,
+    base_state,
+    compare,
+    ours_frames,
+    parse_dump,
+)
 
-MODES = ["debug", "opt", "nodwarf", "pie"]
-
-
-def base_state(state: str) -> str:
-    """'chan receive, 3 minutes, locked to thread' -> 'chan receive'."""
-    return state.split(",")[0].strip()
-
-
-def ours_frames(g: dict, hide_wrappers: bool = False) -> list[tuple[str, str, int]]:
-    return [
-        (normalize_func(f["func"]), f["file"], f["line"])
-        for i, f in enumerate(g["frames"])
-        # FuncIDWrapper frames are elided unless they called a panic function.
-        if not (
-            hide_wrappers and f["wrapper"] and not (i and "panic" in g["frames"][i - 1]["func"])
-        )
-    ]
+MODES = ["debug", "opt", "nodwarf", "pie", "stripped"]
 
 
 # ---- running the fixture under gdb -----------------------------------------------------
@@ -102,48 +92,6 @@ def live_records(
 # ---- comparisons -----------------------------------------------------------------------
 
 
-def shown_at_level_1(frames: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
-    """runtime.showfuncinfo at GOTRACEBACK=single/all: hide unexported runtime frames."""
-    out = []
-    for i, (name, file, line) in enumerate(frames):
-        if name == "runtime.gopanic" and i > 0:
-            out.append((name, file, line))
-            continue
-        if "." not in name:
-            continue
-        if name.startswith("runtime.") and not name[len("runtime.") :][:1].isupper():
-            continue
-        out.append((name, file, line))
-    return out
-
-
-def compare(
-    gs: list[dict], dumped: dict[int, Dumped], *, skip: set[int], level1: bool = False
-) -> int:
-    """Assert agreement for every waiting goroutine; return how many were compared."""
-    ours = {g["goid"]: g for g in gs}
-    assert not [g for g in gs if g["error"]], [g["error"] for g in gs if g["error"]]
-    assert set(dumped) <= set(ours), f"missing goroutines: {sorted(set(dumped) - set(ours))}"
-    compared = 0
-    for goid, d in dumped.items():
-        g = ours[goid]
-        if d.created_by:
-            gs_ = g["go_statement"]
-            got = (normalize_func(gs_["func"]), gs_["file"], gs_["line"])
-            assert got == d.created_by, f"goroutine {goid}: created by {got} != {d.created_by}"
-            if d.parent is not None:
-                assert g["parent_goid"] == d.parent, goid
-        if goid in skip or g["status_name"] not in ("waiting", "syscall"):
-            continue
-        assert base_state(g["state"]) == base_state(d.state), (goid, g["state"], d.state)
-        mine = shown_at_level_1(ours_frames(g, True)) if level1 else ours_frames(g)
-        assert mine == d.frames, f"goroutine {goid} [{d.state}]"
-        # The frame-pointer chain agrees with the pcsp unwind on every parked stack.
-        assert g["fp_mismatches"] == 0 or g["status_name"] == "syscall", g
-        compared += 1
-    return compared
-
-
 def by_user_func(gs: list[dict], name: str) -> dict:
     for g in gs:
         if any(f["func"] == name for f in g["frames"]):
@@ -155,7 +103,8 @@ def by_user_func(gs: list[dict], name: str) -> dict:
 def test_live_process_matches_runtime_stack(go_version: str, mode: str, tmp_path: Path) -> None:
     binary = build("grstates", go_version, mode)
     gs, info, death, stack = live_records(binary, tmp_path)
-    assert info["layout"] == ("dwarf" if mode != "nodwarf" else f"fallback {go_version}")
+    nodwarf = mode in ("nodwarf", "stripped")
+    assert info["layout"] == ("dwarf" if not nodwarf else f"fallback {go_version}")
     assert (info["load_bias"] != 0) == (mode == "pie")
     n = compare(gs, death, skip=set())
     assert n >= 20, f"only {n} parked goroutines compared"
@@ -319,13 +268,6 @@ def test_cli_goroutines_on_a_core(tmp_path: Path) -> None:
     assert ROOT.exists()
 
 
-def test_stripped_binary_is_a_clear_error(tmp_path: Path) -> None:
-    binary = build("grstates", "1.24", "stripped")
-    core, _ = crash_core(binary, tmp_path)
-    with pytest.raises(_native.WslgoError, match=r"runtime\.allgs.*stripped"):
-        _native.Core(binary, core)
-
-
 def test_cli_pid_reads_a_running_process(tmp_path: Path) -> None:
     binary = build("grstates", "1.26", "opt")
     env = dict(os.environ, WSLGO_HOLD="30s")
@@ -352,3 +294,34 @@ def test_cli_pid_reads_a_running_process(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_stripped_core_with_symbol_file(tmp_path: Path) -> None:
+    """--symbols: the unstripped copy of the very binary (strip keeps the build id) gives
+    the same goroutines as the stripped binary alone; another build is refused."""
+    debug = build("grstates", "1.24", "debug")
+    stripped = tmp_path / "grstates-stripped"
+    subprocess.run(["objcopy", "--strip-all", str(debug), str(stripped)], check=True)
+    core, dumped = crash_core(stripped, tmp_path)
+    cli = [sys.executable, "-m", "wslgo.cli", "goroutines", str(stripped), str(core), "--json"]
+    alone = subprocess.run(cli, capture_output=True, text=True)
+    assert alone.returncode == 0, alone.stderr
+    with_syms = subprocess.run([*cli, "--symbols", str(debug)], capture_output=True, text=True)
+    assert with_syms.returncode == 0, with_syms.stderr
+
+    def key(out: str) -> list[tuple[int, str, list[str]]]:
+        gs = json.loads(out)["goroutines"]
+        return sorted((g["goid"], g["state"], [f["func"] for f in g["frames"]]) for g in gs)
+
+    assert key(alone.stdout) == key(with_syms.stdout)
+    info = subprocess.run(
+        [sys.executable, "-m", "wslgo.cli", "info", str(stripped)], capture_output=True, text=True
+    )
+    assert "goroutines, stacks, the Go breakpoint and traceback still work" in info.stdout
+    assert "runtime.allgs" in info.stdout, info.stdout
+    assert compare(json.loads(with_syms.stdout)["goroutines"], dumped, skip={1}) >= 20
+    other = build("grstates", "1.24", "opt")
+    r = subprocess.run([*cli, "--symbols", str(other)], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "is another build than" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr

@@ -107,6 +107,25 @@ def test_breakpoint_and_traceback_in_other_build_modes(gdb_run, go_version: str,
     assert "exited normally" in out, out
 
 
+def test_breakpoint_and_traceback_in_a_stripped_build(gdb_run, go_version: str) -> None:
+    """-s -w: gdb knows no symbol at all; the Go breakpoint comes from the pclntab and
+    traceback_cache / traceback_env from the runtime's code (src/disasm)."""
+    binary = build("hkbreak", go_version, "stripped")
+    r = gdb_run(
+        ["unset environment GOTRACEBACK", "run", "wslgo-traceback", "continue", "continue"],
+        binary=binary,
+    )
+    out = r.output
+    assert "stripped (-s -w): goroutines, stacks, the Go breakpoint and traceback work" in out
+    line = line_of("hkbreak", "BREAK-HERE")
+    pat = r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main at (\S+),"
+    stops = re.findall(pat, out, re.M)
+    assert stops == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
+    assert "SIGTRAP" not in out, out
+    assert "[traceback_cache=11, traceback_env=11]" in out, out
+    assert "exited normally" in out, out
+
+
 def test_gotraceback_env_is_crash_unless_the_user_set_it(gdb_run, go_version: str) -> None:
     binary = build("hkbreak", go_version)
     show = "show environment GOTRACEBACK"

@@ -74,3 +74,64 @@ def goroutine_functions(text: str, goid: int) -> list[str]:
     dumped = parse_dump(text).get(goid)
     assert dumped, f"goroutine {goid} not in the Go traceback:\n{text}"
     return dumped.functions
+
+
+# ---- comparing the engine's records with a dump ------------------------------------
+
+
+def base_state(state: str) -> str:
+    """'chan receive, 3 minutes, locked to thread' -> 'chan receive'."""
+    return state.split(",")[0].strip()
+
+
+def ours_frames(g: dict, hide_wrappers: bool = False) -> list[tuple[str, str, int]]:
+    return [
+        (normalize_func(f["func"]), f["file"], f["line"])
+        for i, f in enumerate(g["frames"])
+        # FuncIDWrapper frames are elided unless they called a panic function.
+        if not (
+            hide_wrappers and f["wrapper"] and not (i and "panic" in g["frames"][i - 1]["func"])
+        )
+    ]
+
+
+def shown_at_level_1(frames: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """runtime.showfuncinfo at GOTRACEBACK=single/all: hide unexported runtime frames."""
+    out = []
+    for i, (name, file, line) in enumerate(frames):
+        if name == "runtime.gopanic" and i > 0:
+            out.append((name, file, line))
+            continue
+        if "." not in name:
+            continue
+        if name.startswith("runtime.") and not name[len("runtime.") :][:1].isupper():
+            continue
+        out.append((name, file, line))
+    return out
+
+
+def compare(
+    gs: list[dict], dumped: dict[int, Dumped], *, skip: set[int], level1: bool = False
+) -> int:
+    """Assert agreement for every waiting goroutine; return how many were compared."""
+    ours = {g["goid"]: g for g in gs}
+    assert not [g for g in gs if g["error"]], [g["error"] for g in gs if g["error"]]
+    assert set(dumped) <= set(ours), f"missing goroutines: {sorted(set(dumped) - set(ours))}"
+    compared = 0
+    for goid, d in dumped.items():
+        g = ours[goid]
+        if d.created_by:
+            gs_ = g["go_statement"]
+            got = (normalize_func(gs_["func"]), gs_["file"], gs_["line"])
+            assert got == d.created_by, f"goroutine {goid}: created by {got} != {d.created_by}"
+            if d.parent is not None:
+                assert g["parent_goid"] == d.parent, goid
+        if goid in skip or g["status_name"] not in ("waiting", "syscall"):
+            continue
+        assert base_state(g["state"]) == base_state(d.state), (goid, g["state"], d.state)
+        mine = shown_at_level_1(ours_frames(g, True)) if level1 else ours_frames(g)
+        assert mine == d.frames, f"goroutine {goid} [{d.state}]"
+        # The frame-pointer chain agrees with the pcsp unwind on every parked stack.
+        assert g["fp_mismatches"] == 0 or g["status_name"] == "syscall", g
+        compared += 1
+    return compared

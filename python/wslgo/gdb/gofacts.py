@@ -18,6 +18,8 @@ BREAKPOINT_FUNCS = ("runtime.breakpoint", "runtime.Breakpoint", "runtime.breakpo
 MAIN = "runtime.main"
 #: Non-zero once runtime.main started (attach to a running program).
 MAIN_STARTED = "runtime.mainStarted"
+#: The goroutine list; a stripped binary without it (not found from code) lists nothing.
+ALLGS = "runtime.allgs"
 #: The live traceback level and the one GOTRACEBACK gave (uint32 each).
 TRACEBACK_CACHE = "runtime.traceback_cache"
 TRACEBACK_ENV = "runtime.traceback_env"

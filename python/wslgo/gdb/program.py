@@ -34,7 +34,6 @@ TargetKey = tuple[str, Any]
 Record = dict[str, Any]
 
 _HEX = re.compile(r"\bat (?:address )?(0x[0-9a-fA-F]+)")
-_MASK = 2**64 - 1
 #: Snapshot scopes, from the least stack to the most.
 _SCOPES = ("current", "user", "all")
 
@@ -72,8 +71,15 @@ class Program:
         ver = esc(self.go_version or "unknown Go version")  # from the binary: no raw controls
         if b.has_dwarf:
             dwarf = "DWARF present" + (" (compressed)" if b.dwarf_compressed else "")
-        else:
+        elif b.has_symtab:
             dwarf = "no DWARF (-ldflags=-w): goroutines and stacks still work from the pclntab"
+        elif self._resolve(gofacts.ALLGS) is not None:
+            dwarf = (
+                "stripped (-s -w): goroutines, stacks, the Go breakpoint and traceback work "
+                "from the pclntab and the runtime's code; no locals, types or gdb globals"
+            )
+        else:
+            dwarf = "stripped (-s -w): runtime.allgs not found, only pc -> function:line works"
         name = esc(os.path.basename(self.path))
         return f"wslgo: {name}: Go program, {ver}, {dwarf}; try `wslgo-bt`"
 

@@ -13,7 +13,7 @@ from typing import Callable
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import breakpoints, gofacts, goid, panics, params, program
+from wslgo.gdb import breakpoints, gofacts, goid, panics, params, program, threads
 
 STOP_CONTEXT = params.choice(
     "stop-context",
@@ -91,6 +91,9 @@ def caller_frame() -> gdb.Frame | None:
 
 def caller_description(prog: program.Program) -> str:
     """``main.main at main.go:61``: the first frame outside runtime.(B|b)reakpoint."""
+    newest = gdb.newest_frame()
+    if newest.name() is None:  # gdb knows no symbols (stripped): the goroutine engine's frames
+        return _goroutine_caller() or f"?? at {newest.pc():#x}"
     frame = caller_frame()
     if frame is None:
         return "??"
@@ -135,6 +138,27 @@ def _silent(bps: list[gdb.Breakpoint]) -> bool:
         if cmds != "silent":
             return False
     return True
+
+
+def _selected_thread_frames() -> list[_native.FrameDict]:
+    """The engine's frames of the selected thread's stack, unwound from its registers
+    (what a stripped binary's stop is described from: gdb knows no names there)."""
+    f = gdb.newest_frame()
+    pc, sp, bp = threads.frame_registers(f)
+    tgt, _ = program.target()
+    return list(tgt.unwind(pc=pc, sp=sp, bp=bp, exact=False)["frames"])
+
+
+def _goroutine_caller() -> str | None:
+    """The first frame of the selected thread's stack outside runtime.(B|b)reakpoint."""
+    try:
+        frames = _selected_thread_frames()
+    except (gdb.error, _native.WslgoError, OSError):
+        return None
+    for f in frames:
+        if f["func"] not in gofacts.BREAKPOINT_FUNCS and f["file"]:
+            return f"{f['func']} at {f['file']}:{f['line']}"
+    return None
 
 
 def goroutine_label(none: str = "goroutine ?") -> str:

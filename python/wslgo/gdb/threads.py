@@ -17,6 +17,13 @@ def _read_bp(f: gdb.Frame) -> int:
     return 0
 
 
+def frame_registers(f: gdb.Frame) -> tuple[int, int, int]:
+    """(pc, sp, frame pointer) of frame ``f``."""
+    pc = int(f.read_register("pc")) & _MASK
+    sp = int(f.read_register("sp")) & _MASK
+    return pc, sp, _read_bp(f)
+
+
 def thread_regs() -> list[dict[str, int]]:
     """{tid, pc, sp, bp} of every thread of the selected inferior (frame 0 registers)."""
     inf = gdb.selected_inferior()
@@ -30,15 +37,8 @@ def thread_regs() -> list[dict[str, int]]:
         for t in inf.threads():
             try:
                 t.switch()
-                f = gdb.newest_frame()
-                out.append(
-                    {
-                        "tid": int(t.ptid[1] or t.ptid[0]),
-                        "pc": int(f.read_register("pc")) & _MASK,
-                        "sp": int(f.read_register("sp")) & _MASK,
-                        "bp": _read_bp(f),
-                    }
-                )
+                pc, sp, bp = frame_registers(gdb.newest_frame())
+                out.append({"tid": int(t.ptid[1] or t.ptid[0]), "pc": pc, "sp": sp, "bp": bp})
             except gdb.error:
                 continue
     finally:

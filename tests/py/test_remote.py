@@ -1,0 +1,82 @@
+"""Remote targets on amd64: gdbserver on this machine and `target remote`, also with
+gdbserver in its own PID namespace (the pid gdb sees is not a local process), on debug and
+`-s -w` builds. The engine must read through gdb (not /proc) and every hook work."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, build
+from wslgo_testing.sources import line_of
+
+PROGRAM = "__import__('wslgo.gdb.program', fromlist=['x'])"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_gdbserver(binary: Path, namespace: bool, tmp_path: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    argv = ["gdbserver", "--once", f"127.0.0.1:{port}", str(binary)]
+    if namespace:
+        argv = ["unshare", "--fork", "--pid", "--mount-proc", *argv]
+    log = (tmp_path / "gdbserver.log").open("w")
+    proc = subprocess.Popen(
+        argv, stdout=log, stderr=subprocess.STDOUT, env={"PATH": "/usr/bin:/bin"}
+    )
+    deadline = time.monotonic() + 20
+    while "Listening on port" not in (tmp_path / "gdbserver.log").read_text():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise AssertionError((tmp_path / "gdbserver.log").read_text())
+        time.sleep(0.05)
+    return proc, port
+
+
+@pytest.mark.skipif(shutil.which("gdbserver") is None, reason="gdbserver not installed")
+@pytest.mark.parametrize("namespace", [False, True], ids=["same-ns", "pid-ns"])
+@pytest.mark.parametrize("mode", ["debug", "stripped"])
+def test_gdbserver_hooks_and_goroutines(
+    gdb_run, go_version: str, mode: str, namespace: bool, tmp_path: Path
+) -> None:
+    if namespace and shutil.which("unshare") is None:
+        pytest.skip("unshare not installed")
+    binary = build("hkbreak", go_version, mode)
+    server, port = start_gdbserver(binary, namespace, tmp_path)
+    try:
+        r = gdb_run(
+            [
+                f"target remote 127.0.0.1:{port}",
+                "continue",
+                "wslgo-bt -l",
+                f"python print('memory path:', {PROGRAM}.target_key()[0])",
+                "wslgo-traceback",
+                "continue",
+                "continue",
+            ],
+            binary=binary,
+        )
+    finally:
+        server.kill()
+        server.wait()
+    out = r.output
+    line = line_of("hkbreak", "BREAK-HERE")
+    pat = r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main at (\S+),"
+    assert re.findall(pat, out, re.M) == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
+    assert "SIGTRAP" not in out, out
+    assert "memory path: gdb" in out, out
+    listed = re.findall(r"^[* ]\s+(\d+) \[", out, re.M)
+    assert len(listed) >= 8 and "1" in listed, out
+    assert out.count("main.hold at go/hkbreak/main.go") == 2, out
+    assert re.search(r"^\*\s+1 \[running\] main\.main at ", out, re.M), out
+    assert "[traceback_cache=11, traceback_env=11]" in out, out
+    assert "exited normally" in out, out
