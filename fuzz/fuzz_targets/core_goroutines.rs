@@ -17,7 +17,8 @@ use std::sync::{Arc, OnceLock};
 use libfuzzer_sys::fuzz_target;
 use wslgo::binary::Binary;
 use wslgo::mem::CoreFile;
-use wslgo::runtime::{group, GoRuntime, Options, ThreadRegs, UnwindStart};
+use wslgo::runtime::{group, GoRuntime, Options, ThreadRegs, UnwindOptions, UnwindStart};
+use wslgo::symbols::Symbols;
 
 struct Seed {
     bin: Arc<Binary>,
@@ -34,7 +35,8 @@ fn seed() -> &'static Seed {
         let bin_path = var("WSLGO_FUZZ_BIN", "corpus/core_seed/binary");
         let core_path = var("WSLGO_FUZZ_CORE", "corpus/core_seed/core");
         let bin = Arc::new(Binary::open(&bin_path).expect("seed binary (run seeds.sh)"));
-        let rt = GoRuntime::new(bin.clone()).expect("seed binary is a Go binary");
+        let syms = Arc::new(Symbols::new(bin.clone()).expect("seed binary's symbols"));
+        let rt = GoRuntime::new(syms).expect("seed binary is a Go binary");
         let core = std::fs::read(&core_path).expect("seed core (run seeds.sh)");
         let dir = if std::path::Path::new("/dev/shm").is_dir() {
             PathBuf::from("/dev/shm")
@@ -122,6 +124,10 @@ fn run(s: &Seed) {
             lr: 0,
             exact: true,
         };
-        let _ = s.rt.unwind(&cf, bias, start, 64);
+        let opts = UnwindOptions {
+            max_depth: 64,
+            ..UnwindOptions::default()
+        };
+        let _ = s.rt.unwind(&cf, bias, start, &opts);
     }
 }
