@@ -115,7 +115,8 @@ def wslgo_bt(args: argparse.Namespace) -> None:
         raise commands.UsageError("wslgo-bt: --depth must be >= 0")
     flt = report.filter_of(args, ids)
     mode = view_mode(args, ids, show_all)
-    snap = snapshot(report.snapshot_scope(mode, flt), include_dead=args.dead)
+    json_mode = mode.startswith("json")  # JSON carries each goroutine's panic, as the CLI's
+    snap = snapshot(report.snapshot_scope(mode, flt), include_dead=args.dead, panics=json_mode)
     have = snap.goids()
     missing = sorted(set(ids) - set(have))
     if missing:

@@ -10,8 +10,8 @@ value printers' reader (``_native.Values``) over the same Symbols.
 
 What gets dropped when, is explicit: :meth:`Session.load` (a new objfile) replaces the
 program only when the file changed; :meth:`Program.forget_process` (the process exited)
-drops the targets and the load bias; :meth:`Program.forget_snapshot` (the program
-resumed) drops the goroutine snapshot every view of one stop shares.
+drops the targets and the load bias; :meth:`Program.forget_snapshot` (on resume) drops
+the goroutine snapshot every view of one stop shares.
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ class Program:
         self._bias: dict[int, int] = {}
         self._target: tuple[TargetKey, _native.GoTarget] | None = None
         self._values: tuple[TargetKey, _native.Values] | None = None
-        #: The goroutines of this stop: (target key, current tid, include_dead, snapshot).
-        self._snapshot: tuple[TargetKey, int | None, bool, _native.Snapshot] | None = None
+        #: The goroutines of this stop: (target key, current tid, dead, panics, snapshot).
+        self._snapshot: tuple[TargetKey, int | None, bool, bool, _native.Snapshot] | None = None
 
     def describe(self) -> str:
         """The one line wslgo prints when gdb loads a Go program."""
@@ -207,20 +207,20 @@ class Program:
         return vals
 
     def snapshot(
-        self, key: TargetKey, args: dict[str, Any], scope: str, include_dead: bool
+        self, key: TargetKey, args: dict[str, Any], scope: str, dead: bool, panics: bool
     ) -> _native.Snapshot:
         """The goroutines of this stop with at least ``scope``'s stacks (current < user <
-        all), enumerated once and kept until the program resumes."""
-        tid = args.get("current_tid")
-        have = self._snapshot
+        all) and, with ``panics``, their panic records; read once, kept until it resumes."""
+        have, tid = self._snapshot, args.get("current_tid")
         if (
             have is not None
-            and have[:3] == (key, tid, include_dead)
-            and _SCOPES.index(have[3].scope) >= _SCOPES.index(scope)
+            and have[:3] == (key, tid, dead)
+            and (have[3] or not panics)
+            and _SCOPES.index(have[4].scope) >= _SCOPES.index(scope)
         ):
-            return have[3]
-        snap = self.target(key).snapshot(include_dead=include_dead, scope=scope, **args)
-        self._snapshot = (key, tid, include_dead, snap)
+            return have[4]
+        snap = self.target(key).snapshot(include_dead=dead, scope=scope, panics=panics, **args)
+        self._snapshot = (key, tid, dead, panics, snap)
         return snap
 
     def forget_snapshot(self) -> None:
@@ -228,10 +228,8 @@ class Program:
         self._snapshot = None
 
     def forget_process(self) -> None:
-        """The process is gone: its targets (goroutines, values), snapshot and load bias go
-        with it."""
-        self._target = self._values = None
-        self._snapshot = None
+        """The process is gone: its targets, values reader, snapshot and load bias too."""
+        self._target, self._values, self._snapshot = None, None, None
         self._bias.clear()
 
 
@@ -355,12 +353,13 @@ def target() -> tuple[_native.GoTarget, dict[str, Any]]:
     return current().target(key), thread_args(key)
 
 
-def snapshot(scope: str = "all", include_dead: bool = False) -> _native.Snapshot:
-    """The goroutines of the current stop (cached until the program resumes); ``scope``
-    says which stacks it must hold: "current", "user" (down to the first frame outside
-    the runtime) or "all"."""
+def snapshot(
+    scope: str = "all", include_dead: bool = False, panics: bool = False
+) -> _native.Snapshot:
+    """The goroutines of the current stop (cached until it resumes) holding ``scope``'s
+    stacks ("current", "user" or "all") and, with ``panics``, each one's panic."""
     key = target_key()
-    return current().snapshot(key, thread_args(key), scope, include_dead)
+    return current().snapshot(key, thread_args(key), scope, include_dead, panics)
 
 
 def goroutines(max_depth: int | None = None, include_dead: bool = False) -> list[Record]:
