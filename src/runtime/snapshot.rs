@@ -587,7 +587,9 @@ fn push_json_str(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+            // Every control (C0, DEL, C1) and bidi override as \uXXXX: JSON stays ASCII-safe
+            // for a terminal, the same set `text::escape` escapes in text.
+            c if crate::text::needs_escape(c) => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
