@@ -20,6 +20,28 @@ pub fn needs_escape(c: char) -> bool {
         )
 }
 
+/// Append `s` as a JSON string literal: quotes, backslash and the usual escapes, and every
+/// other character [`needs_escape`] names as `\uXXXX`, so JSON output is as safe on a
+/// terminal as the text output (the one JSON string writer of the crate).
+pub fn push_json_str(out: &mut String, s: &str) {
+    use std::fmt::Write as _;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 /// `s` with every [`needs_escape`] character written as `\n`, `\r`, `\t`, `\\`, `\xNN`
 /// (below U+0100) or `\u{NNNN}`; borrowed unchanged when there is nothing to escape.
 pub fn escape(s: &str) -> Cow<'_, str> {

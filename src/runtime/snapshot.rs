@@ -7,7 +7,7 @@
 //! with memory bounded by the chunk size, not by the number of goroutines. The gdb
 //! command and the CLI both call this module, so their outputs are the same bytes.
 
-use crate::text::escape;
+use crate::text::{escape, push_json_str};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -576,26 +576,6 @@ fn newline(out: &mut String, ind: Option<usize>, level: usize) {
             out.push(' ');
         }
     }
-}
-
-fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            // Every control (C0, DEL, C1) and bidi override as \uXXXX: JSON stays ASCII-safe
-            // for a terminal, the same set `text::escape` escapes in text.
-            c if crate::text::needs_escape(c) => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 impl J<'_> {

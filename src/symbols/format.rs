@@ -60,9 +60,9 @@ pub(crate) fn write_frames(pc: u64, frames: &[FrameRef<'_>], fmt: FrameFormat, o
                 out.push(',');
             }
             out.push_str("{\"function\":");
-            json_str(out, f.function);
+            crate::text::push_json_str(out, f.function);
             out.push_str(",\"file\":");
-            json_str(out, f.file);
+            crate::text::push_json_str(out, f.file);
             let _ = write!(out, ",\"line\":{},\"inlined\":{}}}", f.line, f.inlined);
         }
         out.push_str("]}\n");
@@ -123,24 +123,6 @@ fn fmt_u32(mut v: u32, buf: &mut [u8; 10]) -> &str {
         }
     }
     std::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or("0")
-}
-
-fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]
