@@ -7,17 +7,22 @@ PY="${PYTHON:-python3}"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# apt_install PKG...: Debian packages (apt-get update first), as root or through sudo.
+apt_install() {
+    log "installing $* from Debian"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 ensure_gdb() {
     local missing=()
     command -v gdb >/dev/null 2>&1 || missing+=(gdb)
     # gdbserver: the remote-target tests (tests/py/test_remote.py).
     command -v gdbserver >/dev/null 2>&1 || missing+=(gdbserver)
     if [ "${#missing[@]}" -gt 0 ]; then
-        log "installing ${missing[*]} from Debian"
-        local sudo=""
-        [ "$(id -u)" = 0 ] || sudo="sudo"
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+        apt_install "${missing[@]}"
     fi
     gdb --version | head -1 >&2
 }
@@ -29,23 +34,13 @@ ensure_qemu() {
     command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
     command -v gdb-multiarch >/dev/null 2>&1 || missing+=(gdb-multiarch)
     if [ "${#missing[@]}" -gt 0 ]; then
-        log "installing ${missing[*]} from Debian"
-        local sudo=""
-        [ "$(id -u)" = 0 ] || sudo="sudo"
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+        apt_install "${missing[@]}"
     fi
 }
 
 # Install ShellCheck (the lint step of scripts/test lints every shell script).
 ensure_shellcheck() {
-    if ! command -v shellcheck >/dev/null 2>&1; then
-        log "installing shellcheck from Debian"
-        local sudo=""
-        [ "$(id -u)" = 0 ] || sudo="sudo"
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq shellcheck >/dev/null
-    fi
+    command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
 }
 
 ensure_py_tools() {
