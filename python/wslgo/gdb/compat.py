@@ -112,24 +112,13 @@ def info_goroutines() -> None:
 _USAGE = "usage: goroutine <id|all> <gdb command>   e.g. `goroutine 1 bt`, `goroutine all bt`"
 
 
-def _goid(text: str) -> int:
-    try:
-        return int(text, 0)
-    except ValueError:
-        pass
-    try:
-        return int(gdb.parse_and_eval(text))
-    except (gdb.error, ValueError) as e:
-        raise commands.UsageError(f"goroutine: bad goroutine id {text!r}: {e}") from None
-
-
 def goroutine_command(arg: str) -> None:
     words = commands.first_word_and_rest(arg)
     if len(words) != 2:
         raise commands.UsageError(f"goroutine: {_USAGE}")
     which, cmd = words
     if which != "all":
-        goroutine.run_in(goroutine.find(_goid(which)), cmd)
+        goroutine.run_in(goroutine.find(goroutine.parse_goid(which, "goroutine")), cmd)
         return
     with report.gc_paused():
         recs = program.goroutines(max_depth=0)

@@ -14,6 +14,7 @@ or the architecture is foreign, the unwinder and the filter stop and say why onc
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -347,15 +348,14 @@ _parser.add_argument(
 _parser.add_argument("command", nargs="?", help="gdb command to run with N selected")
 
 
-def _goid(text: str) -> int:
-    try:
+def parse_goid(text: str, command: str = "wslgo-goroutine") -> int:
+    """A goroutine id: a number or a gdb expression (`'main.ids'[1]`); UsageError else."""
+    with contextlib.suppress(ValueError):
         return int(text, 0)
-    except ValueError:
-        pass
     try:
         return int(gdb.parse_and_eval(text))
     except (gdb.error, ValueError) as e:
-        raise commands.UsageError(f"wslgo-goroutine: bad goroutine id {text!r}: {e}") from None
+        raise commands.UsageError(f"{command}: bad goroutine id {text!r}: {e}") from None
 
 
 @commands.command("wslgo-goroutine", _parser, argv=commands.first_word_and_rest)
@@ -368,7 +368,7 @@ def wslgo_goroutine(args: argparse.Namespace) -> None:
             gdb.newest_frame().select()
             gdb.write(gdb.execute("frame", to_string=True))
         return
-    g = find(_goid(args.goid))
+    g = find(parse_goid(args.goid))
     if args.command is None:
         how = select(g)
         gdb.write(f"[goroutine {g.goid}: {how}]\n")
