@@ -3,8 +3,7 @@
 The grmany fixture parks GRMANY_N goroutines (default 100000) on a channel in four distinct
 stacks, prints runtime.NumGoroutine() (user goroutines: the runtime excludes system ones)
 and stops at runtime.Breakpoint under gdb. We read it through /proc/PID/mem from inside gdb.
-Budget (release wheel, CPU seconds, so a loaded machine does not fail it): the Rust listing
-(enumerate, unwind, group) well under 0.5 s.
+The times are printed for the log; the budgets are measured in bench/, not asserted here.
 """
 
 from __future__ import annotations
@@ -64,4 +63,3 @@ def test_hundred_thousand_goroutines(tmp_path: Path) -> None:
     assert depths == [1, 2, 3, 4]
     g, lst = doc["grouped_cpu"], doc["list_cpu"]
     print(f"\n100k goroutines: grouped {g:.3f}s cpu, goroutines() as dicts {lst:.3f}s cpu")
-    assert doc["grouped_cpu"] < 0.5, doc["grouped_cpu"]

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -172,7 +173,12 @@ def test_pid_of_another_user_is_one_line(tmp_path: Path) -> None:
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         pytest.skip("needs root and setpriv to run the CLI as another user")
     # Run the CLI as nobody against pid 1 (root's): the kernel refuses /proc/1/exe.
-    site = Path(wslgo.__file__).parent.parent
+    # nobody may not be able to read where pip put the package (a home or checkout of mode
+    # 0700), so it runs from a world-readable copy.
+    site = Path(tempfile.mkdtemp(prefix="wslgo-nobody-", dir="/tmp"))
+    shutil.copytree(Path(wslgo.__file__).parent, site / "wslgo")
+    for d in [site, *(p for p in site.rglob("*"))]:
+        d.chmod(0o755 if d.is_dir() or d.suffix == ".so" else 0o644)
     r = subprocess.run(
         [
             "setpriv",
@@ -192,6 +198,7 @@ def test_pid_of_another_user_is_one_line(tmp_path: Path) -> None:
         cwd="/",
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(site)},
     )
+    shutil.rmtree(site)
     line = one_error_line(r)
     assert "cannot read process 1: permission denied" in line, line
     assert "Errno" not in line

@@ -265,7 +265,7 @@ def test_fatal_stop_with_many_goroutines_warns_about_the_dump(gdb_run, go_versio
 
 def test_wslgo_finish_returns_to_the_caller_in_the_same_goroutine(gdb_run, go_version: str) -> None:
     binary = build("ssflow", go_version)
-    line = line_of("ssflow", "HANDLE-HERE")
+    line = line_of("ssflow", "BUMP-HERE")
     r = gdb_run(
         [f"break main.go:{line}", "run handlers", *marked("F", "wslgo-finish", "print $goid")],
         binary=binary,
@@ -273,8 +273,10 @@ def test_wslgo_finish_returns_to_the_caller_in_the_same_goroutine(gdb_run, go_ve
     want = re.search(r"^wslgo: breakpoint 1, goroutine (\d+)$", r.stdout, re.M)
     assert want, r.output
     at = section(r.stdout, "F")
-    assert "Run till exit from #0" in at and "main.handle" in at, r.output
-    # handle returns into its goroutine's start (goexit): the step ends where it returned
+    assert "Run till exit from #0" in at and "main.bump" in at, r.output
+    # bump returns into main.handle of the same goroutine, at the line that called it
+    assert re.search(r"^#0 .*main\.handle", at, re.M), r.output
+    assert re.search(rf"^{line_of('ssflow', 'BUMP-CALL')}\t", at, re.M), r.output
     assert re.findall(r"^\$\d+ = (\d+)$", at, re.M) == [want.group(1)], r.output
 
 

@@ -56,7 +56,15 @@ func handle(id int, wg *sync.WaitGroup, start chan struct{}) {
 	sum += 9
 	sum += 10 // HANDLE-LATER
 	sum += 11
-	total += sum
+	total += bump(sum) // BUMP-CALL
+}
+
+// bump is called by handle before it returns (and before its deferred wg.Done lets main
+// exit): a frame to finish out of while the program is sure to be alive.
+//
+//go:noinline
+func bump(s int) int {
+	return s * 2 // BUMP-HERE
 }
 
 var counts map[string]int
