@@ -5,8 +5,8 @@
 //! (`main.point {X = 7, Y = 8}`, `*strings.Reader {s = "x", i = 0}`, `[]int = {1, 2}`).
 //!
 //! Offsets come from [`super::layout`]; every read goes through the walk's byte budget, nesting
-//! stops at [`RenderOpts::max_depth`] (`{...}`) and element lists at `max_elems` (`...`), so a
-//! corrupt descriptor ends in a short marker, never a hang.
+//! stops at [`RenderOpts::max_depth`] (`{...}`), element lists at `max_elems` (`...`) and the
+//! text at 1 MiB, so a corrupt descriptor ends in a short marker, never a hang.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -42,6 +42,8 @@ impl Default for RenderOpts {
 
 /// Fields a struct may have before the descriptor counts as corrupt.
 const MAX_FIELDS: u64 = 4096;
+/// Text one rendering may produce (nested zero-size arrays need no reads to be long).
+const MAX_TEXT: usize = 1 << 20;
 
 /// A type descriptor as read: the header and the first words of its kind-specific tail.
 struct Desc {
@@ -351,11 +353,15 @@ impl<'a> Renderer<'a> {
         out.push('{');
         let shown = n.min(self.opts.max_elems);
         for i in 0..shown {
+            if out.len() > MAX_TEXT {
+                out.push_str("...");
+                break;
+            }
             if i > 0 {
                 out.push_str(", ");
             }
-            let off = (i * e.size) as usize;
-            match buf.get(off..off + e.size as usize) {
+            let off = i.saturating_mul(e.size);
+            match buf.get(off as usize..off.saturating_add(e.size) as usize) {
                 Some(b) => self.value(&e, b, depth + 1, out),
                 None => {
                     out.push_str("<array: garbage length>");
@@ -403,11 +409,15 @@ impl<'a> Renderer<'a> {
         };
         out.push('{');
         for i in 0..shown as usize {
+            if out.len() > MAX_TEXT {
+                out.push_str("...");
+                break;
+            }
             if i > 0 {
                 out.push_str(", ");
             }
             let sz = e.size as usize;
-            if let Some(b) = buf.get(i * sz..(i + 1) * sz) {
+            if let Some(b) = buf.get(i.saturating_mul(sz)..(i + 1).saturating_mul(sz)) {
                 self.value(&e, b, depth + 1, out);
             }
         }
@@ -455,6 +465,10 @@ impl<'a> Renderer<'a> {
         };
         out.push('{');
         for i in 0..n {
+            if out.len() > MAX_TEXT {
+                out.push_str("...");
+                break;
+            }
             if i > 0 {
                 out.push_str(", ");
             }

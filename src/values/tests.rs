@@ -487,4 +487,51 @@ fn values_render_from_type_descriptors() {
         render::quote(b"\x01\\\xff", true),
         "\"\\001\\\\\u{fffd}\"..."
     );
+    // a type made at run time: its name offset is outside the types section (reflect's
+    // negative ids), so it is spelled from its fields
+    let mut desc = crate::mem::read_vec(&t.m, 0x1300, 72).unwrap_or_default();
+    desc[40..44].copy_from_slice(&(-1i32).to_le_bytes());
+    t.m.map(0x1600, desc);
+    let text = t.render(0x1600, 0x4000);
+    assert!(
+        text.starts_with("struct { X int; Name string; interface {} } {X = -7,"),
+        "{text}"
+    );
+    let l = layout(24);
+    let d = dyn_type(&t.m, &l, Types::BASE..Types::BASE + 0x1000, 0x1600).ok();
+    assert_eq!(
+        d.map(|d| d.name),
+        Some("struct { X int; Name string; interface {} }".to_string())
+    );
+}
+
+#[test]
+fn garbage_type_descriptors_end_in_markers() {
+    // descriptors and values from pseudo-random bytes: every rendering ends, within budget
+    let mut m = FakeMemory::new();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut bytes = vec![0u8; 1 << 16];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        // mostly small kinds and pointers back into the region
+        *b = if i % 8 == 7 { 0 } else { x as u8 };
+    }
+    for w in bytes.chunks_mut(8).step_by(3) {
+        w.copy_from_slice(&(0x10_0000 + (x % 0xff00)).to_le_bytes());
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+    }
+    m.map(0x10_0000, bytes);
+    let l = layout(24);
+    let opts = render::RenderOpts {
+        max_bytes: 1 << 16,
+        ..Default::default()
+    };
+    for i in 0..2000u64 {
+        let typ = 0x10_0000 + (i * 37) % 0xff00;
+        let data = 0x10_0000 + (i * 101) % 0xff00;
+        let text = render::Renderer::new(&m, &l, 0x10_0000..0x11_0000, opts).dynamic(typ, data);
+        assert!(!text.is_empty() && text.len() < 2 << 20);
+    }
 }
