@@ -49,6 +49,28 @@ fn layouts_match_each_releases_dwarf() {
         for (f, want) in ty {
             assert_eq!(off(&d, "internal/abi.Type", f), want, "{go}: abi.Type.{f}");
         }
+        // the kind-specific tails the renderer reads (types the runtime's own code uses)
+        let abi = |t: &str| format!("internal/abi.{t}");
+        assert_eq!(
+            d.struct_layout(&abi("Type")).map(|t| t.size).ok(),
+            Some(l.type_header),
+            "{go}"
+        );
+        for (t, f, want) in [
+            ("PtrType", "Elem", l.type_elem),
+            ("SliceType", "Elem", l.type_elem),
+            ("ArrayType", "Elem", l.type_elem),
+            ("ArrayType", "Len", l.array_len),
+            ("ChanType", "Elem", l.type_elem),
+            ("StructType", "Fields", l.struct_fields),
+            ("InterfaceType", "Methods", l.struct_fields),
+            ("StructField", "Typ", l.field_typ),
+            ("StructField", "Offset", l.field_offset),
+        ] {
+            assert_eq!(off(&d, &abi(t), f), want, "{go}: abi.{t}.{f}");
+        }
+        let sf = d.struct_layout(&abi("StructField")).map(|t| t.size);
+        assert_eq!(sf.ok(), Some(l.struct_field_size), "{go}: abi.StructField");
         if d.struct_layout("internal/abi.ITab").is_ok() {
             assert_eq!(off(&d, "internal/abi.ITab", "Type"), l.itab_type, "{go}");
         } else {

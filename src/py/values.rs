@@ -8,6 +8,7 @@
 //! words (time.Duration, time.Time, sync.Mutex, sync.RWMutex).
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use pyo3::prelude::*;
@@ -16,6 +17,7 @@ use super::guarded;
 use super::program::{ProgramArg, PyCallbackMemory};
 use crate::mem::{Memory, PageCache, ProcessMemory};
 use crate::symbols::Symbols as CoreSymbols;
+use crate::values::render::{self, RenderOpts, Renderer};
 use crate::values::{self, stdtypes, Geometry, Layout, Limits, MapKind};
 
 enum Source {
@@ -30,7 +32,8 @@ pub struct Values {
     layout: Layout,
     kind: MapKind,
     go_version: String,
-    types: Option<u64>,
+    /// The module's types section (`runtime.types` .. `runtime.etypes`, relocated).
+    types: Option<Range<u64>>,
     syms: Arc<CoreSymbols>,
     /// Runtime type name (package names) -> DWARF type name (package paths), built on first
     /// use from the DWARF's named types.
@@ -80,9 +83,12 @@ impl Values {
             let go_version = bin.build_info().map(|b| b.go_version).unwrap_or_default();
             let minor = values::layout::minor_of(&go_version).unwrap_or(u32::MAX);
             let (layout, kind) = values::layout::for_version(minor);
-            let types = types.or_else(|| {
-                bin.elf_symbol("runtime.types")
-                    .map(|s| s.addr.wrapping_add(load_bias))
+            let sym = |name: &str| bin.elf_symbol(name).map(|s| s.addr.wrapping_add(load_bias));
+            let types = types.or_else(|| sym("runtime.types")).map(|start| {
+                start
+                    ..sym("runtime.etypes")
+                        .filter(|e| *e > start)
+                        .unwrap_or(u64::MAX)
             });
             let src = match (pid, read) {
                 (Some(pid), _) => Source::Process(ProcessMemory::open(pid)?),
@@ -181,11 +187,38 @@ impl Values {
     /// The dynamic type at an `*abi.Type`: `(name, size, kind, direct)`.
     fn dyn_type(&self, typ: u64) -> PyResult<(String, u64, u8, bool)> {
         guarded(|| {
-            let types = self.types.ok_or_else(|| {
+            let types = self.types.clone().ok_or_else(|| {
                 crate::Error::NotFound("no runtime.types symbol (stripped binary)".into())
             })?;
             let t = self.with_mem(|m| values::dyn_type(m, &self.layout, types, typ))?;
             Ok((t.name, t.size, t.kind, t.direct))
+        })
+    }
+
+    /// The text of an interface's dynamic value decoded from its type descriptor alone (no
+    /// DWARF): `T value` (`main.point {X = 7, Y = 8}`), given the `*abi.Type` and the
+    /// interface's data word; at most `max_elems` elements per slice or array and `max_string`
+    /// bytes per string.
+    #[pyo3(signature = (typ, data, max_elems=200, max_string=200))]
+    fn dynamic_text(
+        &self,
+        typ: u64,
+        data: u64,
+        max_elems: u64,
+        max_string: u64,
+    ) -> PyResult<String> {
+        guarded(|| {
+            let types = self.types.clone().ok_or_else(|| {
+                crate::Error::NotFound("no runtime.types symbol (stripped binary)".into())
+            })?;
+            let opts = RenderOpts {
+                max_elems,
+                max_string,
+                ..RenderOpts::default()
+            };
+            Ok(self.with_mem(|m| {
+                Renderer::new(m, &self.layout, types.clone(), opts).dynamic(typ, data)
+            }))
         })
     }
 
@@ -237,6 +270,21 @@ impl Values {
             values::read_strings(m, &addrs, max_len)
                 .into_iter()
                 .map(|o| o.map(|(b, n)| (String::from_utf8_lossy(&b).into_owned(), n)))
+                .collect()
+        })
+    }
+
+    /// Go strings whose headers sit at `addrs`, quoted as the printers show them (at most
+    /// `max_len` bytes each, `"..."` after a cut one; `<unreadable string>` where unreadable):
+    /// the children of a big map or slice in one call.
+    fn quoted_strings(&self, addrs: Vec<u64>, max_len: u64) -> Vec<String> {
+        self.with_mem(|m| {
+            values::read_strings(m, &addrs, max_len)
+                .into_iter()
+                .map(|o| match o {
+                    Some((b, n)) => render::quote(&b, n > b.len() as u64),
+                    None => "<unreadable string>".to_string(),
+                })
                 .collect()
         })
     }

@@ -59,6 +59,21 @@ pub struct Layout {
     pub type_str: u64,
     /// abi.ITab / runtime.itab: Type.
     pub itab_type: u64,
+    /// Size of the abi.Type header; the kind-specific part (abi.PtrType, SliceType, ...)
+    /// follows it.
+    pub type_header: u64,
+    /// `PtrType.Elem`, `SliceType.Elem`, `ArrayType.Elem`, `ChanType.Elem`, `MapType.Key`.
+    pub type_elem: u64,
+    /// `ArrayType.Len`; `MapType.Elem`.
+    pub array_len: u64,
+    /// `StructType.Fields` (a slice header); `InterfaceType.Methods`.
+    pub struct_fields: u64,
+    /// Size of one abi.StructField {Name, Typ, Offset}.
+    pub struct_field_size: u64,
+    /// `StructField.Typ`.
+    pub field_typ: u64,
+    /// `StructField.Offset`.
+    pub field_offset: u64,
 }
 
 /// Go < 1.23: hchan without the timer field.
@@ -84,6 +99,13 @@ const BASE: Layout = Layout {
     type_kind: 23,
     type_str: 40,
     itab_type: 8,
+    type_header: 48,
+    type_elem: 48,
+    array_len: 64,
+    struct_fields: 56,
+    struct_field_size: 24,
+    field_typ: 8,
+    field_offset: 16,
 };
 
 /// hmap flag: the map grows to the same size (old and new bucket arrays are equally long).
@@ -101,6 +123,8 @@ pub const SLOTS: u64 = 8;
 pub const CTRL_EMPTY_BIT: u8 = 0x80;
 /// abi.TFlag: the name in Str has a leading '*' to drop.
 pub const TFLAG_EXTRA_STAR: u8 = 1 << 1;
+/// abi.Name flag byte: the field is embedded (its name is its type's name).
+pub const NAME_EMBEDDED: u8 = 1 << 3;
 /// Direct-interface bit: in Kind_ up to Go 1.25, in TFlag from Go 1.26 (both checked).
 pub const DIRECT_IFACE: u8 = 1 << 5;
 /// abi.Kind values below this mask (the rest are flag bits before Go 1.26).

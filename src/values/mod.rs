@@ -9,9 +9,11 @@
 //! time.Time, time.Duration, sync.Mutex and sync.RWMutex mean is in [`stdtypes`].
 
 pub mod layout;
+pub mod render;
 pub mod stdtypes;
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use crate::error::Result;
 use crate::mem::{Memory, ReadReq};
@@ -538,30 +540,20 @@ pub fn chan_len_cap(mem: &dyn Memory, l: &Layout, addr: u64) -> Result<(u64, u64
     Ok((le(&h, l.chan_qcount, 8), le(&h, l.chan_dataqsiz, 8)))
 }
 
-/// The dynamic type at `typ` (an `*abi.Type`); `types` is the module's types base
-/// (`runtime.types`, relocated), against which the type's name offset resolves.
-pub fn dyn_type(mem: &dyn Memory, l: &Layout, types: u64, typ: u64) -> Result<DynType> {
+/// The dynamic type at `typ` (an `*abi.Type`); `types` is the module's types section
+/// (`runtime.types` .. `runtime.etypes`, relocated), against whose start the type's name
+/// offset resolves (a type made at run time is spelled from its parts).
+pub fn dyn_type(mem: &dyn Memory, l: &Layout, types: Range<u64>, typ: u64) -> Result<DynType> {
     let mut hdr = [0u8; 48];
     mem.read_into(typ, &mut hdr)?;
     let size = le(&hdr, l.type_size, 8);
     let tflag = le(&hdr, l.type_tflag, 1) as u8;
     let kind_raw = le(&hdr, l.type_kind, 1) as u8;
-    let off = le(&hdr, l.type_str, 4) as u32 as i32;
     let direct = (kind_raw & layout::DIRECT_IFACE) != 0 || (tflag & layout::DIRECT_IFACE) != 0;
     let kind = kind_raw & layout::KIND_MASK;
-    let name = read_name(mem, types.wrapping_add_signed(i64::from(off))).map(|n| {
-        if tflag & layout::TFLAG_EXTRA_STAR != 0 {
-            n.strip_prefix('*').map(str::to_string).unwrap_or(n)
-        } else {
-            n
-        }
-    });
-    let name = name.unwrap_or_else(|_| {
-        layout::KIND_NAMES
-            .get(kind as usize)
-            .map(|k| format!("<{k} at {typ:#x}>"))
-            .unwrap_or_else(|| format!("<type at {typ:#x}>"))
-    });
+    let name = render::Renderer::new(mem, l, types, render::RenderOpts::default())
+        .type_name(typ)
+        .unwrap_or_else(|m| m);
     Ok(DynType {
         name,
         size,
@@ -579,8 +571,13 @@ pub fn itab_type(mem: &dyn Memory, l: &Layout, itab: u64) -> Result<u64> {
 
 /// An abi.Name: one flag byte, a uvarint length, the bytes.
 fn read_name(mem: &dyn Memory, addr: u64) -> Result<String> {
+    // flag byte and a uvarint of up to 10 bytes; a name near the end of its mapping has a
+    // one-byte length (names are at most 4 KiB)
     let mut head = [0u8; 11];
-    mem.read_into(addr, &mut head)?;
+    if mem.read_into(addr, &mut head).is_err() {
+        head = [0u8; 11];
+        mem.read_into(addr, &mut head[..2])?;
+    }
     let mut len = 0u64;
     let mut i = 1usize;
     let mut shift = 0;

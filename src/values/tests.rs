@@ -324,7 +324,7 @@ fn dyn_type_names_and_direct_flag() {
     name.extend_from_slice(b"*errors.errorString");
     name.push(0);
     m.map(0x8010, name);
-    let d = dyn_type(&m, &l, 0x8000, 0x5000).ok();
+    let d = dyn_type(&m, &l, 0x8000..0x9000, 0x5000).ok();
     let want = DynType {
         name: "errors.errorString".into(),
         size: 8,
@@ -374,4 +374,164 @@ fn runtime_spelling_drops_import_paths() {
         "main.Pair[z.U,string]"
     );
     assert_eq!(runtime_spelling("main.point"), "main.point");
+}
+
+/// Synthetic type descriptors for the renderer: `types` base 0x8000 holds the names.
+struct Types {
+    m: FakeMemory,
+    next_name: u64,
+}
+
+impl Types {
+    const BASE: u64 = 0x8000;
+
+    fn new() -> Self {
+        Types {
+            m: FakeMemory::new(),
+            next_name: Self::BASE + 0x10,
+        }
+    }
+
+    /// An abi.Name at a fresh address: flags, length, bytes.
+    fn name(&mut self, flags: u8, s: &str) -> u64 {
+        let at = self.next_name;
+        let mut b = vec![flags, s.len() as u8];
+        b.extend_from_slice(s.as_bytes());
+        self.next_name += b.len() as u64 + 1;
+        self.m.map(at, b);
+        at
+    }
+
+    /// An abi.Type at `addr` with a tail of words after the 48-byte header.
+    fn ty(&mut self, addr: u64, name: &str, size: u64, kind: u8, tail: &[u64]) {
+        let n = self.name(0, name);
+        let mut t = vec![0u8; 48];
+        t[0..8].copy_from_slice(&size.to_le_bytes());
+        t[23] = kind;
+        t[40..44].copy_from_slice(&((n - Self::BASE) as i32).to_le_bytes());
+        for w in tail {
+            t.extend(w.to_le_bytes());
+        }
+        t.resize(48 + 24, 0);
+        self.m.map(addr, t);
+    }
+
+    fn render(&self, typ: u64, data: u64) -> String {
+        let l = layout(24);
+        let opts = render::RenderOpts {
+            max_elems: 3,
+            ..Default::default()
+        };
+        render::Renderer::new(&self.m, &l, Self::BASE..Self::BASE + 0x1000, opts).dynamic(typ, data)
+    }
+}
+
+#[test]
+fn values_render_from_type_descriptors() {
+    let mut t = Types::new();
+    t.ty(0x1000, "int", 8, 2, &[]);
+    t.ty(0x1100, "string", 16, 24, &[]);
+    // main.point {X int; Name string; embedded fmt.Stringer-less interface{} E}
+    let (fx, fname, fe) = (t.name(1, "X"), t.name(1, "Name"), t.name(1 | 8, "E"));
+    t.ty(0x1200, "interface {}", 16, 20, &[0, 0, 0]);
+    let mut fields = Vec::new();
+    for (n, ty, off) in [(fx, 0x1000u64, 0u64), (fname, 0x1100, 8), (fe, 0x1200, 24)] {
+        fields.extend(n.to_le_bytes());
+        fields.extend(ty.to_le_bytes());
+        fields.extend(off.to_le_bytes());
+    }
+    t.m.map(0x3000, fields);
+    t.ty(0x1300, "main.point", 40, 25, &[0, 0x3000, 3]);
+    t.ty(
+        0x1400,
+        "*main.point",
+        8,
+        22 | layout::DIRECT_IFACE,
+        &[0x1300],
+    );
+    t.ty(0x1500, "[]int", 24, 23, &[0x1000]);
+    // a point at 0x4000: X = -7, Name = "a\"b\n", E = []int{1, 2, 3, 4}
+    let mut p = Vec::new();
+    p.extend((-7i64).to_le_bytes());
+    p.extend(0x4100u64.to_le_bytes());
+    p.extend(4u64.to_le_bytes());
+    p.extend(0x1500u64.to_le_bytes());
+    p.extend(0x4200u64.to_le_bytes());
+    t.m.map(0x4000, p);
+    t.m.map(0x4100, b"a\"b\n".to_vec());
+    let mut sl = Vec::new();
+    for w in [0x4300u64, 4, 4] {
+        sl.extend(w.to_le_bytes());
+    }
+    t.m.map(0x4200, sl);
+    let mut ints = Vec::new();
+    for i in 1..=4u64 {
+        ints.extend(i.to_le_bytes());
+    }
+    t.m.map(0x4300, ints);
+    let want = r#"main.point {X = -7, Name = "a\"b\n", E = []int = {1, 2, 3...}}"#;
+    assert_eq!(t.render(0x1300, 0x4000), want);
+    assert_eq!(t.render(0x1400, 0x4000), format!("*{want}"));
+    assert_eq!(t.render(0x1400, 0), "*main.point nil");
+    assert_eq!(t.render(0x1000, 0x4000), "int -7");
+    // unreadable data, unreadable type, a garbage slice length: markers, no panic
+    assert_eq!(t.render(0x1000, 0x10), "int <unreadable memory at 0x10>");
+    assert_eq!(t.render(0x20, 0x4000), "<unreadable type at 0x20>");
+    let mut bad = Vec::new();
+    for w in [0x4300u64, u64::MAX / 2, u64::MAX / 2] {
+        bad.extend(w.to_le_bytes());
+    }
+    t.m.map(0x5000, bad);
+    assert!(t.render(0x1500, 0x5000).starts_with("[]int = {1, 2, 3..."));
+    assert_eq!(
+        render::quote(b"\x01\\\xff", true),
+        "\"\\001\\\\\u{fffd}\"..."
+    );
+    // a type made at run time: its name offset is outside the types section (reflect's
+    // negative ids), so it is spelled from its fields
+    let mut desc = crate::mem::read_vec(&t.m, 0x1300, 72).unwrap_or_default();
+    desc[40..44].copy_from_slice(&(-1i32).to_le_bytes());
+    t.m.map(0x1600, desc);
+    let text = t.render(0x1600, 0x4000);
+    assert!(
+        text.starts_with("struct { X int; Name string; interface {} } {X = -7,"),
+        "{text}"
+    );
+    let l = layout(24);
+    let d = dyn_type(&t.m, &l, Types::BASE..Types::BASE + 0x1000, 0x1600).ok();
+    assert_eq!(
+        d.map(|d| d.name),
+        Some("struct { X int; Name string; interface {} }".to_string())
+    );
+}
+
+#[test]
+fn garbage_type_descriptors_end_in_markers() {
+    // descriptors and values from pseudo-random bytes: every rendering ends, within budget
+    let mut m = FakeMemory::new();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut bytes = vec![0u8; 1 << 16];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        // mostly small kinds and pointers back into the region
+        *b = if i % 8 == 7 { 0 } else { x as u8 };
+    }
+    for w in bytes.chunks_mut(8).step_by(3) {
+        w.copy_from_slice(&(0x10_0000 + (x % 0xff00)).to_le_bytes());
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+    }
+    m.map(0x10_0000, bytes);
+    let l = layout(24);
+    let opts = render::RenderOpts {
+        max_bytes: 1 << 16,
+        ..Default::default()
+    };
+    for i in 0..2000u64 {
+        let typ = 0x10_0000 + (i * 37) % 0xff00;
+        let data = 0x10_0000 + (i * 101) % 0xff00;
+        let text = render::Renderer::new(&m, &l, 0x10_0000..0x11_0000, opts).dynamic(typ, data);
+        assert!(!text.is_empty() && text.len() < 2 << 20);
+    }
 }

@@ -33,29 +33,51 @@ CHAN_PREFIX = "hchan<"
 MI = goformat.mi_session()
 
 
-def print_elements() -> int:
-    """gdb's ``print elements`` limit (a large number for unlimited)."""
-    try:
-        n = gdb.parameter("print elements")
-    except gdb.error:
-        n = 200
+def print_options() -> dict[str, Any]:
+    """gdb's print options in effect for the value being printed (``p/x`` gives ``format``,
+    ``p -elements 5 --`` gives ``max_elements``); {} where gdb lacks ``gdb.print_options``."""
+    fn = getattr(gdb, "print_options", None)
+    return fn() if fn is not None else {}
+
+
+def print_elements(opts: dict[str, Any] | None = None) -> int:
+    """gdb's ``print elements`` limit in effect (a large number for unlimited)."""
+    n = (print_options() if opts is None else opts).get("max_elements")
+    if n is None:
+        try:
+            n = gdb.parameter("print elements")
+        except gdb.error:
+            n = 200
     return int(n) if n else 1 << 30
 
 
+def _natural_ints(opts: dict[str, Any]) -> bool:
+    """Integers print as plain decimal text: no format letter (``p/x``), decimal output radix,
+    not MI (where children stay values). Then integer children are handed over as text and gdb
+    makes no value (and runs no printer lookup) per element."""
+    if MI or "max_elements" not in opts or "format" in opts:
+        return False
+    try:
+        return int(gdb.parameter("output-radix")) == 10
+    except (gdb.error, TypeError, ValueError):
+        return False
+
+
 def _decode(vals: _native.Values, typ: gdb.Type, addrs: list[int]) -> list[Any]:
-    """Children for values of ``typ`` at ``addrs``: Python str / int from one batched native
-    read for strings and 8-byte integers, lazy gdb.Values otherwise."""
+    """Children for values of ``typ`` at ``addrs``: Python str (quoted natively) / int (decimal
+    text when :func:`_natural_ints`) from one batched native read for strings and 8-byte
+    integers, lazy gdb.Values otherwise."""
     st = typ.strip_typedefs()
+    opts = print_options()
     if st.code == gdb.TYPE_CODE_STRUCT and st.name == "string" and typ.name in (None, "string"):
         if not MI:
-            limit = print_elements()
-            return [
-                "<unreadable string>" if s is None else goformat.quote(s[0], s[1] > limit)
-                for s in vals.strings(addrs, limit)
-            ]
+            return vals.quoted_strings(addrs, print_elements(opts))
     if st.code == gdb.TYPE_CODE_INT and st.sizeof == 8 and typ.name in INT8_NAMES:
         signed = not (typ.name or "").startswith("u")
-        return [n if n is not None else "<unreadable>" for n in vals.ints(addrs, 8, signed)]
+        ints = vals.ints(addrs, 8, signed)
+        if _natural_ints(opts):
+            return ["<unreadable>" if n is None else str(n) for n in ints]
+        return ["<unreadable>" if n is None else n for n in ints]
     return [gotypes.at(a, typ) for a in addrs]
 
 

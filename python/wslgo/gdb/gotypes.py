@@ -22,6 +22,9 @@ class PrinterState:
         #: (progspace file, runtime type name) -> gdb type, or None when gdb has none.
         self.types: dict[tuple[str, str], gdb.Type | None] = {}
         self.registered = False
+        #: The value the lookup last found no printer for (gdb asks each printer list with
+        #: the same value object).
+        self.last_none: gdb.Value | None = None
 
 
 STATE = PrinterState()
@@ -87,18 +90,21 @@ def is_interface(t: gdb.Type) -> bool:
     return t.strip_typedefs().name in gofacts.INTERFACES
 
 
+def type_word(val: gdb.Value) -> int:
+    """The ``*abi.Type`` of a Go interface value's dynamic type (0 for nil)."""
+    if val.type.strip_typedefs().name == gofacts.EFACE:
+        return int(val["_type"])
+    tab = int(val["tab"])
+    return reader().itab_type(tab) if tab else 0
+
+
 def dynamic(val: gdb.Value) -> tuple[str, gdb.Value | None]:
-    """(dynamic type name, value of that type) of a Go interface value; ("nil", None) for nil."""
-    st = val.type.strip_typedefs()
-    vals = reader()
-    if st.name == gofacts.EFACE:
-        typ = int(val["_type"])
-    else:
-        tab = int(val["tab"])
-        typ = vals.itab_type(tab) if tab else 0
+    """(dynamic type name, value of that type) of a Go interface value; ("nil", None) for nil
+    and (name, None) when gdb has no type of that name (:func:`decoded` reads it then)."""
+    typ = type_word(val)
     if typ == 0:
         return "nil", None
-    name, _size, _kind, direct = vals.dyn_type(typ)
+    name, _size, _kind, direct = reader().dyn_type(typ)
     t = lookup_type(name)
     if t is None:
         return name, None
@@ -110,3 +116,10 @@ def dynamic(val: gdb.Value) -> tuple[str, gdb.Value | None]:
             return name, data.address.cast(t.pointer()).dereference()
         return name, None
     return name, at(int(data), t)
+
+
+def decoded(val: gdb.Value, limit: int) -> str:
+    """The dynamic value of a Go interface decoded natively from its runtime type descriptor
+    alone (for types the DWARF lacks): ``main.point {X = 7, Y = 8}``; ``limit`` elements per
+    slice or array and bytes per string."""
+    return reader().dynamic_text(type_word(val), int(val["data"]), limit, limit)

@@ -69,10 +69,12 @@ class InterfacePrinter:
         if v is None:
             if name == "nil":
                 return name
-            # No DWARF type by that name (e.g. dropped from an optimized build): the name
-            # and the data word (the pointer itself for pointer types).
-            data = int(self.val["data"])
-            return f"{name} {data:#x}" if name.startswith("*") else f"{name} <value at {data:#x}>"
+            # No DWARF type by that name (dropped from an optimized build, made at run time,
+            # named differently): decoded from the runtime type descriptor.
+            try:
+                return gotypes.decoded(self.val, containers.print_elements())
+            except (gdb.error, _native.WslgoError) as e:
+                return f"{name} <{_one_line(e)}>"
         try:
             t = v.type.strip_typedefs()
             if (
@@ -170,15 +172,27 @@ STRUCTS = {
 
 def lookup(val: gdb.Value) -> Any:
     """gdb's pretty-printer lookup: a printer for Go values, None for anything else. Never
-    raises: a value the printers cannot make sense of prints as a one-line marker."""
+    raises: a value the printers cannot make sense of prints as a one-line marker.
+
+    gdb asks every objfile's list, then the global one, with the same value object; when a
+    claimed objfile's copy said None, the global copy answers None without looking again (a
+    map's 10,000 integer keys would otherwise be looked up twice each)."""
+    if val is gotypes.STATE.last_none:
+        return None
     try:
-        return _lookup(val)
+        printer = _lookup(val)
     except Exception as e:  # noqa: BLE001 - printing must not fail in gdb
         return _Text(f"<wslgo: {_one_line(e)}>")
+    if printer is None:
+        gotypes.STATE.last_none = val
+    return printer
 
 
 def _lookup(val: gdb.Value) -> Any:
     t = val.type
+    code = t.code
+    if code == gdb.TYPE_CODE_INT:  # the common case first: integer children, plain ints
+        return DurationPrinter(val) if t.name == "time.Duration" and gotypes.is_go(t) else None
     name = t.name or ""
     st = t.strip_typedefs()
     code = st.code
@@ -200,7 +214,7 @@ def _lookup(val: gdb.Value) -> Any:
                 return _Text(f"<{'map' if is_map else 'chan'}: {_one_line(e)}>")
         return None
     if code == gdb.TYPE_CODE_INT and name == "time.Duration" and gotypes.is_go(t):
-        return DurationPrinter(val)
+        return DurationPrinter(val)  # a typedef of time.Duration
     return None
 
 

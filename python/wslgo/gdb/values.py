@@ -1,12 +1,18 @@
 """The convenience functions ``$len(x)``, ``$cap(x)`` (Go strings, slices, arrays, maps,
-chans) and ``$dtype(x)`` (the value inside a Go interface, with its dynamic type)."""
+chans) and ``$dtype(x)`` (the value inside a Go interface, with its dynamic type), and
+``wslgo-ptype`` (gdb's ptype of an expression that calls them)."""
 
 from __future__ import annotations
+
+import argparse
 
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import containers, gotypes
+from wslgo.gdb import commands, containers, gotypes
+
+#: The convenience variable ``wslgo-ptype`` hands to gdb's ptype.
+PTYPE_VAR = "_wslgo_ptype"
 
 
 def _deref(v: gdb.Value) -> gdb.Value:
@@ -84,7 +90,7 @@ def iface(v: gdb.Value) -> str:
 
 class Dtype(gdb.Function):
     """$dtype(x): the value inside a Go interface, with its dynamic type
-    (``ptype $dtype(err)``, ``p *$dtype(err)``)."""
+    (``p *$dtype(err)``, ``p $dtype(err).s``, ``wslgo-ptype $dtype(err)``)."""
 
     def __init__(self) -> None:
         super().__init__("dtype")
@@ -103,3 +109,34 @@ def register() -> None:
     Len()
     Cap()
     Dtype()
+
+
+_ptype = commands.parser(
+    "wslgo-ptype",
+    "gdb's ptype of an expression evaluated as print evaluates it, so convenience functions "
+    "run: `wslgo-ptype $dtype(err)`.",
+    "gdb's own ptype and whatis never call a convenience function (gdb's evaluate_funcall "
+    "answers `int` for one without calling it), so `ptype $dtype(err)` says int. "
+    "Flags pass on to ptype: `wslgo-ptype/r $dtype(e)`.",
+)
+_ptype.add_argument("expr", help="a gdb expression, e.g. $dtype(err)")
+
+
+def _one_arg(arg: str) -> list[str]:
+    arg = arg.strip()
+    return [arg] if arg else []
+
+
+@commands.command("wslgo-ptype", _ptype, category=gdb.COMMAND_DATA, argv=_one_arg)
+def wslgo_ptype(args: argparse.Namespace) -> None:
+    expr: str = args.expr
+    flags = ""
+    if expr.startswith("/"):
+        flags, _, expr = expr.partition(" ")
+    if not expr.strip():
+        raise commands.UsageError("wslgo-ptype: usage: wslgo-ptype[/FLAGS] EXPR")
+    gdb.set_convenience_variable(PTYPE_VAR, gdb.parse_and_eval(expr))
+    try:
+        gdb.execute(f"ptype{flags} ${PTYPE_VAR}")
+    finally:
+        gdb.set_convenience_variable(PTYPE_VAR, None)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -51,6 +52,7 @@ var (
 	efaceSt   any = point{7, 8}
 	efacePtr  any = &point{9, 10}
 	efaceNil  any
+	efaceDyn  any // a struct type made at run time (reflect.StructOf): no DWARF, no type name
 	errBoom   = errors.New("boom")
 	errNil    error
 	errWrap   error
@@ -134,6 +136,15 @@ func main() {
 		sliceInt[i] = i + 1
 	}
 	errWrap = fmt.Errorf("wrap: %w", errBoom)
+	dyn := reflect.New(reflect.StructOf([]reflect.StructField{
+		{Name: "A", Type: reflect.TypeOf(0)},
+		{Name: "B", Type: reflect.TypeOf("")},
+		{Name: "C", Type: reflect.TypeOf([]int(nil))},
+	})).Elem()
+	dyn.Field(0).SetInt(5)
+	dyn.Field(1).SetString("dyn")
+	dyn.Field(2).Set(reflect.ValueOf([]int{1, 2}))
+	efaceDyn = dyn.Interface()
 	for i := 0; i < 100; i++ {
 		map100[i] = i * i
 	}
@@ -203,6 +214,7 @@ func main() {
 		oracle(f, "efaceSt", efaceSt)
 		oracle(f, "efacePtr", efacePtr)
 		oracle(f, "efaceNil", efaceNil)
+		oracle(f, "efaceDyn", efaceDyn)
 		oracle(f, "errBoom", errBoom)
 		oracle(f, "errNil", errNil)
 		oracle(f, "errWrap", errWrap)
