@@ -34,6 +34,11 @@ def test_info_goroutines_and_goroutine_live(gdb_run, go_version: str) -> None:
             *marked("ONE", "eval \"goroutine %d bt\", 'main.ids'[1]"),
             *marked("MAIN", "goroutine 1 bt"),
             *marked("ALL", "goroutine all bt"),
+            # with a count the frame filter hides the borrowed frames; without, the
+            # captured backtrace is trimmed: both show the same
+            *marked("ALLCOUNT", "goroutine all bt 1000"),
+            *marked("FULL", "goroutine all bt full"),
+            *marked("FULLCOUNT", "goroutine all bt full 1000"),
             *marked("AFTER", "frame"),
             *marked("BAD", "goroutine 999999 bt"),
             *marked("USAGE", "goroutine 1"),
@@ -60,6 +65,16 @@ def test_info_goroutines_and_goroutine_live(gdb_run, go_version: str) -> None:
     for goid in (1, ids["hold1"], ids["hold2"], ids["spin"]):
         assert re.search(rf"^goroutine {goid} \[", every, re.M), every
     assert every.count("main.hold (id=") == 2, every
+    blocks = dict(re.findall(r"^goroutine (\d+) \[\w+\]:\n((?:#.*\n)*)", every, re.M))
+    for goid in (ids["hold1"], ids["hold2"]):  # parked: the borrowed frame #0 is hidden
+        assert blocks[str(goid)].startswith("#1 ") and "breakpoint" not in blocks[str(goid)]
+    assert " in ?? ()" not in every, every
+    assert every == section(out, "ALLCOUNT"), (every, section(out, "ALLCOUNT"))
+    full = section(out, "FULL")
+    assert re.search(r"^\s+secret = \d+$", full, re.M), full  # main.hold's locals
+    assert "No symbol table info" not in full, full  # the null frame's line
+    # gdb's own `bt full` says "No locals." where its Python frame printing says nothing
+    assert full.replace("No locals.\n", "") == section(out, "FULLCOUNT"), full
     # the thread's own frame is selected again afterwards
     assert re.match(r"#0\s+runtime\.breakpoint ", section(out, "AFTER"))
     err = r.stderr

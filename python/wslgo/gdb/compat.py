@@ -6,7 +6,8 @@ when gdb loaded it too.
 goroutine id, its status) and names the goroutine's user frame instead of
 ``runtime.gopark``. ``goroutine`` runs a gdb command in a goroutine's context through
 :mod:`wslgo.gdb.goroutine`'s switching (the unwinder: nothing is written to the inferior,
-so it works on cores); ``goroutine all`` reads the goroutine list once.
+so it works on cores); ``goroutine all`` reads the goroutine list once and switches
+through it with :func:`wslgo.gdb.goroutine.run_in_each`.
 
 Coexistence: runtime-gdb.py (sourced, or auto-loaded through gdb's safe-path) registers
 commands and functions of the same names, and printers in the Go objfile's own list (which
@@ -28,6 +29,7 @@ library's printers still load) or prompt. Only the Go executable's own scripts a
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from typing import Any, cast
 
 import gdb
@@ -122,16 +124,16 @@ def goroutine_command(arg: str) -> None:
         return
     with report.gc_paused():
         recs = program.goroutines(max_depth=0)
-    for r in sorted(recs, key=lambda r: r["goid"]):
+    goroutine.run_in_each(_readable(sorted(recs, key=lambda r: r["goid"])), cmd)
+
+
+def _readable(recs: list[program.Record]) -> Iterator[goroutine.Goroutine]:
+    """The goroutines of ``recs``; an unreadable record is said on stderr in its turn."""
+    for r in recs:
         if r.get("error"):
             gdb.write(f"goroutine {r['goid']}: unreadable: {r['error']}\n", gdb.STDERR)
             continue
-        g = goroutine.Goroutine.from_record(cast("_native.GoroutineDict", r))
-        gdb.write(f"goroutine {g.goid} [{g.status_name}]:\n")
-        try:
-            goroutine.run_in(g, cmd)
-        except (gdb.error, gdb.GdbError) as e:  # one goroutine's failure does not end the rest
-            gdb.write(f"goroutine {g.goid}: {e}\n", gdb.STDERR)
+        yield goroutine.Goroutine.from_record(cast("_native.GoroutineDict", r))
 
 
 def iface_command(arg: str) -> None:

@@ -23,6 +23,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands registe
     commands,
     compat,
     environment,
+    goframes,
     goid,
     goroutine,
     panics,
@@ -156,8 +157,8 @@ def setup() -> None:
     """Wire everything into gdb (idempotent: sourcing the loader twice is harmless)."""
     if WIRING.connected:
         return
-    gdb.unwinder.register_unwinder(None, goroutine.GoroutineUnwinder(), replace=True)
-    gdb.frame_filters["wslgo-goroutine"] = goroutine.GoroutineFrameFilter()
+    gdb.unwinder.register_unwinder(None, goframes.GoroutineUnwinder(), replace=True)
+    gdb.frame_filters["wslgo-goroutine"] = goframes.GoroutineFrameFilter()
     stops.set_context_printer(bt.print_stop_context)
     breakpoints.ARMED.go_hit = stops.go_breakpoint_hit
     breakpoints.ARMED.panic_hit = panics.PANICS.should_stop
