@@ -201,6 +201,42 @@ def test_no_safe_path_warning_and_c_printers_still_load(
     assert DECLINED in off, off
 
 
+def _gdb_safe_path(exe: Path, theirs: Path, early: list[str], late: list[str]) -> str:
+    """gdb as a user starts it with runtime-gdb.py in the auto-load safe-path: `early`
+    before the program is loaded (~/.gdbinit), `late` after gdb auto-loaded its scripts."""
+    argv = [*gdb_support.GDB_AUTOLOAD, "-iex", f"add-auto-load-safe-path {theirs}"]
+    for c in early:
+        argv += ["-iex", c]
+    argv.append(str(exe))
+    for c in [*late, "run", *PRINTS, *marked("INFO", "info goroutines")]:
+        argv += ["-ex", c]
+    for c in ["set wslgo compat off", *marked("THEIRS", "info goroutines"), "kill"]:
+        argv += ["-ex", c]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in r.stdout + r.stderr, r.stdout + r.stderr
+    return r.stdout + r.stderr
+
+
+def test_runtime_gdb_py_auto_loaded_through_safe_path(go_version: str, wslgo_entry: Path) -> None:
+    """The safe-path allows runtime-gdb.py: gdb loads it (no warning to skip), and wslgo's
+    commands, printers and functions take precedence with one line, whether wslgo was
+    sourced before the program (~/.gdbinit) or after gdb auto-loaded runtime-gdb.py;
+    `set wslgo compat off` gives runtime-gdb.py's back."""
+    exe, theirs = build("values", go_version), runtime_gdb_py(go_version)
+    for early, late in (([f"source {wslgo_entry}"], []), ([], [f"source {wslgo_entry}"])):
+        out = _gdb_safe_path(exe, theirs, early, late)
+        assert "Loading Go Runtime support." in out, out  # gdb loaded it itself
+        assert "declined" not in out, out
+        assert out.count(TAKES_OVER) == 1, out
+        assert re.search(r"^\$\d+ = map\[string\]int nil$", section(out, "NILMAP"), re.M), out
+        assert re.search(r"^\$\d+ = 0$", section(out, "NLEN"), re.M), out
+        assert section(out, "IFACE").strip() == "error: *errors.errorString", out
+        assert re.search(r"^\*\s+1\s+running\s+main\.main at \S+:\d+$", section(out, "INFO"), re.M)
+        assert "runtime-gdb.py's commands, functions and printers are back" in out, out
+        # runtime-gdb.py's own line: the function of the saved pc, no "at FILE:LINE"
+        assert re.search(r"^\*\s+1\s+running\s+\S+$", section(out, "THEIRS"), re.M), out
+
+
 def test_goroutine_from_a_stop_in_main_main(gdb_run, go_version: str) -> None:
     """gdb stops unwinding at main.main; a parked goroutine shown from a thread stopped
     there needs `backtrace past-main` on while selected (and off again afterwards)."""

@@ -72,7 +72,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
         except (OSError, _native.WslgoError) as e:  # a corrupt binary must not break `file`
             gdb.write(f"wslgo: {path}: {' '.join(str(e).split())}\n", gdb.STDERR)
             return
-        compat.AUTOLOAD.new_objfile(prog is not None)
+        compat.AUTOLOAD.new_objfile(None if prog is None else prog.binary)
         if prog is not None and prog is not known:
             gdb.write(prog.describe() + "\n")
             prog.resolved()
@@ -82,7 +82,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
             stepping.install_hooks()
     if gdb.selected_inferior().pid != 0:
         breakpoints.ARMED.arm()
-    compat.sync()  # gdb auto-loads an objfile's scripts (runtime-gdb.py) before this event
+    compat.sync()  # a runtime-gdb.py gdb auto-loaded (safe-path) after an earlier event
 
 
 @guarded("stop handler")
@@ -102,8 +102,10 @@ def on_breakpoint(bp: gdb.Breakpoint) -> None:
 
 @guarded("prompt")
 def on_prompt(event: object) -> None:
-    """The Go executable's scripts were skipped: auto-loading is the user's again."""
+    """The Go executable's scripts were skipped: auto-loading is the user's again. gdb may
+    have auto-loaded runtime-gdb.py since the last sync (safe-path): wslgo's come first."""
     compat.AUTOLOAD.release()
+    compat.sync()
 
 
 def on_before_prompt() -> None:  # gdb passes no event
