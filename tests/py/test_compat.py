@@ -37,6 +37,8 @@ def test_info_goroutines_and_goroutine_live(gdb_run, go_version: str) -> None:
             # with a count the frame filter hides the borrowed frames; without, the
             # captured backtrace is trimmed: both show the same
             *marked("ALLCOUNT", "goroutine all bt 1000"),
+            # wslgo skips gdb's entry-value lookups for a program without cgo: same output
+            *marked("ENTRY", "goroutine all bt -entry-values default"),
             *marked("FULL", "goroutine all bt full"),
             *marked("FULLCOUNT", "goroutine all bt full 1000"),
             *marked("AFTER", "frame"),
@@ -70,6 +72,7 @@ def test_info_goroutines_and_goroutine_live(gdb_run, go_version: str) -> None:
         assert blocks[str(goid)].startswith("#1 ") and "breakpoint" not in blocks[str(goid)]
     assert " in ?? ()" not in every, every
     assert every == section(out, "ALLCOUNT"), (every, section(out, "ALLCOUNT"))
+    assert every == section(out, "ENTRY"), (every, section(out, "ENTRY"))
     full = section(out, "FULL")
     assert re.search(r"^\s+secret = \d+$", full, re.M), full  # main.hold's locals
     assert "No symbol table info" not in full, full  # the null frame's line
@@ -96,10 +99,15 @@ def test_goroutine_bt_on_core(gdb_run, go_version: str, tmp_path: Path) -> None:
             f"core-file {core}",
             *marked("BT", f"goroutine {ids['hold1']} bt"),
             *marked("INFO", "info goroutines"),
+            *marked("ALL", "goroutine all bt"),
         ]
     )
     bt = section(r.stdout, "BT")
     assert bt_functions(bt) == expected, (bt, expected, r.output)
+    # `goroutine all bt` (gdb's own backtraces, trimmed) shows the same frames on a core
+    every = section(r.stdout, "ALL")
+    block = every.split(f"goroutine {ids['hold1']} [waiting]:\n", 1)[1].split("goroutine ")[0]
+    assert bt_functions(block) == expected, (block, expected, r.output)
     info = section(r.stdout, "INFO")
     assert re.search(rf"^ \s*{ids['hold1']}\s+waiting\s+main\.hold at ", info, re.M), info
 
