@@ -163,9 +163,18 @@ def test_core_without_dwarf(gdb_run, go_version: str, tmp_path: Path) -> None:
     ids = goids(crash, "hkcrash")
     expected = goroutine_functions(crash, ids["hold2"])
     r = gdb_run(
-        [f"file {binary}", f"core-file {core}", *marked("BT", f"wslgo-goroutine {ids['hold2']} bt")]
+        [
+            f"file {binary}",
+            f"core-file {core}",
+            *marked("BT", f"wslgo-goroutine {ids['hold2']} bt"),
+            *marked("ALL", "goroutine all bt"),
+        ]
     )
     bt = section(r.stdout, "BT")
     # gdb names static functions of .symtab runtime[gopark], assembly ones with .abi0
     names = [re.sub(r"\[(.*)\]$", r".\1", n).removesuffix(".abi0") for n in bt_functions(bt)]
     assert names == expected, (names, expected, r.output)
+    # `goroutine all bt`: the same frames, from gdb's own (trimmed) backtrace
+    every = section(r.stdout, "ALL")
+    block = every.split(f"goroutine {ids['hold2']} [waiting]:\n", 1)[1].split("goroutine ")[0]
+    assert bt_functions(block) == bt_functions(bt), (block, bt)
