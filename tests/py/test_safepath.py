@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from wslgo import safepath
+from wslgo_testing.gdb import GDB_AUTOLOAD
 
 SCRIPT = "/go/src/runtime/runtime-gdb.py"
 
@@ -67,7 +68,7 @@ def test_agrees_with_gdb(tmp_path: Path, setting: str) -> None:
     script.write_text("print('SCRIPT-RAN')\n")
     value = setting.format(d=d, t=tmp_path)
     r = subprocess.run(
-        ["gdb", "-nx", "-batch", "-iex", f"set auto-load safe-path {value}", str(prog)],
+        [*GDB_AUTOLOAD, "-iex", f"set auto-load safe-path {value}", str(prog)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -299,13 +299,13 @@ class AutoLoad:
 
 def gdb_would_load(path: str) -> bool:
     """True when gdb's auto-load would run the script at ``path`` without a warning: it
-    exists and the ``auto-load safe-path`` allows it."""
+    exists and the ``auto-load safe-path`` allows it (gdb checks the real path it opened)."""
     dirs = safepath.directories(
         str(gdb.parameter("auto-load safe-path") or ""),
         str(gdb.parameter("debug-file-directory") or ""),
         str(gdb.parameter("data-directory") or ""),
     )
-    return os.path.isfile(path) and safepath.is_safe(path, dirs)
+    return os.path.isfile(path) and safepath.is_safe(os.path.realpath(path), dirs)
 
 
 AUTOLOAD = AutoLoad()
