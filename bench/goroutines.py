@@ -18,7 +18,12 @@ and wslgo alone: `wslgo-bt` (summary), `wslgo-bt all` (grouped), `--json`, `--js
 --stop-context the stop context. Repeats within a session reuse the stop's snapshot (the
 program does not resume), so warm = formatting only; cold includes reading the process.
 --compat compares the same command, `goroutine all bt`, runtime-gdb.py's vs wslgo's (gdb's
-own bt per goroutine through wslgo's goroutine switching).
+own bt per goroutine through wslgo's goroutine switching) in one gdb session on one process,
+--runs times: both sourced, wslgo's command timed three times (the first is cold), then
+runtime-gdb.py's (`set wslgo compat off` gives it back), then wslgo's again; `frame 0`
+before each (runtime-gdb.py saves $pc/$sp of the selected frame and restores them into
+frame 0). Each reports wall seconds and gdb's CPU seconds (time.process_time), and the
+ratios of runtime-gdb.py's to wslgo's cold call and to the median of wslgo's warm calls.
 
 wslgo is loaded with `source <wslgo.py>`, where wslgo.py is what `wslgo gdbinit --path`
 prints ($WSLGO picks the CLI, $WSLGO_PATH is passed through to the loader). A session that
@@ -30,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,8 +65,23 @@ ENGINE_PAIRS = [
     ("list", "info goroutines", "python:0"),
     ("bt", "goroutine all bt", "python:512"),
 ]
-#: --compat: runtime-gdb.py's command vs wslgo's command of the same name.
-COMPAT_PAIRS = [("bt", "goroutine all bt", "goroutine all bt")]
+#: --compat: the command both define, timed in one session (wslgo's, theirs, wslgo's again).
+COMPAT_CMD = "goroutine all bt"
+COMPAT_MEASURE = r"""
+import gdb, json, time
+def timed(cmd):
+    gdb.execute("frame 0", to_string=True)
+    c, w = time.process_time(), time.perf_counter()
+    text = gdb.execute(cmd, to_string=True)
+    return {{"wall": time.perf_counter() - w, "cpu": time.process_time() - c,
+            "lines": text.count("\n")}}
+res = {{"ours": timed({cmd!r}), "warm": [timed({cmd!r}) for _ in range(2)]}}
+gdb.execute("set wslgo compat off", to_string=True)
+res["theirs"] = timed({cmd!r})
+gdb.execute("set wslgo compat on", to_string=True)
+res["warm"].append(timed({cmd!r}))
+print("BENCH-RESULT " + json.dumps(res), flush=True)
+"""
 #: Turns wslgo's stop context off when the parameter exists (older wslgo has none).
 OFF = "exec(\"try:\\n gdb.execute('set wslgo stop-context off')\\nexcept gdb.error:\\n pass\")"
 #: --stop-context: what `set wslgo stop-context brief` (the default) costs at every stop.
@@ -196,8 +217,9 @@ def main() -> int:
     ap.add_argument(
         "--compat",
         action="store_true",
-        help="`goroutine all bt`: runtime-gdb.py's vs wslgo's (its drop-in command)",
+        help="`goroutine all bt`: runtime-gdb.py's vs wslgo's (its drop-in command), same session",
     )
+    ap.add_argument("--runs", type=int, default=3, help="--compat: sessions per N")
     ap.add_argument(
         "--skip-ref-bt-above", type=int, default=10000, help="skip `goroutine all bt` above this N"
     )
@@ -216,10 +238,12 @@ def main() -> int:
     wslgo_setup = [f"source {entry}", "python " + OFF]
     counts = [int(c) for c in args.counts.split(",")]
     work = Path(tempfile.mkdtemp(prefix="wslgo-bench-gr-"))
+    if args.compat:
+        return compat_runs(binary, counts, [*wslgo_setup, *ref_setup], args, work)
     start_load = common.load()
     rows: dict[str, list[list[str]]] = {k: [] for k, _, _ in [*PAIRS, ("stop", "", "")]}
     scaling: list[tuple[int, str, float]] = []
-    pairs = list(ENGINE_PAIRS if args.engine else COMPAT_PAIRS if args.compat else PAIRS)
+    pairs = list(ENGINE_PAIRS if args.engine else PAIRS)
     if args.stop_context:
         pairs.append(("stop", "", STOP_CMD))
     for n in counts:
@@ -315,6 +339,93 @@ def main() -> int:
         print()
     print(f"(outputs kept in {work})")
     _ = time
+    return 0
+
+
+def compat_session(binary: Path, n: int, setup: list[str], timeout: float, work: Path) -> dict:
+    """One gdb session with wslgo and runtime-gdb.py: COMPAT_CMD timed as wslgo's, theirs,
+    wslgo's again ({} when the session failed or timed out)."""
+    script = work / f"compat-{n}.py"
+    script.write_text(COMPAT_MEASURE.format(cmd=COMPAT_CMD))
+    argv = [*GDB_BATCH, "-iex", "set width 0", "-iex", "handle SIGURG nostop noprint pass"]
+    for s in setup:
+        argv += ["-ex", s]
+    argv += ["-ex", "run", "-x", str(script), "--args", str(binary), str(n)]
+    env = dict(os.environ, GOTRACEBACK="crash")
+    try:
+        p = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, env=env, start_new_session=True
+        )
+    except subprocess.TimeoutExpired:
+        return {}
+    for line in p.stdout.splitlines():
+        if line.startswith("BENCH-RESULT "):
+            return dict(json.loads(line.split(" ", 1)[1]))
+    print((p.stderr.strip().splitlines() or ["no result"])[-1], file=sys.stderr)
+    return {}
+
+
+def compat_runs(
+    binary: Path, counts: list[int], setup: list[str], args: argparse.Namespace, work: Path
+) -> int:
+    """--compat: `goroutine all bt`, wslgo's vs runtime-gdb.py's, --runs sessions per N."""
+    start_load = common.load()
+    rows: list[list[str]] = []
+    worst: dict[int, float] = {}
+    for n in counts:
+        for run in range(1, args.runs + 1):
+            load = common.load()
+            r = compat_session(binary, n, setup, args.timeout, work)
+            print(f"  N={n} run {run}: {r}", file=sys.stderr)
+            if not r:
+                rows.append([f"{n:,}", str(run), "failed or > timeout", "", "", "", "", "", load])
+                continue
+            ours, theirs, warm = r["ours"], r["theirs"], r["warm"]
+            med_wall = statistics.median(w["wall"] for w in warm)
+            med_cpu = statistics.median(w["cpu"] for w in warm)
+            wall, cpu = theirs["wall"] / ours["wall"], theirs["cpu"] / ours["cpu"]
+            worst[n] = min(worst.get(n, wall), wall, cpu)
+            rows.append(
+                [
+                    f"{n:,}",
+                    str(run),
+                    f"{ours['wall']:.2f} s / {ours['cpu']:.2f} s",
+                    f"{med_wall:.2f} s / {med_cpu:.2f} s",
+                    f"{theirs['wall']:.1f} s / {theirs['cpu']:.1f} s",
+                    f"{wall:.0f}x / {cpu:.0f}x",
+                    f"{theirs['wall'] / med_wall:.0f}x / {theirs['cpu'] / med_cpu:.0f}x",
+                    f"{ours['lines']} / {theirs['lines']}",
+                    load,
+                ]
+            )
+    from datetime import datetime, timezone
+
+    gdbv = subprocess.run(["gdb", "--version"], capture_output=True, text=True).stdout
+    print(f"## `{COMPAT_CMD}`: wslgo's vs runtime-gdb.py's, same session ({args.go})\n")
+    print(
+        f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {gdbv.splitlines()[0]}; "
+        f"cores: {os.cpu_count()}; load at start {start_load}, at end {common.load()}"
+    )
+    print(f"- fixture: {binary}; setup: {'; '.join(setup)}")
+    print("- each cell: wall / gdb CPU (time.process_time); ratio = runtime-gdb.py / wslgo cold\n")
+    print(
+        md_table(
+            [
+                "N",
+                "run",
+                "wslgo cold",
+                "wslgo warm (median of 3)",
+                "runtime-gdb.py",
+                "ratio to cold (wall / CPU)",
+                "ratio to warm (wall / CPU)",
+                "lines wslgo / theirs",
+                "load 1/5/15",
+            ],
+            rows,
+        )
+    )
+    for n, w in worst.items():
+        print(f"\nN = {n:,}: lowest cold ratio over {args.runs} runs (wall or CPU): {w:.0f}x")
     return 0
 
 

@@ -433,6 +433,16 @@ impl Binary {
         })
     }
 
+    /// The Python script files the binary asks gdb to auto-load: the `.debug_gdb_scripts`
+    /// entries of kind [`GDB_SCRIPT_PYTHON_FILE`] (a Go binary names its toolchain's
+    /// `GOROOT/src/runtime/runtime-gdb.py`). Empty without the section.
+    pub fn gdb_python_scripts(&self) -> Result<Vec<String>> {
+        Ok(self
+            .section_data(".debug_gdb_scripts")?
+            .map(|data| gdb_python_scripts(&data))
+            .unwrap_or_default())
+    }
+
     /// True if the ELF symbol table (.symtab) is present.
     pub fn has_symtab(&self) -> bool {
         self.section(".symtab").is_some()
@@ -520,6 +530,29 @@ impl Binary {
 /// How many `elf_symbol` calls scan .symtab before it is indexed in a HashMap.
 const SYMTAB_SCANS_BEFORE_INDEX: u32 = 12;
 
+/// gdb's `SECTION_SCRIPT_ID_PYTHON_FILE`: a `.debug_gdb_scripts` entry naming a Python file.
+pub const GDB_SCRIPT_PYTHON_FILE: u8 = 1;
+
+/// The Python file names of a `.debug_gdb_scripts` section: entries of one kind byte and a
+/// NUL-terminated name (text entries hold a name line and the script); zero bytes between
+/// entries are padding, an unterminated last entry runs to the end.
+fn gdb_python_scripts(data: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while let Some((&kind, tail)) = rest.split_first() {
+        if kind == 0 {
+            rest = tail;
+            continue;
+        }
+        let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
+        if kind == GDB_SCRIPT_PYTHON_FILE && end > 0 {
+            out.push(String::from_utf8_lossy(&tail[..end]).into_owned());
+        }
+        rest = tail.get(end + 1..).unwrap_or_default();
+    }
+    out
+}
+
 fn elf_sym<'d, S: ObjectSymbol<'d>>(sym: &S) -> ElfSymbol {
     ElfSymbol {
         addr: sym.address(),
@@ -535,6 +568,20 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gdb_script_entries() {
+        let data = b"\x01/go/src/runtime/runtime-gdb.py\0\0\x04inline\nprint(1)\0\x01/b.py";
+        assert_eq!(
+            gdb_python_scripts(data),
+            vec![
+                "/go/src/runtime/runtime-gdb.py".to_string(),
+                "/b.py".to_string()
+            ]
+        );
+        assert!(gdb_python_scripts(b"").is_empty());
+        assert!(gdb_python_scripts(b"\x01").is_empty());
+    }
 
     #[test]
     fn garbage_is_a_clear_error() {

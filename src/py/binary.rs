@@ -81,6 +81,13 @@ impl Binary {
             .collect()
     }
 
+    /// The Python script files the binary asks gdb to auto-load (`.debug_gdb_scripts`: a
+    /// Go binary names its toolchain's runtime-gdb.py). Raises BadBinaryError when the
+    /// section cannot be read.
+    fn gdb_python_scripts(&self) -> PyResult<Vec<String>> {
+        guarded(|| self.inner.gdb_python_scripts())
+    }
+
     /// `(address, size)` of the ELF `.symtab` symbol `name` (unrelocated; add the load
     /// bias for PIE), or None when absent (stripped binary, unknown name).
     fn elf_symbol(&self, name: &str) -> Option<(u64, u64)> {

@@ -34,6 +34,13 @@ def test_info_goroutines_and_goroutine_live(gdb_run, go_version: str) -> None:
             *marked("ONE", "eval \"goroutine %d bt\", 'main.ids'[1]"),
             *marked("MAIN", "goroutine 1 bt"),
             *marked("ALL", "goroutine all bt"),
+            # with a count the frame filter hides the borrowed frames; without, the
+            # captured backtrace is trimmed: both show the same
+            *marked("ALLCOUNT", "goroutine all bt 1000"),
+            # wslgo skips gdb's entry-value lookups for a program without cgo: same output
+            *marked("ENTRY", "goroutine all bt -entry-values default"),
+            *marked("FULL", "goroutine all bt full"),
+            *marked("FULLCOUNT", "goroutine all bt full 1000"),
             *marked("AFTER", "frame"),
             *marked("BAD", "goroutine 999999 bt"),
             *marked("USAGE", "goroutine 1"),
@@ -60,6 +67,17 @@ def test_info_goroutines_and_goroutine_live(gdb_run, go_version: str) -> None:
     for goid in (1, ids["hold1"], ids["hold2"], ids["spin"]):
         assert re.search(rf"^goroutine {goid} \[", every, re.M), every
     assert every.count("main.hold (id=") == 2, every
+    blocks = dict(re.findall(r"^goroutine (\d+) \[\w+\]:\n((?:#.*\n)*)", every, re.M))
+    for goid in (ids["hold1"], ids["hold2"]):  # parked: the borrowed frame #0 is hidden
+        assert blocks[str(goid)].startswith("#1 ") and "breakpoint" not in blocks[str(goid)]
+    assert " in ?? ()" not in every, every
+    assert every == section(out, "ALLCOUNT"), (every, section(out, "ALLCOUNT"))
+    assert every == section(out, "ENTRY"), (every, section(out, "ENTRY"))
+    full = section(out, "FULL")
+    assert re.search(r"^\s+secret = \d+$", full, re.M), full  # main.hold's locals
+    assert "No symbol table info" not in full, full  # the null frame's line
+    # gdb's own `bt full` says "No locals." where its Python frame printing says nothing
+    assert full.replace("No locals.\n", "") == section(out, "FULLCOUNT"), full
     # the thread's own frame is selected again afterwards
     assert re.match(r"#0\s+runtime\.breakpoint ", section(out, "AFTER"))
     err = r.stderr
@@ -81,10 +99,15 @@ def test_goroutine_bt_on_core(gdb_run, go_version: str, tmp_path: Path) -> None:
             f"core-file {core}",
             *marked("BT", f"goroutine {ids['hold1']} bt"),
             *marked("INFO", "info goroutines"),
+            *marked("ALL", "goroutine all bt"),
         ]
     )
     bt = section(r.stdout, "BT")
     assert bt_functions(bt) == expected, (bt, expected, r.output)
+    # `goroutine all bt` (gdb's own backtraces, trimmed) shows the same frames on a core
+    every = section(r.stdout, "ALL")
+    block = every.split(f"goroutine {ids['hold1']} [waiting]:\n", 1)[1].split("goroutine ")[0]
+    assert bt_functions(block) == expected, (block, expected, r.output)
     info = section(r.stdout, "INFO")
     assert re.search(rf"^ \s*{ids['hold1']}\s+waiting\s+main\.hold at ", info, re.M), info
 
@@ -184,6 +207,42 @@ def test_no_safe_path_warning_and_c_printers_still_load(
     # `set wslgo compat off`: gdb's own behaviour again
     off = _gdb_with_autoload(exe, [f"source {wslgo_entry}", "set wslgo compat off"])
     assert DECLINED in off, off
+
+
+def _gdb_safe_path(exe: Path, theirs: Path, early: list[str], late: list[str]) -> str:
+    """gdb as a user starts it with runtime-gdb.py in the auto-load safe-path: `early`
+    before the program is loaded (~/.gdbinit), `late` after gdb auto-loaded its scripts."""
+    argv = [*gdb_support.GDB_AUTOLOAD, "-iex", f"add-auto-load-safe-path {theirs}"]
+    for c in early:
+        argv += ["-iex", c]
+    argv.append(str(exe))
+    for c in [*late, "run", *PRINTS, *marked("INFO", "info goroutines")]:
+        argv += ["-ex", c]
+    for c in ["set wslgo compat off", *marked("THEIRS", "info goroutines"), "kill"]:
+        argv += ["-ex", c]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in r.stdout + r.stderr, r.stdout + r.stderr
+    return r.stdout + r.stderr
+
+
+def test_runtime_gdb_py_auto_loaded_through_safe_path(go_version: str, wslgo_entry: Path) -> None:
+    """The safe-path allows runtime-gdb.py: gdb loads it (no warning to skip), and wslgo's
+    commands, printers and functions take precedence with one line, whether wslgo was
+    sourced before the program (~/.gdbinit) or after gdb auto-loaded runtime-gdb.py;
+    `set wslgo compat off` gives runtime-gdb.py's back."""
+    exe, theirs = build("values", go_version), runtime_gdb_py(go_version)
+    for early, late in (([f"source {wslgo_entry}"], []), ([], [f"source {wslgo_entry}"])):
+        out = _gdb_safe_path(exe, theirs, early, late)
+        assert "Loading Go Runtime support." in out, out  # gdb loaded it itself
+        assert "declined" not in out, out
+        assert out.count(TAKES_OVER) == 1, out
+        assert re.search(r"^\$\d+ = map\[string\]int nil$", section(out, "NILMAP"), re.M), out
+        assert re.search(r"^\$\d+ = 0$", section(out, "NLEN"), re.M), out
+        assert section(out, "IFACE").strip() == "error: *errors.errorString", out
+        assert re.search(r"^\*\s+1\s+running\s+main\.main at \S+:\d+$", section(out, "INFO"), re.M)
+        assert "runtime-gdb.py's commands, functions and printers are back" in out, out
+        # runtime-gdb.py's own line: the function of the saved pc, no "at FILE:LINE"
+        assert re.search(r"^\*\s+1\s+running\s+\S+$", section(out, "THEIRS"), re.M), out
 
 
 def test_goroutine_from_a_stop_in_main_main(gdb_run, go_version: str) -> None:

@@ -6,7 +6,8 @@ when gdb loaded it too.
 goroutine id, its status) and names the goroutine's user frame instead of
 ``runtime.gopark``. ``goroutine`` runs a gdb command in a goroutine's context through
 :mod:`wslgo.gdb.goroutine`'s switching (the unwinder: nothing is written to the inferior,
-so it works on cores); ``goroutine all`` reads the goroutine list once.
+so it works on cores); ``goroutine all`` reads the goroutine list once and switches
+through it with :func:`wslgo.gdb.goroutine.run_in_each`.
 
 Coexistence: runtime-gdb.py (sourced, or auto-loaded through gdb's safe-path) registers
 commands and functions of the same names, and printers in the Go objfile's own list (which
@@ -22,17 +23,21 @@ gdb's auto-load safe-path warning: a Go executable names runtime-gdb.py in its
 tells Python about a new objfile *before* its auto-load observer reads that objfile's
 scripts, so :class:`AutoLoad` turns ``auto-load python-scripts`` off while gdb loads the Go
 executable and back to the user's value at the next objfile (a shared library: a C
-library's printers still load) or prompt. Only the Go executable's own scripts are skipped.
+library's printers still load) or prompt. Only the Go executable's own scripts are skipped,
+and only when gdb would decline (or miss) them: with runtime-gdb.py in the safe-path gdb
+loads it, and the next :func:`sync` (prompt, objfile) makes wslgo's take precedence.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
 from typing import Any, cast
 
 import gdb
 
-from wslgo import _native, report
+from wslgo import _native, report, safepath
 from wslgo.gdb import commands, goroutine, gotypes, params, printers, program, values
 
 #: runtime-gdb.py's command and function classes (in gdb's ``__main__``, where gdb runs
@@ -122,16 +127,16 @@ def goroutine_command(arg: str) -> None:
         return
     with report.gc_paused():
         recs = program.goroutines(max_depth=0)
-    for r in sorted(recs, key=lambda r: r["goid"]):
+    goroutine.run_in_each(_readable(sorted(recs, key=lambda r: r["goid"])), cmd)
+
+
+def _readable(recs: list[program.Record]) -> Iterator[goroutine.Goroutine]:
+    """The goroutines of ``recs``; an unreadable record is said on stderr in its turn."""
+    for r in recs:
         if r.get("error"):
             gdb.write(f"goroutine {r['goid']}: unreadable: {r['error']}\n", gdb.STDERR)
             continue
-        g = goroutine.Goroutine.from_record(cast("_native.GoroutineDict", r))
-        gdb.write(f"goroutine {g.goid} [{g.status_name}]:\n")
-        try:
-            goroutine.run_in(g, cmd)
-        except (gdb.error, gdb.GdbError) as e:  # one goroutine's failure does not end the rest
-            gdb.write(f"goroutine {g.goid}: {e}\n", gdb.STDERR)
+        yield goroutine.Goroutine.from_record(cast("_native.GoroutineDict", r))
 
 
 def iface_command(arg: str) -> None:
@@ -263,9 +268,12 @@ PYTHON_SCRIPTS = "auto-load python-scripts"
 
 
 class AutoLoad:
-    """Skips gdb's auto-loading of the Go executable's scripts (runtime-gdb.py) and only
-    those: ``auto-load python-scripts`` is off from the Go executable's new_objfile event
-    (gdb reads the objfile's scripts right after it) to the next objfile or prompt."""
+    """Skips gdb's auto-loading of the Go executable's scripts (runtime-gdb.py) where gdb
+    would decline them with its safe-path warning (or miss them), and only those: ``auto-load
+    python-scripts`` is off from the Go executable's new_objfile event (gdb reads the
+    objfile's scripts right after it) to the next objfile or prompt. When the safe-path
+    allows every script the executable names, gdb loads runtime-gdb.py as usual and the
+    next :func:`sync` (next objfile, prompt) puts wslgo's commands and printers first."""
 
     def __init__(self) -> None:
         self.setting = params.Held(PYTHON_SCRIPTS, False)
@@ -274,11 +282,30 @@ class AutoLoad:
         """Give the user's ``auto-load python-scripts on`` back."""
         self.setting.release()
 
-    def new_objfile(self, go_executable: bool) -> None:
-        """Called first in the new_objfile event, before gdb auto-loads the objfile's scripts."""
+    def new_objfile(self, go_executable: _native.Binary | None) -> None:
+        """Called first in the new_objfile event, before gdb auto-loads the objfile's
+        scripts; ``go_executable``: the objfile's binary when it is the Go executable."""
         self.setting.release()
-        if go_executable and COMPAT.value:
-            self.setting.hold()
+        if go_executable is None or not COMPAT.value:
+            return
+        try:
+            scripts = go_executable.gdb_python_scripts()
+        except _native.WslgoError:
+            scripts = []  # gdb cannot read them either: nothing it would load
+        if scripts and all(gdb_would_load(path) for path in scripts):
+            return
+        self.setting.hold()
+
+
+def gdb_would_load(path: str) -> bool:
+    """True when gdb's auto-load would run the script at ``path`` without a warning: it
+    exists and the ``auto-load safe-path`` allows it (gdb checks the real path it opened)."""
+    dirs = safepath.directories(
+        str(gdb.parameter("auto-load safe-path") or ""),
+        str(gdb.parameter("debug-file-directory") or ""),
+        str(gdb.parameter("data-directory") or ""),
+    )
+    return os.path.isfile(path) and safepath.is_safe(os.path.realpath(path), dirs)
 
 
 AUTOLOAD = AutoLoad()

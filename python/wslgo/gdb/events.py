@@ -23,6 +23,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands registe
     commands,
     compat,
     environment,
+    goframes,
     goid,
     goroutine,
     panics,
@@ -71,7 +72,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
         except (OSError, _native.WslgoError) as e:  # a corrupt binary must not break `file`
             gdb.write(f"wslgo: {path}: {' '.join(str(e).split())}\n", gdb.STDERR)
             return
-        compat.AUTOLOAD.new_objfile(prog is not None)
+        compat.AUTOLOAD.new_objfile(None if prog is None else prog.binary)
         if prog is not None and prog is not known:
             gdb.write(prog.describe() + "\n")
             prog.resolved()
@@ -81,7 +82,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
             stepping.install_hooks()
     if gdb.selected_inferior().pid != 0:
         breakpoints.ARMED.arm()
-    compat.sync()  # gdb auto-loads an objfile's scripts (runtime-gdb.py) before this event
+    compat.sync()  # a runtime-gdb.py gdb auto-loaded (safe-path) after an earlier event
 
 
 @guarded("stop handler")
@@ -101,8 +102,10 @@ def on_breakpoint(bp: gdb.Breakpoint) -> None:
 
 @guarded("prompt")
 def on_prompt(event: object) -> None:
-    """The Go executable's scripts were skipped: auto-loading is the user's again."""
+    """The Go executable's scripts were skipped: auto-loading is the user's again. gdb may
+    have auto-loaded runtime-gdb.py since the last sync (safe-path): wslgo's come first."""
     compat.AUTOLOAD.release()
+    compat.sync()
 
 
 def on_before_prompt() -> None:  # gdb passes no event
@@ -156,8 +159,8 @@ def setup() -> None:
     """Wire everything into gdb (idempotent: sourcing the loader twice is harmless)."""
     if WIRING.connected:
         return
-    gdb.unwinder.register_unwinder(None, goroutine.GoroutineUnwinder(), replace=True)
-    gdb.frame_filters["wslgo-goroutine"] = goroutine.GoroutineFrameFilter()
+    gdb.unwinder.register_unwinder(None, goframes.GoroutineUnwinder(), replace=True)
+    gdb.frame_filters["wslgo-goroutine"] = goframes.GoroutineFrameFilter()
     stops.set_context_printer(bt.print_stop_context)
     breakpoints.ARMED.go_hit = stops.go_breakpoint_hit
     breakpoints.ARMED.panic_hit = panics.PANICS.should_stop

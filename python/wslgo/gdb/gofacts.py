@@ -99,3 +99,9 @@ TRACEBACK_LEVELS: dict[str, int] = {
 
 #: Signals that usually mean a Go program is dying (or about to turn into a panic).
 FATAL_SIGNALS = ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGABRT", "SIGILL")
+
+# --------------------------------------------------------------------- build settings
+
+#: The build setting (`go version -m`) of a program built without cgo: all of its code is
+#: Go or Go assembly, whose DWARF has no call-site information (no entry values).
+NO_CGO = ("CGO_ENABLED", "0")

@@ -1,56 +1,23 @@
-"""``wslgo-goroutine N [COMMAND]``: let gdb's own commands see goroutine N's stack.
+"""``wslgo-goroutine N [COMMAND]``: let gdb's own commands see goroutine N's stack, and
+``goroutine all COMMAND`` (:func:`run_in_each`) for every goroutine.
 
-A running goroutine is shown on its thread (from its innermost frame on its own stack). A
-parked one through a gdb unwinder (writing its saved registers into $pc/$sp fails on cores,
-golang/go#17575): the selected thread's frame #0 "was called" by the goroutine's saved
-pc/sp/bp, so frame #1 is the goroutine's innermost frame; gdb's CFI unwinds the rest, or,
-without DWARF, the engine's pcsp unwinding. A frame filter hides the frames that are not the
-goroutine's from ``bt``. Nothing is written to the inferior. The selection ends with
-``wslgo-goroutine`` (no argument) and when the program resumes. Goroutines come from the
-Rust engine (:mod:`wslgo.gdb.program`). When memory becomes unreadable (the process died)
-or the architecture is foreign, the unwinder and the filter stop and say why once.
+A running goroutine is shown on its thread (from its innermost frame on its own stack), a
+parked one through :mod:`wslgo.gdb.goframes`' unwinder on the selected thread. Nothing is
+written to the inferior. The selection ends with ``wslgo-goroutine`` (no argument) and when
+the program resumes. Goroutines come from the Rust engine (:mod:`wslgo.gdb.program`).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 import gdb
-import gdb.unwinder
 
 from wslgo import _native
-from wslgo.gdb import commands, params, program
-
-
-@dataclass(frozen=True)
-class Goroutine:
-    """What the switcher needs of one goroutine."""
-
-    goid: int
-    status_name: str
-    pc: int
-    sp: int
-    bp: int
-    #: LWP of the OS thread running it (running or in a system call), else None.
-    lwp: int | None
-    #: [lo, hi) of its stack.
-    stack: tuple[int, int] = (0, 0)
-
-    @classmethod
-    def from_record(cls, r: _native.GoroutineDict) -> Goroutine:
-        tid = r["thread_id"]
-        return cls(
-            goid=int(r["goid"]),
-            status_name=str(r["status_name"]),
-            pc=int(r["pc"]),
-            sp=int(r["sp"]),
-            bp=int(r["bp"]),
-            lwp=int(tid) if tid else None,
-            stack=(int(r["stack_lo"]), int(r["stack_hi"])),
-        )
+from wslgo.gdb import commands, gofacts, params, program
+from wslgo.gdb.goframes import SWITCHER, Goroutine, Selection, trim_backtrace
 
 
 def find(goid: int) -> Goroutine:
@@ -62,193 +29,6 @@ def find(goid: int) -> Goroutine:
 
 
 # ---------------------------------------------------------------------------- selection
-
-
-@dataclass
-class Selection:
-    goroutine: Goroutine
-    #: gdb's global number of the thread showing the goroutine: the one whose frame #0
-    #: leads into it (parked), or the thread running it.
-    thread: int
-    #: `bt` hides frames below this level: #0 of a borrowed thread; for a running
-    #: goroutine, the frames of a signal handler or system stack before its own stack.
-    hide_below: int = 1
-    #: True when the goroutine runs on ``thread`` (no unwinding of ours).
-    running: bool = False
-    #: (pc, sp) per physical frame from the engine, for binaries without CFI (lazy).
-    frames: list[tuple[int, int]] | None = None
-    #: Why unwinding the goroutine stopped (said once).
-    failed: str | None = None
-
-    def fail(self, why: object) -> None:
-        """Stop unwinding this goroutine; tell the user once."""
-        if self.failed is None:
-            self.failed = " ".join(str(why).split()) or type(why).__name__
-            gdb.write(
-                f"wslgo-goroutine: stopped unwinding goroutine {self.goroutine.goid}: "
-                f"{self.failed}\n",
-                gdb.STDERR,
-            )
-
-
-class Switcher:
-    """The goroutine gdb's commands see, if any (one per session)."""
-
-    def __init__(self) -> None:
-        self.selected: Selection | None = None
-
-    def applies(self) -> Selection | None:
-        """The selection when gdb's selected thread is the one it replaces."""
-        sel = self.selected
-        if sel is None:
-            return None
-        thread = gdb.selected_thread()
-        if thread is None or thread.global_num != sel.thread:
-            return None
-        return sel
-
-
-SWITCHER = Switcher()
-
-
-class _FrameId:
-    def __init__(self, sp: gdb.Value, pc: gdb.Value) -> None:
-        self.sp = sp
-        self.pc = pc
-
-
-class GoroutineUnwinder(gdb.unwinder.Unwinder):
-    """Frame #0 of the selected thread unwinds to the selected goroutine's saved registers."""
-
-    def __init__(self) -> None:
-        super().__init__("wslgo-goroutine")
-
-    def __call__(self, pending_frame: gdb.PendingFrame) -> gdb.UnwindInfo | None:
-        sel = SWITCHER.applies()
-        if sel is None or sel.failed is not None or sel.running:
-            return None
-        try:
-            return self._unwind(pending_frame, sel)
-        except (gdb.error, _native.WslgoError, ValueError) as e:  # gdb.MemoryError too
-            sel.fail(e)
-            return None
-
-    def _unwind(self, pending_frame: gdb.PendingFrame, sel: Selection) -> gdb.UnwindInfo | None:
-        arch = pending_frame.architecture().name()
-        if "aarch64" in arch:
-            pc_reg, sp_reg, bp_reg = "pc", "sp", "x29"
-        elif "x86-64" in arch:
-            pc_reg, sp_reg, bp_reg = "rip", "rsp", "rbp"
-        else:
-            sel.fail(f"wslgo cannot unwind goroutines on {arch}")
-            return None
-        pc = pending_frame.read_register(pc_reg)
-        sp = pending_frame.read_register(sp_reg)
-        if pending_frame.level() != 0:
-            return self._caller_without_cfi(pending_frame, sel, pc, sp, pc_reg, sp_reg)
-        g = sel.goroutine
-        # Frame #0's id says its stack is below everything so gdb's "previous frame inner to
-        # this frame" check accepts a goroutine stack anywhere in memory.
-        info = pending_frame.create_unwind_info(_FrameId(gdb.Value(0x1000).cast(sp.type), pc))
-        info.add_saved_register(pc_reg, gdb.Value(g.pc).cast(pc.type))
-        info.add_saved_register(sp_reg, gdb.Value(g.sp).cast(sp.type))
-        info.add_saved_register(bp_reg, gdb.Value(g.bp).cast(sp.type))
-        return info
-
-    @staticmethod
-    def _caller_without_cfi(
-        pending_frame: gdb.PendingFrame,
-        sel: Selection,
-        pc: gdb.Value,
-        sp: gdb.Value,
-        pc_reg: str,
-        sp_reg: str,
-    ) -> gdb.UnwindInfo | None:
-        """Goroutine frames of a binary without DWARF (gdb has no CFI): the caller from the
-        engine's pcsp unwinding (caller pc at [sp+framesize], caller sp past it)."""
-        prog = program.current_or_none()
-        if prog is None or prog.binary.has_dwarf:
-            return None  # gdb's DWARF CFI unwinder does it
-        if sel.frames is None:
-            g = sel.goroutine
-            sel.frames = program.physical_frames(g.pc, g.sp, g.bp)
-        key = (int(pc), int(sp))
-        for i, frame in enumerate(sel.frames[:-1]):
-            if frame == key:
-                caller_pc, caller_sp = sel.frames[i + 1]
-                func = gdb.block_for_pc(int(pc))
-                start = func.function.value().address if func and func.function else pc
-                info = pending_frame.create_unwind_info(
-                    _FrameId(gdb.Value(caller_sp).cast(sp.type), start)
-                )
-                info.add_saved_register(pc_reg, gdb.Value(caller_pc).cast(pc.type))
-                info.add_saved_register(sp_reg, gdb.Value(caller_sp).cast(sp.type))
-                return info
-        return None
-
-
-class GoroutineFrameFilter:
-    """Hide the thread's own frame #0 (and the null frame past goexit) in `bt`."""
-
-    def __init__(self) -> None:
-        self.name = "wslgo-goroutine"
-        self.priority = 100
-        self.enabled = True
-
-    def filter(self, frames: Iterator[object]) -> Iterator[object]:
-        sel = SWITCHER.applies()
-        if sel is None:
-            return frames  # e.g. `thread apply all bt` on the other threads
-        return self._skip(frames, sel)
-
-    @staticmethod
-    def _skip(frames: Iterator[object], sel: Selection) -> Iterator[object]:
-        last: gdb.Frame | None = None
-        while True:
-            try:
-                dec = next(frames)
-                frame = dec.inferior_frame()  # type: ignore[attr-defined]
-                level, pc = frame.level(), frame.pc()
-                if level >= sel.hide_below and pc != 0:
-                    _readable(dec, frame)
-            except StopIteration:
-                _why_it_ended(last, sel)
-                return
-            except (gdb.error, _native.WslgoError) as e:  # gdb.MemoryError too
-                sel.fail(e)
-                return
-            if level < sel.hide_below:
-                continue
-            if pc == 0:
-                return
-            last = frame
-            yield dec
-
-
-def _readable(dec: object, frame: gdb.Frame) -> None:
-    """Read what `bt` prints of a frame (name, arguments) now, so that an unreadable
-    frame ends the unwind here instead of failing in the middle of its line."""
-    dec.function()  # type: ignore[attr-defined]
-    for arg in dec.frame_args() or ():  # type: ignore[attr-defined]
-        sym = arg.symbol()
-        value = arg.value() if hasattr(arg, "value") else None
-        if value is None and isinstance(sym, gdb.Symbol):
-            value = frame.read_var(sym)
-        if isinstance(value, gdb.Value):
-            value.fetch_lazy()
-
-
-def _why_it_ended(last: gdb.Frame | None, sel: Selection) -> None:
-    """Say why gdb's unwinding stopped early (unreadable memory, a bad frame)."""
-    if last is None:
-        return
-    try:
-        reason = last.unwind_stop_reason()
-    except gdb.error as e:
-        sel.fail(e)
-        return
-    if reason not in (gdb.FRAME_UNWIND_NO_REASON, gdb.FRAME_UNWIND_OUTERMOST):
-        sel.fail(gdb.frame_stop_reason_string(reason))
 
 
 def _thread_for_lwp(lwp: int) -> gdb.InferiorThread | None:
@@ -298,12 +78,19 @@ def clear() -> None:
         gdb.invalidate_cached_frames()
 
 
-def select(g: Goroutine) -> str:
-    """Make gdb see goroutine ``g``; returns how (for the message)."""
-    clear()
+def _has_cfi() -> bool:
+    """True when gdb unwinds the program's frames from DWARF CFI (else the engine does)."""
+    prog = program.current_or_none()
+    return prog is None or prog.binary.has_dwarf
+
+
+def select(g: Goroutine, cfi: bool | None = None) -> str:
+    """Make gdb see goroutine ``g``; returns how (for the message). ``cfi``: whether the
+    program has DWARF CFI, when the caller knows."""
     if g.lwp is not None:
         thread = _thread_for_lwp(g.lwp)
         if thread is not None:
+            clear()
             thread.switch()
             own = _innermost_on_stack(g)
             SWITCHER.selected = Selection(
@@ -313,8 +100,12 @@ def select(g: Goroutine) -> str:
             return f"running on thread {thread.num} (LWP {g.lwp})"
     thread = gdb.selected_thread()
     if thread is None:
+        clear()
         raise gdb.GdbError("wslgo-goroutine: no thread to show the goroutine on")
-    SWITCHER.selected = Selection(goroutine=g, thread=thread.global_num)
+    # One frame-cache flush per switch: the new selection replaces any other at once.
+    SWITCHER.selected = Selection(
+        goroutine=g, thread=thread.global_num, cfi=_has_cfi() if cfi is None else cfi
+    )
     PAST_MAIN.hold()
     gdb.invalidate_cached_frames()
     top = gdb.newest_frame().older()
@@ -397,4 +188,75 @@ def run_in(g: Goroutine, command: str) -> None:
         select(g)
         gdb.execute(command)
     finally:
+        _restore(saved, thread, level)
+
+
+#: gdb's backtrace command and its aliases, and ``info stack`` (``info s``).
+BACKTRACE_WORDS = ("bt", "backtrace", "where")
+
+
+def trimmable(command: str) -> bool:
+    """True for a backtrace command without a frame count: gdb prints it itself and
+    :func:`trim_backtrace` drops the frames that are not the goroutine's (with a count,
+    gdb would count the hidden frames too, so that one goes through the frame filter)."""
+    words = command.split()
+    if words[:1] == ["info"] and words[1:2] in (["stack"], ["s"]):
+        rest = words[2:]
+    elif words[:1] and words[0] in BACKTRACE_WORDS:
+        rest = words[1:]
+    else:
+        return False
+    return not any(w.lstrip("-").isdigit() for w in rest)
+
+
+def _pure_go() -> bool:
+    """True for a program built without cgo (its build settings say so)."""
+    prog = program.current_or_none()
+    try:
+        return prog is not None and gofacts.NO_CGO in prog.binary.build_info()["settings"]
+    except _native.WslgoError:
+        return False
+
+
+def without_entry_values(command: str) -> str:
+    """The backtrace ``command`` with ``-entry-values no`` after its name. With gdb's
+    ``print entry-values default``, gdb looks every argument up at its function's entry
+    too, which Go's DWARF (no call-site information) never answers, at the cost of a C++
+    exception each: a third of a Go backtrace. For a program without cgo the output is the
+    same; an ``-entry-values`` the command gives comes later and wins."""
+    head = 2 if command.split()[0] == "info" else 1
+    parts = command.split(None, head)
+    return " ".join([*parts[:head], "-entry-values no", *parts[head:]])
+
+
+def run_in_each(goroutines: Iterable[Goroutine], command: str) -> None:
+    """``goroutine all COMMAND``: ``goroutine N [status]:``, then ``command`` in goroutine
+    N's context, for each goroutine in turn (one's failure does not end the rest). The
+    selection is saved and restored once. A backtrace command (:func:`trimmable`) is
+    printed by gdb's own backtrace, without the frame filter (gdb's Python frame printing
+    costs several times its own; a program without cgo also skips the entry-value lookups,
+    :func:`without_entry_values`), captured and trimmed of the frames that are not the
+    goroutine's; gdb's styling does not survive the capture."""
+    saved = SWITCHER.selected
+    thread = gdb.selected_thread()
+    level = gdb.selected_frame().level()
+    cfi = _has_cfi()
+    SWITCHER.trimming = trimmable(command)
+    if SWITCHER.trimming and gdb.parameter("print entry-values") == "default" and _pure_go():
+        command = without_entry_values(command)
+    try:
+        for g in goroutines:
+            gdb.write(f"goroutine {g.goid} [{g.status_name}]:\n")
+            try:
+                select(g, cfi)
+                sel = SWITCHER.selected
+                if SWITCHER.trimming and sel is not None:
+                    text = gdb.execute(command, to_string=True)
+                    gdb.write(trim_backtrace(text, sel.hide_below))
+                else:
+                    gdb.execute(command)
+            except (gdb.error, gdb.GdbError) as e:
+                gdb.write(f"goroutine {g.goid}: {e}\n", gdb.STDERR)
+    finally:
+        SWITCHER.trimming = False
         _restore(saved, thread, level)
