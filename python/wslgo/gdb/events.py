@@ -23,6 +23,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands registe
     commands,
     compat,
     environment,
+    follow,
     goid,
     goroutine,
     panics,
@@ -78,6 +79,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
         if prog is not None:
             environment.ENVIRONMENT.set_crash()
             postrun.install()
+            follow.install_hooks()  # before stepping's: its hooks run first
             stepping.install_hooks()
     if gdb.selected_inferior().pid != 0:
         breakpoints.ARMED.arm()
@@ -87,6 +89,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
 @guarded("stop handler")
 def on_stop(event: gdb.StopEvent) -> None:
     stepping.STEPPER.note(event)
+    follow.FOLLOW.note(event)
     if stepping.STEPPER.active:
         goid.refresh()  # the step decides what to say
     else:

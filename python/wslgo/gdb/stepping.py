@@ -188,7 +188,7 @@ def _start(what: str) -> tuple[gdb.Frame, _native.GoroutineDict, int]:
     return frame, g, int(frame.read_register("sp"))
 
 
-def _arrived(before: str | None) -> None:
+def arrived(before: str | None) -> None:
     """Print where the step ended, as gdb's next does (the line; the frame if it changed)."""
     frame = gdb.selected_frame()
     out = gdb.execute("frame", to_string=True)
@@ -197,15 +197,16 @@ def _arrived(before: str | None) -> None:
     gdb.write(out)
 
 
-def wslgo_next_impl() -> None:
-    frame, g, sp = _start("wslgo-next")
+def next_addresses(frame: gdb.Frame, what: str) -> set[int]:
+    """Where a `next` from ``frame`` may end: the starts of the other lines of its
+    function and its return address."""
     sal = frame.find_sal()
     if sal.symtab is None:
-        raise gdb.GdbError("wslgo-next: no line information for this frame (DWARF)")
+        raise gdb.GdbError(f"{what}: no line information for this frame (DWARF)")
     try:
         start, end = _function_range(frame)
     except RuntimeError as e:
-        raise gdb.GdbError(f"wslgo-next: {e}") from None
+        raise gdb.GdbError(f"{what}: {e}") from None
     addrs = {
         e.pc
         for e in sal.symtab.linetable()
@@ -214,9 +215,15 @@ def wslgo_next_impl() -> None:
     older = frame.older()
     if older is not None:
         addrs.add(older.pc())
+    return addrs
+
+
+def wslgo_next_impl() -> None:
+    frame, g, sp = _start("wslgo-next")
+    addrs = next_addresses(frame, "wslgo-next")
     name = frame.name()
     if STEPPER.run(addrs, g, sp, strict=False):
-        _arrived(name)
+        arrived(name)
 
 
 def wslgo_finish_impl() -> None:
@@ -226,7 +233,7 @@ def wslgo_finish_impl() -> None:
         raise gdb.GdbError('wslgo-finish: "finish" not meaningful in the outermost frame')
     gdb.write(f"Run till exit from {gdb.execute('frame', to_string=True).splitlines()[0]}\n")
     if STEPPER.run({older.pc()}, g, sp, strict=True):
-        _arrived(None)
+        arrived(None)
 
 
 def wslgo_step_impl() -> None:

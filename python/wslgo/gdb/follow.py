@@ -1,0 +1,208 @@
+"""``set wslgo follow-goroutine on``: gdb's own ``next``, ``step`` and ``finish`` stay on the
+goroutine.
+
+gdb steps a thread: when the goroutine blocks in a call it steps over, it may come back on
+another thread, where gdb's thread-specific step-resume breakpoint never fires; and other
+goroutines running the same code stop the step at the user's breakpoints. A hook cannot
+cancel the command it hooks without an error, so wslgo keeps gdb's command and prepares
+around it. The pre-hook (``hook-next`` ...) arms internal breakpoints where the step may end
+(the function's other line starts and its return address; for ``finish`` the return
+address) that stop only when the goroutine that was current reaches them *on another
+thread* at the same depth or outer (on the stepping thread gdb's own stepping decides), and
+stands in for each enabled user breakpoint with one that stops only for that goroutine:
+another goroutine's hit is said in one line and the step goes on. The post-hook takes all
+of it back and prints where the step ended when one of wslgo's breakpoints ended it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import gdb
+
+from wslgo import _native
+from wslgo.gdb import commands, goid, params, postrun, program, stepping
+
+PRE = "wslgo-follow-pre"
+POST = "wslgo-follow-post"
+#: gdb commands that follow the goroutine when the setting is on.
+FOLLOWED = ("next", "step", "finish")
+
+FOLLOW_GOROUTINE = params.boolean(
+    "follow-goroutine",
+    "When on, gdb's `next`, `step` and `finish` (and `n`, `s`, `fin`) end where the\n"
+    "goroutine that was current gets, even when it moves to another thread; other\n"
+    "goroutines' hits of your breakpoints on the way are said in one line and the step\n"
+    "goes on (as `wslgo-next` / `wslgo-finish` do).",
+    "Set whether next/step/finish stay on the current goroutine.",
+    False,
+)
+
+
+class EndBreakpoint(gdb.Breakpoint):
+    """Where the step may end: stops for the goroutine on a thread other than gdb's."""
+
+    def __init__(self, addr: int, follow: Follow) -> None:
+        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
+        self.silent = True
+        self.follow = follow
+
+    def stop(self) -> bool:
+        return self.follow.arrived_elsewhere(self)
+
+
+class StandIn(gdb.Breakpoint):
+    """A user breakpoint during the step: stops only for the goroutine stepped."""
+
+    def __init__(self, user: gdb.Breakpoint, follow: Follow) -> None:
+        super().__init__(str(user.location), gdb.BP_BREAKPOINT, internal=True)
+        self.silent = True
+        self.user = user
+        self.follow = follow
+
+    def stop(self) -> bool:
+        return self.follow.user_hit(self)
+
+
+class Follow:
+    """The step being followed: the goroutine, its depth, what wslgo armed."""
+
+    def __init__(self) -> None:
+        self.goid = 0
+        self.hi = 0
+        self.depth = 0
+        self.strict = False
+        self.thread = 0
+        self.armed: list[gdb.Breakpoint] = []
+        self.disabled: list[gdb.Breakpoint] = []
+        #: what ended the step: "end" (an EndBreakpoint), a StandIn, or None (gdb's own)
+        self.ended: EndBreakpoint | StandIn | None = None
+        self.frame_name: str | None = None
+        self.last_stop: gdb.StopEvent | None = None
+
+    def note(self, event: gdb.StopEvent) -> None:
+        """Every stop (from :mod:`wslgo.gdb.events`): what ended the command."""
+        self.last_stop = event
+
+    def arm(self, what: str) -> None:
+        self.disarm()
+        self.ended = self.last_stop = None
+        if not FOLLOW_GOROUTINE.value or gdb.selected_inferior().pid == 0:
+            return
+        if program.is_core() or program.current_or_none() is None:
+            return
+        try:
+            g = program.current_goroutine()
+            frame = gdb.selected_frame()
+            sp = int(frame.read_register("sp"))
+            addrs = self._addresses(frame, what)
+        except (gdb.error, _native.WslgoError, OSError):
+            return
+        t = gdb.selected_thread()
+        if g is None or t is None or not addrs:
+            return
+        self.goid, self.hi, self.thread = g["goid"], g["stack_hi"], t.global_num
+        self.depth, self.strict = self.hi - sp, what == "finish"
+        self.frame_name = frame.name() if what != "finish" else None
+        self.armed = [EndBreakpoint(a, self) for a in sorted(addrs)]
+        for b in gdb.breakpoints():
+            user = b.number > 0 and b.enabled and not b.temporary
+            if user and b.type == gdb.BP_BREAKPOINT and b.location:
+                b.enabled = False
+                self.disabled.append(b)
+                self.armed.append(StandIn(b, self))
+
+    @staticmethod
+    def _addresses(frame: gdb.Frame, what: str) -> set[int]:
+        if what == "finish":
+            older = frame.older()
+            return {older.pc()} if older is not None else set()
+        return stepping.next_addresses(frame, what)
+
+    def disarm(self) -> None:
+        for b in self.armed:
+            if b.is_valid():
+                b.delete()
+        for b in self.disabled:
+            if b.is_valid():
+                b.enabled = True
+        self.armed, self.disabled = [], []
+
+    def _is_goroutine(self) -> bool:
+        try:
+            g = program.current_goroutine()
+        except (gdb.error, _native.WslgoError, OSError):
+            return False
+        return g is not None and g["goid"] == self.goid
+
+    def arrived_elsewhere(self, bp: EndBreakpoint) -> bool:
+        t = gdb.selected_thread()
+        if t is None or t.global_num == self.thread or not self._is_goroutine():
+            return False
+        try:
+            depth = self.hi - int(gdb.newest_frame().read_register("sp"))
+        except gdb.error:
+            return False
+        if depth > self.depth or (self.strict and depth == self.depth):
+            return False
+        self.ended = bp
+        return True
+
+    def user_hit(self, stand_in: StandIn) -> bool:
+        cond = stand_in.user.condition
+        try:
+            if cond and not bool(gdb.parse_and_eval(cond)):
+                return False
+        except gdb.error:
+            return True  # as gdb: a condition that fails to evaluate stops
+        if self._is_goroutine():
+            self.ended = stand_in
+            return True
+        other = goid.current()
+        sal = gdb.newest_frame().find_sal()
+        where = f"{sal.symtab.filename}:{sal.line}" if sal.symtab is not None else "??"
+        gdb.write(
+            f"wslgo: goroutine {other} hit breakpoint {stand_in.user.number} at {where}; "
+            f"still stepping goroutine {self.goid}\n"
+        )
+        return False
+
+    def finish(self) -> None:
+        """After the command: take everything back; say where a stop of wslgo's ended it."""
+        ended, self.ended = self.ended, None
+        ev, self.last_stop = self.last_stop, None
+        self.disarm()
+        if ended is None or gdb.selected_inferior().pid == 0:
+            return
+        if not isinstance(ev, gdb.BreakpointEvent) or not any(b is ended for b in ev.breakpoints):
+            return  # gdb's own stepping ended the command, and gdb said where
+        if isinstance(ended, StandIn):
+            t = gdb.selected_thread()
+            gdb.write(f"\nThread {t.num if t else '?'} hit Breakpoint {ended.user.number}, ")
+            gdb.write(gdb.execute("frame 0", to_string=True).split("  ", 1)[-1])
+        else:
+            stepping.arrived(self.frame_name)
+
+
+FOLLOW = Follow()
+
+_pre = commands.parser(PRE, "Arm goroutine following for next/step/finish (gdb's hooks).")
+_pre.add_argument("what", choices=FOLLOWED)
+_post = commands.parser(POST, "Disarm goroutine following after next/step/finish.")
+
+
+@commands.command(PRE, _pre)
+def follow_pre(args: argparse.Namespace) -> None:
+    FOLLOW.arm(args.what)
+
+
+@commands.command(POST, _post)
+def follow_post(args: argparse.Namespace) -> None:
+    FOLLOW.finish()
+
+
+def install_hooks() -> None:
+    """hook-next ... arm, hookpost-next ... disarm (the user's own bodies kept)."""
+    for cmd in FOLLOWED:
+        postrun.install_hook(f"hook-{cmd}", f"{PRE} {cmd}")
+        postrun.install_hook(f"hookpost-{cmd}", POST)
