@@ -848,6 +848,10 @@ mod tests {
     }
 
     fn text(gs: &[Goroutine], mode: Mode, depth: Option<usize>) -> String {
+        text_in(gs, mode, depth, &Style::default())
+    }
+
+    fn text_in(gs: &[Goroutine], mode: Mode, depth: Option<usize>, st: &Style) -> String {
         let shown: Vec<&Goroutine> = gs.iter().collect();
         let mut out = String::new();
         let mut f = |s: &str| -> Result<(), ()> {
@@ -855,7 +859,7 @@ mod tests {
             Ok(())
         };
         let mut sink = Sink::new(&mut f);
-        render(&shown, mode, depth, &Style::default(), "none", &mut sink).unwrap();
+        render(&shown, mode, depth, st, "none", &mut sink).unwrap();
         sink.finish().unwrap();
         out
     }
@@ -869,11 +873,46 @@ mod tests {
 
     #[test]
     fn groups_fold_and_elide() {
+        // a depth counts from the user frame; the frames before it fold into one line
         let got = text(&gs(), Mode::Group, Some(1));
-        let want = "* 1 goroutine [running]: 1\n    runtime.gopark  runtime/proc.go:435\n\n2 goroutines [chan receive]: 7, 8\n    runtime.gopark  runtime/proc.go:435\n    created by main.main  cmd/w/main.go:9";
+        let want = "* 1 goroutine [running]: 1\n    ...1 frame folded: runtime.gopark...\n    main.worker  cmd/w/main.go:17\n\n2 goroutines [chan receive]: 7, 8\n    ...1 frame folded: runtime.gopark...\n    main.worker  cmd/w/main.go:17\n    created by main.main  cmd/w/main.go:9";
         assert_eq!(got, want);
         let full = text(&gs()[1..], Mode::Full, Some(1));
-        assert!(full.contains("...1 frame elided...\ncreated by main.main in goroutine 1\n\t/home/u/p/cmd/w/main.go:9"), "{full}");
+        assert!(full.starts_with("goroutine 7 [chan receive]:\n...1 frame folded: runtime.gopark...\nmain.worker()\n\t/home/u/p/cmd/w/main.go:17 +0x10\ncreated by main.main"), "{full}");
+        // --top: from the innermost frame, the rest elided
+        let top = Style {
+            top: true,
+            ..Style::default()
+        };
+        let full = text_in(&gs()[1..], Mode::Full, Some(1), &top);
+        assert!(full.contains("runtime.gopark()\n\t/usr/lib/go/src/runtime/proc.go:435 +0x10\n...1 frame elided...\ncreated by main.main in goroutine 1\n\t/home/u/p/cmd/w/main.go:9"), "{full}");
+        assert!(!full.contains("folded"), "{full}");
+        let got = text_in(&gs(), Mode::Group, Some(1), &top);
+        assert!(
+            got.starts_with(
+                "* 1 goroutine [running]: 1\n    runtime.gopark  runtime/proc.go:435\n\n"
+            ),
+            "{got}"
+        );
+    }
+
+    #[test]
+    fn fold_text_names_the_first_and_the_last() {
+        let gs = gs();
+        let f = &gs[0].frames;
+        assert_eq!(fold_text(&f[..0]), "");
+        assert_eq!(fold_text(&f[..1]), "...1 frame folded: runtime.gopark...");
+        assert_eq!(
+            fold_text(f),
+            "...2 frames folded: runtime.gopark, main.worker..."
+        );
+        let three = [f[0].clone(), f[1].clone(), f[0].clone()];
+        assert_eq!(
+            fold_text(&three),
+            "...3 frames folded: runtime.gopark ... runtime.gopark..."
+        );
+        // depth 0 shows nothing and folds nothing
+        assert_eq!(window(&gs[0], Some(0), false), (0, &f[..0]));
     }
 
     #[test]
