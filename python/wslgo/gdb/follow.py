@@ -79,6 +79,8 @@ class Follow:
         self.ended: EndBreakpoint | StandIn | None = None
         self.frame_name: str | None = None
         self.last_stop: gdb.StopEvent | None = None
+        #: (pc, sp) where the command started.
+        self.origin = (0, 0)
 
     def note(self, event: gdb.StopEvent) -> None:
         """Every stop (from :mod:`wslgo.gdb.events`): what ended the command."""
@@ -102,6 +104,8 @@ class Follow:
         if g is None or t is None or not addrs:
             return
         self.goid, self.hi, self.thread = g["goid"], g["stack_hi"], t.global_num
+        newest = gdb.newest_frame()
+        self.origin = (newest.pc(), int(newest.read_register("sp")))
         self.depth, self.strict = self.hi - sp, what == "finish"
         self.frame_name = frame.name() if what != "finish" else None
         self.armed = [EndBreakpoint(a, self) for a in sorted(addrs)]
@@ -156,6 +160,11 @@ class Follow:
         except gdb.error:
             return True  # as gdb: a condition that fails to evaluate stops
         if self._is_goroutine():
+            newest = gdb.newest_frame()
+            if (newest.pc(), int(newest.read_register("sp"))) == self.origin:
+                # preempted as it resumed at the breakpoint it stopped at, the goroutine
+                # runs that pc again (maybe on another thread): not a hit
+                return False
             self.ended = stand_in
             return True
         other = goid.current()
@@ -180,8 +189,11 @@ class Follow:
             t = gdb.selected_thread()
             gdb.write(f"\nThread {t.num if t else '?'} hit Breakpoint {ended.user.number}, ")
             gdb.write(gdb.execute("frame 0", to_string=True).split("  ", 1)[-1])
-        else:
-            stepping.arrived(self.frame_name)
+        else:  # as gdb's next/finish print a stop: the line, or the frame and the line
+            out = gdb.execute("frame", to_string=True)
+            if self.frame_name is not None and gdb.selected_frame().name() == self.frame_name:
+                out = out.splitlines()[-1] + "\n"
+            gdb.write(out[4:] if out.startswith("#0  ") else out)
 
 
 FOLLOW = Follow()

@@ -188,7 +188,7 @@ def _start(what: str) -> tuple[gdb.Frame, _native.GoroutineDict, int]:
     return frame, g, int(frame.read_register("sp"))
 
 
-def arrived(before: str | None) -> None:
+def _arrived(before: str | None) -> None:
     """Print where the step ended, as gdb's next does (the line; the frame if it changed)."""
     frame = gdb.selected_frame()
     out = gdb.execute("frame", to_string=True)
@@ -223,7 +223,7 @@ def wslgo_next_impl() -> None:
     addrs = next_addresses(frame, "wslgo-next")
     name = frame.name()
     if STEPPER.run(addrs, g, sp, strict=False):
-        arrived(name)
+        _arrived(name)
 
 
 def wslgo_finish_impl() -> None:
@@ -233,7 +233,7 @@ def wslgo_finish_impl() -> None:
         raise gdb.GdbError('wslgo-finish: "finish" not meaningful in the outermost frame')
     gdb.write(f"Run till exit from {gdb.execute('frame', to_string=True).splitlines()[0]}\n")
     if STEPPER.run({older.pc()}, g, sp, strict=True):
-        arrived(None)
+        _arrived(None)
 
 
 def wslgo_step_impl() -> None:
