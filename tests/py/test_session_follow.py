@@ -110,6 +110,13 @@ def test_wslgo_step_enters_the_call_in_the_same_goroutine(gdb_run, go_version: s
 def test_crash_context_shows_the_users_frames(gdb_run, go_version: str) -> None:
     binary = build("ssflow", go_version)
     r = gdb_run(["run nilmap", "kill"], binary=binary)
+    # the stop leads with what happened: the panic, read from the goroutine's _panic record
+    assert re.search(
+        r"^wslgo: SIGABRT from the Go runtime's crash .*\npanic: assignment to entry in nil map\n"
+        r"wslgo: in user code: main\.process at ",
+        r.stdout,
+        re.M,
+    ), r.output
     ctx = r.stdout.split("wslgo: in user code:", 1)[1]
     line = line_of("ssflow", "NILMAP-HERE")
     # runtime frames folded into one line, then the user's function and line
