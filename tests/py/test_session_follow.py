@@ -58,7 +58,7 @@ def test_follow_goroutine_makes_gdbs_next_stay_on_the_goroutine(gdb_run, go_vers
     assert "ssflow: done" in r.output, r.output
 
 
-def test_follow_goroutine_finish_and_off_steps_the_thread(gdb_run, go_version: str) -> None:
+def test_follow_goroutine_finish_returns_in_the_same_goroutine(gdb_run, go_version: str) -> None:
     binary = build("ssflow", go_version)
     line = line_of("ssflow", "BUMP-HERE")
     r = gdb_run(
@@ -67,9 +67,7 @@ def test_follow_goroutine_finish_and_off_steps_the_thread(gdb_run, go_version: s
             f"break main.go:{line}",
             "run handlers",
             *marked("F", "finish", "print $goid"),
-            "set wslgo follow-goroutine off",
-            "delete",
-            *marked("N", "next", "print $goid"),
+            *marked("B", "info breakpoints"),
             "kill",
         ],
         binary=binary,
@@ -79,20 +77,22 @@ def test_follow_goroutine_finish_and_off_steps_the_thread(gdb_run, go_version: s
     assert re.search(r"^(0x[0-9a-f]+ in )?main\.handle \(", at, re.M), r.output
     assert re.search(rf"^{line_of('ssflow', 'BUMP-CALL')}\t", at, re.M), r.output
     assert re.findall(r"^\$\d+ = (\d+)$", at, re.M) == [want], r.output
-    # off: the thread's next (no other breakpoint is left to stop elsewhere)
-    nxt = section(r.stdout, "N")
-    assert re.search(r"^\d+\t", nxt, re.M) and "still stepping" not in nxt, r.output
+    # the user's breakpoint is back (enabled) once the command ends
+    assert re.search(r"^1\s+breakpoint\s+keep\s+y\s", section(r.stdout, "B"), re.M), r.output
 
 
-def test_wslgo_step_enters_the_call_in_the_same_goroutine(gdb_run, go_version: str) -> None:
+@pytest.mark.parametrize("how", ["wslgo-step", "step"])
+def test_step_enters_the_call_in_the_same_goroutine(gdb_run, go_version: str, how: str) -> None:
+    """`wslgo-step`, and gdb's `step` with follow-goroutine on, enter bump in the goroutine
+    that was current while the other handlers hit the breakpoint on the same line."""
     binary = build("ssflow", go_version)
     call = line_of("ssflow", "BUMP-CALL")
     r = gdb_run(
         [
+            "set wslgo follow-goroutine on",
             f"break main.go:{call}",
             "run handlers",
-            "delete",
-            *marked("S", "wslgo-step", "print $goid"),
+            *marked("S", how, "print $goid"),
             "kill",
         ],
         binary=binary,
@@ -100,11 +100,14 @@ def test_wslgo_step_enters_the_call_in_the_same_goroutine(gdb_run, go_version: s
     want = _first_stop(r.stdout)
     at = section(r.stdout, "S")
     body = line_of("ssflow", "BUMP-HERE")
-    # gdb's step stops at bump's `func` line or its first statement, in the same goroutine
-    assert re.search(r"^main\.bump \(s=\d+.*\) at \S+ssflow/main\.go:\d+$", at, re.M), r.output
+    # at bump's `func` line or its first statement, in the same goroutine
+    assert re.search(r"^(#0\s+)?main\.bump \(s=\d+.*\) at \S+ssflow/main\.go:\d+$", at, re.M), (
+        r.output
+    )
     assert re.search(rf"^({body - 1}|{body})\t", at, re.M), r.output
     assert re.findall(r"^\$\d+ = (\d+)$", at, re.M) == [want], r.output
-    assert "the step ended in goroutine" not in at, r.output
+    others = re.findall(r"^wslgo: goroutine (\d+) hit breakpoint 1 at ", at, re.M)
+    assert want not in others, r.output
 
 
 def test_crash_context_shows_the_users_frames(gdb_run, go_version: str) -> None:

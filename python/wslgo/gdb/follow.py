@@ -42,10 +42,12 @@ FOLLOW_GOROUTINE = params.boolean(
 class EndBreakpoint(gdb.Breakpoint):
     """Where the step may end: stops for the goroutine on a thread other than gdb's."""
 
-    def __init__(self, addr: int, follow: Follow) -> None:
-        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
+    def __init__(self, spec: str, follow: Follow, deep: bool = False) -> None:
+        super().__init__(spec, gdb.BP_BREAKPOINT, internal=True)
         self.silent = True
         self.follow = follow
+        #: a called function's first line (`step`): any depth
+        self.deep = deep
 
     def stop(self) -> bool:
         return self.follow.arrived_elsewhere(self)
@@ -81,6 +83,13 @@ class Follow:
         self.last_stop: gdb.StopEvent | None = None
         #: (pc, sp) where the command started.
         self.origin = (0, 0)
+        #: the command's goroutine, sp, name, and where it may end (to go on after gdb's
+        #: own stepping ended it in another goroutine)
+        self.g: _native.GoroutineDict | None = None
+        self.sp = 0
+        self.what = ""
+        self.addrs: set[int] = set()
+        self.callees: list[str] = []
 
     def note(self, event: gdb.StopEvent) -> None:
         """Every stop (from :mod:`wslgo.gdb.events`): what ended the command."""
@@ -88,7 +97,7 @@ class Follow:
 
     def arm(self, what: str) -> None:
         self.disarm()
-        self.ended = self.last_stop = None
+        self.ended = self.last_stop = self.g = None
         if not FOLLOW_GOROUTINE.value or gdb.selected_inferior().pid == 0:
             return
         if program.is_core() or program.current_or_none() is None:
@@ -98,6 +107,7 @@ class Follow:
             frame = gdb.selected_frame()
             sp = int(frame.read_register("sp"))
             addrs = self._addresses(frame, what)
+            callees = stepping.callees(frame) if what == "step" else []
         except (gdb.error, _native.WslgoError, OSError):
             return
         t = gdb.selected_thread()
@@ -108,7 +118,10 @@ class Follow:
         self.origin = (newest.pc(), int(newest.read_register("sp")))
         self.depth, self.strict = self.hi - sp, what == "finish"
         self.frame_name = frame.name() if what != "finish" else None
-        self.armed = [EndBreakpoint(a, self) for a in sorted(addrs)]
+        self.g, self.sp, self.what = g, sp, what
+        self.addrs, self.callees = addrs, callees
+        self.armed = [EndBreakpoint(f"*{a:#x}", self) for a in sorted(addrs)]
+        self.armed += [EndBreakpoint(spec, self, deep=True) for spec in callees]
         for b in gdb.breakpoints():
             user = b.number > 0 and b.enabled and not b.temporary
             if user and b.type == gdb.BP_BREAKPOINT and b.location:
@@ -147,7 +160,7 @@ class Follow:
             depth = self.hi - int(gdb.newest_frame().read_register("sp"))
         except gdb.error:
             return False
-        if depth > self.depth or (self.strict and depth == self.depth):
+        if not bp.deep and (depth > self.depth or (self.strict and depth == self.depth)):
             return False
         self.ended = bp
         return True
@@ -180,8 +193,12 @@ class Follow:
         """After the command: take everything back; say where a stop of wslgo's ended it."""
         ended, self.ended = self.ended, None
         ev, self.last_stop = self.last_stop, None
+        g, self.g = self.g, None
         self.disarm()
-        if ended is None or gdb.selected_inferior().pid == 0:
+        if gdb.selected_inferior().pid == 0 or g is None:
+            return
+        if ended is None:
+            self._go_on(g)
             return
         if not isinstance(ev, gdb.BreakpointEvent) or not any(b is ended for b in ev.breakpoints):
             return  # gdb's own stepping ended the command, and gdb said where
@@ -194,6 +211,21 @@ class Follow:
             if self.frame_name is not None and gdb.selected_frame().name() == self.frame_name:
                 out = out.splitlines()[-1] + "\n"
             gdb.write(out[4:] if out.startswith("#0  ") else out)
+
+    def _go_on(self, g: _native.GoroutineDict) -> None:
+        """gdb's own stepping ended the command in another goroutine (a `step` into a
+        function whose prologue sent the goroutine through the scheduler, and another ran
+        it on gdb's thread): say so, and step on until the goroutine gets there."""
+        now = goid.current()
+        if not now or now == self.goid:
+            return
+        gdb.write(
+            f"wslgo: gdb's {self.what} ended in goroutine {now}; "
+            f"still stepping goroutine {self.goid}\n"
+        )
+        strict = self.what == "finish"
+        if stepping.STEPPER.run(self.addrs, g, self.sp, strict, callees=self.callees):
+            stepping.arrived(self.frame_name)
 
 
 FOLLOW = Follow()
