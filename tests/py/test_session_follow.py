@@ -230,3 +230,11 @@ def test_wslgo_break_goroutine_n_stops_only_there(gdb_run, go_version: str) -> N
     assert re.findall(r"^\$\d+ = (\d+)$", at, re.M) == [want], r.output
     assert f"$_goid() == {want}" in r.stdout, r.output
     assert "exited normally" in r.output, r.output
+
+
+def test_hooks_are_there_before_any_program_is_loaded(gdb_run) -> None:
+    """`gdb -ex 'source wslgo.py' PROG` loads PROG first: wslgo's setup installs the
+    stepping hooks itself, not only when it sees a Go program load."""
+    r = gdb_run(["show user hook-next", "show user hookpost-step"])
+    assert "wslgo-follow-pre next" in r.stdout and "wslgo-pre-resume" in r.stdout, r.output
+    assert "wslgo-follow-post" in r.stdout, r.output
