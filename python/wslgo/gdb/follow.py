@@ -17,6 +17,7 @@ of it back and prints where the step ended when one of wslgo's breakpoints ended
 from __future__ import annotations
 
 import argparse
+from typing import Callable
 
 import gdb
 
@@ -235,14 +236,23 @@ _pre.add_argument("what", choices=FOLLOWED)
 _post = commands.parser(POST, "Disarm goroutine following after next/step/finish.")
 
 
+def _never_cancel(fn: Callable[[], None], what: str) -> None:
+    """An error in a hook would cancel the user's command: say it in one line instead."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 (gdb must step whatever wslgo failed to arm)
+        FOLLOW.disarm()
+        gdb.write(f"wslgo: {what}: {' '.join(str(e).split())}\n", gdb.STDERR)
+
+
 @commands.command(PRE, _pre)
 def follow_pre(args: argparse.Namespace) -> None:
-    FOLLOW.arm(args.what)
+    _never_cancel(lambda: FOLLOW.arm(args.what), "following the goroutine")
 
 
 @commands.command(POST, _post)
 def follow_post(args: argparse.Namespace) -> None:
-    FOLLOW.finish()
+    _never_cancel(FOLLOW.finish, "following the goroutine")
 
 
 def install_hooks() -> None:
