@@ -151,12 +151,18 @@ class Snapshot:
         ...
     def goids(self) -> list[int]: ...
     def panics(self) -> list[tuple[int, list[str]]]:
-        """(goid, `panic: ...` lines) of each panicking goroutine (with `panics=True`)."""
+        """(goid, `panic: ...` lines) of each panicking goroutine (with `panics=True`); on
+        a core, the goroutine that threw a fatal error gets its `fatal error: ...` line."""
+        ...
+    @property
+    def fatal_error(self) -> str | None:
+        """A core's fatal error thrown on a system stack (a deadlock), with `panics=True`."""
         ...
     def current(self) -> GoroutineDict | None: ...
     def goroutine(self, goid: int) -> GoroutineDict | None: ...
     def brief(self, depth: int = 6, style: Mapping[str, tuple[str, str]] | None = None) -> str:
-        """The stop context: the current goroutine's top frames and the counts."""
+        """The stop context: the current goroutine's frames from its user frame (the
+        innermost ones folded into one line) and the counts."""
         ...
     def render(
         self,
@@ -176,6 +182,7 @@ class Snapshot:
         top: bool = False,
         now: int | None = None,
         min_wait: int | None = None,
+        thread_nums: Mapping[int, int] | None = None,
     ) -> RenderDict:
         """Filter, order and format in mode list, full, group, default, json, json-group,
         jsonl or jsonl-group; with write, the text goes there in chunks (text is then

@@ -116,9 +116,30 @@ def apply(gs: Iterable[Record], flt: Filter) -> list[Record]:
     return out
 
 
-def _frames(g: Record, depth: int | None) -> list[Record]:
+def window(g: Record, depth: int | None, top: bool = False) -> tuple[int, list[Record]]:
+    """(frames folded away, frames shown) of ``g`` with ``depth``: ``depth`` frames from
+    the user frame (from the innermost with ``top`` or without a user frame); every frame
+    without a depth. The native views' ``snapshot::window``."""
     fr = list(g.get("frames") or [])
-    return fr if depth is None else fr[:depth]
+    if depth is None:
+        return 0, fr
+    start = 0 if top or depth == 0 else g.get("user_frame") or 0
+    if start >= len(fr):
+        start = 0
+    return start, fr[start : start + depth]
+
+
+def fold_text(folded: Sequence[Record]) -> str:
+    """`...2 frames folded: runtime.gopark, runtime.chanrecv1...` (first ... last when more)."""
+    names = [esc(f["func"]) for f in folded]
+    if not names:
+        return ""
+    shown = ", ".join(names) if len(names) <= 2 else f"{names[0]} ... {names[-1]}"
+    return f"...{plural(len(names), 'frame')} folded: {shown}..."
+
+
+def _frames(g: Record, depth: int | None, top: bool = False) -> list[Record]:
+    return window(g, depth, top)[1]
 
 
 def _loc(f: Record | None, st: Style = PLAIN) -> str:
@@ -154,7 +175,7 @@ def state_text(g: Record) -> str:
     return ", ".join(parts)
 
 
-def format_list(gs: Sequence[Record], st: Style = PLAIN) -> str:
+def format_list(gs: Sequence[Record], st: Style = PLAIN, top: bool = False) -> str:
     """One line per goroutine: marker, id, state, user location, extras. For records from
     elsewhere; the CLI and `wslgo-bt -l` use :func:`list_native`, whose text is the same
     byte for byte (tests/py/test_goroutines_report.py compares them on a real core)."""
@@ -172,9 +193,8 @@ def format_list(gs: Sequence[Record], st: Style = PLAIN) -> str:
         if g.get("labels"):
             extras.append(" ".join(f"{esc(k)}={esc(v)}" for k, v in sorted(g["labels"].items())))
         tail = f"  ({', '.join(extras)})" if extras else ""
-        lines.append(
-            f"{mark} {g['goid']:>6} [{esc(state_text(g))}] {_loc(user_frame(g), st)}{tail}"
-        )
+        fr = (g.get("frames") or [None])[0] if top else user_frame(g)
+        lines.append(f"{mark} {g['goid']:>6} [{esc(state_text(g))}] {_loc(fr, st)}{tail}")
     return "\n".join(lines)
 
 
@@ -187,7 +207,9 @@ def _frame_lines(f: Record, st: Style = PLAIN) -> list[str]:
     return [f"{func}{args}", f"\t{file}:{f['line']}{st.addr(off)}"]
 
 
-def format_full(gs: Sequence[Record], depth: int | None = None, st: Style = PLAIN) -> str:
+def format_full(
+    gs: Sequence[Record], depth: int | None = None, st: Style = PLAIN, top: bool = False
+) -> str:
     """runtime.Stack-like blocks: header, frames, `created by`."""
     blocks = []
     for g in gs:
@@ -196,11 +218,14 @@ def format_full(gs: Sequence[Record], depth: int | None = None, st: Style = PLAI
             lines.append(f"\t(unreadable: {esc(g['error'])})")
             blocks.append("\n".join(lines))
             continue
-        fr = _frames(g, depth)
+        skipped, fr = window(g, depth, top)
+        if skipped:
+            lines.append(fold_text(g["frames"][:skipped]))
         for f in fr:
             lines += _frame_lines(f, st)
-        if depth is not None and len(g.get("frames") or []) > depth:
-            lines.append(f"...{plural(len(g['frames']) - depth, 'frame')} elided...")
+        after = len(g.get("frames") or []) - skipped - len(fr)
+        if depth is not None and after > 0:
+            lines.append(f"...{plural(after, 'frame')} elided...")
         if g.get("truncated"):
             lines.append("...stack truncated (depth limit)...")
         if g.get("stack_error"):
@@ -227,17 +252,19 @@ def created_by(g: Record) -> Record | None:
     return None
 
 
-def group(gs: Sequence[Record], depth: int | None = None) -> list[Record]:
-    """Fold goroutines with the same state, frames (func, file:line) and `go` statement
-    into buckets: {state, frames, created_by, goids, count, current, user_frame}; the
-    current goroutine's bucket first, then by size, then by smallest goid."""
+def group(gs: Sequence[Record], depth: int | None = None, top: bool = False) -> list[Record]:
+    """Fold goroutines with the same state, frames (func, file:line; with a depth, down to
+    the end of the window) and `go` statement into buckets: {state, frames, created_by,
+    goids, count, current, user_frame, frames_skipped}; the current goroutine's bucket
+    first, then by size, then by smallest goid."""
     buckets: dict[tuple[Any, ...], Record] = {}
     for g in gs:
-        fr = _frames(g, depth)
+        skipped, fr = window(g, depth, top)
         created = created_by(g)
+        uf = g.get("user_frame")
         key = (
             state_text(g) if not g.get("error") else f"unreadable: {g['error']}",
-            tuple((f["func"], f["file"], f["line"]) for f in fr),
+            tuple((f["func"], f["file"], f["line"]) for f in g.get("frames", [])[:skipped] + fr),
             (created["func"], created["file"], created["line"]) if created else None,
         )
         b = buckets.setdefault(
@@ -249,7 +276,9 @@ def group(gs: Sequence[Record], depth: int | None = None) -> list[Record]:
                 "goids": [],
                 "current": False,
                 # same frames, same first frame outside the runtime
-                "user_frame": g.get("user_frame"),
+                "user_frame": uf - skipped if uf is not None and uf >= skipped else None,
+                "frames_skipped": skipped,
+                "folded": g.get("frames", [])[:skipped],
             },
         )
         b["goids"].append(g.get("goid", 0))
@@ -267,14 +296,18 @@ def _ids(ids: list[int], limit: int = 12) -> str:
     return s + (f", ... ({len(ids) - limit} more)" if len(ids) > limit else "")
 
 
-def format_grouped(gs: Sequence[Record], depth: int | None = None, st: Style = PLAIN) -> str:
+def format_grouped(
+    gs: Sequence[Record], depth: int | None = None, st: Style = PLAIN, top: bool = False
+) -> str:
     """panicparse-like buckets: `N goroutines [state]: ids` then the shared frames."""
     blocks = []
-    for b in group(gs, depth):
+    for b in group(gs, depth, top):
         n = b["count"]
         mark = "* " if b["current"] else ""
         head = f"{mark}{plural(n, 'goroutine')} [{esc(b['state'])}]: {_ids(b['goids'])}"
         lines = [head]
+        if b["folded"]:
+            lines.append(f"    {fold_text(b['folded'])}")
         for f in b["frames"]:
             func, file = st.func(esc(f["func"])), st.file(esc(short_path(f["file"])))
             lines.append(f"    {func}  {file}:{f['line']}")
@@ -286,27 +319,38 @@ def format_grouped(gs: Sequence[Record], depth: int | None = None, st: Style = P
     return "\n\n".join(blocks)
 
 
-def to_json(gs: Sequence[Record], grouped: bool = False, depth: int | None = None) -> str:
-    """One JSON document with the same fields as the records."""
+def to_json(
+    gs: Sequence[Record], grouped: bool = False, depth: int | None = None, top: bool = False
+) -> str:
+    """One JSON document with the same fields as the records (frames: the window of
+    ``depth``, ``user_frame`` indexing them, ``frames_skipped`` the innermost left out)."""
     if grouped:
-        doc: Record = {"buckets": group(gs, depth)}
+        buckets = [{k: v for k, v in b.items() if k != "folded"} for b in group(gs, depth, top)]
+        doc: Record = {"buckets": buckets}
     else:
-        doc = {"goroutines": [dict(g, frames=_frames(g, depth)) for g in gs]}
+        doc = {"goroutines": [_json_record(g, depth, top) for g in gs]}
     return json.dumps(doc, indent=1, sort_keys=True)
+
+
+def _json_record(g: Record, depth: int | None, top: bool) -> Record:
+    skipped, fr = window(g, depth, top)
+    uf = g.get("user_frame")
+    adjusted = uf - skipped if uf is not None and uf >= skipped else None
+    return dict(g, frames=fr, frames_skipped=skipped, user_frame=adjusted)
 
 
 def render(gs: Sequence[Record], mode: str, flt: Filter) -> str:
     """Filter then format: mode is list, full, group or json (json-group)."""
     shown = apply(gs, flt)
     if mode == "full":
-        return format_full(shown, flt.depth)
+        return format_full(shown, flt.depth, top=flt.top)
     if mode == "group":
-        return format_grouped(shown, flt.depth)
+        return format_grouped(shown, flt.depth, top=flt.top)
     if mode == "json":
-        return to_json(shown, depth=flt.depth)
+        return to_json(shown, depth=flt.depth, top=flt.top)
     if mode == "json-group":
-        return to_json(shown, grouped=True, depth=flt.depth)
-    return format_list(shown)
+        return to_json(shown, grouped=True, depth=flt.depth, top=flt.top)
+    return format_list(shown, top=flt.top)
 
 
 def summary(gs: Sequence[Record]) -> str:
@@ -368,13 +412,15 @@ def render_native(
     pretty: bool = False,
     no_goroutine: str = "",
     write: Any = None,
+    thread_nums: dict[int, int] | None = None,
 ) -> Record:
     """Filter, order and format a native ``Snapshot`` in ``mode`` (list, full, group,
     default, json, json-group, jsonl, jsonl-group): the text every view shows, made in Rust
     so that gdb and the CLI print the same bytes. With ``write`` the text goes there in
     chunks. ``now`` is the live program's clock (:data:`CLOCK`); None for a core, whose wait
     times are then relative to the newest timestamp it holds. Returns {text, shown, missing,
-    relative}."""
+    relative}. ``thread_nums`` (OS thread id -> gdb's thread number) makes lists say
+    `thread 3 (LWP 17429)`."""
     func_match = re.compile(flt.func).search if flt.func else None
     return cast(
         Record,
@@ -394,6 +440,7 @@ def render_native(
             top=flt.top,
             now=now,
             min_wait=flt.min_wait,
+            thread_nums=thread_nums,
         ),
     )
 
@@ -573,7 +620,10 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
     if not mode.startswith("json"):
         print(summary_line(snap, got), file=sys.stderr)
         for goid, lines in snap.panics():
-            print(f"goroutine {goid} is panicking: " + "\n\t".join(lines), file=sys.stderr)
+            what = "is panicking" if lines[0].startswith("panic: ") else "died of"
+            print(f"goroutine {goid} {what}: " + "\n\t".join(lines), file=sys.stderr)
+        if snap.fatal_error:
+            print(f"{snap.fatal_error} (on a system stack, no goroutine)", file=sys.stderr)
     return 0
 
 

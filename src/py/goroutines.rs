@@ -2,6 +2,7 @@
 //! `Callback(binary, read_fn)`, each with `.goroutines()` and `.unwind()`. Results are
 //! plain Python data (dicts and lists); the heavy work runs with the GIL released.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use super::program::{display, ProgramArg, PyCallbackMemory};
 use crate::binary::Binary as CoreBinary;
 use crate::error::{Error, Result};
 use crate::mem::{CoreFile, Memory, ProcessMemory};
+use crate::runtime::fatal;
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::listing::{list, select, ListFilter, ListStyle};
 use crate::runtime::panic::PanicLayout;
@@ -57,6 +59,59 @@ impl Engine {
     /// Where this binary keeps its panic records (DWARF, else by Go version).
     fn panic_layout(&self) -> PanicLayout {
         PanicLayout::new(self.rt.symbols(), self.rt.pclntab().go_minor())
+    }
+
+    /// A core's fatal error (`runtime.throw` / `runtime.fatal`), found on the stack of the
+    /// thread that received the fatal signal (the first in the core) or of the goroutine
+    /// it ran: given to that goroutine as its `panic` lines when it has none, else (a
+    /// system stack, like a deadlock's) returned.
+    fn core_fatal_error(&self, gs: &mut [Goroutine]) -> Option<String> {
+        let Source::Core(c) = &self.src else {
+            return None;
+        };
+        let t = c.threads().first()?;
+        let entries = fatal::closure_entries(self.rt.pclntab(), self.bias);
+        let mem = self.src.mem();
+        if let Some(g) = gs
+            .iter_mut()
+            .find(|g| g.error.is_none() && g.thread_id == Some(t.tid))
+        {
+            let lo = if (g.stack_lo..g.stack_hi).contains(&g.sp) {
+                g.sp
+            } else {
+                g.stack_lo
+            };
+            if let Some(text) = fatal::scan(mem, &entries, lo, g.stack_hi) {
+                if g.panic.is_none() {
+                    g.panic = Some(vec![text]);
+                    return None;
+                }
+            }
+        }
+        // the thread's own stack: from the frame of runtime.throw / runtime.fatal (the
+        // thread may be in a signal handler on another stack), else from its sp
+        let st = self.rt.unwind(
+            mem,
+            self.bias,
+            UnwindStart {
+                pc: t.pc,
+                sp: t.sp,
+                bp: t.bp,
+                lr: t.lr,
+                exact: true,
+            },
+            &UnwindOptions {
+                max_depth: 64,
+                stop_at_user: false,
+                main_module: None,
+            },
+        );
+        st.frames
+            .iter()
+            .filter(|f| fatal::THROWERS.contains(&&*f.func))
+            .map(|f| f.sp)
+            .chain([t.sp])
+            .find_map(|sp| fatal::scan(mem, &entries, sp, sp.saturating_add(1 << 20)))
     }
 }
 
@@ -669,6 +724,7 @@ impl GoTarget {
         let gs = py.detach(|| {
             guarded(|| {
                 let mut gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
+                let mut fatal = None;
                 if panics {
                     let pl = e.panic_layout();
                     for g in gs.iter_mut().filter(|g| g.error.is_none()) {
@@ -678,14 +734,17 @@ impl GoTarget {
                             .ok()
                             .flatten();
                     }
+                    fatal = e.core_fatal_error(&mut gs);
                 }
-                Ok(gs)
+                Ok((gs, fatal))
             })
         })?;
+        let (gs, fatal) = gs;
         Ok(Snapshot {
             gs,
             rank,
             include_dead,
+            fatal,
         })
     }
 
@@ -725,6 +784,7 @@ pub struct Snapshot {
     gs: Vec<Goroutine>,
     rank: u8,
     include_dead: bool,
+    fatal: Option<String>,
 }
 
 fn style_of(style: Option<std::collections::HashMap<String, (String, String)>>) -> Style {
@@ -776,6 +836,13 @@ impl Snapshot {
         out
     }
 
+    /// The fatal error of a core that no goroutine's `panic` lines hold (one thrown on a
+    /// system stack, like a deadlock's), when the snapshot was taken with `panics=True`.
+    #[getter]
+    fn fatal_error(&self) -> Option<String> {
+        self.fatal.clone()
+    }
+
     /// Every goroutine id, in enumeration order.
     fn goids(&self) -> Vec<u64> {
         self.gs.iter().map(|g| g.goid).collect()
@@ -815,7 +882,7 @@ impl Snapshot {
     /// missing, relative}. `now` is the runtime's clock (nanotime, CLOCK_MONOTONIC) for wait
     /// durations; without it they are relative to the newest `waitsince` (`relative`).
     /// `min_wait` (ns) keeps goroutines waiting at least that long.
-    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func_match=None, user_only=false, labels=Vec::new(), goids=Vec::new(), depth=None, style=None, pretty=false, no_goroutine=String::new(), write=None, top=false, now=None, min_wait=None))]
+    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func_match=None, user_only=false, labels=Vec::new(), goids=Vec::new(), depth=None, style=None, pretty=false, no_goroutine=String::new(), write=None, top=false, now=None, min_wait=None, thread_nums=None))]
     #[allow(clippy::too_many_arguments)]
     fn render<'py>(
         &self,
@@ -835,6 +902,7 @@ impl Snapshot {
         top: bool,
         now: Option<i64>,
         min_wait: Option<i64>,
+        thread_nums: Option<BTreeMap<i64, u64>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let Some(m) = Mode::parse(mode, pretty) else {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
@@ -868,6 +936,8 @@ impl Snapshot {
         let mut st = style_of(style);
         st.top = top;
         st.now = now;
+        st.thread_nums = thread_nums.map(Arc::new);
+        st.fatal = self.fatal.clone();
         let mut text = String::new();
         {
             let mut flush = |chunk: &str| -> PyResult<()> {

@@ -45,6 +45,10 @@ pub struct ListStyle {
     pub top: bool,
     /// The runtime's clock now (nanotime), to show how long goroutines have waited.
     pub now: Option<i64>,
+    /// OS thread id -> the debugger's thread number (gdb's commands take those): the
+    /// thread shows as `thread 3 (LWP 17429)`; without it, or for a thread it lacks, as
+    /// `thread 17429`.
+    pub thread_nums: Option<Arc<BTreeMap<i64, u64>>>,
 }
 
 /// Whole minutes `g` has been waiting at `now` (the runtime's `, N minutes`), when it
@@ -239,7 +243,10 @@ pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
     }
     let mut extras: Vec<String> = Vec::new();
     if let Some(t) = g.thread_id.filter(|t| *t != 0) {
-        extras.push(format!("thread {t}"));
+        match st.thread_nums.as_ref().and_then(|m| m.get(&t)) {
+            Some(n) => extras.push(format!("thread {n} (LWP {t})")),
+            None => extras.push(format!("thread {t}")),
+        }
     }
     if g.system {
         extras.push("system".into());
@@ -383,6 +390,15 @@ mod tests {
         ];
         assert_eq!(l.text, want.join("\n"));
         assert_eq!((l.shown, l.total, l.system, l.unreadable), (4, 4, 1, 1));
+        // with the debugger's thread numbers: gdb's number first, the LWP after it
+        let st = ListStyle {
+            thread_nums: Some(Arc::new(BTreeMap::from([(77, 3)]))),
+            ..ListStyle::default()
+        };
+        let l = list::<Never>(&gs, &ListFilter::default(), None, &st).unwrap();
+        assert!(l.text.starts_with(
+            "*     12 [running, locked to thread] main.worker at cmd/w/main.go:17  (thread 3 (LWP 77))\n"
+        ));
     }
 
     #[test]
@@ -402,6 +418,7 @@ mod tests {
             file: (String::new(), String::new()),
             top: false,
             now: None,
+            thread_nums: None,
         };
         let l = list::<Never>(&gs, &flt, None, &st).unwrap();
         assert_eq!(

@@ -9,6 +9,7 @@
 //! read becomes a record with `error` set; enumeration never aborts because of one `g`.
 
 pub mod fallback;
+pub mod fatal;
 pub mod fxhash;
 mod group;
 mod labels;

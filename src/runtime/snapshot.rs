@@ -32,6 +32,11 @@ pub struct Style {
     pub top: bool,
     /// The runtime's clock now (nanotime): states show `, N minutes` of waiting.
     pub now: Option<i64>,
+    /// OS thread id -> the debugger's thread number: lists say `thread 3 (LWP 17429)`.
+    pub thread_nums: Option<Arc<BTreeMap<i64, u64>>>,
+    /// The fatal error of a core that no goroutine threw (a deadlock found on a system
+    /// stack): JSON documents carry it as `fatal_error`.
+    pub fatal: Option<String>,
 }
 
 impl Style {
@@ -41,6 +46,7 @@ impl Style {
             file: self.file.clone(),
             top: self.top,
             now: self.now,
+            thread_nums: self.thread_nums.clone(),
         }
     }
 }
@@ -128,11 +134,32 @@ fn created_by(g: &Goroutine) -> Option<&super::Location> {
         .filter(|l| !l.func.is_empty() && g.goid != 1)
 }
 
-fn cut(frames: &[Frame], depth: Option<usize>) -> &[Frame] {
-    match depth {
-        Some(d) if d < frames.len() => frames.get(..d).unwrap_or(frames),
-        _ => frames,
-    }
+/// The frames a view shows with `depth`: `depth` frames from the user frame (from the
+/// innermost with `top` or without a user frame), every frame without a depth; and how
+/// many innermost frames that folds away.
+pub fn window(g: &Goroutine, depth: Option<usize>, top: bool) -> (usize, &[Frame]) {
+    let Some(d) = depth else {
+        return (0, &g.frames);
+    };
+    let start = if top || d == 0 {
+        0
+    } else {
+        g.user_frame.filter(|i| *i < g.frames.len()).unwrap_or(0)
+    };
+    let rest = g.frames.get(start..).unwrap_or(&[]);
+    (start, rest.get(..d).unwrap_or(rest))
+}
+
+/// `...2 frames folded: runtime.gopark, runtime.chanrecv1...` for the innermost frames a
+/// window leaves out (the first and the last name when there are more than two).
+pub fn fold_text(folded: &[Frame]) -> String {
+    let names = match folded {
+        [] => return String::new(),
+        [a] => escape(&a.func).into_owned(),
+        [a, b] => format!("{}, {}", escape(&a.func), escape(&b.func)),
+        [a, .., z] => format!("{} ... {}", escape(&a.func), escape(&z.func)),
+    };
+    format!("...{} folded: {names}...", plural(folded.len(), "frame"))
 }
 
 /// One runtime.Stack-like block (no trailing newline).
@@ -143,7 +170,12 @@ fn push_full(out: &mut String, g: &Goroutine, depth: Option<usize>, st: &Style) 
         let _ = write!(out, "\n\t(unreadable: {})", escape(e));
         return;
     }
-    for f in cut(&g.frames, depth) {
+    let (skipped, shown) = window(g, depth, st.top);
+    if skipped > 0 {
+        out.push('\n');
+        out.push_str(&fold_text(g.frames.get(..skipped).unwrap_or(&[])));
+    }
+    for f in shown {
         out.push('\n');
         wrap(out, &st.func, &escape(&f.func));
         out.push_str(if f.inlined { "(...)" } else { "()" });
@@ -154,14 +186,9 @@ fn push_full(out: &mut String, g: &Goroutine, depth: Option<usize>, st: &Style) 
             wrap(out, &st.addr, &format!(" +{:#x}", f.pc - f.entry));
         }
     }
-    if let Some(d) = depth {
-        if g.frames.len() > d {
-            let _ = write!(
-                out,
-                "\n...{} elided...",
-                plural(g.frames.len() - d, "frame")
-            );
-        }
+    let after = g.frames.len().saturating_sub(skipped + shown.len());
+    if depth.is_some() && after > 0 {
+        let _ = write!(out, "\n...{} elided...", plural(after, "frame"));
     }
     if g.truncated {
         out.push_str("\n...stack truncated (depth limit)...");
@@ -210,7 +237,13 @@ fn group_state(g: &Goroutine, now: Option<i64>) -> String {
 
 /// Group `gs` (in their order): the current goroutine's group first, then larger ones,
 /// then by smallest goid.
-pub fn group<'g>(gs: &[&'g Goroutine], depth: Option<usize>, now: Option<i64>) -> Vec<Group<'g>> {
+/// With a depth, goroutines group by their frames down to the end of their window.
+pub fn group<'g>(
+    gs: &[&'g Goroutine],
+    depth: Option<usize>,
+    top: bool,
+    now: Option<i64>,
+) -> Vec<Group<'g>> {
     // Keys on name pointers first (one enumeration shares every name), then merges
     // groups whose names are equal but separately allocated.
     type PtrKey = (String, Vec<(usize, usize, u32)>, Option<u64>);
@@ -220,7 +253,7 @@ pub fn group<'g>(gs: &[&'g Goroutine], depth: Option<usize>, now: Option<i64>) -
     for g in gs {
         let key: PtrKey = (
             group_state(g, now),
-            cut(&g.frames, depth)
+            upto_window(g, depth, top)
                 .iter()
                 .map(|f| (ptr(&f.func), ptr(&f.file), f.line))
                 .collect(),
@@ -248,7 +281,7 @@ pub fn group<'g>(gs: &[&'g Goroutine], depth: Option<usize>, now: Option<i64>) -
     for (rep, members) in prov {
         let key: Key<'g> = (
             group_state(rep, now),
-            cut(&rep.frames, depth)
+            upto_window(rep, depth, top)
                 .iter()
                 .map(|f| (&*f.func, &*f.file, f.line))
                 .collect(),
@@ -286,6 +319,12 @@ pub fn group<'g>(gs: &[&'g Goroutine], depth: Option<usize>, now: Option<i64>) -
     out
 }
 
+/// The frames from the innermost to the end of `g`'s window.
+fn upto_window(g: &Goroutine, depth: Option<usize>, top: bool) -> &[Frame] {
+    let (skipped, shown) = window(g, depth, top);
+    g.frames.get(..skipped + shown.len()).unwrap_or(&g.frames)
+}
+
 fn push_ids(out: &mut String, ids: &[u64], limit: usize) {
     for (i, id) in ids.iter().take(limit).enumerate() {
         if i > 0 {
@@ -309,7 +348,12 @@ fn push_group(out: &mut String, b: &Group<'_>, depth: Option<usize>, st: &Style)
         escape(&b.state)
     );
     push_ids(out, &b.goids, 12);
-    for f in cut(&b.first.frames, depth) {
+    let (skipped, shown) = window(b.first, depth, st.top);
+    if skipped > 0 {
+        out.push_str("\n    ");
+        out.push_str(&fold_text(b.first.frames.get(..skipped).unwrap_or(&[])));
+    }
+    for f in shown {
         out.push_str("\n    ");
         wrap(out, &st.func, &escape(&f.func));
         out.push_str("  ");
@@ -426,7 +470,7 @@ pub fn render<E>(
             }
         }
         Mode::Group => {
-            for (i, b) in group(shown, depth, st.now).iter().enumerate() {
+            for (i, b) in group(shown, depth, st.top, st.now).iter().enumerate() {
                 if i > 0 {
                     sink.buf.push_str("\n\n");
                 }
@@ -447,7 +491,7 @@ pub fn render<E>(
                 sink.buf.push_str(no_goroutine);
             }
             if !others.is_empty() {
-                let groups = group(&others, None, st.now);
+                let groups = group(&others, None, st.top, st.now);
                 let _ = write!(
                     sink.buf,
                     "\n\nother goroutines: {} in {}",
@@ -465,9 +509,9 @@ pub fn render<E>(
         }
         Mode::Json { grouped, pretty } => {
             let (name, items) = if grouped {
-                let items: Vec<J<'_>> = group(shown, depth, st.now)
+                let items: Vec<J<'_>> = group(shown, depth, st.top, st.now)
                     .iter()
-                    .map(|b| group_json(b, depth))
+                    .map(|b| group_json(b, depth, st.top))
                     .collect();
                 ("buckets", Items::Built(items))
             } else {
@@ -495,7 +539,7 @@ pub fn render<E>(
                     }
                     Items::Lazy(v) => {
                         if let Some(g) = v.get(i) {
-                            goroutine_json(g, depth).write(&mut sink.buf, ind, 2);
+                            goroutine_json(g, depth, st.top).write(&mut sink.buf, ind, 2);
                         }
                     }
                 }
@@ -505,19 +549,28 @@ pub fn render<E>(
                 newline(&mut sink.buf, ind, 1);
             }
             sink.buf.push(']');
+            if let Some(f) = &st.fatal {
+                sink.buf.push(',');
+                newline(&mut sink.buf, ind, 1);
+                sink.buf.push_str("\"fatal_error\":");
+                if pretty {
+                    sink.buf.push(' ');
+                }
+                push_json_str(&mut sink.buf, f);
+            }
             newline(&mut sink.buf, ind, 0);
             sink.buf.push('}');
         }
         Mode::Jsonl { grouped } => {
             if grouped {
-                for b in group(shown, depth, st.now) {
-                    group_json(&b, depth).write(&mut sink.buf, None, 0);
+                for b in group(shown, depth, st.top, st.now) {
+                    group_json(&b, depth, st.top).write(&mut sink.buf, None, 0);
                     sink.buf.push('\n');
                     sink.maybe_flush()?;
                 }
             } else {
                 for g in shown {
-                    goroutine_json(g, depth).write(&mut sink.buf, None, 0);
+                    goroutine_json(g, depth, st.top).write(&mut sink.buf, None, 0);
                     sink.buf.push('\n');
                     sink.maybe_flush()?;
                 }
@@ -527,8 +580,9 @@ pub fn render<E>(
     Ok(())
 }
 
-/// The stop context (`set wslgo stop-context brief`): the current goroutine's top
-/// `depth` frames and one line of counts. Needs no stack but the current goroutine's.
+/// The stop context (`set wslgo stop-context brief`): `depth` frames of the current
+/// goroutine from its user frame (the innermost frames before it folded into one line)
+/// and one line of counts. Needs no stack but the current goroutine's.
 pub fn brief(gs: &[Goroutine], depth: usize, st: &Style) -> String {
     let mut out = String::new();
     for g in gs.iter().filter(|g| g.current) {
@@ -668,8 +722,10 @@ fn location_json(l: &super::Location) -> J<'_> {
     ])
 }
 
-/// A goroutine with the keys of the Python records (frames cut to `depth`).
-fn goroutine_json(g: &Goroutine, depth: Option<usize>) -> J<'_> {
+/// A goroutine with the keys of the Python records (frames: the window of `depth`;
+/// `user_frame` indexes them, `frames_skipped` counts the innermost left out).
+fn goroutine_json(g: &Goroutine, depth: Option<usize>, top: bool) -> J<'_> {
+    let (skipped, shown) = window(g, depth, top);
     J::Obj(vec![
         ("goid", J::Int(g.goid.into())),
         ("addr", J::Int(g.addr.into())),
@@ -684,14 +740,19 @@ fn goroutine_json(g: &Goroutine, depth: Option<usize>) -> J<'_> {
         ("regs", J::Str(g.regs.as_str())),
         ("stack_lo", J::Int(g.stack_lo.into())),
         ("stack_hi", J::Int(g.stack_hi.into())),
-        (
-            "frames",
-            J::Arr(cut(&g.frames, depth).iter().map(frame_json).collect()),
-        ),
+        ("frames", J::Arr(shown.iter().map(frame_json).collect())),
+        ("frames_skipped", J::Int(skipped as i128)),
         ("stack_error", opt_str(g.stack_error.as_deref())),
         ("truncated", J::Bool(g.truncated)),
         ("fp_mismatches", J::Int(g.fp_mismatches as i128)),
-        ("user_frame", opt_int(g.user_frame.map(|i| i as u64))),
+        (
+            "user_frame",
+            opt_int(
+                g.user_frame
+                    .and_then(|i| i.checked_sub(skipped))
+                    .map(|i| i as u64),
+            ),
+        ),
         (
             "go_statement",
             g.go_statement.as_ref().map_or(J::Null, location_json),
@@ -714,14 +775,13 @@ fn goroutine_json(g: &Goroutine, depth: Option<usize>) -> J<'_> {
     ])
 }
 
-fn group_json<'g>(b: &Group<'g>, depth: Option<usize>) -> J<'g> {
+fn group_json<'g>(b: &Group<'g>, depth: Option<usize>, top: bool) -> J<'g> {
     let first: &'g Goroutine = b.first;
+    let (skipped, shown) = window(first, depth, top);
     J::Obj(vec![
         ("state", J::Own(b.state.clone())),
-        (
-            "frames",
-            J::Arr(cut(&first.frames, depth).iter().map(frame_json).collect()),
-        ),
+        ("frames", J::Arr(shown.iter().map(frame_json).collect())),
+        ("frames_skipped", J::Int(skipped as i128)),
         (
             "created_by",
             created_by(first).map_or(J::Null, location_json),
@@ -732,7 +792,15 @@ fn group_json<'g>(b: &Group<'g>, depth: Option<usize>) -> J<'g> {
         ),
         ("count", J::Int(b.goids.len() as i128)),
         ("current", J::Bool(b.current)),
-        ("user_frame", opt_int(first.user_frame.map(|i| i as u64))),
+        (
+            "user_frame",
+            opt_int(
+                first
+                    .user_frame
+                    .and_then(|i| i.checked_sub(skipped))
+                    .map(|i| i as u64),
+            ),
+        ),
     ])
 }
 
@@ -780,6 +848,10 @@ mod tests {
     }
 
     fn text(gs: &[Goroutine], mode: Mode, depth: Option<usize>) -> String {
+        text_in(gs, mode, depth, &Style::default())
+    }
+
+    fn text_in(gs: &[Goroutine], mode: Mode, depth: Option<usize>, st: &Style) -> String {
         let shown: Vec<&Goroutine> = gs.iter().collect();
         let mut out = String::new();
         let mut f = |s: &str| -> Result<(), ()> {
@@ -787,7 +859,7 @@ mod tests {
             Ok(())
         };
         let mut sink = Sink::new(&mut f);
-        render(&shown, mode, depth, &Style::default(), "none", &mut sink).unwrap();
+        render(&shown, mode, depth, st, "none", &mut sink).unwrap();
         sink.finish().unwrap();
         out
     }
@@ -801,11 +873,46 @@ mod tests {
 
     #[test]
     fn groups_fold_and_elide() {
+        // a depth counts from the user frame; the frames before it fold into one line
         let got = text(&gs(), Mode::Group, Some(1));
-        let want = "* 1 goroutine [running]: 1\n    runtime.gopark  runtime/proc.go:435\n\n2 goroutines [chan receive]: 7, 8\n    runtime.gopark  runtime/proc.go:435\n    created by main.main  cmd/w/main.go:9";
+        let want = "* 1 goroutine [running]: 1\n    ...1 frame folded: runtime.gopark...\n    main.worker  cmd/w/main.go:17\n\n2 goroutines [chan receive]: 7, 8\n    ...1 frame folded: runtime.gopark...\n    main.worker  cmd/w/main.go:17\n    created by main.main  cmd/w/main.go:9";
         assert_eq!(got, want);
         let full = text(&gs()[1..], Mode::Full, Some(1));
-        assert!(full.contains("...1 frame elided...\ncreated by main.main in goroutine 1\n\t/home/u/p/cmd/w/main.go:9"), "{full}");
+        assert!(full.starts_with("goroutine 7 [chan receive]:\n...1 frame folded: runtime.gopark...\nmain.worker()\n\t/home/u/p/cmd/w/main.go:17 +0x10\ncreated by main.main"), "{full}");
+        // --top: from the innermost frame, the rest elided
+        let top = Style {
+            top: true,
+            ..Style::default()
+        };
+        let full = text_in(&gs()[1..], Mode::Full, Some(1), &top);
+        assert!(full.contains("runtime.gopark()\n\t/usr/lib/go/src/runtime/proc.go:435 +0x10\n...1 frame elided...\ncreated by main.main in goroutine 1\n\t/home/u/p/cmd/w/main.go:9"), "{full}");
+        assert!(!full.contains("folded"), "{full}");
+        let got = text_in(&gs(), Mode::Group, Some(1), &top);
+        assert!(
+            got.starts_with(
+                "* 1 goroutine [running]: 1\n    runtime.gopark  runtime/proc.go:435\n\n"
+            ),
+            "{got}"
+        );
+    }
+
+    #[test]
+    fn fold_text_names_the_first_and_the_last() {
+        let gs = gs();
+        let f = &gs[0].frames;
+        assert_eq!(fold_text(&f[..0]), "");
+        assert_eq!(fold_text(&f[..1]), "...1 frame folded: runtime.gopark...");
+        assert_eq!(
+            fold_text(f),
+            "...2 frames folded: runtime.gopark, main.worker..."
+        );
+        let three = [f[0].clone(), f[1].clone(), f[0].clone()];
+        assert_eq!(
+            fold_text(&three),
+            "...3 frames folded: runtime.gopark ... runtime.gopark..."
+        );
+        // depth 0 shows nothing and folds nothing
+        assert_eq!(window(&gs[0], Some(0), false), (0, &f[..0]));
     }
 
     #[test]

@@ -69,7 +69,7 @@ def test_counts_use_the_singular_for_one(grstates_core) -> None:
     binary, core = grstates_core
     g = next(g for g in _native.Core(binary, core).goroutines() if len(g["frames"]) > 2)
     depth = len(g["frames"]) - 1
-    cli_args = [str(binary), str(core), "--full", "--id", str(g["goid"]), "-d", str(depth)]
+    cli_args = [str(binary), str(core), "--full", "--top", "--id", str(g["goid"]), "-d", str(depth)]
     r = wslgo("goroutines", *cli_args)
     assert "...1 frame elided..." in r.stdout, r.stdout
     r = wslgo("goroutines", str(binary), str(core), "--group", "--id", str(g["goid"]))

@@ -78,6 +78,7 @@ def test_show_wslgo_lists_every_setting(gdb_run) -> None:
         "break-on-panic": "off",
         "compat": "on",
         "crash-traceback": "on",
+        "follow-goroutine": "off",
         "go-breakpoint": "stop",
         "memory": "auto",
         "select-user-frame": "on",

@@ -136,7 +136,8 @@ def test_json_is_one_document_with_the_same_fields(records: list[dict]) -> None:
     assert [g["goid"] for g in doc["goroutines"]] == [
         g["goid"] for g in report.apply(records, report.Filter())
     ]
-    assert set(doc["goroutines"][0]) == set(records[0])
+    # the records' fields, and how many innermost frames a --depth window left out
+    assert set(doc["goroutines"][0]) == set(records[0]) | {"frames_skipped"}
     grouped = json.loads(report.render(records, "json-group", report.Filter()))
     assert sum(b["count"] for b in grouped["buckets"]) == len(records)
 
@@ -196,6 +197,7 @@ def snap(target: _native.Core) -> _native.Snapshot:
     [
         report.Filter(),
         report.Filter(depth=2),
+        report.Filter(depth=2, top=True),
         report.Filter(user_only=True, depth=0),
         report.Filter(func=r"^main\.", states=["chan"]),
         report.Filter(labels=["shard"]),
@@ -210,9 +212,9 @@ def test_snapshot_views_equal_the_record_formatters(
     records of the same goroutines."""
     shown = report.apply(records, flt)
     want = {
-        "list": report.format_list(shown, style),
-        "full": report.format_full(shown, flt.depth, style),
-        "group": report.format_grouped(shown, flt.depth, style),
+        "list": report.format_list(shown, style, top=flt.top),
+        "full": report.format_full(shown, flt.depth, style, top=flt.top),
+        "group": report.format_grouped(shown, flt.depth, style, top=flt.top),
     }
     for mode, text in want.items():
         assert report.render_native(snap, mode, flt, style)["text"] == text, mode
@@ -233,7 +235,9 @@ def test_json_and_json_lines_carry_the_same_goroutines(
     want = report.apply(records, flt)
     assert [g["goid"] for g in doc] == [g["goid"] for g in want]
     for got, rec in zip(doc, want):
-        assert got["frames"] == rec["frames"][:3]
+        # three frames from the user frame, the innermost ones before it counted
+        skipped, frames = report.window(rec, 3)
+        assert got["frames"] == frames and got["frames_skipped"] == skipped
         assert got["state"] == rec["state"] and got["labels"] == rec["labels"]
     buckets = json.loads(report.render_native(snap, "json-group", report.Filter())["text"])
     assert [b["goids"] for b in buckets["buckets"]] == [

@@ -14,7 +14,7 @@ import gdb
 from wslgo import report
 from wslgo.gdb import commands
 from wslgo.gdb.program import is_core, snapshot
-from wslgo.gdb.threads import current_tid
+from wslgo.gdb.threads import current_tid, thread_numbers
 
 _ANSI = {
     "black": 30,
@@ -131,6 +131,7 @@ def wslgo_bt(args: argparse.Namespace) -> None:
         pretty=args.pretty,
         no_goroutine=f"thread {current_tid()} runs no goroutine (it is on a system stack)",
         write=out,
+        thread_nums=None if is_core() else thread_numbers(),
     )
     if out.wrote and not mode.startswith("jsonl"):
         gdb.write("\n")

@@ -23,6 +23,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands registe
     commands,
     compat,
     environment,
+    follow,
     goframes,
     goid,
     goroutine,
@@ -79,6 +80,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
         if prog is not None:
             environment.ENVIRONMENT.set_crash()
             postrun.install()
+            follow.install_hooks()  # before stepping's: its hooks run first
             stepping.install_hooks()
     if gdb.selected_inferior().pid != 0:
         breakpoints.ARMED.arm()
@@ -88,6 +90,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
 @guarded("stop handler")
 def on_stop(event: gdb.StopEvent) -> None:
     stepping.STEPPER.note(event)
+    follow.FOLLOW.note(event)
     if stepping.STEPPER.active:
         goid.refresh()  # the step decides what to say
     else:
@@ -174,6 +177,9 @@ def setup() -> None:
     WIRING.function = goid.GoidFunction()
     WIRING.connect(gdb.events.memory_changed, on_memory_changed)
     postrun.install()
+    # also when the program was loaded before wslgo (`gdb -ex 'source wslgo.py' PROG`)
+    follow.install_hooks()
+    stepping.install_hooks()
     wsl.register()
     printers.register()
     postrun.install_hook(compat.SOURCE_HOOK, compat.SYNC_COMMAND)

@@ -129,3 +129,18 @@ def describe(what: str, arch: str) -> tuple[str, str]:
     text = _go_string(a, b)
     kind = "deadlock" if gofacts.DEADLOCK_MARK in text else "fatal error"
     return kind, f"fatal error: {text}"
+
+
+def current_panic() -> str | None:
+    """The `panic: ...` lines of the current goroutine's `_panic` chain (what a crash stop
+    leads with), or None when it is not panicking or they cannot be read."""
+    try:
+        g = program.current_goroutine()
+        if g is None:
+            return None
+        tgt, _ = program.target()
+        got = tgt.panic_lines([g["addr"]])
+    except (gdb.error, _native.WslgoError, OSError):
+        return None
+    lines = got[0] if got else None
+    return "\n\t".join(lines) if lines else None

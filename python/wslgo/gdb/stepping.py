@@ -19,11 +19,13 @@ thread that shows it.
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Sequence
 
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import commands, goid, goroutine, postrun, program, stops
+from wslgo.gdb import commands, goframes, goid, goroutine, postrun, program, stops
 
 PRE_RESUME = "wslgo-pre-resume"
 PRE_DOWN = "wslgo-pre-down"
@@ -31,16 +33,22 @@ PRE_DOWN = "wslgo-pre-down"
 RESUMING = ("next", "step", "finish", "until", "continue")
 
 
-class StepBreakpoint(gdb.Breakpoint):
-    """Where a goroutine step may end; stops only for that goroutine at that depth."""
+#: A direct call in the disassembly (amd64 `call 0x...`, arm64 `bl 0x...`).
+_CALL = re.compile(r"\b(?:call\w*|bl)\s+(0x[0-9a-f]+)")
 
-    def __init__(self, addr: int, stepper: Stepper) -> None:
-        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
+
+class StepBreakpoint(gdb.Breakpoint):
+    """Where a goroutine step may end; stops only for that goroutine at that depth (any
+    depth for a ``deep`` one: a called function's first line)."""
+
+    def __init__(self, spec: str, stepper: Stepper, deep: bool = False) -> None:
+        super().__init__(spec, gdb.BP_BREAKPOINT, internal=True)
         self.silent = True
         self.stepper = stepper
+        self.deep = deep
 
     def stop(self) -> bool:
-        return self.stepper.arrived_here()
+        return self.stepper.arrived_here(self.deep)
 
 
 class Stepper:
@@ -57,7 +65,7 @@ class Stepper:
         #: (pc, sp) where the step started.
         self.origin = (0, 0)
 
-    def arrived_here(self) -> bool:
+    def arrived_here(self, deep: bool = False) -> bool:
         try:
             g = program.current_goroutine()
             sp = int(gdb.newest_frame().read_register("sp"))
@@ -66,7 +74,7 @@ class Stepper:
         if g is None or g["goid"] != self.goid:
             return False
         depth = g["stack_hi"] - sp
-        if depth > self.depth or (self.strict and depth == self.depth):
+        if not deep and (depth > self.depth or (self.strict and depth == self.depth)):
             return False
         self.arrived = True
         return True
@@ -75,12 +83,21 @@ class Stepper:
         """Every stop (from :mod:`wslgo.gdb.events`): what ended the last `continue`."""
         self.last_stop = event
 
-    def run(self, addrs: set[int], g: _native.GoroutineDict, sp: int, strict: bool) -> bool:
-        """Continue until goroutine ``g`` reaches one of ``addrs``; True when it did."""
+    def run(
+        self,
+        addrs: set[int],
+        g: _native.GoroutineDict,
+        sp: int,
+        strict: bool,
+        callees: Sequence[str] = (),
+    ) -> bool:
+        """Continue until goroutine ``g`` reaches one of ``addrs`` (or the first line of
+        one of the functions ``callees``); True when it did."""
         self.goid, self.depth, self.strict = g["goid"], g["stack_hi"] - sp, strict
         newest = gdb.newest_frame()
         self.origin = (newest.pc(), int(newest.read_register("sp")))
-        bps = [StepBreakpoint(a, self) for a in sorted(addrs)]
+        bps = [StepBreakpoint(f"*{a:#x}", self) for a in sorted(addrs)]
+        bps += [StepBreakpoint(spec, self, deep=True) for spec in callees]
         # gdb's own "Thread N hit Breakpoint M" would be two lines per other goroutine
         quieted = [b for b in gdb.breakpoints() if b.number > 0 and not b.silent]
         for b in quieted:
@@ -156,7 +173,7 @@ STEPPER = Stepper()
 
 def leave_parked() -> None:
     """A parked goroutine is selected: back to the thread's own view, in one line."""
-    sel = goroutine.SWITCHER.applies()
+    sel = goframes.SWITCHER.applies()
     if sel is None or sel.running:
         return
     goroutine.clear()
@@ -188,7 +205,7 @@ def _start(what: str) -> tuple[gdb.Frame, _native.GoroutineDict, int]:
     return frame, g, int(frame.read_register("sp"))
 
 
-def _arrived(before: str | None) -> None:
+def arrived(before: str | None) -> None:
     """Print where the step ended, as gdb's next does (the line; the frame if it changed)."""
     frame = gdb.selected_frame()
     out = gdb.execute("frame", to_string=True)
@@ -197,15 +214,16 @@ def _arrived(before: str | None) -> None:
     gdb.write(out)
 
 
-def wslgo_next_impl() -> None:
-    frame, g, sp = _start("wslgo-next")
+def next_addresses(frame: gdb.Frame, what: str) -> set[int]:
+    """Where a `next` from ``frame`` may end: the starts of the other lines of its
+    function and its return address."""
     sal = frame.find_sal()
     if sal.symtab is None:
-        raise gdb.GdbError("wslgo-next: no line information for this frame (DWARF)")
+        raise gdb.GdbError(f"{what}: no line information for this frame (DWARF)")
     try:
         start, end = _function_range(frame)
     except RuntimeError as e:
-        raise gdb.GdbError(f"wslgo-next: {e}") from None
+        raise gdb.GdbError(f"{what}: {e}") from None
     addrs = {
         e.pc
         for e in sal.symtab.linetable()
@@ -214,9 +232,37 @@ def wslgo_next_impl() -> None:
     older = frame.older()
     if older is not None:
         addrs.add(older.pc())
+    return addrs
+
+
+def callees(frame: gdb.Frame) -> list[str]:
+    """Linespecs (`'main.bump'`) of the functions with line information that the selected
+    line calls directly: where a `step` enters (indirect calls are not seen)."""
+    sal = frame.find_sal()
+    if sal.symtab is None:
+        return []
+    end = sal.last if sal.last is not None else frame.pc()
+    out: list[str] = []
+    for insn in frame.architecture().disassemble(sal.pc, end):
+        m = _CALL.search(str(insn["asm"]))
+        if m is None:
+            continue
+        try:
+            block = gdb.block_for_pc(int(m.group(1), 16))
+        except RuntimeError:
+            continue
+        fn = block.function if block is not None else None
+        if fn is not None and fn.symtab is not None and f"'{fn.name}'" not in out:
+            out.append(f"'{fn.name}'")
+    return out
+
+
+def wslgo_next_impl() -> None:
+    frame, g, sp = _start("wslgo-next")
+    addrs = next_addresses(frame, "wslgo-next")
     name = frame.name()
     if STEPPER.run(addrs, g, sp, strict=False):
-        _arrived(name)
+        arrived(name)
 
 
 def wslgo_finish_impl() -> None:
@@ -226,15 +272,15 @@ def wslgo_finish_impl() -> None:
         raise gdb.GdbError('wslgo-finish: "finish" not meaningful in the outermost frame')
     gdb.write(f"Run till exit from {gdb.execute('frame', to_string=True).splitlines()[0]}\n")
     if STEPPER.run({older.pc()}, g, sp, strict=True):
-        _arrived(None)
+        arrived(None)
 
 
 def wslgo_step_impl() -> None:
     frame, g, sp = _start("wslgo-step")
-    gdb.execute("step")
-    now = goid.current()
-    if now != g["goid"] and gdb.selected_inferior().pid != 0:
-        gdb.write(f"wslgo: the step ended in goroutine {now}, not goroutine {g['goid']}\n")
+    addrs = next_addresses(frame, "wslgo-step")
+    name = frame.name()
+    if STEPPER.run(addrs, g, sp, strict=False, callees=callees(frame)):
+        arrived(name)
 
 
 _next = commands.parser(
@@ -254,7 +300,13 @@ _finish = commands.parser(
 )
 _step = commands.parser(
     "wslgo-step",
-    "Step one line, into calls, and say when the step ended in another goroutine.",
+    "Step one line, into the functions it calls, in the current goroutine.",
+    epilog=(
+        "Like gdb's `step`, for the goroutine that was current, on whatever thread it\n"
+        "runs: ends at the first line of a function the line calls directly, or where\n"
+        "`wslgo-next` would (an indirect call, through a func value or an interface, is\n"
+        "stepped over)."
+    ),
 )
 _pre = commands.parser(
     PRE_RESUME,
@@ -290,7 +342,7 @@ _pre_down = commands.parser(
 
 @commands.command(PRE_DOWN, _pre_down)
 def wslgo_pre_down(args: argparse.Namespace) -> None:
-    sel = goroutine.SWITCHER.applies()
+    sel = goframes.SWITCHER.applies()
     if sel is not None and gdb.selected_frame().level() <= sel.hide_below:
         # below are the borrowed thread's own frames (or a signal handler's)
         raise gdb.GdbError("Bottom (innermost) frame selected; you cannot go down.")

@@ -271,6 +271,9 @@ def report(event: gdb.StopEvent) -> None:
     elif level != "off":
         gdb.write(f"wslgo: {line}, {goroutine_label()}\n")
         if what == "signal":
+            said = panics.current_panic()  # what the runtime printed before it crashed
+            if said is not None:
+                gdb.write(said + "\n")
             _say_user_location()
     if level != "off" and REPORTER.context is not None:
         REPORTER.context(level)

@@ -53,3 +53,8 @@ def current_tid() -> int | None:
     """The OS thread id of gdb's selected thread."""
     t = gdb.selected_thread()
     return None if t is None else int(t.ptid[1] or t.ptid[0])
+
+
+def thread_numbers() -> dict[int, int]:
+    """OS thread id -> gdb's thread number, for the selected inferior's threads."""
+    return {int(t.ptid[1] or t.ptid[0]): t.num for t in gdb.selected_inferior().threads()}

@@ -207,10 +207,15 @@ def _argv_keep_backslashes(arg: str) -> list[str]:
 
 
 def _split_condition(arg: str) -> tuple[str, str]:
+    """LOCATION [goroutine N] [if COND] -> (LOCATION, condition); `goroutine N` (delve's
+    `break -goroutine`) becomes `$goid == N` (gdb evaluates it through `$_goid()`)."""
     m = re.match(r"^\s*(.*?)\s+if\s+(.*)$", arg)
-    if m:
-        return m.group(1).strip(), m.group(2).strip()
-    return arg.strip(), ""
+    loc, cond = (m.group(1).strip(), m.group(2).strip()) if m else (arg.strip(), "")
+    g = re.match(r"^(.*?)\s+goroutine\s+(\d+)$", loc)
+    if g:
+        loc, only = g.group(1).strip(), f"$goid == {int(g.group(2))}"
+        cond = f"{only} && ({cond})" if cond else only
+    return loc, cond
 
 
 def _gdb_break(spec: str, cond: str) -> str:
@@ -241,10 +246,11 @@ def _has_minsym(name: str) -> bool:
 
 class _Break(gdb.Command):
     """Set a breakpoint from a Windows path, a WSL path, a module-relative path or a Go
-    function name: `wslgo-break LOCATION [if COND]`.
+    function name: `wslgo-break LOCATION [goroutine N] [if COND]`.
     C:\\work\\hello\\main.go:12, /mnt/c/work/hello/main.go:12, hello/main.go:12,
     main.(*T).M, pkg.F[...], runtime·breakpoint. Files go through the path map; when the
-    location cannot be placed, the wslgo-why explanation says why."""
+    location cannot be placed, the wslgo-why explanation says why. `goroutine N` stops only
+    in goroutine N (the condition `$goid == N`)."""
 
     def __init__(self) -> None:
         super().__init__("wslgo-break", gdb.COMMAND_BREAKPOINTS)
@@ -257,7 +263,7 @@ class _Break(gdb.Command):
 def wslgo_break(arg: str) -> None:
     loc, cond = _split_condition(arg)
     if not loc:
-        raise commands.UsageError("wslgo-break: expected LOCATION [if COND]")
+        raise commands.UsageError("wslgo-break: expected LOCATION [goroutine N] [if COND]")
     loc = loc.strip("\"'")
     fl = _file_line(loc)
     path, syms = _program()

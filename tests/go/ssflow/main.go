@@ -2,8 +2,9 @@
 // bp3 (three runtime.Breakpoint() calls), loop (main.hit called 50 times), handlers (8
 // goroutines run main.handle at once), nilmap / index / errpanic (a panic in
 // main.process, called by main.worker in a goroutine), recovered (a recovered panic,
-// then a normal exit), many (400 parked goroutines, then the nil-map panic) and
-// deadlock. Goroutines print their ids (runtime.Stack's header).
+// then a normal exit), many (400 parked goroutines, then the nil-map panic), deadlock
+// and mapwrites (goroutines writing one map until the runtime's "concurrent map
+// writes"). Goroutines print their ids (runtime.Stack's header).
 package main
 
 import (
@@ -89,6 +90,15 @@ func worker(kind string, done chan int) {
 	done <- process(kind, []int{1, 2, 3})
 }
 
+// writer writes m without a lock, with other writers, until the runtime dies.
+//
+//go:noinline
+func writer(m map[int]int, id int) {
+	for i := 0; ; i++ {
+		m[i%64] = id // MAPWRITE-HERE
+	}
+}
+
 func recovered() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -132,6 +142,12 @@ func main() {
 		}
 		time.Sleep(20 * time.Millisecond)
 		process("nilmap", nil)
+	case "mapwrites":
+		shared := map[int]int{}
+		for i := 0; i < 4; i++ {
+			go writer(shared, i)
+		}
+		writer(shared, 4)
 	case "deadlock":
 		ch := make(chan int)
 		<-ch // DEADLOCK-HERE
