@@ -105,6 +105,7 @@ class GoroutineDict(TypedDict):
     truncated: bool
     fp_mismatches: int  # frames where the frame-pointer chain disagreed with pcsp
     user_frame: int | None
+    main_module_frame: bool  # some frame is in the main module (what --user keeps)
     go_statement: GoStatementDict | None
     start_func: str | None
     parent_goid: int | None

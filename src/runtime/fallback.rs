@@ -94,6 +94,7 @@ struct Release {
 
 const M_121: MOffsets = MOffsets {
     procid: 72,
+    alllink: None,
     curg: 192,
     id: 232,
 };
@@ -191,6 +192,7 @@ const TABLES: &[Release] = &[
         },
         m: MOffsets {
             procid: 64,
+            alllink: None,
             curg: 184,
             id: 224,
         },
@@ -213,6 +215,7 @@ const TABLES: &[Release] = &[
         },
         m: MOffsets {
             procid: 64,
+            alllink: None,
             curg: 184,
             id: 232,
         },
@@ -235,6 +238,7 @@ const TABLES: &[Release] = &[
         },
         m: MOffsets {
             procid: 64,
+            alllink: None,
             curg: 184,
             id: 232,
         },

@@ -25,7 +25,7 @@ pub struct ListFilter {
     pub states: Vec<String>,
     /// Keep goroutines whose wait reason contains one of these (case-insensitive).
     pub waits: Vec<String>,
-    /// Hide system goroutines.
+    /// Keep only goroutines with a frame of the main module (the program's own code).
     pub user_only: bool,
     /// pprof labels `k=v` that must all be set (`k` alone: the key must exist).
     pub labels: Vec<String>,
@@ -158,7 +158,7 @@ fn matches<E>(
     if !flt.goids.is_empty() && !flt.goids.contains(&g.goid) {
         return Ok(false);
     }
-    if flt.user_only && g.system {
+    if flt.user_only && !g.main_module_frame {
         return Ok(false);
     }
     if !flt.states.is_empty()
@@ -214,9 +214,9 @@ pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
         return;
     }
     let state = if !g.state.is_empty() {
-        g.state.as_str()
+        &*g.state
     } else if !g.status_name.is_empty() {
-        g.status_name.as_str()
+        &*g.status_name
     } else {
         "?"
     };
