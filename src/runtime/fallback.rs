@@ -118,7 +118,10 @@ const TABLES: &[Release] = &[
             labels: 344,
             gobuf_has_ret: true,
         },
-        m: M_121,
+        m: MOffsets {
+            alllink: Some(336),
+            ..M_121
+        },
     },
     Release {
         minor: 22,
@@ -136,7 +139,10 @@ const TABLES: &[Release] = &[
             labels: 344,
             gobuf_has_ret: true,
         },
-        m: M_121,
+        m: MOffsets {
+            alllink: Some(328),
+            ..M_121
+        },
     },
     Release {
         minor: 23,
@@ -154,7 +160,10 @@ const TABLES: &[Release] = &[
             labels: 352,
             gobuf_has_ret: true,
         },
-        m: M_121,
+        m: MOffsets {
+            alllink: Some(328),
+            ..M_121
+        },
     },
     Release {
         minor: 24,
@@ -172,7 +181,10 @@ const TABLES: &[Release] = &[
             labels: 352,
             gobuf_has_ret: true,
         },
-        m: M_121,
+        m: MOffsets {
+            alllink: Some(352),
+            ..M_121
+        },
     },
     Release {
         minor: 25,
@@ -192,7 +204,7 @@ const TABLES: &[Release] = &[
         },
         m: MOffsets {
             procid: 64,
-            alllink: None,
+            alllink: Some(344),
             curg: 184,
             id: 224,
         },
@@ -215,7 +227,7 @@ const TABLES: &[Release] = &[
         },
         m: MOffsets {
             procid: 64,
-            alllink: None,
+            alllink: Some(352),
             curg: 184,
             id: 232,
         },
@@ -238,7 +250,7 @@ const TABLES: &[Release] = &[
         },
         m: MOffsets {
             procid: 64,
-            alllink: None,
+            alllink: Some(352),
             curg: 184,
             id: 232,
         },

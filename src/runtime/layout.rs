@@ -72,7 +72,7 @@ pub struct MOffsets {
     pub curg: u64,
     /// `id`.
     pub id: u64,
-    /// `alllink` (the next m of `runtime.allm`); from DWARF only.
+    /// `alllink` (the next m of `runtime.allm`); None when unknown.
     pub alllink: Option<u64>,
 }
 

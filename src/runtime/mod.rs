@@ -474,30 +474,18 @@ impl GoRuntime {
         threads: &[ThreadRegs],
         opts: &Options,
     ) -> Result<(Vec<Goroutine>, Census)> {
-        let tm = std::env::var_os("WSLGO_STAGE_TIMES").is_some();
-        let t0 = std::time::Instant::now();
-        let lap = |what: &str| {
-            if tm {
-                eprintln!("stage {what}: {:.4}", t0.elapsed().as_secs_f64());
-            }
-        };
         let cache = PageCache::new(mem);
         let direct = self.target(mem, bias);
         let cached = self.target(&cache, bias);
         let all = self.allg_pointers(&cached)?;
         let mut gs = self.read_gs(all, &direct, &cached, opts)?;
-        lap("read_gs");
         let off_stack = self.attach_threads(&direct, &mut gs, threads, opts);
-        lap("attach");
         let mut syms = SymCache::new();
         if opts.max_depth > 0 {
             self.unwind_all(&direct, &cached, &mut gs.out, &off_stack, &mut syms, opts);
         }
-        lap("unwind");
         self.fill_pcs(&mut gs.out, &mut syms, bias);
-        lap("fill_pcs");
         self.read_labels(&cached, &mut gs);
-        lap("labels");
         let mut census = std::mem::take(&mut gs.census);
         for (pc, n) in &census.start_pcs {
             let system = *pc != 0
