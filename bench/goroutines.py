@@ -70,8 +70,13 @@ ENGINE_PAIRS = [
 COMPAT_PAIRS = [("bt", "goroutine all bt", "goroutine all bt")]
 #: Turns wslgo's stop context off when the parameter exists (older wslgo has none).
 OFF = "exec(\"try:\\n gdb.execute('set wslgo stop-context off')\\nexcept gdb.error:\\n pass\")"
-#: --stop-context: what `set wslgo stop-context brief` (the default) costs at every stop.
-STOP_CMD = "python from wslgo.gdb import bt; bt.print_stop_context('brief')"
+#: --stop-context: what `set wslgo stop-context brief` (the default) costs at every stop. The
+#: stop's snapshot is dropped first (as resuming does), so the repeats are later stops: the
+#: engine is kept, the goroutines are read again.
+STOP_CMD = (
+    "python from wslgo.gdb import bt, program; program.SESSION.forget_snapshot(); "
+    "bt.print_stop_context('brief')"
+)
 
 MEASURE = r"""
 import gdb, json, time
@@ -87,7 +92,7 @@ def reset_peak():
         pass
 cmd, repeat, slow, out = {cmd!r}, {repeat}, {slow}, {out!r}
 reset_peak()
-res = {{"cmd": cmd, "times": [], "rss_before": rss()}}
+res = {{"cmd": cmd, "times": [], "cpu": [], "rss_before": rss()}}
 def to_file(path):
     # What a terminal user gets: the command streams to gdb's output (here a file through
     # gdb's logging redirect), so gdb never holds the whole text.
@@ -109,9 +114,10 @@ def run(path):
     finally:
         gdb.execute("set logging enabled off")
 for i in range(repeat):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     run(out if i == 0 else "/dev/null")
     res["times"].append(time.perf_counter() - t)
+    res["cpu"].append(time.process_time() - c)  # gdb's CPU, every thread: the load-free cost
     res["rss_after"] = rss()
     if i == 0:
         res["peak"] = rss("VmHWM:")
@@ -132,6 +138,7 @@ class Result:
     peak_growth: float = 0.0  # MiB, gdb's peak RSS during the first call minus before it
     timed_out: bool = False
     error: str = ""
+    cpu: list[float] | None = None  # gdb's CPU seconds per call (all threads)
 
 
 def session(
@@ -167,6 +174,7 @@ def session(
                 d["rss_after"] - d["rss_before"],
                 d.get("lines", 0),
                 peak_growth=d.get("peak", d["rss_before"]) - d["rss_before"],
+                cpu=d.get("cpu"),
             )
     err = (p.stderr.strip().splitlines() or ["no result"])[-1]
     return Result(cmd, [], 0, 0, error=err[:120])
@@ -207,7 +215,7 @@ def core_rows(binary: Path, n: int, work: Path, repeat: int, timeout: float) -> 
             for _ in range(repeat)
         ]
         ok = [r for r in runs if r.rc == 0 and not r.timed_out]
-        cold = f"{ok[0].wall:.3f} s" if ok else "failed"
+        cold = f"{ok[0].wall:.3f} s (cpu {ok[0].cpu:.3f})" if ok else "failed"
         warm = f"{min(r.wall for r in ok[1:]):.3f} s" if len(ok) > 1 else "-"
         peak = f"{max(r.rss_kib for r in ok) / 1024:.0f} MiB" if ok else "-"
         rows.append([f"{n:,}", size, f"wslgo {' '.join(args)}", cold, warm, peak, common.load()])
@@ -242,6 +250,11 @@ def fmt(r: Result, timeout: float) -> tuple[str, str]:
         return f"error: {r.error}", "-"
     cold = f"{r.times[0]:.3f} s" if r.times[0] < 10 else f"{r.times[0]:.1f} s"
     warm = f"{min(r.times[1:]):.3f} s" if len(r.times) > 1 else "-"
+    if r.cpu:
+        # On a loaded machine the wall time is mostly waiting for a core: say the CPU too.
+        cold += f" (cpu {r.cpu[0]:.3f})"
+        if len(r.cpu) > 1:
+            warm += f" (cpu {min(r.cpu[1:]):.3f})"
     return cold, warm
 
 

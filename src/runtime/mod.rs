@@ -594,6 +594,8 @@ impl GoRuntime {
         };
         let mut seen: FxHashSet<u64> = FxHashSet::default();
         let st = &lay.status;
+        // Enumerations that keep few goroutines skip building the others' records.
+        let lean = opts.only_current || opts.only_goid.is_some();
         // The g structs are read a chunk of allgs at a time into buffers that are dropped
         // as soon as the chunk is parsed: memory stays bounded whatever the number of
         // goroutines, and the buffers stay hot.
@@ -614,18 +616,31 @@ impl GoRuntime {
                         Some(_) if dups.contains(gaddr) && !seen.insert(*gaddr) => {
                             Err(format!("runtime.g at {gaddr:#x} is listed twice in allgs"))
                         }
+                        Some(buf) if lean && self.skipped(buf, opts) => Ok(None),
                         Some(buf) => match self.parse_g(*gaddr, buf, reasons, &mut names) {
                             None => Err(format!("runtime.g at {gaddr:#x} is truncated")),
                             Some(g) if self.is_garbage(&g) => Err(format!(
                                 "runtime.g at {gaddr:#x} is not a goroutine (status {}, stack {:#x}..{:#x})",
                                 g.status, g.stack_lo, g.stack_hi
                             )),
-                            Some(g) => Ok((g, buf)),
+                            Some(g) => Ok(Some((g, buf))),
                         },
                     }
                 };
                 match parsed {
-                    Ok((g, buf)) => {
+                    Ok(None) => {
+                        // Read and valid, but dead or only counted: no record built.
+                        bad.flush(&mut out, &mut words);
+                        let s = le_u32(chunk_buf(&bufs, k), lay.g.atomicstatus as usize)
+                            .unwrap_or(0)
+                            & !st.scan;
+                        let dead = s == st.dead || Some(s) == st.deadextra;
+                        if !dead {
+                            let pc = direct.word_in(chunk_buf(&bufs, k), lay.g.startpc);
+                            census.count(pc.unwrap_or(0));
+                        }
+                    }
+                    Ok(Some((g, buf))) => {
                         bad.flush(&mut out, &mut words);
                         let s = g.status & !st.scan;
                         let dead = s == st.dead || Some(s) == st.deadextra;
@@ -677,13 +692,45 @@ impl GoRuntime {
     /// runtime's 16 bits, or, for a live one, a goid of 0 (the runtime numbers every g
     /// before adding it to allgs) or beyond any counter.
     fn is_garbage(&self, g: &Goroutine) -> bool {
+        self.is_garbage_raw(g.status, g.goid, g.stack_lo, g.stack_hi)
+    }
+
+    fn is_garbage_raw(&self, status: u32, goid: u64, lo: u64, hi: u64) -> bool {
         let st = &self.layout.status;
-        let s = g.status & !st.scan;
+        let s = status & !st.scan;
         let dead = s == st.dead || Some(s) == st.deadextra;
-        let no_stack = g.stack_lo == 0 && g.stack_hi == 0;
-        let stack_ok =
-            no_stack || (g.stack_lo < g.stack_hi && g.stack_hi - g.stack_lo <= MAX_STACK);
-        !stack_ok || s > 0xffff || g.goid > MAX_GOID || (!dead && g.goid == 0)
+        let no_stack = lo == 0 && hi == 0;
+        let stack_ok = no_stack || (lo < hi && hi - lo <= MAX_STACK);
+        !stack_ok || s > 0xffff || goid > MAX_GOID || (!dead && goid == 0)
+    }
+
+    /// True when the g in `buf` is valid and an enumeration with `opts` would not keep it
+    /// (dead, another goroutine than `only_goid`, or one that cannot be current): decided
+    /// from a few fields, without building its record.
+    fn skipped(&self, buf: &[u8], opts: &Options) -> bool {
+        let l = &self.layout.g;
+        let st = &self.layout.status;
+        let p = self.layout.ptr_size;
+        let w = |o: u64| le_word(buf, o as usize, p);
+        let (Some(status), Some(goid), Some(lo), Some(hi), Some(_)) = (
+            le_u32(buf, l.atomicstatus as usize),
+            le_u64(buf, l.goid as usize),
+            w(l.stack_lo),
+            w(l.stack_hi),
+            w(l.startpc),
+        ) else {
+            return false;
+        };
+        if self.is_garbage_raw(status, goid, lo, hi) {
+            return false;
+        }
+        let s = status & !st.scan;
+        let dead = s == st.dead || Some(s) == st.deadextra;
+        if dead {
+            return !opts.include_dead;
+        }
+        opts.only_goid.is_some_and(|id| id != goid)
+            || (opts.only_current && s != st.running && s != st.syscall)
     }
 
     /// Stage 2: M structs of goroutines on a thread (thread id, M id), and the registers
@@ -1153,6 +1200,11 @@ struct AllGs {
     claimed: u64,
     /// Where the pointers read end.
     end: u64,
+}
+
+/// The bytes of the g read just before `k` (an index one past it) in a chunk's reads.
+fn chunk_buf(bufs: &crate::mem::Coalesced, k: usize) -> &[u8] {
+    k.checked_sub(1).and_then(|i| bufs.get(i)).unwrap_or(&[])
 }
 
 /// How many allgs entries are read and parsed at a time.
