@@ -100,6 +100,7 @@ class Run:
     rss_kib: int
     rc: int
     timed_out: bool = False
+    cpu: float = 0.0  # user + system seconds of the process and its children
 
 
 TIME = "/usr/bin/time"
@@ -160,7 +161,7 @@ def measure(
         if use_time:
             lines = [x for x in tf.read().split() if x.isdigit()]
             rss = int(lines[-1]) if lines else 0
-    return Run(wall, rss, p.returncode, timed_out.is_set())
+    return Run(wall, rss, p.returncode, timed_out.is_set(), ru.ru_utime + ru.ru_stime)
 
 
 @dataclass

@@ -7,8 +7,10 @@
 The fixture tests/go/bngr (built with the pinned Go --go, default 1.24, optimised, with
 DWARF) starts N goroutines parked in six distinct stacks and stops in runtime.Breakpoint().
 Each measurement is one fresh `gdb -nx -batch` session: run to the breakpoint, then time
-the command inside gdb (time.perf_counter around gdb.execute(cmd, to_string=True)) and read
-gdb's VmRSS before and after. The first call is the cold one a user sees; the command is
+the command inside gdb (time.perf_counter around gdb.execute(cmd)) with gdb's output going
+to a file through `set logging redirect` (as at a terminal, gdb never holds the whole text;
+the first call's output is kept to count its lines, repeats go to /dev/null) and read gdb's
+VmRSS before and after. The first call is the cold one a user sees; the command is
 repeated --repeat times for a warm min. Pairs compared:
 
     info goroutines        (runtime-gdb.py of the same GOROOT)  vs  wslgo-bt --list
@@ -24,6 +26,10 @@ runtime-gdb.py's (`set wslgo compat off` gives it back), then wslgo's again; `fr
 before each (runtime-gdb.py saves $pc/$sp of the selected frame and restores them into
 frame 0). Each reports wall seconds and gdb's CPU seconds (time.process_time), and the
 ratios of runtime-gdb.py's to wslgo's cold call and to the median of wslgo's warm calls.
+--core also times the CLI on a core of the same fixture (gdb's gcore): `wslgo goroutines
+BIN CORE` (list), `--group` and `--json`, wall time and peak RSS of the process (GNU time),
+and delve's `goroutines` / `goroutines -group userloc` on that core when a `dlv` binary is on
+PATH (skipped with a note otherwise; never downloaded or built here).
 
 wslgo is loaded with `source <wslgo.py>`, where wslgo.py is what `wslgo gdbinit --path`
 prints ($WSLGO picks the CLI, $WSLGO_PATH is passed through to the loader). A session that
@@ -35,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -84,8 +91,13 @@ print("BENCH-RESULT " + json.dumps(res), flush=True)
 """
 #: Turns wslgo's stop context off when the parameter exists (older wslgo has none).
 OFF = "exec(\"try:\\n gdb.execute('set wslgo stop-context off')\\nexcept gdb.error:\\n pass\")"
-#: --stop-context: what `set wslgo stop-context brief` (the default) costs at every stop.
-STOP_CMD = "python from wslgo.gdb import bt; bt.print_stop_context('brief')"
+#: --stop-context: what `set wslgo stop-context brief` (the default) costs at every stop. The
+#: stop's snapshot is dropped first (as resuming does), so the repeats are later stops: the
+#: engine is kept, the goroutines are read again.
+STOP_CMD = (
+    "python from wslgo.gdb import bt, program; program.SESSION.forget_snapshot(); "
+    "bt.print_stop_context('brief')"
+)
 
 MEASURE = r"""
 import gdb, json, time
@@ -101,25 +113,37 @@ def reset_peak():
         pass
 cmd, repeat, slow, out = {cmd!r}, {repeat}, {slow}, {out!r}
 reset_peak()
-res = {{"cmd": cmd, "times": [], "rss_before": rss()}}
-def run():
+res = {{"cmd": cmd, "times": [], "cpu": [], "rss_before": rss()}}
+def to_file(path):
+    # What a terminal user gets: the command streams to gdb's output (here a file through
+    # gdb's logging redirect), so gdb never holds the whole text.
+    for c in ("set logging file " + path, "set logging overwrite on",
+              "set logging redirect on", "set logging enabled on"):
+        gdb.execute(c)
+def run(path):
     if cmd.startswith("python:"):
         # The goroutine engine through the native binding, without a gdb command.
         from wslgo import _native
         inf = gdb.selected_inferior()
         target = _native.Process(gdb.current_progspace().filename, inf.pid)
         gs = target.goroutines(max_depth=int(cmd.split(":")[1]))
-        return "".join(f"{{g['goid']}} {{len(g['frames'])}}\n" for g in gs)
-    return gdb.execute(cmd, to_string=True)
+        open(path, "w").write("".join(f"{{g['goid']}} {{len(g['frames'])}}\n" for g in gs))
+        return
+    to_file(path)
+    try:
+        gdb.execute(cmd)
+    finally:
+        gdb.execute("set logging enabled off")
 for i in range(repeat):
-    t = time.perf_counter()
-    text = run()
+    t, c = time.perf_counter(), time.process_time()
+    run(out if i == 0 else "/dev/null")
     res["times"].append(time.perf_counter() - t)
+    res["cpu"].append(time.process_time() - c)  # gdb's CPU, every thread: the load-free cost
     res["rss_after"] = rss()
     if i == 0:
         res["peak"] = rss("VmHWM:")
-        res["lines"] = text.count("\n")
-        open(out, "w").write(text)
+        with open(out, "rb") as f:
+            res["lines"] = sum(b.count(b"\n") for b in iter(lambda: f.read(1 << 20), b""))
     if res["times"][-1] > slow:
         break
 print("BENCH-RESULT " + json.dumps(res), flush=True)
@@ -135,6 +159,7 @@ class Result:
     peak_growth: float = 0.0  # MiB, gdb's peak RSS during the first call minus before it
     timed_out: bool = False
     error: str = ""
+    cpu: list[float] | None = None  # gdb's CPU seconds per call (all threads)
 
 
 def session(
@@ -170,9 +195,73 @@ def session(
                 d["rss_after"] - d["rss_before"],
                 d.get("lines", 0),
                 peak_growth=d.get("peak", d["rss_before"]) - d["rss_before"],
+                cpu=d.get("cpu"),
             )
     err = (p.stderr.strip().splitlines() or ["no result"])[-1]
     return Result(cmd, [], 0, 0, error=err[:120])
+
+
+#: --core: the CLI on a core of the same fixture (time and peak RSS of the process).
+CORE_CMDS = [
+    ("list", ["goroutines"]),
+    ("grouped", ["goroutines", "--group"]),
+    ("json", ["goroutines", "--json"]),
+]
+#: delve on the same core, when a `dlv` binary is on PATH (never downloaded or built here).
+DLV_CMDS = [("list", "goroutines"), ("grouped", "goroutines -group userloc")]
+
+
+def make_core(binary: Path, n: int, work: Path, timeout: float) -> Path | None:
+    """A core of the fixture with N goroutines at its runtime.Breakpoint (gdb's gcore)."""
+    core = work / f"core-{n}"
+    argv = [*GDB_BATCH, "-iex", "handle SIGURG nostop noprint pass", "-ex", "run"]
+    argv += ["-ex", f"gcore {core}", "-ex", "kill", "--args", str(binary), str(n)]
+    try:
+        subprocess.run(argv, capture_output=True, timeout=timeout, start_new_session=True)
+    except subprocess.TimeoutExpired:
+        return None
+    return core if core.exists() else None
+
+
+def core_rows(binary: Path, n: int, work: Path, repeat: int, timeout: float) -> list[list[str]]:
+    """`wslgo goroutines BIN CORE` (list, --group, --json) and delve's goroutines on it."""
+    core = make_core(binary, n, work, timeout)
+    if core is None:
+        return [[f"{n:,}", "(no core: gcore failed)", "-", "-", "-", "-"]]
+    size = f"{core.stat().st_size / 2**20:.0f} MiB"
+    rows = []
+    for _key, args in CORE_CMDS:
+        runs = [
+            common.measure([*common.wslgo_cmd(), *args, str(binary), str(core)], timeout=timeout)
+            for _ in range(repeat)
+        ]
+        ok = [r for r in runs if r.rc == 0 and not r.timed_out]
+        cold = f"{ok[0].wall:.3f} s (cpu {ok[0].cpu:.3f})" if ok else "failed"
+        warm = f"{min(r.wall for r in ok[1:]):.3f} s" if len(ok) > 1 else "-"
+        peak = f"{max(r.rss_kib for r in ok) / 1024:.0f} MiB" if ok else "-"
+        rows.append([f"{n:,}", size, f"wslgo {' '.join(args)}", cold, warm, peak, common.load()])
+    dlv = shutil.which("dlv")
+    for key, cmd in DLV_CMDS:
+        if dlv is None:
+            rows.append(
+                [f"{n:,}", size, f"dlv core: {cmd}", "(no dlv on PATH: skipped)", "-", "-", "-"]
+            )
+            continue
+        script = work / f"dlv-{key}.txt"
+        script.write_text(f"{cmd}\nexit\n")
+        runs = [
+            common.measure(
+                [dlv, "core", str(binary), str(core), "--init", str(script)], timeout=timeout
+            )
+            for _ in range(repeat)
+        ]
+        ok = [r for r in runs if not r.timed_out]
+        cold = f"{ok[0].wall:.3f} s" if ok else "failed"
+        warm = f"{min(r.wall for r in ok[1:]):.3f} s" if len(ok) > 1 else "-"
+        peak = f"{max(r.rss_kib for r in ok) / 1024:.0f} MiB" if ok else "-"
+        rows.append([f"{n:,}", size, f"dlv core: {cmd}", cold, warm, peak, common.load()])
+    core.unlink()
+    return rows
 
 
 def fmt(r: Result, timeout: float) -> tuple[str, str]:
@@ -182,6 +271,11 @@ def fmt(r: Result, timeout: float) -> tuple[str, str]:
         return f"error: {r.error}", "-"
     cold = f"{r.times[0]:.3f} s" if r.times[0] < 10 else f"{r.times[0]:.1f} s"
     warm = f"{min(r.times[1:]):.3f} s" if len(r.times) > 1 else "-"
+    if r.cpu:
+        # On a loaded machine the wall time is mostly waiting for a core: say the CPU too.
+        cold += f" (cpu {r.cpu[0]:.3f})"
+        if len(r.cpu) > 1:
+            warm += f" (cpu {min(r.cpu[1:]):.3f})"
     return cold, warm
 
 
@@ -223,6 +317,17 @@ def main() -> int:
     ap.add_argument(
         "--skip-ref-bt-above", type=int, default=10000, help="skip `goroutine all bt` above this N"
     )
+    ap.add_argument(
+        "--skip-ref-above",
+        type=int,
+        default=100000,
+        help="skip runtime-gdb.py's `info goroutines` above this N",
+    )
+    ap.add_argument(
+        "--core",
+        action="store_true",
+        help="also the CLI on a core of the fixture (and delve when `dlv` is on PATH)",
+    )
     args = ap.parse_args()
 
     go = common.go_path(args.go)
@@ -258,7 +363,11 @@ def main() -> int:
             print(f"  N={n} {our_cmd}: {ours}", file=sys.stderr)
             if args.side == "wslgo":
                 ref = Result(ref_cmd, [], 0, 0, error="not measured")
-            elif not ref_cmd or (key == "bt" and n > args.skip_ref_bt_above):
+            elif (
+                not ref_cmd
+                or (key == "bt" and n > args.skip_ref_bt_above)
+                or n > args.skip_ref_above
+            ):
                 ref = Result(ref_cmd, [], 0, 0, error="skipped")
             else:
                 ref = session(binary, n, ref_setup, ref_cmd, args.repeat, args.timeout, work)
@@ -288,6 +397,14 @@ def main() -> int:
                     speed,
                     load,
                 ]
+            )
+
+    core_rows_all: list[list[str]] = []
+    if args.core and not args.engine and not args.compat:
+        for n in counts:
+            core_rows_all += core_rows(binary, n, work, args.repeat, args.timeout)
+            print(
+                f"  N={n} core: {core_rows_all[-len(CORE_CMDS) - len(DLV_CMDS) :]}", file=sys.stderr
             )
 
     from datetime import datetime, timezone
@@ -327,6 +444,15 @@ def main() -> int:
                     "load 1/5/15",
                 ],
                 rows[key],
+            )
+        )
+        print()
+    if core_rows_all:
+        print("### The CLI on a core (gdb's gcore of the same fixture)\n")
+        print(
+            md_table(
+                ["N", "core size", "command", "cold", "warm", "peak RSS", "load 1/5/15"],
+                core_rows_all,
             )
         )
         print()

@@ -78,7 +78,7 @@ fn corrupted_g_pointer_is_one_unreadable_record() {
         bad[0].error
     );
     for g in gs.iter().filter(|g| g.error.is_none()) {
-        assert_eq!(g.state, "chan receive");
+        assert_eq!(&*g.state, "chan receive");
         assert_eq!(g.frames.len(), 1, "{:?}", g.frames);
         assert_eq!(&*g.frames[0].func, "runtime.goexit");
     }

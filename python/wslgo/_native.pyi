@@ -106,6 +106,7 @@ class GoroutineDict(TypedDict):
     truncated: bool
     fp_mismatches: int  # frames where the frame-pointer chain disagreed with pcsp
     user_frame: int | None
+    main_module_frame: bool  # some frame is in the main module (what --user keeps)
     go_statement: GoStatementDict | None
     start_func: str | None
     parent_goid: int | None
@@ -149,7 +150,9 @@ class Snapshot:
     def summary(self) -> str:
         """`N goroutines (M system[, K unreadable])`."""
         ...
-    def goids(self) -> list[int]: ...
+    def goids(self) -> list[int]:
+        """Goroutine ids in enumeration order (a "current" snapshot: only those it kept)."""
+        ...
     def panics(self) -> list[tuple[int, list[str]]]:
         """(goid, `panic: ...` lines) of each panicking goroutine (with `panics=True`); on
         a core, the goroutine that threw a fatal error gets its `fatal error: ...` line."""

@@ -68,7 +68,7 @@ class Filter:
     func: str | None = None
     """Regex searched in every frame's function name (and file:line)."""
     user_only: bool = False
-    """Hide system goroutines (runtime-started, like runtime.Stack does by default)."""
+    """Keep only goroutines with a frame of the main module (the program's own code)."""
     labels: list[str] = field(default_factory=list)
     """k=v pprof labels that must all be present (k alone: the key must exist)."""
     goids: list[int] = field(default_factory=list)
@@ -83,7 +83,7 @@ class Filter:
     def matches(self, g: Record) -> bool:
         if self.goids and g.get("goid") not in self.goids:
             return False
-        if self.user_only and g.get("system"):
+        if self.user_only and not g.get("main_module_frame"):
             return False
         if self.states:
             hay = f"{g.get('state', '')} {g.get('status_name', '')}".lower()
@@ -500,7 +500,9 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> argparse._MutuallyExclus
         metavar="REGEX",
         help="regex over every frame's function or file:line",
     )
-    p.add_argument("-u", "--user", action="store_true", help="hide system goroutines")
+    p.add_argument(
+        "-u", "--user", action="store_true", help="only goroutines with a frame of the main module"
+    )
     p.add_argument("-L", "--label", action="append", default=[], help="pprof label k=v (or k)")
     p.add_argument("-d", "--depth", type=argtypes.depth, help="at most DEPTH frames per goroutine")
     p.add_argument(
@@ -605,7 +607,7 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
         target = _native.Core(binary, args.core)
     flt, mode = filter_from_args(args)
     snap = target.snapshot(include_dead=args.dead, scope=snapshot_scope(mode, flt), panics=True)
-    have = snap.goids()
+    have = snap.goids() if flt.goids else []
     missing = sorted(set(flt.goids) - set(have))
     if missing and set(flt.goids) <= set(missing):  # nothing to show
         raise LookupError(missing_ids_error(missing, have))

@@ -4,7 +4,7 @@
 //! minus the ELF entry).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use object::read::elf::{FileHeader, ProgramHeader};
 use object::{elf, Endianness};
@@ -49,7 +49,23 @@ pub struct CoreFile {
     files: Vec<(u64, u64, String)>,
     /// AT_ENTRY of the process that dumped the core (NT_AUXV), if present.
     entry: Option<u64>,
+    /// The parts of the map read since its pages were last given back.
+    touched: Mutex<Touched>,
 }
+
+/// Granules of [`GRANULE`] bytes of the map that reads have touched (each read fault maps
+/// up to that much around it), so that the mapped pages can be given back before they
+/// make the reader's resident memory grow with the size of the core.
+#[derive(Default)]
+struct Touched {
+    seen: Vec<u64>,
+    count: usize,
+}
+
+/// The kernel's fault-around: a read fault on a file mapping maps up to 64 KiB.
+const GRANULE: usize = 1 << 16;
+/// At most this much of the core stays mapped into the reader (RSS) at a time.
+const MAPPED_BUDGET: usize = 16 << 20;
 
 impl std::fmt::Debug for CoreFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -175,6 +191,7 @@ impl CoreFile {
             bias,
             files,
             entry,
+            touched: Mutex::new(Touched::default()),
         })
     }
 
@@ -268,7 +285,41 @@ impl CoreFile {
         let start = usize::try_from(l.offset.checked_add(addr - l.vaddr)?).ok()?;
         let src = self.map.get(start..start.checked_add(buf.len())?)?;
         buf.copy_from_slice(src);
+        self.touch(start, buf.len());
         Some(())
+    }
+
+    /// Count the granules `[start, start+len)` of the map touched; past the budget, give
+    /// every mapped page back (MADV_DONTNEED: the core is a read-only private mapping, so
+    /// a later read maps the same bytes again from the page cache).
+    fn touch(&self, start: usize, len: usize) {
+        let Ok(mut t) = self.touched.lock() else {
+            return;
+        };
+        let first = start / GRANULE;
+        let last = (start + len.max(1) - 1) / GRANULE;
+        for gr in first..=last {
+            let (word, bit) = (gr / 64, 1u64 << (gr % 64));
+            if t.seen.len() <= word {
+                t.seen.resize(word + 1, 0);
+            }
+            if let Some(w) = t.seen.get_mut(word) {
+                if *w & bit == 0 {
+                    *w |= bit;
+                    t.count += 1;
+                }
+            }
+        }
+        if t.count * GRANULE >= MAPPED_BUDGET {
+            // SAFETY: no slice of the map outlives a read (bytes are copied out), and the
+            // mapping is private and never written, so dropping its pages loses nothing.
+            let _ = unsafe {
+                self.map
+                    .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
+            };
+            t.seen.iter_mut().for_each(|w| *w = 0);
+            t.count = 0;
+        }
     }
 
     fn in_core_range(&self, addr: u64) -> bool {

@@ -14,14 +14,14 @@ use super::guarded;
 use super::program::{display, ProgramArg, PyCallbackMemory};
 use crate::binary::Binary as CoreBinary;
 use crate::error::{Error, Result};
-use crate::mem::{CoreFile, Memory, ProcessMemory};
+use crate::mem::{CoreFile, Memory, ProcessMemory, ReadReq};
 use crate::runtime::fatal;
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::listing::{list, select, ListFilter, ListStyle};
 use crate::runtime::panic::PanicLayout;
 use crate::runtime::snapshot::{self as snap, Mode, Sink, Style};
 use crate::runtime::{
-    group, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindOptions,
+    group, Census, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindOptions,
     UnwindStart, DEFAULT_MAX_DEPTH,
 };
 
@@ -147,7 +147,6 @@ fn parse_threads(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<ThreadRegs>
 /// distinct frames), so treat the returned frame dicts as read-only.
 struct Conv<'py> {
     py: Python<'py>,
-    strs: FxHashMap<String, Bound<'py, PyString>>,
     arcs: FxHashMap<usize, Bound<'py, PyString>>,
     frames: FxHashMap<(u64, usize, usize, u32, bool), Bound<'py, PyDict>>,
     gostmt: FxHashMap<u64, Bound<'py, PyDict>>,
@@ -157,20 +156,10 @@ impl<'py> Conv<'py> {
     fn new(py: Python<'py>) -> Self {
         Conv {
             py,
-            strs: FxHashMap::default(),
             arcs: FxHashMap::default(),
             frames: FxHashMap::default(),
             gostmt: FxHashMap::default(),
         }
-    }
-
-    fn s(&mut self, v: &str) -> Bound<'py, PyString> {
-        if let Some(p) = self.strs.get(v) {
-            return p.clone();
-        }
-        let p = PyString::new(self.py, v);
-        self.strs.insert(v.to_string(), p.clone());
-        p
     }
 
     fn arc(&mut self, v: &Arc<str>) -> Bound<'py, PyString> {
@@ -222,9 +211,9 @@ impl<'py> Conv<'py> {
         d.set_item(intern!(py, "goid"), g.goid)?;
         d.set_item(intern!(py, "addr"), g.addr)?;
         d.set_item(intern!(py, "status"), g.status)?;
-        d.set_item(intern!(py, "status_name"), self.s(&g.status_name))?;
-        d.set_item(intern!(py, "state"), self.s(&g.state))?;
-        d.set_item(intern!(py, "wait_reason"), self.s(&g.wait_reason))?;
+        d.set_item(intern!(py, "status_name"), self.arc(&g.status_name))?;
+        d.set_item(intern!(py, "state"), self.arc(&g.state))?;
+        d.set_item(intern!(py, "wait_reason"), self.arc(&g.wait_reason))?;
         d.set_item(intern!(py, "waitsince"), g.waitsince)?;
         d.set_item(intern!(py, "pc"), g.pc)?;
         d.set_item(intern!(py, "sp"), g.sp)?;
@@ -239,14 +228,15 @@ impl<'py> Conv<'py> {
         d.set_item(intern!(py, "truncated"), g.truncated)?;
         d.set_item(intern!(py, "fp_mismatches"), g.fp_mismatches)?;
         d.set_item(intern!(py, "user_frame"), g.user_frame)?;
+        d.set_item(intern!(py, "main_module_frame"), g.main_module_frame)?;
         match &g.go_statement {
             Some(l) => {
                 let gs = match self.gostmt.get(&l.pc) {
                     Some(gs) => gs.clone(),
                     None => {
                         let gs = PyDict::new(py);
-                        gs.set_item(intern!(py, "func"), self.s(&l.func))?;
-                        gs.set_item(intern!(py, "file"), self.s(&l.file))?;
+                        gs.set_item(intern!(py, "func"), self.arc(&l.func))?;
+                        gs.set_item(intern!(py, "file"), self.arc(&l.file))?;
                         gs.set_item(intern!(py, "line"), l.line)?;
                         gs.set_item(intern!(py, "pc"), l.pc)?;
                         self.gostmt.insert(l.pc, gs.clone());
@@ -258,7 +248,7 @@ impl<'py> Conv<'py> {
             None => d.set_item(intern!(py, "go_statement"), py.None())?,
         }
         match &g.start_func {
-            Some(sf) => d.set_item(intern!(py, "start_func"), self.s(sf))?,
+            Some(sf) => d.set_item(intern!(py, "start_func"), self.arc(sf))?,
             None => d.set_item(intern!(py, "start_func"), py.None())?,
         }
         d.set_item(intern!(py, "parent_goid"), g.parent_goid)?;
@@ -292,6 +282,7 @@ impl Engine {
             current_tid,
             stop_at_user_frame: false,
             only_current: false,
+            only_goid: None,
         };
         let gs = py.detach(|| {
             guarded(|| {
@@ -370,6 +361,7 @@ impl Engine {
             current_tid,
             stop_at_user_frame: false,
             only_current: false,
+            only_goid: Some(goid),
         };
         let gs = self
             .rt
@@ -444,6 +436,33 @@ impl GoTarget {
         match &self.engine.src {
             Source::Core(c) => c.threads().first().map(|t| t.tid),
             _ => None,
+        }
+    }
+}
+
+/// Each goroutine's `panic: ...` lines: every `g._panic` word in one batched read, then
+/// the chains of the few that are panicking. A record that cannot be read must not cost
+/// the listing: the goroutine is shown without its panic.
+fn read_panics(e: &Engine, gs: &mut [Goroutine]) {
+    let pl = e.panic_layout();
+    let mut words = vec![[0u8; 8]; gs.len()];
+    let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(gs.len());
+    let mut which: Vec<usize> = Vec::with_capacity(gs.len());
+    for (i, (g, w)) in gs.iter().zip(words.iter_mut()).enumerate() {
+        if g.error.is_none() {
+            reqs.push((g.addr.wrapping_add(pl.g_panic), &mut w[..]));
+            which.push(i);
+        }
+    }
+    let res = e.src.mem().read_batch(&mut reqs);
+    drop(reqs);
+    for (i, r) in which.into_iter().zip(res) {
+        let first = words.get(i).map_or(0, |w| u64::from_le_bytes(*w));
+        if r.is_err() || first == 0 {
+            continue;
+        }
+        if let Some(g) = gs.get_mut(i) {
+            g.panic = pl.chain(e.src.mem(), e.bias, first).ok();
         }
     }
 }
@@ -558,16 +577,9 @@ impl GoTarget {
         let (th, cur) = self.thread_args(threads, current_tid)?;
         let e = &self.engine;
         let found = py.detach(|| {
-            guarded(|| {
-                let opts = Options {
-                    include_dead: false,
-                    max_depth: 0,
-                    current_tid: cur,
-                    stop_at_user_frame: false,
-                    only_current: false,
-                };
-                let gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
-                Ok(gs.into_iter().find(|g| g.current))
+            guarded(|| match cur {
+                Some(tid) => e.rt.current_goroutine(e.src.mem(), e.bias, &th, tid),
+                None => Ok(None),
             })
         })?;
         found.map(|g| Conv::new(py).goroutine(&g)).transpose()
@@ -596,6 +608,7 @@ impl GoTarget {
             current_tid: cur,
             stop_at_user_frame: false,
             only_current: false,
+            only_goid: None,
         };
         let e = &self.engine;
         let buckets = py.detach(|| {
@@ -646,6 +659,7 @@ impl GoTarget {
             current_tid: cur,
             stop_at_user_frame: func_match.is_none(),
             only_current: false,
+            only_goid: None,
         };
         let flt = ListFilter {
             states,
@@ -719,29 +733,23 @@ impl GoTarget {
             current_tid: cur,
             stop_at_user_frame: rank == 1,
             only_current: rank == 0,
+            only_goid: None,
         };
         let e = &self.engine;
-        let gs = py.detach(|| {
+        let (gs, others, fatal) = py.detach(|| {
             guarded(|| {
-                let mut gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
+                let (mut gs, others) = e.rt.enumerate(e.src.mem(), e.bias, &th, &opts)?;
                 let mut fatal = None;
                 if panics {
-                    let pl = e.panic_layout();
-                    for g in gs.iter_mut().filter(|g| g.error.is_none()) {
-                        // A panic record that cannot be read must not cost the listing.
-                        g.panic = pl
-                            .goroutine_panic(e.src.mem(), e.bias, g.addr)
-                            .ok()
-                            .flatten();
-                    }
+                    read_panics(e, &mut gs);
                     fatal = e.core_fatal_error(&mut gs);
                 }
-                Ok((gs, fatal))
+                Ok((gs, others, fatal))
             })
         })?;
-        let (gs, fatal) = gs;
         Ok(Snapshot {
             gs,
+            others,
             rank,
             include_dead,
             fatal,
@@ -781,7 +789,11 @@ impl GoTarget {
 /// program resumes.
 #[pyclass(name = "Snapshot", module = "wslgo._native", frozen)]
 pub struct Snapshot {
+    /// The goroutines kept: all of them, or for the "current" scope only those that can
+    /// be current (and unreadable records).
     gs: Vec<Goroutine>,
+    /// Goroutines the "current" scope counted without keeping.
+    others: Census,
     rank: u8,
     include_dead: bool,
     fatal: Option<String>,
@@ -816,12 +828,12 @@ impl Snapshot {
     }
 
     fn __len__(&self) -> usize {
-        self.gs.len()
+        self.gs.len() + self.others.others
     }
 
     /// `N goroutines (M system[, K unreadable])`.
     fn summary(&self) -> String {
-        snap::summary(&self.gs)
+        snap::summary(&self.gs, &self.others)
     }
 
     /// (goid, `panic: ...` lines) of each panicking goroutine, by goid (empty unless the
@@ -843,7 +855,8 @@ impl Snapshot {
         self.fatal.clone()
     }
 
-    /// Every goroutine id, in enumeration order.
+    /// Every goroutine id, in enumeration order (of a "current" snapshot: the goroutines
+    /// it kept, those that can be current).
     fn goids(&self) -> Vec<u64> {
         self.gs.iter().map(|g| g.goid).collect()
     }
@@ -857,7 +870,8 @@ impl Snapshot {
             .transpose()
     }
 
-    /// Goroutine `goid` as a dict, or None.
+    /// Goroutine `goid` as a dict, or None (also for one a "current" snapshot only
+    /// counted).
     fn goroutine<'py>(&self, py: Python<'py>, goid: u64) -> PyResult<Option<Bound<'py, PyDict>>> {
         self.gs
             .iter()
@@ -873,7 +887,7 @@ impl Snapshot {
         depth: usize,
         style: Option<std::collections::HashMap<String, (String, String)>>,
     ) -> String {
-        snap::brief(&self.gs, depth, &style_of(style))
+        snap::brief(&self.gs, &self.others, depth, &style_of(style))
     }
 
     /// Filter, order and format in `mode` (list, full, group, default, json, json-group,

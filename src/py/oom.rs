@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 static EXIT_ON_OOM: AtomicBool = AtomicBool::new(false);
+/// Set by the first thread that runs out of memory: it alone writes the line and exits.
+static EXITING: AtomicBool = AtomicBool::new(false);
 static PREFIX: OnceLock<Vec<u8>> = OnceLock::new();
 
 /// The extension's allocator: the system allocator, plus the CLI's out-of-memory exit.
@@ -59,6 +61,14 @@ unsafe impl GlobalAlloc for Allocator {
 fn out_of_memory(size: usize) {
     if !EXIT_ON_OOM.load(Ordering::Relaxed) {
         return; // the caller sees null: Rust's handler (or try_reserve's Err) takes over
+    }
+    if EXITING.swap(true, Ordering::SeqCst) {
+        // Another thread (the engine unwinds on several) is writing the line and ending
+        // the process: wait for it, so the line is written once.
+        loop {
+            // SAFETY: blocks this thread until a signal; the process exits meanwhile.
+            unsafe { libc::pause() };
+        }
     }
     let prefix = PREFIX.get().map(Vec::as_slice).unwrap_or(b"wslgo");
     let mut digits = [0u8; 20];

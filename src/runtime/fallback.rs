@@ -94,6 +94,7 @@ struct Release {
 
 const M_121: MOffsets = MOffsets {
     procid: 72,
+    alllink: None,
     curg: 192,
     id: 232,
 };
@@ -117,7 +118,10 @@ const TABLES: &[Release] = &[
             labels: 344,
             gobuf_has_ret: true,
         },
-        m: M_121,
+        m: MOffsets {
+            alllink: Some(336),
+            ..M_121
+        },
     },
     Release {
         minor: 22,
@@ -135,7 +139,10 @@ const TABLES: &[Release] = &[
             labels: 344,
             gobuf_has_ret: true,
         },
-        m: M_121,
+        m: MOffsets {
+            alllink: Some(328),
+            ..M_121
+        },
     },
     Release {
         minor: 23,
@@ -153,7 +160,10 @@ const TABLES: &[Release] = &[
             labels: 352,
             gobuf_has_ret: true,
         },
-        m: M_121,
+        m: MOffsets {
+            alllink: Some(328),
+            ..M_121
+        },
     },
     Release {
         minor: 24,
@@ -171,7 +181,10 @@ const TABLES: &[Release] = &[
             labels: 352,
             gobuf_has_ret: true,
         },
-        m: M_121,
+        m: MOffsets {
+            alllink: Some(352),
+            ..M_121
+        },
     },
     Release {
         minor: 25,
@@ -191,6 +204,7 @@ const TABLES: &[Release] = &[
         },
         m: MOffsets {
             procid: 64,
+            alllink: Some(344),
             curg: 184,
             id: 224,
         },
@@ -213,6 +227,7 @@ const TABLES: &[Release] = &[
         },
         m: MOffsets {
             procid: 64,
+            alllink: Some(352),
             curg: 184,
             id: 232,
         },
@@ -235,6 +250,7 @@ const TABLES: &[Release] = &[
         },
         m: MOffsets {
             procid: 64,
+            alllink: Some(352),
             curg: 184,
             id: 232,
         },

@@ -130,13 +130,13 @@ pub fn group(gs: &[Goroutine]) -> Vec<Bucket> {
 /// The `go` statement of `g` as (func, file, line), none for the main goroutine.
 fn created_by(g: &Goroutine) -> Option<(String, String, u32)> {
     let go = g.go_statement.as_ref().filter(|l| !l.func.is_empty())?;
-    (g.goid != 1).then(|| (go.func.clone(), go.file.clone(), go.line))
+    (g.goid != 1).then(|| (go.func.to_string(), go.file.to_string(), go.line))
 }
 
 fn state_of(g: &Goroutine) -> String {
     match &g.error {
         Some(e) => format!("unreadable: {e}"),
-        None => g.state.clone(),
+        None => g.state.to_string(),
     }
 }
 

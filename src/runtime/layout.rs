@@ -72,6 +72,8 @@ pub struct MOffsets {
     pub curg: u64,
     /// `id`.
     pub id: u64,
+    /// `alllink` (the next m of `runtime.allm`); None when unknown.
+    pub alllink: Option<u64>,
 }
 
 /// Values of the goroutine status constants (`runtime._G*`).
@@ -167,6 +169,7 @@ impl Layout {
             procid: off(&m, "procid")?,
             curg: off(&m, "curg")?,
             id: off(&m, "id")?,
+            alllink: off(&m, "alllink").ok(),
         };
         let mut all: Vec<(String, u32)> = d
             .constants_with_prefix("runtime._G")

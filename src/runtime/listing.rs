@@ -25,7 +25,7 @@ pub struct ListFilter {
     pub states: Vec<String>,
     /// Keep goroutines whose wait reason contains one of these (case-insensitive).
     pub waits: Vec<String>,
-    /// Hide system goroutines.
+    /// Keep only goroutines with a frame of the main module (the program's own code).
     pub user_only: bool,
     /// pprof labels `k=v` that must all be set (`k` alone: the key must exist).
     pub labels: Vec<String>,
@@ -162,7 +162,7 @@ fn matches<E>(
     if !flt.goids.is_empty() && !flt.goids.contains(&g.goid) {
         return Ok(false);
     }
-    if flt.user_only && g.system {
+    if flt.user_only && !g.main_module_frame {
         return Ok(false);
     }
     if !flt.states.is_empty()
@@ -218,9 +218,9 @@ pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
         return;
     }
     let state = if !g.state.is_empty() {
-        g.state.as_str()
+        &*g.state
     } else if !g.status_name.is_empty() {
-        g.status_name.as_str()
+        &*g.status_name
     } else {
         "?"
     };
@@ -275,14 +275,15 @@ pub fn select<'g, E>(
         by_func: FxHashMap::default(),
         by_pos: FxHashMap::default(),
     });
-    let mut shown: Vec<&Goroutine> = Vec::new();
+    // Keys next to the references: sorting 100,000 goroutines does not chase pointers.
+    let mut keyed: Vec<((bool, u64), &Goroutine)> = Vec::with_capacity(gs.len());
     for g in gs {
         if matches(g, flt, &mut func)? {
-            shown.push(g);
+            keyed.push(((!g.current, g.goid), g));
         }
     }
-    shown.sort_by_key(|g| (!g.current, g.goid));
-    Ok(shown)
+    keyed.sort_by_key(|(k, _)| *k);
+    Ok(keyed.into_iter().map(|(_, g)| g).collect())
 }
 
 /// Filter, order (the current goroutine first, then by goid; ties keep their order) and

@@ -31,8 +31,7 @@ use crate::binary::{Arch, Binary};
 use crate::dwarf::Dwarf;
 use crate::error::{Error, Result};
 use crate::mem::{
-    le_u32, le_u64, le_word, read_coalesced, Coalesced, Memory, PageCache, ReadReq, SliceHeader,
-    Target,
+    le_u32, le_u64, le_word, read_coalesced, Memory, PageCache, ReadReq, SliceHeader, Target,
 };
 use crate::pclntab::Pclntab;
 use crate::symbols::Symbols;
@@ -69,6 +68,9 @@ pub struct Options {
     /// Unwind only the current goroutine (the stop context): the others keep their state,
     /// wait reason and counts but no frames.
     pub only_current: bool,
+    /// Keep only the goroutine with this id (the others are counted, not kept or
+    /// unwound): one goroutine's stack costs its own unwinding only.
+    pub only_goid: Option<u64>,
 }
 
 impl Default for Options {
@@ -79,6 +81,7 @@ impl Default for Options {
             current_tid: None,
             stop_at_user_frame: false,
             only_current: false,
+            only_goid: None,
         }
     }
 }
@@ -108,10 +111,10 @@ impl RegsSource {
 /// A source location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
-    /// Function name.
-    pub func: String,
+    /// Function name (interned: goroutines share it).
+    pub func: Arc<str>,
     /// File.
-    pub file: String,
+    pub file: Arc<str>,
     /// Line.
     pub line: u32,
     /// The pc (relocated).
@@ -127,13 +130,14 @@ pub struct Goroutine {
     pub goid: u64,
     /// Raw `atomicstatus` (may carry the `_Gscan` bit).
     pub status: u32,
-    /// The runtime's name of the status (`waiting`, `running`, ...).
-    pub status_name: String,
+    /// The runtime's name of the status (`waiting`, `running`, ...). The names are
+    /// interned: 100,000 goroutines share a handful of them.
+    pub status_name: Arc<str>,
     /// What `runtime.Stack` prints between brackets: the wait reason of a waiting
     /// goroutine, else the status name.
-    pub state: String,
+    pub state: Arc<str>,
     /// Wait reason name (empty when none).
-    pub wait_reason: String,
+    pub wait_reason: Arc<str>,
     /// Raw wait reason code.
     pub wait_reason_code: u8,
     /// `waitsince` (nanotime when it blocked, 0 if unknown).
@@ -158,12 +162,15 @@ pub struct Goroutine {
     pub truncated: bool,
     /// Frames where the frame-pointer chain disagreed with the pcsp unwind.
     pub fp_mismatches: usize,
-    /// Index in `frames` of the first frame outside the runtime.
+    /// Index in `frames` of the user frame (see `unwind::user_frame_index`).
     pub user_frame: Option<usize>,
+    /// The stack has a frame of the main module (`--user`); known once the stack is
+    /// unwound (down to its user frame at least).
+    pub main_module_frame: bool,
     /// The `go` statement that created it (function and file:line of the call).
     pub go_statement: Option<Location>,
     /// The goroutine's start function.
-    pub start_func: Option<String>,
+    pub start_func: Option<Arc<str>>,
     /// `startpc` (relocated), 0 if none.
     pub start_pc: u64,
     /// Goid of the creating goroutine (Go 1.21+), 0 for none.
@@ -193,9 +200,9 @@ impl Goroutine {
             addr,
             goid: 0,
             status: 0,
-            status_name: "unreadable".into(),
-            state: "unreadable".into(),
-            wait_reason: String::new(),
+            status_name: Arc::from("unreadable"),
+            state: Arc::from("unreadable"),
+            wait_reason: Arc::from(""),
             wait_reason_code: 0,
             waitsince: 0,
             pc: 0,
@@ -209,6 +216,7 @@ impl Goroutine {
             truncated: false,
             fp_mismatches: 0,
             user_frame: None,
+            main_module_frame: false,
             go_statement: None,
             start_func: None,
             start_pc: 0,
@@ -243,6 +251,8 @@ pub struct GoRuntime {
     layout: Layout,
     version: (u32, u32),
     allgs: u64,
+    /// `runtime.allm` (the list of Ms), when its address is known.
+    allm: Option<u64>,
     wait_reasons_addr: Option<(u64, usize)>,
     wait_reasons: OnceLock<Vec<String>>,
     /// The main module's path (build info `mod` line): the user frame's module.
@@ -313,6 +323,7 @@ impl GoRuntime {
                     "runtime.allgs: no symbol table or DWARF entry, and not found from the code of runtime.allgadd / forEachG".into(),
                 )
             })?;
+        let allm = var_addr(&syms, dwarf, "runtime.allm").map(|(a, _)| a);
         let wait_reasons_addr = var_addr(&syms, dwarf, "runtime.waitReasonStrings")
             .and_then(|(a, size)| Some((a, usize::try_from(size).ok()? / (2 * ptr_size))));
         let main_module = bin
@@ -327,6 +338,7 @@ impl GoRuntime {
             layout,
             version: version.unwrap_or((1, 0)),
             allgs,
+            allm,
             wait_reasons_addr,
             wait_reasons: OnceLock::new(),
             main_module,
@@ -449,10 +461,25 @@ impl GoRuntime {
         threads: &[ThreadRegs],
         opts: &Options,
     ) -> Result<Vec<Goroutine>> {
+        self.enumerate(mem, bias, threads, opts).map(|(gs, _)| gs)
+    }
+
+    /// [`Self::goroutines`], and the goroutines it counted without keeping them: with
+    /// `Options::only_current` only those that can be current (running, in a system call)
+    /// and unreadable records are kept; the others are only counted (the stop context's
+    /// summary), which costs no record per goroutine.
+    pub fn enumerate(
+        &self,
+        mem: &dyn Memory,
+        bias: u64,
+        threads: &[ThreadRegs],
+        opts: &Options,
+    ) -> Result<(Vec<Goroutine>, Census)> {
         let cache = PageCache::new(mem);
         let direct = self.target(mem, bias);
         let cached = self.target(&cache, bias);
-        let mut gs = self.read_gs(&direct, &cached, opts)?;
+        let all = self.allg_pointers(&cached)?;
+        let mut gs = self.read_gs(all, &direct, &cached, opts)?;
         let off_stack = self.attach_threads(&direct, &mut gs, threads, opts);
         let mut syms = SymCache::new();
         if opts.max_depth > 0 {
@@ -460,61 +487,190 @@ impl GoRuntime {
         }
         self.fill_pcs(&mut gs.out, &mut syms, bias);
         self.read_labels(&cached, &mut gs);
-        Ok(gs.out)
+        let mut census = std::mem::take(&mut gs.census);
+        for (pc, n) in &census.start_pcs {
+            let system = *pc != 0
+                && syms
+                    .ends_at(&self.pcln, bias, *pc, true)
+                    .is_some_and(|(f, _, _)| is_system_start(&f));
+            if system {
+                census.others_system += n;
+            }
+        }
+        Ok((gs.out, census))
+    }
+
+    /// The goroutine OS thread `tid` runs (running, or in a system call on it), without
+    /// its stack, found through `runtime.allm`: the m whose `procid` is `tid`, then its
+    /// `curg`. Costs a few reads whatever the number of goroutines; falls back to a whole
+    /// enumeration when the list of Ms is unknown (no DWARF) or names no such thread.
+    pub fn current_goroutine(
+        &self,
+        mem: &dyn Memory,
+        bias: u64,
+        threads: &[ThreadRegs],
+        tid: i64,
+    ) -> Result<Option<Goroutine>> {
+        let opts = Options {
+            include_dead: false,
+            max_depth: 0,
+            current_tid: Some(tid),
+            stop_at_user_frame: false,
+            only_current: false,
+            only_goid: None,
+        };
+        let cache = PageCache::new(mem);
+        let t = self.target(&cache, bias);
+        if let Some(curg) = self.curg_of_thread(&t, tid) {
+            if curg == 0 {
+                return Ok(None);
+            }
+            let all = AllGs {
+                ptrs: vec![curg],
+                claimed: 1,
+                end: curg,
+            };
+            let direct = self.target(mem, bias);
+            let mut gs = self.read_gs(all, &direct, &t, &opts)?;
+            self.attach_threads(&direct, &mut gs, threads, &opts);
+            let mut syms = SymCache::new();
+            self.fill_pcs(&mut gs.out, &mut syms, bias);
+            self.read_labels(&t, &mut gs);
+            let found = gs.out.into_iter().find(|g| g.current && g.error.is_none());
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        let gs = self.goroutines(mem, bias, threads, &opts)?;
+        Ok(gs.into_iter().find(|g| g.current))
+    }
+
+    /// `m.curg` of the m running on OS thread `tid` (0: it runs no goroutine); None when
+    /// `runtime.allm` is unknown or unreadable, or lists no such thread.
+    fn curg_of_thread(&self, t: &Target<'_>, tid: i64) -> Option<u64> {
+        let next = self.layout.m.alllink?;
+        let mo = &self.layout.m;
+        let mut m = t.word(t.relocate(self.allm?)).ok()?;
+        // A corrupt list cannot loop forever: no program has this many threads.
+        for _ in 0..100_000 {
+            if m == 0 {
+                return None;
+            }
+            let procid = t.word(m.wrapping_add(mo.procid)).ok()?;
+            if procid as i64 == tid {
+                return t.word(m.wrapping_add(mo.curg)).ok();
+            }
+            m = t.word(m.wrapping_add(next)).ok()?;
+        }
+        None
     }
 
     /// Stage 1: the allgs pointers, every g struct (coalesced reads), parsed; dead ones
     /// dropped unless asked for; runs of unreadable ones folded into one record.
-    fn read_gs(&self, direct: &Target<'_>, cached: &Target<'_>, opts: &Options) -> Result<Gs> {
-        let all = self.allg_pointers(cached)?;
+    fn read_gs(
+        &self,
+        all: AllGs,
+        direct: &Target<'_>,
+        cached: &Target<'_>,
+        opts: &Options,
+    ) -> Result<Gs> {
         let lay = &self.layout;
         let gsize = usize::try_from(lay.g.size).unwrap_or(0).max(64);
-        // Null pointers are never read (a zeroed array would cost one failed read each).
-        let readable: Vec<u64> = all.ptrs.iter().copied().filter(|a| *a != 0).collect();
-        let bufs = read_coalesced(direct.mem, &readable, gsize);
         let reasons = self.wait_reasons(Some(cached));
-        let mut out: Vec<Goroutine> = Vec::new();
-        let mut src: Vec<Option<usize>> = Vec::new();
+        let mut names = StateNames::default();
+        let mut out: Vec<Goroutine> = Vec::with_capacity(all.ptrs.len());
+        let mut words: Vec<GWords> = Vec::with_capacity(all.ptrs.len());
+        let mut census = Census::default();
         let mut bad = BadRun::default();
-        let mut k = 0usize; // index into `readable`
+        // Pointers listed more than once (a corrupt allgs): found by sorting, so the
+        // common case costs no hashing per goroutine.
+        let dups: FxHashSet<u64> = {
+            let mut sorted: Vec<u64> = all.ptrs.iter().copied().filter(|a| *a != 0).collect();
+            sorted.sort_unstable();
+            sorted
+                .windows(2)
+                .filter(|w| w.first() == w.get(1))
+                .filter_map(|w| w.first().copied())
+                .collect()
+        };
         let mut seen: FxHashSet<u64> = FxHashSet::default();
-        for (idx, gaddr) in all.ptrs.iter().enumerate() {
-            let parsed = if *gaddr == 0 {
-                Err(format!("null runtime.g pointer in allgs[{idx}]"))
-            } else {
-                let buf = bufs.get(k);
-                k += 1;
-                match buf {
-                    None => Err(format!("cannot read runtime.g at {gaddr:#x}")),
-                    Some(_) if !seen.insert(*gaddr) => {
-                        Err(format!("runtime.g at {gaddr:#x} is listed twice in allgs"))
+        let st = &lay.status;
+        // Enumerations that keep few goroutines skip building the others' records.
+        let lean = opts.only_current || opts.only_goid.is_some();
+        // The g structs are read a chunk of allgs at a time into buffers that are dropped
+        // as soon as the chunk is parsed: memory stays bounded whatever the number of
+        // goroutines, and the buffers stay hot.
+        for (c, chunk) in all.ptrs.chunks(G_CHUNK).enumerate() {
+            // Null pointers are never read (a zeroed array would cost one failed read each).
+            let readable: Vec<u64> = chunk.iter().copied().filter(|a| *a != 0).collect();
+            let bufs = read_coalesced(direct.mem, &readable, gsize);
+            let mut k = 0usize; // index into `readable`
+            for (j, gaddr) in chunk.iter().enumerate() {
+                let idx = c * G_CHUNK + j;
+                let parsed = if *gaddr == 0 {
+                    Err(format!("null runtime.g pointer in allgs[{idx}]"))
+                } else {
+                    let buf = bufs.get(k);
+                    k += 1;
+                    match buf {
+                        None => Err(format!("cannot read runtime.g at {gaddr:#x}")),
+                        Some(_) if dups.contains(gaddr) && !seen.insert(*gaddr) => {
+                            Err(format!("runtime.g at {gaddr:#x} is listed twice in allgs"))
+                        }
+                        Some(buf) if lean && self.skipped(buf, opts) => Ok(None),
+                        Some(buf) => match self.parse_g(*gaddr, buf, reasons, &mut names) {
+                            None => Err(format!("runtime.g at {gaddr:#x} is truncated")),
+                            Some(g) if self.is_garbage(&g) => Err(format!(
+                                "runtime.g at {gaddr:#x} is not a goroutine (status {}, stack {:#x}..{:#x})",
+                                g.status, g.stack_lo, g.stack_hi
+                            )),
+                            Some(g) => Ok(Some((g, buf))),
+                        },
                     }
-                    Some(buf) => match self.parse_g(*gaddr, buf, reasons) {
-                        None => Err(format!("runtime.g at {gaddr:#x} is truncated")),
-                        Some(g) if self.is_garbage(&g) => Err(format!(
-                            "runtime.g at {gaddr:#x} is not a goroutine (status {}, stack {:#x}..{:#x})",
-                            g.status, g.stack_lo, g.stack_hi
-                        )),
-                        Some(g) => Ok((g, k - 1)),
-                    },
-                }
-            };
-            match parsed {
-                Ok((g, i)) => {
-                    bad.flush(&mut out, &mut src);
-                    let s = g.status & !lay.status.scan;
-                    let dead = s == lay.status.dead || Some(s) == lay.status.deadextra;
-                    if dead && !opts.include_dead {
-                        continue;
+                };
+                match parsed {
+                    Ok(None) => {
+                        // Read and valid, but dead or only counted: no record built.
+                        bad.flush(&mut out, &mut words);
+                        let s = le_u32(chunk_buf(&bufs, k), lay.g.atomicstatus as usize)
+                            .unwrap_or(0)
+                            & !st.scan;
+                        let dead = s == st.dead || Some(s) == st.deadextra;
+                        if !dead {
+                            let pc = direct.word_in(chunk_buf(&bufs, k), lay.g.startpc);
+                            census.count(pc.unwrap_or(0));
+                        }
                     }
-                    out.push(g);
-                    src.push(Some(i));
+                    Ok(Some((g, buf))) => {
+                        bad.flush(&mut out, &mut words);
+                        let s = g.status & !st.scan;
+                        let dead = s == st.dead || Some(s) == st.deadextra;
+                        if dead && !opts.include_dead {
+                            continue;
+                        }
+                        let other = opts.only_goid.is_some_and(|id| id != g.goid);
+                        if other || (opts.only_current && s != st.running && s != st.syscall) {
+                            // Not asked for (or cannot be the current goroutine): counted,
+                            // not kept.
+                            census.count(g.start_pc);
+                            continue;
+                        }
+                        words.push(GWords {
+                            m: direct.word_in(buf, lay.g.m).unwrap_or(0),
+                            labels: lay
+                                .g
+                                .labels
+                                .and_then(|o| direct.word_in(buf, o))
+                                .unwrap_or(0),
+                        });
+                        out.push(g);
+                    }
+                    Err(why) => bad.add(idx, *gaddr, why),
                 }
-                Err(why) => bad.add(idx, *gaddr, why),
             }
         }
         if all.claimed > all.ptrs.len() as u64 {
-            bad.flush(&mut out, &mut src);
+            bad.flush(&mut out, &mut words);
             let n = all.claimed - all.ptrs.len() as u64;
             out.push(Goroutine::unreadable(
                 all.end,
@@ -526,10 +682,10 @@ impl GoRuntime {
                     all.claimed
                 ),
             ));
-            src.push(None);
+            words.push(GWords::default());
         }
-        bad.flush(&mut out, &mut src);
-        Ok(Gs { out, src, bufs })
+        bad.flush(&mut out, &mut words);
+        Ok(Gs { out, words, census })
     }
 
     /// A g that cannot be one (what a garbage pointer in a corrupt allgs array reads as):
@@ -537,13 +693,45 @@ impl GoRuntime {
     /// runtime's 16 bits, or, for a live one, a goid of 0 (the runtime numbers every g
     /// before adding it to allgs) or beyond any counter.
     fn is_garbage(&self, g: &Goroutine) -> bool {
+        self.is_garbage_raw(g.status, g.goid, g.stack_lo, g.stack_hi)
+    }
+
+    fn is_garbage_raw(&self, status: u32, goid: u64, lo: u64, hi: u64) -> bool {
         let st = &self.layout.status;
-        let s = g.status & !st.scan;
+        let s = status & !st.scan;
         let dead = s == st.dead || Some(s) == st.deadextra;
-        let no_stack = g.stack_lo == 0 && g.stack_hi == 0;
-        let stack_ok =
-            no_stack || (g.stack_lo < g.stack_hi && g.stack_hi - g.stack_lo <= MAX_STACK);
-        !stack_ok || s > 0xffff || g.goid > MAX_GOID || (!dead && g.goid == 0)
+        let no_stack = lo == 0 && hi == 0;
+        let stack_ok = no_stack || (lo < hi && hi - lo <= MAX_STACK);
+        !stack_ok || s > 0xffff || goid > MAX_GOID || (!dead && goid == 0)
+    }
+
+    /// True when the g in `buf` is valid and an enumeration with `opts` would not keep it
+    /// (dead, another goroutine than `only_goid`, or one that cannot be current): decided
+    /// from a few fields, without building its record.
+    fn skipped(&self, buf: &[u8], opts: &Options) -> bool {
+        let l = &self.layout.g;
+        let st = &self.layout.status;
+        let p = self.layout.ptr_size;
+        let w = |o: u64| le_word(buf, o as usize, p);
+        let (Some(status), Some(goid), Some(lo), Some(hi), Some(_)) = (
+            le_u32(buf, l.atomicstatus as usize),
+            le_u64(buf, l.goid as usize),
+            w(l.stack_lo),
+            w(l.stack_hi),
+            w(l.startpc),
+        ) else {
+            return false;
+        };
+        if self.is_garbage_raw(status, goid, lo, hi) {
+            return false;
+        }
+        let s = status & !st.scan;
+        let dead = s == st.dead || Some(s) == st.deadextra;
+        if dead {
+            return !opts.include_dead;
+        }
+        opts.only_goid.is_some_and(|id| id != goid)
+            || (opts.only_current && s != st.running && s != st.syscall)
     }
 
     /// Stage 2: M structs of goroutines on a thread (thread id, M id), and the registers
@@ -560,11 +748,8 @@ impl GoRuntime {
         let lay = &self.layout;
         let mut m_ptrs: Vec<u64> = Vec::new();
         let mut g_m: Vec<u64> = Vec::with_capacity(gs.out.len());
-        for i in &gs.src {
-            let m = i
-                .and_then(|i| gs.bufs.get(i))
-                .and_then(|b| t.word_in(b, lay.g.m))
-                .unwrap_or(0);
+        for w in &gs.words {
+            let m = w.m;
             g_m.push(m);
             if m != 0 {
                 m_ptrs.push(m);
@@ -632,7 +817,70 @@ impl GoRuntime {
         // A listing usually finds the first user frame within the innermost 1 KiB;
         // words beyond the window still come through the page cache.
         let window: u64 = if opts.stop_at_user_frame { 1024 } else { 4096 };
-        let lens: Vec<usize> = out
+        let uopts = UnwindOptions {
+            max_depth: opts.max_depth,
+            stop_at_user: opts.stop_at_user_frame,
+            main_module: self.main_module.clone(),
+        };
+        // A chunk of goroutines at a time: their stack windows in one batch into a buffer
+        // reused from chunk to chunk (bounded memory, no fresh pages per goroutine). The
+        // chunks are shared among up to [`MAX_THREADS`] threads, each with its own symbol
+        // cache (reads and unwinding are independent per goroutine).
+        let jobs: Vec<Job<'_>> = out
+            .chunks_mut(S_CHUNK)
+            .zip(off_stack.chunks(S_CHUNK))
+            .collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, MAX_THREADS)
+            .min(jobs.len());
+        if threads <= 1 || opts.only_current {
+            let mut buf = Vec::new();
+            for (gs, alt) in jobs {
+                self.unwind_chunk(
+                    direct, cached, gs, alt, syms, opts, &uopts, window, &mut buf,
+                );
+            }
+            return;
+        }
+        let mut parts: Vec<Vec<Job<'_>>> = (0..threads).map(|_| Vec::new()).collect();
+        for (i, job) in jobs.into_iter().enumerate() {
+            if let Some(p) = parts.get_mut(i % threads) {
+                p.push(job);
+            }
+        }
+        let uopts = &uopts;
+        std::thread::scope(|s| {
+            for part in parts {
+                s.spawn(move || {
+                    let mut syms = SymCache::new();
+                    let mut buf = Vec::new();
+                    for (gs, alt) in part {
+                        self.unwind_chunk(
+                            direct, cached, gs, alt, &mut syms, opts, uopts, window, &mut buf,
+                        );
+                    }
+                });
+            }
+        });
+    }
+
+    /// Stage 3 for one chunk of goroutines: their stack windows in one batch (into `buf`),
+    /// then each stack unwound.
+    #[allow(clippy::too_many_arguments)] // the stage's inputs, passed through
+    fn unwind_chunk(
+        &self,
+        direct: &Target<'_>,
+        cached: &Target<'_>,
+        gchunk: &mut [Goroutine],
+        achunk: &[Option<ThreadRegs>],
+        syms: &mut SymCache,
+        opts: &Options,
+        uopts: &UnwindOptions,
+        window: u64,
+        all: &mut Vec<u8>,
+    ) {
+        let lens: Vec<usize> = gchunk
             .iter()
             .map(|g| {
                 let wanted = !opts.only_current || g.current;
@@ -643,10 +891,11 @@ impl GoRuntime {
                 }
             })
             .collect();
-        let mut all = vec![0u8; lens.iter().sum()];
-        let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(out.len());
-        let mut rest: &mut [u8] = &mut all;
-        for (g, n) in out.iter().zip(&lens) {
+        all.clear();
+        all.resize(lens.iter().sum(), 0);
+        let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(gchunk.len());
+        let mut rest: &mut [u8] = all;
+        for (g, n) in gchunk.iter().zip(&lens) {
             let (head, tail) = rest.split_at_mut((*n).min(rest.len()));
             // Empty windows (goroutines not unwound) are not requests at all: 100,000
             // empty reads cost more than the whole stop context.
@@ -661,19 +910,10 @@ impl GoRuntime {
             .iter()
             .map(|n| *n > 0 && got.next().is_some_and(|r| r.is_ok()))
             .collect();
-        let mut bufs: Vec<&[u8]> = Vec::with_capacity(out.len());
-        let mut rest: &[u8] = &all;
-        for n in &lens {
-            let (head, tail) = rest.split_at((*n).min(rest.len()));
-            bufs.push(head);
+        let mut rest: &[u8] = all;
+        for (((g, n), r), alt) in gchunk.iter_mut().zip(&lens).zip(ok).zip(achunk) {
+            let (buf, tail) = rest.split_at((*n).min(rest.len()));
             rest = tail;
-        }
-        let uopts = UnwindOptions {
-            max_depth: opts.max_depth,
-            stop_at_user: opts.stop_at_user_frame,
-            main_module: self.main_module.clone(),
-        };
-        for (((g, buf), r), alt) in out.iter_mut().zip(bufs.iter()).zip(ok).zip(off_stack) {
             if g.error.is_some() || (opts.only_current && !g.current) {
                 continue;
             }
@@ -694,26 +934,33 @@ impl GoRuntime {
                 lr: 0,
                 exact: g.regs == RegsSource::Thread,
             };
-            let st = unwind::unwind(&self.pcln, syms, cached, start, window, &uopts);
+            let st = unwind::unwind(&self.pcln, syms, cached, start, window, uopts);
             g.frames = st.frames;
             g.stack_error = st.error;
             g.truncated = st.truncated;
             g.fp_mismatches = st.fp_mismatches;
-            g.user_frame = unwind::user_frame_index(&g.frames, self.main_module.as_deref());
+            self.set_user_frame(g, syms);
         }
+    }
+
+    /// The user frame of `g`'s frames, and whether it is in the main module (the user
+    /// frame is the innermost frame of the main module when there is one).
+    fn set_user_frame(&self, g: &mut Goroutine, syms: &mut SymCache) {
+        let module = self.main_module.as_deref();
+        g.user_frame = syms.user_frame(&g.frames, module);
+        g.main_module_frame = g
+            .user_location()
+            .is_some_and(|f| unwind::is_main_module_func(&f.func, module));
     }
 
     /// Stage 5: pprof labels. Few goroutines have them; read through the page cache.
     fn read_labels(&self, t: &Target<'_>, gs: &mut Gs) {
-        let Some(off) = self.layout.g.labels else {
+        if self.layout.g.labels.is_none() {
             return;
-        };
+        }
         let slice_form = fallback::labels_are_slice(self.version);
-        for (g, i) in gs.out.iter_mut().zip(gs.src.iter()) {
-            let Some(buf) = i.and_then(|i| gs.bufs.get(i)) else {
-                continue;
-            };
-            let lp = t.word_in(buf, off).unwrap_or(0);
+        for (g, w) in gs.out.iter_mut().zip(gs.words.iter()) {
+            let lp = w.labels;
             if lp != 0 {
                 g.labels = labels::read(t, lp, slice_form);
             }
@@ -751,7 +998,7 @@ impl GoRuntime {
             g.frames = st.frames;
             g.frames.truncate(max_depth);
             g.stack_error = Some("the thread is not on this goroutine's stack".into());
-            g.user_frame = unwind::user_frame_index(&g.frames, self.main_module.as_deref());
+            self.set_user_frame(g, syms);
             g.regs = RegsSource::Thread;
             return true;
         };
@@ -770,7 +1017,7 @@ impl GoRuntime {
         g.truncated = g.frames.len() > max_depth || st.truncated;
         g.frames.truncate(max_depth);
         g.stack_error = st.error;
-        g.user_frame = unwind::user_frame_index(&g.frames, self.main_module.as_deref());
+        self.set_user_frame(g, syms);
         true
     }
 
@@ -780,26 +1027,30 @@ impl GoRuntime {
             if let Some(loc) = g.go_statement.as_mut() {
                 // gopc is a return address: the runtime prints the outermost function's
                 // name with the line of the call instruction (pc-1).
-                let fr = syms.frames_at(&self.pcln, bias, loc.pc, false);
-                if let (Some(inner), Some(outer)) = (fr.first(), fr.last()) {
-                    loc.func = outer.func.to_string();
-                    loc.file = inner.file.to_string();
-                    loc.line = inner.line;
+                if let Some((func, file, line)) = syms.ends_at(&self.pcln, bias, loc.pc, false) {
+                    loc.func = func;
+                    loc.file = file;
+                    loc.line = line;
                 } else {
-                    loc.func = format!("{:#x}", loc.pc);
+                    loc.func = Arc::from(format!("{:#x}", loc.pc));
                 }
             }
             if g.start_pc != 0 {
-                let fr = syms.frames_at(&self.pcln, bias, g.start_pc, true);
-                if let Some(outer) = fr.last() {
-                    g.start_func = Some(outer.func.to_string());
-                    g.system = is_system_start(&outer.func);
+                if let Some((func, _, _)) = syms.ends_at(&self.pcln, bias, g.start_pc, true) {
+                    g.system = is_system_start(&func);
+                    g.start_func = Some(func);
                 }
             }
         }
     }
 
-    fn parse_g(&self, addr: u64, buf: &[u8], reasons: &[String]) -> Option<Goroutine> {
+    fn parse_g(
+        &self,
+        addr: u64,
+        buf: &[u8],
+        reasons: &[String],
+        names: &mut StateNames,
+    ) -> Option<Goroutine> {
         let l = &self.layout.g;
         let p = self.layout.ptr_size;
         let w = |o: u64| le_word(buf, o as usize, p);
@@ -808,24 +1059,27 @@ impl GoRuntime {
         let code = *buf.get(l.waitreason as usize)?;
         let st = &self.layout.status;
         let s = status & !st.scan;
-        let status_name = st.name(status);
-        let wait_reason = if s == st.waiting && code != 0 {
-            reasons
-                .get(usize::from(code))
-                .filter(|r| !r.is_empty())
-                .cloned()
-                .unwrap_or_else(|| format!("wait reason {code}"))
-        } else {
-            String::new()
-        };
-        let mut state = if wait_reason.is_empty() {
-            status_name.clone()
-        } else {
-            wait_reason.clone()
-        };
-        if status & st.scan != 0 {
-            state.push_str(" (scan)");
-        }
+        let (status_name, state, wait_reason) = names.get(status, code, || {
+            let status_name = st.name(status);
+            let wait_reason = if s == st.waiting && code != 0 {
+                reasons
+                    .get(usize::from(code))
+                    .filter(|r| !r.is_empty())
+                    .cloned()
+                    .unwrap_or_else(|| format!("wait reason {code}"))
+            } else {
+                String::new()
+            };
+            let mut state = if wait_reason.is_empty() {
+                status_name.clone()
+            } else {
+                wait_reason.clone()
+            };
+            if status & st.scan != 0 {
+                state.push_str(" (scan)");
+            }
+            (status_name, state, wait_reason)
+        });
         let (pc, sp, bp, regs) = if s == st.syscall && w(l.syscallsp)? != 0 {
             (
                 w(l.syscallpc)?,
@@ -864,9 +1118,10 @@ impl GoRuntime {
             truncated: false,
             fp_mismatches: 0,
             user_frame: None,
+            main_module_frame: false,
             go_statement: (gopc != 0).then(|| Location {
-                func: String::new(),
-                file: String::new(),
+                func: names.empty.clone(),
+                file: names.empty.clone(),
                 line: 0,
                 pc: gopc,
             }),
@@ -913,6 +1168,31 @@ const MAX_GOID: u64 = 1 << 48;
 /// Guard on allglen for memories that do not know their map (a Python callback).
 const MAX_ALLGLEN: u64 = 50_000_000;
 
+/// The status, state and wait-reason names of each (status, wait reason code) seen in one
+/// enumeration, shared by every goroutine that has them.
+#[derive(Default)]
+struct StateNames {
+    map: fxhash::FxHashMap<(u32, u8), Names>,
+    empty: Arc<str>,
+}
+
+impl StateNames {
+    fn get(
+        &mut self,
+        status: u32,
+        code: u8,
+        make: impl FnOnce() -> (String, String, String),
+    ) -> Names {
+        self.map
+            .entry((status, code))
+            .or_insert_with(|| {
+                let (a, b, c) = make();
+                (Arc::from(a), Arc::from(b), Arc::from(c))
+            })
+            .clone()
+    }
+}
+
 /// The allgs pointers as read.
 struct AllGs {
     ptrs: Vec<u64>,
@@ -923,12 +1203,59 @@ struct AllGs {
     end: u64,
 }
 
-/// The g records of stage 1 and what later stages need from the raw bytes.
+/// The bytes of the g read just before `k` (an index one past it) in a chunk's reads.
+fn chunk_buf(bufs: &crate::mem::Coalesced, k: usize) -> &[u8] {
+    k.checked_sub(1).and_then(|i| bufs.get(i)).unwrap_or(&[])
+}
+
+/// How many allgs entries are read and parsed at a time.
+const G_CHUNK: usize = 16_384;
+/// How many goroutines' stack windows are read at a time.
+const S_CHUNK: usize = 8_192;
+/// At most this many threads unwind stacks.
+const MAX_THREADS: usize = 4;
+
+/// A chunk of goroutines to unwind, with their threads' registers when off their stacks.
+type Job<'a> = (&'a mut [Goroutine], &'a [Option<ThreadRegs>]);
+
+/// The status, state and wait-reason names of a (status, wait reason) pair.
+type Names = (Arc<str>, Arc<str>, Arc<str>);
+
+/// The g records of stage 1 and what later stages need from their raw bytes.
 struct Gs {
     out: Vec<Goroutine>,
-    /// Per record of `out`: its index in `bufs` (None for records without bytes).
-    src: Vec<Option<usize>>,
-    bufs: Coalesced,
+    /// Per record of `out`: words of its g (zero for records without bytes).
+    words: Vec<GWords>,
+    /// Goroutines counted but not kept (`Options::only_current`).
+    census: Census,
+}
+
+/// Words of a g that later stages read.
+#[derive(Default, Clone, Copy)]
+struct GWords {
+    /// `g.m`.
+    m: u64,
+    /// `g.labels`.
+    labels: u64,
+}
+
+/// The goroutines an enumeration for the stop context counted without keeping them
+/// (`Options::only_current`): how many, and how many of them are system goroutines.
+#[derive(Debug, Default, Clone)]
+pub struct Census {
+    /// Goroutines counted, not kept.
+    pub others: usize,
+    /// System goroutines among them.
+    pub others_system: usize,
+    /// Start pcs of those goroutines, with how many have each.
+    start_pcs: fxhash::FxHashMap<u64, usize>,
+}
+
+impl Census {
+    fn count(&mut self, start_pc: u64) {
+        self.others += 1;
+        *self.start_pcs.entry(start_pc).or_insert(0) += 1;
+    }
 }
 
 /// Consecutive allgs entries that could not be read: one stays a record of its own, a run
@@ -956,7 +1283,7 @@ impl BadRun {
         }
     }
 
-    fn flush(&mut self, out: &mut Vec<Goroutine>, src: &mut Vec<Option<usize>>) {
+    fn flush(&mut self, out: &mut Vec<Goroutine>, words: &mut Vec<GWords>) {
         let Some((idx, addr, why)) = self.first.take() else {
             return;
         };
@@ -971,7 +1298,7 @@ impl BadRun {
             )
         };
         out.push(Goroutine::unreadable(addr, msg));
-        src.push(None);
+        words.push(GWords::default());
         self.count = 0;
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use super::fxhash::FxHashMap;
 use super::listing::{error_of, label_map, push_line, short_path, waited_minutes, wrap, ListStyle};
-use super::{Frame, Goroutine};
+use super::{Census, Frame, Goroutine};
 
 /// How many bytes a [`Sink`] gathers before it hands them on.
 pub const CHUNK: usize = 1 << 16;
@@ -101,9 +101,9 @@ pub fn state_text(g: &Goroutine, now: Option<i64>) -> String {
         return "unreadable".into();
     }
     let s = if !g.state.is_empty() {
-        g.state.as_str()
+        &*g.state
     } else if !g.status_name.is_empty() {
-        g.status_name.as_str()
+        &*g.status_name
     } else {
         "?"
     };
@@ -117,15 +117,19 @@ pub fn state_text(g: &Goroutine, now: Option<i64>) -> String {
     out
 }
 
-/// The summary line: `N goroutines (M system, K unreadable)`.
-pub fn summary(gs: &[Goroutine]) -> String {
-    let system = gs.iter().filter(|g| g.system).count();
+/// The summary line: `N goroutines (M system, K unreadable)`, of `gs` and the goroutines
+/// an enumeration only counted (`others`).
+pub fn summary(gs: &[Goroutine], others: &Census) -> String {
+    let system = gs.iter().filter(|g| g.system).count() + others.others_system;
     let bad = gs.iter().filter(|g| error_of(g).is_some()).count();
     let mut extra = format!("{system} system");
     if bad > 0 {
         let _ = write!(extra, ", {bad} unreadable");
     }
-    format!("{} ({extra})", plural(gs.len(), "goroutine"))
+    format!(
+        "{} ({extra})",
+        plural(gs.len() + others.others, "goroutine")
+    )
 }
 
 fn created_by(g: &Goroutine) -> Option<&super::Location> {
@@ -285,7 +289,7 @@ pub fn group<'g>(
                 .iter()
                 .map(|f| (&*f.func, &*f.file, f.line))
                 .collect(),
-            created_by(rep).map(|c| (c.func.as_str(), c.file.as_str(), c.line)),
+            created_by(rep).map(|c| (&*c.func, &*c.file, c.line)),
         );
         let i = match index.get(&key) {
             Some(i) => *i,
@@ -518,6 +522,8 @@ pub fn render<E>(
                 ("goroutines", Items::Lazy(shown))
             };
             let ind = if pretty { Some(1) } else { None };
+            // A goroutine is written at level 2: its frames at level 4.
+            let mut fj = FrameJson::new(ind, 4);
             sink.buf.push('{');
             newline(&mut sink.buf, ind, 1);
             let _ = write!(sink.buf, "\"{name}\":");
@@ -539,7 +545,7 @@ pub fn render<E>(
                     }
                     Items::Lazy(v) => {
                         if let Some(g) = v.get(i) {
-                            goroutine_json(g, depth, st.top).write(&mut sink.buf, ind, 2);
+                            goroutine_json(g, depth, st.top, &mut fj).write(&mut sink.buf, ind, 2);
                         }
                     }
                 }
@@ -569,8 +575,9 @@ pub fn render<E>(
                     sink.maybe_flush()?;
                 }
             } else {
+                let mut fj = FrameJson::new(None, 2);
                 for g in shown {
-                    goroutine_json(g, depth, st.top).write(&mut sink.buf, None, 0);
+                    goroutine_json(g, depth, st.top, &mut fj).write(&mut sink.buf, None, 0);
                     sink.buf.push('\n');
                     sink.maybe_flush()?;
                 }
@@ -583,7 +590,7 @@ pub fn render<E>(
 /// The stop context (`set wslgo stop-context brief`): `depth` frames of the current
 /// goroutine from its user frame (the innermost frames before it folded into one line)
 /// and one line of counts. Needs no stack but the current goroutine's.
-pub fn brief(gs: &[Goroutine], depth: usize, st: &Style) -> String {
+pub fn brief(gs: &[Goroutine], others: &Census, depth: usize, st: &Style) -> String {
     let mut out = String::new();
     for g in gs.iter().filter(|g| g.current) {
         push_full(&mut out, g, Some(depth), st);
@@ -592,7 +599,7 @@ pub fn brief(gs: &[Goroutine], depth: usize, st: &Style) -> String {
     let _ = write!(
         out,
         "{}: `wslgo-bt` for a summary of the others, `wslgo-bt all` for every stack",
-        summary(gs)
+        summary(gs, others)
     );
     out
 }
@@ -621,6 +628,32 @@ enum J<'a> {
     Arr(Vec<J<'a>>),
     Obj(Vec<(&'static str, J<'a>)>),
     Map(BTreeMap<&'a str, &'a str>),
+    /// JSON text written before (a cached frame).
+    Raw(Arc<str>),
+}
+
+/// `i` in decimal (without the formatting machinery: JSON of 100,000 goroutines writes
+/// millions of integers).
+fn push_int(out: &mut String, i: i128) {
+    let mut digits = [0u8; 40];
+    let mut n = i.unsigned_abs();
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    if let Some(Ok(s)) = digits.get(at..).map(std::str::from_utf8) {
+        out.push_str(s);
+    }
 }
 
 fn newline(out: &mut String, ind: Option<usize>, level: usize) {
@@ -638,9 +671,7 @@ impl J<'_> {
         match self {
             J::Null => out.push_str("null"),
             J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            J::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
+            J::Int(i) => push_int(out, *i),
             J::Str(s) => push_json_str(out, s),
             J::Own(s) => push_json_str(out, s),
             J::Arr(v) => {
@@ -664,7 +695,10 @@ impl J<'_> {
                         out.push(',');
                     }
                     newline(out, ind, level + 1);
-                    push_json_str(out, k);
+                    // Keys are plain ASCII names.
+                    out.push('"');
+                    out.push_str(k);
+                    out.push('"');
                     out.push_str(sep);
                     x.write(out, ind, level + 1);
                 }
@@ -673,6 +707,7 @@ impl J<'_> {
                 }
                 out.push('}');
             }
+            J::Raw(s) => out.push_str(s),
             J::Map(m) => {
                 out.push('{');
                 for (i, (k, x)) in m.iter().enumerate() {
@@ -722,9 +757,57 @@ fn location_json(l: &super::Location) -> J<'_> {
     ])
 }
 
+/// Frames as JSON text, each written once: goroutines share most of their frames (same
+/// pc, function and line), and JSON of 100,000 goroutines writes millions of them.
+struct FrameJson {
+    ind: Option<usize>,
+    level: usize,
+    map: FxHashMap<FrameKey, Arc<str>>,
+}
+
+/// What a frame's JSON depends on: pc, function and file (interned pointers), line,
+/// inlined, wrapper, entry.
+type FrameKey = (u64, usize, usize, u32, bool, bool, u64);
+
+impl FrameJson {
+    /// Frames written at `level` of indentation `ind`.
+    fn new(ind: Option<usize>, level: usize) -> Self {
+        FrameJson {
+            ind,
+            level,
+            map: FxHashMap::default(),
+        }
+    }
+
+    fn get(&mut self, f: &Frame) -> J<'static> {
+        let ptr = |s: &Arc<str>| Arc::as_ptr(s) as *const u8 as usize;
+        let key = (
+            f.pc,
+            ptr(&f.func),
+            ptr(&f.file),
+            f.line,
+            f.inlined,
+            f.wrapper,
+            f.entry,
+        );
+        let (ind, level) = (self.ind, self.level);
+        let text = self.map.entry(key).or_insert_with(|| {
+            let mut s = String::new();
+            frame_json(f).write(&mut s, ind, level);
+            Arc::from(s)
+        });
+        J::Raw(text.clone())
+    }
+}
+
 /// A goroutine with the keys of the Python records (frames: the window of `depth`;
 /// `user_frame` indexes them, `frames_skipped` counts the innermost left out).
-fn goroutine_json(g: &Goroutine, depth: Option<usize>, top: bool) -> J<'_> {
+fn goroutine_json<'g>(
+    g: &'g Goroutine,
+    depth: Option<usize>,
+    top: bool,
+    fj: &mut FrameJson,
+) -> J<'g> {
     let (skipped, shown) = window(g, depth, top);
     J::Obj(vec![
         ("goid", J::Int(g.goid.into())),
@@ -740,7 +823,7 @@ fn goroutine_json(g: &Goroutine, depth: Option<usize>, top: bool) -> J<'_> {
         ("regs", J::Str(g.regs.as_str())),
         ("stack_lo", J::Int(g.stack_lo.into())),
         ("stack_hi", J::Int(g.stack_hi.into())),
-        ("frames", J::Arr(shown.iter().map(frame_json).collect())),
+        ("frames", J::Arr(shown.iter().map(|f| fj.get(f)).collect())),
         ("frames_skipped", J::Int(skipped as i128)),
         ("stack_error", opt_str(g.stack_error.as_deref())),
         ("truncated", J::Bool(g.truncated)),
@@ -753,6 +836,7 @@ fn goroutine_json(g: &Goroutine, depth: Option<usize>, top: bool) -> J<'_> {
                     .map(|i| i as u64),
             ),
         ),
+        ("main_module_frame", J::Bool(g.main_module_frame)),
         (
             "go_statement",
             g.go_statement.as_ref().map_or(J::Null, location_json),
@@ -981,6 +1065,12 @@ mod tests {
         let lines = text(&gs(), Mode::Jsonl { grouped: false }, None);
         assert_eq!(lines.lines().count(), 3);
         assert!(lines.lines().nth(2).unwrap().starts_with("{\"goid\":8,"));
+        let mut n = String::new();
+        for i in [0i128, 7, -12, 1 << 70, u64::MAX as i128] {
+            push_int(&mut n, i);
+            n.push(' ');
+        }
+        assert_eq!(n, format!("0 7 -12 {} {} ", 1i128 << 70, u64::MAX));
         let mut s = String::new();
         push_json_str(&mut s, "a\"b\\\u{1b}");
         assert_eq!(s, "\"a\\\"b\\\\\\u001b\"");

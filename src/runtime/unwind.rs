@@ -69,15 +69,39 @@ pub fn is_stdlib_func(name: &str, module: Option<&str>) -> bool {
 /// The user frame of a stack: the innermost frame of the main module, else the innermost
 /// outside the standard library and the runtime, else the innermost outside the runtime.
 pub fn user_frame_index(frames: &[Frame], module: Option<&str>) -> Option<usize> {
-    frames
+    user_frame_by(frames, |f| frame_class(f, module))
+}
+
+/// [`MAIN`], [`STDLIB`], [`RUNTIME`] bits of a frame.
+fn frame_class(f: &Frame, module: Option<&str>) -> u8 {
+    name_class(&f.func, &f.file, module)
+}
+
+fn name_class(func: &str, file: &str, module: Option<&str>) -> u8 {
+    let mut c = 0;
+    if is_main_module_func(func, module) {
+        c |= MAIN;
+    }
+    if is_stdlib_func(func, module) {
+        c |= STDLIB;
+    }
+    if is_runtime_frame(func, file) {
+        c |= RUNTIME;
+    }
+    c
+}
+
+const MAIN: u8 = 1;
+const STDLIB: u8 = 2;
+const RUNTIME: u8 = 4;
+
+fn user_frame_by(frames: &[Frame], mut class: impl FnMut(&Frame) -> u8) -> Option<usize> {
+    let classes: Vec<u8> = frames.iter().map(&mut class).collect();
+    classes
         .iter()
-        .position(|f| is_main_module_func(&f.func, module))
-        .or_else(|| {
-            frames
-                .iter()
-                .position(|f| !f.is_runtime() && !is_stdlib_func(&f.func, module))
-        })
-        .or_else(|| frames.iter().position(|f| !f.is_runtime()))
+        .position(|c| c & MAIN != 0)
+        .or_else(|| classes.iter().position(|c| c & (RUNTIME | STDLIB) == 0))
+        .or_else(|| classes.iter().position(|c| c & RUNTIME == 0))
 }
 
 /// One frame of a goroutine's stack.
@@ -227,12 +251,33 @@ struct PcInfo {
 pub struct SymCache {
     map: FxHashMap<(u64, bool), Option<Arc<PcInfo>>>,
     names: FxHashMap<String, Arc<str>>,
+    /// Frame classes by (function, file) name pointers: [`user_frame_index`] per
+    /// goroutine without parsing names again.
+    classes: FxHashMap<(usize, usize), u8>,
 }
 
 impl SymCache {
     /// An empty cache.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// [`user_frame_index`], with each function's class computed once per cache.
+    pub fn user_frame(&mut self, frames: &[Frame], module: Option<&str>) -> Option<usize> {
+        user_frame_by(frames, |f| self.class(&f.func, &f.file, module))
+    }
+
+    /// The [`MAIN`], [`STDLIB`], [`RUNTIME`] bits of a function (and its file), computed
+    /// once per interned name.
+    fn class(&mut self, func: &Arc<str>, file: &Arc<str>, module: Option<&str>) -> u8 {
+        let key = (
+            Arc::as_ptr(func) as *const u8 as usize,
+            Arc::as_ptr(file) as *const u8 as usize,
+        );
+        *self
+            .classes
+            .entry(key)
+            .or_insert_with(|| name_class(func, file, module))
     }
 
     fn intern(&mut self, s: &str) -> Arc<str> {
@@ -289,6 +334,22 @@ impl SymCache {
             name,
             delta: pcln.sp_delta(&f, upc),
         })
+    }
+
+    /// The outermost function's name and the innermost file:line at `pc` (what a `go`
+    /// statement or a start function shows), without building frames; `exact` false means
+    /// `pc` is a return address.
+    pub fn ends_at(
+        &mut self,
+        pcln: &Pclntab,
+        bias: u64,
+        pc: u64,
+        exact: bool,
+    ) -> Option<(Arc<str>, Arc<str>, u32)> {
+        let info = self.info(pcln, bias, pc, exact)?;
+        let inner = info.frames.first()?;
+        let outer = info.frames.last()?;
+        Some((outer.0.clone(), inner.1.clone(), inner.2))
     }
 
     /// Frames for a single pc (e.g. the `go` statement of a goroutine); `exact` false means
@@ -395,7 +456,7 @@ pub fn unwind(
             && info
                 .frames
                 .iter()
-                .any(|(f, _, _, _)| is_main_module_func(f, module))
+                .any(|(f, file, _, _)| cache.class(f, file, module) & MAIN != 0)
         {
             break;
         }
@@ -516,6 +577,9 @@ pub fn unwind(
         pc = ret;
         sp = caller_sp;
     }
+    // Stacks are kept for every goroutine of a snapshot: no spare capacity (16 frames
+    // of 64 bytes each would be most of the memory of 1,000,000 goroutines).
+    out.frames.shrink_to_fit();
     out
 }
 

@@ -91,7 +91,10 @@ def test_filters_state_wait_func_labels_user(records: list[dict]) -> None:
 
     every = {g["goid"] for g in records}
     system = {g["goid"] for g in records if g["system"]}
-    assert system and ids(user_only=True) == every - system
+    mine = {g["goid"] for g in records if any(f["func"].startswith("main.") for f in g["frames"])}
+    # --user: the goroutines with a frame of the main module (no system goroutine has one)
+    assert system and ids(user_only=True) == mine
+    assert mine == {g["goid"] for g in records if g["main_module_frame"]} and not mine & system
     sleepers = ids(waits=["sleep"])
     assert len(sleepers) == 1
     assert ids(func=r"^main\.sleeper$") == sleepers
@@ -123,7 +126,7 @@ def test_depth_cuts_frames(records: list[dict]) -> None:
 
 def test_grouped_buckets_fold_identical_stacks(records: list[dict]) -> None:
     buckets = report.group(report.apply(records, report.Filter(user_only=True)))
-    assert sum(b["count"] for b in buckets) == len([g for g in records if not g["system"]])
+    assert sum(b["count"] for b in buckets) == len([g for g in records if g["main_module_frame"]])
     assert buckets[0]["current"]
     big = max(buckets, key=lambda b: b["count"])
     assert big["count"] >= 3 and big["state"] == "chan receive"  # the 3 chanRecv goroutines

@@ -1,0 +1,3 @@
+module wslgo.test/grwait
+
+go 1.21
