@@ -4,9 +4,10 @@
 GOARCH=arm64 CGO_ENABLED=0. Skipped when qemu-aarch64 (or, live, gdb-multiarch) is not
 installed (`scripts/test --arch arm64` installs Debian's qemu-user and gdb-multiarch).
 
-qemu's stub loses about one try in two with a multi-threaded Go program, with or without
-wslgo (the connection is reset or closed, a reply is invalid, gdb waits forever): a live try that the
-stub lost, recognised by those symptoms, is run again, and the retries are printed."""
+qemu's stub (7.2) loses about one try in two with a multi-threaded Go program, with or
+without wslgo (the connection is reset or closed, a reply is invalid, gdb waits forever): a
+live try that the stub lost, recognised by those symptoms, is run again, and the retries
+are printed."""
 
 from __future__ import annotations
 
