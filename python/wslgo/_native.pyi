@@ -242,6 +242,7 @@ class GoTarget:
         bp: int = 0,
         exact: bool = True,
         max_depth: int = 512,
+        lr: int = 0,
     ) -> UnwindDict: ...
     def goroutine(
         self,

@@ -189,14 +189,31 @@ def qemu_live(
     return last, len(lost)
 
 
+#: Live checks that need DWARF: locals, and a parked goroutine (its id differs per run)
+#: through gdb's unwinder.
+DWARF_CHECKS = [
+    "echo LOCALS\\n",
+    "info locals",
+    "echo SWITCH\\n",
+    "python gdb.execute('wslgo-goroutine %d bt' % [g['goid'] for g in "
+    "__import__('wslgo.gdb.program', fromlist=['x']).goroutines() "
+    "if 'main.hold' in [f['func'] for f in g['frames']]][0])",
+    "echo END\\n",
+]
+
+
 @pytest.mark.skipif(GDB_MULTIARCH is None, reason="gdb-multiarch not installed")
-def test_arm64_live_under_qemu_stub(go_version: str, wslgo_entry: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["debug", "stripped"])
+def test_arm64_live_under_qemu_stub(
+    go_version: str, mode: str, wslgo_entry: Path, tmp_path: Path
+) -> None:
     """Under qemu's gdb stub: the Go breakpoint stops once per call at the caller's line
     with the context, continue goes on without SIGTRAP, the crash traceback level is
-    stored, and every goroutine is listed with its stack (the running one down to
-    main.main through runtime.breakpoint's LR)."""
+    stored, every goroutine is listed with its stack (the running one down to main.main
+    through runtime.breakpoint's LR); with DWARF, `info locals` and `wslgo-goroutine N bt`
+    work (a `-s -w` build has no locals, and gdb names no frames)."""
     first_version_only(go_version)
-    binary = gofixtures.build("hkbreak", go_version, "debug", goarch="arm64")
+    binary = gofixtures.build("hkbreak", go_version, mode, goarch="arm64")
     r, _ = qemu_live(
         binary,
         [
@@ -206,8 +223,7 @@ def test_arm64_live_under_qemu_stub(go_version: str, wslgo_entry: Path, tmp_path
             "wslgo-bt all",
             "echo BT-LIST\\n",
             "wslgo-bt -l",
-            "echo LOCALS\\n",
-            "info locals",
+            *(DWARF_CHECKS if mode == "debug" else []),
             "continue",
             "continue",
         ],
@@ -227,4 +243,8 @@ def test_arm64_live_under_qemu_stub(go_version: str, wslgo_entry: Path, tmp_path
     assert "goroutines [chan receive]" in bt_all and "main.hold  go/hkbreak" in bt_all, bt_all
     listed = re.findall(r"^[* ]\s+(\d+) \[", out[out.index("BT-LIST") :], re.M)
     assert len(listed) >= 8 and "1" in listed, out
-    assert re.search(r"^i = 0$", out[out.index("LOCALS") :], re.M), out
+    if mode == "stripped":
+        return
+    assert re.search(r"^i = 0$", out[out.index("LOCALS") : out.index("SWITCH")], re.M), out
+    switched = out[out.index("SWITCH") : out.index("END")]
+    assert re.search(r"^#\d+ .* in main\.hold \(id=\d", switched, re.M), switched

@@ -17,7 +17,7 @@ def _read_bp(f: gdb.Frame) -> int:
     return 0
 
 
-def _read_lr(f: gdb.Frame) -> int:
+def read_lr(f: gdb.Frame) -> int:
     """The link register (arm64 x30: a frameless leaf's return address), 0 elsewhere."""
     try:
         return int(f.read_register("x30")) & _MASK
@@ -48,7 +48,7 @@ def thread_regs() -> list[dict[str, int]]:
                 f = gdb.newest_frame()
                 pc, sp, bp = frame_registers(f)
                 tid = int(t.ptid[1] or t.ptid[0])
-                out.append({"tid": tid, "pc": pc, "sp": sp, "bp": bp, "lr": _read_lr(f)})
+                out.append({"tid": tid, "pc": pc, "sp": sp, "bp": bp, "lr": read_lr(f)})
             except (gdb.error, RuntimeError):  # RuntimeError: a thread gone since the stop
                 continue
     finally:
