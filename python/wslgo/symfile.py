@@ -1,9 +1,11 @@
 """A separate symbol file for a stripped Go binary (``--symbols``, ``set wslgo symbol-file``).
 
 The symbol file must be the same build: its ELF build id (the Go linker derives it from the
-Go build id) equals the stripped binary's. A binary stripped afterwards with ``strip`` or
-``objcopy --strip-all`` keeps the build id and the layout; a separate ``go build -ldflags='-s
--w'`` is another build (the flags are part of the Go build id) and is refused.
+Go build id; Go 1.24 and later write one by default) equals the stripped binary's, and
+without ELF build ids their Go build ids (``.note.go.buildid``) are equal. A binary
+stripped afterwards with ``strip`` or ``objcopy --strip-all`` keeps both ids and the layout;
+a separate ``go build -ldflags='-s -w'`` is another build (the flags are part of the Go build
+id) and is refused.
 """
 
 from __future__ import annotations
@@ -15,22 +17,35 @@ class SymbolFileMismatch(ValueError):
     """The symbol file is not the binary's own."""
 
 
+def _ids(b: _native.Binary) -> tuple[str | None, str | None]:
+    return b.build_id, b.go_build_id
+
+
 def check(binary: str, symbols: str) -> str:
     """Return ``symbols`` when it is ``binary``'s symbol file; raise SymbolFileMismatch
     (one line) otherwise."""
     try:
-        want = _native.Binary(binary).build_id
-        have = _native.Binary(symbols).build_id
+        want = _ids(_native.Binary(binary))
+        have = _ids(_native.Binary(symbols))
     except _native.WslgoError as e:
         raise SymbolFileMismatch(f"symbol file {symbols}: {e}") from None
-    if want is None or have is None:
-        which = binary if want is None else symbols
+    # The ELF build ids when both have one, else the Go build ids.
+    kind, i = ("build id", 0) if want[0] and have[0] else ("Go build id", 1)
+    if want[i] is None or have[i] is None:
+        which = binary if want[i] is None else symbols
         raise SymbolFileMismatch(
             f"symbol file {symbols}: {which} has no build id, so it cannot be matched"
         )
-    if want != have:
+    if want[i] != have[i]:
         raise SymbolFileMismatch(
             f"symbol file {symbols} is another build than {binary} "
-            f"(build id {have[:16]}… vs {want[:16]}…); give the unstripped copy of this binary"
+            f"({kind} {_short(have[i])} vs {_short(want[i])}); "
+            "give the unstripped copy of this binary"
         )
     return symbols
+
+
+def _short(build_id: str | None) -> str:
+    """The first 16 characters of an id (a Go build id's last part: the content id)."""
+    text = (build_id or "").rsplit("/", 1)[-1]
+    return f"{text[:16]}…"

@@ -365,6 +365,30 @@ impl Binary {
             .map(|b| b.iter().map(|x| format!("{x:02x}")).collect())
     }
 
+    /// The Go build id (`actionID/.../contentID`) from the `.note.go.buildid` note (name
+    /// `Go`, type 4), which the Go linker writes into every ELF binary and `strip` keeps.
+    pub fn go_build_id(&self) -> Option<String> {
+        let data = self.section_data(".note.go.buildid").ok()??;
+        let u32_at = |at: usize| -> Option<u32> {
+            let b: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+            Some(if self.little_endian {
+                u32::from_le_bytes(b)
+            } else {
+                u32::from_be_bytes(b)
+            })
+        };
+        let namesz = usize::try_from(u32_at(0)?).ok()?;
+        let descsz = usize::try_from(u32_at(4)?).ok()?;
+        let name = data.get(12..12usize.checked_add(namesz)?)?;
+        if u32_at(8)? != 4 || !name.starts_with(b"Go\0") {
+            return None;
+        }
+        let start = 12 + namesz.div_ceil(4) * 4;
+        let desc = data.get(start..start.checked_add(descsz)?)?;
+        let text = std::str::from_utf8(desc).ok()?.trim_end_matches('\0');
+        (!text.is_empty()).then(|| text.to_string())
+    }
+
     /// Every section, in header order.
     pub fn sections(&self) -> &[Section] {
         &self.sections

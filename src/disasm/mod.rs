@@ -15,6 +15,8 @@
 //!   against its static initial value (`2 << tracebackShift`);
 //! - `runtime.traceback_env`: the zero-initialized word that function reads last before
 //!   that store (`t |= traceback_env`);
+//! - `runtime.mainStarted`: the one byte `runtime.main` stores and the closure of
+//!   `runtime.newproc` (`runtime.newproc.func1`) loads (`if mainStarted { wakep() }`);
 //! - `runtime.waitReasonStrings`: the `[...]string` in the data whose entry 0 is `""` and
 //!   entry 1 is `"GC assist marking"` (waitReasonZero and waitReasonGCAssistMarking, the
 //!   same on every supported release), as long as the entries read as wait reasons.
@@ -39,6 +41,7 @@ pub const LOCATABLE: &[&str] = &[
     "runtime.allglen",
     "runtime.traceback_cache",
     "runtime.traceback_env",
+    "runtime.mainStarted",
     "runtime.waitReasonStrings",
 ];
 
@@ -51,6 +54,22 @@ struct Ref {
     addr: u64,
     /// The instruction stores atomically (amd64 `XCHG`, arm64 `STLR`/`SWPAL`).
     atomic_store: bool,
+    /// Bytes a plain load or store moves (0: an address formed, or an access not classified).
+    size: u8,
+    /// A plain store (amd64 `MOV` to memory, arm64 `STR*`).
+    store: bool,
+}
+
+impl Ref {
+    /// An address formed or accessed, nothing more known.
+    fn at(addr: u64, atomic_store: bool) -> Self {
+        Ref {
+            addr,
+            atomic_store,
+            size: 0,
+            store: false,
+        }
+    }
 }
 
 /// Find runtime variable `name` (one of [`LOCATABLE`]) from code and data; `None` when the
@@ -135,6 +154,27 @@ pub fn locate(bin: &Binary, pcln: &Pclntab, name: &str) -> Option<Located> {
                 how: "from the code of runtime/debug.SetTraceback",
             })
         }
+        "runtime.mainStarted" => {
+            // `mainStarted = true` in runtime.main; `if mainStarted` in newproc's closure.
+            let stored = func_refs(bin, pcln, "runtime.main")?;
+            let loaded = func_refs(bin, pcln, "runtime.newproc.func1")?;
+            let addr = single(
+                loaded
+                    .iter()
+                    .filter(|r| r.size == 1 && !r.store && writable(bin, r.addr))
+                    .filter(|r| {
+                        stored
+                            .iter()
+                            .any(|s| s.addr == r.addr && s.size == 1 && s.store)
+                    })
+                    .map(|r| r.addr),
+            )?;
+            Some(Located {
+                addr,
+                size: 1,
+                how: "from the code of runtime.main and runtime.newproc",
+            })
+        }
         "runtime.waitReasonStrings" => wait_reason_table(bin),
         _ => None,
     }
@@ -154,6 +194,17 @@ fn in_bss(bin: &Binary, addr: u64) -> bool {
     bin.segments()
         .iter()
         .any(|s| s.addr + s.file_range.1 <= addr && addr < s.addr + s.size)
+}
+
+/// True when `addr` is in writable data (`.data`, `.noptrdata`, `.bss`, `.noptrbss`; the
+/// linker puts an initialized-false bool in either kind).
+fn writable(bin: &Binary, addr: u64) -> bool {
+    in_bss(bin, addr)
+        || bin.sections().iter().any(|s| {
+            matches!(s.name.as_str(), ".data" | ".noptrdata")
+                && s.addr <= addr
+                && addr < s.addr + s.size
+        })
 }
 
 fn read_u32(bin: &Binary, addr: u64) -> Option<u32> {
@@ -192,9 +243,16 @@ fn amd64_refs(code: &[u8], pc: u64) -> Vec<Ref> {
         let xchg = ins.mnemonic() == Mnemonic::Xchg;
         if ins.is_ip_rel_memory_operand() {
             let addr = ins.ip_rel_memory_address();
+            let lea_or_xchg = xchg || ins.mnemonic() == Mnemonic::Lea;
             out.push(Ref {
                 addr,
                 atomic_store: xchg,
+                size: if lea_or_xchg {
+                    0
+                } else {
+                    u8::try_from(ins.memory_size().size()).unwrap_or(0)
+                },
+                store: ins.mnemonic() == Mnemonic::Mov && ins.op0_kind() == OpKind::Memory,
             });
             if ins.mnemonic() == Mnemonic::Lea {
                 let r = ins.op0_register().full_register();
@@ -210,10 +268,7 @@ fn amd64_refs(code: &[u8], pc: u64) -> Vec<Ref> {
         {
             let base = ins.memory_base().full_register();
             if let Some(&(_, addr)) = lea.iter().find(|&&(r, _)| r == base) {
-                out.push(Ref {
-                    addr,
-                    atomic_store: true,
-                });
+                out.push(Ref::at(addr, true));
             }
         }
         // Any other write to a register forgets its LEA (conservatively: operand 0).
@@ -258,10 +313,7 @@ fn arm64_refs(code: &[u8], pc: u64) -> Vec<Ref> {
             page[rd] = None;
             full[rd] = base.map(|b| b + imm);
             if let Some(a) = full[rd] {
-                out.push(Ref {
-                    addr: a,
-                    atomic_store: false,
-                });
+                out.push(Ref::at(a, false));
             }
             continue;
         }
@@ -269,10 +321,14 @@ fn arm64_refs(code: &[u8], pc: u64) -> Vec<Ref> {
         if ins & 0x3b00_0000 == 0x3900_0000 {
             let size = ins >> 30;
             let off = u64::from((ins >> 10) & 0xfff) << size;
+            // General registers only (bit 26 clear); opc (bits 23:22) 00 is a store.
+            let gpr = ins & (1 << 26) == 0;
             if let Some(b) = page[rn] {
                 out.push(Ref {
                     addr: b + off,
                     atomic_store: false,
+                    size: if gpr { 1 << size } else { 0 },
+                    store: gpr && (ins >> 22) & 3 == 0,
                 });
             }
             if ins & (1 << 22) != 0 {
@@ -287,10 +343,7 @@ fn arm64_refs(code: &[u8], pc: u64) -> Vec<Ref> {
         let swp = ins & 0x3f20_fc00 == 0x3820_8000;
         if stlr || swp {
             if let Some(a) = full[rn] {
-                out.push(Ref {
-                    addr: a,
-                    atomic_store: true,
-                });
+                out.push(Ref::at(a, true));
             }
             continue;
         }

@@ -420,7 +420,7 @@ fn nt_file(desc: &[u8]) -> Vec<(u64, u64, String)> {
 /// header's type, flags, vaddr and memsz. What `strip` / `objcopy --strip-all` change (those
 /// fields, file sizes and offsets, padding after the headers) is left out, so the core of a
 /// stripped binary matches its unstripped copy (`--symbols`).
-fn same_image(a: &[u8], b: &[u8], ptr_size: usize) -> bool {
+pub(crate) fn same_image(a: &[u8], b: &[u8], ptr_size: usize) -> bool {
     let (sh, phoff_at, phent_at, phnum_at, fields): (_, _, _, _, &[(usize, usize)]) =
         if ptr_size == 8 {
             // p_type, p_flags, p_vaddr, p_memsz

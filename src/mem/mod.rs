@@ -144,8 +144,10 @@ pub fn le_word(buf: &[u8], off: usize, ptr_size: usize) -> Option<u64> {
 }
 
 /// Check that `mem` holds `bin` mapped at `bias`: the executable's first bytes (ELF and
-/// program headers, mapped with the first segment) must equal the file's. `Ok(false)` when
-/// that page is not readable (nothing to compare), an error naming both sides on mismatch.
+/// program headers, mapped with the first segment) must describe the file's image (equal
+/// but for what `strip` changes, so a stripped process matches its unstripped copy).
+/// `Ok(false)` when that page is not readable (nothing to compare), an error naming both
+/// sides on mismatch.
 pub fn check_same_executable(
     mem: &dyn Memory,
     bin: &crate::binary::Binary,
@@ -161,7 +163,7 @@ pub fn check_same_executable(
     if mem.read_into(at, &mut got).is_err() {
         return Ok(false);
     }
-    if got != want {
+    if !self::core::same_image(&got, want, bin.ptr_size()) {
         return Err(Error::Mismatch(format!(
             "{what} does not run {}: the executable mapped at {at:#x} has a different ELF header",
             bin.path()

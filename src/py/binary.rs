@@ -72,6 +72,12 @@ impl Binary {
         self.inner.build_id_hex()
     }
 
+    /// The Go build id (`.note.go.buildid`), or None.
+    #[getter]
+    fn go_build_id(&self) -> Option<String> {
+        self.inner.go_build_id()
+    }
+
     /// Names of all sections, in header order.
     fn section_names(&self) -> Vec<String> {
         self.inner

@@ -311,9 +311,7 @@ impl Engine {
     fn unwind<'py>(
         &self,
         py: Python<'py>,
-        pc: u64,
-        sp: u64,
-        bp: u64,
+        regs: ThreadRegs,
         exact: bool,
         max_depth: usize,
     ) -> PyResult<Bound<'py, PyDict>> {
@@ -323,10 +321,10 @@ impl Engine {
                     self.src.mem(),
                     self.bias,
                     UnwindStart {
-                        pc,
-                        sp,
-                        bp,
-                        lr: 0,
+                        pc: regs.pc,
+                        sp: regs.sp,
+                        bp: regs.bp,
+                        lr: regs.lr,
                         exact,
                     },
                     &UnwindOptions {
@@ -485,9 +483,10 @@ impl GoTarget {
         self.engine.goroutines(py, th, include_dead, max_depth, cur)
     }
 
-    /// Unwind one goroutine by id, or from explicit registers (pc, sp[, bp]).
+    /// Unwind one goroutine by id, or from explicit registers (pc, sp[, bp, lr]; lr: the
+    /// arm64 link register, a frameless leaf's return address).
     /// `exact` says pc is an exact instruction address (thread registers).
-    #[pyo3(signature = (goid=None, pc=None, sp=None, bp=0, exact=true, max_depth=DEFAULT_MAX_DEPTH))]
+    #[pyo3(signature = (goid=None, pc=None, sp=None, bp=0, exact=true, max_depth=DEFAULT_MAX_DEPTH, lr=0))]
     #[allow(clippy::too_many_arguments)]
     fn unwind<'py>(
         &self,
@@ -498,9 +497,17 @@ impl GoTarget {
         bp: u64,
         exact: bool,
         max_depth: usize,
+        lr: u64,
     ) -> PyResult<Bound<'py, PyDict>> {
         if let (Some(pc), Some(sp)) = (pc, sp) {
-            return self.engine.unwind(py, pc, sp, bp, exact, max_depth);
+            let regs = ThreadRegs {
+                tid: 0,
+                pc,
+                sp,
+                bp,
+                lr,
+            };
+            return self.engine.unwind(py, regs, exact, max_depth);
         }
         let Some(goid) = goid else {
             return Err(pyo3::exceptions::PyValueError::new_err(

@@ -735,9 +735,10 @@ impl GoRuntime {
     }
 
     /// Stage 2: M structs of goroutines on a thread (thread id, M id), and the registers
-    /// each goroutine is unwound from. A running goroutine whose thread is off its stack (in
-    /// a signal handler, on g0 in systemstack) gets that thread's registers in the result,
-    /// to be unwound from there.
+    /// each goroutine is unwound from. Each running goroutine gets its thread's registers in
+    /// the result: when the thread is off the goroutine's stack (in a signal handler, on g0
+    /// in systemstack) it is unwound from there; on its stack the thread's LR (arm64) is the
+    /// return address of a frameless leaf (runtime.breakpoint).
     fn attach_threads(
         &self,
         t: &Target<'_>,
@@ -784,9 +785,8 @@ impl GoRuntime {
                         g.sp = t.sp;
                         g.bp = t.bp;
                         g.regs = RegsSource::Thread;
-                    } else {
-                        *alt = Some(*t);
                     }
+                    *alt = Some(*t);
                 }
                 if let (Some(cur), Some(tid)) = (opts.current_tid, g.thread_id) {
                     g.current = cur == tid;
@@ -917,8 +917,9 @@ impl GoRuntime {
             if g.error.is_some() || (opts.only_current && !g.current) {
                 continue;
             }
-            if let Some(t) = alt {
-                if self.unwind_off_stack(g, t, cached, syms, opts.max_depth) {
+            let on_thread = g.regs == RegsSource::Thread;
+            if let Some(t) = alt.filter(|_| !on_thread) {
+                if self.unwind_off_stack(g, &t, cached, syms, opts.max_depth) {
                     continue;
                 }
             }
@@ -931,8 +932,8 @@ impl GoRuntime {
                 pc: g.pc,
                 sp: g.sp,
                 bp: g.bp,
-                lr: 0,
-                exact: g.regs == RegsSource::Thread,
+                lr: alt.filter(|_| on_thread).map_or(0, |t| t.lr),
+                exact: on_thread,
             };
             let st = unwind::unwind(&self.pcln, syms, cached, start, window, uopts);
             g.frames = st.frames;

@@ -1,23 +1,50 @@
 """linux/arm64 under qemu-user: the goroutine oracle on cores qemu writes
-(`qemu_PROG_DATE_PID.core`, GOTRACEBACK=crash), fixtures cross-built with GOARCH=arm64
-CGO_ENABLED=0. Skipped when qemu-aarch64 is not installed (`scripts/test --arch arm64`
-installs Debian's qemu-user)."""
+(`qemu_PROG_DATE_PID.core`, GOTRACEBACK=crash), and live under qemu's gdb stub
+(`qemu-aarch64 -g PORT` + gdb-multiarch `target remote`); fixtures cross-built with
+GOARCH=arm64 CGO_ENABLED=0. Skipped when qemu-aarch64 (or, live, gdb-multiarch) is not
+installed (`scripts/test --arch arm64` installs Debian's qemu-user and gdb-multiarch).
+
+qemu's stub (7.2) loses about one try in two with a multi-threaded Go program, with or
+without wslgo (the connection is reset or closed, a reply is invalid, gdb waits forever): a
+live try that the stub lost, recognised by those symptoms, is run again, and the retries
+are printed."""
 
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shutil
+import socket
 import subprocess
+import time
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import gofixtures
 import pytest
+from conftest import ROOT, GdbRun, run_gdb
 from wslgo import _native, report
+from wslgo_testing.sources import line_of
 from wslgo_testing.traceback import compare, ours_frames, parse_dump
 from wslgo_testing.versions import selected_versions
 
 QEMU = shutil.which("qemu-aarch64")
+GDB_MULTIARCH = shutil.which("gdb-multiarch")
+#: What gdb says when qemu's stub, not wslgo, lost the session.
+STUB_LOST = (
+    "Remote connection closed",
+    "Remote communication error",
+    "Invalid remote reply",
+    "Remote register badly formatted",
+    "Malformed packet",
+    "Ignoring packet error",
+    "Connection refused",
+    "Cannot execute this command while the target is running",
+)
+#: Live tries before giving up on qemu's stub.
+TRIES = 8
 pytestmark = pytest.mark.skipif(QEMU is None, reason="qemu-aarch64 not installed")
 
 
@@ -75,3 +102,149 @@ def test_arm64_crashing_goroutine_stack(tmp_path: Path) -> None:
     # The runtime prints runtime.gopanic as `panic`.
     mine = [("panic", *f[1:]) if f[0] == "runtime.gopanic" else f for f in ours_frames(cur[0])]
     assert mine[-len(want) :] == want, (mine, want)
+
+
+def first_version_only(go_version: str) -> None:
+    if os.environ.get("WSLGO_ARM64", "all") != "all" and go_version != selected_versions()[0]:
+        pytest.skip("arm64 on the first Go version only (scripts/test --arch arm64: all)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def listening(port: int) -> bool:
+    """True when a local socket listens on ``port`` (read from /proc: a probe connection
+    would take the stub's only one)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if cols[1].rsplit(":", 1)[1] == f"{port:04X}" and cols[3] == "0A":
+                return True
+    return False
+
+
+def stub_lost(r: GdbRun | None) -> str | None:
+    """How qemu's stub lost the try (None: it did not; a timeout is gdb waiting forever)."""
+    if r is None:
+        return "gdb timed out"
+    out = r.output
+    for m in STUB_LOST:
+        if m in out:
+            return m
+    # The inferior vanished without exiting: the stub dropped the connection silently.
+    if "The program is not being run." in out and "exited normally" not in out:
+        return "the connection dropped"
+    return None
+
+
+def qemu_live(
+    binary: Path, commands: Sequence[str], entry: Path, tmp_path: Path
+) -> tuple[GdbRun, int]:
+    """Run ``binary`` under ``qemu-aarch64 -g PORT`` and gdb-multiarch with wslgo on it
+    (``target remote``, then ``commands``); a try the stub lost is run again. Returns the
+    good try and the number of retries."""
+    assert QEMU is not None and GDB_MULTIARCH is not None
+    lost: list[str] = []
+    last: GdbRun | None = None
+    for _ in range(TRIES):
+        port = free_port()
+        log = (tmp_path / f"qemu-{port}.log").open("w")
+        qemu = subprocess.Popen([QEMU, "-g", str(port), str(binary)], stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 20
+            while not listening(port) and qemu.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            try:
+                last = run_gdb(
+                    [f"target remote 127.0.0.1:{port}", *commands],
+                    binary=binary,
+                    source=entry,
+                    program=GDB_MULTIARCH,
+                    timeout=120,
+                )
+            except subprocess.TimeoutExpired:
+                last = None
+        finally:
+            qemu.kill()
+            qemu.wait()
+            log.close()
+        why = stub_lost(last)
+        if why is None:
+            break
+        lost.append(why)
+        (tmp_path / f"lost-{len(lost)}.txt").write_text(last.output if last else why)
+    print(f"qemu-aarch64 gdb stub: {len(lost)} retries for {binary.name} {lost}")
+    if lost:
+        warnings.warn(f"qemu's gdb stub lost {len(lost)} tries: {lost}", stacklevel=2)
+    assert last is not None and stub_lost(last) is None, (
+        f"qemu's stub lost all {TRIES} tries {lost}: {last.output if last else 'timeout'}"
+    )
+    return last, len(lost)
+
+
+#: Live checks that need DWARF: locals, and a parked goroutine (its id differs per run)
+#: through gdb's unwinder.
+DWARF_CHECKS = [
+    "echo LOCALS\\n",
+    "info locals",
+    "echo SWITCH\\n",
+    "python gdb.execute('wslgo-goroutine %d bt' % [g['goid'] for g in "
+    "__import__('wslgo.gdb.program', fromlist=['x']).goroutines() "
+    "if 'main.hold' in [f['func'] for f in g['frames']]][0])",
+    "echo END\\n",
+]
+
+
+@pytest.mark.skipif(GDB_MULTIARCH is None, reason="gdb-multiarch not installed")
+@pytest.mark.parametrize("mode", ["debug", "stripped"])
+def test_arm64_live_under_qemu_stub(
+    go_version: str, mode: str, wslgo_entry: Path, tmp_path: Path
+) -> None:
+    """Under qemu's gdb stub: the Go breakpoint stops once per call at the caller's line
+    with the context, continue goes on without SIGTRAP, the crash traceback level is
+    stored, every goroutine is listed with its stack (the running one down to main.main
+    through runtime.breakpoint's LR); with DWARF, `info locals` and `wslgo-goroutine N bt`
+    work (a `-s -w` build has no locals, and gdb names no frames)."""
+    first_version_only(go_version)
+    binary = gofixtures.build("hkbreak", go_version, mode, goarch="arm64")
+    r, _ = qemu_live(
+        binary,
+        [
+            "continue",
+            "wslgo-traceback",
+            "echo BT-ALL\\n",
+            "wslgo-bt all",
+            "echo BT-LIST\\n",
+            "wslgo-bt -l",
+            *(DWARF_CHECKS if mode == "debug" else []),
+            "continue",
+            "continue",
+        ],
+        wslgo_entry,
+        tmp_path,
+    )
+    out = r.output
+    line = line_of("hkbreak", "BREAK-HERE")
+    pat = r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main at (\S+),"
+    assert re.findall(pat, out, re.M) == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
+    assert "SIGTRAP" not in out and "exited normally" in out, out
+    assert "[traceback_cache=11, traceback_env=11]" in out, out
+    bt_all = out[out.index("BT-ALL") : out.index("BT-LIST")]
+    running = bt_all[bt_all.index("* 1 goroutine [running]") :].split("\n\n")[0]
+    for fn in ("runtime.breakpoint", "runtime.Breakpoint", "main.main", "runtime.main"):
+        assert f"    {fn}  " in running, bt_all
+    assert "goroutines [chan receive]" in bt_all and "main.hold  go/hkbreak" in bt_all, bt_all
+    listed = re.findall(r"^[* ]\s+(\d+) \[", out[out.index("BT-LIST") :], re.M)
+    assert len(listed) >= 8 and "1" in listed, out
+    if mode == "stripped":
+        return
+    assert re.search(r"^i = 0$", out[out.index("LOCALS") : out.index("SWITCH")], re.M), out
+    switched = out[out.index("SWITCH") : out.index("END")]
+    assert re.search(r"^#\d+ .* in main\.hold \(id=\d", switched, re.M), switched

@@ -55,9 +55,11 @@ def run_gdb(
     cwd: Path | str | None = None,
     timeout: float = 180,
     early: Sequence[str] = (),
+    program: str = "gdb",
 ) -> GdbRun:
-    """Run `gdb -nx -batch`, sourcing ``source`` (wslgo.py) first, then ``commands``."""
-    argv = list(GDB_BATCH)
+    """Run `gdb -nx -batch` (``program``: another gdb, e.g. gdb-multiarch), sourcing
+    ``source`` (wslgo.py) first, then ``commands``."""
+    argv = [program, *GDB_BATCH[1:]]
     for c in early:
         argv += ["-iex", c]
     if source is not None:

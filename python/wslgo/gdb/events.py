@@ -16,7 +16,7 @@ import gdb
 import gdb.unwinder
 
 from wslgo import _native
-from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands register on import)
+from wslgo.gdb import (  # noqa: F401  (basic, symbolfile, traceback: they register on import)
     basic,
     breakpoints,
     bt,
@@ -34,6 +34,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, traceback: their commands registe
     program,
     stepping,
     stops,
+    symbolfile,
     wsl,
 )
 from wslgo.gdb import traceback as go_traceback  # noqa: F401

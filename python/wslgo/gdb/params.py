@@ -1,8 +1,8 @@
 """``set wslgo ...`` / ``show wslgo ...``: how a module declares its settings.
 
-Each module declares the settings it reads, at import, with :func:`boolean` or
-:func:`choice`; ``show wslgo`` lists every one with its value. ``verbose`` is declared here
-because the error path of every command reads it.
+Each module declares the settings it reads, at import, with :func:`boolean`,
+:func:`choice` or :func:`filename`; ``show wslgo`` lists every one with its value.
+``verbose`` is declared here because the error path of every command reads it.
 """
 
 from __future__ import annotations
@@ -117,6 +117,11 @@ def choice(
 ) -> gdb.Parameter:
     """Declare ``wslgo NAME`` taking one of ``choices``."""
     return REGISTRY.declare(name, gdb.PARAM_ENUM, doc, set_doc, default, on_set, choices)
+
+
+def filename(name: str, doc: str, set_doc: str, on_set: OnSet | None = None) -> gdb.Parameter:
+    """Declare ``wslgo NAME`` taking a file name (empty: none)."""
+    return REGISTRY.declare(name, gdb.PARAM_OPTIONAL_FILENAME, doc, set_doc, "", on_set)
 
 
 VERBOSE = boolean(

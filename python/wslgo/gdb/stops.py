@@ -146,7 +146,7 @@ def _selected_thread_frames() -> list[_native.FrameDict]:
     f = gdb.newest_frame()
     pc, sp, bp = threads.frame_registers(f)
     tgt, _ = program.target()
-    return list(tgt.unwind(pc=pc, sp=sp, bp=bp, exact=False)["frames"])
+    return list(tgt.unwind(pc=pc, sp=sp, bp=bp, lr=threads.read_lr(f), exact=False)["frames"])
 
 
 def _goroutine_caller() -> str | None:

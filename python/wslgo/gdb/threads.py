@@ -17,6 +17,14 @@ def _read_bp(f: gdb.Frame) -> int:
     return 0
 
 
+def read_lr(f: gdb.Frame) -> int:
+    """The link register (arm64 x30: a frameless leaf's return address), 0 elsewhere."""
+    try:
+        return int(f.read_register("x30")) & _MASK
+    except (gdb.error, ValueError):
+        return 0
+
+
 def frame_registers(f: gdb.Frame) -> tuple[int, int, int]:
     """(pc, sp, frame pointer) of frame ``f``."""
     pc = int(f.read_register("pc")) & _MASK
@@ -25,7 +33,7 @@ def frame_registers(f: gdb.Frame) -> tuple[int, int, int]:
 
 
 def thread_regs() -> list[dict[str, int]]:
-    """{tid, pc, sp, bp} of every thread of the selected inferior (frame 0 registers)."""
+    """{tid, pc, sp, bp, lr} of every thread of the selected inferior (frame 0 registers)."""
     inf = gdb.selected_inferior()
     selected = gdb.selected_thread()
     try:
@@ -37,9 +45,11 @@ def thread_regs() -> list[dict[str, int]]:
         for t in inf.threads():
             try:
                 t.switch()
-                pc, sp, bp = frame_registers(gdb.newest_frame())
-                out.append({"tid": int(t.ptid[1] or t.ptid[0]), "pc": pc, "sp": sp, "bp": bp})
-            except gdb.error:
+                f = gdb.newest_frame()
+                pc, sp, bp = frame_registers(f)
+                tid = int(t.ptid[1] or t.ptid[0])
+                out.append({"tid": tid, "pc": pc, "sp": sp, "bp": bp, "lr": read_lr(f)})
+            except (gdb.error, RuntimeError):  # RuntimeError: a thread gone since the stop
                 continue
     finally:
         if selected is not None and selected.is_valid():
