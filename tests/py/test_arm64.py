@@ -211,7 +211,13 @@ def test_arm64_live_under_qemu_stub(
     with the context, continue goes on without SIGTRAP, the crash traceback level is
     stored, every goroutine is listed with its stack (the running one down to main.main
     through runtime.breakpoint's LR); with DWARF, `info locals` and `wslgo-goroutine N bt`
-    work (a `-s -w` build has no locals, and gdb names no frames)."""
+    work (a `-s -w` build has no locals, and gdb names no frames).
+
+    Only with `scripts/test --arch arm64`: qemu 7.2's stub loses whole tries on this
+    machine (3 of 5 without wslgo), once all eight in a row, which the default CI run
+    cannot afford."""
+    if os.environ.get("WSLGO_ARM64", "all") != "all":
+        pytest.skip("live arm64 under qemu's stub with scripts/test --arch arm64 only")
     first_version_only(go_version)
     binary = gofixtures.build("hkbreak", go_version, mode, goarch="arm64")
     r, _ = qemu_live(
