@@ -10,6 +10,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"runtime"
@@ -158,6 +159,9 @@ func busy() {
 	sink = spin(1)
 }
 
+// keepOpen holds the write ends of the pipes the readers block on.
+var keepOpen []io.Closer
+
 func start(f func()) {
 	ready.Add(1)
 	go f()
@@ -174,7 +178,9 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	defer pw.Close()
+	// The other ends stay open for good: a deferred Close would run while the crash
+	// panics, and the readers would return before the runtime dumps them.
+	keepOpen = append(keepOpen, pw)
 	var fds [2]int
 	if err := syscall.Pipe(fds[:]); err != nil {
 		panic(err)
@@ -188,7 +194,7 @@ func main() {
 		panic(err)
 	}
 	p1, p2 := net.Pipe()
-	defer p2.Close()
+	keepOpen = append(keepOpen, p2)
 
 	start(func() { chanRecv(block) })
 	start(func() { chanSend(make(chan int)) })
