@@ -162,20 +162,12 @@ class Result:
     cpu: list[float] | None = None  # gdb's CPU seconds per call (all threads)
 
 
-def session(
-    binary: Path, n: int, setup: list[str], cmd: str, repeat: int, timeout: float, work: Path
-) -> Result:
-    """One gdb session: run the fixture to runtime.Breakpoint, then measure CMD."""
-    out = work / f"out-{n}-{cmd.replace(' ', '_').replace('-', '')}.txt"
-    script = work / f"measure-{n}-{abs(hash(cmd))}.py"
-    script.write_text(MEASURE.format(cmd=cmd, repeat=repeat, slow=30.0, out=str(out)))
-    argv = [
-        *GDB_BATCH,
-        "-iex",
-        "set width 0",
-        "-iex",
-        "handle SIGURG nostop noprint pass",
-    ]
+def run_measure(
+    binary: Path, n: int, setup: list[str], script: Path, timeout: float
+) -> dict | str | None:
+    """One gdb session: the fixture run to runtime.Breakpoint with ``setup``, then
+    ``script``. Its BENCH-RESULT document, else gdb's last stderr line, None on timeout."""
+    argv = [*GDB_BATCH, "-iex", "set width 0", "-iex", "handle SIGURG nostop noprint pass"]
     for s in setup:
         argv += ["-ex", s]
     argv += ["-ex", "run", "-x", str(script), "--args", str(binary), str(n)]
@@ -185,20 +177,33 @@ def session(
             argv, capture_output=True, text=True, timeout=timeout, env=env, start_new_session=True
         )
     except subprocess.TimeoutExpired:
-        return Result(cmd, [], 0, 0, timed_out=True)
+        return None
     for line in p.stdout.splitlines():
         if line.startswith("BENCH-RESULT "):
-            d = json.loads(line.split(" ", 1)[1])
-            return Result(
-                cmd,
-                d["times"],
-                d["rss_after"] - d["rss_before"],
-                d.get("lines", 0),
-                peak_growth=d.get("peak", d["rss_before"]) - d["rss_before"],
-                cpu=d.get("cpu"),
-            )
-    err = (p.stderr.strip().splitlines() or ["no result"])[-1]
-    return Result(cmd, [], 0, 0, error=err[:120])
+            return dict(json.loads(line.split(" ", 1)[1]))
+    return (p.stderr.strip().splitlines() or ["no result"])[-1]
+
+
+def session(
+    binary: Path, n: int, setup: list[str], cmd: str, repeat: int, timeout: float, work: Path
+) -> Result:
+    """One gdb session: run the fixture to runtime.Breakpoint, then measure CMD."""
+    out = work / f"out-{n}-{cmd.replace(' ', '_').replace('-', '')}.txt"
+    script = work / f"measure-{n}-{abs(hash(cmd))}.py"
+    script.write_text(MEASURE.format(cmd=cmd, repeat=repeat, slow=30.0, out=str(out)))
+    d = run_measure(binary, n, setup, script, timeout)
+    if d is None:
+        return Result(cmd, [], 0, 0, timed_out=True)
+    if isinstance(d, str):
+        return Result(cmd, [], 0, 0, error=d[:120])
+    return Result(
+        cmd,
+        d["times"],
+        d["rss_after"] - d["rss_before"],
+        d.get("lines", 0),
+        peak_growth=d.get("peak", d["rss_before"]) - d["rss_before"],
+        cpu=d.get("cpu"),
+    )
 
 
 #: --core: the CLI on a core of the same fixture (time and peak RSS of the process).
@@ -473,22 +478,10 @@ def compat_session(binary: Path, n: int, setup: list[str], timeout: float, work:
     wslgo's again ({} when the session failed or timed out)."""
     script = work / f"compat-{n}.py"
     script.write_text(COMPAT_MEASURE.format(cmd=COMPAT_CMD))
-    argv = [*GDB_BATCH, "-iex", "set width 0", "-iex", "handle SIGURG nostop noprint pass"]
-    for s in setup:
-        argv += ["-ex", s]
-    argv += ["-ex", "run", "-x", str(script), "--args", str(binary), str(n)]
-    env = dict(os.environ, GOTRACEBACK="crash")
-    try:
-        p = subprocess.run(
-            argv, capture_output=True, text=True, timeout=timeout, env=env, start_new_session=True
-        )
-    except subprocess.TimeoutExpired:
-        return {}
-    for line in p.stdout.splitlines():
-        if line.startswith("BENCH-RESULT "):
-            return dict(json.loads(line.split(" ", 1)[1]))
-    print((p.stderr.strip().splitlines() or ["no result"])[-1], file=sys.stderr)
-    return {}
+    d = run_measure(binary, n, setup, script, timeout)
+    if isinstance(d, str):
+        print(d, file=sys.stderr)
+    return d if isinstance(d, dict) else {}
 
 
 def compat_runs(
