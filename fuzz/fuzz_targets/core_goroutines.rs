@@ -96,17 +96,7 @@ fn run(s: &Seed) {
     let Ok(cf) = CoreFile::open(&s.scratch, s.bin.clone()) else {
         return;
     };
-    let threads: Vec<ThreadRegs> = cf
-        .threads()
-        .iter()
-        .map(|t| ThreadRegs {
-            tid: t.tid,
-            pc: t.pc,
-            sp: t.sp,
-            bp: t.bp,
-            lr: 0,
-        })
-        .collect();
+    let threads: Vec<ThreadRegs> = cf.threads().iter().map(ThreadRegs::from).collect();
     let bias = cf.load_bias();
     let opts = Options {
         max_depth: 64,

@@ -403,17 +403,7 @@ pub struct GoTarget {
 impl GoTarget {
     fn default_threads(&self) -> Vec<ThreadRegs> {
         match &self.engine.src {
-            Source::Core(c) => c
-                .threads()
-                .iter()
-                .map(|t| ThreadRegs {
-                    tid: t.tid,
-                    pc: t.pc,
-                    sp: t.sp,
-                    bp: t.bp,
-                    lr: t.lr,
-                })
-                .collect(),
+            Source::Core(c) => c.threads().iter().map(ThreadRegs::from).collect(),
             _ => Vec::new(),
         }
     }

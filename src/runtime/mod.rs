@@ -51,6 +51,19 @@ pub struct ThreadRegs {
     pub lr: u64,
 }
 
+impl From<&crate::mem::CoreThread> for ThreadRegs {
+    /// A thread's registers from a core's notes.
+    fn from(t: &crate::mem::CoreThread) -> Self {
+        ThreadRegs {
+            tid: t.tid,
+            pc: t.pc,
+            sp: t.sp,
+            bp: t.bp,
+            lr: t.lr,
+        }
+    }
+}
+
 /// Options of an enumeration.
 #[derive(Debug, Clone)]
 pub struct Options {
