@@ -623,9 +623,9 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
         print(summary_line(snap, got), file=sys.stderr)
         for goid, lines in snap.panics():
             what = "is panicking" if lines[0].startswith("panic: ") else "died of"
-            print(f"goroutine {goid} {what}: " + "\n\t".join(lines), file=sys.stderr)
+            print(f"goroutine {goid} {what}: " + "\n\t".join(map(esc, lines)), file=sys.stderr)
         if snap.fatal_error:
-            print(f"{snap.fatal_error} (on a system stack, no goroutine)", file=sys.stderr)
+            print(f"{esc(snap.fatal_error)} (on a system stack, no goroutine)", file=sys.stderr)
     return 0
 
 

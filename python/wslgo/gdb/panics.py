@@ -22,6 +22,7 @@ import gdb
 
 from wslgo import _native
 from wslgo.gdb import gofacts, goid, program
+from wslgo.text import esc
 
 
 def _mem(addr: int, size: int) -> bytes:
@@ -118,17 +119,18 @@ PANICS = Panics()
 
 def describe(what: str, arch: str) -> tuple[str, str]:
     """(kind, text the runtime prints) at a stop at ``what``: kind is panic, recovered
-    panic, fatal error or deadlock."""
+    panic, fatal error or deadlock. The program's strings in it are escaped for the
+    terminal (:func:`wslgo.text.esc`), one line each."""
     a, b = _arg_regs(arch)
     if what == gofacts.PANIC_FUNC:
-        return "panic", "panic: " + value_text(a, b)
+        return "panic", "panic: " + esc(value_text(a, b))
     if what == gofacts.FATAL_PANIC:
         lines = _chain(a)
         kind = "recovered panic" if any(ln.endswith("[recovered]") for ln in lines) else "panic"
-        return kind, "\n\t".join(lines) if lines else "panic"
+        return kind, "\n\t".join(map(esc, lines)) if lines else "panic"
     text = _go_string(a, b)
     kind = "deadlock" if gofacts.DEADLOCK_MARK in text else "fatal error"
-    return kind, f"fatal error: {text}"
+    return kind, f"fatal error: {esc(text)}"
 
 
 def current_panic() -> str | None:
@@ -143,4 +145,4 @@ def current_panic() -> str | None:
     except (gdb.error, _native.WslgoError, OSError):
         return None
     lines = got[0] if got else None
-    return "\n\t".join(lines) if lines else None
+    return "\n\t".join(map(esc, lines)) if lines else None
