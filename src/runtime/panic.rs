@@ -62,6 +62,9 @@ pub struct PanicLayout {
     pub recovered: Option<u64>,
     /// File address of `runtime.types` (name offsets are relative to it).
     pub types: Option<u64>,
+    /// Whether the runtime follows each newline of a panic value with a tab (Go 1.23 and
+    /// later frame the value this way; earlier runtimes print it raw).
+    pub indent: bool,
 }
 
 impl PanicLayout {
@@ -88,6 +91,17 @@ impl PanicLayout {
             link,
             recovered,
             types,
+            indent: go_minor >= 23,
+        }
+    }
+
+    /// `s` as the runtime prints a panic string: framed by a tab after each newline from
+    /// Go 1.23 on.
+    fn framed(&self, s: String) -> String {
+        if self.indent && s.contains('\n') {
+            s.replace('\n', "\n\t")
+        } else {
+            s
         }
     }
 
@@ -164,10 +178,10 @@ impl PanicLayout {
         let name = self.type_name(mem, bias, typ)?;
         match name.as_str() {
             "runtime.plainError" | "*errors.errorString" | "*fmt.wrapError" | "*fmt.wrapErrors" => {
-                return go_string(mem, data)
+                return Ok(self.framed(go_string(mem, data)?))
             }
             "runtime.errorString" => {
-                return Ok(format!("runtime error: {}", go_string(mem, data)?))
+                return Ok(self.framed(format!("runtime error: {}", go_string(mem, data)?)))
             }
             "runtime.boundsError" => return bounds(mem, data),
             _ => {}
@@ -178,9 +192,9 @@ impl PanicLayout {
         };
         Ok(
             match (kind_name(kind) == Some(name.as_str()), kind == KIND_STRING) {
-                (true, true) => basic.replace('\n', "\n\t"),
+                (true, true) => self.framed(basic),
                 (true, false) => basic,
-                (false, true) => format!("{name}(\"{basic}\")"),
+                (false, true) => format!("{name}(\"{}\")", self.framed(basic)),
                 (false, false) => format!("{name}({basic})"),
             },
         )

@@ -310,3 +310,59 @@ def test_down_stays_on_the_selected_goroutine(gdb_run, go_version: str) -> None:
     frames = re.findall(r"^#(\d+) .* in (\S+) ", at, re.M)
     assert len(frames) == 2 and frames[0] == frames[1], r.output  # `down` did not move
     assert "runtime.breakpoint" not in at, r.output
+
+
+def _hostile_raw(stderr: str) -> str:
+    """The runtime's own panic text for the hostile scenario (it may indent the forged line)."""
+    return stderr[stderr.index("panic: bad") : stderr.index("\n\ngoroutine ")]
+
+
+def _hostile_said(stderr: str) -> str:
+    """How wslgo must show the hostile panic text: one line, each control character written
+    as its escape."""
+    said = _hostile_raw(stderr)
+    assert "\x1b]0;pwned\x07" in said, stderr
+    shown = said
+    for raw, esc in (
+        ("\\", "\\\\"),
+        ("\x1b", r"\x1b"),
+        ("\x07", r"\x07"),
+        ("\n", r"\n"),
+        ("\t", r"\t"),
+    ):
+        shown = shown.replace(raw, esc)
+    return shown
+
+
+def test_break_on_panic_escapes_a_hostile_panic_value(gdb_run, go_version: str) -> None:
+    # The panic value would retitle and clear the terminal and forge a "fatal error" line:
+    # the stop shows it as one escaped line.
+    binary = build("ssflow", go_version)
+    shown = _hostile_said(_plain(binary, "hostile").stderr)
+    r = gdb_run(["set wslgo break-on-panic on", "run hostile", "kill"], binary=binary)
+    worker = _goids(r.output)["worker"]
+    stops = STOP.findall(r.stdout)
+    assert stops == [("panic", "runtime.fatalpanic", f"goroutine {worker}", shown)], r.output
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout, r.stdout
+    assert not re.search(r"^\s*fatal error: forged", r.stdout, re.M), r.stdout
+
+
+def test_core_report_escapes_a_hostile_panic_value(go_version: str, tmp_path: Path) -> None:
+    binary = build("ssflow", go_version)
+    core, stderr = make_core(binary, tmp_path, "hostile")
+    worker = _goids(stderr)["worker"]
+    text = subprocess.run(
+        ["wslgo", "goroutines", str(binary), str(core)], capture_output=True, text=True
+    )
+    assert text.returncode == 0, text.stderr
+    shown = _hostile_said(stderr)
+    assert f"goroutine {worker} is panicking: {shown}\n" in text.stderr, text.stderr
+    assert "\x1b" not in text.stdout + text.stderr and "\x07" not in text.stderr, text.stderr
+    assert not re.search(r"^\s*fatal error: forged", text.stderr, re.M), text.stderr
+    # JSON carries the program's text itself, in JSON's escapes
+    js = subprocess.run(
+        ["wslgo", "goroutines", "--json", str(binary), str(core)], capture_output=True, text=True
+    )
+    assert "\x1b" not in js.stdout, js.stdout[:200]
+    gs = {g["goid"]: g for g in json.loads(js.stdout)["goroutines"]}
+    assert gs[worker]["panic"] == [_hostile_raw(stderr)], gs[worker]

@@ -1,6 +1,6 @@
 // ssflow: a debugging session's flow. The first argument picks a scenario:
 // bp3 (three runtime.Breakpoint() calls), loop (main.hit called 50 times), handlers (8
-// goroutines run main.handle at once), nilmap / index / errpanic (a panic in
+// goroutines run main.handle at once), nilmap / index / errpanic / hostile (a panic in
 // main.process, called by main.worker in a goroutine), recovered (a recovered panic,
 // then a normal exit), many (400 parked goroutines, then the nil-map panic), deadlock
 // and mapwrites (goroutines writing one map until the runtime's "concurrent map
@@ -80,6 +80,9 @@ func process(kind string, items []int) int {
 		return items[i] // INDEX-HERE
 	case "errpanic":
 		panic(fmt.Errorf("open %s: disk full", "db.json")) // ERRPANIC-HERE
+	case "hostile":
+		// a panic value that would retitle the terminal, clear it and forge a line
+		panic("bad \x1b]0;pwned\x07row\x1b[2J\nfatal error: forged") // HOSTILE-HERE
 	}
 	return 0
 }
