@@ -50,7 +50,7 @@ def test_symbol_file_gives_names_and_locals(gdb_run, go_version: str, tmp_path: 
     refused = [ln for ln in r.stderr.splitlines() if "symbol-file" in ln]
     assert len(refused) == 1 and "is another build than" in refused[0], r.stderr
     assert "Traceback" not in out, out
-    assert "wslgo symbol-file is ." in r.stdout, r.stdout
+    assert "wslgo symbol-file is not set." in r.stdout, r.stdout
     # Stripped alone: the Go breakpoint works from the pclntab, gdb knows no locals.
     line = line_of("hkbreak", "BREAK-HERE")
     stops = re.findall(

@@ -74,7 +74,9 @@ class Registry:
                 "set_doc": set_doc,
                 "show_doc": "Show" + set_doc.removeprefix("Set"),
                 "get_set_string": get_set_string,
-                "get_show_string": lambda self, v: f"wslgo {name} is {v}.",
+                "get_show_string": lambda self, v: (
+                    f"wslgo {name} is {v}." if v else f"wslgo {name} is not set."
+                ),
             },
         )
         args: tuple[object, ...] = (f"wslgo {name}", gdb.COMMAND_DATA, kind)
