@@ -61,10 +61,11 @@ impl Engine {
         PanicLayout::new(self.rt.symbols(), self.rt.pclntab().go_minor())
     }
 
-    /// A core's fatal error (`runtime.throw` / `runtime.fatal`), found on the stack of the
-    /// thread that received the fatal signal (the first in the core) or of the goroutine
-    /// it ran: given to that goroutine as its `panic` lines when it has none, else (a
-    /// system stack, like a deadlock's) returned.
+    /// A core's fatal error (`runtime.throw` / `runtime.fatal`): given as `panic` lines to
+    /// every goroutine on a thread whose stack is in one of them, and found on the stack of
+    /// the thread that received the fatal signal (the first in the core) or of the
+    /// goroutine it ran: given to that goroutine when it has none, else (a system stack,
+    /// like a deadlock's) returned.
     fn core_fatal_error(&self, gs: &mut [Goroutine]) -> Option<String> {
         let Source::Core(c) = &self.src else {
             return None;
@@ -72,6 +73,29 @@ impl Engine {
         let t = c.threads().first()?;
         let entries = fatal::closure_entries(self.rt.pclntab(), self.bias);
         let mem = self.src.mem();
+        // Every goroutine on a thread that is in runtime.throw / runtime.fatal threw: when
+        // several did at once (concurrent map writes), each is named, not only the one whose
+        // thread took the fatal signal.
+        let mut first_named = false;
+        for g in gs
+            .iter_mut()
+            .filter(|g| g.error.is_none() && g.thread_id.is_some())
+        {
+            let Some(f) = g
+                .frames
+                .iter()
+                .find(|f| fatal::THROWERS.contains(&&*f.func))
+            else {
+                continue;
+            };
+            if let Some(text) = fatal::scan(mem, &entries, f.sp, g.stack_hi) {
+                g.panic.get_or_insert_with(|| vec![text]);
+                first_named |= g.thread_id == Some(t.tid);
+            }
+        }
+        if first_named {
+            return None;
+        }
         if let Some(g) = gs
             .iter_mut()
             .find(|g| g.error.is_none() && g.thread_id == Some(t.tid))
