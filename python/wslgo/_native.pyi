@@ -34,6 +34,9 @@ def exit_on_oom(prefix: str) -> None:
 def escape_text(s: str) -> str:
     """Controls, backslash and bidi overrides escaped (\\x1b, \\n, \\x00) for a terminal."""
 
+def is_runtime_func(func: str) -> bool:
+    """Whether ``func`` is a Go runtime function (``runtime.*`` and its internal packages)."""
+
 class Binary:
     """An opened ELF binary (read-only mmap)."""
 

@@ -108,6 +108,13 @@ fn escape_text(s: &str) -> String {
     crate::text::escape(s).into_owned()
 }
 
+/// Whether `func` is a function of the Go runtime (`runtime.*` and its internal packages),
+/// the rule of [`crate::runtime::unwind::is_runtime_func`].
+#[pyfunction]
+fn is_runtime_func(func: &str) -> bool {
+    crate::runtime::unwind::is_runtime_func(func)
+}
+
 /// Raise unless `path` is a regular file; the message names what it is instead ("… is a
 /// FIFO, not WHAT"). Never blocks and reads nothing.
 #[pyfunction]
@@ -140,6 +147,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(binaries_opened, m)?)?;
     m.add_function(wrap_pyfunction!(escape_text, m)?)?;
+    m.add_function(wrap_pyfunction!(is_runtime_func, m)?)?;
     m.add_function(wrap_pyfunction!(check_regular_file, m)?)?;
     m.add_function(wrap_pyfunction!(exit_on_oom, m)?)?;
     binary::register(m)?;

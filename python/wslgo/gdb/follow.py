@@ -22,7 +22,7 @@ from typing import Callable
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import commands, goid, params, postrun, program, stepping
+from wslgo.gdb import commands, goid, params, postrun, program, stepping, steptargets
 
 PRE = "wslgo-follow-pre"
 POST = "wslgo-follow-post"
@@ -108,7 +108,7 @@ class Follow:
             frame = gdb.selected_frame()
             sp = int(frame.read_register("sp"))
             addrs = self._addresses(frame, what)
-            callees = stepping.callees(frame) if what == "step" else []
+            callees = steptargets.calls(frame).direct if what == "step" else []
         except (gdb.error, _native.WslgoError, OSError):
             return
         t = gdb.selected_thread()
@@ -135,7 +135,7 @@ class Follow:
         if what == "finish":
             older = frame.older()
             return {older.pc()} if older is not None else set()
-        return stepping.next_addresses(frame, what)
+        return steptargets.next_addresses(frame, what)
 
     def disarm(self) -> None:
         for b in self.armed:

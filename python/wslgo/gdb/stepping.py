@@ -19,13 +19,21 @@ thread that shows it.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Sequence
 
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import commands, goframes, goid, goroutine, postrun, program, stops
+from wslgo.gdb import (
+    commands,
+    goframes,
+    goid,
+    goroutine,
+    postrun,
+    program,
+    steptargets,
+    stops,
+)
 
 PRE_RESUME = "wslgo-pre-resume"
 PRE_DOWN = "wslgo-pre-down"
@@ -33,21 +41,23 @@ PRE_DOWN = "wslgo-pre-down"
 RESUMING = ("next", "step", "finish", "until", "continue")
 
 
-#: A direct call in the disassembly (amd64 `call 0x...`, arm64 `bl 0x...`).
-_CALL = re.compile(r"\b(?:call\w*|bl)\s+(0x[0-9a-f]+)")
-
-
 class StepBreakpoint(gdb.Breakpoint):
     """Where a goroutine step may end; stops only for that goroutine at that depth (any
-    depth for a ``deep`` one: a called function's first line)."""
+    depth for a ``deep`` one: a called function's first line). An ``indirect`` one is an
+    indirect call instruction of the line: the goroutine stops there to make the call and
+    see where it lands."""
 
-    def __init__(self, spec: str, stepper: Stepper, deep: bool = False) -> None:
+    def __init__(self, spec: str, stepper: Stepper, deep: bool = False, indirect: str = "") -> None:
         super().__init__(spec, gdb.BP_BREAKPOINT, internal=True)
         self.silent = True
         self.stepper = stepper
         self.deep = deep
+        #: the call's operand (`%rcx`, `0x18(%rax)`, `x1`) for an indirect call
+        self.indirect = indirect
 
     def stop(self) -> bool:
+        if self.indirect:
+            return self.stepper.at_call(self.indirect)
         return self.stepper.arrived_here(self.deep)
 
 
@@ -64,6 +74,8 @@ class Stepper:
         self.active = False
         #: (pc, sp) where the step started.
         self.origin = (0, 0)
+        #: The operand of the line's indirect call the goroutine stopped at, or "".
+        self.calling = ""
 
     def arrived_here(self, deep: bool = False) -> bool:
         try:
@@ -79,6 +91,19 @@ class Stepper:
         self.arrived = True
         return True
 
+    def at_call(self, operand: str) -> bool:
+        """At an indirect call of the line: True (stop) for the stepped goroutine in the
+        frame the step started in."""
+        try:
+            g = program.current_goroutine()
+            sp = int(gdb.newest_frame().read_register("sp"))
+        except (gdb.error, _native.WslgoError, OSError):
+            return False
+        if g is None or g["goid"] != self.goid or g["stack_hi"] - sp != self.depth:
+            return False
+        self.calling = operand
+        return True
+
     def note(self, event: gdb.StopEvent) -> None:
         """Every stop (from :mod:`wslgo.gdb.events`): what ended the last `continue`."""
         self.last_stop = event
@@ -90,14 +115,17 @@ class Stepper:
         sp: int,
         strict: bool,
         callees: Sequence[str] = (),
+        indirect: Sequence[tuple[int, str]] = (),
     ) -> bool:
         """Continue until goroutine ``g`` reaches one of ``addrs`` (or the first line of
-        one of the functions ``callees``); True when it did."""
+        one of the functions ``callees``, or of the function an ``indirect`` call
+        instruction lands in); True when it did."""
         self.goid, self.depth, self.strict = g["goid"], g["stack_hi"] - sp, strict
         newest = gdb.newest_frame()
         self.origin = (newest.pc(), int(newest.read_register("sp")))
         bps = [StepBreakpoint(f"*{a:#x}", self) for a in sorted(addrs)]
         bps += [StepBreakpoint(spec, self, deep=True) for spec in callees]
+        bps += [StepBreakpoint(f"*{a:#x}", self, indirect=op) for a, op in indirect]
         # gdb's own "Thread N hit Breakpoint M" would be two lines per other goroutine
         quieted = [b for b in gdb.breakpoints() if b.number > 0 and not b.silent]
         for b in quieted:
@@ -105,10 +133,14 @@ class Stepper:
         self.active = True
         try:
             for _ in range(100000):
-                self.arrived, self.last_stop = False, None
+                self.arrived, self.calling, self.last_stop = False, "", None
                 out = gdb.execute("continue", to_string=True)
                 if self.arrived:
                     return True
+                if self.calling:
+                    entered = steptargets.entered(self.calling)
+                    bps += [StepBreakpoint(spec, self, deep=True) for spec in entered]
+                    continue
                 if gdb.selected_inferior().pid == 0:
                     gdb.write(out)
                     return False
@@ -187,13 +219,6 @@ def leave_parked() -> None:
     gdb.newest_frame().select()
 
 
-def _function_range(frame: gdb.Frame) -> tuple[int, int]:
-    block = frame.block()
-    while block.function is None and block.superblock is not None:
-        block = block.superblock
-    return block.start, block.end
-
-
 def _start(what: str) -> tuple[gdb.Frame, _native.GoroutineDict, int]:
     if gdb.selected_inferior().pid == 0 or program.is_core():
         raise gdb.GdbError(f"{what}: the program is not running")
@@ -214,52 +239,9 @@ def arrived(before: str | None) -> None:
     gdb.write(out)
 
 
-def next_addresses(frame: gdb.Frame, what: str) -> set[int]:
-    """Where a `next` from ``frame`` may end: the starts of the other lines of its
-    function and its return address."""
-    sal = frame.find_sal()
-    if sal.symtab is None:
-        raise gdb.GdbError(f"{what}: no line information for this frame (DWARF)")
-    try:
-        start, end = _function_range(frame)
-    except RuntimeError as e:
-        raise gdb.GdbError(f"{what}: {e}") from None
-    addrs = {
-        e.pc
-        for e in sal.symtab.linetable()
-        if start <= e.pc < end and e.line > 0 and e.line != sal.line
-    }
-    older = frame.older()
-    if older is not None:
-        addrs.add(older.pc())
-    return addrs
-
-
-def callees(frame: gdb.Frame) -> list[str]:
-    """Linespecs (`'main.bump'`) of the functions with line information that the selected
-    line calls directly: where a `step` enters (indirect calls are not seen)."""
-    sal = frame.find_sal()
-    if sal.symtab is None:
-        return []
-    end = sal.last if sal.last is not None else frame.pc()
-    out: list[str] = []
-    for insn in frame.architecture().disassemble(sal.pc, end):
-        m = _CALL.search(str(insn["asm"]))
-        if m is None:
-            continue
-        try:
-            block = gdb.block_for_pc(int(m.group(1), 16))
-        except RuntimeError:
-            continue
-        fn = block.function if block is not None else None
-        if fn is not None and fn.symtab is not None and f"'{fn.name}'" not in out:
-            out.append(f"'{fn.name}'")
-    return out
-
-
 def wslgo_next_impl() -> None:
     frame, g, sp = _start("wslgo-next")
-    addrs = next_addresses(frame, "wslgo-next")
+    addrs = steptargets.next_addresses(frame, "wslgo-next")
     name = frame.name()
     if STEPPER.run(addrs, g, sp, strict=False):
         arrived(name)
@@ -277,9 +259,10 @@ def wslgo_finish_impl() -> None:
 
 def wslgo_step_impl() -> None:
     frame, g, sp = _start("wslgo-step")
-    addrs = next_addresses(frame, "wslgo-step")
+    addrs = steptargets.next_addresses(frame, "wslgo-step")
     name = frame.name()
-    if STEPPER.run(addrs, g, sp, strict=False, callees=callees(frame)):
+    made = steptargets.calls(frame)
+    if STEPPER.run(addrs, g, sp, strict=False, callees=made.direct, indirect=made.indirect):
         arrived(name)
 
 
@@ -303,9 +286,8 @@ _step = commands.parser(
     "Step one line, into the functions it calls, in the current goroutine.",
     epilog=(
         "Like gdb's `step`, for the goroutine that was current, on whatever thread it\n"
-        "runs: ends at the first line of a function the line calls directly, or where\n"
-        "`wslgo-next` would (an indirect call, through a func value or an interface, is\n"
-        "stepped over)."
+        "runs: ends at the first line of a function the line calls (directly, or through\n"
+        "a func value or an interface method), or where `wslgo-next` would."
     ),
 )
 _pre = commands.parser(

@@ -2,7 +2,8 @@
 // bp3 (three runtime.Breakpoint() calls), loop (main.hit called 50 times), handlers (8
 // goroutines run main.handle at once), nilmap / index / errpanic / hostile (a panic in
 // main.process, called by main.worker in a goroutine), recovered (a recovered panic,
-// then a normal exit), many (400 parked goroutines, then the nil-map panic), deadlock
+// then a normal exit), many (400 parked goroutines, then the nil-map panic), indirect
+// (calls through interfaces and a func value), deadlock
 // and mapwrites (goroutines writing one map until the runtime's "concurrent map
 // writes"). Goroutines print their ids (runtime.Stack's header).
 package main
@@ -66,6 +67,33 @@ func handle(id int, wg *sync.WaitGroup, start chan struct{}) {
 //go:noinline
 func bump(s int) int {
 	return s * 2 // BUMP-HERE
+}
+
+// shape is called through an interface: a pointer method directly, a value method
+// through the method wrapper the compiler generates.
+type shape interface{ area() int }
+
+type circle struct{ r int }
+
+type square struct{ side int }
+
+//go:noinline
+func (c *circle) area() int {
+	return 3 * c.r * c.r // AREA-PTR-HERE
+}
+
+//go:noinline
+func (s square) area() int {
+	return s.side * s.side // AREA-VALUE-HERE
+}
+
+// calls makes indirect calls only: two interface methods and a func value.
+//
+//go:noinline
+func calls(c, s shape, f func(int) int) int {
+	n := c.area() // CALL-PTR
+	n += s.area() // CALL-VALUE
+	return f(n)   // CALL-FUNC
 }
 
 var counts map[string]int
@@ -151,6 +179,11 @@ func main() {
 			go writer(shared, i)
 		}
 		writer(shared, 4)
+	case "indirect":
+		inc := func(x int) int {
+			return x + 1 // FUNC-HERE
+		}
+		total += calls(&circle{2}, square{3}, inc)
 	case "deadlock":
 		ch := make(chan int)
 		<-ch // DEADLOCK-HERE
