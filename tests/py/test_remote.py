@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, build
-from wslgo_testing.sources import line_of
+from wslgo_testing.sources import goids, line_of
 
 PROGRAM = "__import__('wslgo.gdb.program', fromlist=['x'])"
 
@@ -80,3 +80,70 @@ def test_gdbserver_hooks_and_goroutines(
     assert re.search(r"^\*\s+1 \[running\] main\.main at ", out, re.M), out
     assert "[traceback_cache=11, traceback_env=11]" in out, out
     assert "exited normally" in out, out
+
+
+#: In gdb: the first goroutine parked in main.hold, its backtrace and its locals.
+PARKED = (
+    "python import re; "
+    "n = re.search(r'^ +(\\d+) \\[chan receive\\] main\\.hold ', "
+    "gdb.execute('wslgo-bt -l', to_string=True), re.M).group(1); "
+    "print('PARKED', n); gdb.execute('wslgo-goroutine %s bt' % n); "
+    "gdb.execute('wslgo-goroutine %s' % n); "
+    "gdb.execute('frame function main.hold'); gdb.execute('info locals')"
+)
+
+
+@pytest.mark.skipif(shutil.which("gdbserver") is None, reason="gdbserver not installed")
+@pytest.mark.parametrize("namespace", [False, True], ids=["same-ns", "pid-ns"])
+def test_gdbserver_nil_dereference(
+    gdb_run, go_version: str, namespace: bool, tmp_path: Path
+) -> None:
+    """Over gdbserver: the SIGSEGV stop names the goroutine, every view lists the parked
+    goroutines, one is shown with its locals, and continuing lets the runtime print its
+    crash traceback (in the program's output, which is gdbserver's)."""
+    if namespace and shutil.which("unshare") is None:
+        pytest.skip("unshare not installed")
+    binary = build("hkcrash", go_version)
+    server, port = start_gdbserver(binary, namespace, tmp_path)
+    try:
+        r = gdb_run(
+            [
+                f"target remote 127.0.0.1:{port}",
+                "continue",
+                "wslgo-bt",
+                "wslgo-bt all",
+                PARKED,
+                "continue",
+                "continue",
+                "continue",
+            ],
+            binary=binary,
+        )
+        server.wait(timeout=30)
+    finally:
+        server.kill()
+        server.wait()
+    out = r.output
+    program = (tmp_path / "gdbserver.log").read_text()
+    ids = goids(program, "hkcrash")
+    assert re.search(
+        rf"^wslgo: fatal signal SIGSEGV: .*, goroutine {ids['crasher']}$", out, re.M
+    ), out
+    holders = sorted([ids["hold1"], ids["hold2"]])
+    # `wslgo-bt` groups the two holders by their user frame; `all` by their stack
+    summary = re.search(
+        r"^\s+2 \[chan receive\] main\.hold at go/hkcrash/main\.go:\d+  ids: (\d+), (\d+)$",
+        out,
+        re.M,
+    )
+    assert summary and sorted(map(int, summary.groups())) == holders, out
+    group = re.search(r"^2 goroutines \[chan receive\]: (\d+), (\d+)$", out, re.M)
+    assert group and sorted(map(int, group.groups())) == holders, out
+    parked = int(re.search(r"^PARKED (\d+)$", out, re.M).group(1))
+    assert parked in (ids["hold1"], ids["hold2"]), (parked, ids)
+    assert re.search(r"^#\d+\s+.*main\.hold \(id=[12],", out, re.M), out
+    assert re.search(r"^secret = 400[12]$", out, re.M), out
+    # the runtime's own crash traceback: every goroutine, system ones included
+    for who in ("hold1", "hold2", "crasher"):
+        assert re.search(rf"^goroutine {ids[who]}\b", program, re.M), (who, program)
+    assert "runtime.forcegchelper(" in program and "[signal SIGSEGV" in program, program
