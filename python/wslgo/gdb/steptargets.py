@@ -150,7 +150,7 @@ def _target(frame: gdb.Frame, operand: str) -> int | None:
         if operand.startswith("%") or operand.startswith("x"):
             return int(frame.read_register(operand.lstrip("%"))) & (2**64 - 1)
         m = _MEM.match(operand)
-        if m is None:
+        if m is None or m.group(2) == "rip":  # rip-relative counts from the next insn
             return None
         base = int(frame.read_register(m.group(2)))
         addr = (base + int(m.group(1) or "0", 16)) & (2**64 - 1)
