@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, build
-from wslgo_testing.sources import line_of
+from wslgo_testing.sources import goids, line_of
+from wslgo_testing.traceback import parse_dump
 
 PROGRAM = "__import__('wslgo.gdb.program', fromlist=['x'])"
 
@@ -80,3 +81,31 @@ def test_gdbserver_hooks_and_goroutines(
     assert re.search(r"^\*\s+1 \[running\] main\.main at ", out, re.M), out
     assert "[traceback_cache=11, traceback_env=11]" in out, out
     assert "exited normally" in out, out
+
+
+@pytest.mark.skipif(shutil.which("gdbserver") is None, reason="gdbserver not installed")
+@pytest.mark.parametrize("namespace", [False, True], ids=["same-ns", "pid-ns"])
+@pytest.mark.parametrize("mode", ["debug", "stripped"])
+def test_gdbserver_nil_dereference_prints_the_crash_traceback(
+    gdb_run, go_version: str, mode: str, namespace: bool, tmp_path: Path
+) -> None:
+    """Over gdbserver, a nil dereference continued past SIGSEGV: the Go runtime prints
+    every goroutine at the crash level wslgo stored, and wslgo names both stops."""
+    if namespace and shutil.which("unshare") is None:
+        pytest.skip("unshare not installed")
+    binary = build("hkcrash", go_version, mode)
+    server, port = start_gdbserver(binary, namespace, tmp_path)
+    try:
+        r = gdb_run([f"target remote 127.0.0.1:{port}", *["continue"] * 5], binary=binary)
+    finally:
+        server.kill()
+        server.wait()
+    out, dump = r.output, (tmp_path / "gdbserver.log").read_text()
+    ids = goids(dump, "hkcrash")
+    assert re.search(rf"^wslgo: fatal signal SIGSEGV: .*, goroutine {ids['crasher']}$", out, re.M)
+    assert re.search(r"^wslgo: SIGABRT from the Go runtime's crash", out, re.M), out
+    assert "panic: runtime error: invalid memory address or nil pointer dereference" in dump
+    dumped = parse_dump(dump)
+    assert {ids["hold1"], ids["hold2"], ids["crasher"]} <= set(dumped), dump
+    assert dumped[ids["crasher"]].functions[-2:] == ["main.main.func1", "runtime.goexit"], dump
+    assert any("runtime.forcegchelper" in g.functions for g in dumped.values()), dump
