@@ -156,6 +156,13 @@ def listening(port: int) -> bool:
     return False
 
 
+def text_of(partial: str | bytes | None) -> str:
+    """Output a timed-out run had captured (bytes or text, or None)."""
+    if isinstance(partial, bytes):
+        return partial.decode(errors="replace")
+    return partial or ""
+
+
 def stub_lost(r: GdbRun | None) -> str | None:
     """How qemu's stub lost the try (None: it did not; a timeout is gdb waiting forever)."""
     if r is None:
@@ -190,6 +197,7 @@ def qemu_live(binary: Path, commands: Sequence[str], entry: Path, tmp_path: Path
     assert QEMU is not None and GDB_MULTIARCH is not None
     lost: list[str] = []
     last: GdbRun | None = None
+    waited = subprocess.TimeoutExpired([], 0)
     for _ in range(TRIES):
         port = free_port()
         log_path = tmp_path / f"qemu-{port}.log"
@@ -212,8 +220,8 @@ def qemu_live(binary: Path, commands: Sequence[str], entry: Path, tmp_path: Path
                     program=GDB_MULTIARCH,
                     timeout=120,
                 )
-            except subprocess.TimeoutExpired:
-                last = None
+            except subprocess.TimeoutExpired as e:
+                last, waited = None, e
         finally:
             qemu.kill()
             qemu.wait()
@@ -222,7 +230,9 @@ def qemu_live(binary: Path, commands: Sequence[str], entry: Path, tmp_path: Path
         if why is None:
             break
         lost.append(why)
-        (tmp_path / f"lost-{len(lost)}.txt").write_text(last.output if last else why)
+        # What gdb printed before the stub lost the try (up to the hang, on a timeout).
+        seen = last.output if last else f"{why}\n{text_of(waited.stdout)}{text_of(waited.stderr)}"
+        (tmp_path / f"lost-{len(lost)}.txt").write_text(seen)
     print(f"qemu-aarch64 gdb stub: {len(lost)} retries for {binary.name} {lost}")
     if lost:
         warnings.warn(f"qemu's gdb stub lost {len(lost)} tries: {lost}", stacklevel=2)
@@ -357,3 +367,54 @@ def test_arm64_live_goroutines_match_runtime_dump(
         ours_frames(main),
         dumped[1].frames,
     )
+
+
+@pytest.mark.skipif(GDB_MULTIARCH is None, reason="gdb-multiarch not installed")
+@pytest.mark.skipif(
+    shutil.which(OBJCOPY["arm64"]) is None, reason="binutils-aarch64-linux-gnu not installed"
+)
+def test_arm64_live_symbol_file_under_qemu_stub(
+    go_version: str, wslgo_entry: Path, tmp_path: Path
+) -> None:
+    """`set wslgo symbol-file` under qemu's stub: another build is refused with one line;
+    the unstripped twin gives gdb names and locals, and wslgo lists the same goroutines."""
+    first_version_only(go_version)
+    debug = gofixtures.build("hkbreak", go_version, "debug", goarch="arm64")
+    stripped = strip_copy(debug, tmp_path / "hkbreak-stripped", "arm64")
+    other = gofixtures.build("hkbreak", go_version, "opt", goarch="arm64")
+    r = qemu_live(
+        stripped,
+        [
+            f"set wslgo symbol-file {other}",
+            "continue",
+            "echo STRIPPED-LIST\\n",
+            "wslgo-bt -l",
+            f"set wslgo symbol-file {debug}",
+            "echo DEBUG-LIST\\n",
+            "wslgo-bt -l",
+            "info locals",
+            "bt 3",
+            "continue",
+            "continue",
+        ],
+        wslgo_entry,
+        tmp_path,
+    )
+    out = r.gdb.output
+    refused = [ln for ln in r.gdb.stderr.splitlines() if "symbol-file" in ln]
+    assert len(refused) == 1 and "is another build than" in refused[0], r.gdb.stderr
+    assert "Traceback" not in out, out
+    line = line_of("hkbreak", "BREAK-HERE")
+    pat = r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main at (\S+),"
+    assert re.findall(pat, out, re.M) == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
+    assert f"names and DWARF of hkbreak-stripped from {debug}" in out, out
+
+    def listing(text: str) -> list[str]:
+        return re.findall(r"^[* ]\s+\d+ \[[^\]]+\] \S+", text, re.M)
+
+    after = out[out.index("DEBUG-LIST") :]
+    alone = listing(out[out.index("STRIPPED-LIST") : out.index("DEBUG-LIST")])
+    assert len(alone) >= 8 and alone == listing(after), out
+    assert re.search(r"^i = 0$", after, re.M), after
+    assert re.search(rf"^#2 .* main\.main \(\) at \S+hkbreak/main\.go:{line}$", after, re.M), after
+    assert "SIGTRAP" not in out and "exited normally" in out, out
