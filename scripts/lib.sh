@@ -27,12 +27,14 @@ ensure_gdb() {
     gdb --version | head -1 >&2
 }
 
-# qemu-user (qemu-aarch64: the arm64 tests run the fixtures and write cores under it) and
-# gdb-multiarch (gdb for arm64 targets), from Debian.
+# qemu-user (qemu-aarch64: the arm64 tests run the fixtures and write cores under it),
+# gdb-multiarch (gdb for arm64 targets) and binutils-aarch64-linux-gnu (its objcopy strips
+# arm64 binaries: Debian's own objcopy reads only amd64 ELF), from Debian.
 ensure_qemu() {
     local missing=()
     command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
     command -v gdb-multiarch >/dev/null 2>&1 || missing+=(gdb-multiarch)
+    command -v aarch64-linux-gnu-objcopy >/dev/null 2>&1 || missing+=(binutils-aarch64-linux-gnu)
     if [ "${#missing[@]}" -gt 0 ]; then
         apt_install "${missing[@]}"
     fi

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, build
 from wslgo import _native, report
-from wslgo_testing.cores import crash_core
+from wslgo_testing.cores import check_symbols_option, crash_core, strip_copy
 from wslgo_testing.gdb import GDB_BATCH, site_dirs
 from wslgo_testing.traceback import (
     Dumped,
@@ -302,28 +302,11 @@ def test_stripped_core_with_symbol_file(go_version: str, tmp_path: Path) -> None
     the same goroutines as the stripped binary alone; another build is refused (matched by
     ELF build id, or by Go build id where the linker wrote no ELF one: before Go 1.24)."""
     debug = build("grstates", go_version, "debug")
-    stripped = tmp_path / "grstates-stripped"
-    subprocess.run(["objcopy", "--strip-all", str(debug), str(stripped)], check=True)
+    stripped = strip_copy(debug, tmp_path / "grstates-stripped")
     core, dumped = crash_core(stripped, tmp_path)
-    cli = [sys.executable, "-m", "wslgo.cli", "goroutines", str(stripped), str(core), "--json"]
-    alone = subprocess.run(cli, capture_output=True, text=True)
-    assert alone.returncode == 0, alone.stderr
-    with_syms = subprocess.run([*cli, "--symbols", str(debug)], capture_output=True, text=True)
-    assert with_syms.returncode == 0, with_syms.stderr
-
-    def key(out: str) -> list[tuple[int, str, list[str]]]:
-        gs = json.loads(out)["goroutines"]
-        return sorted((g["goid"], g["state"], [f["func"] for f in g["frames"]]) for g in gs)
-
-    assert key(alone.stdout) == key(with_syms.stdout)
     info = subprocess.run(
         [sys.executable, "-m", "wslgo.cli", "info", str(stripped)], capture_output=True, text=True
     )
     assert "goroutines, stacks, the Go breakpoint and traceback still work" in info.stdout
     assert "runtime.allgs" in info.stdout, info.stdout
-    assert compare(json.loads(with_syms.stdout)["goroutines"], dumped, skip={1}) >= 20
-    other = build("grstates", go_version, "opt")
-    r = subprocess.run([*cli, "--symbols", str(other)], capture_output=True, text=True)
-    assert r.returncode != 0
-    assert "is another build than" in r.stderr and "Traceback" not in r.stderr, r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    check_symbols_option(stripped, core, debug, build("grstates", go_version, "opt"), dumped)

@@ -168,8 +168,11 @@ def _assert_crash_traceback(out: str, prog: str) -> None:
     ), out
 
 
-def test_nil_deref_in_goroutine_dies_with_crash_traceback(gdb_run, go_version: str) -> None:
-    binary = build("hkcrash", go_version)
+@pytest.mark.parametrize("mode", ["debug", "stripped"])
+def test_nil_deref_in_goroutine_dies_with_crash_traceback(
+    gdb_run, go_version: str, mode: str
+) -> None:
+    binary = build("hkcrash", go_version, mode)
     for resume in ("continue", "signal SIGSEGV"):
         out = _crash_run(gdb_run, binary, "", resume, [])
         crasher = goids(out, "hkcrash")["crasher"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
+import sys
 from pathlib import Path
 
-from .traceback import Dumped, parse_dump
+from .traceback import Dumped, compare, parse_dump
 
 CORE_PATTERN = Path("/proc/sys/kernel/core_pattern")
 
@@ -45,3 +47,45 @@ def crash_core(binary: Path, cwd: Path) -> tuple[Path, dict[int, Dumped]]:
     goroutines of its Go traceback."""
     core, stderr = make_core(binary, cwd, "crash")
     return core, parse_dump(stderr)
+
+
+#: The objcopy that reads each GOARCH's ELF: Debian's binutils reads only the host's (amd64);
+#: binutils-aarch64-linux-gnu brings the aarch64 one (scripts/lib.sh ensure_qemu).
+OBJCOPY = {"amd64": "objcopy", "arm64": "aarch64-linux-gnu-objcopy"}
+
+
+def strip_copy(binary: Path, out: Path, goarch: str = "amd64") -> Path:
+    """``objcopy --strip-all`` of ``binary`` into ``out``: no .symtab or DWARF, the same
+    code, and the build id notes (Go's and the ELF's) kept, as a release pipeline strips."""
+    subprocess.run([OBJCOPY[goarch], "--strip-all", str(binary), str(out)], check=True)
+    return out
+
+
+def check_symbols_option(
+    stripped: Path, core: Path, unstripped: Path, other: Path, dumped: dict[int, Dumped]
+) -> None:
+    """`wslgo goroutines --symbols UNSTRIPPED STRIPPED CORE` lists what the stripped binary
+    alone and the unstripped one list on the same core (ids, states, frames), the runtime's
+    dump agrees, and ``other`` (another build of the same sources) is refused with one
+    line."""
+    base = [sys.executable, "-m", "wslgo.cli", "goroutines"]
+    cli = [*base, str(stripped), str(core), "--json"]
+    alone = subprocess.run(cli, capture_output=True, text=True)
+    assert alone.returncode == 0, alone.stderr
+    with_syms = subprocess.run([*cli, "--symbols", str(unstripped)], capture_output=True, text=True)
+    assert with_syms.returncode == 0, with_syms.stderr
+    full = subprocess.run(
+        [*base, str(unstripped), str(core), "--json"], capture_output=True, text=True
+    )
+    assert full.returncode == 0, full.stderr
+
+    def key(out: str) -> list[tuple[int, str, list[str]]]:
+        gs = json.loads(out)["goroutines"]
+        return sorted((g["goid"], g["state"], [f["func"] for f in g["frames"]]) for g in gs)
+
+    assert key(alone.stdout) == key(with_syms.stdout) == key(full.stdout)
+    assert compare(json.loads(with_syms.stdout)["goroutines"], dumped, skip={1}) >= 20
+    r = subprocess.run([*cli, "--symbols", str(other)], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "is another build than" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr

@@ -188,9 +188,22 @@ def user_location() -> str | None:
     return f"{f['func']} at {f['file']}:{f['line']}"
 
 
+#: How many innermost frames of the stopped thread are searched for the runtime's crash.
+CRASH_DEPTH = 10
+
+
 def _runtime_is_crashing(prog: program.Program) -> bool:
+    """True when the selected thread is in the runtime's crash (runtime.crash or
+    dieFromSignal among its innermost frames): from the engine's unwinding, which knows the
+    names of a stripped binary and inlined calls, else gdb's frames."""
+    try:
+        frames = _selected_thread_frames()[:CRASH_DEPTH]
+    except (gdb.error, _native.WslgoError, OSError):
+        frames = []
+    if any(f["func"] in gofacts.CRASH_FUNCS for f in frames):
+        return True
     frame: gdb.Frame | None = gdb.newest_frame()
-    for _ in range(10):
+    for _ in range(CRASH_DEPTH):
         if frame is None:
             return False
         pc = frame.pc()
