@@ -16,6 +16,7 @@ foreign, the unwinder and the filter stop and say why once.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -184,6 +185,47 @@ class GoroutineUnwinder(gdb.unwinder.Unwinder):
         return None
 
 
+def _other_unwinders() -> bool:
+    """True when an enabled unwinder other than wslgo's is registered anywhere."""
+    lists = [o.frame_unwinders for o in gdb.objfiles()]
+    lists += [gdb.current_progspace().frame_unwinders, gdb.frame_unwinders]
+    return any(u.enabled and not isinstance(u, GoroutineUnwinder) for us in lists for u in us)
+
+
+@contextlib.contextmanager
+def frame_zero_dispatch(cfi: bool) -> Iterator[None]:
+    """While a command runs over many goroutines of a program with DWARF CFI, let gdb's
+    Python unwinder dispatch answer frames after #0 at once. gdb calls its
+    ``gdb._execute_unwinders`` (looked up by name each time) for every frame it builds,
+    and that walks every objfile's, the progspace's and the global unwinder lists: a fifth
+    of ``goroutine all bt``. With CFI wslgo's unwinder answers frame #0 only, so when no
+    other unwinder is enabled, the frames after #0 have no taker anyway. Nothing changes
+    when another unwinder is enabled, without CFI, or when gdb has no such function."""
+    original = getattr(gdb, "_execute_unwinders", None)
+    if not cfi or original is None or _other_unwinders():
+        yield
+        return
+
+    def dispatch(pending_frame: gdb.PendingFrame) -> object:
+        if pending_frame.level() != 0:
+            return None
+        return original(pending_frame)
+
+    gdb._execute_unwinders = dispatch
+    try:
+        yield
+    finally:
+        gdb._execute_unwinders = original
+
+
+def filters_enabled() -> bool:
+    """True when some frame filter is enabled now (gdb's ``bt`` then prints through
+    Python's frame printing; ``-no-filters`` would change its output)."""
+    dicts = [o.frame_filters for o in gdb.objfiles()]
+    dicts += [gdb.current_progspace().frame_filters, gdb.frame_filters]
+    return any(f.enabled for d in dicts for f in d.values())
+
+
 class GoroutineFrameFilter:
     """Hide the thread's own frame #0 (and the null frame past goexit) in `bt`."""
 
@@ -258,27 +300,31 @@ def _why_it_ended(last: gdb.Frame | None, sel: Selection) -> None:
         sel.fail(gdb.frame_stop_reason_string(reason))
 
 
-#: The first line of a frame in gdb's backtrace: ``#LEVEL`` then spaces.
-_FRAME_LINE = re.compile(r"#(\d+)\s")
 #: The null frame gdb shows past runtime.goexit.
 _NULL_FRAME = re.compile(r"#\d+\s+0x0+ in \?\? \(\)")
 #: gdb's lines after the frames; any other line belongs to the frame above it (`bt full`:
 #: its locals, "No locals.").
 _AFTER_FRAMES = ("(More stack frames follow", "Backtrace stopped")
+#: Where a block of gdb's backtrace starts: a frame's first line (``#LEVEL`` then spaces)
+#: or one of gdb's lines after the frames.
+_BLOCK = re.compile(
+    r"^(?:#(\d+)\s|" + "|".join(re.escape(a) for a in _AFTER_FRAMES) + ")", re.MULTILINE
+)
 
 
 def trim_backtrace(text: str, hide_below: int) -> str:
     """gdb's own backtrace ``text`` without the frames the frame filter hides: levels below
     ``hide_below`` (the borrowed thread's frame #0, a signal handler's frames) and the null
     frame past goexit, each with the lines under it (``bt full``: its locals)."""
-    keep: list[str] = []
-    drop = False
-    for line in text.splitlines(keepends=True):
-        m = _FRAME_LINE.match(line)
-        if m:
-            drop = int(m.group(1)) < hide_below or _NULL_FRAME.match(line) is not None
-        elif line.startswith(_AFTER_FRAMES):
-            drop = False
-        if not drop:
-            keep.append(line)
+    starts = list(_BLOCK.finditer(text))
+    if not starts:
+        return text
+    keep = [text[: starts[0].start()]]
+    for m, end in zip(starts, [*(n.start() for n in starts[1:]), len(text)]):
+        level = m.group(1)
+        if level is not None and (
+            int(level) < hide_below or _NULL_FRAME.match(text, m.start()) is not None
+        ):
+            continue
+        keep.append(text[m.start() : end])
     return "".join(keep)
