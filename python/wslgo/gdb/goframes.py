@@ -93,6 +93,8 @@ class Switcher:
         #: True while backtraces are captured and trimmed (:func:`trim_backtrace`) instead
         #: of filtered: the frame filter is off, so gdb prints them itself.
         self.trimming = False
+        #: Per architecture name, what the unwinder needs of it (:class:`ArchRegs`).
+        self.arch_regs: dict[str, ArchRegs] = {}
 
     def applies(self) -> Selection | None:
         """The selection when gdb's selected thread is the one it replaces."""
@@ -103,6 +105,46 @@ class Switcher:
         if thread is None or thread.global_num != sel.thread:
             return None
         return sel
+
+
+@dataclass(frozen=True)
+class ArchRegs:
+    """The registers the unwinder saves for frame #0's caller, on one architecture."""
+
+    pc: str
+    sp: str
+    bp: str
+    #: Frame #0's stack address in its frame id (see :meth:`GoroutineUnwinder._unwind`).
+    frame0_sp: gdb.Value
+    #: The type a saved register's value is cast to, None when a plain ``gdb.Value(int)``
+    #: already has the register's size (gdb copies the bytes; only the size must match).
+    cast: gdb.Type | None
+
+    @classmethod
+    def of(cls, pending_frame: gdb.PendingFrame) -> ArchRegs | None:
+        """The architecture's registers (cached per name), None for a foreign one."""
+        arch = pending_frame.architecture().name()
+        known = SWITCHER.arch_regs.get(arch)
+        if known is not None:
+            return known
+        if "aarch64" in arch:
+            pc_reg, sp_reg, bp_reg = "pc", "sp", "x29"
+        elif "x86-64" in arch:
+            pc_reg, sp_reg, bp_reg = "rip", "rsp", "rbp"
+        else:
+            return None
+        sp_type = pending_frame.read_register(sp_reg).type
+        same = gdb.Value(0).type.sizeof == sp_type.sizeof
+        regs = cls(
+            pc_reg, sp_reg, bp_reg, gdb.Value(0x1000).cast(sp_type), None if same else sp_type
+        )
+        SWITCHER.arch_regs[arch] = regs
+        return regs
+
+    def value(self, number: int) -> gdb.Value:
+        """``number`` as a saved register's value."""
+        v = gdb.Value(number)
+        return v if self.cast is None else v.cast(self.cast)
 
 
 SWITCHER = Switcher()
@@ -135,25 +177,21 @@ class GoroutineUnwinder(gdb.unwinder.Unwinder):
             return None
 
     def _unwind(self, pending_frame: gdb.PendingFrame, sel: Selection) -> gdb.UnwindInfo | None:
-        arch = pending_frame.architecture().name()
-        if "aarch64" in arch:
-            pc_reg, sp_reg, bp_reg = "pc", "sp", "x29"
-        elif "x86-64" in arch:
-            pc_reg, sp_reg, bp_reg = "rip", "rsp", "rbp"
-        else:
-            sel.fail(f"wslgo cannot unwind goroutines on {arch}")
+        regs = ArchRegs.of(pending_frame)
+        if regs is None:
+            sel.fail(f"wslgo cannot unwind goroutines on {pending_frame.architecture().name()}")
             return None
-        pc = pending_frame.read_register(pc_reg)
-        sp = pending_frame.read_register(sp_reg)
+        pc = pending_frame.read_register(regs.pc)
         if pending_frame.level() != 0:
-            return self._caller_without_cfi(pending_frame, sel, pc, sp, pc_reg, sp_reg)
+            sp = pending_frame.read_register(regs.sp)
+            return self._caller_without_cfi(pending_frame, sel, pc, sp, regs.pc, regs.sp)
         g = sel.goroutine
         # Frame #0's id says its stack is below everything so gdb's "previous frame inner to
         # this frame" check accepts a goroutine stack anywhere in memory.
-        info = pending_frame.create_unwind_info(_FrameId(gdb.Value(0x1000).cast(sp.type), pc))
-        info.add_saved_register(pc_reg, gdb.Value(g.pc).cast(pc.type))
-        info.add_saved_register(sp_reg, gdb.Value(g.sp).cast(sp.type))
-        info.add_saved_register(bp_reg, gdb.Value(g.bp).cast(sp.type))
+        info = pending_frame.create_unwind_info(_FrameId(regs.frame0_sp, pc))
+        info.add_saved_register(regs.pc, regs.value(g.pc))
+        info.add_saved_register(regs.sp, regs.value(g.sp))
+        info.add_saved_register(regs.bp, regs.value(g.bp))
         return info
 
     @staticmethod
