@@ -21,11 +21,14 @@ and wslgo alone: `wslgo-bt` (summary), `wslgo-bt all` (grouped), `--json`, `--js
 program does not resume), so warm = formatting only; cold includes reading the process.
 --compat compares the same command, `goroutine all bt`, runtime-gdb.py's vs wslgo's (gdb's
 own bt per goroutine through wslgo's goroutine switching) in one gdb session on one process,
---runs times: both sourced, wslgo's command timed three times (the first is cold), then
-runtime-gdb.py's (`set wslgo compat off` gives it back), then wslgo's again; `frame 0`
-before each (runtime-gdb.py saves $pc/$sp of the selected frame and restores them into
-frame 0). Each reports wall seconds and gdb's CPU seconds (time.process_time), and the
-ratios of runtime-gdb.py's to wslgo's cold call and to the median of wslgo's warm calls.
+--runs times: wslgo's command timed three times as a wslgo user has it (runtime-gdb.py not
+loaded; the first call is cold), then runtime-gdb.py is sourced and its command timed (`set
+wslgo compat off` gives it back), then wslgo's once more with both loaded (`set wslgo compat
+on`: runtime-gdb.py's printers stay behind wslgo's in the objfile's list, so each argument
+wslgo's printers decline goes through theirs too); `frame 0` before each (runtime-gdb.py
+saves $pc/$sp of the selected frame and restores them into frame 0). Each reports wall
+seconds and gdb's CPU seconds (time.process_time), and the ratios of runtime-gdb.py's to
+wslgo's cold call, to the median of its two warm calls and to the call with both loaded.
 --core also times the CLI on a core of the same fixture (gdb's gcore): `wslgo goroutines
 BIN CORE` (list), `--group` and `--json`, wall time and peak RSS of the process (GNU time),
 and delve's `goroutines` / `goroutines -group userloc` on that core when a `dlv` binary is on
@@ -72,7 +75,8 @@ ENGINE_PAIRS = [
     ("list", "info goroutines", "python:0"),
     ("bt", "goroutine all bt", "python:512"),
 ]
-#: --compat: the command both define, timed in one session (wslgo's, theirs, wslgo's again).
+#: --compat: the command both define, timed in one session (wslgo's alone, theirs, wslgo's
+#: with both loaded).
 COMPAT_CMD = "goroutine all bt"
 COMPAT_MEASURE = r"""
 import gdb, json, time
@@ -83,10 +87,11 @@ def timed(cmd):
     return {{"wall": time.perf_counter() - w, "cpu": time.process_time() - c,
             "lines": text.count("\n")}}
 res = {{"ours": timed({cmd!r}), "warm": [timed({cmd!r}) for _ in range(2)]}}
+gdb.execute({source!r}, to_string=True)
 gdb.execute("set wslgo compat off", to_string=True)
 res["theirs"] = timed({cmd!r})
 gdb.execute("set wslgo compat on", to_string=True)
-res["warm"].append(timed({cmd!r}))
+res["both"] = timed({cmd!r})
 print("BENCH-RESULT " + json.dumps(res), flush=True)
 """
 #: Turns wslgo's stop context off when the parameter exists (older wslgo has none).
@@ -349,7 +354,7 @@ def main() -> int:
     counts = [int(c) for c in args.counts.split(",")]
     work = Path(tempfile.mkdtemp(prefix="wslgo-bench-gr-"))
     if args.compat:
-        return compat_runs(binary, counts, [*wslgo_setup, *ref_setup], args, work)
+        return compat_runs(binary, counts, wslgo_setup, ref_setup[0], args, work)
     start_load = common.load()
     rows: dict[str, list[list[str]]] = {k: [] for k, _, _ in [*PAIRS, ("stop", "", "")]}
     scaling: list[tuple[int, str, float]] = []
@@ -473,11 +478,14 @@ def main() -> int:
     return 0
 
 
-def compat_session(binary: Path, n: int, setup: list[str], timeout: float, work: Path) -> dict:
-    """One gdb session with wslgo and runtime-gdb.py: COMPAT_CMD timed as wslgo's, theirs,
-    wslgo's again ({} when the session failed or timed out)."""
+def compat_session(
+    binary: Path, n: int, setup: list[str], source: str, timeout: float, work: Path
+) -> dict:
+    """One gdb session with wslgo: COMPAT_CMD timed as wslgo's, then, after ``source``
+    (runtime-gdb.py), theirs and wslgo's with both loaded ({} when the session failed or
+    timed out)."""
     script = work / f"compat-{n}.py"
-    script.write_text(COMPAT_MEASURE.format(cmd=COMPAT_CMD))
+    script.write_text(COMPAT_MEASURE.format(cmd=COMPAT_CMD, source=source))
     d = run_measure(binary, n, setup, script, timeout)
     if isinstance(d, str):
         print(d, file=sys.stderr)
@@ -485,7 +493,12 @@ def compat_session(binary: Path, n: int, setup: list[str], timeout: float, work:
 
 
 def compat_runs(
-    binary: Path, counts: list[int], setup: list[str], args: argparse.Namespace, work: Path
+    binary: Path,
+    counts: list[int],
+    setup: list[str],
+    source: str,
+    args: argparse.Namespace,
+    work: Path,
 ) -> int:
     """--compat: `goroutine all bt`, wslgo's vs runtime-gdb.py's, --runs sessions per N."""
     start_load = common.load()
@@ -494,12 +507,12 @@ def compat_runs(
     for n in counts:
         for run in range(1, args.runs + 1):
             load = common.load()
-            r = compat_session(binary, n, setup, args.timeout, work)
+            r = compat_session(binary, n, setup, source, args.timeout, work)
             print(f"  N={n} run {run}: {r}", file=sys.stderr)
             if not r:
-                rows.append([f"{n:,}", str(run), "failed or > timeout", "", "", "", "", "", load])
+                rows.append([f"{n:,}", str(run), "failed or > timeout", *[""] * 7, load])
                 continue
-            ours, theirs, warm = r["ours"], r["theirs"], r["warm"]
+            ours, theirs, warm, both = r["ours"], r["theirs"], r["warm"], r["both"]
             med_wall = statistics.median(w["wall"] for w in warm)
             med_cpu = statistics.median(w["cpu"] for w in warm)
             wall, cpu = theirs["wall"] / ours["wall"], theirs["cpu"] / ours["cpu"]
@@ -510,9 +523,11 @@ def compat_runs(
                     str(run),
                     f"{ours['wall']:.2f} s / {ours['cpu']:.2f} s",
                     f"{med_wall:.2f} s / {med_cpu:.2f} s",
+                    f"{both['wall']:.2f} s / {both['cpu']:.2f} s",
                     f"{theirs['wall']:.1f} s / {theirs['cpu']:.1f} s",
                     f"{wall:.0f}x / {cpu:.0f}x",
                     f"{theirs['wall'] / med_wall:.0f}x / {theirs['cpu'] / med_cpu:.0f}x",
+                    f"{theirs['wall'] / both['wall']:.0f}x / {theirs['cpu'] / both['cpu']:.0f}x",
                     f"{ours['lines']} / {theirs['lines']}",
                     load,
                 ]
@@ -525,7 +540,7 @@ def compat_runs(
         f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {gdbv.splitlines()[0]}; "
         f"cores: {os.cpu_count()}; load at start {start_load}, at end {common.load()}"
     )
-    print(f"- fixture: {binary}; setup: {'; '.join(setup)}")
+    print(f"- fixture: {binary}; setup: {'; '.join(setup)}; then `{source}`")
     print("- each cell: wall / gdb CPU (time.process_time); ratio = runtime-gdb.py / wslgo cold\n")
     print(
         md_table(
@@ -533,10 +548,12 @@ def compat_runs(
                 "N",
                 "run",
                 "wslgo cold",
-                "wslgo warm (median of 3)",
+                "wslgo warm (median of 2)",
+                "wslgo, both loaded",
                 "runtime-gdb.py",
                 "ratio to cold (wall / CPU)",
                 "ratio to warm (wall / CPU)",
+                "ratio to both loaded (wall / CPU)",
                 "lines wslgo / theirs",
                 "load 1/5/15",
             ],

@@ -86,6 +86,67 @@ def test_info_goroutines_and_goroutine_live(gdb_run, go_version: str) -> None:
     assert "Traceback" not in r.output, r.output
 
 
+#: A user's own Python unwinder and frame filter: both pass every frame on and count what
+#: gdb asks them.
+WATCHERS = """\
+import gdb
+import gdb.unwinder
+
+class Watch(gdb.unwinder.Unwinder):
+    def __init__(self):
+        super().__init__("watch")
+        self.levels = set()
+
+    def __call__(self, pending_frame):
+        self.levels.add(pending_frame.level())
+        return None
+
+class Pass:
+    name, priority, enabled, seen = "pass", 1, True, 0
+
+    def filter(self, frames):
+        for frame in frames:
+            Pass.seen += 1
+            yield frame
+
+WATCH = Watch()
+gdb.unwinder.register_unwinder(None, WATCH)
+gdb.frame_filters["pass"] = Pass()
+"""
+
+
+def test_goroutine_all_bt_keeps_users_unwinder_and_filter(
+    gdb_run, go_version: str, tmp_path: Path
+) -> None:
+    """`goroutine all bt` cuts gdb's unwinder dispatch short after frame #0 and skips the
+    frame filters only while no other unwinder or filter is enabled: a user's own still
+    sees every frame."""
+    binary = build("hkbreak", go_version)
+    watchers = tmp_path / "watchers.py"
+    watchers.write_text(WATCHERS)
+    r = gdb_run(
+        [
+            "run",
+            f"source {watchers}",
+            "python WATCH.levels.clear()",
+            *marked("ALL", "goroutine all bt"),
+            *marked("SEEN", "python print('LEVELS', max(WATCH.levels), 'FILTERED', Pass.seen)"),
+            "kill",
+        ],
+        binary=binary,
+    )
+    out = r.stdout
+    ids = goids(r.output, "hkbreak")
+    every = section(out, "ALL")
+    blocks = dict(re.findall(r"^goroutine (\d+) \[\w+\]:\n((?:#.*\n)*)", every, re.M))
+    for goid in (ids["hold1"], ids["hold2"]):
+        assert blocks[str(goid)].startswith("#1 ") and "main.hold" in blocks[str(goid)], every
+    seen = re.search(r"^LEVELS (\d+) FILTERED (\d+)$", section(out, "SEEN"), re.M)
+    assert seen, r.output
+    assert int(seen.group(1)) >= 3 and int(seen.group(2)) > 0, seen.group(0)
+    assert "Traceback" not in r.output, r.output
+
+
 def test_goroutine_bt_on_core(gdb_run, go_version: str, tmp_path: Path) -> None:
     """runtime-gdb.py's `goroutine N bt` writes $pc/$sp and fails on a core
     (golang/go#17575); wslgo's shows the parked goroutine's frames."""

@@ -17,7 +17,14 @@ import gdb
 
 from wslgo import _native
 from wslgo.gdb import commands, gofacts, params, program
-from wslgo.gdb.goframes import SWITCHER, Goroutine, Selection, trim_backtrace
+from wslgo.gdb.goframes import (
+    SWITCHER,
+    Goroutine,
+    Selection,
+    filters_enabled,
+    frame_zero_dispatch,
+    trim_backtrace,
+)
 
 
 def find(goid: int) -> Goroutine:
@@ -218,15 +225,29 @@ def _pure_go() -> bool:
         return False
 
 
-def without_entry_values(command: str) -> str:
-    """The backtrace ``command`` with ``-entry-values no`` after its name. With gdb's
-    ``print entry-values default``, gdb looks every argument up at its function's entry
-    too, which Go's DWARF (no call-site information) never answers, at the cost of a C++
-    exception each: a third of a Go backtrace. For a program without cgo the output is the
-    same; an ``-entry-values`` the command gives comes later and wins."""
+def with_options(command: str, options: list[str]) -> str:
+    """The backtrace ``command`` with ``options`` after its name (an option the command
+    gives comes later and wins)."""
+    if not options:
+        return command
     head = 2 if command.split()[0] == "info" else 1
     parts = command.split(None, head)
-    return " ".join([*parts[:head], "-entry-values no", *parts[head:]])
+    return " ".join([*parts[:head], *options, *parts[head:]])
+
+
+def quick_options() -> list[str]:
+    """Options that make gdb's backtrace of a goroutine cheaper without changing what it
+    prints. ``-entry-values no`` for a program without cgo under gdb's ``print
+    entry-values default``: gdb looks every argument up at its function's entry too, which
+    Go's DWARF (no call-site information) never answers, at the cost of a C++ exception
+    each (a third of a Go backtrace). ``-no-filters`` when no frame filter is enabled: gdb
+    would otherwise ask Python's frame-filter machinery, per backtrace, to find none."""
+    options = []
+    if gdb.parameter("print entry-values") == "default" and _pure_go():
+        options.append("-entry-values no")
+    if not filters_enabled():
+        options.append("-no-filters")
+    return options
 
 
 def run_in_each(goroutines: Iterable[Goroutine], command: str) -> None:
@@ -234,29 +255,32 @@ def run_in_each(goroutines: Iterable[Goroutine], command: str) -> None:
     N's context, for each goroutine in turn (one's failure does not end the rest). The
     selection is saved and restored once. A backtrace command (:func:`trimmable`) is
     printed by gdb's own backtrace, without the frame filter (gdb's Python frame printing
-    costs several times its own; a program without cgo also skips the entry-value lookups,
-    :func:`without_entry_values`), captured and trimmed of the frames that are not the
-    goroutine's; gdb's styling does not survive the capture."""
+    costs several times its own), with :func:`quick_options` and gdb's Python unwinder
+    dispatch cut short after frame #0 (:func:`~wslgo.gdb.goframes.frame_zero_dispatch`),
+    captured and trimmed of the frames that are not the goroutine's; gdb's styling does not
+    survive the capture."""
     saved = SWITCHER.selected
     thread = gdb.selected_thread()
     level = gdb.selected_frame().level()
     cfi = _has_cfi()
     SWITCHER.trimming = trimmable(command)
-    if SWITCHER.trimming and gdb.parameter("print entry-values") == "default" and _pure_go():
-        command = without_entry_values(command)
+    if SWITCHER.trimming:
+        command = with_options(command, quick_options())
+    quick = frame_zero_dispatch(cfi) if SWITCHER.trimming else contextlib.nullcontext()
     try:
-        for g in goroutines:
-            gdb.write(f"goroutine {g.goid} [{g.status_name}]:\n")
-            try:
-                select(g, cfi)
-                sel = SWITCHER.selected
-                if SWITCHER.trimming and sel is not None:
-                    text = gdb.execute(command, to_string=True)
-                    gdb.write(trim_backtrace(text, sel.hide_below))
-                else:
-                    gdb.execute(command)
-            except (gdb.error, gdb.GdbError) as e:
-                gdb.write(f"goroutine {g.goid}: {e}\n", gdb.STDERR)
+        with quick:
+            for g in goroutines:
+                gdb.write(f"goroutine {g.goid} [{g.status_name}]:\n")
+                try:
+                    select(g, cfi)
+                    sel = SWITCHER.selected
+                    if SWITCHER.trimming and sel is not None:
+                        text = gdb.execute(command, to_string=True)
+                        gdb.write(trim_backtrace(text, sel.hide_below))
+                    else:
+                        gdb.execute(command)
+                except (gdb.error, gdb.GdbError) as e:
+                    gdb.write(f"goroutine {g.goid}: {e}\n", gdb.STDERR)
     finally:
         SWITCHER.trimming = False
         _restore(saved, thread, level)
