@@ -66,13 +66,16 @@ pub fn read_coalesced_into(
         }
     }
     let total: usize = runs.iter().map(|(s, e, _, _)| (e - s) as usize).sum();
-    buf.clear();
-    buf.resize(total, 0);
+    // A reused buffer is not cleared: every byte used is read first (failed runs are read
+    // again alone into their own buffers).
+    if buf.len() < total {
+        buf.resize(total, 0);
+    }
     // Where each run starts in `buf`.
     let mut starts: Vec<usize> = Vec::with_capacity(runs.len());
     let res = {
         let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(runs.len());
-        let mut rest: &mut [u8] = &mut buf;
+        let mut rest: &mut [u8] = buf.get_mut(..total).unwrap_or_default();
         let mut at = 0usize;
         for (s, e, _, _) in &runs {
             let n = ((e - s) as usize).min(rest.len());

@@ -907,8 +907,12 @@ impl GoRuntime {
                 }
             })
             .collect();
-        all.clear();
-        all.resize(lens.iter().sum(), 0);
+        // Reused from chunk to chunk without clearing: a window is used only when its read
+        // succeeded.
+        let total: usize = lens.iter().sum();
+        if all.len() < total {
+            all.resize(total, 0);
+        }
         let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(gchunk.len());
         let mut rest: &mut [u8] = all;
         for (g, n) in gchunk.iter().zip(&lens) {
