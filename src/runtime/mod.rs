@@ -761,24 +761,18 @@ impl GoRuntime {
         gs: &mut Gs,
         threads: &[ThreadRegs],
         opts: &Options,
-    ) -> Vec<Option<ThreadRegs>> {
+    ) -> Vec<(usize, ThreadRegs)> {
         let lay = &self.layout;
-        let mut m_ptrs: Vec<u64> = Vec::new();
-        let mut g_m: Vec<u64> = Vec::with_capacity(gs.out.len());
-        for w in &gs.words {
-            let m = w.m;
-            g_m.push(m);
-            if m != 0 {
-                m_ptrs.push(m);
-            }
-        }
+        let mut m_ptrs: Vec<u64> = gs.words.iter().map(|w| w.m).filter(|m| *m != 0).collect();
         m_ptrs.sort_unstable();
         m_ptrs.dedup();
         let msize = (lay.m.procid.max(lay.m.curg).max(lay.m.id) + 8) as usize;
         let mbufs = read_coalesced(t.mem, &m_ptrs, msize);
 
-        let mut off_stack: Vec<Option<ThreadRegs>> = vec![None; gs.out.len()];
-        for ((g, m), alt) in gs.out.iter_mut().zip(g_m.iter()).zip(off_stack.iter_mut()) {
+        // (index, its thread's registers) of each running goroutine on a known thread.
+        let mut off_stack: Vec<(usize, ThreadRegs)> = Vec::new();
+        for (i, (g, w)) in gs.out.iter_mut().zip(&gs.words).enumerate() {
+            let m = &w.m;
             if g.error.is_some() {
                 continue;
             }
@@ -802,7 +796,7 @@ impl GoRuntime {
                         g.bp = t.bp;
                         g.regs = RegsSource::Thread;
                     }
-                    *alt = Some(*t);
+                    off_stack.push((i, *t));
                 }
                 if let (Some(cur), Some(tid)) = (opts.current_tid, g.thread_id) {
                     g.current = cur == tid;
@@ -826,7 +820,7 @@ impl GoRuntime {
         direct: &Target<'_>,
         cached: &Target<'_>,
         out: &mut [Goroutine],
-        off_stack: &[Option<ThreadRegs>],
+        off_stack: &[(usize, ThreadRegs)],
         syms: &mut SymCache,
         opts: &Options,
     ) {
@@ -844,7 +838,13 @@ impl GoRuntime {
         // cache (reads and unwinding are independent per goroutine).
         let jobs: Vec<Job<'_>> = out
             .chunks_mut(S_CHUNK)
-            .zip(off_stack.chunks(S_CHUNK))
+            .enumerate()
+            .map(|(k, gs)| {
+                let base = k * S_CHUNK;
+                let lo = off_stack.partition_point(|(i, _)| *i < base);
+                let hi = off_stack.partition_point(|(i, _)| *i < base + gs.len());
+                (gs, base, off_stack.get(lo..hi).unwrap_or(&[]))
+            })
             .collect();
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -852,10 +852,8 @@ impl GoRuntime {
             .min(jobs.len());
         if threads <= 1 || opts.only_current {
             let mut buf = Vec::new();
-            for (gs, alt) in jobs {
-                self.unwind_chunk(
-                    direct, cached, gs, alt, syms, opts, &uopts, window, &mut buf,
-                );
+            for job in jobs {
+                self.unwind_chunk(direct, cached, job, syms, opts, &uopts, window, &mut buf);
             }
             return;
         }
@@ -871,9 +869,9 @@ impl GoRuntime {
                 s.spawn(move || {
                     let mut syms = SymCache::new();
                     let mut buf = Vec::new();
-                    for (gs, alt) in part {
+                    for job in part {
                         self.unwind_chunk(
-                            direct, cached, gs, alt, &mut syms, opts, uopts, window, &mut buf,
+                            direct, cached, job, &mut syms, opts, uopts, window, &mut buf,
                         );
                     }
                 });
@@ -888,8 +886,7 @@ impl GoRuntime {
         &self,
         direct: &Target<'_>,
         cached: &Target<'_>,
-        gchunk: &mut [Goroutine],
-        achunk: &[Option<ThreadRegs>],
+        (gchunk, base, achunk): Job<'_>,
         syms: &mut SymCache,
         opts: &Options,
         uopts: &UnwindOptions,
@@ -931,7 +928,12 @@ impl GoRuntime {
             .map(|n| *n > 0 && got.next().is_some_and(|r| r.is_ok()))
             .collect();
         let mut rest: &[u8] = all;
-        for (((g, n), r), alt) in gchunk.iter_mut().zip(&lens).zip(ok).zip(achunk) {
+        for (i, ((g, n), r)) in gchunk.iter_mut().zip(&lens).zip(ok).enumerate() {
+            let alt = achunk
+                .binary_search_by_key(&(base + i), |(j, _)| *j)
+                .ok()
+                .and_then(|k| achunk.get(k))
+                .map(|(_, t)| t);
             let (buf, tail) = rest.split_at((*n).min(rest.len()));
             rest = tail;
             if g.error.is_some() || (opts.only_current && !g.current) {
@@ -939,7 +941,7 @@ impl GoRuntime {
             }
             let on_thread = g.regs == RegsSource::Thread;
             if let Some(t) = alt.filter(|_| !on_thread) {
-                if self.unwind_off_stack(g, &t, cached, syms, opts.max_depth) {
+                if self.unwind_off_stack(g, t, cached, syms, opts.max_depth) {
                     continue;
                 }
             }
@@ -1254,7 +1256,7 @@ const S_CHUNK: usize = 8_192;
 const MAX_THREADS: usize = 4;
 
 /// A chunk of goroutines to unwind, with their threads' registers when off their stacks.
-type Job<'a> = (&'a mut [Goroutine], &'a [Option<ThreadRegs>]);
+type Job<'a> = (&'a mut [Goroutine], usize, &'a [(usize, ThreadRegs)]);
 
 /// The status, state and wait-reason names of a (status, wait reason) pair.
 type Names = (Arc<str>, Arc<str>, Arc<str>);
