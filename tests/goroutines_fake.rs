@@ -141,7 +141,7 @@ fn frame_pointer_chain_bridges_code_outside_go() {
     let st = rt.unwind(&m, 0, start, &opts);
     let names: Vec<&str> = st.frames.iter().map(|f| &*f.func).collect();
     assert_eq!(names, ["?", "runtime.goexit"], "{st:?}");
-    assert_eq!(st.frames[1].sp, STACKS + 0x110);
+    assert_eq!(st.sps[1], STACKS + 0x110);
     assert!(st.error.is_none());
     // Without a frame pointer the same start is a clear error, not a guess.
     let st = rt.unwind(&m, 0, wslgo::runtime::UnwindStart { bp: 0, ..start }, &opts);

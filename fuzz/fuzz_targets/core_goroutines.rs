@@ -1,5 +1,5 @@
 //! A fixed Go binary and its core, patched by the input -> CoreFile::open + goroutine
-//! enumeration + unwinding of every core thread + grouping.
+//! enumeration + unwinding of every core thread + the grouped views of a snapshot.
 //!
 //! The input is a list of patches `[u32 LE offset][u8 len][len bytes]` applied to the seed
 //! core (offsets modulo its length), so mutations reach the notes, allgs, the g structs and
@@ -17,7 +17,8 @@ use std::sync::{Arc, OnceLock};
 use libfuzzer_sys::fuzz_target;
 use wslgo::binary::Binary;
 use wslgo::mem::CoreFile;
-use wslgo::runtime::{group, GoRuntime, Options, ThreadRegs, UnwindOptions, UnwindStart};
+use wslgo::runtime::snapshot::{self, Mode, Sink, Style};
+use wslgo::runtime::{GoRuntime, Goroutine, Options, ThreadRegs, UnwindOptions, UnwindStart};
 use wslgo::symbols::Symbols;
 
 struct Seed {
@@ -104,7 +105,17 @@ fn run(s: &Seed) {
         ..Options::default()
     };
     if let Ok(gs) = s.rt.goroutines(&cf, bias, &threads, &opts) {
-        let _ = group(&gs);
+        let refs: Vec<&Goroutine> = gs.iter().collect();
+        let mut discard = |_: &str| -> Result<(), ()> { Ok(()) };
+        let mut sink = Sink::new(&mut discard);
+        let json = Mode::Json {
+            grouped: true,
+            pretty: false,
+        };
+        for mode in [Mode::Group, Mode::Default, json] {
+            let _ = snapshot::render(&refs, mode, Some(3), &Style::default(), "", &mut sink);
+        }
+        let _ = sink.finish();
     }
     for t in threads.iter().take(4) {
         let start = UnwindStart {

@@ -209,12 +209,6 @@ class GoTarget:
         max_depth: int = 512,
         current_tid: int | None = None,
     ) -> list[GoroutineDict]: ...
-    def grouped(
-        self,
-        threads: Iterable[ThreadDict] | None = None,
-        max_depth: int = 512,
-        current_tid: int | None = None,
-    ) -> list[dict[str, Any]]: ...
     def list_goroutines(
         self,
         threads: Iterable[ThreadDict] | None = None,

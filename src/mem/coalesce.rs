@@ -3,10 +3,11 @@
 
 use super::{Memory, ReadReq};
 
-/// The result of [`read_coalesced`]: a few large buffers and, per address, where its
-/// bytes are.
+/// The result of [`read_coalesced`]: one buffer holding every run read and, per address,
+/// where its bytes are.
 pub struct Coalesced {
-    bufs: Vec<Vec<u8>>,
+    buf: Vec<u8>,
+    /// Per address: (start in `buf`, or usize::MAX for `singles`, index) of its bytes.
     at: Vec<Option<(usize, usize)>>,
     singles: Vec<Vec<u8>>,
     size: usize,
@@ -19,9 +20,16 @@ impl Coalesced {
         let buf = if b == usize::MAX {
             self.singles.get(off)?.as_slice()
         } else {
-            self.bufs.get(b)?.get(off..off + self.size)?
+            self.buf.get(off..off + self.size)?
         };
         Some(buf)
+    }
+
+    /// The buffer, to be handed to the next [`read_coalesced_into`] (its pages are already
+    /// mapped: reading 100,000 g structs into fresh memory costs more in page faults than
+    /// the copy itself).
+    pub fn into_buf(self) -> Vec<u8> {
+        self.buf
     }
 }
 
@@ -29,6 +37,17 @@ impl Coalesced {
 /// closer than a page are merged into one request (one `read_batch` for all runs). A run
 /// that fails is retried address by address, so one bad pointer costs only itself.
 pub fn read_coalesced(mem: &dyn Memory, addrs: &[u64], size: usize) -> Coalesced {
+    read_coalesced_into(mem, addrs, size, Vec::new())
+}
+
+/// [`read_coalesced`] into `buf` (cleared first; pass the buffer of a previous result to
+/// reuse its memory).
+pub fn read_coalesced_into(
+    mem: &dyn Memory,
+    addrs: &[u64],
+    size: usize,
+    mut buf: Vec<u8>,
+) -> Coalesced {
     const GAP: u64 = 4096;
     const MAX_RUN: u64 = 1 << 20;
     let mut order: Vec<usize> = (0..addrs.len()).collect();
@@ -46,31 +65,42 @@ pub fn read_coalesced(mem: &dyn Memory, addrs: &[u64], size: usize) -> Coalesced
             _ => runs.push((a, end, k, 1)),
         }
     }
-    let mut bufs: Vec<Vec<u8>> = runs
-        .iter()
-        .map(|(s, e, _, _)| vec![0u8; (e - s) as usize])
-        .collect();
-    let mut reqs: Vec<ReadReq<'_>> = runs
-        .iter()
-        .zip(bufs.iter_mut())
-        .map(|((s, _, _, _), b)| (*s, &mut b[..]))
-        .collect();
-    let res = mem.read_batch(&mut reqs);
-    drop(reqs);
+    let total: usize = runs.iter().map(|(s, e, _, _)| (e - s) as usize).sum();
+    // A reused buffer is not cleared: every byte used is read first (failed runs are read
+    // again alone into their own buffers).
+    if buf.len() < total {
+        buf.resize(total, 0);
+    }
+    // Where each run starts in `buf`.
+    let mut starts: Vec<usize> = Vec::with_capacity(runs.len());
+    let res = {
+        let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(runs.len());
+        let mut rest: &mut [u8] = buf.get_mut(..total).unwrap_or_default();
+        let mut at = 0usize;
+        for (s, e, _, _) in &runs {
+            let n = ((e - s) as usize).min(rest.len());
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(n);
+            reqs.push((*s, head));
+            starts.push(at);
+            at += n;
+            rest = tail;
+        }
+        mem.read_batch(&mut reqs)
+    };
     let mut out = Coalesced {
-        bufs: Vec::new(),
+        buf: Vec::new(),
         at: vec![None; addrs.len()],
         singles: Vec::new(),
         size,
     };
-    for (b, ((s, _, first, n), r)) in runs.iter().zip(res).enumerate() {
+    for (((s, _, first, n), r), start) in runs.iter().zip(res).zip(&starts) {
         // The last address retried alone and its outcome: repeated addresses (a corrupt
         // array full of the same pointer) are read once.
         let mut last: Option<(u64, Option<(usize, usize)>)> = None;
         for i in order.iter().skip(*first).take(*n) {
             let a = addrs.get(*i).copied().unwrap_or(0);
             let slot = if r.is_ok() {
-                Some((b, (a - s) as usize))
+                Some((0, start + (a - s) as usize))
             } else if let Some((_, slot)) = last.filter(|(la, _)| *la == a) {
                 slot
             } else {
@@ -88,7 +118,7 @@ pub fn read_coalesced(mem: &dyn Memory, addrs: &[u64], size: usize) -> Coalesced
             }
         }
     }
-    out.bufs = bufs;
+    out.buf = buf;
     out
 }
 

@@ -12,7 +12,7 @@ mod process;
 mod target;
 
 pub use self::cache::PageCache;
-pub use self::coalesce::{read_coalesced, Coalesced};
+pub use self::coalesce::{read_coalesced, read_coalesced_into, Coalesced};
 pub use self::core::{CoreFile, CoreThread};
 pub use self::fake::FakeMemory;
 pub use self::process::ProcessMemory;

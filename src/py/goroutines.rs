@@ -21,7 +21,7 @@ use crate::runtime::listing::{list, select, ListFilter, ListStyle};
 use crate::runtime::panic::PanicLayout;
 use crate::runtime::snapshot::{self as snap, Mode, Sink, Style};
 use crate::runtime::{
-    group, Census, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindOptions,
+    Census, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindOptions,
     UnwindStart, DEFAULT_MAX_DEPTH,
 };
 
@@ -81,14 +81,17 @@ impl Engine {
             .iter_mut()
             .filter(|g| g.error.is_none() && g.thread_id.is_some())
         {
-            let Some(f) = g
+            let Some(i) = g
                 .frames
                 .iter()
-                .find(|f| fatal::THROWERS.contains(&&*f.func))
+                .position(|f| fatal::THROWERS.contains(&&*f.func))
             else {
                 continue;
             };
-            if let Some(text) = fatal::scan(mem, &entries, f.sp, g.stack_hi) {
+            let Some(&sp) = g.frames.sps(g.sp).get(i) else {
+                continue;
+            };
+            if let Some(text) = fatal::scan(mem, &entries, sp, g.stack_hi) {
                 g.panic.get_or_insert_with(|| vec![text]);
                 first_named |= g.thread_id == Some(t.tid);
             }
@@ -132,8 +135,9 @@ impl Engine {
         );
         st.frames
             .iter()
-            .filter(|f| fatal::THROWERS.contains(&&*f.func))
-            .map(|f| f.sp)
+            .zip(&st.sps)
+            .filter(|(f, _)| fatal::THROWERS.contains(&&*f.func))
+            .map(|(_, sp)| *sp)
             .chain([t.sp])
             .find_map(|sp| fatal::scan(mem, &entries, sp, sp.saturating_add(1 << 20)))
     }
@@ -220,13 +224,30 @@ impl<'py> Conv<'py> {
         Ok(d)
     }
 
-    fn frames(&mut self, fr: &[Frame]) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+    fn frames(&mut self, fr: &[Frame]) -> PyResult<Bound<'py, PyList>> {
         let dicts = fr
             .iter()
             .map(|f| self.frame(f))
             .collect::<PyResult<Vec<_>>>()?;
-        let sps: Vec<u64> = fr.iter().map(|f| f.sp).collect();
-        Ok((PyList::new(self.py, dicts)?, PyList::new(self.py, sps)?))
+        PyList::new(self.py, dicts)
+    }
+
+    /// An unwind's result: {frames, frame_sp, error, truncated, fp_mismatches}.
+    fn unwound(
+        &mut self,
+        frames: &[Frame],
+        sps: &[u64],
+        error: Option<&str>,
+        truncated: bool,
+        fp_mismatches: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(self.py);
+        d.set_item("frames", self.frames(frames)?)?;
+        d.set_item("frame_sp", sps)?;
+        d.set_item("error", error)?;
+        d.set_item("truncated", truncated)?;
+        d.set_item("fp_mismatches", fp_mismatches)?;
+        Ok(d)
     }
 
     fn goroutine(&mut self, g: &Goroutine) -> PyResult<Bound<'py, PyDict>> {
@@ -245,9 +266,8 @@ impl<'py> Conv<'py> {
         d.set_item(intern!(py, "regs"), g.regs.as_str())?;
         d.set_item(intern!(py, "stack_lo"), g.stack_lo)?;
         d.set_item(intern!(py, "stack_hi"), g.stack_hi)?;
-        let (frames, sps) = self.frames(&g.frames)?;
-        d.set_item(intern!(py, "frames"), frames)?;
-        d.set_item(intern!(py, "frame_sp"), sps)?;
+        d.set_item(intern!(py, "frames"), self.frames(&g.frames)?)?;
+        d.set_item(intern!(py, "frame_sp"), g.frames.sps(g.sp))?;
         d.set_item(intern!(py, "stack_error"), g.stack_error.as_deref())?;
         d.set_item(intern!(py, "truncated"), g.truncated)?;
         d.set_item(intern!(py, "fp_mismatches"), g.fp_mismatches)?;
@@ -359,14 +379,13 @@ impl Engine {
                 ))
             })
         })?;
-        let d = PyDict::new(py);
-        let (frames, sps) = Conv::new(py).frames(&st.frames)?;
-        d.set_item("frames", frames)?;
-        d.set_item("frame_sp", sps)?;
-        d.set_item("error", st.error)?;
-        d.set_item("truncated", st.truncated)?;
-        d.set_item("fp_mismatches", st.fp_mismatches)?;
-        Ok(d)
+        Conv::new(py).unwound(
+            &st.frames,
+            &st.sps,
+            st.error.as_deref(),
+            st.truncated,
+            st.fp_mismatches,
+        )
     }
 
     /// Goroutine `goid` (stack unwound to `max_depth`); NotFound when absent or dead.
@@ -532,14 +551,13 @@ impl GoTarget {
         let cur = self.default_current();
         let e = &self.engine;
         let g = py.detach(|| guarded(|| e.find(goid, &th, cur, max_depth)))?;
-        let d = PyDict::new(py);
-        let (frames, sps) = Conv::new(py).frames(&g.frames)?;
-        d.set_item("frames", frames)?;
-        d.set_item("frame_sp", sps)?;
-        d.set_item("error", g.stack_error)?;
-        d.set_item("truncated", g.truncated)?;
-        d.set_item("fp_mismatches", g.fp_mismatches)?;
-        Ok(d)
+        Conv::new(py).unwound(
+            &g.frames,
+            &g.frames.sps(g.sp),
+            g.stack_error.as_deref(),
+            g.truncated,
+            g.fp_mismatches,
+        )
     }
 
     /// Goroutine `goid` as a dict (the same keys as goroutines(); its stack only when
@@ -611,45 +629,6 @@ impl GoTarget {
         self.engine.info(py)
     }
 
-    /// Group goroutine dicts (as returned by goroutines()) is done in Python; this
-    /// returns the engine's own grouping: list of {state, frames, created_by, goids,
-    /// current}.
-    #[pyo3(signature = (threads=None, max_depth=DEFAULT_MAX_DEPTH, current_tid=None))]
-    fn grouped<'py>(
-        &self,
-        py: Python<'py>,
-        threads: Option<&Bound<'py, PyAny>>,
-        max_depth: usize,
-        current_tid: Option<i64>,
-    ) -> PyResult<Bound<'py, PyList>> {
-        let (th, cur) = self.thread_args(threads, current_tid)?;
-        let opts = Options {
-            include_dead: false,
-            max_depth,
-            current_tid: cur,
-            stop_at_user_frame: false,
-            only_current: false,
-            only_goid: None,
-        };
-        let e = &self.engine;
-        let buckets = py.detach(|| {
-            guarded(|| {
-                let gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
-                Ok(group(&gs))
-            })
-        })?;
-        let out = PyList::empty(py);
-        for b in &buckets {
-            let d = PyDict::new(py);
-            d.set_item("state", &b.state)?;
-            d.set_item("frames", b.frames.clone())?;
-            d.set_item("created_by", b.created_by.clone())?;
-            d.set_item("goids", b.goids.clone())?;
-            d.set_item("current", b.current)?;
-            out.append(d)?;
-        }
-        Ok(out)
-    }
     /// One line per goroutine, filtered, sorted (current first, then goid) and formatted
     /// in Rust exactly like `wslgo.report.format_list(report.apply(...))`: returns
     /// {text, shown, total, system, unreadable, missing}. Without `func_match` each stack

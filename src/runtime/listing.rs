@@ -175,7 +175,7 @@ fn matches<E>(
     }
     if let Some(m) = func.as_mut() {
         let mut any = false;
-        for fr in &g.frames {
+        for fr in g.frames.iter() {
             if m.frame(fr)? {
                 any = true;
                 break;
@@ -202,16 +202,37 @@ fn matches<E>(
     Ok(true)
 }
 
-/// The frame a listing shows: the user frame (see `unwind::user_frame_index`), else (or
-/// with `top`) the innermost.
-fn shown_frame(g: &Goroutine, top: bool) -> Option<&Frame> {
-    if top {
-        return g.frames.first();
-    }
-    g.user_location().or_else(|| g.frames.first())
+/// The formatted locations of a listing (`func at short/path.go:line`, styled), by shared
+/// frames and frame index: goroutines with the same stack share the text.
+#[derive(Default)]
+pub(crate) struct LineCache {
+    locs: FxHashMap<(usize, usize), String>,
 }
 
-pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
+/// `n` right-aligned in `width` columns.
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut v = n;
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || at == 0 {
+            break;
+        }
+    }
+    for _ in (digits.len() - at)..width {
+        out.push(' ');
+    }
+    if let Some(Ok(s)) = digits.get(at..).map(std::str::from_utf8) {
+        out.push_str(s);
+    }
+}
+
+pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle, cache: &mut LineCache) {
     let mark = if g.current { '*' } else { ' ' };
     if let Some(e) = error_of(g) {
         let _ = write!(out, "{mark} {:>6} [unreadable] {}", g.goid, escape(e));
@@ -224,7 +245,11 @@ pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
     } else {
         "?"
     };
-    let _ = write!(out, "{mark} {:>6} [{}", g.goid, escape(state));
+    out.push(mark);
+    out.push(' ');
+    push_padded(out, g.goid, 6);
+    out.push_str(" [");
+    out.push_str(&escape(state));
     if let Some(m) = waited_minutes(g, st.now) {
         let _ = write!(out, ", {m} minutes");
     }
@@ -232,14 +257,29 @@ pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle) {
         out.push_str(", locked to thread");
     }
     out.push_str("] ");
-    match shown_frame(g, st.top) {
-        Some(f) => {
-            wrap(out, &st.func, &escape(&f.func));
-            out.push_str(" at ");
-            wrap(out, &st.file, &escape(short_path(&f.file)));
-            let _ = write!(out, ":{}", f.line);
+    let shown = if st.top {
+        (!g.frames.is_empty()).then_some(0)
+    } else {
+        g.user_frame
+            .filter(|i| *i < g.frames.len())
+            .or((!g.frames.is_empty()).then_some(0))
+    };
+    match shown.and_then(|i| Some((i, g.frames.get(i)?))) {
+        Some((i, f)) => {
+            let text = cache.locs.entry((g.frames.id(), i)).or_insert_with(|| {
+                let mut t = String::new();
+                wrap(&mut t, &st.func, &escape(&f.func));
+                t.push_str(" at ");
+                wrap(&mut t, &st.file, &escape(short_path(&f.file)));
+                let _ = write!(t, ":{}", f.line);
+                t
+            });
+            out.push_str(text);
         }
         None => out.push('?'),
+    }
+    if g.thread_id.filter(|t| *t != 0).is_none() && !g.system && g.labels.is_empty() {
+        return;
     }
     let mut extras: Vec<String> = Vec::new();
     if let Some(t) = g.thread_id.filter(|t| *t != 0) {
@@ -297,11 +337,12 @@ pub fn list<E>(
 ) -> Result<Listing, E> {
     let shown = select(gs, flt, func_match)?;
     let mut text = String::with_capacity(shown.len() * 72);
+    let mut cache = LineCache::default();
     for (i, g) in shown.iter().enumerate() {
         if i > 0 {
             text.push('\n');
         }
-        push_line(&mut text, g, style);
+        push_line(&mut text, g, style, &mut cache);
     }
     let mut missing: Vec<u64> = flt
         .goids
@@ -328,7 +369,6 @@ mod tests {
     fn frame(func: &str, file: &str, line: u32) -> Frame {
         Frame {
             pc: 1,
-            sp: 2,
             func: Arc::from(func),
             file: Arc::from(file),
             line,
@@ -347,7 +387,8 @@ mod tests {
         g.frames = vec![
             frame("runtime.gopark", "/usr/lib/go/src/runtime/proc.go", 435),
             frame("main.worker", "/home/u/proj/cmd/w/main.go", 17),
-        ];
+        ]
+        .into();
         g.user_frame = Some(1);
         g
     }
@@ -377,7 +418,7 @@ mod tests {
         b.locked_to_thread = true;
         let mut c = g(3, "");
         c.system = true;
-        c.frames.truncate(1);
+        c.frames = c.frames.get(..1).unwrap().to_vec().into();
         c.user_frame = None;
         let mut bad = Goroutine::unreadable(0xdead, "cannot read runtime.g at 0xdead".into());
         bad.goid = 0;

@@ -1,5 +1,5 @@
 //! The Go runtime model: layouts, goroutine enumeration, status and wait reasons,
-//! stack unwinding, grouping.
+//! stack unwinding, the views of a snapshot.
 //!
 //! [`GoRuntime`] is built once per binary (pclntab, layout from DWARF or the fallback
 //! tables, addresses of `runtime.allgs` and friends). [`GoRuntime::goroutines`] then reads
@@ -11,7 +11,6 @@
 pub mod fallback;
 pub mod fatal;
 pub mod fxhash;
-mod group;
 mod labels;
 pub mod layout;
 pub mod listing;
@@ -19,9 +18,8 @@ pub mod panic;
 pub mod snapshot;
 pub mod unwind;
 
-pub use group::{group, Bucket};
 pub use layout::{Layout, LayoutSource};
-pub use unwind::{Frame, Stack, SymCache, UnwindOptions, UnwindStart, DEFAULT_MAX_DEPTH};
+pub use unwind::{Frame, Frames, Stack, SymCache, UnwindOptions, UnwindStart, DEFAULT_MAX_DEPTH};
 
 use std::sync::{Arc, OnceLock};
 
@@ -31,7 +29,8 @@ use crate::binary::{Arch, Binary};
 use crate::dwarf::Dwarf;
 use crate::error::{Error, Result};
 use crate::mem::{
-    le_u32, le_u64, le_word, read_coalesced, Memory, PageCache, ReadReq, SliceHeader, Target,
+    le_u32, le_u64, le_word, read_coalesced, read_coalesced_into, Memory, PageCache, ReadReq,
+    SliceHeader, Target,
 };
 use crate::pclntab::Pclntab;
 use crate::symbols::Symbols;
@@ -167,8 +166,9 @@ pub struct Goroutine {
     pub stack_lo: u64,
     /// Upper stack bound.
     pub stack_hi: u64,
-    /// Frames, innermost first.
-    pub frames: Vec<Frame>,
+    /// Frames, innermost first (shared with the goroutines of the same stack; each one's sp
+    /// through `frames.sps(sp)`).
+    pub frames: Frames,
     /// Why the unwind stopped early, if it did.
     pub stack_error: Option<String>,
     /// True when the depth guard cut the stack.
@@ -181,7 +181,7 @@ pub struct Goroutine {
     /// unwound (down to its user frame at least).
     pub main_module_frame: bool,
     /// The `go` statement that created it (function and file:line of the call).
-    pub go_statement: Option<Location>,
+    pub go_statement: Option<Arc<Location>>,
     /// The goroutine's start function.
     pub start_func: Option<Arc<str>>,
     /// `startpc` (relocated), 0 if none.
@@ -224,7 +224,7 @@ impl Goroutine {
             regs: RegsSource::Sched,
             stack_lo: 0,
             stack_hi: 0,
-            frames: Vec::new(),
+            frames: Frames::empty(),
             stack_error: None,
             truncated: false,
             fp_mismatches: 0,
@@ -498,7 +498,7 @@ impl GoRuntime {
         if opts.max_depth > 0 {
             self.unwind_all(&direct, &cached, &mut gs.out, &off_stack, &mut syms, opts);
         }
-        self.fill_pcs(&mut gs.out, &mut syms, bias);
+        self.fill_pcs(&mut gs, &mut syms, bias);
         self.read_labels(&cached, &mut gs);
         let mut census = std::mem::take(&mut gs.census);
         for (pc, n) in &census.start_pcs {
@@ -547,7 +547,7 @@ impl GoRuntime {
             let mut gs = self.read_gs(all, &direct, &t, &opts)?;
             self.attach_threads(&direct, &mut gs, threads, &opts);
             let mut syms = SymCache::new();
-            self.fill_pcs(&mut gs.out, &mut syms, bias);
+            self.fill_pcs(&mut gs, &mut syms, bias);
             self.read_labels(&t, &mut gs);
             let found = gs.out.into_iter().find(|g| g.current && g.error.is_none());
             if found.is_some() {
@@ -610,13 +610,14 @@ impl GoRuntime {
         let st = &lay.status;
         // Enumerations that keep few goroutines skip building the others' records.
         let lean = opts.only_current || opts.only_goid.is_some();
-        // The g structs are read a chunk of allgs at a time into buffers that are dropped
-        // as soon as the chunk is parsed: memory stays bounded whatever the number of
-        // goroutines, and the buffers stay hot.
+        // The g structs are read a chunk of allgs at a time into one buffer reused from
+        // chunk to chunk: memory stays bounded whatever the number of goroutines, and its
+        // pages are mapped once (fresh pages cost more than the copy).
+        let mut gbuf: Vec<u8> = Vec::new();
         for (c, chunk) in all.ptrs.chunks(G_CHUNK).enumerate() {
             // Null pointers are never read (a zeroed array would cost one failed read each).
             let readable: Vec<u64> = chunk.iter().copied().filter(|a| *a != 0).collect();
-            let bufs = read_coalesced(direct.mem, &readable, gsize);
+            let bufs = read_coalesced_into(direct.mem, &readable, gsize, std::mem::take(&mut gbuf));
             let mut k = 0usize; // index into `readable`
             for (j, gaddr) in chunk.iter().enumerate() {
                 let idx = c * G_CHUNK + j;
@@ -670,6 +671,7 @@ impl GoRuntime {
                         }
                         words.push(GWords {
                             m: direct.word_in(buf, lay.g.m).unwrap_or(0),
+                            gopc: direct.word_in(buf, lay.g.gopc).unwrap_or(0),
                             labels: lay
                                 .g
                                 .labels
@@ -681,6 +683,7 @@ impl GoRuntime {
                     Err(why) => bad.add(idx, *gaddr, why),
                 }
             }
+            gbuf = bufs.into_buf();
         }
         if all.claimed > all.ptrs.len() as u64 {
             bad.flush(&mut out, &mut words);
@@ -758,24 +761,18 @@ impl GoRuntime {
         gs: &mut Gs,
         threads: &[ThreadRegs],
         opts: &Options,
-    ) -> Vec<Option<ThreadRegs>> {
+    ) -> Vec<(usize, ThreadRegs)> {
         let lay = &self.layout;
-        let mut m_ptrs: Vec<u64> = Vec::new();
-        let mut g_m: Vec<u64> = Vec::with_capacity(gs.out.len());
-        for w in &gs.words {
-            let m = w.m;
-            g_m.push(m);
-            if m != 0 {
-                m_ptrs.push(m);
-            }
-        }
+        let mut m_ptrs: Vec<u64> = gs.words.iter().map(|w| w.m).filter(|m| *m != 0).collect();
         m_ptrs.sort_unstable();
         m_ptrs.dedup();
         let msize = (lay.m.procid.max(lay.m.curg).max(lay.m.id) + 8) as usize;
         let mbufs = read_coalesced(t.mem, &m_ptrs, msize);
 
-        let mut off_stack: Vec<Option<ThreadRegs>> = vec![None; gs.out.len()];
-        for ((g, m), alt) in gs.out.iter_mut().zip(g_m.iter()).zip(off_stack.iter_mut()) {
+        // (index, its thread's registers) of each running goroutine on a known thread.
+        let mut off_stack: Vec<(usize, ThreadRegs)> = Vec::new();
+        for (i, (g, w)) in gs.out.iter_mut().zip(&gs.words).enumerate() {
+            let m = &w.m;
             if g.error.is_some() {
                 continue;
             }
@@ -799,7 +796,7 @@ impl GoRuntime {
                         g.bp = t.bp;
                         g.regs = RegsSource::Thread;
                     }
-                    *alt = Some(*t);
+                    off_stack.push((i, *t));
                 }
                 if let (Some(cur), Some(tid)) = (opts.current_tid, g.thread_id) {
                     g.current = cur == tid;
@@ -823,7 +820,7 @@ impl GoRuntime {
         direct: &Target<'_>,
         cached: &Target<'_>,
         out: &mut [Goroutine],
-        off_stack: &[Option<ThreadRegs>],
+        off_stack: &[(usize, ThreadRegs)],
         syms: &mut SymCache,
         opts: &Options,
     ) {
@@ -841,7 +838,13 @@ impl GoRuntime {
         // cache (reads and unwinding are independent per goroutine).
         let jobs: Vec<Job<'_>> = out
             .chunks_mut(S_CHUNK)
-            .zip(off_stack.chunks(S_CHUNK))
+            .enumerate()
+            .map(|(k, gs)| {
+                let base = k * S_CHUNK;
+                let lo = off_stack.partition_point(|(i, _)| *i < base);
+                let hi = off_stack.partition_point(|(i, _)| *i < base + gs.len());
+                (gs, base, off_stack.get(lo..hi).unwrap_or(&[]))
+            })
             .collect();
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -849,10 +852,8 @@ impl GoRuntime {
             .min(jobs.len());
         if threads <= 1 || opts.only_current {
             let mut buf = Vec::new();
-            for (gs, alt) in jobs {
-                self.unwind_chunk(
-                    direct, cached, gs, alt, syms, opts, &uopts, window, &mut buf,
-                );
+            for job in jobs {
+                self.unwind_chunk(direct, cached, job, syms, opts, &uopts, window, &mut buf);
             }
             return;
         }
@@ -868,9 +869,9 @@ impl GoRuntime {
                 s.spawn(move || {
                     let mut syms = SymCache::new();
                     let mut buf = Vec::new();
-                    for (gs, alt) in part {
+                    for job in part {
                         self.unwind_chunk(
-                            direct, cached, gs, alt, &mut syms, opts, uopts, window, &mut buf,
+                            direct, cached, job, &mut syms, opts, uopts, window, &mut buf,
                         );
                     }
                 });
@@ -885,8 +886,7 @@ impl GoRuntime {
         &self,
         direct: &Target<'_>,
         cached: &Target<'_>,
-        gchunk: &mut [Goroutine],
-        achunk: &[Option<ThreadRegs>],
+        (gchunk, base, achunk): Job<'_>,
         syms: &mut SymCache,
         opts: &Options,
         uopts: &UnwindOptions,
@@ -904,8 +904,12 @@ impl GoRuntime {
                 }
             })
             .collect();
-        all.clear();
-        all.resize(lens.iter().sum(), 0);
+        // Reused from chunk to chunk without clearing: a window is used only when its read
+        // succeeded.
+        let total: usize = lens.iter().sum();
+        if all.len() < total {
+            all.resize(total, 0);
+        }
         let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(gchunk.len());
         let mut rest: &mut [u8] = all;
         for (g, n) in gchunk.iter().zip(&lens) {
@@ -924,7 +928,12 @@ impl GoRuntime {
             .map(|n| *n > 0 && got.next().is_some_and(|r| r.is_ok()))
             .collect();
         let mut rest: &[u8] = all;
-        for (((g, n), r), alt) in gchunk.iter_mut().zip(&lens).zip(ok).zip(achunk) {
+        for (i, ((g, n), r)) in gchunk.iter_mut().zip(&lens).zip(ok).enumerate() {
+            let alt = achunk
+                .binary_search_by_key(&(base + i), |(j, _)| *j)
+                .ok()
+                .and_then(|k| achunk.get(k))
+                .map(|(_, t)| t);
             let (buf, tail) = rest.split_at((*n).min(rest.len()));
             rest = tail;
             if g.error.is_some() || (opts.only_current && !g.current) {
@@ -932,7 +941,7 @@ impl GoRuntime {
             }
             let on_thread = g.regs == RegsSource::Thread;
             if let Some(t) = alt.filter(|_| !on_thread) {
-                if self.unwind_off_stack(g, &t, cached, syms, opts.max_depth) {
+                if self.unwind_off_stack(g, t, cached, syms, opts.max_depth) {
                     continue;
                 }
             }
@@ -948,12 +957,13 @@ impl GoRuntime {
                 lr: alt.filter(|_| on_thread).map_or(0, |t| t.lr),
                 exact: on_thread,
             };
-            let st = unwind::unwind(&self.pcln, syms, cached, start, window, uopts);
+            let st = unwind::unwind_shared(&self.pcln, syms, cached, start, window, uopts);
             g.frames = st.frames;
+            g.user_frame = st.user_frame;
+            g.main_module_frame = st.main_module_frame;
             g.stack_error = st.error;
             g.truncated = st.truncated;
             g.fp_mismatches = st.fp_mismatches;
-            self.set_user_frame(g, syms);
         }
     }
 
@@ -1004,55 +1014,76 @@ impl GoRuntime {
             main_module: None,
         };
         let st = unwind::unwind(&self.pcln, syms, t, start, &[], &opts);
-        let on_g = |f: &Frame| f.sp >= g.stack_lo && f.sp < g.stack_hi;
-        let Some(first) = st.frames.iter().position(on_g) else {
+        let on_g = |sp: &u64| *sp >= g.stack_lo && *sp < g.stack_hi;
+        let Some(first) = st.sps.iter().position(on_g) else {
             if g.sp != 0 {
                 return false; // in systemstack: g.sched is valid
             }
-            g.frames = st.frames;
-            g.frames.truncate(max_depth);
+            let mut frames = st.frames;
+            frames.truncate(max_depth);
+            // g.sp stays 0 (unknown): the frames keep their absolute sps.
+            g.frames = Frames::new(frames, &st.sps, g.sp);
             g.stack_error = Some("the thread is not on this goroutine's stack".into());
             self.set_user_frame(g, syms);
             g.regs = RegsSource::Thread;
             return true;
         };
-        let Some(f0) = st.frames.get(first) else {
+        let Some(sp0) = st.sps.get(first).copied() else {
             return false;
         };
-        g.pc = f0.pc;
-        g.sp = f0.sp;
+        g.pc = st.frames.get(first).map_or(th.pc, |f| f.pc);
+        g.sp = sp0;
         g.bp = 0;
         g.regs = RegsSource::Thread;
-        g.frames = st
+        let mut frames = st
             .frames
             .get(first..)
             .map(<[Frame]>::to_vec)
             .unwrap_or_default();
-        g.truncated = g.frames.len() > max_depth || st.truncated;
-        g.frames.truncate(max_depth);
+        g.truncated = frames.len() > max_depth || st.truncated;
+        frames.truncate(max_depth);
+        g.frames = Frames::new(frames, st.sps.get(first..).unwrap_or(&[]), sp0);
         g.stack_error = st.error;
         self.set_user_frame(g, syms);
         true
     }
 
-    /// Stage 4: go statement and start function of each goroutine.
-    fn fill_pcs(&self, out: &mut [Goroutine], syms: &mut SymCache, bias: u64) {
-        for g in out.iter_mut() {
-            if let Some(loc) = g.go_statement.as_mut() {
-                // gopc is a return address: the runtime prints the outermost function's
-                // name with the line of the call instruction (pc-1).
-                if let Some((func, file, line)) = syms.ends_at(&self.pcln, bias, loc.pc, false) {
-                    loc.func = func;
-                    loc.file = file;
-                    loc.line = line;
-                } else {
-                    loc.func = Arc::from(format!("{:#x}", loc.pc));
-                }
+    /// Stage 4: go statement and start function of each goroutine, each distinct pc
+    /// looked up once (the location shared by the goroutines of one `go` statement).
+    fn fill_pcs(&self, gs: &mut Gs, syms: &mut SymCache, bias: u64) {
+        let mut locs: fxhash::FxHashMap<u64, Arc<Location>> = Default::default();
+        let mut starts: fxhash::FxHashMap<u64, Option<Arc<str>>> = Default::default();
+        let empty: Arc<str> = Arc::from("");
+        for (g, w) in gs.out.iter_mut().zip(&gs.words) {
+            if w.gopc != 0 {
+                let loc = locs.entry(w.gopc).or_insert_with(|| {
+                    // gopc is a return address: the runtime prints the outermost
+                    // function's name with the line of the call instruction (pc-1).
+                    Arc::new(match syms.ends_at(&self.pcln, bias, w.gopc, false) {
+                        Some((func, file, line)) => Location {
+                            func,
+                            file,
+                            line,
+                            pc: w.gopc,
+                        },
+                        None => Location {
+                            func: Arc::from(format!("{:#x}", w.gopc)),
+                            file: empty.clone(),
+                            line: 0,
+                            pc: w.gopc,
+                        },
+                    })
+                });
+                g.go_statement = Some(loc.clone());
             }
             if g.start_pc != 0 {
-                if let Some((func, _, _)) = syms.ends_at(&self.pcln, bias, g.start_pc, true) {
-                    g.system = is_system_start(&func);
-                    g.start_func = Some(func);
+                let start = starts.entry(g.start_pc).or_insert_with(|| {
+                    syms.ends_at(&self.pcln, bias, g.start_pc, true)
+                        .map(|(func, _, _)| func)
+                });
+                if let Some(func) = start {
+                    g.system = is_system_start(func);
+                    g.start_func = Some(func.clone());
                 }
             }
         }
@@ -1109,7 +1140,7 @@ impl GoRuntime {
                 RegsSource::Sched,
             )
         };
-        let gopc = w(l.gopc)?;
+        w(l.gopc)?;
         let startpc = w(l.startpc)?;
         let locked = l.lockedm.and_then(w).unwrap_or(0) != 0;
         Some(Goroutine {
@@ -1127,18 +1158,13 @@ impl GoRuntime {
             regs,
             stack_lo: w(l.stack_lo)?,
             stack_hi: w(l.stack_hi)?,
-            frames: Vec::new(),
+            frames: names.no_frames.clone(),
             stack_error: None,
             truncated: false,
             fp_mismatches: 0,
             user_frame: None,
             main_module_frame: false,
-            go_statement: (gopc != 0).then(|| Location {
-                func: names.empty.clone(),
-                file: names.empty.clone(),
-                line: 0,
-                pc: gopc,
-            }),
+            go_statement: None,
             start_func: None,
             start_pc: startpc,
             parent_goid: l.parent_goid.and_then(|o| le_u64(buf, o as usize)),
@@ -1187,7 +1213,7 @@ const MAX_ALLGLEN: u64 = 50_000_000;
 #[derive(Default)]
 struct StateNames {
     map: fxhash::FxHashMap<(u32, u8), Names>,
-    empty: Arc<str>,
+    no_frames: Frames,
 }
 
 impl StateNames {
@@ -1230,7 +1256,7 @@ const S_CHUNK: usize = 8_192;
 const MAX_THREADS: usize = 4;
 
 /// A chunk of goroutines to unwind, with their threads' registers when off their stacks.
-type Job<'a> = (&'a mut [Goroutine], &'a [Option<ThreadRegs>]);
+type Job<'a> = (&'a mut [Goroutine], usize, &'a [(usize, ThreadRegs)]);
 
 /// The status, state and wait-reason names of a (status, wait reason) pair.
 type Names = (Arc<str>, Arc<str>, Arc<str>);
@@ -1249,6 +1275,8 @@ struct Gs {
 struct GWords {
     /// `g.m`.
     m: u64,
+    /// `g.gopc` (the `go` statement's return address).
+    gopc: u64,
     /// `g.labels`.
     labels: u64,
 }
@@ -1346,37 +1374,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn grouping_folds_same_state_and_frames() {
-        let mk = |goid: u64, state: &str, func: &str, current: bool| {
-            let mut g = Goroutine::unreadable(0, String::new());
-            g.error = None;
-            g.goid = goid;
-            g.state = state.into();
-            g.current = current;
-            g.frames = vec![Frame {
-                pc: 1,
-                sp: 2,
-                func: Arc::from(func),
-                file: Arc::from("f.go"),
-                line: 3,
-                inlined: false,
-                entry: 0,
-                wrapper: false,
-            }];
-            g
-        };
-        let gs = vec![
-            mk(5, "chan receive", "main.a", false),
-            mk(2, "chan receive", "main.a", false),
-            mk(9, "sleep", "main.b", true),
-            mk(3, "chan receive", "main.c", false),
-            mk(4, "select", "main.a", false),
-        ];
-        let b = group(&gs);
-        assert_eq!(b.len(), 4);
-        assert!(b[0].current && b[0].goids == vec![9]);
-        assert_eq!(b[1].goids, vec![2, 5]);
-        assert_eq!(b[1].members, vec![1, 0]);
+    fn system_goroutines_start_in_the_runtime() {
         assert!(is_system_start("runtime.bgsweep") && !is_system_start("runtime.main"));
     }
 }

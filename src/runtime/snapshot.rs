@@ -13,7 +13,9 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use super::fxhash::FxHashMap;
-use super::listing::{error_of, label_map, push_line, short_path, waited_minutes, wrap, ListStyle};
+use super::listing::{
+    error_of, label_map, push_line, short_path, waited_minutes, wrap, LineCache, ListStyle,
+};
 use super::{Census, Frame, Goroutine};
 
 /// How many bytes a [`Sink`] gathers before it hands them on.
@@ -134,7 +136,7 @@ pub fn summary(gs: &[Goroutine], others: &Census) -> String {
 
 fn created_by(g: &Goroutine) -> Option<&super::Location> {
     g.go_statement
-        .as_ref()
+        .as_deref()
         .filter(|l| !l.func.is_empty() && g.goid != 1)
 }
 
@@ -248,19 +250,32 @@ pub fn group<'g>(
     top: bool,
     now: Option<i64>,
 ) -> Vec<Group<'g>> {
-    // Keys on name pointers first (one enumeration shares every name), then merges
-    // groups whose names are equal but separately allocated.
-    type PtrKey = (String, Vec<(usize, usize, u32)>, Option<u64>);
+    // Keys on identities first (one enumeration shares the names and, per unwinding
+    // thread, the frames of each distinct stack): no allocation per goroutine. Groups whose
+    // texts are equal but separately allocated are merged below.
+    type IdKey<'g> = (
+        Option<&'g str>,
+        usize,
+        usize,
+        Option<i64>,
+        bool,
+        usize,
+        usize,
+        Option<u64>,
+    );
     let ptr = |s: &Arc<str>| Arc::as_ptr(s) as *const u8 as usize;
-    let mut first: FxHashMap<PtrKey, usize> = FxHashMap::default();
+    let mut first: FxHashMap<IdKey<'g>, usize> = FxHashMap::default();
     let mut prov: Vec<(&'g Goroutine, Vec<&'g Goroutine>)> = Vec::new();
     for g in gs {
-        let key: PtrKey = (
-            group_state(g, now),
-            upto_window(g, depth, top)
-                .iter()
-                .map(|f| (ptr(&f.func), ptr(&f.file), f.line))
-                .collect(),
+        let g: &'g Goroutine = g;
+        let key: IdKey<'g> = (
+            error_of(g),
+            ptr(&g.state),
+            ptr(&g.status_name),
+            waited_minutes(g, now),
+            g.locked_to_thread,
+            g.frames.id(),
+            upto_window(g, depth, top).len(),
             created_by(g).map(|c| c.pc),
         );
         match first.get(&key) {
@@ -456,11 +471,12 @@ pub fn render<E>(
     match mode {
         Mode::List => {
             let ls = st.list();
+            let mut cache = LineCache::default();
             for (i, g) in shown.iter().enumerate() {
                 if i > 0 {
                     sink.buf.push('\n');
                 }
-                push_line(&mut sink.buf, g, &ls);
+                push_line(&mut sink.buf, g, &ls, &mut cache);
                 sink.maybe_flush()?;
             }
         }
@@ -839,7 +855,7 @@ fn goroutine_json<'g>(
         ("main_module_frame", J::Bool(g.main_module_frame)),
         (
             "go_statement",
-            g.go_statement.as_ref().map_or(J::Null, location_json),
+            g.go_statement.as_deref().map_or(J::Null, location_json),
         ),
         ("start_func", opt_str(g.start_func.as_deref())),
         ("parent_goid", opt_int(g.parent_goid)),
@@ -896,7 +912,6 @@ mod tests {
     fn frame(func: &Arc<str>, file: &Arc<str>, line: u32) -> Frame {
         Frame {
             pc: 0x1010,
-            sp: 2,
             func: func.clone(),
             file: file.clone(),
             line,
@@ -917,14 +932,14 @@ mod tests {
             g.goid = goid;
             g.state = if cur { "running" } else { "chan receive" }.into();
             g.current = cur;
-            g.frames = vec![frame(&park, &proc_go, 435), frame(&work, &main_go, 17)];
+            g.frames = vec![frame(&park, &proc_go, 435), frame(&work, &main_go, 17)].into();
             g.user_frame = Some(1);
-            g.go_statement = Some(Location {
+            g.go_statement = Some(Arc::new(Location {
                 func: "main.main".into(),
                 file: "/home/u/p/cmd/w/main.go".into(),
                 line: 9,
                 pc: 1,
-            });
+            }));
             g.parent_goid = Some(1);
             g
         };
@@ -978,6 +993,44 @@ mod tests {
             ),
             "{got}"
         );
+    }
+
+    #[test]
+    fn grouping_folds_same_state_frames_and_go_statement() {
+        let mk = |goid: u64, state: &str, func: &str, current: bool, created: u32| {
+            let mut g = gs().remove(1);
+            g.goid = goid;
+            g.state = state.into();
+            g.current = current;
+            let f = Arc::from(func);
+            g.frames = vec![frame(&f, &Arc::from("f.go"), 3)].into();
+            g.go_statement = Some(Arc::new(Location {
+                func: "main.main".into(),
+                file: "main.go".into(),
+                line: created,
+                pc: u64::from(created),
+            }));
+            g
+        };
+        let all = [
+            mk(5, "chan receive", "main.a", false, 10),
+            mk(2, "chan receive", "main.a", false, 10),
+            mk(9, "sleep", "main.b", true, 10),
+            mk(3, "chan receive", "main.c", false, 10),
+            mk(4, "select", "main.a", false, 10),
+            mk(6, "chan receive", "main.a", false, 20),
+        ];
+        let refs: Vec<&Goroutine> = all.iter().collect();
+        let b = group(&refs, None, false, None);
+        // the current goroutine's group first, then larger ones, then by smallest goid
+        let ids: Vec<Vec<u64>> = b.iter().map(|b| b.goids.clone()).collect();
+        assert_eq!(ids, [vec![9], vec![2, 5], vec![3], vec![4], vec![6]]);
+        assert!(b[0].current && !b[1].current);
+        assert_eq!(created_by(b[4].first).map(|c| c.line), Some(20));
+        // the main goroutine has no creator, whatever its record says
+        let mut main = mk(1, "running", "main.main", false, 10);
+        main.goid = 1;
+        assert!(created_by(&main).is_none());
     }
 
     #[test]

@@ -110,8 +110,6 @@ pub struct Frame {
     /// The pc of the frame as found on the stack (relocated). For callers this is a return
     /// address; the file:line below are for the call instruction.
     pub pc: u64,
-    /// Stack pointer of the frame (relocated).
-    pub sp: u64,
     /// Function name (the inlined function's name for inlined frames).
     pub func: Arc<str>,
     /// Source file.
@@ -164,6 +162,8 @@ pub fn is_runtime_file(file: &str) -> bool {
 pub struct Stack {
     /// Frames, innermost first; inlined frames precede the function they were inlined into.
     pub frames: Vec<Frame>,
+    /// The stack pointer of each frame (relocated; inlined frames share their caller's).
+    pub sps: Vec<u64>,
     /// Set when the unwind stopped before a top frame (bad pc, unreadable memory, depth).
     pub error: Option<String>,
     /// True when the depth guard cut the stack.
@@ -171,6 +171,76 @@ pub struct Stack {
     /// Frames where the frame-pointer chain disagreed with the pcsp unwind (amd64
     /// cross-check; 0 when the frame pointer was unknown).
     pub fp_mismatches: usize,
+}
+
+/// A goroutine's frames, shared by the goroutines of one enumeration that have the same
+/// stack (the same pcs and frame sizes): 100,000 goroutines parked in a few places have a
+/// few distinct stacks, unwound into frames once each. Derefs to the frames, innermost
+/// first; each frame's stack pointer is kept as its offset from the goroutine's own sp
+/// ([`Frames::sps`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frames(Arc<SharedFrames>);
+
+#[derive(Debug, PartialEq, Eq)]
+struct SharedFrames {
+    frames: Vec<Frame>,
+    /// Per frame: its sp minus the sp the unwind started from.
+    sp_offsets: Vec<u64>,
+}
+
+impl Frames {
+    /// Frames found from `base` (the sp the unwind started from), with each one's sp.
+    pub fn new(frames: Vec<Frame>, sps: &[u64], base: u64) -> Self {
+        let sp_offsets = sps.iter().map(|sp| sp.wrapping_sub(base)).collect();
+        Frames(Arc::new(SharedFrames { frames, sp_offsets }))
+    }
+
+    /// No frames (one shared allocation).
+    pub fn empty() -> Self {
+        static EMPTY: std::sync::OnceLock<Frames> = std::sync::OnceLock::new();
+        EMPTY.get_or_init(|| Frames::from(Vec::new())).clone()
+    }
+
+    /// The stack pointer of each frame of a goroutine whose unwind started at `base` (its
+    /// `sp`).
+    pub fn sps(&self, base: u64) -> Vec<u64> {
+        let mut out: Vec<u64> = self
+            .0
+            .sp_offsets
+            .iter()
+            .map(|o| base.wrapping_add(*o))
+            .collect();
+        out.resize(self.0.frames.len(), base);
+        out
+    }
+
+    /// Identity of the shared frames: equal for goroutines that share them.
+    pub fn id(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+}
+
+impl From<Vec<Frame>> for Frames {
+    /// Frames without stack pointers (each reported at the goroutine's sp).
+    fn from(frames: Vec<Frame>) -> Self {
+        Frames(Arc::new(SharedFrames {
+            frames,
+            sp_offsets: Vec::new(),
+        }))
+    }
+}
+
+impl std::ops::Deref for Frames {
+    type Target = [Frame];
+    fn deref(&self) -> &[Frame] {
+        &self.0.frames
+    }
+}
+
+impl Default for Frames {
+    fn default() -> Self {
+        Frames::empty()
+    }
 }
 
 /// Start of an unwind.
@@ -254,6 +324,12 @@ pub struct SymCache {
     /// Frame classes by (function, file) name pointers: [`user_frame_index`] per
     /// goroutine without parsing names again.
     classes: FxHashMap<(usize, usize), u8>,
+    /// Interned goroutine stacks by (pc, exact, sp offset) of each physical frame: the
+    /// frames, the user frame and whether it is in the main module.
+    stacks: FxHashMap<Vec<u64>, (Frames, Option<usize>, bool)>,
+    /// Scratch buffers of [`unwind_shared`].
+    steps: Vec<Step>,
+    key: Vec<u64>,
 }
 
 impl SymCache {
@@ -352,6 +428,35 @@ impl SymCache {
         Some((outer.0.clone(), inner.1.clone(), inner.2))
     }
 
+    /// Append the frames of one physical frame of a walk (its inlined calls, innermost
+    /// first, then the function; `?` for code outside Go).
+    fn push_frames(&mut self, pcln: &Pclntab, bias: u64, st: &Step, out: &mut Vec<Frame>) {
+        let Some(info) = self.info(pcln, bias, st.pc, st.exact) else {
+            let unknown = self.intern("?");
+            out.push(Frame {
+                pc: st.pc,
+                func: unknown.clone(),
+                file: unknown,
+                line: 0,
+                inlined: false,
+                entry: 0,
+                wrapper: false,
+            });
+            return;
+        };
+        for (func, file, line, inlined) in &info.frames {
+            out.push(Frame {
+                pc: st.pc,
+                func: func.clone(),
+                file: file.clone(),
+                line: *line,
+                inlined: *inlined,
+                entry: info.entry,
+                wrapper: info.wrapper && !*inlined,
+            });
+        }
+    }
+
     /// Frames for a single pc (e.g. the `go` statement of a goroutine); `exact` false means
     /// `pc` is a return address and the call instruction's line is reported.
     pub fn frames_at(&mut self, pcln: &Pclntab, bias: u64, pc: u64, exact: bool) -> Vec<Frame> {
@@ -362,7 +467,6 @@ impl SymCache {
             .iter()
             .map(|(func, file, line, inlined)| Frame {
                 pc,
-                sp: 0,
                 func: func.clone(),
                 file: file.clone(),
                 line: *line,
@@ -374,17 +478,19 @@ impl SymCache {
     }
 }
 
-/// Unwind from `start` until a top frame, an error, or `opts.max_depth` frames. `window`
-/// holds stack bytes read before at `start.sp` (may be empty); other words come from
-/// `target`.
-pub fn unwind(
+/// Walk the stack from `start` until a top frame, an error, or `opts.max_depth` frames,
+/// recording each physical frame in `steps` (cleared first) without building frames.
+/// `window` holds stack bytes read before at `start.sp` (may be empty); other words come
+/// from `target`.
+fn walk(
     pcln: &Pclntab,
     cache: &mut SymCache,
     target: &Target<'_>,
     start: UnwindStart,
     window: &[u8],
     opts: &UnwindOptions,
-) -> Stack {
+    steps: &mut Vec<Step>,
+) -> Walk {
     let max_depth = opts.max_depth;
     let stop_at_user = opts.stop_at_user;
     let module = opts.main_module.as_deref();
@@ -394,19 +500,17 @@ pub fn unwind(
         window,
         target,
     };
-    let mut out = Stack {
-        // A listing keeps 100,000 of these: a few frames each, not 16.
-        frames: Vec::with_capacity(if stop_at_user { 4 } else { 16 }),
-        ..Stack::default()
-    };
+    steps.clear();
+    let mut out = Walk::default();
+    // Frames so far (inlined ones count): the depth guard's measure.
+    let mut depth = 0usize;
     let ptr = target.ptr_size as u64;
     let (mut pc, mut sp, mut lr) = (start.pc, start.sp, start.lr);
     let mut bp = start.bp;
     let mut exact = start.exact;
     let mut innermost = true;
-    let unknown: Arc<str> = Arc::from("?");
     loop {
-        if out.frames.len() >= max_depth {
+        if depth >= max_depth {
             out.truncated = true;
             break;
         }
@@ -417,16 +521,8 @@ pub fn unwind(
                 .flatten();
             match chain {
                 Some((next_bp, ret)) if ret != 0 => {
-                    out.frames.push(Frame {
-                        pc,
-                        sp,
-                        func: unknown.clone(),
-                        file: unknown.clone(),
-                        line: 0,
-                        inlined: false,
-                        entry: 0,
-                        wrapper: false,
-                    });
+                    steps.push(Step { pc, sp, exact });
+                    depth += 1;
                     sp = bp.wrapping_add(2 * ptr);
                     bp = next_bp;
                     pc = ret;
@@ -440,18 +536,8 @@ pub fn unwind(
                 }
             }
         };
-        for (func, file, line, inlined) in &info.frames {
-            out.frames.push(Frame {
-                pc,
-                sp,
-                func: func.clone(),
-                file: file.clone(),
-                line: *line,
-                inlined: *inlined,
-                entry: info.entry,
-                wrapper: info.wrapper && !*inlined,
-            });
-        }
+        steps.push(Step { pc, sp, exact });
+        depth += info.frames.len();
         if stop_at_user
             && info
                 .frames
@@ -577,10 +663,118 @@ pub fn unwind(
         pc = ret;
         sp = caller_sp;
     }
-    // Stacks are kept for every goroutine of a snapshot: no spare capacity (16 frames
-    // of 64 bytes each would be most of the memory of 1,000,000 goroutines).
-    out.frames.shrink_to_fit();
     out
+}
+
+/// One physical frame a walk found: its pc (exact, or a return address) and sp.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    pc: u64,
+    sp: u64,
+    exact: bool,
+}
+
+/// How a walk ended.
+#[derive(Debug, Default)]
+struct Walk {
+    error: Option<String>,
+    truncated: bool,
+    fp_mismatches: usize,
+}
+
+/// Unwind from `start` until a top frame, an error, or `opts.max_depth` frames. `window`
+/// holds stack bytes read before at `start.sp` (may be empty); other words come from
+/// `target`.
+pub fn unwind(
+    pcln: &Pclntab,
+    cache: &mut SymCache,
+    target: &Target<'_>,
+    start: UnwindStart,
+    window: &[u8],
+    opts: &UnwindOptions,
+) -> Stack {
+    let mut steps = Vec::new();
+    let w = walk(pcln, cache, target, start, window, opts, &mut steps);
+    let mut out = Stack {
+        error: w.error,
+        truncated: w.truncated,
+        fp_mismatches: w.fp_mismatches,
+        ..Stack::default()
+    };
+    for st in &steps {
+        let before = out.frames.len();
+        cache.push_frames(pcln, target.bias, st, &mut out.frames);
+        out.sps
+            .resize(out.sps.len() + out.frames.len() - before, st.sp);
+    }
+    out
+}
+
+/// A goroutine's stack as [`unwind`] finds it, its frames shared with every goroutine of
+/// the same stack unwound through the same `cache` (the frames and the user frame are
+/// computed once per distinct stack).
+pub struct SharedStack {
+    /// The frames.
+    pub frames: Frames,
+    /// [`user_frame_index`] of the frames.
+    pub user_frame: Option<usize>,
+    /// The user frame is in the main module.
+    pub main_module_frame: bool,
+    /// Why the unwind stopped early, if it did.
+    pub error: Option<String>,
+    /// The depth guard cut the stack.
+    pub truncated: bool,
+    /// Frames where the frame-pointer chain disagreed with the pcsp unwind.
+    pub fp_mismatches: usize,
+}
+
+/// [`unwind`] for one of many goroutines: frames interned in `cache` by their pcs and
+/// frame sizes (see [`SharedStack`]).
+pub fn unwind_shared(
+    pcln: &Pclntab,
+    cache: &mut SymCache,
+    target: &Target<'_>,
+    start: UnwindStart,
+    window: &[u8],
+    opts: &UnwindOptions,
+) -> SharedStack {
+    let mut steps = std::mem::take(&mut cache.steps);
+    let w = walk(pcln, cache, target, start, window, opts, &mut steps);
+    let mut key = std::mem::take(&mut cache.key);
+    key.clear();
+    for st in &steps {
+        key.extend([st.pc, u64::from(st.exact), st.sp.wrapping_sub(start.sp)]);
+    }
+    let shared = match cache.stacks.get(key.as_slice()) {
+        Some(s) => s.clone(),
+        None => {
+            let mut frames = Vec::new();
+            let mut sps = Vec::new();
+            for st in &steps {
+                let before = frames.len();
+                cache.push_frames(pcln, target.bias, st, &mut frames);
+                sps.resize(sps.len() + frames.len() - before, st.sp);
+            }
+            let module = opts.main_module.as_deref();
+            let user = cache.user_frame(&frames, module);
+            let main = user
+                .and_then(|i| frames.get(i))
+                .is_some_and(|f| is_main_module_func(&f.func, module));
+            let s = (Frames::new(frames, &sps, start.sp), user, main);
+            cache.stacks.insert(key.clone(), s.clone());
+            s
+        }
+    };
+    cache.steps = steps;
+    cache.key = key;
+    SharedStack {
+        frames: shared.0,
+        user_frame: shared.1,
+        main_module_frame: shared.2,
+        error: w.error,
+        truncated: w.truncated,
+        fp_mismatches: w.fp_mismatches,
+    }
 }
 
 #[cfg(test)]
@@ -606,7 +800,6 @@ mod user_frame_tests {
             .iter()
             .map(|f| Frame {
                 pc: 1,
-                sp: 2,
                 func: Arc::from(*f),
                 file: Arc::from("x.go"),
                 line: 1,

@@ -24,9 +24,9 @@ sys.path.insert(0, {pkg!r})
 import gdb
 from wslgo import _native
 p = _native.Process({binary!r}, gdb.selected_inferior().pid)
-p.grouped()  # warm the page cache of the binary's tables
+p.snapshot()  # warm the page cache of the binary's tables
 c0 = time.process_time(); w0 = time.perf_counter()
-buckets = p.grouped()
+buckets = json.loads(p.snapshot().render("json-group")["text"])["buckets"]
 c1 = time.process_time(); w1 = time.perf_counter()
 gs = p.goroutines()
 c2 = time.process_time(); w2 = time.perf_counter()
@@ -54,12 +54,12 @@ def test_hundred_thousand_goroutines(tmp_path: Path) -> None:
     assert m, r.stdout + r.stderr
     assert doc["errors"] == 0
     assert doc["user"] == int(m.group(1)), "user goroutines must equal runtime.NumGoroutine()"
-    parked = [b for b in doc["buckets"] if any(f[0] == "main.leaf" for f in b["frames"])]
+    parked = [b for b in doc["buckets"] if any(f["func"] == "main.leaf" for f in b["frames"])]
     # Four stacks (recursion depth 1..4) hold nearly all; a straggler caught mid-way
     # (e.g. growing its stack) may form a bucket of its own.
     big = [b for b in parked if len(b["goids"]) >= 20_000]
     assert len(big) == 4 and sum(len(b["goids"]) for b in parked) >= 99_000
-    depths = sorted(sum(1 for f in b["frames"] if f[0] == "main.middle") for b in big)
+    depths = sorted(sum(1 for f in b["frames"] if f["func"] == "main.middle") for b in big)
     assert depths == [1, 2, 3, 4]
     g, lst = doc["grouped_cpu"], doc["list_cpu"]
     print(f"\n100k goroutines: grouped {g:.3f}s cpu, goroutines() as dicts {lst:.3f}s cpu")
