@@ -262,9 +262,9 @@ def test_arm64_live_under_qemu_stub(
 ) -> None:
     """Under qemu's gdb stub: the Go breakpoint stops once per call at the caller's line
     with the context, continue goes on without SIGTRAP, the crash traceback level is
-    stored, every goroutine is listed with its stack (the running one down to main.main
-    through runtime.breakpoint's LR); with DWARF, `info locals` and `wslgo-goroutine N bt`
-    work (a `-s -w` build has no locals, and gdb names no frames)."""
+    stored, `wslgo-bt` summarises, every goroutine is listed with its stack (the running
+    one down to main.main through runtime.breakpoint's LR); with DWARF, `info locals` and
+    `wslgo-goroutine N bt` work (a `-s -w` build has no locals, and gdb names no frames)."""
     first_version_only(go_version)
     binary = gofixtures.build("hkbreak", go_version, mode, goarch="arm64")
     r = qemu_live(
@@ -272,6 +272,8 @@ def test_arm64_live_under_qemu_stub(
         [
             "continue",
             "wslgo-traceback",
+            "echo BT-SUM\\n",
+            "wslgo-bt",
             "echo BT-ALL\\n",
             "wslgo-bt all",
             "echo BT-LIST\\n",
@@ -289,6 +291,12 @@ def test_arm64_live_under_qemu_stub(
     assert re.findall(pat, out, re.M) == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
     assert "SIGTRAP" not in out and "exited normally" in out, out
     assert "[traceback_cache=11, traceback_env=11]" in out, out
+    # the summary: the current goroutine's stack, then the others grouped by user frame
+    summary = out[out.index("BT-SUM") : out.index("BT-ALL")]
+    assert "goroutine 1 [running]:" in summary, summary
+    assert re.search(
+        r"^\s+\d+ \[chan receive\] main\.hold at go/hkbreak/main\.go:\d+  ids: ", summary, re.M
+    ), summary
     bt_all = out[out.index("BT-ALL") : out.index("BT-LIST")]
     running = bt_all[bt_all.index("* 1 goroutine [running]") :].split("\n\n")[0]
     for fn in ("runtime.breakpoint", "runtime.Breakpoint", "main.main", "runtime.main"):
