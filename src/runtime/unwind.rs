@@ -316,6 +316,23 @@ struct PcInfo {
     delta: Option<u32>,
 }
 
+impl PcInfo {
+    /// The frames at `pc`: its inlined calls, innermost first, then the function.
+    fn frames_at(&self, pc: u64) -> impl Iterator<Item = Frame> + '_ {
+        self.frames
+            .iter()
+            .map(move |(func, file, line, inlined)| Frame {
+                pc,
+                func: func.clone(),
+                file: file.clone(),
+                line: *line,
+                inlined: *inlined,
+                entry: self.entry,
+                wrapper: self.wrapper && !*inlined,
+            })
+    }
+}
+
 /// A cache of pc lookups shared by all unwinds of one enumeration.
 #[derive(Default)]
 pub struct SymCache {
@@ -444,17 +461,7 @@ impl SymCache {
             });
             return;
         };
-        for (func, file, line, inlined) in &info.frames {
-            out.push(Frame {
-                pc: st.pc,
-                func: func.clone(),
-                file: file.clone(),
-                line: *line,
-                inlined: *inlined,
-                entry: info.entry,
-                wrapper: info.wrapper && !*inlined,
-            });
-        }
+        out.extend(info.frames_at(st.pc));
     }
 
     /// Frames for a single pc (e.g. the `go` statement of a goroutine); `exact` false means
@@ -463,18 +470,7 @@ impl SymCache {
         let Some(info) = self.info(pcln, bias, pc, exact) else {
             return Vec::new();
         };
-        info.frames
-            .iter()
-            .map(|(func, file, line, inlined)| Frame {
-                pc,
-                func: func.clone(),
-                file: file.clone(),
-                line: *line,
-                inlined: *inlined,
-                entry: info.entry,
-                wrapper: info.wrapper && !*inlined,
-            })
-            .collect()
+        info.frames_at(pc).collect()
     }
 }
 
