@@ -62,7 +62,8 @@ impl Desc {
 
 /// Go's `strconv.Quote`-like text of a Go string as gdb's printers show one: `"a\"b"`, with
 /// `"..."` appended when `truncated`. Escapes `"`, `\`, `\n`, `\t`, `\r`, other control bytes
-/// as three octal digits; invalid UTF-8 becomes U+FFFD. The one quoting rule of the printers
+/// as three octal digits, C1 controls and bidi overrides ([`crate::text::needs_escape`]) as
+/// `\uNNNN`; invalid UTF-8 becomes U+FFFD. The one quoting rule of the printers
 /// (`Values.quoted_strings`, the rendered values).
 pub fn quote(bytes: &[u8], truncated: bool) -> String {
     let text = String::from_utf8_lossy(bytes);
@@ -77,6 +78,10 @@ pub fn quote(bytes: &[u8], truncated: bool) -> String {
             '\r' => out.push_str("\\r"),
             c if (c as u32) < 0x20 || c == '\x7f' => {
                 let _ = write!(out, "\\{:03o}", c as u32);
+            }
+            // C1 controls and bidi overrides would drive or reorder the terminal
+            c if crate::text::needs_escape(c) => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
         }

@@ -487,6 +487,11 @@ fn values_render_from_type_descriptors() {
         render::quote(b"\x01\\\xff", true),
         "\"\\001\\\\\u{fffd}\"..."
     );
+    // a C1 CSI and a right-to-left override from the program cannot reach the terminal
+    assert_eq!(
+        render::quote("a\u{9b}2J\u{202e}b".as_bytes(), false),
+        "\"a\\u009b2J\\u202eb\""
+    );
     // a type made at run time: its name offset is outside the types section (reflect's
     // negative ids), so it is spelled from its fields
     let mut desc = crate::mem::read_vec(&t.m, 0x1300, 72).unwrap_or_default();
