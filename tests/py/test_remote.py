@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, build
+from wslgo_testing.gdb import GdbRun
 from wslgo_testing.sources import goids, line_of
 from wslgo_testing.traceback import parse_dump
 
@@ -43,32 +44,44 @@ def start_gdbserver(binary: Path, namespace: bool, tmp_path: Path) -> tuple[subp
     return proc, port
 
 
+def over_gdbserver(
+    gdb_run, binary: Path, namespace: bool, tmp_path: Path, cmds: list[str]
+) -> tuple[GdbRun, str]:
+    """gdb with wslgo on ``binary`` under gdbserver (in its own PID namespace with
+    ``namespace``): ``target remote``, then ``cmds``. Returns gdb's run and the program's
+    output (gdbserver's log)."""
+    if namespace and shutil.which("unshare") is None:
+        pytest.skip("unshare not installed")
+    server, port = start_gdbserver(binary, namespace, tmp_path)
+    try:
+        r = gdb_run([f"target remote 127.0.0.1:{port}", *cmds], binary=binary)
+    finally:
+        server.kill()
+        server.wait()
+    return r, (tmp_path / "gdbserver.log").read_text()
+
+
 @pytest.mark.skipif(shutil.which("gdbserver") is None, reason="gdbserver not installed")
 @pytest.mark.parametrize("namespace", [False, True], ids=["same-ns", "pid-ns"])
 @pytest.mark.parametrize("mode", ["debug", "stripped"])
 def test_gdbserver_hooks_and_goroutines(
     gdb_run, go_version: str, mode: str, namespace: bool, tmp_path: Path
 ) -> None:
-    if namespace and shutil.which("unshare") is None:
-        pytest.skip("unshare not installed")
     binary = build("hkbreak", go_version, mode)
-    server, port = start_gdbserver(binary, namespace, tmp_path)
-    try:
-        r = gdb_run(
-            [
-                f"target remote 127.0.0.1:{port}",
-                "continue",
-                "wslgo-bt -l",
-                f"python print('memory path:', {PROGRAM}.target_key()[0])",
-                "wslgo-traceback",
-                "continue",
-                "continue",
-            ],
-            binary=binary,
-        )
-    finally:
-        server.kill()
-        server.wait()
+    r, _ = over_gdbserver(
+        gdb_run,
+        binary,
+        namespace,
+        tmp_path,
+        [
+            "continue",
+            "wslgo-bt -l",
+            f"python print('memory path:', {PROGRAM}.target_key()[0])",
+            "wslgo-traceback",
+            "continue",
+            "continue",
+        ],
+    )
     out = r.output
     line = line_of("hkbreak", "BREAK-HERE")
     pat = r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main at (\S+),"
@@ -102,26 +115,11 @@ def test_gdbserver_goroutine_views_at_a_nil_dereference(
     """Over gdbserver, stopped at a nil dereference: the SIGSEGV stop names the goroutine,
     `wslgo-bt` and `wslgo-bt all` group the parked goroutines, and one is shown with its
     backtrace and locals (the crash itself: the test after this one)."""
-    if namespace and shutil.which("unshare") is None:
-        pytest.skip("unshare not installed")
     binary = build("hkcrash", go_version)
-    server, port = start_gdbserver(binary, namespace, tmp_path)
-    try:
-        r = gdb_run(
-            [
-                f"target remote 127.0.0.1:{port}",
-                "continue",
-                "wslgo-bt",
-                "wslgo-bt all",
-                PARKED,
-            ],
-            binary=binary,
-        )
-    finally:
-        server.kill()
-        server.wait()
+    r, program = over_gdbserver(
+        gdb_run, binary, namespace, tmp_path, ["continue", "wslgo-bt", "wslgo-bt all", PARKED]
+    )
     out = r.output
-    program = (tmp_path / "gdbserver.log").read_text()
     ids = goids(program, "hkcrash")
     assert re.search(
         rf"^wslgo: fatal signal SIGSEGV: .*, goroutine {ids['crasher']}$", out, re.M
@@ -150,16 +148,9 @@ def test_gdbserver_nil_dereference_prints_the_crash_traceback(
 ) -> None:
     """Over gdbserver, a nil dereference continued past SIGSEGV: the Go runtime prints
     every goroutine at the crash level wslgo stored, and wslgo names both stops."""
-    if namespace and shutil.which("unshare") is None:
-        pytest.skip("unshare not installed")
     binary = build("hkcrash", go_version, mode)
-    server, port = start_gdbserver(binary, namespace, tmp_path)
-    try:
-        r = gdb_run([f"target remote 127.0.0.1:{port}", *["continue"] * 5], binary=binary)
-    finally:
-        server.kill()
-        server.wait()
-    out, dump = r.output, (tmp_path / "gdbserver.log").read_text()
+    r, dump = over_gdbserver(gdb_run, binary, namespace, tmp_path, ["continue"] * 5)
+    out = r.output
     ids = goids(dump, "hkcrash")
     assert re.search(rf"^wslgo: fatal signal SIGSEGV: .*, goroutine {ids['crasher']}$", out, re.M)
     assert re.search(r"^wslgo: SIGABRT from the Go runtime's crash", out, re.M), out
