@@ -181,13 +181,7 @@ class Follow:
                 return False
             self.ended = stand_in
             return True
-        other = goid.current()
-        sal = gdb.newest_frame().find_sal()
-        where = f"{sal.symtab.filename}:{sal.line}" if sal.symtab is not None else "??"
-        gdb.write(
-            f"wslgo: goroutine {other} hit breakpoint {stand_in.user.number} at {where}; "
-            f"still stepping goroutine {self.goid}\n"
-        )
+        stepping.say_other_hit(goid.current(), [stand_in.user.number], self.goid)
         return False
 
     def finish(self) -> None:

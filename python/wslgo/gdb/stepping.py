@@ -34,6 +34,7 @@ from wslgo.gdb import (
     steptargets,
     stops,
 )
+from wslgo.text import esc
 
 PRE_RESUME = "wslgo-pre-resume"
 PRE_DOWN = "wslgo-pre-down"
@@ -190,14 +191,20 @@ class Stepper:
         other = goid.current()
         if not nums:
             return False
-        sal = gdb.newest_frame().find_sal()
-        where = f"{sal.symtab.filename}:{sal.line}" if sal.symtab is not None else "??"
-        listed = ", ".join(str(n) for n in nums)
-        gdb.write(
-            f"wslgo: goroutine {other} hit breakpoint {listed} at {where}; "
-            f"still stepping goroutine {self.goid}\n"
-        )
+        say_other_hit(other, nums, self.goid)
         return True
+
+
+def say_other_hit(other: int, nums: Sequence[int], stepped: int) -> None:
+    """One line for a user breakpoint that goroutine ``other`` hit during a step of
+    goroutine ``stepped`` (the file name escaped: it comes from the program's DWARF)."""
+    sal = gdb.newest_frame().find_sal()
+    where = f"{esc(sal.symtab.filename)}:{sal.line}" if sal.symtab is not None else "??"
+    listed = ", ".join(str(n) for n in nums)
+    gdb.write(
+        f"wslgo: goroutine {other} hit breakpoint {listed} at {where}; "
+        f"still stepping goroutine {stepped}\n"
+    )
 
 
 STEPPER = Stepper()
