@@ -14,6 +14,7 @@ import gdb
 
 from wslgo import _native
 from wslgo.gdb import breakpoints, gofacts, goid, panics, params, program, threads
+from wslgo.text import esc
 
 STOP_CONTEXT = params.choice(
     "stop-context",
@@ -90,7 +91,12 @@ def caller_frame() -> gdb.Frame | None:
 
 
 def caller_description(prog: program.Program) -> str:
-    """``main.main at main.go:61``: the first frame outside runtime.(B|b)reakpoint."""
+    """``main.main at main.go:61``: the first frame outside runtime.(B|b)reakpoint, escaped
+    for the terminal (names and paths come from the program's binary)."""
+    return esc(_caller(prog))
+
+
+def _caller(prog: program.Program) -> str:
     newest = gdb.newest_frame()
     if newest.name() is None:  # gdb knows no symbols (stripped): the goroutine engine's frames
         return _goroutine_caller() or f"?? at {newest.pc():#x}"
@@ -172,7 +178,8 @@ def goroutine_label(none: str = "goroutine ?") -> str:
 
 def user_location() -> str | None:
     """``main.process at /src/main.go:40``: the current goroutine's first user frame (the
-    engine's choice: main module first, then non-standard-library code), or None."""
+    engine's choice: main module first, then non-standard-library code), escaped for the
+    terminal, or None."""
     try:
         g = program.current_goroutine()
         if g is None:
@@ -185,7 +192,7 @@ def user_location() -> str | None:
     if i is None or i >= len(rec["frames"]):
         return None
     f = rec["frames"][i]
-    return f"{f['func']} at {f['file']}:{f['line']}"
+    return esc(f"{f['func']} at {f['file']}:{f['line']}")
 
 
 #: How many innermost frames of the stopped thread are searched for the runtime's crash.
