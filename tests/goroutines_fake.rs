@@ -224,3 +224,36 @@ fn duplicate_and_garbage_pointers_join_the_unreadable_run() {
         Some("2 unreadable records from 0x71000000 (allgs[1..3]); runtime.allgs looks corrupt")
     );
 }
+
+#[test]
+fn runs_and_duplicates_are_found_across_the_chunks_threads_read() {
+    // Goroutines are read a chunk of allgs at a time by several threads: a run of
+    // unreadable entries that crosses chunks is still one record, and a pointer listed again
+    // in a later chunk is still the duplicate.
+    let path = common::fixture("grstates", "1.24", "opt");
+    let bin = Arc::new(Binary::open(&path).unwrap());
+    let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
+    let gsize = rt.layout().g.size;
+    let mut m = craft(&rt, &bin, 3, None);
+    let n: u64 = 40_000;
+    let allgs = bin.elf_symbol("runtime.allgs").unwrap().addr;
+    m.map(allgs, words(&[ALLGS_ARRAY, n, n]));
+    let mut arr = vec![0u64; n as usize];
+    arr[0] = GS;
+    arr[1] = GS + gsize;
+    arr[20_000] = GS + 2 * gsize; // in the third chunk, alone among zeros
+    arr[30_000] = GS; // listed again
+    m.map(ALLGS_ARRAY, words(&arr));
+    let gs = rt.goroutines(&m, 0, &[], &Options::default()).unwrap();
+    let goids: Vec<u64> = gs.iter().map(|g| g.goid).collect();
+    assert_eq!(goids, [1, 2, 0, 3, 0], "{gs:?}");
+    let errs: Vec<&str> = gs.iter().filter_map(|g| g.error.as_deref()).collect();
+    // The duplicate (allgs[30000]) joins the zeros around it, as in one chunk.
+    assert_eq!(
+        errs,
+        [
+            "19,998 unreadable records at 0x0 (allgs[2..20000]); runtime.allgs looks corrupt",
+            "19,999 unreadable records from 0x0 (allgs[20001..40000]); runtime.allgs looks corrupt",
+        ]
+    );
+}

@@ -21,8 +21,8 @@ use crate::runtime::listing::{list, select, ListFilter, ListStyle};
 use crate::runtime::panic::PanicLayout;
 use crate::runtime::snapshot::{self as snap, Mode, Sink, Style};
 use crate::runtime::{
-    Census, Frame, GoRuntime, Goroutine, LayoutSource, Options, ThreadRegs, UnwindOptions,
-    UnwindStart, DEFAULT_MAX_DEPTH,
+    Census, Frame, GoRuntime, Goroutine, Goroutines, LayoutSource, Options, ThreadRegs,
+    UnwindOptions, UnwindStart, DEFAULT_MAX_DEPTH,
 };
 
 enum Source {
@@ -66,7 +66,7 @@ impl Engine {
     /// the thread that received the fatal signal (the first in the core) or of the
     /// goroutine it ran: given to that goroutine when it has none, else (a system stack,
     /// like a deadlock's) returned.
-    fn core_fatal_error(&self, gs: &mut [Goroutine]) -> Option<String> {
+    fn core_fatal_error(&self, gs: &mut Goroutines) -> Option<String> {
         let Source::Core(c) = &self.src else {
             return None;
         };
@@ -474,11 +474,12 @@ impl GoTarget {
 /// Each goroutine's `panic: ...` lines: every `g._panic` word in one batched read, then
 /// the chains of the few that are panicking. A record that cannot be read must not cost
 /// the listing: the goroutine is shown without its panic.
-fn read_panics(e: &Engine, gs: &mut [Goroutine]) {
+fn read_panics(e: &Engine, gs: &mut Goroutines) {
     let pl = e.panic_layout();
-    let mut words = vec![[0u8; 8]; gs.len()];
-    let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(gs.len());
-    let mut which: Vec<usize> = Vec::with_capacity(gs.len());
+    let n = gs.len();
+    let mut words = vec![[0u8; 8]; n];
+    let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(n);
+    let mut which: Vec<usize> = Vec::with_capacity(n);
     for (i, (g, w)) in gs.iter().zip(words.iter_mut()).enumerate() {
         if g.error.is_none() {
             reqs.push((g.addr.wrapping_add(pl.g_panic), &mut w[..]));
@@ -487,12 +488,14 @@ fn read_panics(e: &Engine, gs: &mut [Goroutine]) {
     }
     let res = e.src.mem().read_batch(&mut reqs);
     drop(reqs);
+    let mut firsts = vec![0u64; n];
     for (i, r) in which.into_iter().zip(res) {
-        let first = words.get(i).map_or(0, |w| u64::from_le_bytes(*w));
-        if r.is_err() || first == 0 {
-            continue;
+        if let (Ok(_), Some(w), Some(f)) = (r, words.get(i), firsts.get_mut(i)) {
+            *f = u64::from_le_bytes(*w);
         }
-        if let Some(g) = gs.get_mut(i) {
+    }
+    for (g, first) in gs.iter_mut().zip(firsts) {
+        if first != 0 {
             g.panic = pl.chain(e.src.mem(), e.bias, first).ok();
         }
     }
@@ -791,7 +794,7 @@ impl GoTarget {
 pub struct Snapshot {
     /// The goroutines kept: all of them, or for the "current" scope only those that can
     /// be current (and unreadable records).
-    gs: Vec<Goroutine>,
+    gs: Goroutines,
     /// Goroutines the "current" scope counted without keeping.
     others: Census,
     rank: u8,
@@ -833,7 +836,7 @@ impl Snapshot {
 
     /// `N goroutines (M system[, K unreadable])`.
     fn summary(&self) -> String {
-        snap::summary(&self.gs, &self.others)
+        snap::summary(self.gs.iter(), &self.others)
     }
 
     /// (goid, `panic: ...` lines) of each panicking goroutine, by goid (empty unless the
@@ -887,7 +890,7 @@ impl Snapshot {
         depth: usize,
         style: Option<std::collections::HashMap<String, (String, String)>>,
     ) -> String {
-        snap::brief(&self.gs, &self.others, depth, &style_of(style))
+        snap::brief(self.gs.iter(), &self.others, depth, &style_of(style))
     }
 
     /// Filter, order and format in `mode` (list, full, group, default, json, json-group,
@@ -931,10 +934,10 @@ impl Snapshot {
             goids,
         };
         let shown = match &func_match {
-            None => select::<PyErr>(&self.gs, &flt, None)?,
+            None => select::<PyErr>(self.gs.iter(), &flt, None)?,
             Some(f) => {
                 let mut call = |s: &str| -> PyResult<bool> { f.call1((s,))?.is_truthy() };
-                select(&self.gs, &flt, Some(&mut call))?
+                select(self.gs.iter(), &flt, Some(&mut call))?
             }
         };
         // Without the live clock (a core), waits are measured from the newest timestamp

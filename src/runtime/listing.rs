@@ -306,7 +306,7 @@ pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle, cache: 
 /// The goroutines `flt` and `func_match` keep, the current one first, then by goid (ties
 /// keep their order).
 pub fn select<'g, E>(
-    gs: &'g [Goroutine],
+    gs: impl IntoIterator<Item = &'g Goroutine>,
     flt: &ListFilter,
     func_match: Option<FuncMatch<'_, E>>,
 ) -> Result<Vec<&'g Goroutine>, E> {
@@ -316,7 +316,8 @@ pub fn select<'g, E>(
         by_pos: FxHashMap::default(),
     });
     // Keys next to the references: sorting 100,000 goroutines does not chase pointers.
-    let mut keyed: Vec<((bool, u64), &Goroutine)> = Vec::with_capacity(gs.len());
+    let gs = gs.into_iter();
+    let mut keyed: Vec<((bool, u64), &Goroutine)> = Vec::with_capacity(gs.size_hint().0);
     for g in gs {
         if matches(g, flt, &mut func)? {
             keyed.push(((!g.current, g.goid), g));
@@ -335,7 +336,7 @@ pub fn list<E>(
     func_match: Option<FuncMatch<'_, E>>,
     style: &ListStyle,
 ) -> Result<Listing, E> {
-    let shown = select(gs, flt, func_match)?;
+    let shown = select(gs.iter(), flt, func_match)?;
     let mut text = String::with_capacity(shown.len() * 72);
     let mut cache = LineCache::default();
     for (i, g) in shown.iter().enumerate() {

@@ -256,6 +256,50 @@ impl Goroutine {
     }
 }
 
+/// The goroutines of one enumeration, in allgs order, in the parts its threads built them
+/// in: joining them would copy every record into fresh memory (a third of a second at
+/// 1,000,000 goroutines).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Goroutines(Vec<Vec<Goroutine>>);
+
+impl Goroutines {
+    /// Every goroutine, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Goroutine> + Clone + '_ {
+        self.0.iter().flatten()
+    }
+
+    /// Every goroutine, in order, to change.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Goroutine> + '_ {
+        self.0.iter_mut().flatten()
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    /// None at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(Vec::is_empty)
+    }
+
+    /// One vector (copies the records when there are several parts).
+    pub fn into_vec(self) -> Vec<Goroutine> {
+        let mut parts = self.0.into_iter().filter(|p| !p.is_empty());
+        let mut out = parts.next().unwrap_or_default();
+        for p in parts {
+            out.extend(p);
+        }
+        out
+    }
+}
+
+impl From<Vec<Goroutine>> for Goroutines {
+    fn from(gs: Vec<Goroutine>) -> Self {
+        Goroutines(vec![gs])
+    }
+}
+
 /// The runtime model of one Go binary.
 pub struct GoRuntime {
     syms: Arc<Symbols>,
@@ -464,9 +508,11 @@ impl GoRuntime {
     /// not a Go process); a bad goroutine becomes a record with `error` set, and a run of
     /// them (a corrupt core) one record that counts them.
     ///
-    /// Stages: the g structs ([`Self::read_gs`]), their threads and registers
-    /// ([`Self::attach_threads`]), stacks ([`Self::unwind_all`]), go statements and start
-    /// functions ([`Self::fill_pcs`]), pprof labels ([`Self::read_labels`]).
+    /// Stages, per chunk of allgs on up to [`MAX_THREADS`] threads ([`Self::chunks`]): the
+    /// g structs ([`Self::read_chunk`]), their threads and registers
+    /// ([`Self::attach_threads`]), stacks ([`Self::unwind_chunk`]); then, in order, go
+    /// statements and start functions ([`Self::fill_pcs`]) and pprof labels
+    /// ([`Self::read_labels`]).
     pub fn goroutines(
         &self,
         mem: &dyn Memory,
@@ -474,7 +520,8 @@ impl GoRuntime {
         threads: &[ThreadRegs],
         opts: &Options,
     ) -> Result<Vec<Goroutine>> {
-        self.enumerate(mem, bias, threads, opts).map(|(gs, _)| gs)
+        self.enumerate(mem, bias, threads, opts)
+            .map(|(gs, _)| gs.into_vec())
     }
 
     /// [`Self::goroutines`], and the goroutines it counted without keeping them: with
@@ -487,20 +534,19 @@ impl GoRuntime {
         bias: u64,
         threads: &[ThreadRegs],
         opts: &Options,
-    ) -> Result<(Vec<Goroutine>, Census)> {
+    ) -> Result<(Goroutines, Census)> {
         let cache = PageCache::new(mem);
         let direct = self.target(mem, bias);
         let cached = self.target(&cache, bias);
         let all = self.allg_pointers(&cached)?;
-        let mut gs = self.read_gs(all, &direct, &cached, opts)?;
-        let off_stack = self.attach_threads(&direct, &mut gs, threads, opts);
+        let mut parts = self.chunks(&all, &direct, &cached, threads, opts);
         let mut syms = SymCache::new();
-        if opts.max_depth > 0 {
-            self.unwind_all(&direct, &cached, &mut gs.out, &off_stack, &mut syms, opts);
+        self.fill_pcs(&mut parts, &mut syms, bias);
+        self.read_labels(&cached, &mut parts);
+        let mut census = Census::default();
+        for p in &mut parts {
+            census.merge(std::mem::take(&mut p.census));
         }
-        self.fill_pcs(&mut gs, &mut syms, bias);
-        self.read_labels(&cached, &mut gs);
-        let mut census = std::mem::take(&mut gs.census);
         for (pc, n) in &census.start_pcs {
             let system = *pc != 0
                 && syms
@@ -510,7 +556,10 @@ impl GoRuntime {
                 census.others_system += n;
             }
         }
-        Ok((gs.out, census))
+        Ok((
+            Goroutines(parts.into_iter().map(|p| p.out).collect()),
+            census,
+        ))
     }
 
     /// The goroutine OS thread `tid` runs (running, or in a system call on it), without
@@ -538,17 +587,24 @@ impl GoRuntime {
             if curg == 0 {
                 return Ok(None);
             }
-            let all = AllGs {
-                ptrs: vec![curg],
-                claimed: 1,
-                end: curg,
-            };
             let direct = self.target(mem, bias);
-            let mut gs = self.read_gs(all, &direct, &t, &opts)?;
+            let plan = self.plan(&[curg], &t);
+            let mut gs = self
+                .read_chunk(
+                    0,
+                    &[curg],
+                    &direct,
+                    &plan,
+                    &mut StateNames::default(),
+                    &opts,
+                    &mut Vec::new(),
+                )
+                .close();
             self.attach_threads(&direct, &mut gs, threads, &opts);
             let mut syms = SymCache::new();
-            self.fill_pcs(&mut gs, &mut syms, bias);
-            self.read_labels(&t, &mut gs);
+            let parts = std::slice::from_mut(&mut gs);
+            self.fill_pcs(parts, &mut syms, bias);
+            self.read_labels(&t, parts);
             let found = gs.out.into_iter().find(|g| g.current && g.error.is_none());
             if found.is_some() {
                 return Ok(found);
@@ -578,117 +634,118 @@ impl GoRuntime {
         None
     }
 
-    /// Stage 1: the allgs pointers, every g struct (coalesced reads), parsed; dead ones
-    /// dropped unless asked for; runs of unreadable ones folded into one record.
-    fn read_gs(
+    /// Every goroutine of `all`, a chunk of [`CHUNK`] allgs entries at a time, each chunk
+    /// read, parsed, attached to its thread and unwound by one of up to [`MAX_THREADS`]
+    /// threads (the next free one takes the next chunk: reading the process and unwinding
+    /// overlap across chunks), then joined in allgs order, a run of unreadable entries
+    /// that spans chunks folded into one record.
+    fn chunks(
         &self,
-        all: AllGs,
+        all: &AllGs,
         direct: &Target<'_>,
         cached: &Target<'_>,
+        threads: &[ThreadRegs],
         opts: &Options,
-    ) -> Result<Gs> {
-        let lay = &self.layout;
-        let gsize = usize::try_from(lay.g.size).unwrap_or(0).max(64);
-        let reasons = self.wait_reasons(Some(cached));
-        let mut names = StateNames::default();
-        let mut out: Vec<Goroutine> = Vec::with_capacity(all.ptrs.len());
-        let mut words: Vec<GWords> = Vec::with_capacity(all.ptrs.len());
-        let mut census = Census::default();
-        let mut bad = BadRun::default();
-        // Pointers listed more than once (a corrupt allgs): found by sorting, so the
-        // common case costs no hashing per goroutine.
-        let dups: FxHashSet<u64> = {
-            let mut sorted: Vec<u64> = all.ptrs.iter().copied().filter(|a| *a != 0).collect();
-            sorted.sort_unstable();
-            sorted
-                .windows(2)
-                .filter(|w| w.first() == w.get(1))
-                .filter_map(|w| w.first().copied())
-                .collect()
+    ) -> Vec<Gs> {
+        let plan = self.plan(&all.ptrs, cached);
+        let uopts = UnwindOptions {
+            max_depth: opts.max_depth,
+            stop_at_user: opts.stop_at_user_frame,
+            main_module: self.main_module.clone(),
         };
-        let mut seen: FxHashSet<u64> = FxHashSet::default();
-        let st = &lay.status;
-        // Enumerations that keep few goroutines skip building the others' records.
-        let lean = opts.only_current || opts.only_goid.is_some();
-        // The g structs are read a chunk of allgs at a time into one buffer reused from
-        // chunk to chunk: memory stays bounded whatever the number of goroutines, and its
-        // pages are mapped once (fresh pages cost more than the copy).
-        let mut gbuf: Vec<u8> = Vec::new();
-        for (c, chunk) in all.ptrs.chunks(G_CHUNK).enumerate() {
-            // Null pointers are never read (a zeroed array would cost one failed read each).
-            let readable: Vec<u64> = chunk.iter().copied().filter(|a| *a != 0).collect();
-            let bufs = read_coalesced_into(direct.mem, &readable, gsize, std::mem::take(&mut gbuf));
-            let mut k = 0usize; // index into `readable`
-            for (j, gaddr) in chunk.iter().enumerate() {
-                let idx = c * G_CHUNK + j;
-                let parsed = if *gaddr == 0 {
-                    Err(format!("null runtime.g pointer in allgs[{idx}]"))
-                } else {
-                    let buf = bufs.get(k);
-                    k += 1;
-                    match buf {
-                        None => Err(format!("cannot read runtime.g at {gaddr:#x}")),
-                        Some(_) if dups.contains(gaddr) && !seen.insert(*gaddr) => {
-                            Err(format!("runtime.g at {gaddr:#x} is listed twice in allgs"))
-                        }
-                        Some(buf) if lean && self.skipped(buf, opts) => Ok(None),
-                        Some(buf) => match self.parse_g(*gaddr, buf, reasons, &mut names) {
-                            None => Err(format!("runtime.g at {gaddr:#x} is truncated")),
-                            Some(g) if self.is_garbage(&g) => Err(format!(
-                                "runtime.g at {gaddr:#x} is not a goroutine (status {}, stack {:#x}..{:#x})",
-                                g.status, g.stack_lo, g.stack_hi
-                            )),
-                            Some(g) => Ok(Some((g, buf))),
-                        },
-                    }
-                };
-                match parsed {
-                    Ok(None) => {
-                        // Read and valid, but dead or only counted: no record built.
-                        bad.flush(&mut out, &mut words);
-                        let s = le_u32(chunk_buf(&bufs, k), lay.g.atomicstatus as usize)
-                            .unwrap_or(0)
-                            & !st.scan;
-                        let dead = s == st.dead || Some(s) == st.deadextra;
-                        if !dead {
-                            let pc = direct.word_in(chunk_buf(&bufs, k), lay.g.startpc);
-                            census.count(pc.unwrap_or(0));
-                        }
-                    }
-                    Ok(Some((g, buf))) => {
-                        bad.flush(&mut out, &mut words);
-                        let s = g.status & !st.scan;
-                        let dead = s == st.dead || Some(s) == st.deadextra;
-                        if dead && !opts.include_dead {
-                            continue;
-                        }
-                        let other = opts.only_goid.is_some_and(|id| id != g.goid);
-                        if other || (opts.only_current && s != st.running && s != st.syscall) {
-                            // Not asked for (or cannot be the current goroutine): counted,
-                            // not kept.
-                            census.count(g.start_pc);
-                            continue;
-                        }
-                        words.push(GWords {
-                            m: direct.word_in(buf, lay.g.m).unwrap_or(0),
-                            gopc: direct.word_in(buf, lay.g.gopc).unwrap_or(0),
-                            labels: lay
-                                .g
-                                .labels
-                                .and_then(|o| direct.word_in(buf, o))
-                                .unwrap_or(0),
-                        });
-                        out.push(g);
-                    }
-                    Err(why) => bad.add(idx, *gaddr, why),
+        let parts: Vec<&[u64]> = all.ptrs.chunks(CHUNK).collect();
+        let n_parts = parts.len();
+        let work = |k: usize, w: &mut Worker| -> Chunk {
+            let ptrs = parts.get(k).copied().unwrap_or(&[]);
+            let mut ch = self.read_chunk(
+                k * CHUNK,
+                ptrs,
+                direct,
+                &plan,
+                &mut w.names,
+                opts,
+                &mut w.gbuf,
+            );
+            let off_stack = self.attach_threads(direct, &mut ch.gs, threads, opts);
+            if opts.max_depth > 0 {
+                self.unwind_chunk(
+                    direct,
+                    cached,
+                    &mut ch.gs.out,
+                    &off_stack,
+                    &mut w.syms,
+                    opts,
+                    &uopts,
+                    &mut w.sbuf,
+                );
+            }
+            ch
+        };
+        let n_threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, MAX_THREADS)
+            .min(n_parts);
+        let mut done: Vec<(usize, Chunk)> = if n_threads <= 1 {
+            let mut w = Worker::default();
+            (0..n_parts).map(|k| (k, work(k, &mut w))).collect()
+        } else {
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let (next, work) = (&next, &work);
+            std::thread::scope(|s| {
+                let hs: Vec<_> = (0..n_threads)
+                    .map(|_| {
+                        s.spawn(move || {
+                            let mut w = Worker::default();
+                            let mut got = Vec::new();
+                            loop {
+                                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                if k >= n_parts {
+                                    return got;
+                                }
+                                got.push((k, work(k, &mut w)));
+                            }
+                        })
+                    })
+                    .collect();
+                // A worker's panic goes on to the caller (the binding's `guarded` makes it an
+                // error): its chunks must not silently go missing.
+                hs.into_iter()
+                    .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            })
+        };
+        done.sort_unstable_by_key(|(k, _)| *k);
+        // The chunks' records stay where their threads built them: joining them would copy
+        // every record into fresh memory.
+        let mut parts: Vec<Gs> = Vec::with_capacity(done.len() + 2);
+        let lone = |run: Option<BadRun>, parts: &mut Vec<Gs>| {
+            if let Some(mut r) = run {
+                let mut g = Gs::default();
+                r.flush(&mut g.out, &mut g.words);
+                parts.push(g);
+            }
+        };
+        let mut carry: Option<BadRun> = None;
+        for (_, ch) in done {
+            if let Some(h) = ch.head {
+                carry = Some(match carry {
+                    Some(c) => c.merged(h),
+                    None => h,
+                });
+                if ch.head_open {
+                    parts.push(ch.gs); // no records: its census
+                    continue;
                 }
             }
-            gbuf = bufs.into_buf();
+            lone(carry.take(), &mut parts);
+            parts.push(ch.gs);
+            carry = ch.tail;
         }
+        lone(carry.take(), &mut parts);
         if all.claimed > all.ptrs.len() as u64 {
-            bad.flush(&mut out, &mut words);
             let n = all.claimed - all.ptrs.len() as u64;
-            out.push(Goroutine::unreadable(
+            let mut g = Gs::default();
+            g.out.push(Goroutine::unreadable(
                 all.end,
                 format!(
                     "{} unreadable records past the mapped memory at {:#x} (allgs[{}..{}]); runtime.allgs looks corrupt",
@@ -698,10 +755,148 @@ impl GoRuntime {
                     all.claimed
                 ),
             ));
-            words.push(GWords::default());
+            g.words.push(GWords::default());
+            parts.push(g);
         }
-        bad.flush(&mut out, &mut words);
-        Ok(Gs { out, words, census })
+        parts
+    }
+
+    /// What every chunk of an enumeration shares: the wait reason names, the size of a g
+    /// and the first index of each g pointer listed more than once (a corrupt allgs).
+    fn plan<'a>(&'a self, ptrs: &[u64], cached: &Target<'_>) -> Plan<'a> {
+        // Found by sorting, so the common case (no duplicate) costs no hashing per goroutine.
+        let dups: FxHashSet<u64> = {
+            let mut sorted: Vec<u64> = ptrs.iter().copied().filter(|a| *a != 0).collect();
+            sorted.sort_unstable();
+            sorted
+                .windows(2)
+                .filter(|w| w.first() == w.get(1))
+                .filter_map(|w| w.first().copied())
+                .collect()
+        };
+        let mut first_of: fxhash::FxHashMap<u64, usize> = Default::default();
+        if !dups.is_empty() {
+            for (i, a) in ptrs.iter().enumerate() {
+                if dups.contains(a) {
+                    first_of.entry(*a).or_insert(i);
+                }
+            }
+        }
+        Plan {
+            reasons: self.wait_reasons(Some(cached)),
+            gsize: usize::try_from(self.layout.g.size).unwrap_or(0).max(64),
+            first_of,
+        }
+    }
+
+    /// Stage 1 for the allgs entries `ptrs` (from index `base`): their g structs (one
+    /// coalesced read into `gbuf`, reused from chunk to chunk: its pages are mapped once),
+    /// parsed; dead ones dropped unless asked for; runs of unreadable ones folded into one
+    /// record, those at either end of the chunk left to the caller to join.
+    #[allow(clippy::too_many_arguments)] // the stage's inputs, passed through
+    fn read_chunk(
+        &self,
+        base: usize,
+        ptrs: &[u64],
+        direct: &Target<'_>,
+        plan: &Plan<'_>,
+        names: &mut StateNames,
+        opts: &Options,
+        gbuf: &mut Vec<u8>,
+    ) -> Chunk {
+        let lay = &self.layout;
+        let st = &lay.status;
+        let mut ch = Chunk {
+            gs: Gs {
+                out: Vec::with_capacity(ptrs.len()),
+                words: Vec::with_capacity(ptrs.len()),
+                census: Census::default(),
+            },
+            head: None,
+            head_open: false,
+            tail: None,
+        };
+        let mut bad = BadRun::default();
+        // Enumerations that keep few goroutines skip building the others' records.
+        let lean = opts.only_current || opts.only_goid.is_some();
+        // Null pointers are never read (a zeroed array would cost one failed read each).
+        let readable: Vec<u64> = ptrs.iter().copied().filter(|a| *a != 0).collect();
+        let bufs = read_coalesced_into(direct.mem, &readable, plan.gsize, std::mem::take(gbuf));
+        let mut k = 0usize; // index into `readable`
+        for (j, gaddr) in ptrs.iter().enumerate() {
+            let idx = base + j;
+            let parsed = if *gaddr == 0 {
+                Err(format!("null runtime.g pointer in allgs[{idx}]"))
+            } else {
+                let buf = bufs.get(k);
+                k += 1;
+                match buf {
+                    None => Err(format!("cannot read runtime.g at {gaddr:#x}")),
+                    Some(_) if plan.first_of.get(gaddr).is_some_and(|f| *f != idx) => {
+                        Err(format!("runtime.g at {gaddr:#x} is listed twice in allgs"))
+                    }
+                    Some(buf) if lean && self.skipped(buf, opts) => Ok(None),
+                    Some(buf) => match self.parse_g(*gaddr, buf, plan.reasons, names) {
+                        None => Err(format!("runtime.g at {gaddr:#x} is truncated")),
+                        Some(g) if self.is_garbage(&g) => Err(format!(
+                            "runtime.g at {gaddr:#x} is not a goroutine (status {}, stack {:#x}..{:#x})",
+                            g.status, g.stack_lo, g.stack_hi
+                        )),
+                        Some(g) => Ok(Some((g, buf))),
+                    },
+                }
+            };
+            if parsed.is_ok() {
+                ch.end_run(&mut bad, base);
+            }
+            match parsed {
+                Ok(None) => {
+                    // Read and valid, but dead or only counted: no record built.
+                    let s = le_u32(chunk_buf(&bufs, k), lay.g.atomicstatus as usize).unwrap_or(0)
+                        & !st.scan;
+                    let dead = s == st.dead || Some(s) == st.deadextra;
+                    if !dead {
+                        let pc = direct.word_in(chunk_buf(&bufs, k), lay.g.startpc);
+                        ch.gs.census.count(pc.unwrap_or(0));
+                    }
+                }
+                Ok(Some((g, buf))) => {
+                    let s = g.status & !st.scan;
+                    let dead = s == st.dead || Some(s) == st.deadextra;
+                    if dead && !opts.include_dead {
+                        continue;
+                    }
+                    let other = opts.only_goid.is_some_and(|id| id != g.goid);
+                    if other || (opts.only_current && s != st.running && s != st.syscall) {
+                        // Not asked for (or cannot be the current goroutine): counted, not
+                        // kept.
+                        ch.gs.census.count(g.start_pc);
+                        continue;
+                    }
+                    ch.gs.words.push(GWords {
+                        m: direct.word_in(buf, lay.g.m).unwrap_or(0),
+                        gopc: direct.word_in(buf, lay.g.gopc).unwrap_or(0),
+                        labels: lay
+                            .g
+                            .labels
+                            .and_then(|o| direct.word_in(buf, o))
+                            .unwrap_or(0),
+                    });
+                    ch.gs.out.push(g);
+                }
+                Err(why) => bad.add(idx, *gaddr, why),
+            }
+        }
+        *gbuf = bufs.into_buf();
+        if bad.first.is_some() {
+            if bad.starts_at(base) {
+                ch.head = Some(bad);
+                ch.head_open = true;
+            } else {
+                ch.tail = Some(bad);
+            }
+        }
+        ch
     }
 
     /// A g that cannot be one (what a garbage pointer in a corrupt allgs array reads as):
@@ -814,85 +1009,24 @@ impl GoRuntime {
         off_stack
     }
 
-    /// Stage 3: one stack window per goroutine in one batch, then each stack unwound.
-    fn unwind_all(
-        &self,
-        direct: &Target<'_>,
-        cached: &Target<'_>,
-        out: &mut [Goroutine],
-        off_stack: &[(usize, ThreadRegs)],
-        syms: &mut SymCache,
-        opts: &Options,
-    ) {
-        // A listing usually finds the first user frame within the innermost 1 KiB;
-        // words beyond the window still come through the page cache.
-        let window: u64 = if opts.stop_at_user_frame { 1024 } else { 4096 };
-        let uopts = UnwindOptions {
-            max_depth: opts.max_depth,
-            stop_at_user: opts.stop_at_user_frame,
-            main_module: self.main_module.clone(),
-        };
-        // A chunk of goroutines at a time: their stack windows in one batch into a buffer
-        // reused from chunk to chunk (bounded memory, no fresh pages per goroutine). The
-        // chunks are shared among up to [`MAX_THREADS`] threads, each with its own symbol
-        // cache (reads and unwinding are independent per goroutine).
-        let jobs: Vec<Job<'_>> = out
-            .chunks_mut(S_CHUNK)
-            .enumerate()
-            .map(|(k, gs)| {
-                let base = k * S_CHUNK;
-                let lo = off_stack.partition_point(|(i, _)| *i < base);
-                let hi = off_stack.partition_point(|(i, _)| *i < base + gs.len());
-                (gs, base, off_stack.get(lo..hi).unwrap_or(&[]))
-            })
-            .collect();
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, MAX_THREADS)
-            .min(jobs.len());
-        if threads <= 1 || opts.only_current {
-            let mut buf = Vec::new();
-            for job in jobs {
-                self.unwind_chunk(direct, cached, job, syms, opts, &uopts, window, &mut buf);
-            }
-            return;
-        }
-        let mut parts: Vec<Vec<Job<'_>>> = (0..threads).map(|_| Vec::new()).collect();
-        for (i, job) in jobs.into_iter().enumerate() {
-            if let Some(p) = parts.get_mut(i % threads) {
-                p.push(job);
-            }
-        }
-        let uopts = &uopts;
-        std::thread::scope(|s| {
-            for part in parts {
-                s.spawn(move || {
-                    let mut syms = SymCache::new();
-                    let mut buf = Vec::new();
-                    for job in part {
-                        self.unwind_chunk(
-                            direct, cached, job, &mut syms, opts, uopts, window, &mut buf,
-                        );
-                    }
-                });
-            }
-        });
-    }
-
-    /// Stage 3 for one chunk of goroutines: their stack windows in one batch (into `buf`),
-    /// then each stack unwound.
+    /// Stage 3 for one chunk of goroutines: their stack windows in one batch (into `all`,
+    /// reused from chunk to chunk), then each stack unwound. `achunk`: (index in `gchunk`,
+    /// its thread's registers) of each running goroutine on a known thread, by index.
     #[allow(clippy::too_many_arguments)] // the stage's inputs, passed through
     fn unwind_chunk(
         &self,
         direct: &Target<'_>,
         cached: &Target<'_>,
-        (gchunk, base, achunk): Job<'_>,
+        gchunk: &mut [Goroutine],
+        achunk: &[(usize, ThreadRegs)],
         syms: &mut SymCache,
         opts: &Options,
         uopts: &UnwindOptions,
-        window: u64,
         all: &mut Vec<u8>,
     ) {
+        // A listing usually finds the first user frame within the innermost 1 KiB;
+        // words beyond the window still come through the page cache.
+        let window: u64 = if opts.stop_at_user_frame { 1024 } else { 4096 };
         let lens: Vec<usize> = gchunk
             .iter()
             .map(|g| {
@@ -930,7 +1064,7 @@ impl GoRuntime {
         let mut rest: &[u8] = all;
         for (i, ((g, n), r)) in gchunk.iter_mut().zip(&lens).zip(ok).enumerate() {
             let alt = achunk
-                .binary_search_by_key(&(base + i), |(j, _)| *j)
+                .binary_search_by_key(&i, |(j, _)| *j)
                 .ok()
                 .and_then(|k| achunk.get(k))
                 .map(|(_, t)| t);
@@ -978,12 +1112,15 @@ impl GoRuntime {
     }
 
     /// Stage 5: pprof labels. Few goroutines have them; read through the page cache.
-    fn read_labels(&self, t: &Target<'_>, gs: &mut Gs) {
+    fn read_labels(&self, t: &Target<'_>, parts: &mut [Gs]) {
         if self.layout.g.labels.is_none() {
             return;
         }
         let slice_form = fallback::labels_are_slice(self.version);
-        for (g, w) in gs.out.iter_mut().zip(gs.words.iter()) {
+        let all = parts
+            .iter_mut()
+            .flat_map(|p| p.out.iter_mut().zip(p.words.iter()));
+        for (g, w) in all {
             let lp = w.labels;
             if lp != 0 {
                 g.labels = labels::read(t, lp, slice_form);
@@ -1050,11 +1187,14 @@ impl GoRuntime {
 
     /// Stage 4: go statement and start function of each goroutine, each distinct pc
     /// looked up once (the location shared by the goroutines of one `go` statement).
-    fn fill_pcs(&self, gs: &mut Gs, syms: &mut SymCache, bias: u64) {
+    fn fill_pcs(&self, parts: &mut [Gs], syms: &mut SymCache, bias: u64) {
         let mut locs: fxhash::FxHashMap<u64, Arc<Location>> = Default::default();
         let mut starts: fxhash::FxHashMap<u64, Option<Arc<str>>> = Default::default();
         let empty: Arc<str> = Arc::from("");
-        for (g, w) in gs.out.iter_mut().zip(&gs.words) {
+        let all = parts
+            .iter_mut()
+            .flat_map(|p| p.out.iter_mut().zip(p.words.iter()));
+        for (g, w) in all {
             if w.gopc != 0 {
                 let loc = locs.entry(w.gopc).or_insert_with(|| {
                     // gopc is a return address: the runtime prints the outermost
@@ -1210,10 +1350,20 @@ const MAX_ALLGLEN: u64 = 50_000_000;
 
 /// The status, state and wait-reason names of each (status, wait reason code) seen in one
 /// enumeration, shared by every goroutine that has them.
-#[derive(Default)]
 struct StateNames {
     map: fxhash::FxHashMap<(u32, u8), Names>,
+    /// The frames of a record before its unwind: one allocation per thread, so that
+    /// threads building records do not contend on one reference count.
     no_frames: Frames,
+}
+
+impl Default for StateNames {
+    fn default() -> Self {
+        StateNames {
+            map: Default::default(),
+            no_frames: Frames::from(Vec::new()),
+        }
+    }
 }
 
 impl StateNames {
@@ -1248,20 +1398,83 @@ fn chunk_buf(bufs: &crate::mem::Coalesced, k: usize) -> &[u8] {
     k.checked_sub(1).and_then(|i| bufs.get(i)).unwrap_or(&[])
 }
 
-/// How many allgs entries are read and parsed at a time.
-const G_CHUNK: usize = 16_384;
-/// How many goroutines' stack windows are read at a time.
-const S_CHUNK: usize = 8_192;
-/// At most this many threads unwind stacks.
+/// How many allgs entries are read, parsed and unwound at a time (by one thread).
+const CHUNK: usize = 8_192;
+/// At most this many threads read and unwind chunks.
 const MAX_THREADS: usize = 4;
 
-/// A chunk of goroutines to unwind, with their threads' registers when off their stacks.
-type Job<'a> = (&'a mut [Goroutine], usize, &'a [(usize, ThreadRegs)]);
+/// What [`GoRuntime::chunks`] shares among the chunks of one enumeration.
+struct Plan<'a> {
+    /// Wait reason names by code.
+    reasons: &'a [String],
+    /// Bytes read per g.
+    gsize: usize,
+    /// Index of the first entry of each g pointer that allgs lists more than once.
+    first_of: fxhash::FxHashMap<u64, usize>,
+}
+
+/// What one thread of an enumeration keeps from chunk to chunk.
+#[derive(Default)]
+struct Worker {
+    syms: SymCache,
+    names: StateNames,
+    /// The g structs of a chunk.
+    gbuf: Vec<u8>,
+    /// The stack windows of a chunk.
+    sbuf: Vec<u8>,
+}
+
+/// The records of one chunk of allgs, and the runs of unreadable entries at its ends that
+/// may continue in the neighbouring chunks.
+struct Chunk {
+    gs: Gs,
+    /// A run that starts at the chunk's first entry (before every record of `gs`).
+    head: Option<BadRun>,
+    /// `head` also ends the chunk (every entry was unreadable).
+    head_open: bool,
+    /// A run that ends the chunk (after every record of `gs`).
+    tail: Option<BadRun>,
+}
+
+impl Chunk {
+    /// A readable entry ends the current run of unreadable ones: a run that began the
+    /// chunk (at `base`) becomes its head, any other one its own record.
+    fn end_run(&mut self, bad: &mut BadRun, base: usize) {
+        if bad.first.is_none() {
+            return;
+        }
+        if bad.starts_at(base) && self.gs.out.is_empty() && self.head.is_none() {
+            self.head = Some(std::mem::take(bad));
+        } else {
+            bad.flush(&mut self.gs.out, &mut self.gs.words);
+        }
+    }
+
+    /// The records of a chunk read on its own (its runs are its own records).
+    fn close(mut self) -> Gs {
+        let mut out = Vec::new();
+        let mut words = Vec::new();
+        if let Some(mut h) = self.head.take() {
+            h.flush(&mut out, &mut words);
+        }
+        out.append(&mut self.gs.out);
+        words.append(&mut self.gs.words);
+        if let Some(mut t) = self.tail.take() {
+            t.flush(&mut out, &mut words);
+        }
+        Gs {
+            out,
+            words,
+            census: self.gs.census,
+        }
+    }
+}
 
 /// The status, state and wait-reason names of a (status, wait reason) pair.
 type Names = (Arc<str>, Arc<str>, Arc<str>);
 
 /// The g records of stage 1 and what later stages need from their raw bytes.
+#[derive(Default)]
 struct Gs {
     out: Vec<Goroutine>,
     /// Per record of `out`: words of its g (zero for records without bytes).
@@ -1298,6 +1511,14 @@ impl Census {
         self.others += 1;
         *self.start_pcs.entry(start_pc).or_insert(0) += 1;
     }
+
+    fn merge(&mut self, other: Census) {
+        self.others += other.others;
+        self.others_system += other.others_system;
+        for (pc, n) in other.start_pcs {
+            *self.start_pcs.entry(pc).or_insert(0) += n;
+        }
+    }
 }
 
 /// Consecutive allgs entries that could not be read: one stays a record of its own, a run
@@ -1323,6 +1544,20 @@ impl BadRun {
                 self.count += 1;
             }
         }
+    }
+
+    /// The run began at allgs index `idx`.
+    fn starts_at(&self, idx: usize) -> bool {
+        self.first.as_ref().is_some_and(|(i, _, _)| *i == idx)
+    }
+
+    /// This run followed by `next`, which begins where this one ends.
+    fn merged(mut self, next: BadRun) -> BadRun {
+        let first_addr = self.first.as_ref().map(|(_, a, _)| *a);
+        let next_addr = next.first.as_ref().map(|(_, a, _)| *a);
+        self.same_addr &= next.same_addr && first_addr == next_addr;
+        self.count += next.count;
+        self
     }
 
     fn flush(&mut self, out: &mut Vec<Goroutine>, words: &mut Vec<GWords>) {

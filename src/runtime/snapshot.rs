@@ -121,17 +121,18 @@ pub fn state_text(g: &Goroutine, now: Option<i64>) -> String {
 
 /// The summary line: `N goroutines (M system, K unreadable)`, of `gs` and the goroutines
 /// an enumeration only counted (`others`).
-pub fn summary(gs: &[Goroutine], others: &Census) -> String {
-    let system = gs.iter().filter(|g| g.system).count() + others.others_system;
-    let bad = gs.iter().filter(|g| error_of(g).is_some()).count();
+pub fn summary<'g>(gs: impl IntoIterator<Item = &'g Goroutine>, others: &Census) -> String {
+    let (mut n, mut system, mut bad) = (0usize, others.others_system, 0usize);
+    for g in gs {
+        n += 1;
+        system += usize::from(g.system);
+        bad += usize::from(error_of(g).is_some());
+    }
     let mut extra = format!("{system} system");
     if bad > 0 {
         let _ = write!(extra, ", {bad} unreadable");
     }
-    format!(
-        "{} ({extra})",
-        plural(gs.len() + others.others, "goroutine")
-    )
+    format!("{} ({extra})", plural(n + others.others, "goroutine"))
 }
 
 fn created_by(g: &Goroutine) -> Option<&super::Location> {
@@ -606,9 +607,14 @@ pub fn render<E>(
 /// The stop context (`set wslgo stop-context brief`): `depth` frames of the current
 /// goroutine from its user frame (the innermost frames before it folded into one line)
 /// and one line of counts. Needs no stack but the current goroutine's.
-pub fn brief(gs: &[Goroutine], others: &Census, depth: usize, st: &Style) -> String {
+pub fn brief<'g, I>(gs: I, others: &Census, depth: usize, st: &Style) -> String
+where
+    I: IntoIterator<Item = &'g Goroutine>,
+    I::IntoIter: Clone,
+{
+    let gs = gs.into_iter();
     let mut out = String::new();
-    for g in gs.iter().filter(|g| g.current) {
+    for g in gs.clone().filter(|g| g.current) {
         push_full(&mut out, g, Some(depth), st);
         out.push('\n');
     }
