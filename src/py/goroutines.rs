@@ -3,6 +3,7 @@
 //! plain Python data (dicts and lists); the heavy work runs with the GIL released.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use super::guarded;
 use super::program::{display, ProgramArg, PyCallbackMemory};
 use crate::binary::Binary as CoreBinary;
 use crate::error::{Error, Result};
-use crate::mem::{CoreFile, Memory, ProcessMemory, ReadReq};
+use crate::mem::{CoreFile, Memory, ProcessMemory};
 use crate::runtime::fatal;
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::listing::{list, select, ListFilter, ListStyle};
@@ -471,32 +472,14 @@ impl GoTarget {
     }
 }
 
-/// Each goroutine's `panic: ...` lines: every `g._panic` word in one batched read, then
-/// the chains of the few that are panicking. A record that cannot be read must not cost
-/// the listing: the goroutine is shown without its panic.
+/// Each goroutine's `panic: ...` lines: the chains of the few that are panicking (their
+/// `g._panic`, read with the g). A record that cannot be read must not cost the listing:
+/// the goroutine is shown without its panic.
 fn read_panics(e: &Engine, gs: &mut Goroutines) {
     let pl = e.panic_layout();
-    let n = gs.len();
-    let mut words = vec![[0u8; 8]; n];
-    let mut reqs: Vec<ReadReq<'_>> = Vec::with_capacity(n);
-    let mut which: Vec<usize> = Vec::with_capacity(n);
-    for (i, (g, w)) in gs.iter().zip(words.iter_mut()).enumerate() {
-        if g.error.is_none() {
-            reqs.push((g.addr.wrapping_add(pl.g_panic), &mut w[..]));
-            which.push(i);
-        }
-    }
-    let res = e.src.mem().read_batch(&mut reqs);
-    drop(reqs);
-    let mut firsts = vec![0u64; n];
-    for (i, r) in which.into_iter().zip(res) {
-        if let (Ok(_), Some(w), Some(f)) = (r, words.get(i), firsts.get_mut(i)) {
-            *f = u64::from_le_bytes(*w);
-        }
-    }
-    for (g, first) in gs.iter_mut().zip(firsts) {
-        if first != 0 {
-            g.panic = pl.chain(e.src.mem(), e.bias, first).ok();
+    for g in gs.iter_mut() {
+        if g.error.is_none() && g.panic_ptr != 0 {
+            g.panic = pl.chain(e.src.mem(), e.bias, g.panic_ptr).ok();
         }
     }
 }
@@ -956,19 +939,20 @@ impl Snapshot {
         st.thread_nums = thread_nums.map(Arc::new);
         st.fatal = self.fatal.clone();
         let mut text = String::new();
-        {
-            let mut flush = |chunk: &str| -> PyResult<()> {
-                match &write {
-                    Some(w) => {
-                        w.call1((chunk,))?;
-                    }
-                    None => text.push_str(chunk),
-                }
-                Ok(())
-            };
-            let mut sink = Sink::new(&mut flush);
-            snap::render(&shown, m, depth, &st, &no_goroutine, &mut sink)?;
-            sink.finish()?;
+        match &write {
+            Some(w) => streamed(w, |sink| {
+                snap::render(&shown, m, depth, &st, &no_goroutine, sink)
+            })?,
+            None => {
+                let mut flush = |chunk: &str| -> std::result::Result<(), Infallible> {
+                    text.push_str(chunk);
+                    Ok(())
+                };
+                let mut sink = Sink::new(&mut flush);
+                snap::render(&shown, m, depth, &st, &no_goroutine, &mut sink)
+                    .and_then(|()| sink.finish())
+                    .unwrap_or_else(|e| match e {});
+            }
         }
         let mut missing: Vec<u64> = flt
             .goids
@@ -985,6 +969,42 @@ impl Snapshot {
         d.set_item("relative", relative && now.is_some())?;
         Ok(d)
     }
+}
+
+/// Hand the text `render` makes to `write` (a Python callable) in chunks, formatting on a
+/// second thread meanwhile: gdb's output costs about as much per byte as the formatting
+/// (JSON of 100,000 goroutines is 140 MB), so the two overlap. A few chunks wait at most;
+/// when `write` raises, the formatting stops and the error is returned.
+fn streamed<'s>(
+    write: &Bound<'_, PyAny>,
+    render: impl FnOnce(&mut Sink<'_, ()>) -> std::result::Result<(), ()> + Send + 's,
+) -> PyResult<()> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<String>(4);
+    std::thread::scope(|s| {
+        let maker = s.spawn(move || {
+            guarded(|| {
+                let mut flush = |chunk: &str| tx.send(chunk.to_string()).map_err(|_| ());
+                let mut sink = Sink::new(&mut flush);
+                // Err: the writer stopped taking chunks (its error is the one reported).
+                let _ = render(&mut sink).and_then(|()| sink.finish());
+                Ok(())
+            })
+        });
+        let mut wrote = Ok(());
+        for chunk in rx.iter() {
+            if let Err(e) = write.call1((chunk,)) {
+                wrote = Err(e);
+                break;
+            }
+        }
+        drop(rx);
+        let made = maker.join().unwrap_or_else(|_| {
+            Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "internal error in wslgo's native module: the formatting thread died",
+            ))
+        });
+        wrote.and(made)
+    })
 }
 
 /// Goroutines of a live process, read through /proc/PID/mem (gdb's process may do this

@@ -205,6 +205,8 @@ pub struct Goroutine {
     /// The `panic: ...` lines of its `_panic` chain (oldest first) when the caller asked for
     /// them (see `panic::PanicLayout`) and it is panicking.
     pub panic: Option<Vec<String>>,
+    /// `g._panic` as read with the g (0: not panicking): where that chain starts.
+    pub panic_ptr: u64,
 }
 
 impl Goroutine {
@@ -242,6 +244,7 @@ impl Goroutine {
             current: false,
             error: Some(err),
             panic: None,
+            panic_ptr: 0,
         }
     }
 
@@ -314,6 +317,8 @@ pub struct GoRuntime {
     wait_reasons: OnceLock<Vec<String>>,
     /// The main module's path (build info `mod` line): the user frame's module.
     main_module: Option<Arc<str>>,
+    /// Offset of `g._panic`.
+    g_panic: u64,
 }
 
 /// Address of a runtime variable: ELF .symtab first (kept by `-w`), then DWARF, then the
@@ -389,7 +394,6 @@ impl GoRuntime {
             .and_then(|b| b.main_module)
             .map(|(path, _)| Arc::from(path.as_str()));
         Ok(GoRuntime {
-            syms,
             bin,
             pcln,
             layout,
@@ -399,6 +403,8 @@ impl GoRuntime {
             wait_reasons_addr,
             wait_reasons: OnceLock::new(),
             main_module,
+            g_panic: panic::g_panic_offset(&syms),
+            syms,
         })
     }
 
@@ -1316,6 +1322,7 @@ impl GoRuntime {
             current: false,
             error: None,
             panic: None,
+            panic_ptr: w(self.g_panic).unwrap_or(0),
         })
     }
 

@@ -67,6 +67,14 @@ pub struct PanicLayout {
     pub indent: bool,
 }
 
+/// `runtime.g._panic`: from DWARF, else where every release keeps it.
+pub fn g_panic_offset(syms: &Symbols) -> u64 {
+    syms.struct_layout("runtime.g")
+        .ok()
+        .and_then(|g| g.field("_panic").map(|f| f.offset))
+        .unwrap_or(G_PANIC_FALLBACK)
+}
+
 impl PanicLayout {
     /// Offsets from DWARF; without it, by Go minor version (1.27 dropped `_panic.argp`).
     pub fn new(syms: &Symbols, go_minor: u32) -> Self {
@@ -79,11 +87,7 @@ impl PanicLayout {
             }
             recovered = p.field("recovered").map(|f| f.offset);
         }
-        let g_panic = syms
-            .struct_layout("runtime.g")
-            .ok()
-            .and_then(|g| g.field("_panic").map(|f| f.offset))
-            .unwrap_or(G_PANIC_FALLBACK);
+        let g_panic = g_panic_offset(syms);
         let types = syms.binary().elf_symbol("runtime.types").map(|s| s.addr);
         PanicLayout {
             g_panic,

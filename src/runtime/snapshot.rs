@@ -758,16 +758,34 @@ fn opt_int<T: Into<i128>>(v: Option<T>) -> J<'static> {
     v.map_or(J::Null, |v| J::Int(v.into()))
 }
 
+/// Push an optional field unless it is at its zero value (null, false, 0, "", empty), as
+/// Go's `omitempty` leaves it out: most goroutines are not current, not locked, have no
+/// labels, no error and no inlined or wrapper frames, and JSON of 100,000 goroutines is
+/// mostly such fields otherwise.
+fn opt_field<'a>(fields: &mut Vec<(&'static str, J<'a>)>, key: &'static str, v: J<'a>) {
+    let zero = match &v {
+        J::Null | J::Bool(false) | J::Int(0) => true,
+        J::Str(s) => s.is_empty(),
+        J::Arr(a) => a.is_empty(),
+        J::Map(m) => m.is_empty(),
+        _ => false,
+    };
+    if !zero {
+        fields.push((key, v));
+    }
+}
+
 fn frame_json(f: &Frame) -> J<'_> {
-    J::Obj(vec![
+    let mut o = vec![
         ("func", J::Str(&f.func)),
         ("file", J::Str(&f.file)),
         ("line", J::Int(f.line.into())),
         ("pc", J::Int(f.pc.into())),
         ("entry", J::Int(f.entry.into())),
-        ("inlined", J::Bool(f.inlined)),
-        ("wrapper", J::Bool(f.wrapper)),
-    ])
+    ];
+    opt_field(&mut o, "inlined", J::Bool(f.inlined));
+    opt_field(&mut o, "wrapper", J::Bool(f.wrapper));
+    J::Obj(o)
 }
 
 fn location_json(l: &super::Location) -> J<'_> {
@@ -822,8 +840,10 @@ impl FrameJson {
     }
 }
 
-/// A goroutine with the keys of the Python records (frames: the window of `depth`;
-/// `user_frame` indexes them, `frames_skipped` counts the innermost left out).
+/// A goroutine with the keys of the Python records, those at their zero value left out
+/// ([`opt_field`]; `user_frame` and `m_id` are left out only when unknown: 0 is an index
+/// and an M). `frames`: the window of `depth`; `user_frame` indexes them,
+/// `frames_skipped` counts the innermost left out.
 fn goroutine_json<'g>(
     g: &'g Goroutine,
     depth: Option<usize>,
@@ -831,14 +851,16 @@ fn goroutine_json<'g>(
     fj: &mut FrameJson,
 ) -> J<'g> {
     let (skipped, shown) = window(g, depth, top);
-    J::Obj(vec![
+    let mut o = vec![
         ("goid", J::Int(g.goid.into())),
         ("addr", J::Int(g.addr.into())),
         ("status", J::Int(g.status.into())),
         ("status_name", J::Str(&g.status_name)),
         ("state", J::Str(&g.state)),
-        ("wait_reason", J::Str(&g.wait_reason)),
-        ("waitsince", J::Int(g.waitsince.into())),
+    ];
+    opt_field(&mut o, "wait_reason", J::Str(&g.wait_reason));
+    opt_field(&mut o, "waitsince", J::Int(g.waitsince.into()));
+    o.extend([
         ("pc", J::Int(g.pc.into())),
         ("sp", J::Int(g.sp.into())),
         ("bp", J::Int(g.bp.into())),
@@ -846,68 +868,62 @@ fn goroutine_json<'g>(
         ("stack_lo", J::Int(g.stack_lo.into())),
         ("stack_hi", J::Int(g.stack_hi.into())),
         ("frames", J::Arr(shown.iter().map(|f| fj.get(f)).collect())),
-        ("frames_skipped", J::Int(skipped as i128)),
-        ("stack_error", opt_str(g.stack_error.as_deref())),
-        ("truncated", J::Bool(g.truncated)),
-        ("fp_mismatches", J::Int(g.fp_mismatches as i128)),
-        (
-            "user_frame",
-            opt_int(
-                g.user_frame
-                    .and_then(|i| i.checked_sub(skipped))
-                    .map(|i| i as u64),
-            ),
-        ),
-        ("main_module_frame", J::Bool(g.main_module_frame)),
-        (
-            "go_statement",
-            g.go_statement.as_deref().map_or(J::Null, location_json),
-        ),
-        ("start_func", opt_str(g.start_func.as_deref())),
-        ("parent_goid", opt_int(g.parent_goid)),
-        ("labels", J::Map(label_map(g))),
-        ("thread_id", opt_int(g.thread_id)),
-        ("m_id", opt_int(g.m_id)),
-        ("locked_to_thread", J::Bool(g.locked_to_thread)),
-        ("system", J::Bool(g.system)),
-        ("current", J::Bool(g.current)),
-        ("error", opt_str(g.error.as_deref())),
-        (
+    ]);
+    opt_field(&mut o, "frames_skipped", J::Int(skipped as i128));
+    opt_field(&mut o, "stack_error", opt_str(g.stack_error.as_deref()));
+    opt_field(&mut o, "truncated", J::Bool(g.truncated));
+    opt_field(&mut o, "fp_mismatches", J::Int(g.fp_mismatches as i128));
+    if let Some(i) = g.user_frame.and_then(|i| i.checked_sub(skipped)) {
+        o.push(("user_frame", J::Int(i as i128)));
+    }
+    opt_field(&mut o, "main_module_frame", J::Bool(g.main_module_frame));
+    if let Some(l) = g.go_statement.as_deref() {
+        o.push(("go_statement", location_json(l)));
+    }
+    opt_field(&mut o, "start_func", opt_str(g.start_func.as_deref()));
+    opt_field(&mut o, "parent_goid", opt_int(g.parent_goid));
+    opt_field(&mut o, "labels", J::Map(label_map(g)));
+    opt_field(&mut o, "thread_id", opt_int(g.thread_id));
+    if let Some(m) = g.m_id {
+        o.push(("m_id", J::Int(m.into())));
+    }
+    opt_field(&mut o, "locked_to_thread", J::Bool(g.locked_to_thread));
+    opt_field(&mut o, "system", J::Bool(g.system));
+    opt_field(&mut o, "current", J::Bool(g.current));
+    opt_field(&mut o, "error", opt_str(g.error.as_deref()));
+    if let Some(p) = &g.panic {
+        o.push((
             "panic",
-            g.panic.as_ref().map_or(J::Null, |p| {
-                J::Arr(p.iter().map(|l| J::Str(l.as_str())).collect())
-            }),
-        ),
-    ])
+            J::Arr(p.iter().map(|l| J::Str(l.as_str())).collect()),
+        ));
+    }
+    J::Obj(o)
 }
 
+/// A group, its fields at their zero value left out as [`goroutine_json`]'s are.
 fn group_json<'g>(b: &Group<'g>, depth: Option<usize>, top: bool) -> J<'g> {
     let first: &'g Goroutine = b.first;
     let (skipped, shown) = window(first, depth, top);
-    J::Obj(vec![
+    let mut o = vec![
         ("state", J::Own(b.state.clone())),
         ("frames", J::Arr(shown.iter().map(frame_json).collect())),
-        ("frames_skipped", J::Int(skipped as i128)),
-        (
-            "created_by",
-            created_by(first).map_or(J::Null, location_json),
-        ),
+    ];
+    opt_field(&mut o, "frames_skipped", J::Int(skipped as i128));
+    if let Some(c) = created_by(first) {
+        o.push(("created_by", location_json(c)));
+    }
+    o.extend([
         (
             "goids",
             J::Arr(b.goids.iter().map(|i| J::Int((*i).into())).collect()),
         ),
         ("count", J::Int(b.goids.len() as i128)),
-        ("current", J::Bool(b.current)),
-        (
-            "user_frame",
-            opt_int(
-                first
-                    .user_frame
-                    .and_then(|i| i.checked_sub(skipped))
-                    .map(|i| i as u64),
-            ),
-        ),
-    ])
+    ]);
+    opt_field(&mut o, "current", J::Bool(b.current));
+    if let Some(i) = first.user_frame.and_then(|i| i.checked_sub(skipped)) {
+        o.push(("user_frame", J::Int(i as i128)));
+    }
+    J::Obj(o)
 }
 
 #[cfg(test)]

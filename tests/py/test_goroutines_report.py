@@ -239,9 +239,13 @@ def test_json_and_json_lines_carry_the_same_goroutines(
     assert [g["goid"] for g in doc] == [g["goid"] for g in want]
     for got, rec in zip(doc, want):
         # three frames from the user frame, the innermost ones before it counted
+        # JSON leaves out the fields at their zero value (Go's omitempty)
         skipped, frames = report.window(rec, 3)
-        assert got["frames"] == frames and got["frames_skipped"] == skipped
-        assert got["state"] == rec["state"] and got["labels"] == rec["labels"]
+        assert got["frames"] == [{k: v for k, v in f.items() if v is not False} for f in frames]
+        assert got.get("frames_skipped", 0) == skipped
+        assert got["state"] == rec["state"] and got.get("labels", {}) == rec["labels"]
+        assert "current" not in got or got["current"] is True
+        assert "thread_id" not in got or got["thread_id"] == rec["thread_id"]
     buckets = json.loads(report.render_native(snap, "json-group", report.Filter())["text"])
     assert [b["goids"] for b in buckets["buckets"]] == [
         b["goids"] for b in report.group(report.apply(records, report.Filter()))
@@ -255,6 +259,22 @@ def test_streamed_output_is_the_same_text(snap: _native.Snapshot) -> None:
     assert "".join(chunks) == report.render_native(snap, "full", report.Filter())["text"]
 
 
+def test_a_writer_that_raises_ends_the_streamed_output(snap: _native.Snapshot) -> None:
+    # The text is made on a second thread while this one writes it: the error of a writer
+    # that raises (gdb's pagination `q`, Ctrl-C) comes back, and nothing is written after.
+    got: list[str] = []
+
+    def write(chunk: str) -> None:
+        got.append(chunk)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        report.render_native(snap, "json", report.Filter(), pretty=True, write=write)
+    assert len(got) == 1
+    whole = report.render_native(snap, "json", report.Filter(), pretty=True)["text"]
+    assert whole.startswith(got[0])
+
+
 def test_the_stop_context_snapshot_reads_only_the_current_stack(target: _native.Core) -> None:
     light = target.snapshot(scope="current")
     full = target.snapshot()
@@ -265,7 +285,7 @@ def test_the_stop_context_snapshot_reads_only_the_current_stack(target: _native.
     assert all(
         not g["frames"]
         for g in json.loads(light.render("json")["text"])["goroutines"]
-        if not g["current"]
+        if not g.get("current")
     )
     brief = light.brief(2)
     assert brief.startswith(f"goroutine {cur['goid']} [")

@@ -90,7 +90,7 @@ def ours_frames(g: dict, hide_wrappers: bool = False) -> list[tuple[str, str, in
         for i, f in enumerate(g["frames"])
         # FuncIDWrapper frames are elided unless they called a panic function.
         if not (
-            hide_wrappers and f["wrapper"] and not (i and "panic" in g["frames"][i - 1]["func"])
+            hide_wrappers and f.get("wrapper") and not (i and "panic" in g["frames"][i - 1]["func"])
         )
     ]
 
@@ -115,7 +115,7 @@ def compare(
 ) -> int:
     """Assert agreement for every waiting goroutine; return how many were compared."""
     ours = {g["goid"]: g for g in gs}
-    assert not [g for g in gs if g["error"]], [g["error"] for g in gs if g["error"]]
+    assert not [g for g in gs if g.get("error")], [g["error"] for g in gs if g.get("error")]
     assert set(dumped) <= set(ours), f"missing goroutines: {sorted(set(dumped) - set(ours))}"
     compared = 0
     for goid, d in dumped.items():
@@ -125,13 +125,13 @@ def compare(
             got = (normalize_func(gs_["func"]), gs_["file"], gs_["line"])
             assert got == d.created_by, f"goroutine {goid}: created by {got} != {d.created_by}"
             if d.parent is not None:
-                assert g["parent_goid"] == d.parent, goid
+                assert g.get("parent_goid", 0) == d.parent, goid
         if goid in skip or g["status_name"] not in ("waiting", "syscall"):
             continue
         assert base_state(g["state"]) == base_state(d.state), (goid, g["state"], d.state)
         mine = shown_at_level_1(ours_frames(g, True)) if level1 else ours_frames(g)
         assert mine == d.frames, f"goroutine {goid} [{d.state}]"
         # The frame-pointer chain agrees with the pcsp unwind on every parked stack.
-        assert g["fp_mismatches"] == 0 or g["status_name"] == "syscall", g
+        assert g.get("fp_mismatches", 0) == 0 or g["status_name"] == "syscall", g
         compared += 1
     return compared
