@@ -319,6 +319,8 @@ pub struct GoRuntime {
     main_module: Option<Arc<str>>,
     /// Offset of `g._panic`.
     g_panic: u64,
+    /// Buffers of the threads of the last enumeration (g structs, stack windows), reused.
+    spare: std::sync::Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
 }
 
 /// Address of a runtime variable: ELF .symtab first (kept by `-w`), then DWARF, then the
@@ -405,6 +407,7 @@ impl GoRuntime {
             main_module,
             g_panic: panic::g_panic_offset(&syms),
             syms,
+            spare: Default::default(),
         })
     }
 
@@ -546,9 +549,8 @@ impl GoRuntime {
         let cached = self.target(&cache, bias);
         let all = self.allg_pointers(&cached)?;
         let mut parts = self.chunks(&all, &direct, &cached, threads, opts);
-        let mut syms = SymCache::new();
-        self.fill_pcs(&mut parts, &mut syms, bias);
         self.read_labels(&cached, &mut parts);
+        let mut syms = SymCache::new();
         let mut census = Census::default();
         for p in &mut parts {
             census.merge(std::mem::take(&mut p.census));
@@ -685,6 +687,7 @@ impl GoRuntime {
                     &mut w.sbuf,
                 );
             }
+            self.fill_pcs(std::slice::from_mut(&mut ch.gs), &mut w.syms, direct.bias);
             ch
         };
         let n_threads = std::thread::available_parallelism()
@@ -692,8 +695,10 @@ impl GoRuntime {
             .clamp(1, MAX_THREADS)
             .min(n_parts);
         let mut done: Vec<(usize, Chunk)> = if n_threads <= 1 {
-            let mut w = Worker::default();
-            (0..n_parts).map(|k| (k, work(k, &mut w))).collect()
+            let mut w = self.worker();
+            let done = (0..n_parts).map(|k| (k, work(k, &mut w))).collect();
+            self.keep_worker(w);
+            done
         } else {
             let next = std::sync::atomic::AtomicUsize::new(0);
             let (next, work) = (&next, &work);
@@ -701,11 +706,12 @@ impl GoRuntime {
                 let hs: Vec<_> = (0..n_threads)
                     .map(|_| {
                         s.spawn(move || {
-                            let mut w = Worker::default();
+                            let mut w = self.worker();
                             let mut got = Vec::new();
                             loop {
                                 let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                                 if k >= n_parts {
+                                    self.keep_worker(w);
                                     return got;
                                 }
                                 got.push((k, work(k, &mut w)));
@@ -765,6 +771,31 @@ impl GoRuntime {
             parts.push(g);
         }
         parts
+    }
+
+    /// A thread's buffers for an enumeration: those an earlier one left (their pages are
+    /// mapped already: fresh pages cost more than the reads into them), else new ones.
+    fn worker(&self) -> Worker {
+        let spare = self.spare.lock().ok().and_then(|mut s| s.pop());
+        let (gbuf, sbuf) = spare.unwrap_or_default();
+        Worker {
+            gbuf,
+            sbuf,
+            ..Worker::default()
+        }
+    }
+
+    /// Keep a thread's buffers for the next enumeration, unless they grew past
+    /// [`SPARE_MAX`] (deep stacks): memory kept between stops stays small.
+    fn keep_worker(&self, w: Worker) {
+        if w.gbuf.capacity().max(w.sbuf.capacity()) > SPARE_MAX {
+            return;
+        }
+        if let Ok(mut s) = self.spare.lock() {
+            if s.len() < MAX_THREADS {
+                s.push((w.gbuf, w.sbuf));
+            }
+        }
     }
 
     /// What every chunk of an enumeration shares: the wait reason names, the size of a g
@@ -1407,6 +1438,8 @@ fn chunk_buf(bufs: &crate::mem::Coalesced, k: usize) -> &[u8] {
 
 /// How many allgs entries are read, parsed and unwound at a time (by one thread).
 const CHUNK: usize = 8_192;
+/// A thread's buffer larger than this is not kept for the next enumeration.
+const SPARE_MAX: usize = 8 << 20;
 /// At most this many threads read and unwind chunks.
 const MAX_THREADS: usize = 4;
 
