@@ -287,13 +287,55 @@ impl Goroutines {
     }
 
     /// One vector (copies the records when there are several parts).
-    pub fn into_vec(self) -> Vec<Goroutine> {
-        let mut parts = self.0.into_iter().filter(|p| !p.is_empty());
+    pub fn into_vec(mut self) -> Vec<Goroutine> {
+        let mut parts = std::mem::take(&mut self.0)
+            .into_iter()
+            .filter(|p| !p.is_empty());
         let mut out = parts.next().unwrap_or_default();
         for p in parts {
             out.extend(p);
         }
         out
+    }
+}
+
+/// Record vectors of dropped enumerations, emptied, for the next one: their pages stay
+/// mapped (at 100,000 goroutines fresh record pages are a tenth of an enumeration), at most
+/// [`SPARE_RECORDS_MAX`] bytes of them.
+static SPARE_RECORDS: std::sync::Mutex<Vec<Vec<Goroutine>>> = std::sync::Mutex::new(Vec::new());
+
+/// What [`SPARE_RECORDS`] may keep between enumerations.
+const SPARE_RECORDS_MAX: usize = 48 << 20;
+
+/// A vector for at least `n` records: a spare one when there is one (not for a handful).
+fn record_vec(n: usize) -> Vec<Goroutine> {
+    if n < 64 {
+        return Vec::with_capacity(n);
+    }
+    let spare = SPARE_RECORDS.lock().ok().and_then(|mut s| {
+        let i = s.iter().position(|v| v.capacity() >= n)?;
+        Some(s.swap_remove(i))
+    });
+    spare.unwrap_or_else(|| Vec::with_capacity(n))
+}
+
+impl Drop for Goroutines {
+    fn drop(&mut self) {
+        let mut parts = std::mem::take(&mut self.0);
+        for p in &mut parts {
+            p.clear();
+        }
+        let Ok(mut spare) = SPARE_RECORDS.lock() else {
+            return;
+        };
+        let size = std::mem::size_of::<Goroutine>();
+        let mut kept: usize = spare.iter().map(|v| v.capacity() * size).sum();
+        for p in parts {
+            if p.capacity() > 0 && kept + p.capacity() * size <= SPARE_RECORDS_MAX {
+                kept += p.capacity() * size;
+                spare.push(p);
+            }
+        }
     }
 }
 
@@ -845,7 +887,7 @@ impl GoRuntime {
         let st = &lay.status;
         let mut ch = Chunk {
             gs: Gs {
-                out: Vec::with_capacity(ptrs.len()),
+                out: record_vec(ptrs.len()),
                 words: Vec::with_capacity(ptrs.len()),
                 census: Census::default(),
             },
