@@ -1,10 +1,12 @@
-"""Goroutine reports: filters, list / full / grouped text, JSON. Pure Python (no gdb).
+"""Goroutine reports, pure Python (no gdb): the filter arguments shared by `wslgo-bt` and
+`wslgo goroutines`, :func:`render_native` (every view, formatted in Rust from a native
+``Snapshot``), and the CLI's `goroutines` command.
 
-Records are the dicts returned by ``wslgo._native.{Process,Core,Callback}.goroutines()``:
-goid, state, status_name, wait_reason, frames (list of {func, file, line, pc, entry,
-inlined}), user_frame, go_statement, start_func, parent_goid, labels, thread_id,
-locked_to_thread, system, current, error, ... The gdb command and the CLI only call
-these functions and print what they return.
+The Python formatters of records (:func:`format_list`, :func:`format_full`,
+:func:`format_grouped`, :func:`to_json`, :func:`render`) take the dicts of
+``wslgo._native.{Process,Core,Callback}.goroutines()`` (goid, state, status_name,
+wait_reason, frames, user_frame, go_statement, labels, ...); no view uses them: tests
+compare them with the native views, byte for byte.
 """
 
 from __future__ import annotations
