@@ -130,14 +130,6 @@ class UnwindDict(TypedDict):
     truncated: bool
     fp_mismatches: int
 
-class ListingDict(TypedDict):
-    text: str
-    shown: int
-    total: int
-    system: int
-    unreadable: int
-    missing: list[int]
-
 class RenderDict(TypedDict):
     text: str
     shown: int
@@ -209,26 +201,6 @@ class GoTarget:
         max_depth: int = 512,
         current_tid: int | None = None,
     ) -> list[GoroutineDict]: ...
-    def list_goroutines(
-        self,
-        threads: Iterable[ThreadDict] | None = None,
-        include_dead: bool = False,
-        current_tid: int | None = None,
-        *,
-        states: Sequence[str] = (),
-        waits: Sequence[str] = (),
-        func_match: Callable[[str], object] | None = None,
-        user_only: bool = False,
-        labels: Sequence[str] = (),
-        goids: Sequence[int] = (),
-        style: Mapping[str, tuple[str, str]] | None = None,
-        max_depth: int = 512,
-    ) -> ListingDict:
-        """One line per goroutine, filtered, sorted and formatted natively (byte-identical
-        to report.format_list(report.apply(...))). Without func_match each stack is only
-        unwound down to its first frame outside the runtime. style: "func"/"file" ->
-        (prefix, suffix)."""
-        ...
     def snapshot(
         self,
         threads: Iterable[ThreadDict] | None = None,

@@ -178,9 +178,9 @@ def state_text(g: Record) -> str:
 
 
 def format_list(gs: Sequence[Record], st: Style = PLAIN, top: bool = False) -> str:
-    """One line per goroutine: marker, id, state, user location, extras. For records from
-    elsewhere; the CLI and `wslgo-bt -l` use :func:`list_native`, whose text is the same
-    byte for byte (tests/py/test_goroutines_report.py compares them on a real core)."""
+    """One line per goroutine: marker, id, state, user location, extras. The CLI and
+    `wslgo-bt -l` use the native list view, whose text is the same byte for byte
+    (tests/py/test_goroutines_report.py compares them on real cores)."""
     lines = []
     for g in gs:
         mark = "*" if g.get("current") else " "
@@ -363,29 +363,11 @@ def summary(gs: Sequence[Record]) -> str:
 
 
 def summary_of(total: int, system: int, unreadable: int) -> str:
-    """The summary line from counts (what `list_native` returns)."""
+    """The summary line from counts."""
     extra = [f"{system} system"]
     if unreadable:
         extra.append(f"{unreadable} unreadable")
     return f"{plural(total, 'goroutine')} ({', '.join(extra)})"
-
-
-def list_native(target: Any, flt: Filter, st: Style = PLAIN, **engine: Any) -> Record:
-    """The list mode done by the engine: ``format_list(apply(target.goroutines(), flt))``
-    formatted in Rust, without a Python object per goroutine (100,000 goroutines: one str).
-    `engine` goes to the enumeration (threads, current_tid, include_dead). Returns
-    {text, shown, total, system, unreadable, missing}."""
-    func_match = re.compile(flt.func).search if flt.func else None
-    return target.list_goroutines(
-        states=list(flt.states),
-        waits=list(flt.waits),
-        func_match=func_match,
-        user_only=flt.user_only,
-        labels=list(flt.labels),
-        goids=[i for i in flt.goids if i >= 0],  # a negative id matches nothing
-        style=st.affixes() or None,
-        **engine,
-    )
 
 
 #: The runtime's clock (Go's nanotime is CLOCK_MONOTONIC, as time.monotonic_ns on Linux):

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::mem::{CoreFile, Memory, ProcessMemory};
 use crate::runtime::fatal;
 use crate::runtime::fxhash::FxHashMap;
-use crate::runtime::listing::{list, select, ListFilter, ListStyle};
+use crate::runtime::listing::{select, ListFilter};
 use crate::runtime::panic::PanicLayout;
 use crate::runtime::snapshot::{self as snap, Mode, Sink, Style};
 use crate::runtime::{
@@ -613,75 +613,6 @@ impl GoTarget {
     /// Facts about the model: layout source, load bias, Go version, g size.
     fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         self.engine.info(py)
-    }
-
-    /// One line per goroutine, filtered, sorted (current first, then goid) and formatted
-    /// in Rust exactly like `wslgo.report.format_list(report.apply(...))`: returns
-    /// {text, shown, total, system, unreadable, missing}. Without `func_match` each stack
-    /// is unwound only down to its first frame outside the runtime. `func_match(s) ->
-    /// bool` is called (memoised) on frame function names and `file:line` strings;
-    /// `style` maps "func" / "file" to (prefix, suffix).
-    #[pyo3(signature = (threads=None, include_dead=false, current_tid=None, *, states=Vec::new(), waits=Vec::new(), func_match=None, user_only=false, labels=Vec::new(), goids=Vec::new(), style=None, max_depth=DEFAULT_MAX_DEPTH))]
-    #[allow(clippy::too_many_arguments)]
-    fn list_goroutines<'py>(
-        &self,
-        py: Python<'py>,
-        threads: Option<&Bound<'py, PyAny>>,
-        include_dead: bool,
-        current_tid: Option<i64>,
-        states: Vec<String>,
-        waits: Vec<String>,
-        func_match: Option<Bound<'py, PyAny>>,
-        user_only: bool,
-        labels: Vec<String>,
-        goids: Vec<u64>,
-        style: Option<std::collections::HashMap<String, (String, String)>>,
-        max_depth: usize,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        let (th, cur) = self.thread_args(threads, current_tid)?;
-        let opts = Options {
-            include_dead,
-            max_depth,
-            current_tid: cur,
-            stop_at_user_frame: func_match.is_none(),
-            only_current: false,
-            only_goid: None,
-        };
-        let flt = ListFilter {
-            states,
-            waits,
-            user_only,
-            labels,
-            goids,
-        };
-        let mut st = ListStyle::default();
-        if let Some(m) = style {
-            st.func = m.get("func").cloned().unwrap_or_default();
-            st.file = m.get("file").cloned().unwrap_or_default();
-        }
-        let e = &self.engine;
-        let listing = match func_match {
-            None => py.detach(|| {
-                guarded(|| {
-                    let gs = e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)?;
-                    list::<Error>(&gs, &flt, None, &st)
-                })
-            })?,
-            Some(f) => {
-                let gs =
-                    py.detach(|| guarded(|| e.rt.goroutines(e.src.mem(), e.bias, &th, &opts)))?;
-                let mut call = |s: &str| -> PyResult<bool> { f.call1((s,))?.is_truthy() };
-                list(&gs, &flt, Some(&mut call), &st)?
-            }
-        };
-        let d = PyDict::new(py);
-        d.set_item("text", listing.text)?;
-        d.set_item("shown", listing.shown)?;
-        d.set_item("total", listing.total)?;
-        d.set_item("system", listing.system)?;
-        d.set_item("unreadable", listing.unreadable)?;
-        d.set_item("missing", listing.missing)?;
-        Ok(d)
     }
 
     /// One enumeration of the goroutines, kept to be formatted in every view (see

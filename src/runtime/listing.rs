@@ -62,7 +62,9 @@ pub fn waited_minutes(g: &Goroutine, now: Option<i64>) -> Option<i64> {
     (m >= 1).then_some(m)
 }
 
-/// A formatted listing and the counts the summary line needs.
+/// A formatted listing and the counts the summary line needs (the unit tests' view of
+/// [`select`] and the line format; the product's list is `snapshot::render`).
+#[cfg(test)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Listing {
     /// One line per listed goroutine, joined with `\n` (no trailing newline).
@@ -330,6 +332,7 @@ pub fn select<'g, E>(
 /// Filter, order (the current goroutine first, then by goid; ties keep their order) and
 /// format. `func_match`, when given, is asked about every frame's function name and
 /// `file:line` until one matches (the `--func` regex); its error aborts the listing.
+#[cfg(test)]
 pub fn list<E>(
     gs: &[Goroutine],
     flt: &ListFilter,

@@ -40,6 +40,15 @@ class Brackets(report.Style):
         return {"func": ("<", ">"), "file": ("[[", "]]")}
 
 
+def native_list(
+    target: _native.Core, flt: report.Filter, st: report.Style = report.PLAIN
+) -> tuple[dict, _native.Snapshot]:
+    """The list view as the CLI and `wslgo-bt -l` make it: a snapshot with the stacks the
+    list needs (down to the user frame unless --func needs whole stacks), rendered."""
+    snap = target.snapshot(scope=report.snapshot_scope("list", flt))
+    return dict(report.render_native(snap, "list", flt, st)), snap
+
+
 @pytest.mark.parametrize(
     "flt",
     [
@@ -58,16 +67,14 @@ class Brackets(report.Style):
 def test_native_list_equals_format_list(
     target: _native.Core, records: list[dict], flt: report.Filter
 ) -> None:
-    """The engine's listing (CLI and `wslgo-bt -l`) and the Python formatter (records from
-    elsewhere) give the same bytes; the engine unwinds only to the user frame unless --func
-    needs whole stacks."""
+    """The engine's list view (CLI and `wslgo-bt -l`) and the Python formatter of records
+    give the same bytes, and the same summary."""
     for st in (report.PLAIN, Brackets()):
-        got = report.list_native(target, flt, st)
+        got, snap = native_list(target, flt, st)
         want = report.format_list(report.apply(records, flt), st)
         assert got["text"] == want
         assert got["shown"] == len(want.splitlines())
-        line = report.summary_of(got["total"], got["system"], got["unreadable"])
-        assert line == report.summary(records)
+        assert snap.summary() == report.summary(records)
     assert got["missing"] == sorted(set(flt.goids) - {g["goid"] for g in records})
     if flt == report.Filter():
         assert "(system)" in want and "=" in want and "<main.main> at [[" in want
@@ -75,7 +82,7 @@ def test_native_list_equals_format_list(
 
 def test_native_list_rejects_a_bad_regex_like_python(target: _native.Core) -> None:
     with pytest.raises(re.error):
-        report.list_native(target, report.Filter(func="("))
+        native_list(target, report.Filter(func="("))
 
 
 def test_list_has_one_line_per_goroutine_current_first(records: list[dict]) -> None:
@@ -181,11 +188,10 @@ def test_native_list_equals_format_list_on_every_go(go_version: str, tmp_path: P
     tgt = _native.Core(binary, core)
     records = tgt.goroutines()
     for flt in (report.Filter(), report.Filter(func=r"^main\.", user_only=True)):
-        got = report.list_native(tgt, flt)
+        got, _ = native_list(tgt, flt)
         assert got["text"] == report.format_list(report.apply(records, flt))
     listed = {
-        int(ln[1:].split()[0])
-        for ln in report.list_native(tgt, report.Filter())["text"].splitlines()
+        int(ln[1:].split()[0]) for ln in native_list(tgt, report.Filter())[0]["text"].splitlines()
     }
     assert set(dumped) <= listed
 
