@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import build
 from wslgo import _native, report
+from wslgo_testing import pyviews
 from wslgo_testing.cores import crash_core
 from wslgo_testing.traceback import parse_dump
 
@@ -71,10 +72,10 @@ def test_native_list_equals_format_list(
     give the same bytes, and the same summary."""
     for st in (report.PLAIN, Brackets()):
         got, snap = native_list(target, flt, st)
-        want = report.format_list(report.apply(records, flt), st)
+        want = pyviews.format_list(pyviews.apply(records, flt), st)
         assert got["text"] == want
         assert got["shown"] == len(want.splitlines())
-        assert snap.summary() == report.summary(records)
+        assert snap.summary() == pyviews.summary(records)
     assert got["missing"] == sorted(set(flt.goids) - {g["goid"] for g in records})
     if flt == report.Filter():
         assert "(system)" in want and "=" in want and "<main.main> at [[" in want
@@ -86,7 +87,7 @@ def test_native_list_rejects_a_bad_regex_like_python(target: _native.Core) -> No
 
 
 def test_list_has_one_line_per_goroutine_current_first(records: list[dict]) -> None:
-    out = report.render(records, "list", report.Filter()).splitlines()
+    out = pyviews.render(records, "list", report.Filter()).splitlines()
     assert len(out) == len(records)
     assert out[0].startswith("*") and re.match(r"\*\s+1 \[running\] main\.main at ", out[0])
     assert all(not line.startswith("*") for line in out[1:])
@@ -94,7 +95,7 @@ def test_list_has_one_line_per_goroutine_current_first(records: list[dict]) -> N
 
 def test_filters_state_wait_func_labels_user(records: list[dict]) -> None:
     def ids(**kw: object) -> set[int]:
-        return {g["goid"] for g in report.apply(records, report.Filter(**kw))}  # type: ignore[arg-type]
+        return {g["goid"] for g in pyviews.apply(records, report.Filter(**kw))}  # type: ignore[arg-type]
 
     every = {g["goid"] for g in records}
     system = {g["goid"] for g in records if g["system"]}
@@ -114,7 +115,7 @@ def test_filters_state_wait_func_labels_user(records: list[dict]) -> None:
 
 
 def test_full_mode_matches_the_crash_dump_layout(records: list[dict], tmp_path: Path) -> None:
-    text = report.render(records, "full", report.Filter(goids=[], user_only=False))
+    text = pyviews.render(records, "full", report.Filter(goids=[], user_only=False))
     parsed = parse_dump(text)
     assert set(parsed) == {g["goid"] for g in records}
     nil = next(g for g in records if g["state"] == "chan receive (nil chan)")
@@ -125,30 +126,30 @@ def test_full_mode_matches_the_crash_dump_layout(records: list[dict], tmp_path: 
 
 
 def test_depth_cuts_frames(records: list[dict]) -> None:
-    text = report.render(records, "full", report.Filter(depth=1))
+    text = pyviews.render(records, "full", report.Filter(depth=1))
     assert "frames elided" in text
     for block in parse_dump(text).values():
         assert len(block.frames) <= 1
 
 
 def test_grouped_buckets_fold_identical_stacks(records: list[dict]) -> None:
-    buckets = report.group(report.apply(records, report.Filter(user_only=True)))
+    buckets = pyviews.group(pyviews.apply(records, report.Filter(user_only=True)))
     assert sum(b["count"] for b in buckets) == len([g for g in records if g["main_module_frame"]])
     assert buckets[0]["current"]
     big = max(buckets, key=lambda b: b["count"])
     assert big["count"] >= 3 and big["state"] == "chan receive"  # the 3 chanRecv goroutines
-    text = report.render(records, "group", report.Filter(user_only=True))
+    text = pyviews.render(records, "group", report.Filter(user_only=True))
     assert re.search(rf"^{big['count']} goroutines \[chan receive\]: ", text, re.M)
 
 
 def test_json_is_one_document_with_the_same_fields(records: list[dict]) -> None:
-    doc = json.loads(report.render(records, "json", report.Filter()))
+    doc = json.loads(pyviews.render(records, "json", report.Filter()))
     assert [g["goid"] for g in doc["goroutines"]] == [
-        g["goid"] for g in report.apply(records, report.Filter())
+        g["goid"] for g in pyviews.apply(records, report.Filter())
     ]
     # the records' fields, and how many innermost frames a --depth window left out
     assert set(doc["goroutines"][0]) == set(records[0]) | {"frames_skipped"}
-    grouped = json.loads(report.render(records, "json-group", report.Filter()))
+    grouped = json.loads(pyviews.render(records, "json-group", report.Filter()))
     assert sum(b["count"] for b in grouped["buckets"]) == len(records)
 
 
@@ -174,10 +175,10 @@ def test_unreadable_records_are_listed_not_dropped() -> None:
         {"goid": 0, "error": "cannot read runtime.g at 0xdead0000", "frames": []},
         {"goid": 7, "state": "sleep", "status_name": "waiting", "frames": [], "error": None},
     ]
-    out = report.render(recs, "list", report.Filter())
+    out = pyviews.render(recs, "list", report.Filter())
     assert "[unreadable] cannot read runtime.g at 0xdead0000" in out
     assert "7 [sleep]" in out
-    assert "1 unreadable" in report.summary(recs)
+    assert "1 unreadable" in pyviews.summary(recs)
 
 
 def test_native_list_equals_format_list_on_every_go(go_version: str, tmp_path: Path) -> None:
@@ -189,7 +190,7 @@ def test_native_list_equals_format_list_on_every_go(go_version: str, tmp_path: P
     records = tgt.goroutines()
     for flt in (report.Filter(), report.Filter(func=r"^main\.", user_only=True)):
         got, _ = native_list(tgt, flt)
-        assert got["text"] == report.format_list(report.apply(records, flt))
+        assert got["text"] == pyviews.format_list(pyviews.apply(records, flt))
     listed = {
         int(ln[1:].split()[0]) for ln in native_list(tgt, report.Filter())[0]["text"].splitlines()
     }
@@ -219,11 +220,11 @@ def test_snapshot_views_equal_the_record_formatters(
 ) -> None:
     """Every text view of the native snapshot is the same bytes as the formatters over the
     records of the same goroutines."""
-    shown = report.apply(records, flt)
+    shown = pyviews.apply(records, flt)
     want = {
-        "list": report.format_list(shown, style, top=flt.top),
-        "full": report.format_full(shown, flt.depth, style, top=flt.top),
-        "group": report.format_grouped(shown, flt.depth, style, top=flt.top),
+        "list": pyviews.format_list(shown, style, top=flt.top),
+        "full": pyviews.format_full(shown, flt.depth, style, top=flt.top),
+        "group": pyviews.format_grouped(shown, flt.depth, style, top=flt.top),
     }
     for mode, text in want.items():
         assert report.render_native(snap, mode, flt, style)["text"] == text, mode
@@ -241,12 +242,12 @@ def test_json_and_json_lines_carry_the_same_goroutines(
     doc = json.loads(compact)["goroutines"]
     assert json.loads(pretty)["goroutines"] == doc
     assert [json.loads(ln) for ln in lines] == doc
-    want = report.apply(records, flt)
+    want = pyviews.apply(records, flt)
     assert [g["goid"] for g in doc] == [g["goid"] for g in want]
     for got, rec in zip(doc, want):
         # three frames from the user frame, the innermost ones before it counted
         # JSON leaves out the fields at their zero value (Go's omitempty)
-        skipped, frames = report.window(rec, 3)
+        skipped, frames = pyviews.window(rec, 3)
         assert got["frames"] == [{k: v for k, v in f.items() if v is not False} for f in frames]
         assert got.get("frames_skipped", 0) == skipped
         assert got["state"] == rec["state"] and got.get("labels", {}) == rec["labels"]
@@ -254,7 +255,7 @@ def test_json_and_json_lines_carry_the_same_goroutines(
         assert "thread_id" not in got or got["thread_id"] == rec["thread_id"]
     buckets = json.loads(report.render_native(snap, "json-group", report.Filter())["text"])
     assert [b["goids"] for b in buckets["buckets"]] == [
-        b["goids"] for b in report.group(report.apply(records, report.Filter()))
+        b["goids"] for b in pyviews.group(pyviews.apply(records, report.Filter()))
     ]
 
 
