@@ -76,6 +76,23 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `v` in decimal, written into `buf` (no allocation and no formatter machinery: the
+/// goroutine list, JSON and symbolize output write millions of integers).
+pub fn decimal(mut v: u64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        if let Some(d) = buf.get_mut(at) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || at == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(buf.get(at..).unwrap_or_default()).unwrap_or("0")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +105,12 @@ mod tests {
             escape("a\x1b]0;x\x07b\nc\0d\\e\u{9b}f\u{202e}g\t"),
             "a\\x1b]0;x\\x07b\\nc\\x00d\\\\e\\x9bf\\u{202e}g\\t"
         );
+    }
+
+    #[test]
+    fn decimal_writes_every_u64() {
+        for v in [0u64, 7, 10, 1_234_567_890, u64::MAX] {
+            assert_eq!(decimal(v, &mut [0u8; 20]), v.to_string());
+        }
     }
 }

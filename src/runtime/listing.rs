@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use super::fxhash::FxHashMap;
 use super::{Frame, Goroutine};
-use crate::text::escape;
+use crate::text::{decimal, escape};
 
 /// Which goroutines to list (the fields of `wslgo.report.Filter` a listing uses). Every
 /// non-empty criterion must hold.
@@ -213,25 +213,12 @@ pub(crate) struct LineCache {
 
 /// `n` right-aligned in `width` columns.
 fn push_padded(out: &mut String, n: u64, width: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut v = n;
-    loop {
-        at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            *d = b'0' + (v % 10) as u8;
-        }
-        v /= 10;
-        if v == 0 || at == 0 {
-            break;
-        }
-    }
-    for _ in (digits.len() - at)..width {
+    let mut buf = [0u8; 20];
+    let s = decimal(n, &mut buf);
+    for _ in s.len()..width {
         out.push(' ');
     }
-    if let Some(Ok(s)) = digits.get(at..).map(std::str::from_utf8) {
-        out.push_str(s);
-    }
+    out.push_str(s);
 }
 
 pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle, cache: &mut LineCache) {

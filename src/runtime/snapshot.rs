@@ -7,7 +7,7 @@
 //! with memory bounded by the chunk size, not by the number of goroutines. The gdb
 //! command and the CLI both call this module, so their outputs are the same bytes.
 
-use crate::text::{escape, push_json_str};
+use crate::text::{decimal, escape, push_json_str};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -657,25 +657,14 @@ enum J<'a> {
 /// `i` in decimal (without the formatting machinery: JSON of 100,000 goroutines writes
 /// millions of integers).
 fn push_int(out: &mut String, i: i128) {
-    let mut digits = [0u8; 40];
-    let mut n = i.unsigned_abs();
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || at == 0 {
-            break;
-        }
-    }
+    let Ok(n) = u64::try_from(i.unsigned_abs()) else {
+        let _ = write!(out, "{i}");
+        return;
+    };
     if i < 0 {
         out.push('-');
     }
-    if let Some(Ok(s)) = digits.get(at..).map(std::str::from_utf8) {
-        out.push_str(s);
-    }
+    out.push_str(decimal(n, &mut [0u8; 20]));
 }
 
 fn newline(out: &mut String, ind: Option<usize>, level: usize) {

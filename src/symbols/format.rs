@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::Frame;
-use crate::text::escape;
+use crate::text::{decimal, escape};
 
 /// How [`format_frames`] prints one pc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -103,26 +103,9 @@ fn write_pos(out: &mut String, file: &str, line: u32) {
     } else {
         out.push_str(&escape(file));
         out.push(':');
-        let mut b = [0u8; 10];
-        out.push_str(fmt_u32(line, &mut b));
+        out.push_str(decimal(line.into(), &mut [0u8; 20]));
         out.push('\n');
     }
-}
-
-/// Decimal digits of `v` in `buf` (no allocation, no formatter machinery).
-fn fmt_u32(mut v: u32, buf: &mut [u8; 10]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        if let Some(b) = buf.get_mut(i) {
-            *b = b'0' + (v % 10) as u8;
-        }
-        v /= 10;
-        if v == 0 || i == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or("0")
 }
 
 #[cfg(test)]
