@@ -639,23 +639,25 @@ impl GoRuntime {
             }
             let direct = self.target(mem, bias);
             let plan = self.plan(&[curg], &t);
-            let mut gs = self
-                .read_chunk(
-                    0,
-                    &[curg],
-                    &direct,
-                    &plan,
-                    &mut StateNames::default(),
-                    &opts,
-                    &mut Vec::new(),
-                )
-                .close();
-            self.attach_threads(&direct, &mut gs, threads, &opts);
+            let mut parts = join([self.read_chunk(
+                0,
+                &[curg],
+                &direct,
+                &plan,
+                &mut StateNames::default(),
+                &opts,
+                &mut Vec::new(),
+            )]);
+            for p in &mut parts {
+                self.attach_threads(&direct, p, threads, &opts);
+            }
             let mut syms = SymCache::new();
-            let parts = std::slice::from_mut(&mut gs);
-            self.fill_pcs(parts, &mut syms, bias);
-            self.read_labels(&t, parts);
-            let found = gs.out.into_iter().find(|g| g.current && g.error.is_none());
+            self.fill_pcs(&mut parts, &mut syms, bias);
+            self.read_labels(&t, &mut parts);
+            let found = parts
+                .into_iter()
+                .flat_map(|p| p.out)
+                .find(|g| g.current && g.error.is_none());
             if found.is_some() {
                 return Ok(found);
             }
@@ -769,33 +771,7 @@ impl GoRuntime {
             })
         };
         done.sort_unstable_by_key(|(k, _)| *k);
-        // The chunks' records stay where their threads built them: joining them would copy
-        // every record into fresh memory.
-        let mut parts: Vec<Gs> = Vec::with_capacity(done.len() + 2);
-        let lone = |run: Option<BadRun>, parts: &mut Vec<Gs>| {
-            if let Some(mut r) = run {
-                let mut g = Gs::default();
-                r.flush(&mut g.out, &mut g.words);
-                parts.push(g);
-            }
-        };
-        let mut carry: Option<BadRun> = None;
-        for (_, ch) in done {
-            if let Some(h) = ch.head {
-                carry = Some(match carry {
-                    Some(c) => c.merged(h),
-                    None => h,
-                });
-                if ch.head_open {
-                    parts.push(ch.gs); // no records: its census
-                    continue;
-                }
-            }
-            lone(carry.take(), &mut parts);
-            parts.push(ch.gs);
-            carry = ch.tail;
-        }
-        lone(carry.take(), &mut parts);
+        let mut parts = join(done.into_iter().map(|(_, ch)| ch));
         if all.claimed > all.ptrs.len() as u64 {
             let n = all.claimed - all.ptrs.len() as u64;
             let mut g = Gs::default();
@@ -1525,31 +1501,44 @@ impl Chunk {
         if bad.first.is_none() {
             return;
         }
-        if bad.starts_at(base) && self.gs.out.is_empty() && self.head.is_none() {
+        if bad.starts_at(base) {
             self.head = Some(std::mem::take(bad));
         } else {
             bad.flush(&mut self.gs.out, &mut self.gs.words);
         }
     }
+}
 
-    /// The records of a chunk read on its own (its runs are its own records).
-    fn close(mut self) -> Gs {
-        let mut out = Vec::new();
-        let mut words = Vec::new();
-        if let Some(mut h) = self.head.take() {
-            h.flush(&mut out, &mut words);
+/// Consecutive chunks, in allgs order, as parts: a run of unreadable entries that spans
+/// chunks becomes one record. The chunks' records stay where their threads built them:
+/// joining them would copy every record into fresh memory.
+fn join(chunks: impl IntoIterator<Item = Chunk>) -> Vec<Gs> {
+    let mut parts: Vec<Gs> = Vec::new();
+    let lone = |run: Option<BadRun>, parts: &mut Vec<Gs>| {
+        if let Some(mut r) = run {
+            let mut g = Gs::default();
+            r.flush(&mut g.out, &mut g.words);
+            parts.push(g);
         }
-        out.append(&mut self.gs.out);
-        words.append(&mut self.gs.words);
-        if let Some(mut t) = self.tail.take() {
-            t.flush(&mut out, &mut words);
+    };
+    let mut carry: Option<BadRun> = None;
+    for ch in chunks {
+        if let Some(h) = ch.head {
+            carry = Some(match carry {
+                Some(c) => c.merged(h),
+                None => h,
+            });
+            if ch.head_open {
+                parts.push(ch.gs); // no records: its census
+                continue;
+            }
         }
-        Gs {
-            out,
-            words,
-            census: self.gs.census,
-        }
+        lone(carry.take(), &mut parts);
+        parts.push(ch.gs);
+        carry = ch.tail;
     }
+    lone(carry.take(), &mut parts);
+    parts
 }
 
 /// The status, state and wait-reason names of a (status, wait reason) pair.

@@ -445,6 +445,18 @@ impl SymCache {
         Some((outer.0.clone(), inner.1.clone(), inner.2))
     }
 
+    /// The frames of a walk's physical frames, each with its sp (the inlined calls of one
+    /// physical frame share it).
+    fn frames_of(&mut self, pcln: &Pclntab, bias: u64, steps: &[Step]) -> (Vec<Frame>, Vec<u64>) {
+        let (mut frames, mut sps) = (Vec::new(), Vec::new());
+        for st in steps {
+            let before = frames.len();
+            self.push_frames(pcln, bias, st, &mut frames);
+            sps.resize(sps.len() + frames.len() - before, st.sp);
+        }
+        (frames, sps)
+    }
+
     /// Append the frames of one physical frame of a walk (its inlined calls, innermost
     /// first, then the function; `?` for code outside Go).
     fn push_frames(&mut self, pcln: &Pclntab, bias: u64, st: &Step, out: &mut Vec<Frame>) {
@@ -691,19 +703,14 @@ pub fn unwind(
 ) -> Stack {
     let mut steps = Vec::new();
     let w = walk(pcln, cache, target, start, window, opts, &mut steps);
-    let mut out = Stack {
+    let (frames, sps) = cache.frames_of(pcln, target.bias, &steps);
+    Stack {
+        frames,
+        sps,
         error: w.error,
         truncated: w.truncated,
         fp_mismatches: w.fp_mismatches,
-        ..Stack::default()
-    };
-    for st in &steps {
-        let before = out.frames.len();
-        cache.push_frames(pcln, target.bias, st, &mut out.frames);
-        out.sps
-            .resize(out.sps.len() + out.frames.len() - before, st.sp);
     }
-    out
 }
 
 /// A goroutine's stack as [`unwind`] finds it, its frames shared with every goroutine of
@@ -744,13 +751,7 @@ pub fn unwind_shared(
     let shared = match cache.stacks.get(key.as_slice()) {
         Some(s) => s.clone(),
         None => {
-            let mut frames = Vec::new();
-            let mut sps = Vec::new();
-            for st in &steps {
-                let before = frames.len();
-                cache.push_frames(pcln, target.bias, st, &mut frames);
-                sps.resize(sps.len() + frames.len() - before, st.sp);
-            }
+            let (frames, sps) = cache.frames_of(pcln, target.bias, &steps);
             let module = opts.main_module.as_deref();
             let user = cache.user_frame(&frames, module);
             let main = user
