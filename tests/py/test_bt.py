@@ -12,6 +12,7 @@ from conftest import build
 from wslgo_testing.cores import crash_core
 from wslgo_testing.gdb import marked, section
 from wslgo_testing.sources import line_of
+from wslgo_testing.versions import newest
 
 
 def test_bt_on_a_stopped_program(gdb_run, go_version: str) -> None:
@@ -118,13 +119,13 @@ def test_bt_on_a_core_equals_the_cli(gdb_run, go_version: str, tmp_path: Path) -
 
 
 def test_bt_without_a_process_says_so(gdb_run) -> None:
-    binary = build("hello", "1.24", "debug")
+    binary = build("hello", newest(), "debug")
     r = gdb_run(["wslgo-bt"], binary=binary)
     assert "wslgo: the program is not running; use `run`, `attach PID` or `core FILE`" in (r.stderr)
 
 
 def test_bt_uses_gdb_styling_and_respects_style_off(gdb_run) -> None:
-    binary = build("hello", "1.24", "debug")
+    binary = build("hello", newest(), "debug")
     r = gdb_run(
         [
             "run",

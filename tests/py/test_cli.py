@@ -15,6 +15,7 @@ from conftest import ROOT, build
 from wslgo import _native, cli, report
 from wslgo_testing.cores import crash_core
 from wslgo_testing.sources import line_of
+from wslgo_testing.versions import newest
 
 WSLGO = [sys.executable, "-m", "wslgo.cli"]
 
@@ -25,7 +26,7 @@ def wslgo(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[s
 
 @pytest.fixture(scope="module")
 def grstates_core(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    binary = build("grstates", "1.24", "opt")
+    binary = build("grstates", newest(), "opt")
     core, _ = crash_core(binary, tmp_path_factory.mktemp("core"))
     return binary, core
 
@@ -74,7 +75,7 @@ def test_counts_use_the_singular_for_one(grstates_core) -> None:
 
 
 def test_symbolize_reports_a_bad_line_and_goes_on() -> None:
-    binary = build("dwsyms", "1.24", "debug")
+    binary = build("dwsyms", newest(), "debug")
     entry = _native.Symbols(str(binary)).lookup("main.main")[0][1]
     good = wslgo("symbolize", str(binary), hex(entry)).stdout
     assert good.startswith("main.main\n"), good
@@ -91,7 +92,7 @@ def test_symbolize_reports_a_bad_line_and_goes_on() -> None:
 
 @pytest.mark.parametrize("how", ["stdin", "args"])
 def test_a_closed_pipe_ends_quietly(how: str) -> None:
-    binary = build("dwsyms", "1.24", "debug")
+    binary = build("dwsyms", newest(), "debug")
     entry = _native.Symbols(str(binary)).lookup("main.main")[0][1]
     addrs = [hex(entry)] * 20000  # far more output than a pipe buffer holds
     argv = [*WSLGO, "symbolize", str(binary), *(addrs if how == "args" else [])]
@@ -114,7 +115,7 @@ def test_a_closed_pipe_ends_quietly(how: str) -> None:
 
 
 def test_lookup_generics_with_or_without_type_arguments() -> None:
-    binary = build("dwsyms", "1.24", "opt")
+    binary = build("dwsyms", newest(), "opt")
 
     def names(what: str) -> list[str]:
         r = wslgo("lookup", str(binary), what)

@@ -37,6 +37,7 @@ from wslgo_testing.traceback import (
     ours_frames,
     parse_dump,
 )
+from wslgo_testing.versions import newest
 
 MODES = ["debug", "opt", "nodwarf", "pie", "stripped"]
 
@@ -155,15 +156,15 @@ def test_core_matches_crash_dump(go_version: str, mode: str, tmp_path: Path) -> 
 
 
 def test_core_of_another_binary_is_refused(tmp_path: Path) -> None:
-    binary = build("grstates", "1.24", "opt")
+    binary = build("grstates", newest(), "opt")
     core, _ = crash_core(binary, tmp_path)
-    other = build("grstates", "1.27", "opt")
+    other = build("grstates", newest(), "debug")
     with pytest.raises(_native.MismatchError, match="not written by"):
         _native.Core(other, core)
 
 
 def test_truncated_core_is_a_clear_error(tmp_path: Path) -> None:
-    binary = build("grstates", "1.24", "opt")
+    binary = build("grstates", newest(), "opt")
     core, _ = crash_core(binary, tmp_path)
     cut = tmp_path / "cut.core"
     data = core.read_bytes()
@@ -200,7 +201,7 @@ def patch_allgs(binary: Path, core: Path, out: Path, damage: str) -> None:
 
 @pytest.mark.parametrize("damage", ["allglen", "zeroed"])
 def test_corrupt_allgs_ends_at_once_with_a_summary_line(tmp_path: Path, damage: str) -> None:
-    binary = build("grstates", "1.24", "opt")
+    binary = build("grstates", newest(), "opt")
     core, _ = crash_core(binary, tmp_path)
     bad = tmp_path / "bad.core"
     patch_allgs(binary, core, bad, damage)
@@ -243,7 +244,7 @@ def test_non_go_process_is_a_clear_error(tmp_path: Path) -> None:
         with pytest.raises(_native.WslgoError, match="not a Go binary"):
             _native.Process(sleep, proc.pid)
         # A Go binary's model pointed at a process that is not that binary.
-        go = build("grstates", "1.24", "opt")
+        go = build("grstates", newest(), "opt")
         mismatch = f"process {proc.pid} does not run .*grstates"
         with pytest.raises(_native.MismatchError, match=mismatch):
             _native.Process(go, proc.pid)
@@ -253,7 +254,7 @@ def test_non_go_process_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_cli_goroutines_on_a_core(tmp_path: Path) -> None:
-    binary = build("grstates", "1.27", "debug")
+    binary = build("grstates", newest(), "debug")
     core, dumped = crash_core(binary, tmp_path)
     cli = [sys.executable, "-m", "wslgo.cli", "goroutines", str(binary), str(core)]
     r = subprocess.run([*cli, "--wait", "nil chan"], capture_output=True, text=True)
@@ -270,7 +271,7 @@ def test_cli_goroutines_on_a_core(tmp_path: Path) -> None:
 
 
 def test_cli_pid_reads_a_running_process(tmp_path: Path) -> None:
-    binary = build("grstates", "1.26", "opt")
+    binary = build("grstates", newest(), "opt")
     env = dict(os.environ, WSLGO_HOLD="30s")
     proc = subprocess.Popen([str(binary)], env=env, stderr=subprocess.PIPE, text=True)
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from conftest import build
 from wslgo_testing.gdb import GDB_BATCH, site_dirs
+from wslgo_testing.versions import newest
 
 SCRIPT = r"""
 import json, site, sys, time
@@ -39,7 +40,7 @@ with open({out!r}, "w") as fh:
 
 
 def test_hundred_thousand_goroutines(tmp_path: Path) -> None:
-    binary = build("grmany", "1.27", "opt")
+    binary = build("grmany", newest(), "opt")
     out = tmp_path / "perf.json"
     script = tmp_path / "perf.py"
     site_dir, pkg = site_dirs()

@@ -15,12 +15,13 @@ from wslgo import _native, report
 from wslgo_testing import pyviews
 from wslgo_testing.cores import crash_core
 from wslgo_testing.traceback import parse_dump
+from wslgo_testing.versions import newest
 
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> _native.Core:
     tmp = tmp_path_factory.mktemp("core")
-    binary = build("grstates", "1.24", "debug")
+    binary = build("grstates", newest(), "debug")
     core, _ = crash_core(binary, tmp)
     return _native.Core(binary, core)
 

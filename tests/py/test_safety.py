@@ -18,6 +18,7 @@ import pytest
 import wslgo
 from conftest import ROOT, build, run_gdb
 from wslgo_testing.cores import crash_core
+from wslgo_testing.versions import full_version, newest
 
 PRINT_NATIVE = "python import wslgo._native as n; print('NATIVE=' + n.__file__)"
 
@@ -86,7 +87,7 @@ def one_error_line(r: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.fixture(scope="module")
 def go_binary() -> Path:
-    return build("grstates", "1.24", "opt")
+    return build("grstates", newest(), "opt")
 
 
 def odd_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
@@ -387,7 +388,7 @@ def section_range(binary: Path, name: str) -> tuple[int, int]:
 
 @pytest.mark.parametrize("fill", [0x00, 0xFF])
 def test_overwritten_pclntab_body_is_reported(tmp_path: Path, fill: int) -> None:
-    binary = build("grstates", "1.24", "opt")
+    binary = build("grstates", newest(), "opt")
     core, _ = crash_core(binary, tmp_path)
     off, size = section_range(binary, ".gopclntab")
     data = bytearray(binary.read_bytes())
@@ -421,7 +422,7 @@ def test_core_of_a_non_go_pie_is_named_foreign(tmp_path: Path, mode: str) -> Non
     proc.wait()
     cores = sorted(tmp_path.glob("core*"))
     assert cores, "no core of sleep written"
-    binary = build("grstates", "1.24", mode)
+    binary = build("grstates", newest(), mode)
     line = one_error_line(cli("goroutines", str(binary), str(cores[0]), timeout=60))
     assert f"was not written by {binary}" in line, line
 
@@ -435,7 +436,7 @@ def many_goroutines_core(tmp_path: Path, n: int) -> tuple[Path, Path]:
     def limits() -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
-    binary = build("grmany", "1.24", "opt")
+    binary = build("grmany", newest(), "opt")
     env = dict(os.environ, GOTRACEBACK="crash", GRMANY_N=str(n))
     r = subprocess.run(
         [str(binary)], cwd=tmp_path, env=env, capture_output=True, timeout=120, preexec_fn=limits
@@ -492,7 +493,7 @@ def test_out_of_memory_is_one_line_never_an_abort_or_a_hang(tmp_path: Path) -> N
 
 
 def test_missing_goroutine_id_is_an_error(tmp_path: Path) -> None:
-    binary = build("grstates", "1.24", "opt")
+    binary = build("grstates", newest(), "opt")
     core, _ = crash_core(binary, tmp_path)
     for mode in ([], ["--full"], ["--json"]):
         r = cli("goroutines", str(binary), str(core), "--id", "1", "--id", "999999", *mode)
@@ -505,16 +506,19 @@ def test_missing_goroutine_id_is_an_error(tmp_path: Path) -> None:
 def test_names_and_go_version_from_a_doctored_binary_are_escaped(
     gdb_path: str, tmp_path: Path
 ) -> None:
-    binary = build("grstates", "1.24", "opt")
+    binary = build("grstates", newest(), "opt")
     entry = cli("lookup", str(binary), "main.nilChan").stdout.split("-")[0]
     data = bytearray(binary.read_bytes())
     # Same lengths, so every offset in the pclntab and .go.buildinfo stays valid.
     name = data.find(b"\x00main.nilChan\x00") + 1  # in the pclntab's name table
     assert name > 0
     data[name : name + 12] = b"ma\x1b]0;\x07\nChan"
-    ver = data.rfind(b"go1.24.11")  # the one in .go.buildinfo
+    go = f"go{full_version(newest())}".encode()
+    ver = data.rfind(go)  # the one in .go.buildinfo
     assert ver > 0
-    data[ver : ver + 9] = b"go1\x1b[31m\n"
+    evil = "go1\x1b[31m\n"[: len(go)].ljust(len(go), "\n")  # the version's length
+    shown = evil.replace("\x1b", "\\x1b").replace("\n", "\\n")
+    data[ver : ver + len(go)] = evil.encode()
     bad = tmp_path / "doctored"
     assert len(data) == len(binary.read_bytes())
     bad.write_bytes(bytes(data))
@@ -524,11 +528,11 @@ def test_names_and_go_version_from_a_doctored_binary_are_escaped(
     assert sym.returncode == 0, sym.stderr
     assert sym.stdout.splitlines()[0] == "ma\\x1b]0;\\x07\\nChan", sym.stdout
     info = cli("info", str(bad))
-    assert "go:         go1\\x1b[31m\\n\n" in info.stdout, info.stdout
+    assert f"go:         {shown}\n" in info.stdout, info.stdout
     as_json = json.loads(cli("info", "--json", str(bad)).stdout)
-    assert as_json["go_version"] == "go1\x1b[31m\n"
+    assert as_json["go_version"] == evil
     r = run_gdb(["python print('ALIVE')"], source=wslgo.GDB_ENTRY, binary=bad)
     banner = [ln for ln in r.stdout.splitlines() if ln.startswith("wslgo: doctored")]
-    assert banner and "go1\\x1b[31m\\n," in banner[0], r.output
+    assert banner and f"{shown}," in banner[0], r.output
     for c in ("\x1b", "\x07"):
         assert c not in sym.stdout + info.stdout + r.stdout

@@ -14,6 +14,7 @@ import gofixtures
 import pytest
 from conftest import build
 from wslgo_testing.sources import line_of
+from wslgo_testing.versions import newest
 
 
 def wslgo(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -126,7 +127,7 @@ def test_info_shows_state_and_hints(go_version: str) -> None:
 
 
 def test_no_code_line_names_nearest_lines() -> None:
-    binary = build("dwsyms", "1.24", "debug")
+    binary = build("dwsyms", newest(), "debug")
     line = line_of("dwsyms", "no code here")
     r = wslgo("lookup", str(binary), f"main.go:{line}")
     assert r.returncode == 1
@@ -143,7 +144,7 @@ def one_line_error(r: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_bad_input_is_one_line(tmp_path: Path) -> None:
-    binary = build("dwsyms", "1.24", "debug")
+    binary = build("dwsyms", newest(), "debug")
     data = binary.read_bytes()
     trunc = tmp_path / "trunc"
     trunc.write_bytes(data[: len(data) // 3])

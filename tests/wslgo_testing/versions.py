@@ -37,6 +37,12 @@ def selected_versions() -> list[str]:
     return list(dict.fromkeys(minor(p) for p in pins))
 
 
+def newest() -> str:
+    """The newest selected release, for a test that needs one release, not each: tests on
+    the selected releases only, so a run never installs a toolchain it did not select."""
+    return max(selected_versions(), key=lambda v: tuple(int(x) for x in v.split(".")))
+
+
 def full_version(version: str) -> str:
     """The pinned full release for '1.24' or '1.24.11'."""
     return str(toolchains().resolve(version))
