@@ -4,20 +4,27 @@
 Used by the pytest harness (import) and by cargo integration tests (CLI):
 
     python3 tests/gofixtures.py NAME VERSION MODE     # prints the binary's path
+    python3 tests/gofixtures.py prebuild              # what the pytest modules build, for
+                                                      # every release of $WSLGO_GO_VERSIONS
 
 `gofixtures.py --flags MODE` prints the build flags of MODE, one per line.
 MODE is one of: debug (-gcflags=all=-N -l), opt (default flags), nodwarf (-ldflags=-w),
 stripped (-ldflags='-s -w'), pie (-buildmode=pie), trimpath (-trimpath), pienodwarf (PIE, -w).
 Binaries are cached under $WSLGO_CACHE/fixtures (default ~/.cache/wslgo/fixtures) by a hash of the
-fixture's sources, the Go version and the mode; they are never committed.
+fixture's sources, the Go version and the mode; they are never committed. A build is atomic
+(a temporary file renamed into place) and locked per binary, so parallel test workers wait
+for one build instead of repeating it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -102,8 +109,16 @@ def build(name: str, version: str, mode: str = "debug", goarch: str = "") -> Pat
     out = cache_root() / version / f"{name}-{mode}{arch}-{source_hash(name)}"
     if out.exists():
         return out
-    go = go_binary(version)
     out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_name(out.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building it
+        if not out.exists():
+            _build(name, version, mode, goarch, out)
+    return out
+
+
+def _build(name: str, version: str, mode: str, goarch: str, out: Path) -> None:
+    go = go_binary(version)
     src = GO_DIR / name
     tmp = out.with_suffix(f".tmp{os.getpid()}")
     if not (src / "go.mod").exists():
@@ -116,7 +131,31 @@ def build(name: str, version: str, mode: str = "debug", goarch: str = "") -> Pat
     if res.returncode != 0:
         raise RuntimeError(f"go build failed for {name} ({version}, {mode}):\n{res.stderr}")
     tmp.rename(out)
-    return out
+
+
+#: `build("NAME", VERSION)` / `build("NAME", VERSION, "MODE")` in the pytest modules.
+BUILD_CALL = re.compile(r'\bbuild\(\s*"(\w+)",\s*[^,()"]+?(?:,\s*"(\w+)")?\s*\)')
+
+
+def wanted() -> list[tuple[str, str]]:
+    """(fixture, mode) of every build call the pytest modules spell out, read from their
+    source so the list stays in step with the tests (calls with a computed mode or a GOARCH
+    are built when a test asks)."""
+    found = {
+        (name, mode or "debug")
+        for path in sorted((HERE / "py").glob("test_*.py"))
+        for name, mode in BUILD_CALL.findall(path.read_text())
+    }
+    return sorted(found)
+
+
+def prebuild(jobs: int = 0) -> int:
+    """Build :func:`wanted` for every selected release, `jobs` at a time (default: one per
+    CPU), before the tests run; return how many binaries there are."""
+    todo = [(n, v, m) for v in versions.selected_versions() for n, m in wanted()]
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
+        list(pool.map(lambda t: build(*t), todo))
+    return len(todo)
 
 
 def main(argv: list[str]) -> int:
@@ -126,6 +165,9 @@ def main(argv: list[str]) -> int:
             print(f"gofixtures: unknown mode {argv[1]!r}", file=sys.stderr)
             return 2
         print("\n".join(MODES[argv[1]]))
+        return 0
+    if argv[:1] == ["prebuild"] and len(argv) == 1:
+        print(f"gofixtures: {prebuild()} fixture binaries ready", file=sys.stderr)
         return 0
     if len(argv) != 3:
         print(__doc__, file=sys.stderr)
