@@ -45,15 +45,29 @@ ensure_shellcheck() {
     command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
 }
 
+# The development tools (maturin, pytest, pytest-xdist, ruff, mypy) at the versions pinned in
+# scripts/dev-requirements.txt, installed into $PY when one is missing or another version.
 ensure_py_tools() {
-    local missing=()
-    "$PY" -c "import maturin" 2>/dev/null || command -v maturin >/dev/null || missing+=(maturin)
-    "$PY" -c "import pytest" 2>/dev/null || missing+=(pytest)
-    command -v ruff >/dev/null || "$PY" -c "import ruff" 2>/dev/null || missing+=(ruff)
-    "$PY" -c "import mypy" 2>/dev/null || missing+=(mypy)
-    if [ ${#missing[@]} -gt 0 ]; then
-        log "pip install ${missing[*]}"
-        "$PY" -m pip install -q --root-user-action=ignore --disable-pip-version-check "${missing[@]}"
+    local reqs="$ROOT/scripts/dev-requirements.txt" off
+    off="$("$PY" - "$reqs" <<'EOF'
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+for line in open(sys.argv[1]):
+    req = line.split("#")[0].strip()
+    if req:
+        name, _, want = req.partition("==")
+        try:
+            have = version(name)
+        except PackageNotFoundError:
+            have = ""
+        if have != want:
+            print(req)
+EOF
+)"
+    if [ -n "$off" ]; then
+        log "pip install $(tr '\n' ' ' <<<"$off")(scripts/dev-requirements.txt)"
+        "$PY" -m pip install -q --root-user-action=ignore --disable-pip-version-check -r "$reqs"
     fi
 }
 
@@ -63,7 +77,8 @@ ensure_go() {
     "$PY" "$ROOT/scripts/go-toolchains" install "$@" >&2
 }
 
-# Build the abi3 wheel with maturin and install it with this machine's pip.
+# Build the abi3 wheel with maturin (release profile; scripts/test turns LTO off with
+# CARGO_PROFILE_RELEASE_LTO=false) and install it with this machine's pip.
 build_and_install_wheel() {
     log "building the wslgo wheel (maturin, abi3)"
     rm -rf "$ROOT/dist"
