@@ -8,7 +8,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
+
+#: `go test runtime` per release takes minutes: scripts/test --slow and scripts/matrix run it.
+pytestmark = pytest.mark.slow
 
 #: Go's tests that run on amd64 in every pinned toolchain (TestGdbInfCallstack is arm64
 #: only; Go marks TestGdbCoreCrashThreadBacktrace flaky and skips it).

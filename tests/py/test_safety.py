@@ -447,6 +447,7 @@ def many_goroutines_core(tmp_path: Path, n: int) -> tuple[Path, Path]:
     return binary, cores[0]
 
 
+@pytest.mark.slow  # a sweep of ~40 runs under memory limits: scripts/test --slow
 def test_out_of_memory_is_one_line_never_an_abort_or_a_hang(tmp_path: Path) -> None:
     import resource
 
