@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,10 @@ from pathlib import Path
 import pytest
 import wslgo
 from conftest import ROOT, build, run_gdb
+
+#: The version, set in Cargo.toml only (the wheel's metadata and the native module take it
+#: from there; the package's __version__ must agree).
+VERSION = re.findall(r'(?m)^version = "([^"]+)"', (ROOT / "Cargo.toml").read_text())[0]
 
 PRINT_NATIVE = (
     "python import sys, wslgo._native as n; "
@@ -40,7 +45,7 @@ def test_native_module_comes_from_the_pip_installed_wheel(gdb_run) -> None:
     # gdb's embedded interpreter is not the one pip installed into.
     gdb_py = field(r.stdout, "GDBPY")
     assert not gdb_py.endswith(sys.prefix), (gdb_py, sys.prefix)
-    assert "wslgo 0.1.0 (native 0.1.0)" in r.stdout
+    assert f"wslgo {VERSION} (native {VERSION})" in r.stdout
 
 
 def test_checkout_entry_finds_installed_package_through_python3(
@@ -161,6 +166,6 @@ def test_help_lists_commands_and_errors_are_one_line(gdb_run) -> None:
 
 def test_cli_version_and_help() -> None:
     out = subprocess.run(["wslgo", "version"], capture_output=True, text=True, check=True).stdout
-    assert out.startswith("wslgo 0.1.0 (native 0.1.0 at ")
+    assert out.startswith(f"wslgo {VERSION} (native {VERSION} at ")
     r = subprocess.run(["wslgo"], capture_output=True, text=True)
     assert r.returncode == 2 and "gdbinit" in r.stdout
