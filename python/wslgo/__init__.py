@@ -25,7 +25,8 @@ def __getattr__(name: str) -> Path:
 
         pkg = Path(__file__).resolve().parent
         globals().update(PACKAGE_DIR=pkg, GDB_ENTRY=pkg / "gdbinit" / "wslgo.py")
-        return globals()[name]
+        found: Path = globals()[name]
+        return found
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

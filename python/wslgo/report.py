@@ -90,8 +90,9 @@ def user_frame(g: Record) -> Record | None:
     i = g.get("user_frame")
     fr = g.get("frames") or []
     if i is not None and 0 <= i < len(fr):
-        return fr[i]
-    return fr[0] if fr else None
+        frame: Record = fr[i]
+        return frame
+    return cast(Record, fr[0]) if fr else None
 
 
 #: The runtime's clock (Go's nanotime is CLOCK_MONOTONIC, as time.monotonic_ns on Linux):
@@ -339,7 +340,7 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
 
 def add_goroutine_commands(subparsers: Any) -> argparse.ArgumentParser:
     """Register `wslgo goroutines` on the CLI's subparsers."""
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "goroutines",
         help="list goroutines of a core file or a live process",
         description="Goroutines of a core file (BINARY CORE) or a live process "

@@ -100,7 +100,8 @@ def _where(r: program.Record) -> program.Record | None:
     start function (runtime.forcegchelper rather than runtime.gopark)."""
     if r.get("user_frame") is None:
         start = r.get("start_func")
-        for f in r.get("frames") or []:
+        frames: list[program.Record] = r.get("frames") or []
+        for f in frames:
             if f["func"] == start:
                 return f
     return report.user_frame(r)

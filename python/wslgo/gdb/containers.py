@@ -179,7 +179,8 @@ def _map_geometry(hdr: gdb.Type) -> tuple[str, Geometry, gdb.Type, gdb.Type]:
 def _indirect(t: gdb.Type) -> bool:
     """A slot holding a pointer to a key or element too large to sit in the slot itself."""
     s = t.strip_typedefs()
-    return s.code == gdb.TYPE_CODE_PTR and s.target().sizeof > _native.MAP_MAX_INLINE_BYTES
+    big: bool = s.code == gdb.TYPE_CODE_PTR and s.target().sizeof > _native.MAP_MAX_INLINE_BYTES
+    return big
 
 
 def map_kind(ptr: gdb.Type) -> str:

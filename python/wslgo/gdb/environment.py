@@ -30,7 +30,7 @@ class Environment:
             return None
         if not out.startswith("GOTRACEBACK = "):
             return None
-        value = out.removeprefix("GOTRACEBACK = ")
+        value: str = out.removeprefix("GOTRACEBACK = ")
         if self.ours and value == "crash":
             return None
         return value

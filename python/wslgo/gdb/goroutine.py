@@ -19,11 +19,13 @@ from wslgo import _native
 from wslgo.gdb import commands, gofacts, params, program
 from wslgo.gdb.goframes import (
     SWITCHER,
-    Goroutine,
     Selection,
     filters_enabled,
     frame_zero_dispatch,
     trim_backtrace,
+)
+from wslgo.gdb.goframes import (
+    Goroutine as Goroutine,  # re-exported: compat names goroutine.Goroutine
 )
 
 

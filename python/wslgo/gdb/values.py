@@ -31,7 +31,8 @@ def length(v: gdb.Value, which: str) -> int:
     v = _deref(v)
     st = v.type.strip_typedefs()
     if st.code == gdb.TYPE_CODE_ARRAY:
-        return st.range()[1] - st.range()[0] + 1
+        n: int = st.range()[1] - st.range()[0] + 1
+        return n
     if st.code == gdb.TYPE_CODE_STRUCT:
         names = [f.name for f in st.fields()]
         if st.name == "string" and which == "len":
