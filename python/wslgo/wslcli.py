@@ -54,12 +54,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
-    if args.file == "-":
-        lines = sys.stdin.read().splitlines()
-    else:
-        with open(args.file, encoding="utf-8", errors="replace") as f:
-            lines = f.read().splitlines()
-    r = diagnose.diagnose(lines)
+    r = diagnose.diagnose_path(args.file)
     if args.json:
         print(json.dumps(diagnose.to_json(r)))
     else:
