@@ -77,7 +77,7 @@ def test_rules_from_launch_json_and_config_never_run_commands(gdb_run, tmp_path:
 
 def test_odd_paths_reach_gdb_quoted(gdb_run, tmp_path: Path) -> None:  # noqa: ANN001
     # quotes, a `#` and spaces are data inside gdb's quoted arguments, not syntax
-    odd = "/tmp/it's a \"dir\" #1"
+    odd = '/tmp/it\'s a "dir" #1'
     cfg = tmp_path / "config.toml"
     cfg.write_text(f"[[path-map]]\nfrom = 'C:\\x\\y'\nto = {json.dumps(odd)}\n")
     r = gdb_run(["show substitute-path"], env={"WSLGO_CONFIG": str(cfg)})
@@ -214,3 +214,44 @@ def test_path_map_local_takes_a_windows_path_unquoted(gdb_run) -> None:  # noqa:
     lines = g.output.splitlines()
     assert "/home/u/work/pool/main.go" in lines and "/mnt/e/x/y.go" in lines, g.output
     assert "D:\\work\\pool\\main.go" in lines
+
+
+def test_why_names_every_instance_of_a_generic(go_version: str) -> None:
+    src = (HERE.parent / "go" / "symbols" / "main.go").read_text().splitlines()
+    line = next(n for n, t in enumerate(src, 1) if "if i == 0 || x > m" in t)  # in Max[T]
+    instances = ("main.Max[go.shape.int]", "main.Max[go.shape.float64]")
+    for mode, kind in (("debug", "ok"), ("opt", "inlined")):
+        j = json.loads(
+            wslgo_cli(
+                "why", str(build("symbols", go_version, mode)), f"main.go:{line}", "--json"
+            ).stdout
+        )
+        first = j["findings"][0]
+        assert first["kind"] == kind, (mode, first)
+        assert all(i in first["message"] for i in instances), (mode, first["message"])
+
+
+KILL_AND_WAIT = (
+    "import os, signal, time; pid = gdb.selected_inferior().pid; os.kill(pid, signal.SIGKILL); "
+    "[time.sleep(0.05) for _ in range(200) "
+    "if open(f'/proc/{pid}/stat').read().rpartition(')')[2].split()[0] != 'Z']"
+)
+
+
+def test_after_the_process_is_killed_commands_say_so(gdb_run, go_version: str) -> None:  # noqa: ANN001
+    b = build("wslwhy", go_version)
+    r = gdb_run(
+        [
+            "set wslgo stop-context off",
+            "run",
+            # killed from outside (another terminal); the kernel ends it a moment later
+            f"python {KILL_AND_WAIT}",
+            "wslgo-bt",
+            "info goroutines",
+            "wslgo-goroutine 1 bt",
+        ],
+        binary=b,
+        env=NO_CONFIG,
+    )
+    assert r.output.count("has ended (killed?): no live process") == 3, r.output
+    assert "from this binary" not in r.output
