@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from wslgo import _native
-from wslgo.text import esc
+from wslgo.text import esc, esc_path
 
 #: Bytes read at a time.
 CHUNK = 1 << 20
@@ -84,7 +84,7 @@ def format_report(r: Report) -> list[str]:
     for h in r.hits:
         where = ", ".join(str(x) for x in h.lines[:5]) + (" ..." if h.count > 5 else "")
         times = f", {h.count} lines" if h.count > 5 else ""
-        out.append(f"{h.name} (line {where}{times}): {esc(h.first)}")
+        out.append(f"{h.name} (line {where}{times}): {esc_path(h.first)}")
         out.append(f"  cause: {h.cause}")
         out.append(f"  fix:   {h.fix}")
     out.append(
@@ -92,7 +92,7 @@ def format_report(r: Report) -> list[str]:
         f"{r.unknown_count} unknown error/warning line(s)"
     )
     for n, text in r.unknown[:10]:
-        out.append(f"  unknown line {n}: {esc(text)}")
+        out.append(f"  unknown line {n}: {esc_path(text)}")
     return out
 
 

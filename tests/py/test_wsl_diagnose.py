@@ -235,3 +235,8 @@ def test_echoed_lines_are_escaped(tmp_path: Path) -> None:
     assert "ptrace-denied (line 3): ptrace: Operation not permitted \\x1b[31m" in out
     j = json.loads(run("-", "--json", stdin=log).stdout)
     assert j["unknown"][0]["text"] == "error: \x1b]0;PWNED\x07 \u202e boom"  # raw in JSON
+
+
+def test_a_windows_path_is_echoed_as_written() -> None:
+    p = run("-", stdin="No source file named C:\\work\\app\\main.go.\n")
+    assert "no-source-file (line 1): No source file named C:\\work\\app\\main.go." in p.stdout
