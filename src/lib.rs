@@ -13,9 +13,11 @@
 //! - [`symbols`]: one symbol API over DWARF and pclntab.
 //! - [`mem`]: the memory trait and its backings (live process, core file, callback, fake).
 //! - [`runtime`]: the Go runtime model: goroutines, states, wait reasons, unwinding.
+//! - [`diagnose`]: known failures in gdb, delve and VS Code logs (`diagnose-log`).
 //! - [`values`]: Go values in memory: interfaces' dynamic types, strings, maps, chans.
 
 pub mod binary;
+pub mod diagnose;
 pub mod disasm;
 pub mod dwarf;
 pub mod error;

@@ -7,9 +7,15 @@
 //! compared after the automatic mapping (`C:\x` is `/mnt/c/x`), with either separator, and
 //! case-insensitively on Windows drives (`/mnt/<letter>/` and `X:`).
 
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Read as _;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::text;
+
+/// The largest config file or launch.json read (a bigger one is refused, not read).
+pub const MAX_RULES_FILE: u64 = 64 << 20;
 
 /// One mapping rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,9 +29,51 @@ pub struct Rule {
 }
 
 /// The rules of a session plus the automatic mapping.
+///
+/// Lookups go through two indexes, so adding a rule and mapping a path cost the same with
+/// 20,000 rules as with one: `from` keys (WSL space, drive letters without case) to the
+/// rule, and `to` keys to the rules that map there (the first added wins a tie).
 #[derive(Debug, Clone, Default)]
 pub struct PathMap {
     rules: Vec<Rule>,
+    /// key(to_wsl_space(from)) -> index in `rules` (unique: `add` replaces).
+    by_from: HashMap<String, usize>,
+    /// key(to_wsl_space(to)) -> indexes in `rules`, smallest first.
+    by_to: HashMap<String, BTreeSet<usize>>,
+}
+
+/// Refuse a rule that would carry a control character (or a bidi override, a line
+/// separator) into gdb's command line or onto a terminal: one line naming the rule,
+/// escaped. Backslashes are fine (Windows paths).
+fn check_rule_text(from: &str, to: &str, origin: &str) -> Result<()> {
+    let odd = |s: &str| s.chars().any(|c| c != '\\' && text::needs_escape(c));
+    if odd(from) || odd(to) {
+        return Err(Error::BadInput(format!(
+            "{}: path-map rule {} -> {} contains a control character; refused",
+            text::escape(origin),
+            text::escape(from),
+            text::escape(to)
+        )));
+    }
+    Ok(())
+}
+
+/// The prefixes of a WSL-space path on `/` boundaries, longest first, with what follows
+/// each (empty or starting with `/`); `/` itself last for an absolute path (its rest is
+/// the whole path, as [`join`] expects).
+fn prefixes(ws: &str) -> impl Iterator<Item = (&str, &str)> {
+    let cuts = ws
+        .char_indices()
+        .filter(|&(i, c)| c == '/' && i > 0)
+        .map(|(i, _)| i)
+        .collect::<Vec<_>>();
+    let whole = std::iter::once((ws, ""));
+    let inner = cuts.into_iter().rev().map(move |i| ws.split_at(i));
+    let root = ws
+        .starts_with('/')
+        .then_some(("/", ws))
+        .filter(|_| ws != "/");
+    whole.chain(inner).chain(root)
 }
 
 /// True for `X:`, `X:\...`, `X:/...` and UNC paths (`\\host\...`, `//host/...`).
@@ -139,20 +187,6 @@ fn key(wsl: &str) -> String {
     }
 }
 
-/// If `prefix` (WSL space) is a prefix of `path` (WSL space) on a `/` boundary: the rest
-/// of `path` after it (empty or starting with `/`).
-fn strip_prefix_ws<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
-    let (kp, kx) = (key(path), key(prefix));
-    if kx == "/" {
-        return Some(&path[0..]).filter(|p| p.starts_with('/'));
-    }
-    if !kp.starts_with(&kx) {
-        return None;
-    }
-    let rest = &path[kx.len()..];
-    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
-}
-
 /// Join a prefix and a rest that is empty or starts with `/`.
 fn join(prefix: &str, rest: &str) -> String {
     if prefix == "/" {
@@ -177,7 +211,8 @@ impl PathMap {
         &self.rules
     }
 
-    /// Add `from -> to` (replacing a rule with the same `from`). Empty sides are an error.
+    /// Add `from -> to` (replacing a rule with the same `from`, in its place). Empty sides
+    /// and control characters are an error.
     pub fn add(&mut self, from: &str, to: &str, origin: &str) -> Result<()> {
         let (from, to) = (from.trim(), to.trim());
         if from.is_empty() || to.is_empty() {
@@ -185,22 +220,62 @@ impl PathMap {
                 "a path-map rule needs two paths: FROM TO".into(),
             ));
         }
-        let k = key(&to_wsl_space(from));
-        self.rules.retain(|r| key(&to_wsl_space(&r.from)) != k);
-        self.rules.push(Rule {
+        check_rule_text(from, to, origin)?;
+        self.push(from, to, origin);
+        Ok(())
+    }
+
+    /// Add a rule already checked by [`check_rule_text`].
+    fn push(&mut self, from: &str, to: &str, origin: &str) {
+        let rule = Rule {
             from: from.to_string(),
             to: to.to_string(),
             origin: origin.to_string(),
-        });
-        Ok(())
+        };
+        let to_key = key(&to_wsl_space(to));
+        let i = match self.by_from.get(&key(&to_wsl_space(from))) {
+            Some(&i) => {
+                let old = key(&to_wsl_space(&self.rules[i].to));
+                if let Some(set) = self.by_to.get_mut(&old) {
+                    set.remove(&i);
+                    if set.is_empty() {
+                        self.by_to.remove(&old);
+                    }
+                }
+                self.rules[i] = rule;
+                i
+            }
+            None => {
+                self.by_from
+                    .insert(key(&to_wsl_space(from)), self.rules.len());
+                self.rules.push(rule);
+                self.rules.len() - 1
+            }
+        };
+        self.by_to.entry(to_key).or_default().insert(i);
+    }
+
+    /// Build the indexes again (after rules were removed).
+    fn reindex(&mut self) {
+        self.by_from.clear();
+        self.by_to.clear();
+        for (i, r) in self.rules.iter().enumerate() {
+            self.by_from.insert(key(&to_wsl_space(&r.from)), i);
+            self.by_to
+                .entry(key(&to_wsl_space(&r.to)))
+                .or_default()
+                .insert(i);
+        }
     }
 
     /// Remove the rule whose `from` is `from` (any spelling); false if there was none.
     pub fn remove(&mut self, from: &str) -> bool {
-        let k = key(&to_wsl_space(from.trim()));
-        let n = self.rules.len();
-        self.rules.retain(|r| key(&to_wsl_space(&r.from)) != k);
-        n != self.rules.len()
+        let Some(i) = self.by_from.get(&key(&to_wsl_space(from.trim()))).copied() else {
+            return false;
+        };
+        self.rules.remove(i);
+        self.reindex();
+        true
     }
 
     /// Remove every rule (of one origin, when given).
@@ -209,22 +284,22 @@ impl PathMap {
             Some(o) => self.rules.retain(|r| r.origin != o),
             None => self.rules.clear(),
         }
+        self.reindex();
     }
 
     /// Where `path` is here: the rule with the longest matching `from` applied, else the
     /// automatic mapping; `/` separators.
     pub fn to_local(&self, path: &str) -> String {
         let ws = to_wsl_space(path);
-        let mut best: Option<(usize, String)> = None;
-        for r in &self.rules {
-            let from = to_wsl_space(&r.from);
-            if let Some(rest) = strip_prefix_ws(&ws, &from) {
-                if best.as_ref().is_none_or(|(n, _)| from.len() > *n) {
-                    best = Some((from.len(), join(&to_wsl_space(&r.to), rest)));
-                }
+        if self.rules.is_empty() {
+            return ws;
+        }
+        for (prefix, rest) in prefixes(&ws) {
+            if let Some(&i) = self.by_from.get(&key(prefix)) {
+                return join(&to_wsl_space(&self.rules[i].to), rest);
             }
         }
-        best.map(|(_, p)| p).unwrap_or(ws)
+        ws
     }
 
     /// The foreign spelling of a local path: the rule with the longest matching `to`
@@ -233,21 +308,16 @@ impl PathMap {
     /// `\\wsl.localhost\DISTRO` when `distro` is given); else the path itself.
     pub fn to_foreign(&self, path: &str, windows: bool, distro: Option<&str>) -> String {
         let ws = to_wsl_space(path);
-        let mut best: Option<(usize, &Rule, String)> = None;
-        for r in &self.rules {
-            let to = to_wsl_space(&r.to);
-            if let Some(rest) = strip_prefix_ws(&ws, &to) {
-                if best.as_ref().is_none_or(|(n, _, _)| to.len() > *n) {
-                    best = Some((to.len(), r, rest.to_string()));
-                }
-            }
-        }
-        if let Some((_, r, rest)) = best {
+        let best = prefixes(&ws).find_map(|(prefix, rest)| {
+            let i = *self.by_to.get(&key(prefix))?.first()?;
+            Some((self.rules.get(i)?, rest))
+        });
+        if let Some((r, rest)) = best {
             let from = r.from.trim_end_matches(['/', '\\']);
             if is_windows_path(&r.from) && !r.from.starts_with("//") {
                 return format!("{from}{}", rest.replace('/', "\\"));
             }
-            return join(if from.is_empty() { "/" } else { from }, &rest);
+            return join(if from.is_empty() { "/" } else { from }, rest);
         }
         if windows {
             if let Some(w) = wsl_to_windows(&ws, distro) {
@@ -261,12 +331,13 @@ impl PathMap {
     /// binary may carry (as written, with `/` separators, in WSL space), to its local path.
     pub fn substitutions(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         for r in &self.rules {
             let to = to_wsl_space(&r.to);
             let from = r.from.trim_end_matches(['/', '\\']).to_string();
             let slashed = from.replace('\\', "/");
             for f in [from, slashed, to_wsl_space(&r.from)] {
-                if !f.is_empty() && f != to && !out.iter().any(|(x, _)| *x == f) {
+                if !f.is_empty() && f != to && seen.insert(f.clone()) {
                     out.push((f, to.clone()));
                 }
             }
@@ -301,7 +372,7 @@ impl PathMap {
         let table: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| bad_input(origin, &e.to_string()))?;
-        let mut n = 0;
+        let mut found: Vec<(String, String)> = Vec::new();
         match table.get("path-map") {
             None => {}
             Some(toml::Value::Array(items)) => {
@@ -314,8 +385,7 @@ impl PathMap {
                             &format!("path-map entry {} needs string keys from and to", i + 1),
                         ));
                     };
-                    self.add(from, to, origin)?;
-                    n += 1;
+                    found.push((from.to_string(), to.to_string()));
                 }
             }
             Some(toml::Value::Table(t)) => {
@@ -326,8 +396,7 @@ impl PathMap {
                             &format!("path-map.{from} is not a string"),
                         ));
                     };
-                    self.add(from, to, origin)?;
-                    n += 1;
+                    found.push((from.clone(), to.to_string()));
                 }
             }
             Some(_) => {
@@ -337,7 +406,29 @@ impl PathMap {
                 ))
             }
         }
-        Ok(n)
+        self.add_all(&found, origin)
+    }
+
+    /// Add every rule of one file, or none: the first bad rule (an empty side, a control
+    /// character) is the error. Returns how many were added.
+    fn add_all(&mut self, rules: &[(String, String)], origin: &str) -> Result<usize> {
+        for (from, to) in rules {
+            if from.trim().is_empty() || to.trim().is_empty() {
+                return Err(bad_input(
+                    origin,
+                    &format!(
+                        "path-map rule {} -> {} needs two paths",
+                        text::escape(from),
+                        text::escape(to)
+                    ),
+                ));
+            }
+            check_rule_text(from.trim(), to.trim(), origin)?;
+        }
+        for (from, to) in rules {
+            self.push(from.trim(), to.trim(), origin);
+        }
+        Ok(rules.len())
     }
 
     /// [`PathMap::load_config_str`] on a file.
@@ -367,7 +458,7 @@ impl PathMap {
                 .replace("${workspaceRoot}", w),
             None => s.to_string(),
         };
-        let mut n = 0;
+        let mut found: Vec<(String, String)> = Vec::new();
         let Some(configs) = root.get_array("configurations") else {
             return Ok(0);
         };
@@ -381,8 +472,7 @@ impl PathMap {
                         continue;
                     };
                     if let (Some(from), Some(to)) = (e.get_string("from"), e.get_string("to")) {
-                        self.add(&subst(from), &subst(to), origin)?;
-                        n += 1;
+                        found.push((subst(from), subst(to)));
                     }
                 }
             }
@@ -396,12 +486,11 @@ impl PathMap {
                         },
                         _ => continue,
                     };
-                    self.add(&subst(&from), &subst(&to), origin)?;
-                    n += 1;
+                    found.push((subst(&from), subst(&to)));
                 }
             }
         }
-        Ok(n)
+        self.add_all(&found, origin)
     }
 
     /// [`PathMap::import_launch_json_str`] on a file.
@@ -540,13 +629,32 @@ pub fn merge_launch_json(
     Ok((root.to_string(), added, skipped))
 }
 
+/// A rules file's text: a regular file only (a FIFO or device is refused by what it is,
+/// without reading), at most [`MAX_RULES_FILE`] bytes.
 fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+    let file = crate::binary::open_regular(path, "a rules file")?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RULES_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_RULES_FILE {
+        return Err(Error::BadInput(format!(
+            "{}: larger than {} MiB; not a rules file",
+            text::escape(&path.display().to_string()),
+            MAX_RULES_FILE >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        Error::BadInput(format!(
+            "{}: not UTF-8 text",
+            text::escape(&path.display().to_string())
+        ))
+    })
 }
 
 fn bad_input(origin: &str, msg: &str) -> Error {
     let msg = msg.split_whitespace().collect::<Vec<_>>().join(" ");
-    Error::BadInput(format!("{origin}: {msg}"))
+    Error::BadInput(format!("{}: {}", text::escape(origin), text::escape(&msg)))
 }
 
 #[cfg(test)]
@@ -739,5 +847,94 @@ mod tests {
         assert!(s.contains(&(r"C:\build".into(), "/home/u/build".into())));
         assert!(s.contains(&("C:/build".into(), "/home/u/build".into())));
         assert!(s.contains(&("/mnt/c/build".into(), "/home/u/build".into())));
+    }
+
+    #[test]
+    fn control_characters_refuse_the_rule_and_the_whole_file() {
+        let mut m = PathMap::new();
+        let e = m
+            .add("/build/src", "/home/u/src\nshell touch /tmp/PWNED #", "set")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains('\n'), "{e}");
+        assert!(e.contains(r"/home/u/src\nshell touch"), "{e}");
+        assert!(m.add("/a\u{202e}b", "/x", "set").is_err());
+        assert!(m.add("/a\x1b[31m", "/x", "set").is_err());
+        assert!(m.rules().is_empty());
+        let launch = r#"{"configurations": [{"substitutePath": [
+            {"from": "/ok", "to": "/fine"},
+            {"from": "/build/src", "to": "/home/u/src\nshell touch /tmp/PWNED #"}]}]}"#;
+        let e = m
+            .import_launch_json_str(launch, "launch.json", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("launch.json: path-map rule /build/src -> "),
+            "{e}"
+        );
+        assert!(m.rules().is_empty(), "no rule of a refused file is kept");
+        let toml = "[[path-map]]\nfrom = '/ok'\nto = '/fine'\n[[path-map]]\nfrom = '/b'\nto = \"/x\\u0007\"\n";
+        assert!(m.load_config_str(toml, "config.toml").is_err());
+        assert!(m.rules().is_empty());
+        // backslashes are Windows paths, not escapes
+        m.add(r"C:\work", "/home/u/work", "set").unwrap();
+    }
+
+    #[test]
+    fn odd_files_are_refused_without_reading() {
+        let mut m = PathMap::new();
+        for dev in ["/dev/zero", "/dev/null"] {
+            let e = m.import_launch_json(Path::new(dev), None).unwrap_err();
+            assert!(e.to_string().contains("not a rules file"), "{e}");
+            assert!(m.load_config(Path::new(dev)).is_err());
+        }
+        let dir = std::env::temp_dir().join(format!("wslgo-pm-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        let c = std::ffi::CString::new(dir.to_string_lossy().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = m.import_launch_json(&dir, None).unwrap_err().to_string();
+        let _ = std::fs::remove_file(&dir);
+        assert!(e.contains("FIFO") || e.contains("fifo"), "{e}");
+    }
+
+    #[test]
+    fn many_rules_keep_the_longest_prefix_and_first_to() {
+        let mut m = PathMap::new();
+        let n = 20_000;
+        let mut json = String::from(r#"{"configurations": [{"substitutePath": ["#);
+        for i in 0..n {
+            json.push_str(&format!(
+                r#"{{"from": "/build/p{i}", "to": "/home/u/p{i}"}},"#
+            ));
+        }
+        json.push_str("]}]}");
+        assert_eq!(m.import_launch_json_str(&json, "l", None).unwrap(), n);
+        assert_eq!(m.to_local("/build/p19999/x.go"), "/home/u/p19999/x.go");
+        assert_eq!(
+            m.to_foreign("/home/u/p7/a/b.go", false, None),
+            "/build/p7/a/b.go"
+        );
+        assert_eq!(m.substitutions().len(), n);
+        // a longer rule wins, a replaced rule keeps its place, remove re-indexes
+        m.add("/build/p7/a", "/srv/a", "set").unwrap();
+        assert_eq!(m.to_local("/build/p7/a/b.go"), "/srv/a/b.go");
+        assert_eq!(m.to_local("/build/p7/ab.go"), "/home/u/p7/ab.go");
+        m.add("/build/p7", "/elsewhere", "set").unwrap();
+        assert_eq!(m.rules()[7].to, "/elsewhere");
+        assert_eq!(m.to_foreign("/elsewhere/z", false, None), "/build/p7/z");
+        assert_eq!(m.to_foreign("/home/u/p7/z", false, None), "/home/u/p7/z");
+        assert!(m.remove("/build/p3"));
+        assert_eq!(m.to_local("/build/p3/x"), "/build/p3/x");
+        assert_eq!(m.to_local("/build/p4/x"), "/home/u/p4/x");
+        // two rules to one place: the first added names it; a root rule
+        let mut t = PathMap::new();
+        t.add("/one", "/same", "set").unwrap();
+        t.add("/two", "/same", "set").unwrap();
+        assert_eq!(t.to_foreign("/same/f", false, None), "/one/f");
+        t.add("/", "/root", "set").unwrap();
+        assert_eq!(t.to_local("/x/y"), "/root/x/y");
+        assert_eq!(t.to_local("/one/f"), "/same/f");
+        assert_eq!(t.to_foreign("/root/x", false, None), "/x");
     }
 }

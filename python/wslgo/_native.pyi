@@ -369,6 +369,20 @@ def merge_launch_json(
 def source_files(symbols: Symbols) -> list[str]: ...
 def jsonc_to_json(text: str, origin: str = "input") -> str: ...
 
+# --- log diagnosis (src/py/diagnose.rs) ----------------------------------------------------
+
+LogHit = tuple[str, str, str, list[int], int, str]
+"""(name, cause, fix, first line numbers, count, first line)."""
+
+class LogScan:
+    """Reads a gdb / delve / VS Code log in chunks and names its known failures."""
+
+    def __init__(self) -> None: ...
+    def feed(self, chunk: bytes) -> None: ...
+    def finish(self) -> tuple[list[LogHit], list[tuple[int, str]], int, int]: ...
+
+def log_patterns() -> list[tuple[str, str, str, str]]: ...
+
 # --- values (src/py/values.rs) ---------------------------------------------------------------
 
 class Values:

@@ -168,9 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    if argv is None:
-        argv = sys.argv[1:]
+def _parse(argv: list[str]) -> Any:
+    """The parsed arguments (None: the help was printed)."""
     args: Any = None
     if argv[:1] == ["symbolize"]:  # the hot path: no argparse unless the options need it
         from wslgo.symbolize import quick_symbolize_args
@@ -181,15 +180,33 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()
-            return 2
-    prefix = f"wslgo {args.command}"
-    try:
-        from wslgo import _native
+            return None
+    return args
 
-        _native.exit_on_oom(prefix)  # a failed native allocation: one line, exit 1
-    except (ImportError, AttributeError):
-        pass  # `wslgo version` reports a broken native module itself
+
+def _say(line: str) -> None:
+    """One line on stderr, written with as little memory as possible (it may be short)."""
     try:
+        os.write(2, (line + "\n").encode("utf-8", "replace"))
+    except OSError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    prefix = f"wslgo {argv[0]}" if argv and not argv[0].startswith("-") else "wslgo"
+    try:
+        args = _parse(argv)
+        if args is None:
+            return 2
+        prefix = f"wslgo {args.command}"
+        try:
+            from wslgo import _native
+
+            _native.exit_on_oom(prefix)  # a failed native allocation: one line, exit 1
+        except (ImportError, AttributeError):
+            pass  # `wslgo version` reports a broken native module itself
         rc = int(args.func(args))
         sys.stdout.flush()
         return rc
@@ -203,15 +220,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except MemoryError as e:
         more = f": {e}" if str(e) else ""
-        print(f"{prefix}: out of memory (Python{more}; is `ulimit -v` too small?)", file=sys.stderr)
+        _say(f"{prefix}: out of memory (Python{more}; is `ulimit -v` too small?)")
+        return 1
+    except ImportError as e:  # under a tight `ulimit -v`, loading a module can fail
+        _say(f"{prefix}: cannot load {e.name or 'a module'}: {' '.join(str(e).split())}")
         return 1
     except Exception as e:  # one line, never a traceback
-        print(f"{prefix}: {' '.join(str(e).split()) or type(e).__name__}", file=sys.stderr)
+        _say(f"{prefix}: {' '.join(str(e).split()) or type(e).__name__}")
         return 1
     except BaseException as e:  # pyo3's PanicException (a native bug): still one line
         if isinstance(e, SystemExit):
             raise
-        print(f"{prefix}: internal error: {' '.join(str(e).split())[:300]}", file=sys.stderr)
+        _say(f"{prefix}: internal error: {' '.join(str(e).split())[:300]}")
         return 1
 
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from wslgo import _native
+from wslgo.text import esc_path
 
 CONFIG_ORIGIN_PREFIX = "config "
 
@@ -59,8 +60,9 @@ def format_rules(pm: _native.PathMap) -> list[str]:
     rules = pm.rules()
     if not rules:
         return ["no path-map rules (automatic: C:\\ <-> /mnt/c/, \\\\wsl.localhost\\DISTRO\\ -> /)"]
-    width = max(len(f) for f, _, _ in rules)
-    return [f"{f.ljust(width)} -> {t}  ({o})" for f, t, o in rules]
+    shown = [(esc_path(f), esc_path(t), esc_path(o)) for f, t, o in rules]
+    width = max(len(f) for f, _, _ in shown)
+    return [f"{f.ljust(width)} -> {t}  ({o})" for f, t, o in shown]
 
 
 def split_rule(text: str) -> tuple[str, str]:

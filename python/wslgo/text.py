@@ -17,3 +17,10 @@ def esc(s: object) -> str:
     if t.isprintable() and "\\" not in t:  # the common case, without a native call
         return t
     return _native.escape_text(t)
+
+
+def esc_path(s: str) -> str:
+    """A path (or a line naming paths) for the terminal: as it is when every character
+    prints, so a Windows path keeps its single backslashes; else :func:`esc` (controls,
+    bidi overrides and then every backslash escaped, so the escapes stay unambiguous)."""
+    return s if s.isprintable() else esc(s)

@@ -6,12 +6,14 @@ findings, most important first; :func:`format_why` turns them into the lines use
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import os
 import re
 from dataclasses import dataclass, field
 
-from wslgo import _native
+from wslgo import _native, argtypes
+from wslgo.text import esc_path
 
 #: The flags that keep every line and every function of a Go build.
 DEBUG_FLAGS = "-gcflags=all=-N -l"
@@ -48,6 +50,22 @@ class Why:
     @property
     def kind(self) -> str:
         return self.findings[0].kind if self.findings else "ok"
+
+
+def file_line(text: str) -> tuple[str, int] | None:
+    """(FILE, LINE) of ``FILE:LINE`` (quotes around FILE dropped); None when ``text`` is not
+    of that form (a function name, a bare drive ``C:``). A LINE out of range is a
+    ValueError that names it."""
+    file, sep, line = text.strip().rpartition(":")
+    if not sep or not file or not (line.isascii() and line.isdigit()):
+        return None
+    if re.fullmatch(r"[A-Za-z]", file):
+        return None
+    try:
+        n = argtypes.line_number(line)
+    except argparse.ArgumentTypeError as e:
+        raise ValueError(str(e)) from None
+    return file.strip("\"'"), n
 
 
 def closest_files(query: str, files: list[str], n: int = 3) -> list[str]:
@@ -207,15 +225,30 @@ def explain(
         "no-dwarf",
         "ambiguous",
     ):
+        funcs = _functions(syms, why.addresses)
+        where = f" in {', '.join(funcs)}" if len(funcs) > 1 else ""
         why.findings.insert(
             0,
             Finding(
                 "ok",
-                f"{bfile}:{line} has code at {len(why.addresses)} address(es): "
+                f"{bfile}:{line} has code at {len(why.addresses)} address(es){where}: "
                 + ", ".join(f"{a:#x}" for a in why.addresses[:4]),
             ),
         )
     return why
+
+
+def _functions(syms: _native.Symbols, addrs: list[int]) -> list[str]:
+    """The functions (innermost frame) holding ``addrs``: each instance of a generic."""
+    out: list[str] = []
+    for a in addrs:
+        try:
+            frames = syms.frames(a)
+        except _native.WslgoError:
+            continue
+        if frames and frames[0].function not in out:
+            out.append(frames[0].function)
+    return out
 
 
 def _has_line(syms: _native.Symbols, file: str, line: int) -> bool:
@@ -264,7 +297,7 @@ def _no_code(
 def _inlined(syms: _native.Symbols, addrs: list[int]) -> Finding | None:
     """When every address of the line is an inlined copy: which functions it sits in."""
     callers: list[str] = []
-    callee = ""
+    callees: list[str] = []
     for a in addrs:
         try:
             frames = syms.frames(a)
@@ -272,17 +305,19 @@ def _inlined(syms: _native.Symbols, addrs: list[int]) -> Finding | None:
             return None
         if len(frames) < 2 or not frames[0].inlined:
             return None
-        callee = frames[0].function
+        if frames[0].function not in callees:
+            callees.append(frames[0].function)  # a generic function: each instance
         c = frames[1]
         where = f"{c.function} ({os.path.basename(c.file)}:{c.line})"
         if where not in callers:
             callers.append(where)
     if not callers:
         return None
+    callee = ", ".join(callees)
     return Finding(
         "inlined",
-        f"{callee} was inlined: the line exists only inside its callers, "
-        f"{len(callers)} caller(s): " + ", ".join(callers),
+        f"{callee} {'was' if len(callees) == 1 else 'were'} inlined: the line exists only "
+        f"inside its callers, {len(callers)} caller(s): " + ", ".join(callers),
         f"a breakpoint stops in each caller; to keep {callee} as a function (locals, "
         f"stepping) rebuild with {DEBUG_FLAGS}",
     )
@@ -293,7 +328,9 @@ def _q(path: str) -> str:
 
 
 def format_why(why: Why) -> list[str]:
-    """The lines users see: one line per finding, its fix, its details."""
+    """The lines users see: one line per finding, its fix, its details. File and function
+    names come from the binary and the user: a line holding a control character is shown
+    escaped (JSON carries the raw text)."""
     out: list[str] = []
     for f in why.findings:
         verdict = "ok" if f.kind == "ok" else f.kind
@@ -301,7 +338,7 @@ def format_why(why: Why) -> list[str]:
         out += [f"  {d}" for d in f.details]
         if f.fix:
             out.append(f"  fix: {f.fix}")
-    return out
+    return [esc_path(line) for line in out]
 
 
 def why_json(why: Why) -> dict[str, object]:

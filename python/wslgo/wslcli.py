@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from wslgo import _native, diagnose, doctor, pathmap, vscode, why
+from wslgo.text import esc_path
 
 
 def _map(args: argparse.Namespace) -> _native.PathMap:
@@ -29,11 +30,12 @@ def _map(args: argparse.Namespace) -> _native.PathMap:
 
 
 def cmd_why(args: argparse.Namespace) -> int:
-    file, sep, line = args.location.rpartition(":")
-    if not sep or not file or not line.isdigit():
-        raise ValueError(f"expected FILE:LINE, got {args.location!r}")
+    fl = why.file_line(args.location)
+    if fl is None:
+        raise ValueError(f"expected FILE:LINE, got {esc_path(args.location)}")
+    file, line = fl
     syms = _native.Symbols(args.binary)
-    w = why.explain(syms, args.binary, file, int(line), _map(args))
+    w = why.explain(syms, args.binary, file, line, _map(args))
     if args.json:
         print(json.dumps(why.why_json(w)))
     else:
@@ -54,12 +56,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
-    if args.file == "-":
-        lines = sys.stdin.read().splitlines()
-    else:
-        with open(args.file, encoding="utf-8", errors="replace") as f:
-            lines = f.read().splitlines()
-    r = diagnose.diagnose(lines)
+    r = diagnose.diagnose_path(args.file)
     if args.json:
         print(json.dumps(diagnose.to_json(r)))
     else:
@@ -88,9 +85,9 @@ def cmd_path_map(args: argparse.Namespace) -> int:
     if args.path:
         for p in args.path:
             if _native.is_windows_path(p):
-                print(pm.to_local(p))
+                print(esc_path(pm.to_local(p)))
             else:
-                print(pm.to_foreign(p, True, os.environ.get("WSL_DISTRO_NAME")))
+                print(esc_path(pm.to_foreign(p, True, os.environ.get("WSL_DISTRO_NAME"))))
         return 0
     print("\n".join(pathmap.format_rules(pm)))
     return 0

@@ -4,6 +4,7 @@
 //! of a `PanicException` (a BaseException that would escape `except Exception` in gdb).
 
 mod binary;
+mod diagnose;
 mod goroutines;
 mod oom;
 mod program;
@@ -154,6 +155,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     goroutines::register(m)?;
     symbols::register(m)?;
     wsl::register(m)?;
+    diagnose::register(m)?;
     values::register(m)?;
     Ok(())
 }

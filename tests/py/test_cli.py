@@ -185,3 +185,33 @@ def test_no_development_jargon_in_user_facing_text() -> None:
         if JARGON.search(line)
     ]
     assert not found, "\n".join(found)
+
+
+def test_a_tight_address_space_limit_is_one_line_never_a_traceback() -> None:
+    """Under `ulimit -v` 12-24 MB, building the parser or loading the native module fails:
+    one line from `main`. Below that Python itself cannot start (no wslgo code has run)."""
+    import resource
+
+    said: set[str] = set()
+    for mb in range(12, 25):
+
+        def limit(mb: int = mb) -> None:
+            resource.setrlimit(resource.RLIMIT_AS, (mb << 20, mb << 20))
+
+        r = subprocess.run(
+            [*WSLGO, "path-map", "C:\\x"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=limit,
+            stdin=subprocess.DEVNULL,
+        )
+        if r.returncode == 0:
+            assert r.stdout == "/mnt/c/x\n", (mb, r.stdout)
+            continue
+        if r.stderr.startswith("wslgo path-map: "):
+            assert r.stderr.count("\n") == 1, (mb, r.stderr)
+            said.add(r.stderr.split(":")[1])
+        else:  # the interpreter failed to start, before any wslgo code
+            assert "/wslgo/" not in r.stderr, (mb, r.stderr)
+    assert said, "no limit reached wslgo's own guard"

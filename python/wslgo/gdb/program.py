@@ -9,9 +9,8 @@ for a core, gdb's own memory reads otherwise or with ``set wslgo memory gdb``) a
 value printers' reader (``_native.Values``) over the same Symbols.
 
 What gets dropped when, is explicit: :meth:`Session.load` (a new objfile) replaces the
-program only when the file changed; :meth:`Program.forget_process` (the process exited)
-drops the targets and the load bias; :meth:`Program.forget_snapshot` (on resume) drops
-the goroutine snapshot every view of one stop shares.
+program only when the file changed; :meth:`Program.forget_process` (exit) drops the targets
+and the load bias; :meth:`Program.forget_snapshot` (on resume) drops the snapshot.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ import gdb
 
 from wslgo import _native
 from wslgo.gdb import corefile, gofacts, params
-from wslgo.gdb.threads import current_tid, thread_regs
+from wslgo.gdb.threads import current_tid, process_alive, thread_regs
 from wslgo.text import esc
 
 #: What a target reads: ("pid", pid), ("core", CoreFile) or ("gdb", pid or CoreFile).
@@ -334,6 +333,8 @@ def target_key() -> TargetKey:
     if inf.pid > 0:
         conn = inf.connection
         local = conn is not None and conn.type == "native"
+        if local and not process_alive(inf.pid):
+            raise gdb.GdbError(f"wslgo: process {inf.pid} has ended (killed?): no live process")
         return ("pid" if local and MEMORY.value == "auto" else "gdb", inf.pid)
     raise gdb.GdbError("wslgo: the program is not running; use `run`, `attach PID` or `core FILE`")
 

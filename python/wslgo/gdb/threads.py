@@ -68,3 +68,14 @@ def current_tid() -> int | None:
 def thread_numbers() -> dict[int, int]:
     """OS thread id -> gdb's thread number, for the selected inferior's threads."""
     return {int(t.ptid[1] or t.ptid[0]): t.num for t in gdb.selected_inferior().threads()}
+
+
+def process_alive(pid: int) -> bool:
+    """False when local process ``pid`` has ended (a zombie gdb has not reaped yet, after a
+    SIGKILL from outside, or no process at all): its memory can no longer be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rpartition(b")")[2].split()[:1]
+    except OSError:
+        return False
+    return state not in ([b"Z"], [b"X"])

@@ -15,8 +15,9 @@ import re
 
 import gdb
 
-from wslgo import _native, doctor, pathmap, why
+from wslgo import _native, argtypes, doctor, pathmap, why
 from wslgo.gdb import commands, params, program
+from wslgo.text import esc, esc_path
 
 
 class WslState:
@@ -48,18 +49,26 @@ def apply_to_gdb() -> None:
     pm = path_map()
     old = STATE.applied
     new = pm.substitutions()
+    keep = {f for f, _ in new}
+    before = dict(old)
     for frm, _ in old:
-        if all(frm != f for f, _ in new):
-            gdb.execute(f"unset substitute-path {_gdb_arg(frm)}", to_string=True)
+        if frm not in keep:
+            gdb.execute(f"unset substitute-path {gdb_arg(frm)}", to_string=True)
     for frm, to in new:
-        gdb.execute(f"set substitute-path {_gdb_arg(frm)} {_gdb_arg(to)}", to_string=True)
+        if before.get(frm) != to:
+            gdb.execute(f"set substitute-path {gdb_arg(frm)} {gdb_arg(to)}", to_string=True)
     STATE.applied = list(new)
 
 
-def _gdb_arg(path: str) -> str:
-    """One argument of a gdb command that splits its arguments (backslash escapes, quotes)."""
-    esc = path.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{esc}"' if any(c.isspace() for c in esc) else esc
+def gdb_arg(text: str) -> str:
+    """``text`` as one argument of a gdb command that splits its arguments like a shell
+    (libiberty's buildargv: quotes, backslash escapes). gdb.execute runs every line of a
+    string, so text with a control character is refused, never passed on."""
+    plain = text.replace("\\", "/")  # backslashes are Windows separators here
+    if esc(plain) != plain:
+        raise ValueError(f"{esc(text)} contains a control character; not passed to gdb")
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}"'
 
 
 def _program() -> tuple[str, _native.Symbols]:
@@ -98,7 +107,7 @@ class _PathMapParam(gdb.Parameter):
         except ValueError as e:
             raise gdb.GdbError(f"set wslgo path-map: {e}") from None
         apply_to_gdb()
-        return f"wslgo: path-map {frm} -> {to}"
+        return f"wslgo: path-map {esc_path(frm)} -> {esc_path(to)}"
 
     def get_show_string(self, svalue: str) -> str:
         return "\n".join(pathmap.format_rules(path_map()))
@@ -124,9 +133,9 @@ class _UnsetPathMap(gdb.Command):
             pm.clear()
             gdb.write("wslgo: removed every path-map rule\n")
         elif pm.remove(frm):
-            gdb.write(f"wslgo: removed the path-map rule for {frm}\n")
+            gdb.write(f"wslgo: removed the path-map rule for {esc_path(frm)}\n")
         else:
-            raise gdb.GdbError(f"unset wslgo path-map: no rule for {frm}")
+            raise gdb.GdbError(f"unset wslgo path-map: no rule for {esc_path(frm)}")
         apply_to_gdb()
 
 
@@ -143,20 +152,21 @@ _pm.add_argument("--local", metavar="PATH", help="print where PATH is here")
 _pm.add_argument("--windows", metavar="PATH", help="print the Windows spelling of PATH")
 
 
-@commands.command("wslgo-path-map", _pm)
+@commands.command("wslgo-path-map", _pm, argv=lambda a: _argv_keep_backslashes(a))
 def wslgo_path_map(args: argparse.Namespace) -> None:
     pm = path_map()
     if args.launch:
         ws = args.workspace or os.path.dirname(os.path.dirname(os.path.abspath(args.launch)))
         n = pm.import_launch_json(args.launch, ws)
-        gdb.write(f"wslgo: {n} rule(s) from {args.launch}\n")
+        gdb.write(f"wslgo: {n} rule(s) from {esc_path(args.launch)}\n")
     if args.config:
         n = pm.load_config(args.config)
-        gdb.write(f"wslgo: {n} rule(s) from {args.config}\n")
+        gdb.write(f"wslgo: {n} rule(s) from {esc_path(args.config)}\n")
     if args.local:
-        gdb.write(pm.to_local(args.local) + "\n")
+        gdb.write(esc_path(pm.to_local(args.local)) + "\n")
     if args.windows:
-        gdb.write(pm.to_foreign(args.windows, True, os.environ.get("WSL_DISTRO_NAME")) + "\n")
+        foreign = pm.to_foreign(args.windows, True, os.environ.get("WSL_DISTRO_NAME"))
+        gdb.write(esc_path(foreign) + "\n")
     if args.launch or args.config:
         apply_to_gdb()
     if not (args.local or args.windows):
@@ -164,13 +174,6 @@ def wslgo_path_map(args: argparse.Namespace) -> None:
 
 
 # ---- wslgo-why / wslgo-break ------------------------------------------------------------
-
-
-def _file_line(text: str) -> tuple[str, int] | None:
-    file, sep, line = text.strip().rpartition(":")
-    if not sep or not line.isdigit() or not file or re.fullmatch(r"[A-Za-z]", file):
-        return None
-    return file.strip("\"'"), int(line)
 
 
 _why = commands.parser(
@@ -187,9 +190,9 @@ _why.add_argument("--json", action="store_true", help="JSON output")
 
 @commands.command("wslgo-why", _why, argv=lambda a: _argv_keep_backslashes(a))
 def wslgo_why(args: argparse.Namespace) -> None:
-    fl = _file_line(args.location)
+    fl = why.file_line(args.location)
     if fl is None:
-        raise commands.UsageError(f"wslgo-why: expected FILE:LINE, got {args.location!r}")
+        raise commands.UsageError(f"wslgo-why: expected FILE:LINE, got {esc_path(args.location)}")
     path, syms = _program()
     w = why.explain(syms, path, fl[0], fl[1], path_map())
     if args.json:
@@ -211,16 +214,30 @@ def _split_condition(arg: str) -> tuple[str, str]:
     `break -goroutine`) becomes `$goid == N` (gdb evaluates it through `$_goid()`)."""
     m = re.match(r"^\s*(.*?)\s+if\s+(.*)$", arg)
     loc, cond = (m.group(1).strip(), m.group(2).strip()) if m else (arg.strip(), "")
-    g = re.match(r"^(.*?)\s+goroutine\s+(\d+)$", loc)
+    g = re.match(r"^(.*?)\s+goroutine\s+(\S+)$", loc)
     if g:
-        loc, only = g.group(1).strip(), f"$goid == {int(g.group(2))}"
+        try:
+            goid = argtypes.goroutine_id(g.group(2))
+        except argparse.ArgumentTypeError as e:
+            raise commands.UsageError(f"wslgo-break: {e}") from None
+        loc, only = g.group(1).strip(), f"$goid == {goid}"
         cond = f"{only} && ({cond})" if cond else only
     return loc, cond
 
 
 def _gdb_break(spec: str, cond: str) -> str:
+    """gdb's ``break`` and what it said, each line escaped (it names the binary's file)."""
     cmd = f"break {spec}" + (f" if {cond}" if cond else "")
-    return str(gdb.execute(cmd, to_string=True) or "")
+    out = str(gdb.execute(cmd, to_string=True) or "")
+    return "".join(esc_path(line) + "\n" for line in out.splitlines())
+
+
+def _quoted_name(name: str) -> str | None:
+    """``'NAME'`` for gdb's linespecs and expressions; None when a name read from the binary
+    could not be quoted so (a quote, a control character: gdb would read it as more)."""
+    if "'" in name or not name.isprintable():
+        return None
+    return f"'{name}'"
 
 
 def _address_spec(syms: _native.Symbols, addr: int) -> str:
@@ -231,14 +248,15 @@ def _address_spec(syms: _native.Symbols, addr: int) -> str:
         entry = next(e for n, e, _ in syms.lookup(func) if e <= addr)
     except (_native.WslgoError, StopIteration, IndexError):
         return f"*{addr:#x}"
-    if gdb.lookup_static_symbol(func) is None and not _has_minsym(func):
+    quoted = _quoted_name(func)
+    if quoted is None or (gdb.lookup_static_symbol(func) is None and not _has_minsym(quoted)):
         return f"*{addr:#x}"
-    return f"*'{func}'+{addr - entry:#x}"
+    return f"*{quoted}+{addr - entry:#x}"
 
 
-def _has_minsym(name: str) -> bool:
+def _has_minsym(quoted: str) -> bool:
     try:
-        gdb.parse_and_eval(f"(long)&'{name}'")
+        gdb.parse_and_eval(f"(long)&{quoted}")
     except gdb.error:
         return False
     return True
@@ -265,18 +283,20 @@ def wslgo_break(arg: str) -> None:
     if not loc:
         raise commands.UsageError("wslgo-break: expected LOCATION [goroutine N] [if COND]")
     loc = loc.strip("\"'")
-    fl = _file_line(loc)
+    fl = why.file_line(loc)
     path, syms = _program()
     if fl is not None:
         w = why.explain(syms, path, fl[0], fl[1], path_map())
         if not w.resolves or w.file is None:
             gdb.write("\n".join(why.format_why(w)) + "\n")
-            raise gdb.GdbError(f"wslgo-break: no breakpoint at {loc} (see above)")
-        if syms.info().get("dwarf"):
+            raise gdb.GdbError(f"wslgo-break: no breakpoint at {esc_path(loc)} (see above)")
+        # gdb's linespec takes the file name from the binary inside quotes; a name that
+        # cannot be quoted (a quote, a control character) goes by address instead
+        if syms.info().get("dwarf") and '"' not in w.file and w.file.isprintable():
             spec = f"{w.file}:{fl[1]}"
             spec = f'"{spec}"' if " " in spec else spec
             gdb.write(_gdb_break(spec, cond))
-        else:  # no DWARF: gdb has no line table, the pclntab's addresses do
+        else:  # no DWARF (or a name gdb cannot take): the pclntab's addresses
             if syms.info().get("pie") and gdb.selected_inferior().pid == 0:
                 raise gdb.GdbError(
                     f"wslgo-break: {loc} is in a PIE without DWARF: its address is known "
@@ -296,8 +316,11 @@ def wslgo_break(arg: str) -> None:
         break
     if found:
         for fname, entry, _ in found[:8]:
+            quoted = _quoted_name(fname)
             try:
-                gdb.write(_gdb_break(f"'{fname}'", cond))
+                if quoted is None:
+                    raise gdb.error("a name gdb cannot take")
+                gdb.write(_gdb_break(quoted, cond))
             except gdb.error:
                 gdb.write(_gdb_break(f"*{entry:#x}", cond))
         return
@@ -312,7 +335,9 @@ def wslgo_break(arg: str) -> None:
     near = _similar_functions(syms, name)
     hint = f"; functions named like it: {', '.join(near)}" if near else ""
     why_not = out.strip().splitlines()[0] if out.strip() else "gdb set nothing"
-    raise gdb.GdbError(f"wslgo-break: no function or location {loc} ({why_not}){hint}")
+    raise gdb.GdbError(
+        f"wslgo-break: no function or location {esc_path(loc)} ({esc(why_not)}){esc_path(hint)}"
+    )
 
 
 def _similar_functions(syms: _native.Symbols, name: str) -> list[str]:

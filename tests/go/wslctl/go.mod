@@ -1,0 +1,3 @@
+module example.com/wslctl
+
+go 1.21
