@@ -400,5 +400,5 @@ def test_trimpath_sources_found_through_the_path_map(tmp_path: Path, go_version:
 def test_no_go_on_path(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    rows, version = doctor.check_go(host(fake_root(tmp_path), empty), [])
-    assert version is None and rows[0].status == "WARN" and rows[0].detail == "go is not on PATH"
+    rows, env = doctor.check_go(host(fake_root(tmp_path), empty), [])
+    assert env == {} and rows[0].status == "WARN" and rows[0].detail == "go is not on PATH"
