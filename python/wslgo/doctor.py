@@ -327,6 +327,20 @@ def check_program(
     return rows, bver
 
 
+#: Files cgo writes into the build's work directory (`_cgo_gotypes.go`, `x.cgo1.go`,
+#: `_cgo_export.c`, `/tmp/go-build/cgo-gcc-prolog` ...), named in the binary of any cgo program (net with cgo too) and never
+#: on the user's disk; and runtime/cgo's C files, which the Go distribution names under
+#: `/_/GOROOT` or `$GOROOT`.
+_CGO_GENERATED = re.compile(
+    r"(^|/)(_cgo_[^/]*|[^/]*\.cgo[12]\.(go|c)|cgo-gcc-prolog)$|(^|/)go-build\d*/"
+    r"|^\$WORK/|^/_/GOROOT/|^\$GOROOT/"
+)
+
+
+def _generated(f: str) -> bool:
+    return bool(_CGO_GENERATED.search(f))
+
+
 def _source_row(syms: _native.Symbols, pm: _native.PathMap | None, trimpath: bool) -> Row:
     files = _native.source_files(syms)
     goroot = next(
@@ -337,6 +351,7 @@ def _source_row(syms: _native.Symbols, pm: _native.PathMap | None, trimpath: boo
         f
         for f in files
         if not f.startswith("<")
+        and not _generated(f)
         and "/pkg/mod/" not in f
         and not (goroot and f.startswith(goroot + "/"))
         and not (trimpath and not f.startswith(("/", "C:", "c:")) and "." not in f.split("/")[0])
@@ -349,7 +364,7 @@ def _source_row(syms: _native.Symbols, pm: _native.PathMap | None, trimpath: boo
     return Row(
         "sources",
         WARN,
-        f"{len(missing)} of {len(user)} source file(s) not on disk, e.g. {missing[0]}",
+        f"{len(missing)} of {len(user)} source file(s) not on disk, e.g. {esc(missing[0])}",
         "set wslgo path-map BUILD_DIR SOURCE_DIR (or [[path-map]] in ~/.config/wslgo/config.toml)",
     )
 

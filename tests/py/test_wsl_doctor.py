@@ -15,7 +15,7 @@ from pathlib import Path
 import gofixtures
 import pytest
 from conftest import build
-from wslgo import doctor
+from wslgo import _native, doctor
 
 NATIVE = "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) (gcc-12) #1 SMP\n"
 WSL1 = (
@@ -490,3 +490,30 @@ def test_host_text_printed_escaped(tmp_path: Path, go_version: str) -> None:
         assert not any(x.lower().startswith("fail  forged") for x in lines), p.stdout
         assert "\x1b" not in p.stdout, p.stdout
         assert escaped in p.stdout, (escaped, p.stdout)
+
+
+def _cgo_build(go_version: str, fixture: str, out: Path) -> Path:
+    """A fixture built with cgo on (the fixture cache builds with CGO_ENABLED=0)."""
+    go = gofixtures.go_binary(gofixtures.full_version(go_version))
+    env = dict(gofixtures.go_env(go), CGO_ENABLED="1")
+    subprocess.run(
+        [str(go), "build", "-buildvcs=false", "-o", str(out), "."],
+        cwd=gofixtures.GO_DIR / fixture,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+@pytest.mark.parametrize("fixture", ["cgoprint", "grstates"])  # cgo; net with cgo
+def test_cgo_generated_files_are_not_missing_sources(
+    fixture: str, tmp_path: Path, go_version: str
+) -> None:
+    """cgo's `_cgo_gotypes.go` is named in the binary and never on disk: not the user's."""
+    exe = _cgo_build(go_version, fixture, tmp_path / fixture)
+    assert "_cgo_gotypes.go" in _native.source_files(_native.Symbols(str(exe)))
+    path = tools_dir(tmp_path, go_version, ("go",))
+    rows = doctor.run_checks(host(fake_root(tmp_path), path), program=str(exe))
+    r = row(rows, "sources")
+    assert r.status == "OK" and r.detail.endswith("source file(s) found on disk"), r
