@@ -47,7 +47,7 @@ ensure_shellcheck() {
 
 ensure_py_tools() {
     local missing=()
-    "$PY" -c "import maturin" 2>/dev/null || command -v maturin >/dev/null || missing+=(maturin)
+    "$PY" -c "import maturin" 2>/dev/null || missing+=(maturin)  # the build runs "$PY" -m maturin
     "$PY" -c "import pytest" 2>/dev/null || missing+=(pytest)
     command -v ruff >/dev/null || "$PY" -c "import ruff" 2>/dev/null || missing+=(ruff)
     "$PY" -c "import mypy" 2>/dev/null || missing+=(mypy)
