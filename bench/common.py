@@ -257,7 +257,9 @@ def anchor_failure(run: Run, out: str, counted: int | None, want: int) -> str | 
     return None
 
 
-def anchor_row(runs: list[tuple[Run, str]], count: Callable[[str], int | None], want: int) -> list[str]:
+def anchor_row(
+    runs: list[tuple[Run, str]], count: Callable[[str], int | None], want: int
+) -> list[str]:
     """[cold, warm, peak RSS] of an anchor's repeated runs, or ["failed: REASON", "-", "-"]
     when any run did not do the work (a failed run is never a time)."""
     for run, out in runs:

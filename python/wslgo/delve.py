@@ -59,8 +59,8 @@ DWARF5_GO_MINOR = 25
 INSTALL = "go install github.com/go-delve/delve/cmd/dlv@v{}"
 #: What `--check-go-version=false` costs.
 RISK = (
-    "or start delve with --check-go-version=false (launch.json: \"dlvFlags\": "
-    "[\"--check-go-version=false\"]), at the risk of undefined behaviour: goroutines, "
+    'or start delve with --check-go-version=false (launch.json: "dlvFlags": '
+    '["--check-go-version=false"]), at the risk of undefined behaviour: goroutines, '
     "stacks and variables misread where this Go's runtime changed"
 )
 

@@ -297,7 +297,9 @@ def check_delve(
     return rows
 
 
-def launch_rows(host: Host, ws: Workspace, dlv: Dlv | None, targets: Targets, get: Any) -> list[Row]:
+def launch_rows(
+    host: Host, ws: Workspace, dlv: Dlv | None, targets: Targets, get: Any
+) -> list[Row]:
     configs = ws.go_configs()
     if not configs:
         return []

@@ -328,9 +328,9 @@ def check_program(
 
 
 #: Files cgo writes into the build's work directory (`_cgo_gotypes.go`, `x.cgo1.go`,
-#: `_cgo_export.c`, `/tmp/go-build/cgo-gcc-prolog` ...), named in the binary of any cgo program (net with cgo too) and never
-#: on the user's disk; and runtime/cgo's C files, which the Go distribution names under
-#: `/_/GOROOT` or `$GOROOT`.
+#: `_cgo_export.c`, `/tmp/go-build/cgo-gcc-prolog` ...), named in the binary of any cgo
+#: program (net with cgo too) and never on the user's disk; and runtime/cgo's C files, which
+#: the Go distribution names under `/_/GOROOT` or `$GOROOT`.
 _CGO_GENERATED = re.compile(
     r"(^|/)(_cgo_[^/]*|[^/]*\.cgo[12]\.(go|c)|cgo-gcc-prolog)$|(^|/)go-build\d*/"
     r"|^\$WORK/|^/_/GOROOT/|^\$GOROOT/"

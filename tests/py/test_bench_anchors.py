@@ -23,7 +23,10 @@ NOT_A_TERMINAL = (
     "--allow-non-terminal-interactive=true if you really want to specify a redirect for Delve"
 )
 LIST = "".join(f"  Goroutine {i} - User: main.go:10 main.work (0x4b2100)\n" for i in range(1, 6))
-GROUPED = "main.go:10 main.work\n\tGoroutine 1 - ...\n\tTotal: 3\n\nproc.go:1 runtime.gopark\n\tTotal: 2\n"
+GROUPED = (
+    "main.go:10 main.work\n\tGoroutine 1 - ...\n\tTotal: 3\n\n"
+    "proc.go:1 runtime.gopark\n\tTotal: 2\n"
+)
 
 
 def fake(tmp_path: Path, out: str, rc: int, to_stderr: bool = False) -> list[str]:

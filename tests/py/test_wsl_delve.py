@@ -48,7 +48,7 @@ def fake_dlv(d: Path, version: str) -> Path:
     out = DLV_VERSION.format(v=version, h="f053895a26cbf22694fcd72ea07b3b5210314ada")
     p.write_text(
         "#!/bin/sh\n"
-        f'if [ "$1" = version ]; then printf %s \'{out}\'; exit 0; fi\n'
+        f"if [ \"$1\" = version ]; then printf %s '{out}'; exit 0; fi\n"
         'echo "Error: unknown command \\"$1\\" for \\"dlv\\"" >&2; exit 1\n'
     )
     p.chmod(0o755)
@@ -158,7 +158,9 @@ def test_vscode_dlv_from_settings_and_gopath(tmp_path: Path, go_version: str) ->
     _, rows = run(tmp_path, f"{on_path.parent}:{tools}", ws, prog)
     assert rows["dlv"]["status"] == "OK", rows["dlv"]
     vs = rows["dlv (VS Code)"]
-    assert vs["status"] == "FAIL" and vs["detail"].startswith(f"go.alternateTools: dlv 1.20.2 at {alt}")
+    assert vs["status"] == "FAIL" and vs["detail"].startswith(
+        f"go.alternateTools: dlv 1.20.2 at {alt}"
+    )
     assert "(too new for this delve)" in vs["detail"]
     assert vs["fix"].startswith(f"go install github.com/go-delve/delve/cmd/dlv@{REMEDY[m]}")
     # no setting: GOPATH/bin/dlv (what `go install` wrote) comes before PATH
@@ -250,7 +252,9 @@ def test_launch_json_adapter_flags_and_ports(tmp_path: Path, go_version: str) ->
     assert 'the Go extension knows "dlv-dap" and "legacy"' in got["Bad adapter"]["detail"]
     assert got["Bad flags"]["status"] == "FAIL" and "list of strings" in got["Bad flags"]["detail"]
     busy = got["Busy"]
-    assert busy["status"] == "FAIL" and f"port {port} is already bound (127.0.0.1)" in busy["detail"]
+    assert (
+        busy["status"] == "FAIL" and f"port {port} is already bound (127.0.0.1)" in busy["detail"]
+    )
     assert "Remote" not in got, rows  # a server listens there: what an attach needs
     idle = got["Remote idle"]
     assert idle["status"] == "WARN" and idle["fix"] == "start it first: dlv dap --listen=:1"

@@ -19,10 +19,10 @@ gdb runs, wslgo's printers come first in Go objfiles, and wslgo says so in one l
 never replaces them again.
 
 gdb's auto-load safe-path warning: a Go executable names runtime-gdb.py in its
-``.debug_gdb_scripts``; gdb declines it (10 lines) unless the safe-path allows it. gdb (13)
-tells Python about a new objfile *before* its auto-load observer reads that objfile's
-scripts, so :class:`AutoLoad` turns ``auto-load python-scripts`` off while gdb loads the Go
-executable and back to the user's value at the next objfile (a shared library: a C
+``.debug_gdb_scripts``; gdb declines it (10 lines) unless the safe-path allows it.
+:class:`AutoLoad` turns ``auto-load python-scripts`` off from before gdb reads the Go
+executable's scripts (the clear_objfiles event of a new program; during gdb's startup, until
+it settles) and back to the user's value at the next objfile (a shared library: a C
 library's printers still load) or prompt. Only the Go executable's own scripts are skipped,
 and only when gdb would decline (or miss) them: with runtime-gdb.py in the safe-path gdb
 loads it, and the next :func:`sync` (prompt, objfile) makes wslgo's take precedence.
