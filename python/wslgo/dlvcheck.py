@@ -17,8 +17,8 @@ from typing import Any
 
 from wslgo import _native, delve, userfile
 from wslgo.hostcheck import FAIL, OK, WARN, Host, Row, first_line, listeners, windows_mount
+from wslgo.text import esc
 
-esc = _native.escape_text
 CHECK_GO_OFF = "--check-go-version=false"
 
 

@@ -29,11 +29,11 @@ from wslgo.hostcheck import (
     read_mounts,
     windows_mount,
 )
+from wslgo.text import esc
 
 DEFAULT_PORT = 2345
 _RANK = {OK: 0, WARN: 1, FAIL: 2}
 MIB = 1 << 20
-esc = _native.escape_text
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Any
 
 import wslgo
 from wslgo import _native, userfile
+from wslgo.text import esc
 
 DEFAULT_PROGRAM = "${workspaceFolder}/${workspaceFolderBasename}"
 
@@ -139,7 +140,6 @@ def _inside(folder: Path, path: Path) -> Path:
     real = Path(os.path.realpath(path))
     if real != root and root not in real.parents:
         raise ValueError(
-            f"{path} leads to {_native.escape_text(str(real))}, outside the workspace "
-            f"{_native.escape_text(str(root))}: not writing there"
+            f"{path} leads to {esc(real)}, outside the workspace {esc(root)}: not writing there"
         )
     return real
