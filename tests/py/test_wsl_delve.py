@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import build
+from conftest import build, selected_versions
 from test_wsl_doctor import _cores_on, fake_root, tools_dir
 from wslgo import _native
 
@@ -301,3 +301,34 @@ def test_real_delve(tmp_path: Path, go_version: str) -> None:
         assert "does not know" in verdict["detail"], verdict
     else:
         assert (verdict["status"] == "FAIL") == refused, (verdict, p.stdout, p.stderr)
+
+
+def test_dlv_built_with_go_older_than_125_refuses_dwarf5(
+    tmp_path: Path, go_version: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """delve from v1.24.2 refuses a DWARFv5 program (Go 1.25 and later) unless delve itself
+    was built with Go 1.25 or later: the doctor reads the Go that built dlv."""
+    if minor(go_version) < 25:
+        pytest.skip(f"Go {go_version} writes DWARFv4: the rule does not apply")
+    older = [v for v in selected_versions() if minor(v) < 25]
+    if not older:
+        pytest.skip("no selected Go release older than 1.25 to build the fake delve with")
+    monkeypatch.setenv("FAKEDLV_VERSION", "1.27.1")
+    prog = str(build("wslwhy", go_version))
+    tools = tools_dir(tmp_path, go_version, ("go",))
+    for builder, status in ((older[0], "FAIL"), (go_version, "OK")):
+        d = tmp_path / f"dlv-{builder}"
+        d.mkdir()
+        (d / "dlv").symlink_to(build("fakedlv", builder))
+        ws = tmp_path / f"ws-{builder}"
+        ws.mkdir()
+        text, rows = run(tmp_path, f"{d}:{tools}", ws, prog)
+        r = rows["dlv"]
+        assert r["status"] == status, (builder, r)
+        built = go_version_of(d / "dlv")
+        if status == "FAIL":
+            assert f"it was built with {built} and refuses DWARFv5 programs" in r["detail"], r
+            assert r["fix"].startswith("rebuild it with Go 1.25 or later: go install"), r
+            assert f"fix: {r['fix']}" in text.stdout
+        else:
+            assert r["detail"].startswith(f"dlv 1.27.1 at {d}/dlv debugs Go 1.25 to 1.27"), r
