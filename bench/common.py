@@ -6,6 +6,7 @@ Pure standard library; every bench script imports this module from its own folde
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,6 +114,7 @@ def measure(
     stdout: Path | None = None,
     timeout: float | None = None,
     env: dict[str, str] | None = None,
+    stderr_too: bool = False,
 ) -> Run:
     """Run CMD once: wall time around the whole process, peak RSS of that process.
 
@@ -119,7 +122,8 @@ def measure(
     ru_maxrss counts the memory it had before exec, so a child forked straight from this
     Python would never report less than this script's own RSS. Without /usr/bin/time it
     falls back to wait4 (and says so in the note of the run: rss floor). The child runs
-    in its own process group; on timeout the whole group is killed.
+    in its own process group; on timeout the whole group is killed. ``stderr_too``: the
+    child's stderr goes to ``stdout`` as well (an anchor's error message is checked).
     """
     fin = open(stdin, "rb") if stdin else subprocess.DEVNULL  # noqa: SIM115
     fout = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115
@@ -132,7 +136,7 @@ def measure(
                 argv,
                 stdin=fin,
                 stdout=fout,
-                stderr=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT if stderr_too and stdout else subprocess.DEVNULL,
                 env=env,
                 start_new_session=True,
             )
@@ -210,3 +214,59 @@ def md_table(headers: list[str], rows: list[list[str]]) -> str:
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(out)
+
+
+# ---- anchors: another tool's row is a time only when its output shows the work done -----
+
+#: delve's `goroutines` ends with "[N goroutines]"; `goroutines -group ...` gives each group
+#: a "\tTotal: N" line (pkg/terminal/command.go).
+_DLV_LIST = re.compile(r"^\[(\d+) goroutines\]\s*$", re.M)
+_DLV_GROUP = re.compile(r"^\tTotal: (\d+)\s*$", re.M)
+#: Lines that say why a tool gave up.
+_ERROR = re.compile(r"error|could not|cannot|can't|too old|not a terminal|failed|panic", re.I)
+
+
+def dlv_goroutines(out: str) -> int | None:
+    """How many goroutines delve listed (`goroutines` or a grouped form), None if none."""
+    listed = _DLV_LIST.findall(out)
+    if listed:
+        return int(listed[-1])
+    groups = _DLV_GROUP.findall(out)
+    return sum(int(n) for n in groups) if groups else None
+
+
+def failure(out: str) -> str:
+    """The line of a tool's output that says why it failed (one line, printable, short)."""
+    lines = [x.strip() for x in out.splitlines() if x.strip()]
+    line = next((x for x in lines if _ERROR.search(x)), lines[-1] if lines else "no output")
+    line = "".join(c if c.isprintable() else "?" for c in line).replace("|", "/")
+    return line if len(line) <= 160 else line[:157] + "..."
+
+
+def anchor_failure(run: Run, out: str, counted: int | None, want: int) -> str | None:
+    """Why an anchor's run does not count as the work measured (None: it does): killed at
+    the timeout, a non-zero exit, or fewer goroutines in its output than the program has."""
+    if run.timed_out:
+        return "timed out"
+    if run.rc != 0:
+        return f"exit {run.rc}: {failure(out)}"
+    if counted is None:
+        return f"no goroutine count in its output: {failure(out)}"
+    if counted < want:
+        return f"counted {counted:,} goroutines, the program has {want:,}+"
+    return None
+
+
+def anchor_row(
+    runs: list[tuple[Run, str]], count: Callable[[str], int | None], want: int
+) -> list[str]:
+    """[cold, warm, peak RSS] of an anchor's repeated runs, or ["failed: REASON", "-", "-"]
+    when any run did not do the work (a failed run is never a time)."""
+    for run, out in runs:
+        reason = anchor_failure(run, out, count(out), want)
+        if reason:
+            return [f"failed: {reason}", "-", "-"]
+    cold = fmt_s(runs[0][0].wall)
+    warm = fmt_s(min(r.wall for r, _ in runs[1:])) if len(runs) > 1 else "-"
+    peak = f"{max(r.rss_kib for r, _ in runs) / 1024:.0f} MiB"
+    return [cold, warm, peak]

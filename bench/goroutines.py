@@ -32,7 +32,10 @@ wslgo's cold call, to the median of its two warm calls and to the call with both
 --core also times the CLI on a core of the same fixture (gdb's gcore): `wslgo goroutines
 BIN CORE` (list), `--group` and `--json`, wall time and peak RSS of the process (GNU time),
 and delve's `goroutines` / `goroutines -group userloc` on that core when a `dlv` binary is on
-PATH (skipped with a note otherwise; never downloaded or built here).
+PATH (skipped with a note otherwise; `--apt-delve` installs Debian's package first), run
+with `--allow-non-terminal-interactive=true --check-go-version=false`. A delve row is a time
+only when delve's output counts the program's goroutines; otherwise it says `failed: REASON`
+(delve's own error line).
 
 wslgo is loaded with `source <wslgo.py>`, where wslgo.py is what `wslgo gdbinit --path`
 prints ($WSLGO picks the CLI, $WSLGO_PATH is passed through to the loader). A session that
@@ -219,6 +222,9 @@ CORE_CMDS = [
 ]
 #: delve on the same core, when a `dlv` binary is on PATH (never downloaded or built here).
 DLV_CMDS = [("list", "goroutines"), ("grouped", "goroutines -group userloc")]
+#: What delve needs to run here: no terminal on stdin, and a Go it may not list as supported
+#: (the row then shows what it read, or why it failed).
+DLV_FLAGS = ["--allow-non-terminal-interactive=true", "--check-go-version=false"]
 
 
 def make_core(binary: Path, n: int, work: Path, timeout: float) -> Path | None:
@@ -259,17 +265,19 @@ def core_rows(binary: Path, n: int, work: Path, repeat: int, timeout: float) -> 
             continue
         script = work / f"dlv-{key}.txt"
         script.write_text(f"{cmd}\nexit\n")
-        runs = [
-            common.measure(
-                [dlv, "core", str(binary), str(core), "--init", str(script)], timeout=timeout
+        runs = []
+        for i in range(repeat):
+            out = work / f"dlv-{key}-{i}.out"
+            run = common.measure(
+                [dlv, "core", str(binary), str(core), "--init", str(script), *DLV_FLAGS],
+                stdout=out,
+                stderr_too=True,
+                timeout=timeout,
             )
-            for _ in range(repeat)
-        ]
-        ok = [r for r in runs if not r.timed_out]
-        cold = f"{ok[0].wall:.3f} s" if ok else "failed"
-        warm = f"{min(r.wall for r in ok[1:]):.3f} s" if len(ok) > 1 else "-"
-        peak = f"{max(r.rss_kib for r in ok) / 1024:.0f} MiB" if ok else "-"
-        rows.append([f"{n:,}", size, f"dlv core: {cmd}", cold, warm, peak, common.load()])
+            runs.append((run, out.read_text(errors="replace")))
+            out.unlink()
+        row = common.anchor_row(runs, common.dlv_goroutines, n)
+        rows.append([f"{n:,}", size, f"dlv core: {cmd}", *row, common.load()])
     core.unlink()
     return rows
 
@@ -338,7 +346,14 @@ def main() -> int:
         action="store_true",
         help="also the CLI on a core of the fixture (and delve when `dlv` is on PATH)",
     )
+    ap.add_argument(
+        "--apt-delve",
+        action="store_true",
+        help="--core: without a dlv on PATH, install Debian's delve package (apt-get) first",
+    )
     args = ap.parse_args()
+    if args.apt_delve and not shutil.which("dlv"):
+        subprocess.run(["apt-get", "install", "-y", "-q", "delve"], check=False)
 
     go = common.go_path(args.go)
     goroot = go.parent.parent

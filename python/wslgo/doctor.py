@@ -12,109 +12,34 @@ import configparser
 import json
 import os
 import re
-import resource
-import shutil
-import subprocess
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import wslgo
-from wslgo import _native
+from wslgo import _native, delve, dlvcheck, userfile
+from wslgo.hostcheck import (
+    FAIL,
+    OK,
+    WARN,
+    Host,
+    Row,
+    first_line,
+    listeners,
+    loopback,
+    read_mounts,
+    windows_mount,
+)
+from wslgo.text import esc
 
 DEFAULT_PORT = 2345
-OK, WARN, FAIL = "OK", "WARN", "FAIL"
 _RANK = {OK: 0, WARN: 1, FAIL: 2}
-#: File systems that put a Windows drive into WSL (WSL1 drvfs, WSL2 9p or virtiofs).
-WINDOWS_FS = {"drvfs", "9p", "virtiofs"}
 MIB = 1 << 20
-
-
-@dataclass
-class Row:
-    """One check's verdict."""
-
-    check: str
-    status: str
-    detail: str
-    fix: str = ""
-
-
-@dataclass
-class Host:
-    """The system the doctor examines."""
-
-    root: Path = Path("/")
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    cwd: str = field(default_factory=os.getcwd)
-    rlimit_core: int | None = None  # soft RLIMIT_CORE; -1 unlimited; None: unknown
-    in_gdb: bool = False
-
-    @classmethod
-    def current(cls) -> Host:
-        soft, _ = resource.getrlimit(resource.RLIMIT_CORE)
-        return cls(rlimit_core=-1 if soft == resource.RLIM_INFINITY else soft)
-
-    def path(self, p: str) -> Path:
-        return self.root / p.lstrip("/")
-
-    def read(self, p: str) -> str | None:
-        try:
-            return self.path(p).read_text(errors="replace")
-        except OSError:
-            return None
-
-    def which(self, name: str) -> str | None:
-        return shutil.which(name, path=self.environ.get("PATH", ""))
-
-    def run(self, argv: list[str], timeout: float = 30) -> tuple[int, str]:
-        env = dict(self.environ)
-        env.setdefault("GOTOOLCHAIN", "local")
-        try:
-            p = subprocess.run(
-                argv,
-                capture_output=True,
-                text=True,
-                env=env,
-                timeout=timeout,
-                stdin=subprocess.DEVNULL,
-                cwd="/",
-            )
-        except (OSError, subprocess.SubprocessError) as e:
-            return -1, str(e)
-        return p.returncode, p.stdout + p.stderr
 
 
 @dataclass
 class Platform:
     kind: str  # native, wsl1, wsl2
     networking: str | None = None  # nat, mirrored (WSL2), None when unknown
-
-
-# ---- /proc/mounts ---------------------------------------------------------------------
-
-
-def read_mounts(host: Host) -> list[tuple[str, str]]:
-    """(mount point, fs type) of each mount, from ROOT/proc/mounts."""
-    out = []
-    for line in (host.read("/proc/mounts") or "").splitlines():
-        parts = line.split()
-        if len(parts) >= 3:
-            out.append((parts[1].replace("\\040", " "), parts[2]))
-    return out
-
-
-def windows_mount(path: str, mounts: list[tuple[str, str]]) -> str | None:
-    """The Windows drive mount (drvfs/9p/virtiofs under /mnt/<drive>) holding ``path``."""
-    best: tuple[str, str] | None = None
-    for mp, fs in mounts:
-        if path == mp or path.startswith(mp.rstrip("/") + "/"):
-            if best is None or len(mp) > len(best[0]):
-                best = (mp, fs)
-    if best and best[1] in WINDOWS_FS and re.match(r"^/mnt/[A-Za-z](/|$)", best[0]):
-        return best[0]
-    return None
 
 
 # ---- platform -------------------------------------------------------------------------
@@ -132,7 +57,7 @@ def check_platform(host: Host) -> tuple[list[Row], Platform]:
     if "microsoft" not in low and not interop and not wsl_env:
         kernel = version.split()[2] if len(version.split()) > 2 else "unknown kernel"
         return [Row("platform", OK, f"native Linux ({kernel})")], Platform("native")
-    name = f" ({distro})" if distro else ""
+    name = f" ({esc(distro)})" if distro else ""
     if "microsoft" in low and "wsl2" not in low and "microsoft-standard" not in low:
         return [
             Row(
@@ -140,7 +65,7 @@ def check_platform(host: Host) -> tuple[list[Row], Platform]:
                 FAIL,
                 f"WSL1{name}: ptrace is emulated (no hardware watchpoints, attach and Go's "
                 f"signal handling misbehave under gdb and dlv)",
-                f"convert the distro to WSL2: wsl --set-version {distro or '<distro>'} 2",
+                f"convert the distro to WSL2: wsl --set-version {esc(distro) or '<distro>'} 2",
             )
         ], Platform("wsl1")
     rows = [Row("platform", OK, f"WSL2{name}")]
@@ -157,7 +82,7 @@ def check_platform(host: Host) -> tuple[list[Row], Platform]:
             Row(
                 "wsl networking",
                 OK,
-                f"{mode.upper()}: Windows reaches a WSL debugger only on ports bound to all "
+                f"{esc(mode.upper())}: Windows reaches a WSL debugger only on ports bound to all "
                 "interfaces",
             )
         )
@@ -174,8 +99,8 @@ def _networking_mode(host: Host) -> str | None:
     for cfg in candidates:
         p = configparser.ConfigParser(strict=False, interpolation=None)
         try:
-            p.read_string(cfg.read_text(errors="replace"))
-        except (OSError, configparser.Error):
+            p.read_string(userfile.read_text(cfg, "a .wslconfig", 1 << 20))
+        except (OSError, ValueError, configparser.Error):
             continue
         for sect in p.sections():
             if sect.lower() == "wsl2":
@@ -197,7 +122,9 @@ _GO_FIX = {
 }
 
 
-def check_go(host: Host, mounts: list[tuple[str, str]]) -> tuple[list[Row], str | None]:
+def check_go(host: Host, mounts: list[tuple[str, str]]) -> tuple[list[Row], dict[str, str]]:
+    """The go on PATH and its environment; the dict holds `go env`'s GOVERSION, GOPATH ...
+    (empty when there is no working go)."""
     rows: list[Row] = []
     go = host.which("go")
     if not go:
@@ -208,15 +135,16 @@ def check_go(host: Host, mounts: list[tuple[str, str]]) -> tuple[list[Row], str 
                 "go is not on PATH",
                 "install Go (under WSL: inside the distro, not Windows' Go) and put it on PATH",
             )
-        ], None
+        ], {}
     rc, out = host.run([go, "env", "-json", "GOVERSION", *_GO_FIX])
     try:
         env = json.loads(out) if rc == 0 else None
     except ValueError:
         env = None
     if not isinstance(env, dict):
-        return [Row("go", FAIL, f"{go}: `go env` failed: {_first(out)}", "reinstall Go")], None
-    version = str(env.get("GOVERSION") or "unknown")
+        return [Row("go", FAIL, f"{go}: `go env` failed: {first_line(out)}", "reinstall Go")], {}
+    env = {k: str(v) for k, v in env.items() if isinstance(v, str)}
+    version = env.get("GOVERSION") or "unknown"
     rows.append(Row("go", OK, f"{version} at {go}"))
     for var in _GO_FIX:
         val = str(env.get(var) or "")
@@ -250,12 +178,7 @@ def check_go(host: Host, mounts: list[tuple[str, str]]) -> tuple[list[Row], str 
         )
     else:
         rows.append(Row("working tree", OK, host.cwd))
-    return rows, version
-
-
-def _first(text: str) -> str:
-    lines = [x for x in text.strip().splitlines() if x.strip()]
-    return lines[0].strip() if lines else "no output"
+    return rows, env
 
 
 # ---- debuggers ------------------------------------------------------------------------
@@ -268,28 +191,9 @@ def check_debuggers(host: Host, mounts: list[tuple[str, str]]) -> list[Row]:
         rows.append(Row("gdb", WARN, "gdb is not installed", "sudo apt install gdb"))
     else:
         rc, out = host.run([gdb, "--version"])
-        ver = _first(out) if rc == 0 else f"`gdb --version` failed: {_first(out)}"
+        ver = first_line(out) if rc == 0 else f"`gdb --version` failed: {first_line(out)}"
         rows.append(Row("gdb", OK if rc == 0 else FAIL, f"{ver} at {gdb}"))
         rows.append(_gdb_python(host, gdb))
-    dlv = host.which("dlv")
-    if not dlv:
-        rows.append(Row("dlv", OK, "not installed (only VS Code's Go extension needs it)"))
-    else:
-        rc, out = host.run([dlv, "version"])
-        m = re.search(r"Version:\s*(\S+)", out)
-        ver = m.group(1) if m else _first(out)
-        mp = windows_mount(dlv, mounts)
-        if mp:
-            rows.append(
-                Row(
-                    "dlv",
-                    WARN,
-                    f"dlv {ver} at {dlv} is on the Windows drive {mp}",
-                    "go install github.com/go-delve/delve/cmd/dlv@latest inside WSL",
-                )
-            )
-        else:
-            rows.append(Row("dlv", OK, f"dlv {ver} at {dlv}"))
     gs = host.which("gdbserver")
     if gs:
         rows.append(Row("gdbserver", OK, gs))
@@ -352,15 +256,16 @@ def _minor(v: str | None) -> str | None:
 
 def check_program(
     host: Host, program: str, go_version: str | None, pm: _native.PathMap | None
-) -> list[Row]:
-    name = os.path.basename(program)
+) -> tuple[list[Row], str | None]:
+    """The program's rows and the Go release that built it (None when unknown)."""
+    name = esc(os.path.basename(program))
     try:
         syms = _native.Symbols(program)
         info: _native.SymbolsInfoDict = syms.info()
     except (_native.WslgoError, OSError) as e:
-        return [Row("program", FAIL, f"{program}: {e}", "pass a Go binary")]
+        return [Row("program", FAIL, esc(f"{program}: {e}"), "pass a Go binary")], None
     rows: list[Row] = []
-    bver = info.get("go_version")
+    bver = info.get("go_version") or None
     if _minor(go_version) and _minor(bver) and _minor(go_version) != _minor(bver):
         rows.append(
             Row(
@@ -419,7 +324,21 @@ def check_program(
         )
     rows.append(Row("pie", OK, "PIE (addresses move per run)" if info.get("pie") else "not PIE"))
     rows.append(_source_row(syms, pm, trimpath))
-    return rows
+    return rows, bver
+
+
+#: Files cgo writes into the build's work directory (`_cgo_gotypes.go`, `x.cgo1.go`,
+#: `_cgo_export.c`, `/tmp/go-build/cgo-gcc-prolog` ...), named in the binary of any cgo
+#: program (net with cgo too) and never on the user's disk; and runtime/cgo's C files, which
+#: the Go distribution names under `/_/GOROOT` or `$GOROOT`.
+_CGO_GENERATED = re.compile(
+    r"(^|/)(_cgo_[^/]*|[^/]*\.cgo[12]\.(go|c)|cgo-gcc-prolog)$|(^|/)go-build\d*/"
+    r"|^\$WORK/|^/_/GOROOT/|^\$GOROOT/"
+)
+
+
+def _generated(f: str) -> bool:
+    return bool(_CGO_GENERATED.search(f))
 
 
 def _source_row(syms: _native.Symbols, pm: _native.PathMap | None, trimpath: bool) -> Row:
@@ -432,6 +351,7 @@ def _source_row(syms: _native.Symbols, pm: _native.PathMap | None, trimpath: boo
         f
         for f in files
         if not f.startswith("<")
+        and not _generated(f)
         and "/pkg/mod/" not in f
         and not (goroot and f.startswith(goroot + "/"))
         and not (trimpath and not f.startswith(("/", "C:", "c:")) and "." not in f.split("/")[0])
@@ -444,7 +364,7 @@ def _source_row(syms: _native.Symbols, pm: _native.PathMap | None, trimpath: boo
     return Row(
         "sources",
         WARN,
-        f"{len(missing)} of {len(user)} source file(s) not on disk, e.g. {missing[0]}",
+        f"{len(missing)} of {len(user)} source file(s) not on disk, e.g. {esc(missing[0])}",
         "set wslgo path-map BUILD_DIR SOURCE_DIR (or [[path-map]] in ~/.config/wslgo/config.toml)",
     )
 
@@ -456,7 +376,7 @@ def check_process(host: Host, program: str | None) -> list[Row]:
     rows: list[Row] = []
     ps = (host.read("/proc/sys/kernel/yama/ptrace_scope") or "").strip()
     if ps in ("", "0"):
-        rows.append(Row("ptrace_scope", OK, ps or "no Yama: any process of yours"))
+        rows.append(Row("ptrace_scope", OK, "no Yama: any process of yours" if not ps else ps))
     elif ps == "1":
         rows.append(Row("ptrace_scope", OK, "1: attaching to a non-child needs sudo"))
     elif ps == "2":
@@ -473,7 +393,7 @@ def check_process(host: Host, program: str | None) -> list[Row]:
             Row(
                 "ptrace_scope",
                 FAIL,
-                f"{ps}: ptrace is disabled (no debugger can start or attach a process)",
+                f"{esc(ps)}: ptrace is disabled (no debugger can start or attach a process)",
                 "reboot (scope 3 cannot be lowered), and remove kernel.yama.ptrace_scope=3 "
                 "from /etc/sysctl.d",
             )
@@ -484,13 +404,13 @@ def check_process(host: Host, program: str | None) -> list[Row]:
             Row(
                 "core_pattern",
                 WARN,
-                f"cores are piped to {cp[1:].split()[0] if cp[1:].split() else 'a program'}, "
+                f"cores are piped to {esc(cp[1:].split()[0]) if cp[1:].split() else 'a program'}, "
                 "not written next to the program",
                 "sudo sysctl -w kernel.core_pattern=core.%e.%p",
             )
         )
     elif cp:
-        rows.append(Row("core_pattern", OK, cp))
+        rows.append(Row("core_pattern", OK, esc(cp)))
     lim = host.rlimit_core
     if lim == 0:
         rows.append(Row("ulimit -c", WARN, "0: crashes write no core file", "ulimit -c unlimited"))
@@ -498,6 +418,18 @@ def check_process(host: Host, program: str | None) -> list[Row]:
         rows.append(Row("ulimit -c", OK, "unlimited" if lim < 0 else str(lim)))
     rows.append(_cgroup_row(host, program))
     return rows
+
+
+#: Linux's PATH_MAX: no file under /sys/fs/cgroup has a longer name.
+PATH_MAX = 4096
+
+
+def _limit_value(v: str) -> int | None:
+    """A cgroup memory limit in bytes; None for "max" or what is not a byte count (a
+    value wider than 2^64 is no limit either: the kernel writes at most 20 digits)."""
+    if not v.isdigit() or not v.isascii() or len(v) > 20:
+        return None
+    return int(v)
 
 
 def _cgroup_row(host: Host, program: str | None) -> Row:
@@ -508,12 +440,21 @@ def _cgroup_row(host: Host, program: str | None) -> Row:
     limit: int | None = None
     where = ""
     parts = [p for p in rel.strip().split("/") if p]
-    for i in range(len(parts), -1, -1):
+    # a cgroup path longer than PATH_MAX names no file: only the levels that can exist
+    depth = 0
+    length = len("/sys/fs/cgroup")
+    for p in parts:
+        length += 1 + len(p)
+        if length > PATH_MAX:
+            break
+        depth += 1
+    for i in range(depth, -1, -1):
         d = "/sys/fs/cgroup/" + "/".join(parts[:i])
         for f in ("memory.max", "memory.high"):
-            v = (host.read(f"{d.rstrip('/')}/{f}") or "").strip()
-            if v.isdigit() and (limit is None or int(v) < limit):
-                limit, where = int(v), f"{d.rstrip('/')}/{f}"
+            v = (host.read(f"{d.rstrip('/')}/{f}", limit=64) or "").strip()
+            n = _limit_value(v)
+            if n is not None and (limit is None or n < limit):
+                limit, where = n, f"{d.rstrip('/')}/{f}"
     if limit is None:
         return Row("memory limit", OK, "no cgroup v2 memory limit")
     size = 0
@@ -524,7 +465,7 @@ def _cgroup_row(host: Host, program: str | None) -> Row:
             size = 0
     need_fail = max(256 * MIB, 2 * size)
     need_warn = max(1024 * MIB, 8 * size)
-    msg = f"{where} = {limit // MIB} MiB" + (f" (program {size // MIB} MiB)" if size else "")
+    msg = f"{esc(where)} = {limit // MIB} MiB" + (f" (program {size // MIB} MiB)" if size else "")
     fix = (
         "raise it (systemctl --user set-property UNIT MemoryMax=4G, or [wsl2] memory=8GB in "
         ".wslconfig): an OOM-killed debugger exits with 137"
@@ -539,46 +480,13 @@ def _cgroup_row(host: Host, program: str | None) -> Row:
 # ---- listener -------------------------------------------------------------------------
 
 
-def listeners(host: Host, port: int) -> list[str]:
-    """Addresses listening on TCP ``port`` (from ROOT/proc/net/tcp and tcp6)."""
-    out: list[str] = []
-    for name, v6 in (("tcp", False), ("tcp6", True)):
-        for line in (host.read(f"/proc/net/{name}") or "").splitlines()[1:]:
-            f = line.split()
-            if len(f) < 4 or f[3] != "0A" or ":" not in f[1]:
-                continue
-            addr_hex, port_hex = f[1].rsplit(":", 1)
-            try:
-                if int(port_hex, 16) != port:
-                    continue
-                out.append(_addr(addr_hex, v6))
-            except ValueError:
-                continue
-    return out
-
-
-def _addr(h: str, v6: bool) -> str:
-    raw = bytes.fromhex(h)
-    if not v6:
-        return ".".join(str(b) for b in raw[::-1])
-    words = [raw[i : i + 4][::-1] for i in range(0, 16, 4)]
-    b = b"".join(words)
-    if b[:12] == b"\0" * 10 + b"\xff\xff":
-        return ".".join(str(x) for x in b[12:])
-    return ":".join(f"{int.from_bytes(b[i : i + 2], 'big'):x}" for i in range(0, 16, 2))
-
-
-def _loopback(a: str) -> bool:
-    return a.startswith("127.") or a == "0:0:0:0:0:0:0:1"
-
-
 def check_listener(host: Host, port: int, platform: Platform) -> Row:
     addrs = listeners(host, port)
     if not addrs:
         return Row("listener", OK, f"nothing listens on port {port}")
     shown = ", ".join(sorted(set(addrs)))
     if (
-        all(_loopback(a) for a in addrs)
+        all(loopback(a) for a in addrs)
         and platform.kind == "wsl2"
         and platform.networking != "mirrored"
     ):
@@ -601,14 +509,24 @@ def run_checks(
     program: str | None = None,
     port: int = DEFAULT_PORT,
     pathmap: _native.PathMap | None = None,
+    workspace: str | None = None,
 ) -> list[Row]:
+    """Every check; ``workspace``: the VS Code folder (default: the current directory)."""
     rows, platform = check_platform(host)
     mounts = read_mounts(host)
-    go_rows, go_version = check_go(host, mounts)
+    go_rows, go_env = check_go(host, mounts)
+    go_version = go_env.get("GOVERSION")
     rows += go_rows
     rows += check_debuggers(host, mounts)
+    targets = dlvcheck.Targets()
     if program:
-        rows += check_program(host, program, go_version, pathmap)
+        prog_rows, prog_go = check_program(host, program, go_version, pathmap)
+        rows += prog_rows
+        if prog_go:
+            targets.pairs.append(("the program's", prog_go))
+    if go_version and delve.go_minor(go_version) is not None:
+        targets.pairs.append(("the go on PATH's", go_version))
+    rows += dlvcheck.check_delve(host, mounts, targets, go_env.get("GOPATH"), workspace)
     rows += check_process(host, program)
     rows.append(check_listener(host, port, platform))
     return rows

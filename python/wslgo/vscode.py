@@ -10,12 +10,14 @@ refuses a file it cannot parse.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import wslgo
-from wslgo import _native
+from wslgo import _native, userfile
+from wslgo.text import esc
 
 DEFAULT_PROGRAM = "${workspaceFolder}/${workspaceFolderBasename}"
 
@@ -66,7 +68,6 @@ def configurations(
 ) -> list[dict[str, Any]]:
     """The four configurations (launch, attach, core, gdbserver)."""
     base: dict[str, Any] = {
-        "type": "cppdbg",
         "MIMode": "gdb",
         "miDebuggerPath": gdb or shutil.which("gdb") or "/usr/bin/gdb",
         "program": program,
@@ -79,6 +80,7 @@ def configurations(
     return [
         {
             "name": "wslgo: launch",
+            "type": "cppdbg",
             "request": "launch",
             **base,
             "args": [],
@@ -88,18 +90,21 @@ def configurations(
         },
         {
             "name": "wslgo: attach to process",
+            "type": "cppdbg",
             "request": "attach",
             **base,
             "processId": "${command:pickProcess}",
         },
         {
             "name": "wslgo: core file",
+            "type": "cppdbg",
             "request": "launch",
             **base,
             "coreDumpPath": "${workspaceFolder}/core",
         },
         {
             "name": "wslgo: gdbserver",
+            "type": "cppdbg",
             "request": "launch",
             **base,
             "miDebuggerServerAddress": f"localhost:{port}",
@@ -112,12 +117,29 @@ def launch_json(configs: list[dict[str, Any]]) -> str:
 
 
 def write(folder: Path, configs: list[dict[str, Any]]) -> tuple[Path, list[str], list[str]]:
-    """Merge ``configs`` into FOLDER/.vscode/launch.json (created if absent). Raises
-    ValueError, leaving the file untouched, when it does not parse."""
+    """Merge ``configs`` into FOLDER/.vscode/launch.json (created if absent), atomically.
+    Raises ValueError, leaving the file untouched, when it does not parse, is not a regular
+    file (a FIFO, a device) or is a link leading out of the workspace. A UTF-8 BOM is kept."""
     path = folder / ".vscode" / "launch.json"
-    text = path.read_text() if path.exists() else ""
-    new, added, skipped = _native.merge_launch_json(text, json.dumps(configs), str(path))
+    target = _inside(folder, path)
+    text = userfile.read_text(target, "a launch.json") if os.path.lexists(target) else ""
+    bom = userfile.BOM if text.startswith(userfile.BOM) else ""
+    new, added, skipped = _native.merge_launch_json(
+        text.removeprefix(bom), json.dumps(configs), str(path)
+    )
     if added:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(new)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        userfile.write_atomic(target, bom + new)
     return path, added, skipped
+
+
+def _inside(folder: Path, path: Path) -> Path:
+    """The file ``path`` really is (links followed), refused when that is outside
+    ``folder``: a launch.json linked to ~/.config/... is not the workspace's to rewrite."""
+    root = Path(os.path.realpath(folder))
+    real = Path(os.path.realpath(path))
+    if real != root and root not in real.parents:
+        raise ValueError(
+            f"{path} leads to {esc(real)}, outside the workspace {esc(root)}: not writing there"
+        )
+    return real

@@ -15,7 +15,7 @@ from pathlib import Path
 import gofixtures
 import pytest
 from conftest import build
-from wslgo import doctor
+from wslgo import _native, doctor
 
 NATIVE = "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) (gcc-12) #1 SMP\n"
 WSL1 = (
@@ -400,5 +400,120 @@ def test_trimpath_sources_found_through_the_path_map(tmp_path: Path, go_version:
 def test_no_go_on_path(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    rows, version = doctor.check_go(host(fake_root(tmp_path), empty), [])
-    assert version is None and rows[0].status == "WARN" and rows[0].detail == "go is not on PATH"
+    rows, env = doctor.check_go(host(fake_root(tmp_path), empty), [])
+    assert env == {} and rows[0].status == "WARN" and rows[0].detail == "go is not on PATH"
+
+
+def test_memory_max_of_5000_digits(tmp_path: Path, go_version: str) -> None:
+    """A memory.max wider than any byte count is no limit, and the doctor runs to the end
+    (int() of 5,000 digits raised ValueError and aborted it)."""
+    path = tools_dir(tmp_path, go_version, ("go",))
+    root = fake_root(tmp_path, cgroup=("/user.slice/dbg.scope", "9" * 5000))
+    rows = doctor.run_checks(host(root, path))
+    assert row(rows, "memory limit").status == "OK"
+    assert row(rows, "memory limit").detail == "no cgroup v2 memory limit"
+    p = cli(root, path, "--json")
+    assert p.returncode in (0, 1) and "Traceback" not in p.stderr, p.stderr
+    assert {c["check"] for c in json.loads(p.stdout)["checks"]} >= {"memory limit", "listener"}
+
+
+class CountingHost(doctor.Host):
+    reads = 0
+
+    def read(self, p: str, limit: int = 4 << 20) -> str | None:
+        CountingHost.reads += 1
+        return super().read(p, limit)
+
+
+def test_30000_level_cgroup_path_is_bounded(tmp_path: Path) -> None:
+    """Only the levels that can name a file (PATH_MAX) are read: not 60,000 reads of
+    ever longer paths."""
+    root = fake_root(tmp_path)
+    deep = "/" + "/".join(["a"] * 30000)
+    (root / "proc/self/cgroup").write_text(f"0::{deep}\n")
+    d = root / "sys/fs/cgroup/a/a"
+    d.mkdir(parents=True)
+    (d / "memory.max").write_text(str(100 << 20) + "\n")
+    h = CountingHost(root=root, environ={"PATH": ""}, cwd="/", rlimit_core=-1)
+    r = doctor._cgroup_row(h, None)
+    assert CountingHost.reads < 2 * 4096, CountingHost.reads
+    assert r.status == "FAIL" and "/sys/fs/cgroup/a/a/memory.max = 100 MiB" in r.detail, r
+
+
+def test_relative_path_entry(tmp_path: Path, go_version: str) -> None:
+    """A relative PATH entry is taken from the working directory, as the shell does: the go
+    there is found, and run (it was "./bin/go" run from /: FAIL, no such file)."""
+    work = tmp_path / "work"
+    (work / "bin").mkdir(parents=True)
+    (work / "bin" / "go").symlink_to(build_go(go_version))
+    root = fake_root(tmp_path)
+    env = {**os.environ, "PATH": "bin", "WSLGO_CONFIG": "/nonexistent", "GOTOOLCHAIN": "local"}
+    for k in ("GOPATH", "GOROOT", "GOFLAGS", "GOCACHE"):
+        env.pop(k, None)
+    p = subprocess.run(
+        [sys.executable, "-m", "wslgo.cli", "doctor", "--root", str(root), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=work,
+        timeout=300,
+    )
+    go = next(c for c in json.loads(p.stdout)["checks"] if c["check"] == "go")
+    assert go["status"] == "OK", go
+    assert go["detail"] == f"go{gofixtures.full_version(go_version)} at {work}/bin/go", go
+
+
+FORGED = "\nFAIL  forged      row\x1b[31m"
+
+
+def test_host_text_printed_escaped(tmp_path: Path, go_version: str) -> None:
+    """WSL_DISTRO_NAME, .wslconfig's networkingMode, core_pattern and ptrace_scope are the
+    user's or the system's text: a newline in them cannot forge a row of the table."""
+    path = tools_dir(tmp_path, go_version, ("go",))
+    shown = "\\nFAIL  forged      row\\x1b[31m"
+    cases = [
+        ({"version": WSL1}, {"WSL_DISTRO_NAME": "Ubuntu" + FORGED}, shown),
+        (
+            {"version": WSL2, "wslconfig": "[wsl2]\nnetworkingMode=nat\n  FAIL  forged\x1b\n"},
+            {},
+            "\\nFAIL  FORGED\\x1b",
+        ),
+        ({"core_pattern": "core" + FORGED}, {}, shown),
+        ({"core_pattern": "|/bin/cap\x1b[2J"}, {}, "/bin/cap\\x1b[2J"),
+        ({"ptrace": "3" + FORGED}, {}, shown),
+    ]
+    for i, (opts, env, escaped) in enumerate(cases):
+        root = fake_root(tmp_path / str(i), **opts)  # type: ignore[arg-type]
+        p = cli(root, path, env=env)
+        assert "Traceback" not in p.stderr, p.stderr
+        lines = p.stdout.splitlines()
+        assert not any(x.lower().startswith("fail  forged") for x in lines), p.stdout
+        assert "\x1b" not in p.stdout, p.stdout
+        assert escaped in p.stdout, (escaped, p.stdout)
+
+
+def _cgo_build(go_version: str, fixture: str, out: Path) -> Path:
+    """A fixture built with cgo on (the fixture cache builds with CGO_ENABLED=0)."""
+    go = gofixtures.go_binary(gofixtures.full_version(go_version))
+    env = dict(gofixtures.go_env(go), CGO_ENABLED="1")
+    subprocess.run(
+        [str(go), "build", "-buildvcs=false", "-o", str(out), "."],
+        cwd=gofixtures.GO_DIR / fixture,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+@pytest.mark.parametrize("fixture", ["cgoprint", "grstates"])  # cgo; net with cgo
+def test_cgo_generated_files_are_not_missing_sources(
+    fixture: str, tmp_path: Path, go_version: str
+) -> None:
+    """cgo's `_cgo_gotypes.go` is named in the binary and never on disk: not the user's."""
+    exe = _cgo_build(go_version, fixture, tmp_path / fixture)
+    assert "_cgo_gotypes.go" in _native.source_files(_native.Symbols(str(exe)))
+    path = tools_dir(tmp_path, go_version, ("go",))
+    rows = doctor.run_checks(host(fake_root(tmp_path), path), program=str(exe))
+    r = row(rows, "sources")
+    assert r.status == "OK" and r.detail.endswith("source file(s) found on disk"), r

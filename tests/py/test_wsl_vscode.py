@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import stat
 import subprocess
 import sys
 import threading
@@ -143,3 +144,94 @@ def test_mi_with_generated_setup_commands(go_version: str, gdb_path: str) -> Non
     console = "\n".join(x for x in seen if x.startswith('~"'))
     assert "wslgo: Go breakpoint: runtime.Breakpoint() in main.main" in console, out
     assert "goroutine 1" in console
+
+
+def test_write_keeps_name_type_request_first(tmp_path: Path) -> None:
+    """The configurations --write adds start with name, type, request, as VS Code writes
+    them (the merge used to hash-order each one's keys)."""
+    p = cli("--write", "--folder", str(tmp_path), "--program", "/x/app")
+    assert p.returncode == 0, p.stderr
+    text = (tmp_path / ".vscode" / "launch.json").read_text()
+    confs = json.loads(text)["configurations"]
+    assert len(confs) == 4
+    for c in confs:
+        assert list(c)[:3] == ["name", "type", "request"], list(c)
+    # and the printed form, the same configurations
+    for c in json.loads(cli("--program", "/x/app").stdout)["configurations"]:
+        assert list(c)[:3] == ["name", "type", "request"], list(c)
+
+
+def test_write_never_follows_a_link_out_of_the_workspace(tmp_path: Path) -> None:
+    ws, elsewhere = tmp_path / "ws", tmp_path / "home"
+    (ws / ".vscode").mkdir(parents=True)
+    elsewhere.mkdir()
+    settings = elsewhere / "settings.json"
+    settings.write_text('{"editor.fontSize": 14}\n')
+    (ws / ".vscode" / "launch.json").symlink_to(settings)
+    p = cli("--write", "--folder", str(ws))
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, (p.stdout, p.stderr)
+    assert "outside the workspace" in p.stderr and str(settings) in p.stderr
+    assert settings.read_text() == '{"editor.fontSize": 14}\n'
+    # the same through a linked .vscode directory
+    (ws / ".vscode" / "launch.json").unlink()
+    (ws / ".vscode").rmdir()
+    (ws / ".vscode").symlink_to(elsewhere)
+    p = cli("--write", "--folder", str(ws))
+    assert p.returncode == 1 and "outside the workspace" in p.stderr, p.stderr
+    assert sorted(x.name for x in elsewhere.iterdir()) == ["settings.json"]
+    # a link that stays inside the workspace is written through, the link kept
+    (ws / ".vscode").unlink()
+    (ws / ".vscode").mkdir()
+    (ws / "shared.json").write_text('{"version": "0.2.0", "configurations": []}\n')
+    (ws / ".vscode" / "launch.json").symlink_to(ws / "shared.json")
+    p = cli("--write", "--folder", str(ws))
+    assert p.returncode == 0, p.stderr
+    assert (ws / ".vscode" / "launch.json").is_symlink()
+    assert len(json.loads((ws / "shared.json").read_text())["configurations"]) == 4
+
+
+def test_write_is_atomic(tmp_path: Path) -> None:
+    """The file is replaced by a rename: a reader holding the old file (here a hard link)
+    still has the whole old text, and no temporary file is left behind."""
+    vs = tmp_path / ".vscode"
+    vs.mkdir()
+    old = '{"version": "0.2.0", "configurations": []}\n'
+    (vs / "launch.json").write_text(old)
+    (vs / "launch.json").chmod(0o640)
+    os.link(vs / "launch.json", tmp_path / "reader")
+    p = cli("--write", "--folder", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "reader").read_text() == old
+    assert len(json.loads((vs / "launch.json").read_text())["configurations"]) == 4
+    assert (vs / "launch.json").stat().st_mode & 0o777 == 0o640
+    assert sorted(x.name for x in vs.iterdir()) == ["launch.json"]
+
+
+def test_write_refuses_fifos_and_devices_without_hanging(tmp_path: Path) -> None:
+    vs = tmp_path / ".vscode"
+    vs.mkdir()
+    os.mkfifo(vs / "launch.json")
+    p = cli("--write", "--folder", str(tmp_path))  # cli() times out after 60 s
+    assert p.returncode == 1 and "is a FIFO, not a launch.json" in p.stderr, p.stderr
+    (vs / "launch.json").unlink()
+    try:
+        os.mknod(vs / "launch.json", 0o600 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero
+    except PermissionError:
+        (vs / "launch.json").symlink_to(tmp_path / "zero")
+        os.mkfifo(tmp_path / "zero")
+    p = cli("--write", "--folder", str(tmp_path))
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    assert "is a character device" in p.stderr or "is a FIFO" in p.stderr, p.stderr
+
+
+def test_write_accepts_and_keeps_a_bom(tmp_path: Path) -> None:
+    vs = tmp_path / ".vscode"
+    vs.mkdir()
+    mine = '{"version": "0.2.0", "configurations": [{"name": "mine", "type": "go"}]}\n'
+    (vs / "launch.json").write_bytes(b"\xef\xbb\xbf" + mine.encode())
+    p = cli("--write", "--folder", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    data = (vs / "launch.json").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and not data[3:].startswith(b"\xef\xbb\xbf")
+    names = [c["name"] for c in _parse(data[3:].decode())["configurations"]]  # type: ignore[index]
+    assert names[0] == "mine" and len(names) == 5

@@ -19,10 +19,10 @@ gdb runs, wslgo's printers come first in Go objfiles, and wslgo says so in one l
 never replaces them again.
 
 gdb's auto-load safe-path warning: a Go executable names runtime-gdb.py in its
-``.debug_gdb_scripts``; gdb declines it (10 lines) unless the safe-path allows it. gdb (13)
-tells Python about a new objfile *before* its auto-load observer reads that objfile's
-scripts, so :class:`AutoLoad` turns ``auto-load python-scripts`` off while gdb loads the Go
-executable and back to the user's value at the next objfile (a shared library: a C
+``.debug_gdb_scripts``; gdb declines it (10 lines) unless the safe-path allows it.
+:class:`AutoLoad` turns ``auto-load python-scripts`` off from before gdb reads the Go
+executable's scripts (the clear_objfiles event of a new program; during gdb's startup, until
+it settles) and back to the user's value at the next objfile (a shared library: a C
 library's printers still load) or prompt. Only the Go executable's own scripts are skipped,
 and only when gdb would decline (or miss) them: with runtime-gdb.py in the safe-path gdb
 loads it, and the next :func:`sync` (prompt, objfile) makes wslgo's take precedence.
@@ -271,29 +271,71 @@ PYTHON_SCRIPTS = "auto-load python-scripts"
 class AutoLoad:
     """Skips gdb's auto-loading of the Go executable's scripts (runtime-gdb.py) where gdb
     would decline them with its safe-path warning (or miss them), and only those: ``auto-load
-    python-scripts`` is off from the Go executable's new_objfile event (gdb reads the
-    objfile's scripts right after it) to the next objfile or prompt. When the safe-path
-    allows every script the executable names, gdb loads runtime-gdb.py as usual and the
-    next :func:`sync` (next objfile, prompt) puts wslgo's commands and printers first."""
+    python-scripts`` is held off from before gdb reads the Go executable to the next objfile
+    or prompt. When the safe-path allows every script the executable names, gdb loads
+    runtime-gdb.py as usual and the next :func:`sync` puts wslgo's commands first.
+
+    When gdb reads the scripts (gdb 13): a ``file``, ``core`` or ``attach`` reads them before
+    Python's new_objfile event, so the hold starts at the clear_objfiles event, which comes
+    before gdb reads a new main program (the progspace already names it). During gdb's
+    startup (the program, core or pid on its command line) auto-loading waits until every
+    objfile of the core or process is loaded, so the hold lasts until gdb has settled: the
+    first prompt, or the program resumed after the hold began."""
 
     def __init__(self) -> None:
         self.setting = params.Held(PYTHON_SCRIPTS, False)
+        self.settled = False
+        self._known: tuple[object] | None = None
 
     def release(self) -> None:
         """Give the user's ``auto-load python-scripts on`` back."""
         self.setting.release()
 
-    def new_objfile(self, go_executable: _native.Binary | None) -> None:
-        """Called first in the new_objfile event, before gdb auto-loads the objfile's
-        scripts; ``go_executable``: the objfile's binary when it is the Go executable."""
+    def settle(self) -> None:
+        """gdb showed a prompt or resumed the program: its startup is over."""
+        self.settled = True
         self.setting.release()
-        if go_executable is None or not COMPAT.value:
+
+    def resumed(self) -> None:
+        """The program resumed: after the hold began, that is a `run` or `continue` past
+        startup (attaching resumes threads before gdb reads the executable)."""
+        if self.setting.holding:
+            self.settle()
+
+    def before_program(self, go_executable: _native.Binary | None, known: object) -> None:
+        """gdb is about to read a new main program (the clear_objfiles event);
+        ``known``: the session's program before this one was opened for the check."""
+        self._known = (known,)
+        if go_executable is None:
+            self.setting.release()
+        else:
+            self._hold_for(go_executable)
+
+    def known_before(self, current: object) -> object:
+        """The program the session had before :meth:`before_program` opened the new one
+        (so the new_objfile event still announces it once), else ``current``."""
+        known, self._known = self._known, None
+        return current if known is None else known[0]
+
+    def new_objfile(self, go_executable: _native.Binary | None) -> None:
+        """Called first in the new_objfile event; ``go_executable``: the objfile's binary
+        when it is the Go executable."""
+        if go_executable is None:
+            if self.settled:
+                self.setting.release()
+            return
+        self._hold_for(go_executable)
+
+    def _hold_for(self, go_executable: _native.Binary) -> None:
+        if not COMPAT.value:
+            self.setting.release()
             return
         try:
             scripts = go_executable.gdb_python_scripts()
         except _native.WslgoError:
             scripts = []  # gdb cannot read them either: nothing it would load
         if scripts and all(gdb_would_load(path) for path in scripts):
+            self.setting.release()
             return
         self.setting.hold()
 

@@ -66,12 +66,12 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
     """The main program: open it (once), say one line, set the environment and the
     post-run hook. A live process: arm the internal breakpoints."""
     path = event.new_objfile.filename
-    compat.AUTOLOAD.release()
     if path and path == gdb.current_progspace().filename and os.path.isfile(path):
-        known = program.SESSION.program
+        known = compat.AUTOLOAD.known_before(program.SESSION.program)
         try:
             prog = program.SESSION.load(path)
         except (OSError, _native.WslgoError) as e:  # a corrupt binary must not break `file`
+            compat.AUTOLOAD.new_objfile(None)
             gdb.write(f"wslgo: {path}: {' '.join(str(e).split())}\n", gdb.STDERR)
             return
         compat.AUTOLOAD.new_objfile(None if prog is None else prog.binary)
@@ -83,9 +83,27 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
             postrun.install()
             follow.install_hooks()  # before stepping's: its hooks run first
             stepping.install_hooks()
+    else:
+        compat.AUTOLOAD.new_objfile(None)
     if gdb.selected_inferior().pid != 0:
         breakpoints.ARMED.arm()
     compat.sync()  # a runtime-gdb.py gdb auto-loaded (safe-path) after an earlier event
+
+
+@guarded("loading the program")
+def on_clear_objfiles(event: Any) -> None:
+    """gdb is about to read a new main program (`file`, a core, `attach`): outside startup
+    it reads the program's scripts before the new_objfile event, so the Go executable's
+    runtime-gdb.py is held back here."""
+    path = event.progspace.filename
+    if not path or not os.path.isfile(path):
+        return
+    known = program.SESSION.program
+    try:
+        prog = program.SESSION.load(path)
+    except (OSError, _native.WslgoError):
+        return  # on_new_objfile says why
+    compat.AUTOLOAD.before_program(None if prog is None else prog.binary, known)
 
 
 @guarded("stop handler")
@@ -108,7 +126,7 @@ def on_breakpoint(bp: gdb.Breakpoint) -> None:
 def on_prompt(event: object) -> None:
     """The Go executable's scripts were skipped: auto-loading is the user's again. gdb may
     have auto-loaded runtime-gdb.py since the last sync (safe-path): wslgo's come first."""
-    compat.AUTOLOAD.release()
+    compat.AUTOLOAD.settle()
     compat.sync()
 
 
@@ -122,6 +140,7 @@ def on_cont(event: object) -> None:
     and the goroutine snapshot of the stop."""
     goroutine.clear()
     program.SESSION.forget_snapshot()
+    compat.AUTOLOAD.resumed()  # past startup: later objfiles' scripts load as usual
 
 
 @guarded("memory change")
@@ -168,6 +187,7 @@ def setup() -> None:
     stops.set_context_printer(bt.print_stop_context)
     breakpoints.ARMED.go_hit = stops.go_breakpoint_hit
     breakpoints.ARMED.panic_hit = panics.PANICS.should_stop
+    WIRING.connect(gdb.events.clear_objfiles, on_clear_objfiles)
     WIRING.connect(gdb.events.new_objfile, on_new_objfile)
     WIRING.connect(gdb.events.stop, on_stop)
     WIRING.connect(gdb.events.cont, on_cont)

@@ -1,0 +1,3 @@
+module example.com/fakedlv
+
+go 1.21

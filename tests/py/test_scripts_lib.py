@@ -1,0 +1,37 @@
+"""scripts/lib.sh: ensure_py_tools installs what the build runs, `$PY -m maturin`, even
+when some other `maturin` command is on PATH (scripts/demo then failed with "No module
+named maturin")."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_maturin_module_checked_not_a_command_on_path(tmp_path: Path) -> None:
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    (bin_ / "maturin").write_text("#!/bin/sh\necho 'maturin 1.0 (a pipx copy)'\n")
+    (bin_ / "maturin").chmod(0o755)
+    # $PY: a Python with every tool but the maturin module; pip records what it is asked
+    py = tmp_path / "py"
+    py.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = -c ]; then case "$2" in *maturin*) exit 1;; esac; exit 0; fi\n'
+        f'if [ "$1 $2" = "-m pip" ]; then echo "PIP $*" >> {tmp_path}/pip.log; exit 0; fi\n'
+        "exit 3\n"
+    )
+    py.chmod(0o755)
+    r = subprocess.run(
+        ["bash", "-c", f'source "{ROOT}/scripts/lib.sh" && ensure_py_tools'],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHON": str(py), "PATH": f"{bin_}:{os.environ['PATH']}"},
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    log = (tmp_path / "pip.log").read_text() if (tmp_path / "pip.log").exists() else ""
+    assert "install" in log and " maturin" in log, (log, r.stderr)
