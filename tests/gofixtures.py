@@ -133,8 +133,9 @@ def _build(name: str, version: str, mode: str, goarch: str, out: Path) -> None:
     tmp.rename(out)
 
 
-#: `build("NAME", VERSION)` / `build("NAME", VERSION, "MODE")` in the pytest modules.
-BUILD_CALL = re.compile(r'\bbuild\(\s*"(\w+)",\s*[^,()"]+?(?:,\s*"(\w+)")?\s*\)')
+#: `build("NAME", VERSION)` / `build("NAME", VERSION, "MODE")` in the pytest modules, VERSION
+#: a name or a call such as `go_version` or `newest()`.
+BUILD_CALL = re.compile(r'\bbuild\(\s*"(\w+)",\s*[\w.]+(?:\(\))?(?:,\s*"(\w+)")?\s*\)')
 
 
 def wanted() -> list[tuple[str, str]]:
