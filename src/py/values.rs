@@ -18,7 +18,7 @@ use super::program::{ProgramArg, PyCallbackMemory};
 use crate::mem::{Memory, PageCache, ProcessMemory};
 use crate::symbols::Symbols as CoreSymbols;
 use crate::values::render::{self, RenderOpts, Renderer};
-use crate::values::{self, stdtypes, Geometry, Layout, Limits, MapKind};
+use crate::values::{self, lookup, stdtypes, Geometry, Layout, Limits, MapKind};
 
 enum Source {
     Process(ProcessMemory),
@@ -167,6 +167,55 @@ impl Values {
         })
     }
 
+    /// `m[key]` without calling the program: the address of the element stored under `key`
+    /// in the map at `addr`, or None when the map has no such key. `key` is the key's bytes
+    /// (its in-memory representation; for a string key, its text with `string=True`);
+    /// `geometry` and `kind` as for `map_entries`. Raises `WslgoError` (one line) when the
+    /// map cannot be read within `max_bytes`.
+    #[pyo3(signature = (addr, geometry, key, string=false, kind=None, max_bytes=1 << 30))]
+    #[allow(clippy::too_many_arguments)]
+    fn map_find(
+        &self,
+        py: Python<'_>,
+        addr: u64,
+        geometry: (u64, u64, u64, u64, u64, u64, bool, bool),
+        key: Vec<u8>,
+        string: bool,
+        kind: Option<&str>,
+        max_bytes: u64,
+    ) -> PyResult<Option<u64>> {
+        let (group_size, key_base, key_stride, elem_base, elem_stride, overflow, ki, ei) = geometry;
+        let geo = Geometry {
+            group_size,
+            key_base,
+            key_stride,
+            elem_base,
+            elem_stride,
+            overflow,
+            key_indirect: ki,
+            elem_indirect: ei,
+        };
+        let kind = map_kind(kind, self.kind);
+        let key = if string {
+            lookup::MapKey::Str(key)
+        } else {
+            lookup::MapKey::Bytes(key)
+        };
+        py.detach(|| {
+            guarded(|| {
+                let found = match &self.src {
+                    Source::Process(m) => {
+                        lookup::map_find(m, &self.layout, kind, addr, &geo, &key, max_bytes)
+                    }
+                    Source::Callback(m) => {
+                        lookup::map_find(m, &self.layout, kind, addr, &geo, &key, max_bytes)
+                    }
+                };
+                found.map_err(crate::Error::Unsupported)
+            })
+        })
+    }
+
     /// Read a chan: `(len, cap, closed, [elem_addr in receive order], marker or None)`.
     #[pyo3(signature = (addr, max_bytes=64 << 20, max_entries=1 << 20))]
     #[allow(clippy::type_complexity)]
@@ -310,6 +359,12 @@ fn go_time(wall: u64, ext: i64, offset: i64, zone: &str) -> String {
 }
 
 /// Seconds since 1970 of a time.Time's `wall` and `ext` words.
+/// time.Time.String()'s monotonic suffix (`m=+0.000039304`), or None without a reading.
+#[pyfunction]
+fn go_time_monotonic(wall: u64, ext: i64) -> Option<String> {
+    stdtypes::time_monotonic(wall, ext)
+}
+
 #[pyfunction]
 fn go_time_unix(wall: u64, ext: i64) -> i64 {
     stdtypes::time_unix_seconds(wall, ext)
@@ -333,6 +388,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(go_duration, m)?)?;
     m.add_function(wrap_pyfunction!(go_time, m)?)?;
     m.add_function(wrap_pyfunction!(go_time_unix, m)?)?;
+    m.add_function(wrap_pyfunction!(go_time_monotonic, m)?)?;
     m.add_function(wrap_pyfunction!(go_mutex, m)?)?;
     m.add_function(wrap_pyfunction!(go_rwmutex, m)?)?;
     Ok(())
