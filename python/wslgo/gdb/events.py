@@ -23,6 +23,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, symbolfile, traceback: they regis
     commands,
     compat,
     environment,
+    expressions,
     follow,
     goframes,
     goid,
@@ -100,8 +101,10 @@ def on_stop(event: gdb.StopEvent) -> None:
 
 @guarded("breakpoint condition")
 def on_breakpoint(bp: gdb.Breakpoint) -> None:
-    """A condition that spells ``$goid`` is evaluated through ``$_goid()``."""
+    """A condition that spells ``$goid`` is evaluated through ``$_goid()``; Go index,
+    slice and len/cap expressions in it through ``$index`` / ``$slice`` / ``$len``."""
     goid.rewrite_condition(bp)
+    expressions.rewrite_condition(bp)
 
 
 @guarded("prompt")
@@ -183,6 +186,7 @@ def setup() -> None:
     stepping.install_hooks()
     wsl.register()
     printers.register()
+    expressions.register()
     postrun.install_hook(compat.SOURCE_HOOK, compat.SYNC_COMMAND)
     compat.sync()
     commands.register_prefix()
