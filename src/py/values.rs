@@ -38,6 +38,9 @@ pub struct Values {
     /// Runtime type name (package names) -> DWARF type name (package paths), built on first
     /// use from the DWARF's named types.
     dwarf_names: OnceLock<HashMap<String, String>>,
+    /// amd64 only: run-time addresses of the runtime's AES key schedule for map hashing and
+    /// of its "hash with AES" flag (`m[key]`'s fast path).
+    aes: Option<(u64, u64)>,
 }
 
 impl Values {
@@ -99,7 +102,18 @@ impl Values {
                     ))
                 }
             };
+            let aes = if bin.arch() == crate::binary::Arch::Amd64 {
+                sym("runtime.aeskeysched")
+                    .zip(sym("runtime.useAeshash"))
+                    .or_else(|| {
+                        sym("internal/runtime/maps.aeskeysched")
+                            .zip(sym("internal/runtime/maps.UseAeshash"))
+                    })
+            } else {
+                None
+            };
             Ok(Values {
+                aes,
                 src,
                 layout,
                 kind,
@@ -201,17 +215,32 @@ impl Values {
         } else {
             lookup::MapKey::Bytes(key)
         };
+        let find = |m: &dyn Memory| {
+            let sched = self.aes.and_then(|(sched, flag)| {
+                let mut on = [0u8; 1];
+                let mut bytes = [0u8; 48];
+                m.read_into(flag, &mut on).ok()?;
+                m.read_into(sched, &mut bytes).ok()?;
+                (on[0] != 0).then_some(bytes)
+            });
+            lookup::map_find_hashed(
+                m,
+                &self.layout,
+                kind,
+                addr,
+                &geo,
+                &key,
+                max_bytes,
+                sched.as_ref(),
+            )
+        };
         py.detach(|| {
             guarded(|| {
                 let found = match &self.src {
-                    Source::Process(m) => {
-                        lookup::map_find(m, &self.layout, kind, addr, &geo, &key, max_bytes)
-                    }
-                    Source::Callback(m) => {
-                        lookup::map_find(m, &self.layout, kind, addr, &geo, &key, max_bytes)
-                    }
+                    Source::Process(m) => find(m),
+                    Source::Callback(m) => find(m),
                 };
-                found.map_err(crate::Error::Unsupported)
+                found.map_err(crate::Error::BadInput)
             })
         })
     }

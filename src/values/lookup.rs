@@ -74,6 +74,37 @@ pub fn map_find(
     Ok(Some(elem))
 }
 
+/// [`map_find`] for a key the runtime hashes with `sched` (its AES key schedule, read from
+/// the target; None when the process does not hash with AES): a 4- or 8-byte key is looked
+/// up where its hash puts it ([`super::probe`]), and the map is scanned only when that finds
+/// nothing.
+#[allow(clippy::too_many_arguments)]
+pub fn map_find_hashed(
+    mem: &dyn Memory,
+    l: &Layout,
+    kind: MapKind,
+    hdr: u64,
+    geo: &Geometry,
+    key: &MapKey,
+    max_bytes: u64,
+    sched: Option<&[u8; 48]>,
+) -> Result<Option<u64>, Why> {
+    if let (MapKey::Bytes(k), Some(sched), false) = (key, sched, geo.key_indirect) {
+        if hdr != 0 {
+            if let Some(slot) = super::probe::probe(mem, l, kind, hdr, geo, k, sched) {
+                if !geo.elem_indirect {
+                    return Ok(Some(slot));
+                }
+                let mut w = [0u8; 8];
+                if mem.read_into(slot, &mut w).is_ok() {
+                    return Ok(Some(u64::from_le_bytes(w)));
+                }
+            }
+        }
+    }
+    map_find(mem, l, kind, hdr, geo, key, max_bytes)
+}
+
 struct Finder<'a> {
     mem: &'a dyn Memory,
     geo: &'a Geometry,

@@ -10,6 +10,7 @@
 
 pub mod layout;
 pub mod lookup;
+pub mod probe;
 pub mod render;
 pub mod stdtypes;
 
