@@ -35,6 +35,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, symbolfile, traceback: they regis
     program,
     stepping,
     stops,
+    stripped,
     symbolfile,
     wsl,
 )
@@ -124,6 +125,7 @@ def on_cont(event: object) -> None:
     """Saved registers go stale when the program resumes: drop the goroutine selection
     and the goroutine snapshot of the stop."""
     goroutine.clear()
+    stripped.forget()
     program.SESSION.forget_snapshot()
 
 
@@ -168,6 +170,8 @@ def setup() -> None:
         return
     gdb.unwinder.register_unwinder(None, goframes.GoroutineUnwinder(), replace=True)
     gdb.frame_filters["wslgo-goroutine"] = goframes.GoroutineFrameFilter()
+    gdb.unwinder.register_unwinder(None, stripped.StrippedUnwinder(), replace=True)
+    gdb.frame_filters["wslgo-stripped"] = stripped.StrippedFrameFilter()
     stops.set_context_printer(bt.print_stop_context)
     breakpoints.ARMED.go_hit = stops.go_breakpoint_hit
     breakpoints.ARMED.panic_hit = panics.PANICS.should_stop
