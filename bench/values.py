@@ -19,7 +19,13 @@ checks what each printed (entry count, first element) so a fast wrong answer is 
 runtime-gdb.py's printers are measured alone (wslgo's lookup taken out of the objfile's list,
 where wslgo's compat mode puts it first).
 
-    bench/values.py [--go 1.21] [--repeat 3]
+Then, on the tests/go/index fixture run with WSLGO_INDEX_BIG=1, it times Go index
+expressions through wslgo's `print` (issue #22's targets: 10 ms each): `m[key]` on a
+1,000,000-entry map[int]int (a key found, where its hash says; an absent key, for which the
+whole map is scanned) and
+`s[i]` on a 100,000,000-element []byte; the first call and the median of --repeat more.
+
+    bench/values.py [--go 1.21] [--repeat 3] [--index-only]
 """
 
 from __future__ import annotations
@@ -85,13 +91,80 @@ gdb.execute("kill")
 """
 
 
+INDEX_MEASURE = r"""
+import gdb, json, time
+gdb.execute("frame 1", to_string=True)
+results = {{}}
+for cmd in {cmds!r}:
+    times, out = [], ""
+    for _ in range({repeat} + 1):
+        t = time.perf_counter()
+        try:
+            out = gdb.execute(cmd, to_string=True)
+        except gdb.error as e:
+            out = "error: " + str(e)
+        times.append(time.perf_counter() - t)
+    results[cmd] = (times, out.strip()[:80])
+print("BENCH-RESULT " + json.dumps(results))
+gdb.execute("kill")
+"""
+INDEX_CMDS = [
+    "print main.bigMap[777777]",
+    "print main.bigMap[-1]",
+    "print main.bigSlice[99999999]",
+    "print len(main.bigSlice)",
+]
+
+
+def index_bench(go: str, repeat: int, timeout: float) -> int:
+    """Time the Go index expressions of INDEX_CMDS; print a table."""
+    binary = gofixtures.build("index", go, "debug")
+    import wslgo
+
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "measure.py"
+        script.write_text(INDEX_MEASURE.format(cmds=INDEX_CMDS, repeat=repeat))
+        argv_gdb = [
+            *GDB_BATCH,
+            "-ex", f"source {wslgo.GDB_ENTRY}",
+            "-ex", "set wslgo stop-context off",
+            "-ex", "run", "-x", str(script), str(binary),
+        ]  # fmt: skip
+        env = dict(os.environ, WSLGO_INDEX_BIG="1")
+        p = subprocess.run(argv_gdb, capture_output=True, text=True, timeout=timeout, env=env)
+    line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-RESULT ")), None)
+    if line is None:
+        print(p.stdout[-2000:], p.stderr[-2000:], file=sys.stderr)
+        return 1
+    res = json.loads(line.split(" ", 1)[1])
+    rows = []
+    for cmd in INDEX_CMDS:
+        times, out = res[cmd]
+        warm = sorted(times[1:] or times)
+        rows.append(
+            [
+                f"`{cmd}`",
+                f"{times[0] * 1000:.2f} ms",
+                f"{warm[0] * 1000:.2f} ms",
+                f"{warm[len(warm) // 2] * 1000:.2f} ms",
+                "`" + out.replace("|", "\\|") + "`",
+            ]
+        )
+    print(f"\nGo {go} (`{binary.name}`), load {load()}, repeats {repeat}\n")
+    print(md_table(["expression", "first (wall)", "warm min", "warm median", "output"], rows))
+    return 0
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--go", default="1.21", help="Go release of the fixture and runtime-gdb.py")
     ap.add_argument("--repeat", type=int, default=3, help="warm repeats after the first call")
     ap.add_argument("--timeout", type=float, default=600.0)
     ap.add_argument("--show", action="store_true", help="print the start of each output")
+    ap.add_argument("--index-only", action="store_true", help="only the index expressions")
     args = ap.parse_args(argv)
+    if args.index_only:
+        return index_bench(args.go, args.repeat, args.timeout)
 
     binary = gofixtures.build("values", args.go, "debug")
     go = gofixtures.go_binary(args.go)
@@ -163,7 +236,7 @@ def main(argv: list[str]) -> int:
             rows,
         )
     )
-    return 0
+    return index_bench(args.go, args.repeat, args.timeout)
 
 
 def _warm(times: list[list[float]]) -> tuple[float, float, float]:

@@ -18,7 +18,7 @@ use super::program::{ProgramArg, PyCallbackMemory};
 use crate::mem::{Memory, PageCache, ProcessMemory};
 use crate::symbols::Symbols as CoreSymbols;
 use crate::values::render::{self, RenderOpts, Renderer};
-use crate::values::{self, stdtypes, Geometry, Layout, Limits, MapKind};
+use crate::values::{self, lookup, stdtypes, Geometry, Layout, Limits, MapKind};
 
 enum Source {
     Process(ProcessMemory),
@@ -38,6 +38,9 @@ pub struct Values {
     /// Runtime type name (package names) -> DWARF type name (package paths), built on first
     /// use from the DWARF's named types.
     dwarf_names: OnceLock<HashMap<String, String>>,
+    /// amd64 only: run-time addresses of the runtime's AES key schedule for map hashing and
+    /// of its "hash with AES" flag (`m[key]`'s fast path).
+    aes: Option<(u64, u64)>,
 }
 
 impl Values {
@@ -99,7 +102,18 @@ impl Values {
                     ))
                 }
             };
+            let aes = if bin.arch() == crate::binary::Arch::Amd64 {
+                sym("runtime.aeskeysched")
+                    .zip(sym("runtime.useAeshash"))
+                    .or_else(|| {
+                        sym("internal/runtime/maps.aeskeysched")
+                            .zip(sym("internal/runtime/maps.UseAeshash"))
+                    })
+            } else {
+                None
+            };
             Ok(Values {
+                aes,
                 src,
                 layout,
                 kind,
@@ -164,6 +178,70 @@ impl Values {
                 )
             });
             Ok((w.count, w.entries, w.marker))
+        })
+    }
+
+    /// `m[key]` without calling the program: the address of the element stored under `key`
+    /// in the map at `addr`, or None when the map has no such key. `key` is the key's bytes
+    /// (its in-memory representation; for a string key, its text with `string=True`);
+    /// `geometry` and `kind` as for `map_entries`. Raises `WslgoError` (one line) when the
+    /// map cannot be read within `max_bytes`.
+    #[pyo3(signature = (addr, geometry, key, string=false, kind=None, max_bytes=1 << 30))]
+    #[allow(clippy::too_many_arguments)]
+    fn map_find(
+        &self,
+        py: Python<'_>,
+        addr: u64,
+        geometry: (u64, u64, u64, u64, u64, u64, bool, bool),
+        key: Vec<u8>,
+        string: bool,
+        kind: Option<&str>,
+        max_bytes: u64,
+    ) -> PyResult<Option<u64>> {
+        let (group_size, key_base, key_stride, elem_base, elem_stride, overflow, ki, ei) = geometry;
+        let geo = Geometry {
+            group_size,
+            key_base,
+            key_stride,
+            elem_base,
+            elem_stride,
+            overflow,
+            key_indirect: ki,
+            elem_indirect: ei,
+        };
+        let kind = map_kind(kind, self.kind);
+        let key = if string {
+            lookup::MapKey::Str(key)
+        } else {
+            lookup::MapKey::Bytes(key)
+        };
+        let find = |m: &dyn Memory| {
+            let sched = self.aes.and_then(|(sched, flag)| {
+                let mut on = [0u8; 1];
+                let mut bytes = [0u8; 48];
+                m.read_into(flag, &mut on).ok()?;
+                m.read_into(sched, &mut bytes).ok()?;
+                (on[0] != 0).then_some(bytes)
+            });
+            lookup::map_find_hashed(
+                m,
+                &self.layout,
+                kind,
+                addr,
+                &geo,
+                &key,
+                max_bytes,
+                sched.as_ref(),
+            )
+        };
+        py.detach(|| {
+            guarded(|| {
+                let found = match &self.src {
+                    Source::Process(m) => find(m),
+                    Source::Callback(m) => find(m),
+                };
+                found.map_err(crate::Error::BadInput)
+            })
         })
     }
 
@@ -310,6 +388,12 @@ fn go_time(wall: u64, ext: i64, offset: i64, zone: &str) -> String {
 }
 
 /// Seconds since 1970 of a time.Time's `wall` and `ext` words.
+/// time.Time.String()'s monotonic suffix (`m=+0.000039304`), or None without a reading.
+#[pyfunction]
+fn go_time_monotonic(wall: u64, ext: i64) -> Option<String> {
+    stdtypes::time_monotonic(wall, ext)
+}
+
 #[pyfunction]
 fn go_time_unix(wall: u64, ext: i64) -> i64 {
     stdtypes::time_unix_seconds(wall, ext)
@@ -333,6 +417,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(go_duration, m)?)?;
     m.add_function(wrap_pyfunction!(go_time, m)?)?;
     m.add_function(wrap_pyfunction!(go_time_unix, m)?)?;
+    m.add_function(wrap_pyfunction!(go_time_monotonic, m)?)?;
     m.add_function(wrap_pyfunction!(go_mutex, m)?)?;
     m.add_function(wrap_pyfunction!(go_rwmutex, m)?)?;
     Ok(())

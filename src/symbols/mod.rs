@@ -12,6 +12,7 @@
 //! (with or without).
 
 mod format;
+mod removed;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -638,8 +639,10 @@ impl Symbols {
             ..Default::default()
         };
         let mut hints = Vec::new();
+        let mut ldflags: Option<String> = None;
         match bin.build_info() {
             Ok(bi) => {
+                ldflags = Some(bi.setting("-ldflags").unwrap_or("").to_string());
                 let gc = bi.setting("-gcflags").unwrap_or("");
                 let flags: Vec<&str> = gc.split([' ', '=', '"', '\'']).collect();
                 let no_opt = flags.contains(&"-N");
@@ -666,10 +669,7 @@ impl Symbols {
                 }
             }
         } else {
-            hints.push(
-                "built with -ldflags=-w: no DWARF, locals and types unavailable; rebuild without -w"
-                    .into(),
-            );
+            hints.push(removed::no_dwarf_hint(bin, ldflags.as_deref()));
         }
         match self.pcln_result() {
             Ok(_) => info.pclntab = true,
@@ -689,8 +689,9 @@ impl Symbols {
             } else {
                 "runtime.allgs not found from the runtime's code: no goroutine list".into()
             };
+            let cause = removed::no_symtab_cause(ldflags.as_deref());
             hints.push(format!(
-                "stripped (-ldflags=-s): no ELF symbol table, gdb cannot find globals by name; {works}; rebuild without -s or give the unstripped copy (--symbols)"
+                "{cause}: no ELF symbol table, gdb cannot find globals by name; {works}; rebuild without -s or give the unstripped copy (--symbols)"
             ));
         }
         if info.optimized {

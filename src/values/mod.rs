@@ -9,6 +9,8 @@
 //! time.Time, time.Duration, sync.Mutex and sync.RWMutex mean is in [`stdtypes`].
 
 pub mod layout;
+pub mod lookup;
+pub mod probe;
 pub mod render;
 pub mod stdtypes;
 

@@ -98,6 +98,40 @@ pub fn time_string(wall: u64, ext: i64, offset: i64, zone: &str) -> String {
     )
 }
 
+/// The `m=±S.NNNNNNNNN` suffix time.Time.String() adds for a monotonic clock reading (the
+/// `ext` word, nanoseconds since the process started), or None without one.
+pub fn time_monotonic(wall: u64, ext: i64) -> Option<String> {
+    if wall & TIME_HAS_MONOTONIC == 0 {
+        return None;
+    }
+    let sign = if ext < 0 { '-' } else { '+' };
+    let m = ext.unsigned_abs();
+    Some(format!(
+        "m={sign}{}.{:09}",
+        m / 1_000_000_000,
+        m % 1_000_000_000
+    ))
+}
+
+#[cfg(test)]
+#[test]
+fn monotonic_suffix_as_go_prints_it() {
+    let mono = TIME_HAS_MONOTONIC;
+    assert_eq!(
+        time_monotonic(mono, 39_304).as_deref(),
+        Some("m=+0.000039304")
+    );
+    assert_eq!(
+        time_monotonic(mono, -1_500_000_000).as_deref(),
+        Some("m=-1.500000000")
+    );
+    assert_eq!(
+        time_monotonic(mono, 12_345_000_000_001).as_deref(),
+        Some("m=+12345.000000001")
+    );
+    assert_eq!(time_monotonic(0, 5), None);
+}
+
 /// (year, month, day) of a day count from 1970-01-01 (proleptic Gregorian calendar).
 fn civil(days: i128) -> (i128, u32, u32) {
     let z = days + 719_468;

@@ -80,6 +80,7 @@ def test_show_wslgo_lists_every_setting(gdb_run) -> None:
         "crash-traceback": "on",
         "follow-goroutine": "off",
         "go-breakpoint": "stop",
+        "go-expressions": "on",
         "memory": "auto",
         "select-user-frame": "on",
         "stop-context": "brief",

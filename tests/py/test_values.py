@@ -27,9 +27,10 @@ BY_TEXT = {
     "stringer": "time.Duration 1.5s",
     "dur": "1.5s",
     "chNil": "chan int nil",
-    "chBuf": "chan int = {2, 3, 4, 5, 6}",
-    "chClosed": 'chan string closed = {"first", "second"}',
-    "chUnbuf": "chan int",
+    "chBuf": "ADDR (len 5, cap 5; waiting: 0 to send, 0 to receive) chan int = {2, 3, 4, 5, 6}",
+    "chClosed": "ADDR (closed, len 2, cap 4; waiting: 0 to send, 0 to receive) "
+    'chan string = {"first", "second"}',
+    "chUnbuf": "ADDR (len 0, cap 0; waiting: 0 to send, 0 to receive) chan int",
     "mu": "sync.Mutex locked",
     "rw": "sync.RWMutex read-locked by 2 readers",
     "sliceNil": "[]int nil",
@@ -149,7 +150,7 @@ def check_against_oracle(got: dict[str, str], oracle: Path, mode: str) -> None:
         if name in BY_TEXT:
             # (strings.Reader has no DWARF type in some optimized builds: then it is decoded
             # from its runtime type descriptor, with the same text)
-            if text != BY_TEXT[name]:
+            if re.sub(r"0x[0-9a-f]+", "ADDR", text) != BY_TEXT[name]:  # a chan's address
                 problems.append(f"{name}: {text!r} != {BY_TEXT[name]!r}")
             continue
         if name.startswith("tm"):  # time.Time: the oracle is its String()

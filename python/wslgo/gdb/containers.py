@@ -183,6 +183,14 @@ def _indirect(t: gdb.Type) -> bool:
     return big
 
 
+def is_map_or_chan(t: gdb.Type) -> bool:
+    """True for a Go map or chan (a pointer to a ``hash<``, ``map<`` or ``hchan<`` header)."""
+    st = t.strip_typedefs()
+    if st.code != gdb.TYPE_CODE_PTR:
+        return False
+    return (st.target().strip_typedefs().name or "").startswith((*MAP_PREFIXES, CHAN_PREFIX))
+
+
 def map_kind(ptr: gdb.Type) -> str:
     """ "hash" or "swiss": the map implementation a map pointer type's DWARF name says."""
     name = ptr.strip_typedefs().target().strip_typedefs().name or ""
@@ -225,7 +233,8 @@ class MapPrinter:
 
 
 class ChanPrinter:
-    """Go chan: ``chan T [closed]`` and the buffered elements in receive order."""
+    """Go chan: ``0xc00008a070 (closed, len 2, cap 4; waiting: 0 to send, 3 to receive)
+    chan T`` and the buffered elements in receive order."""
 
     def __init__(self, val: gdb.Value, name: str) -> None:
         self.val = val
@@ -241,8 +250,16 @@ class ChanPrinter:
         return "array"
 
     def to_string(self) -> str:
-        closed = " closed" if self.closed else ""
-        return f"{self.name}{closed}{self.marker}"
+        closed = "closed, " if self.closed else ""
+        try:
+            hdr = self.val.dereference()
+            send, recv = _waiters(hdr["sendq"]), _waiters(hdr["recvq"])
+            waiting = f"; waiting: {send} to send, {recv} to receive"
+        except gdb.error as e:
+            waiting = f"; waiting: <{e}>"
+        info = f"{closed}len {self.len}, cap {self.cap}{waiting}"
+        # the header stays last: Go's TestGdbPython ends its match with `chan int = {…}`
+        return f"{int(self.val):#x} ({info}) {self.name}{self.marker}"
 
     def children(self) -> Iterator[tuple[str, Any]]:
         if self.elem is None:
@@ -251,6 +268,18 @@ class ChanPrinter:
             part = self.elems[start : start + CHUNK]
             for i, v in enumerate(_decode(self.vals, self.elem, part), start):
                 yield f"[{i}]", v
+
+
+def _waiters(q: gdb.Value, limit: int = 1 << 16) -> str:
+    """How many goroutines a chan's wait queue (``sendq`` / ``recvq``) holds."""
+    n, p, seen = 0, q["first"], set()
+    while int(p) != 0:
+        if int(p) in seen or n >= limit:
+            return f"{n}+ (cycle or garbage)"
+        seen.add(int(p))
+        n += 1
+        p = p.dereference()["next"]
+    return str(n)
 
 
 def _chan_elem(val: gdb.Value) -> gdb.Type | None:

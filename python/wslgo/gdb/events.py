@@ -23,6 +23,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, symbolfile, traceback: they regis
     commands,
     compat,
     environment,
+    expressions,
     follow,
     goframes,
     goid,
@@ -34,6 +35,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, symbolfile, traceback: they regis
     program,
     stepping,
     stops,
+    stripped,
     symbolfile,
     wsl,
 )
@@ -118,8 +120,10 @@ def on_stop(event: gdb.StopEvent) -> None:
 
 @guarded("breakpoint condition")
 def on_breakpoint(bp: gdb.Breakpoint) -> None:
-    """A condition that spells ``$goid`` is evaluated through ``$_goid()``."""
+    """A condition that spells ``$goid`` is evaluated through ``$_goid()``; Go index,
+    slice and len/cap expressions in it through ``$index`` / ``$slice`` / ``$len``."""
     goid.rewrite_condition(bp)
+    expressions.rewrite_condition(bp)
 
 
 @guarded("prompt")
@@ -139,6 +143,7 @@ def on_cont(event: object) -> None:
     """Saved registers go stale when the program resumes: drop the goroutine selection
     and the goroutine snapshot of the stop."""
     goroutine.clear()
+    stripped.forget()
     program.SESSION.forget_snapshot()
     compat.AUTOLOAD.resumed()  # past startup: later objfiles' scripts load as usual
 
@@ -184,6 +189,8 @@ def setup() -> None:
         return
     gdb.unwinder.register_unwinder(None, goframes.GoroutineUnwinder(), replace=True)
     gdb.frame_filters["wslgo-goroutine"] = goframes.GoroutineFrameFilter()
+    gdb.unwinder.register_unwinder(None, stripped.StrippedUnwinder(), replace=True)
+    gdb.frame_filters["wslgo-stripped"] = stripped.StrippedFrameFilter()
     stops.set_context_printer(bt.print_stop_context)
     breakpoints.ARMED.go_hit = stops.go_breakpoint_hit
     breakpoints.ARMED.panic_hit = panics.PANICS.should_stop
@@ -203,6 +210,7 @@ def setup() -> None:
     stepping.install_hooks()
     wsl.register()
     printers.register()
+    expressions.register()
     postrun.install_hook(compat.SOURCE_HOOK, compat.SYNC_COMMAND)
     compat.sync()
     commands.register_prefix()

@@ -15,7 +15,7 @@ from typing import Any
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import containers, gotypes, values
+from wslgo.gdb import containers, gotypes, named, values
 
 
 class _Text:
@@ -116,21 +116,27 @@ class TimePrinter:
     def to_string(self) -> str:
         try:
             wall, ext = int(self.val["wall"]) & ((1 << 64) - 1), int(self.val["ext"])
+            mono = _native.go_time_monotonic(wall, ext)
+            suffix = f" {mono}" if mono else ""
             utc = _native.go_time(wall, ext)
             loc = self.val["loc"]
             if int(loc) == 0:
-                return utc
+                return utc + suffix
             loc = loc.dereference()
             zone = None
             cz = loc["cacheZone"]
             secs = _native.go_time_unix(wall, ext)
             if int(cz) != 0 and int(loc["cacheStart"]) <= secs < int(loc["cacheEnd"]):
                 zone = cz.dereference()
-            elif int(loc["zone"]["len"]) == 1:
-                zone = loc["zone"]["array"].dereference()
+            else:
+                zone = values.zone_at(loc, secs)
             if zone is None:
-                return f"{utc} ({_go_str(loc['name'])})"
-            return _native.go_time(wall, ext, int(zone["offset"]), _go_str(zone["name"]))
+                name = _go_str(loc["name"])
+                # time.Local before the program first used it: no zones loaded yet
+                where = f"({name})" if name else "(Local, not loaded by the program yet)"
+                return f"{utc}{suffix} {where}"
+            offset, zname = int(zone["offset"]), _go_str(zone["name"])
+            return _native.go_time(wall, ext, offset, zname) + suffix
         except (gdb.error, ValueError, OverflowError) as e:
             return f"<time.Time: {e}>"
 
@@ -192,7 +198,9 @@ def _lookup(val: gdb.Value) -> Any:
     t = val.type
     code = t.code
     if code == gdb.TYPE_CODE_INT:  # the common case first: integer children, plain ints
-        return DurationPrinter(val) if t.name == "time.Duration" and gotypes.is_go(t) else None
+        if t.name == "time.Duration" and gotypes.is_go(t):
+            return DurationPrinter(val)
+        return named.lookup(val, t) if "." in (t.name or "") else None
     name = t.name or ""
     st = t.strip_typedefs()
     code = st.code
@@ -215,6 +223,8 @@ def _lookup(val: gdb.Value) -> Any:
         return None
     if code == gdb.TYPE_CODE_INT and name == "time.Duration" and gotypes.is_go(t):
         return DurationPrinter(val)  # a typedef of time.Duration
+    if code == gdb.TYPE_CODE_FUNC or (code == gdb.TYPE_CODE_INT and "." in name):
+        return named.lookup(val, t)
     return None
 
 

@@ -141,3 +141,26 @@ def wslgo_ptype(args: argparse.Namespace) -> None:
         gdb.execute(f"ptype{flags} ${PTYPE_VAR}")
     finally:
         gdb.set_convenience_variable(PTYPE_VAR, None)
+
+
+def zone_at(loc: gdb.Value, secs: int) -> gdb.Value | None:
+    """The zone a time.Location gives the instant ``secs`` (Unix seconds): the zone of the
+    last transition at or before it (the first zone before any), as time's lookup does for
+    instants its ``extend`` rule does not cover; None for a location without zones."""
+    zones = loc["zone"]
+    if int(zones["len"]) <= 0:
+        return None
+    tx = loc["tx"]
+    n = int(tx["len"])
+    arr = tx["array"]
+    if n <= 0 or secs < int(arr[0]["when"]):
+        return zones["array"].dereference()
+    lo, hi = 0, n
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if secs < int(arr[mid]["when"]):
+            hi = mid
+        else:
+            lo = mid
+    i = int(arr[lo]["index"])
+    return zones["array"][i] if 0 <= i < int(zones["len"]) else None

@@ -254,6 +254,27 @@ def _address_spec(syms: _native.Symbols, addr: int) -> str:
     return f"*{quoted}+{addr - entry:#x}"
 
 
+def _gdb_knows(func: str) -> bool:
+    """gdb has a symbol for ``func`` (DWARF or ELF): ``break 'func'`` places it."""
+    if gdb.lookup_static_symbol(func) is not None or gdb.lookup_global_symbol(func) is not None:
+        return True
+    quoted = _quoted_name(func)
+    return quoted is not None and _has_minsym(quoted)
+
+
+def _entry_spec(syms: _native.Symbols, entry: int, loc: str) -> str:
+    """``*ADDR`` of a function's link-time ``entry`` in the running image (a PIE is placed
+    only once it is loaded)."""
+    if syms.info().get("pie"):
+        if gdb.selected_inferior().pid == 0:
+            raise gdb.GdbError(
+                f"wslgo-break: {loc} is in a stripped PIE: its address is known only once the "
+                "program is loaded; run `starti`, then wslgo-break again"
+            )
+        entry += program.current().load_bias()
+    return f"*{entry:#x}"
+
+
 def _has_minsym(quoted: str) -> bool:
     try:
         gdb.parse_and_eval(f"(long)&{quoted}")
@@ -316,6 +337,9 @@ def wslgo_break(arg: str) -> None:
         break
     if found:
         for fname, entry, _ in found[:8]:
+            if not _gdb_knows(fname):  # stripped: the pclntab's entry, by address
+                gdb.write(_gdb_break(_entry_spec(syms, entry, loc), cond))
+                continue
             quoted = _quoted_name(fname)
             try:
                 if quoted is None:

@@ -226,7 +226,7 @@ func main() {
 		oracle(f, "dur", dur)
 		fmt.Fprintf(f, "tmUTC\t%s\n", tmUTC.String())
 		fmt.Fprintf(f, "tmZone\t%s\n", tmZone.String())
-		fmt.Fprintf(f, "tmNow\t%s\n", tmNow.Round(0).String())
+		fmt.Fprintf(f, "tmNow\t%s\n", tmNow.String()) // with its m=+… monotonic reading
 		oracle(f, "chLen", fmt.Sprintf("chBuf %d/%d chClosed %d/%d", len(chBuf), cap(chBuf), len(chClosed), cap(chClosed)))
 		oracleMap(f, "mapSmall", mapSmall)
 		oracleMap(f, "mapNil", mapNil)

@@ -1,0 +1,216 @@
+//! `map_find` over synthetic maps: the answer for every key agrees with the full walk
+//! (`map_entries`), on hash maps (overflow chains, a grow in progress) and swiss maps (small,
+//! a directory with a shared table, tombstones), string keys included; absent keys, garbage
+//! headers and the read limit give None or one line.
+
+use super::*;
+use crate::mem::{read_u64, FakeMemory};
+use crate::values::{map_entries, Limits};
+
+/// map[u64]u64 hash bucket: tophash[8], keys[8], elems[8], overflow.
+const HASH: Geometry = Geometry {
+    group_size: 144,
+    key_base: 8,
+    key_stride: 8,
+    elem_base: 72,
+    elem_stride: 8,
+    overflow: 136,
+    key_indirect: false,
+    elem_indirect: false,
+};
+
+/// map[u64]u64 swiss group: ctrl u64, 8 slots of {key, elem}.
+const SWISS: Geometry = Geometry {
+    group_size: 136,
+    key_base: 8,
+    key_stride: 16,
+    elem_base: 16,
+    elem_stride: 16,
+    overflow: 0,
+    key_indirect: false,
+    elem_indirect: false,
+};
+
+fn words(ws: &[u64]) -> Vec<u8> {
+    ws.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+fn bucket(entries: &[(u8, u64, u64)], overflow: u64) -> Vec<u8> {
+    let mut b = vec![0u8; 144];
+    for (i, (top, k, v)) in entries.iter().enumerate() {
+        b[i] = *top;
+        b[8 + i * 8..16 + i * 8].copy_from_slice(&k.to_le_bytes());
+        b[72 + i * 8..80 + i * 8].copy_from_slice(&v.to_le_bytes());
+    }
+    b[136..144].copy_from_slice(&overflow.to_le_bytes());
+    b
+}
+
+fn hmap(count: u64, b: u8, buckets: u64, old: u64) -> Vec<u8> {
+    let mut h = words(&[count, 0, buckets, old, 0, 0]);
+    h[9] = b;
+    h
+}
+
+fn group(slots: &[(u8, u64, u64)]) -> Vec<u8> {
+    let mut g = vec![0x80u8; 8];
+    g.resize(136, 0);
+    for (i, (ctrl, k, v)) in slots.iter().enumerate() {
+        g[i] = *ctrl;
+        g[8 + i * 16..16 + i * 16].copy_from_slice(&k.to_le_bytes());
+        g[16 + i * 16..24 + i * 16].copy_from_slice(&v.to_le_bytes());
+    }
+    g
+}
+
+fn layout(minor: u32) -> Layout {
+    layout::for_version(minor).0
+}
+
+/// Every key the full walk finds is found by `map_find` with the walk's element, and
+/// `absent` is not found.
+fn agrees(m: &FakeMemory, minor: u32, kind: MapKind, geo: &Geometry, absent: u64) -> usize {
+    let l = layout(minor);
+    let w = map_entries(m, &l, kind, 0x1000, geo, Limits::default());
+    assert_eq!(w.marker, None, "{w:?}");
+    for (k, e) in &w.entries {
+        let key = read_u64(m, *k).unwrap_or(u64::MAX);
+        let got = map_find(
+            m,
+            &l,
+            kind,
+            0x1000,
+            geo,
+            &MapKey::Bytes(key.to_le_bytes().into()),
+            1 << 20,
+        );
+        assert_eq!(got, Ok(Some(*e)), "key {key}");
+    }
+    let none = map_find(
+        m,
+        &l,
+        kind,
+        0x1000,
+        geo,
+        &MapKey::Bytes(absent.to_le_bytes().into()),
+        1 << 20,
+    );
+    assert_eq!(none, Ok(None));
+    w.entries.len()
+}
+
+#[test]
+fn hash_map_chains_and_a_grow_in_progress() {
+    let mut m = FakeMemory::new();
+    m.map(0x1000, hmap(4, 1, 0x2000, 0));
+    let mut bs = bucket(&[(9, 1, 10), (0, 0, 0), (7, 2, 20)], 0x3000);
+    bs.extend(bucket(&[(8, 3, 30)], 0));
+    m.map(0x2000, bs);
+    m.map(0x3000, bucket(&[(1, 99, 99), (6, 4, 40)], 0));
+    assert_eq!(agrees(&m, 21, MapKind::Hash, &HASH, 99), 4);
+
+    // B = 2, 2 old buckets: old 0 evacuated into new 0 and 2, old 1 not (new 1 and 3 are
+    // not authoritative: the stale 777 must not be found).
+    let mut m = FakeMemory::new();
+    m.map(0x1000, hmap(5, 2, 0x2000, 0x4000));
+    let mut new = bucket(&[(9, 1, 0)], 0);
+    new.extend(bucket(&[(9, 777, 0)], 0));
+    new.extend(bucket(&[(9, 2, 0)], 0));
+    new.extend(bucket(&[], 0));
+    m.map(0x2000, new);
+    let mut old = bucket(&[(2, 0, 0), (3, 0, 0)], 0);
+    old.extend(bucket(&[(9, 3, 0), (9, 4, 0), (1, 0, 0), (9, 5, 0)], 0));
+    m.map(0x4000, old);
+    assert_eq!(agrees(&m, 21, MapKind::Hash, &HASH, 777), 5);
+}
+
+#[test]
+fn swiss_small_and_directory_maps() {
+    let mut m = FakeMemory::new();
+    m.map(0x1000, words(&[2, 0, 0x2000, 0, 0, 0]));
+    m.map(
+        0x2000,
+        group(&[(0x11, 1, 10), (0x80, 9, 9), (0xfe, 8, 8), (0x22, 2, 20)]),
+    );
+    assert_eq!(agrees(&m, 24, MapKind::Swiss, &SWISS, 9), 2);
+
+    let mut m = FakeMemory::new();
+    m.map(0x1000, words(&[5, 0, 0x2000, 4, 0, 0]));
+    m.map(0x2000, words(&[0x3000, 0x3000, 0x4000, 0x5000]));
+    m.map(0x3000, words(&[0, 0, 0x6000, 1]));
+    let mut ga = group(&[(1, 1, 0), (0xfe, 6, 0)]); // a tombstone
+    ga.extend(group(&[(1, 2, 0)]));
+    m.map(0x6000, ga);
+    m.map(0x4000, words(&[0, 0, 0x7000, 0]));
+    m.map(0x7000, group(&[(1, 3, 0), (1, 4, 0)]));
+    m.map(0x5000, words(&[0, 0, 0x8000, 0]));
+    m.map(0x8000, group(&[(1, 5, 0)]));
+    assert_eq!(agrees(&m, 27, MapKind::Swiss, &SWISS, 6), 5);
+}
+
+#[test]
+fn string_keys_compare_length_then_bytes() {
+    // map[string]u64 swiss group: ctrl, 8 slots of {string header, elem} (24 bytes).
+    let geo = Geometry {
+        group_size: 8 + 8 * 24,
+        key_base: 8,
+        key_stride: 24,
+        elem_base: 24,
+        elem_stride: 24,
+        ..Geometry::default()
+    };
+    let mut m = FakeMemory::new();
+    m.map(0x1000, words(&[3, 0, 0x2000, 0, 0, 0]));
+    m.map(0x9000, b"onetwothree".to_vec());
+    let mut g = vec![0x80u8; 8];
+    for (i, (p, n, v)) in [(0x9000u64, 3u64, 1u64), (0x9003, 3, 2), (0x9006, 5, 3)]
+        .iter()
+        .enumerate()
+    {
+        g[i] = 1;
+        g.extend(words(&[*p, *n, *v]));
+    }
+    g.resize(geo.group_size as usize, 0);
+    m.map(0x2000, g);
+    let l = layout(24);
+    let find = |k: &str| {
+        map_find(
+            &m,
+            &l,
+            MapKind::Swiss,
+            0x1000,
+            &geo,
+            &MapKey::Str(k.into()),
+            1 << 20,
+        )
+        .map(|e| e.and_then(|a| read_u64(&m, a).ok()))
+    };
+    assert_eq!(find("one"), Ok(Some(1)));
+    assert_eq!(find("two"), Ok(Some(2)));
+    assert_eq!(find("three"), Ok(Some(3)));
+    assert_eq!(find("thr"), Ok(None));
+    assert_eq!(find(""), Ok(None));
+}
+
+#[test]
+fn garbage_unreadable_and_over_the_limit_say_why() {
+    let mut m = FakeMemory::new();
+    m.map(0x1000, hmap(1, 63, 0x2000, 0));
+    let l = layout(21);
+    let key = MapKey::Bytes(1u64.to_le_bytes().into());
+    let got = map_find(&m, &l, MapKind::Hash, 0x1000, &HASH, &key, 1 << 20);
+    assert_eq!(got, Err("garbage map header (B = 63)".into()));
+    m.map(0x3000, hmap(1, 4, 0x10, 0));
+    let got = map_find(&m, &l, MapKind::Hash, 0x3000, &HASH, &key, 1 << 20);
+    assert_eq!(got, Err("unreadable bucket at 0x10".into()));
+    m.map(0x4000, hmap(1, 20, 0x10, 0));
+    let got = map_find(&m, &l, MapKind::Hash, 0x4000, &HASH, &key, 1 << 20);
+    assert!(
+        got.as_ref().is_err_and(|e| e.contains("read limit")),
+        "{got:?}"
+    );
+    assert_eq!(
+        map_find(&m, &l, MapKind::Hash, 0, &HASH, &key, 1 << 20),
+        Ok(None)
+    );
+}

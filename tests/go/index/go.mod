@@ -1,0 +1,3 @@
+module wslgo.test/index
+
+go 1.21

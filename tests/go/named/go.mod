@@ -1,0 +1,3 @@
+module wslgo.test/named
+
+go 1.21

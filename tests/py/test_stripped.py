@@ -1,0 +1,65 @@
+"""A `-s -w` program in real gdb: `wslgo-break FUNC` resolves the function in the pclntab
+and sets the breakpoint by address (gdb alone says "Function not defined" and sets nothing),
+and the program stops there."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import build
+from wslgo import _native
+
+
+def test_break_on_a_function_of_a_stripped_program(gdb_run, go_version: str) -> None:
+    binary = build("index", go_version, "stripped")  # main.visit is not inlined
+    ((name, entry, _),) = _native.Symbols(str(binary)).lookup("main.visit")
+    r = gdb_run(
+        [
+            "set wslgo stop-context off",
+            "wslgo-break main.visit",
+            "info breakpoints",
+            "run",
+            "continue",
+            "kill",
+        ],
+        binary=binary,
+    )
+    out = r.stdout
+    assert name == "main.visit"
+    assert f"Breakpoint 1 at {entry:#x}" in out, r.output
+    assert re.search(rf"Breakpoint 1, {entry:#018x} in \?\? \(\)", out), r.output
+
+
+BT_LINE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*?\) at (\S+):(\d+)$", re.M)
+
+
+def _bt(gdb_run, binary) -> list[tuple[str, str, str]]:
+    r = gdb_run(
+        [
+            "set wslgo stop-context off",
+            "wslgo-break main.visit",
+            "run",  # the fixture's runtime.Breakpoint() first
+            "continue",
+            "echo @@bt\\n",
+            "bt",
+            "echo @@end\\n",
+            "kill",
+        ],
+        binary=binary,
+    )
+    assert "Traceback" not in r.output and "Python Exception" not in r.output, r.output
+    text = r.stdout.split("@@bt")[1].split("@@end")[0]
+    return [(m[2], m[3].rsplit("/", 1)[-1], m[4]) for m in BT_LINE.finditer(text)]
+
+
+def test_gdb_bt_of_a_stripped_program_matches_the_unstripped_one(gdb_run, go_version: str) -> None:
+    """The same code with and without `-s -w` (the opt and stripped builds differ only in
+    link flags): gdb's own `bt` names the same functions, files and lines frame for frame,
+    from the pclntab (unwound by it, named by a frame filter) where gdb has no DWARF."""
+    unstripped = _bt(gdb_run, build("index", go_version, "opt"))
+    stripped = _bt(gdb_run, build("index", go_version, "stripped"))
+    assert unstripped[:2] == [
+        ("main.visit", "main.go", unstripped[0][2]),
+        ("main.main", "main.go", unstripped[1][2]),
+    ], unstripped
+    assert stripped == unstripped, (stripped, unstripped)
