@@ -85,6 +85,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
             stepping.install_hooks()
     if gdb.selected_inferior().pid != 0:
         breakpoints.ARMED.arm()
+        goid.guard_dprintfs()
     compat.sync()  # a runtime-gdb.py gdb auto-loaded (safe-path) after an earlier event
 
 
@@ -122,6 +123,8 @@ def on_cont(event: object) -> None:
     and the goroutine snapshot of the stop."""
     goroutine.clear()
     program.SESSION.forget_snapshot()
+    if not stepping.STEPPER.active:
+        goid.guard_dprintfs()  # a dprintf made at this stop prints without one
 
 
 @guarded("memory change")
@@ -137,6 +140,7 @@ def on_exited(event: object) -> None:
     panics.PANICS.forget()
     goroutine.clear()
     program.SESSION.forget_targets()
+    goid.forget()
 
 
 class Wiring:

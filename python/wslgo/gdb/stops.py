@@ -13,7 +13,16 @@ from typing import Callable
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import breakpoints, gofacts, goid, panics, params, program, threads
+from wslgo.gdb import (
+    breakpoints,
+    gofacts,
+    goid,
+    panics,
+    params,
+    program,
+    threads,
+    userframe,
+)
 from wslgo.text import esc
 
 STOP_CONTEXT = params.choice(
@@ -36,21 +45,13 @@ GO_BREAKPOINT = params.choice(
     "stop",
 )
 
-SELECT_USER_FRAME = params.boolean(
-    "select-user-frame",
-    "When on (the default), a stop at runtime.Breakpoint() selects the caller's frame\n"
-    "(the user's line), so `list`, `info locals` and `print` work at once. Off keeps\n"
-    "frame #0 (runtime.breakpoint) selected.",
-    "Set whether a Go breakpoint stop selects the caller's frame.",
-    True,
-)
+#: The setting lives with the frame search (:mod:`wslgo.gdb.userframe`).
+SELECT_USER_FRAME = userframe.SELECT_USER_FRAME
 
 ContextPrinter = Callable[[str], None]
 
 #: From this many goroutines on, a fatal stop warns that the crash dump prints each one.
 MANY_GOROUTINES = 300
-#: How many frames a crash stop reads to find the goroutine's first user frame.
-USER_FRAME_DEPTH = 64
 
 
 class Reporter:
@@ -176,23 +177,13 @@ def goroutine_label(none: str = "goroutine ?") -> str:
     return f"goroutine {g['goid']}" if g is not None else none
 
 
-def user_location() -> str | None:
-    """``main.process at /src/main.go:40``: the current goroutine's first user frame (the
-    engine's choice: main module first, then non-standard-library code), escaped for the
-    terminal, or None."""
+def _user_frame() -> _native.FrameDict | None:
+    """The current goroutine's first user frame (the engine's choice), or None."""
     try:
         g = program.current_goroutine()
-        if g is None:
-            return None
-        tgt, kwargs = program.target()
-        rec = tgt.goroutine(g["goid"], max_depth=USER_FRAME_DEPTH, **kwargs)
     except (gdb.error, _native.WslgoError, OSError):
         return None
-    i = rec["user_frame"]
-    if i is None or i >= len(rec["frames"]):
-        return None
-    f = rec["frames"][i]
-    return esc(f"{f['func']} at {f['file']}:{f['line']}")
+    return userframe.user_frame(g["goid"]) if g is not None else None
 
 
 #: How many innermost frames of the stopped thread are searched for the runtime's crash.
@@ -262,12 +253,12 @@ def report(event: gdb.StopEvent) -> None:
     error = armed.traceback_outcome()
     if error:
         gdb.write(f"wslgo: could not set the crash traceback level: {error}\n", gdb.STDERR)
+    goid.refresh()  # before the breakpoint's commands run, `silent` ones too
     if isinstance(event, gdb.BreakpointEvent) and _silent(list(event.breakpoints)):
-        return  # the user asked for quiet: compute nothing
+        return  # the user asked for quiet: compute nothing more
     prog = program.current_or_none()
     if prog is None:
         return
-    goid.refresh()
     kind = classify(prog, event)
     if kind is None:
         return
@@ -302,9 +293,11 @@ def report(event: gdb.StopEvent) -> None:
 
 
 def _say_user_location() -> None:
-    where = user_location()
-    if where is not None:
-        gdb.write(f"wslgo: in user code: {where}\n")
+    """Say the goroutine's first user frame and select it (``select-user-frame``)."""
+    f = _user_frame()
+    if f is not None:
+        gdb.write(f"wslgo: in user code: {esc(f['func'] + ' at ' + f['file'])}:{f['line']}\n")
+        userframe.select(f)
 
 
 def _warn_many(count: int) -> None:
