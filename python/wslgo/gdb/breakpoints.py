@@ -9,6 +9,7 @@ code ran; the first stop and gdb's post-run hook are fallbacks, e.g. after ``att
   stops once per ``runtime.Breakpoint()`` call, reported as a Go breakpoint;
 - ``runtime.main`` (one shot, never stops): stores the "crash" traceback level, after
   ``schedinit`` has parsed GOTRACEBACK (see :mod:`wslgo.gdb.traceback`);
+- runtime.throw, runtime.fatal (never stop): note the fatal error's text for the crash stop;
 - with ``set wslgo break-on-panic on|all``: runtime.fatalpanic, runtime.throw,
   runtime.fatal (and runtime.gopanic); :mod:`wslgo.gdb.panics` decides whether a hit stops.
 """
@@ -53,6 +54,22 @@ class PanicBreakpoint(gdb.Breakpoint):
         return True if self.on_hit is None else self.on_hit(self.what)
 
 
+class FatalRecorder(gdb.Breakpoint):
+    """runtime.throw / runtime.fatal, always: note the text, never stop (a crash stop
+    later says it, as the runtime printed it)."""
+
+    def __init__(self, addr: int, what: str, on_hit: PanicHit | None) -> None:
+        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
+        self.silent = True
+        self.what = what
+        self.on_hit = on_hit
+
+    def stop(self) -> bool:
+        if self.on_hit is not None:
+            self.on_hit(self.what)
+        return False
+
+
 class TracebackBreakpoint(gdb.Breakpoint):
     """One shot at runtime.main: store the crash traceback level, never stop."""
 
@@ -94,21 +111,24 @@ class Armed:
         self.go: GoBreakpoint | None = None
         self.tb: TracebackBreakpoint | None = None
         self.panics: list[PanicBreakpoint] = []
+        self.recorders: list[FatalRecorder] = []
         #: True once wslgo stored the crash traceback level into this process.
         self.crash_injected = False
         #: What a hit of runtime.breakpoint does (registered by :mod:`wslgo.gdb.events`).
         self.go_hit: GoHit | None = None
         #: Whether a panic breakpoint hit stops (registered by :mod:`wslgo.gdb.events`).
         self.panic_hit: PanicHit | None = None
+        #: Notes a fatal error's text (registered by :mod:`wslgo.gdb.events`).
+        self.fatal_seen: PanicHit | None = None
 
     def disarm(self) -> None:
         """Delete every internal breakpoint wslgo created."""
         _delete(self.go)
         _delete(self.tb)
-        for bp in self.panics:
+        for bp in [*self.panics, *self.recorders]:
             _delete(bp)
         self.go = self.tb = None
-        self.panics = []
+        self.panics, self.recorders = [], []
         self.pid = 0
         self.crash_injected = False
 
@@ -132,6 +152,10 @@ class Armed:
         if environment.CRASH_TRACEBACK.value and not environment.ENVIRONMENT.honour_users():
             self._arm_traceback(prog)
         self.arm_panics()
+        for name in gofacts.THROW_FUNCS:
+            addr = prog.address(name)
+            if addr is not None:
+                self.recorders.append(FatalRecorder(addr, name, self.fatal_seen))
         return True
 
     def _arm_traceback(self, prog: program.Program) -> None:

@@ -172,6 +172,7 @@ def setup() -> None:
     stops.set_context_printer(bt.print_stop_context)
     breakpoints.ARMED.go_hit = stops.go_breakpoint_hit
     breakpoints.ARMED.panic_hit = panics.PANICS.should_stop
+    breakpoints.ARMED.fatal_seen = panics.PANICS.note_fatal
     WIRING.connect(gdb.events.new_objfile, on_new_objfile)
     WIRING.connect(gdb.events.stop, on_stop)
     WIRING.connect(gdb.events.cont, on_cont)

@@ -71,6 +71,19 @@ class Panics:
         self.last: tuple[int, ...] | None = None
         self.values: set[str] = set()
         self.fatal: set[str] = set()
+        #: The text of the last fatal error the runtime threw (what it prints).
+        self.said: str | None = None
+
+    def note_fatal(self, what: str) -> None:
+        """At runtime.throw / runtime.fatal (never stops): keep the text."""
+        prog = program.current_or_none()
+        if prog is None:
+            return
+        try:
+            a, b = _arg_regs(prog.binary.arch)
+            self.said = _go_string(a, b)
+        except gdb.error:
+            pass
 
     def should_stop(self, what: str) -> bool:
         """At a panic breakpoint (before gdb stops): False for a hit already reported."""
@@ -112,6 +125,7 @@ class Panics:
         self.last = None
         self.values.clear()
         self.fatal.clear()
+        self.said = None
 
 
 PANICS = Panics()
@@ -135,14 +149,16 @@ def describe(what: str, arch: str) -> tuple[str, str]:
 
 def current_panic() -> str | None:
     """The `panic: ...` lines of the current goroutine's `_panic` chain (what a crash stop
-    leads with), or None when it is not panicking or they cannot be read."""
+    leads with), else the `fatal error: ...` line of the runtime's last throw, or None."""
+    said = PANICS.said
+    fatal = None if said is None else f"fatal error: {esc(said)}"
     try:
         g = program.current_goroutine()
         if g is None:
-            return None
+            return fatal
         tgt, _ = program.target()
         got = tgt.panic_lines([g["addr"]])
     except (gdb.error, _native.WslgoError, OSError):
-        return None
+        return fatal
     lines = got[0] if got else None
-    return "\n\t".join(map(esc, lines)) if lines else None
+    return "\n\t".join(map(esc, lines)) if lines else fatal

@@ -8,6 +8,7 @@ stop-context off``, the goroutine context through the printer registered with
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 import gdb
@@ -17,6 +18,7 @@ from wslgo.gdb import (
     breakpoints,
     gofacts,
     goid,
+    goroutine,
     panics,
     params,
     program,
@@ -177,13 +179,14 @@ def goroutine_label(none: str = "goroutine ?") -> str:
     return f"goroutine {g['goid']}" if g is not None else none
 
 
-def _user_frame() -> _native.FrameDict | None:
-    """The current goroutine's first user frame (the engine's choice), or None."""
+def _user_frame() -> tuple[_native.GoroutineDict, _native.FrameDict] | None:
+    """The current goroutine and its first user frame (the engine's choice), or None."""
     try:
         g = program.current_goroutine()
     except (gdb.error, _native.WslgoError, OSError):
         return None
-    return userframe.user_frame(g["goid"]) if g is not None else None
+    f = userframe.user_frame(g["goid"]) if g is not None else None
+    return None if g is None or f is None else (g, f)
 
 
 #: How many innermost frames of the stopped thread are searched for the runtime's crash.
@@ -273,31 +276,52 @@ def report(event: gdb.StopEvent) -> None:
     if what == "panic":
         head, text = line.split("\n", 1)
         gdb.write(f"wslgo: {head}, {goroutine_label('no goroutine running')}\n{text}\n")
-        _say_user_location()
+        _say_user_location(True)
         gdb.write(gdb.execute("frame", to_string=True))
     elif what == "go-breakpoint":
         # These breakpoints are silent: this replaces gdb's own stop line.
         gdb.write(f"wslgo: {line}, {goroutine_label()}\n")
         gdb.write(gdb.execute("frame", to_string=True))
     elif level != "off":
-        gdb.write(f"wslgo: {line}, {goroutine_label()}\n")
+        gdb.write(f"wslgo: {line}, {goroutine_label(NO_GOROUTINE)}\n")
         if what == "signal":
             said = panics.current_panic()  # what the runtime printed before it crashed
             if said is not None:
                 gdb.write(said + "\n")
-            _say_user_location()
+            _say_user_location(True)
+    elif what == "signal":
+        _say_user_location(False)
     if level != "off" and REPORTER.context is not None:
         REPORTER.context(level)
     if what in ("signal", "panic") and armed.crash_injected:
         _warn_many(len(program.goroutines(max_depth=1)))
 
 
-def _say_user_location() -> None:
-    """Say the goroutine's first user frame and select it (``select-user-frame``)."""
-    f = _user_frame()
-    if f is not None:
+#: The label of a stop on a thread that runs no goroutine (the scheduler found a deadlock).
+NO_GOROUTINE = "no goroutine (the runtime's scheduler)"
+
+
+def _say_user_location(say: bool) -> None:
+    """Say (``say``) the goroutine's first user frame and select it (``select-user-frame``)."""
+    got = _user_frame()
+    if got is None:
+        return
+    g, f = got
+    if say:
         gdb.write(f"wslgo: in user code: {esc(f['func'] + ' at ' + f['file'])}:{f['line']}\n")
-        userframe.select(f)
+    if userframe.select(f) or not SELECT_USER_FRAME.value:
+        return
+    # gdb's frames end on the system stack (a crash runs there): show the goroutine from
+    # its saved registers, as `wslgo-goroutine N` shows a parked one
+    try:
+        goroutine.select(dataclasses.replace(goroutine.Goroutine.from_record(g), lwp=None))
+    except gdb.GdbError:
+        return
+    if userframe.select(f):
+        gdb.write(
+            f"wslgo: showing goroutine {g['goid']}'s frames from its saved registers "
+            "(`wslgo-goroutine` for the thread's own)\n"
+        )
 
 
 def _warn_many(count: int) -> None:
