@@ -36,7 +36,7 @@ func squares(id int, wg *sync.WaitGroup) {
 	defer wg.Done()
 	fmt.Fprintf(os.Stderr, "sstrial: square%d goid=%d\n", id, goid())
 	total := 0
-	for i := 1; i <= 2; i++ {
+	for i := 1; i <= 2; i++ { // SQUARES-LOOP
 		total += square(id*10 + i) // SQUARES-CALL
 	}
 	fmt.Fprintf(os.Stderr, "sstrial: square%d total=%d\n", id, total)
