@@ -68,7 +68,8 @@ def test_goid_in_dprintf_and_silent_commands(gdb_run, go_version: str, tmp_path)
     assert len(want) == 3, out
     dp = re.findall(r"^dp g=(\d+) G=(\d+)$", out, re.M)
     silent = re.findall(r"^silent g=(\d+) G=(\d+)$", out, re.M)
-    assert len(dp) == 6 and len(silent) == 3, out
+    # 6 calls, 3 goroutines; a preemption at a function's stack check runs its entry again
+    assert 6 <= len(dp) <= 8 and 3 <= len(silent) <= 5, out
     # each hit prints the id of the goroutine that hit it, as the program says it
     assert all(g == big for g, big in dp + silent), out
     assert {int(g) for g, _ in dp} == want == {int(g) for g, _ in silent}, out

@@ -28,12 +28,31 @@ GoHit = Callable[["GoBreakpoint"], bool]
 PanicHit = Callable[[str], bool]
 
 
+def driven_by_mi() -> bool:
+    """True when gdb was started with the MI as its interpreter (``--interpreter=mi3``, as
+    VS Code's cppdbg starts it): gdb's Python cannot ask, its command line says."""
+    try:
+        with open("/proc/self/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    for i, arg in enumerate(argv):
+        if arg.startswith((b"--interpreter=mi", b"-interpreter=mi", b"-i=mi")):
+            return True
+        if arg in (b"--interpreter", b"-interpreter", b"-i") and argv[i + 1 : i + 2] != [b""]:
+            if argv[i + 1 : i + 2][0].startswith(b"mi"):
+                return True
+    return False
+
+
 class GoBreakpoint(gdb.Breakpoint):
-    """runtime.breakpoint: stop before the trap (the stop handler skips it)."""
+    """runtime.breakpoint: stop before the trap (the stop handler skips it). Silent on the
+    command line (wslgo prints its own line; gdb's would say "Breakpoint -1"); under the MI
+    not, so that its ``*stopped`` record has a reason, the thread and the frame."""
 
     def __init__(self, addr: int, on_hit: GoHit | None) -> None:
         super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
-        self.silent = True  # wslgo prints its own line; gdb's would say "Breakpoint -1"
+        self.silent = not driven_by_mi()
         self.addr = addr
         self.on_hit = on_hit
 
@@ -211,6 +230,30 @@ class Armed:
             return
         step = gofacts.TRAP_SIZE.get(prog.binary.arch, 1)
         gdb.execute(f"set var $pc = {go.addr + step:#x}", to_string=True)
+
+
+    def return_from_trap(self) -> None:
+        """After :meth:`skip_trap`: return from runtime.breakpoint (frameless assembly,
+        `INT3; RET` / `BRK; RET`: the caller's pc and sp are all its return restores) to
+        the start of runtime.Breakpoint's last line, so that gdb's own `next`, `step` and
+        `until` return to the user's next line instead of stopping in the runtime. What
+        it passes over is amd64's re-establishment of X15 and R14 after a call of assembly,
+        which hold already: runtime.breakpoint changed no register."""
+        go = self.go
+        newest = gdb.newest_frame()
+        if go is None or not go.addr < newest.pc() < go.addr + 8:
+            return
+        caller = newest.older()
+        if caller is None or caller.name() not in gofacts.BREAKPOINT_FUNCS:
+            return
+        pc, sp = caller.pc(), int(caller.read_register("sp"))
+        sal = gdb.find_pc_line(pc)
+        block = caller.block()
+        end = sal.last + 1 if sal.last is not None else pc
+        if sal.symtab is None or not block.start <= end < block.end:
+            return
+        gdb.execute(f"set var $sp = {sp:#x}", to_string=True)
+        gdb.execute(f"set var $pc = {end:#x}", to_string=True)
 
 
 ARMED = Armed()
