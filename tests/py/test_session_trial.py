@@ -279,3 +279,37 @@ def test_mi_go_breakpoint_stop_and_startup(go_version: str, wslgo_entry: Path) -
         assert _field(rec, "line") == str(line_of("sstrial", "AFTERBP-NEXT")), rec
     finally:
         mi.close()
+
+
+LOST_STOP = re.compile(r"^wslgo: [\w ]+ \(stopped at (runtime\.\w+)\), goroutine (\d+)$", re.M)
+
+
+def test_a_panic_main_outruns_is_stopped_for_or_said_lost(gdb_run, go_version: str) -> None:
+    binary = build("sstrial", go_version)
+    # lost: main returns while the panic runs its defers (the runtime's grace loop races
+    # it: under gdb's breakpoint at runtime.fatalpanic it lost every time); lostslow: a
+    # slow deferred call after wg.Done, the panic lost even without a debugger
+    for scenario, value in (("lost", "lost in flight"), ("lostslow", "lost for good")):
+        on = gdb_run(
+            [
+                "set wslgo break-on-panic on",
+                "set wslgo stop-context off",
+                f"run {scenario}",
+                "continue",
+            ],
+            binary=binary,
+        )
+        stops = LOST_STOP.findall(on.stdout)
+        worker = _printed_goids(on.output, "lost")
+        # one stop, for the worker's panic: at runtime.fatalpanic, or at the exit if main
+        # got there first
+        assert len(stops) == 1 and {int(stops[0][1])} == worker, on.output
+        assert stops[0][0] in ("runtime.fatalpanic", "runtime.exit"), on.output
+        assert re.search(rf"^panic: {value}$", on.stdout, re.M), on.output
+    off = gdb_run(["set wslgo stop-context off", "run lostslow"], binary=binary)
+    (worker,) = _printed_goids(off.output, "lost")
+    assert not LOST_STOP.search(off.stdout) and "exited normally" in off.output, off.output
+    assert (
+        f"wslgo: goroutine {worker} was panicking when the program exited with status 0; "
+        "the panic was lost (main returned while it ran its defers): panic: lost for good"
+    ) in off.stdout, off.output

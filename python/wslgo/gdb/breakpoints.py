@@ -10,6 +10,8 @@ code ran; the first stop and gdb's post-run hook are fallbacks, e.g. after ``att
 - ``runtime.main`` (one shot, never stops): stores the "crash" traceback level, after
   ``schedinit`` has parsed GOTRACEBACK (see :mod:`wslgo.gdb.traceback`);
 - runtime.throw, runtime.fatal (never stop): note the fatal error's text for the crash stop;
+- runtime.exit: a panic in flight on another goroutine is lost there: say so (stop for it
+  with ``break-on-panic on|all``);
 - with ``set wslgo break-on-panic on|all``: runtime.fatalpanic, runtime.throw,
   runtime.fatal (and runtime.gopanic); :mod:`wslgo.gdb.panics` decides whether a hit stops.
 """
@@ -89,6 +91,20 @@ class FatalRecorder(gdb.Breakpoint):
         return False
 
 
+class ExitBreakpoint(gdb.Breakpoint):
+    """runtime.exit, always: a panic still in flight on another goroutine is lost there
+    (main returned while the panic ran its defers); :mod:`wslgo.gdb.panics` says so, and
+    with ``break-on-panic`` on stops for it."""
+
+    def __init__(self, addr: int, on_hit: PanicHit | None) -> None:
+        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
+        self.silent = True
+        self.on_hit = on_hit
+
+    def stop(self) -> bool:
+        return False if self.on_hit is None else self.on_hit(str(BREAK_ON_PANIC.value))
+
+
 class TracebackBreakpoint(gdb.Breakpoint):
     """One shot at runtime.main: store the crash traceback level, never stop."""
 
@@ -131,6 +147,7 @@ class Armed:
         self.tb: TracebackBreakpoint | None = None
         self.panics: list[PanicBreakpoint] = []
         self.recorders: list[FatalRecorder] = []
+        self.exit: ExitBreakpoint | None = None
         #: True once wslgo stored the crash traceback level into this process.
         self.crash_injected = False
         #: What a hit of runtime.breakpoint does (registered by :mod:`wslgo.gdb.events`).
@@ -139,11 +156,15 @@ class Armed:
         self.panic_hit: PanicHit | None = None
         #: Notes a fatal error's text (registered by :mod:`wslgo.gdb.events`).
         self.fatal_seen: PanicHit | None = None
+        #: At runtime.exit, given the break-on-panic mode: whether to stop for a lost panic.
+        self.exit_hit: PanicHit | None = None
 
     def disarm(self) -> None:
         """Delete every internal breakpoint wslgo created."""
         _delete(self.go)
         _delete(self.tb)
+        _delete(self.exit)
+        self.exit = None
         for bp in [*self.panics, *self.recorders]:
             _delete(bp)
         self.go = self.tb = None
@@ -175,6 +196,9 @@ class Armed:
             addr = prog.address(name)
             if addr is not None:
                 self.recorders.append(FatalRecorder(addr, name, self.fatal_seen))
+        exit_addr = prog.address(gofacts.EXIT)
+        if exit_addr is not None:
+            self.exit = ExitBreakpoint(exit_addr, self.exit_hit)
         return True
 
     def _arm_traceback(self, prog: program.Program) -> None:
@@ -230,7 +254,6 @@ class Armed:
             return
         step = gofacts.TRAP_SIZE.get(prog.binary.arch, 1)
         gdb.execute(f"set var $pc = {go.addr + step:#x}", to_string=True)
-
 
     def return_from_trap(self) -> None:
         """After :meth:`skip_trap`: return from runtime.breakpoint (frameless assembly,

@@ -134,8 +134,10 @@ def on_memory_changed(event: object) -> None:
 
 
 @guarded("process exit")
-def on_exited(event: object) -> None:
-    """The breakpoints, the selection and the memory target belong to the dead process."""
+def on_exited(event: gdb.ExitedEvent) -> None:
+    """A panic the exit lost is said; the breakpoints, the selection and the memory target
+    belong to the dead process."""
+    panics.PANICS.exited(getattr(event, "exit_code", None))
     breakpoints.ARMED.disarm()
     panics.PANICS.forget()
     goroutine.clear()
@@ -173,6 +175,7 @@ def setup() -> None:
     breakpoints.ARMED.go_hit = stops.go_breakpoint_hit
     breakpoints.ARMED.panic_hit = panics.PANICS.should_stop
     breakpoints.ARMED.fatal_seen = panics.PANICS.note_fatal
+    breakpoints.ARMED.exit_hit = panics.PANICS.at_exit
     WIRING.connect(gdb.events.new_objfile, on_new_objfile)
     WIRING.connect(gdb.events.stop, on_stop)
     WIRING.connect(gdb.events.cont, on_cont)

@@ -221,6 +221,16 @@ def classify(prog: program.Program, event: gdb.StopEvent) -> tuple[str, str] | N
         go = breakpoints.ARMED.go
         if go is not None and any(b is go for b in bps):
             return "go-breakpoint", "Go breakpoint: runtime.Breakpoint()"
+        lost = panics.PANICS.lost
+        if lost is not None and any(isinstance(b, breakpoints.ExitBreakpoint) for b in bps):
+            gid, lines = lost
+            return "lost", (
+                f"lost panic (stopped at {gofacts.EXIT}), goroutine {gid}\n"
+                + "\n\t".join(map(esc, lines))
+                + f"\nwslgo: the program exits while goroutine {gid} runs the panic's "
+                "defers (main returned first): the exit ends it before the runtime prints "
+                f"it; `wslgo-goroutine {gid} bt` shows where it panicked"
+            )
         for b in bps:
             if isinstance(b, breakpoints.PanicBreakpoint):
                 try:
@@ -275,7 +285,9 @@ def report(event: gdb.StopEvent) -> None:
         caller = caller_frame() if SELECT_USER_FRAME.value else None
         if caller is not None:
             caller.select()
-    if what == "panic":
+    if what == "lost":
+        gdb.write(f"wslgo: {line}\n")
+    elif what == "panic":
         head, text = line.split("\n", 1)
         gdb.write(f"wslgo: {head}, {goroutine_label('no goroutine running')}\n{text}\n")
         _say_user_location(True)
@@ -295,7 +307,7 @@ def report(event: gdb.StopEvent) -> None:
         _say_user_location(False)
     if level != "off" and REPORTER.context is not None:
         REPORTER.context(level)
-    if what in ("signal", "panic") and armed.crash_injected:
+    if what in ("signal", "panic", "lost") and armed.crash_injected:
         _warn_many(len(program.goroutines(max_depth=1)))
 
 
@@ -311,10 +323,20 @@ def _say_user_location(say: bool) -> None:
     g, f = got
     if say:
         gdb.write(f"wslgo: in user code: {esc(f['func'] + ' at ' + f['file'])}:{f['line']}\n")
+    prog = program.current_or_none()
+    if prog is None or not prog.binary.has_dwarf:  # gdb knows no frame by name there
+        return
     if userframe.select(f) or not SELECT_USER_FRAME.value:
         return
-    # gdb's frames end on the system stack (a crash runs there): show the goroutine from
-    # its saved registers, as `wslgo-goroutine N` shows a parked one
+    # gdb's frames end on the system stack (a crash runs there, runtime.systemstack saved
+    # the goroutine's registers): show it from them, as `wslgo-goroutine N` shows a
+    # parked one; not when the thread runs on the goroutine's own stack
+    try:
+        sp = int(gdb.newest_frame().read_register("sp"))
+    except gdb.error:
+        return
+    if g["stack_lo"] <= sp < g["stack_hi"]:
+        return
     try:
         goroutine.select(dataclasses.replace(goroutine.Goroutine.from_record(g), lwp=None))
     except gdb.GdbError:

@@ -40,19 +40,22 @@ def user_frame(goid: int) -> _native.FrameDict | None:
 
 
 def select(want: _native.FrameDict, newest: gdb.Frame | None = None) -> bool:
-    """Select gdb's frame of ``want`` (same function and line), searching from ``newest``
-    (gdb's newest frame by default); True when found. Nothing when the setting is off."""
+    """Select gdb's frame of ``want`` (same function and line, else the first of that
+    function), searching from ``newest`` (gdb's newest frame by default); True when found.
+    Nothing when the setting is off."""
     if not SELECT_USER_FRAME.value:
         return False
+    frames: list[gdb.Frame] = []
     frame: gdb.Frame | None = newest if newest is not None else gdb.newest_frame()
     try:
-        for _ in range(USER_FRAME_DEPTH):
-            if frame is None:
-                return False
-            if frame.name() == want["func"] and frame.find_sal().line == want["line"]:
-                frame.select()
-                return True
+        while frame is not None and len(frames) < USER_FRAME_DEPTH:
+            frames.append(frame)
             frame = frame.older()
+        same = [f for f in frames if f.name() == want["func"]]
+        exact = [f for f in same if f.find_sal().line == want["line"]]
     except gdb.error:
         return False
-    return False
+    if not (exact or same):
+        return False
+    (exact or same)[0].select()
+    return True

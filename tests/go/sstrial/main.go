@@ -2,6 +2,7 @@
 // scenario: square (worker goroutines call main.square, a 3-line function), lost (a worker
 // panics while its deferred wg.Done lets main return: the runtime's grace loop races the
 // panic), iface (a value method called through an interface, via the compiler's wrapper),
+// lostslow (the same, with a slow deferred call: lost without a debugger too),
 // results (functions with register results: ints, a float, a string, named results),
 // bp (a runtime.Breakpoint() then more lines of main.afterbp), locals (a parked worker
 // with locals). Goroutines print their ids (runtime.Stack's header).
@@ -14,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"time"
 )
 
 func goid() int {
@@ -47,6 +49,18 @@ func lost(wg *sync.WaitGroup) {
 	defer wg.Done()
 	fmt.Fprintf(os.Stderr, "sstrial: lost goid=%d\n", goid())
 	panic("lost in flight") // LOST-HERE
+}
+
+// lostSlow panics too, but a deferred call that runs after wg.Done takes its time: main
+// returns, the runtime's grace loop ends before the panic is printed, and the program
+// exits with status 0, the panic lost, with or without a debugger.
+//
+//go:noinline
+func lostSlow(wg *sync.WaitGroup) {
+	defer time.Sleep(2 * time.Second)
+	defer wg.Done()
+	fmt.Fprintf(os.Stderr, "sstrial: lost goid=%d\n", goid())
+	panic("lost for good") // LOSTSLOW-HERE
 }
 
 // Shape is called through an interface holding a Rect value: the call goes through the
@@ -133,6 +147,11 @@ func main() {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go lost(&wg)
+		wg.Wait()
+	case "lostslow":
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go lostSlow(&wg)
 		wg.Wait()
 	case "iface":
 		fmt.Fprintln(os.Stderr, "sstrial: area", measure(Rect{3, 4}))
