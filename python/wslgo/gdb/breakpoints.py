@@ -28,6 +28,8 @@ from wslgo.gdb import environment, gofacts, params, program, traceback
 GoHit = Callable[["GoBreakpoint"], bool]
 #: Decides at a hit of a panic breakpoint (by its function's name) whether gdb stops.
 PanicHit = Callable[[str], bool]
+#: Notes a hit of a fatal error's function (by its name); never stops.
+FatalSeen = Callable[[str], None]
 
 
 def driven_by_mi() -> bool:
@@ -79,7 +81,7 @@ class FatalRecorder(gdb.Breakpoint):
     """runtime.throw / runtime.fatal, always: note the text, never stop (a crash stop
     later says it, as the runtime printed it)."""
 
-    def __init__(self, addr: int, what: str, on_hit: PanicHit | None) -> None:
+    def __init__(self, addr: int, what: str, on_hit: FatalSeen | None) -> None:
         super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
         self.silent = True
         self.what = what
@@ -155,7 +157,7 @@ class Armed:
         #: Whether a panic breakpoint hit stops (registered by :mod:`wslgo.gdb.events`).
         self.panic_hit: PanicHit | None = None
         #: Notes a fatal error's text (registered by :mod:`wslgo.gdb.events`).
-        self.fatal_seen: PanicHit | None = None
+        self.fatal_seen: FatalSeen | None = None
         #: At runtime.exit, given the break-on-panic mode: whether to stop for a lost panic.
         self.exit_hit: PanicHit | None = None
 
