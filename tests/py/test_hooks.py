@@ -48,14 +48,13 @@ def test_breakpoint_stops_once_per_call_and_prints_context(gdb_run, go_version: 
     main_goid = goids(out, "hkbreak")["main"]
     assert f"goroutine {main_goid}\n" in out, out
     # the caller's frame is selected: `frame` shows the caller's line; `down` goes to
-    # runtime.Breakpoint, at its last line (runtime.breakpoint has returned: gdb's own
-    # `next` from there reaches the user's next line)
+    # runtime.Breakpoint
     after_first = out[out.index("AFTER-FIRST") :]
     assert re.search(
-        rf"#1 .* main\.main \(\) at \S+hkbreak/main\.go:{line}\n{line}\s.*BREAK-HERE", after_first
+        rf"#2 .* main\.main \(\) at \S+hkbreak/main\.go:{line}\n{line}\s.*BREAK-HERE", after_first
     )
     after_second = out[out.index("AFTER-SECOND") :]
-    assert re.search(r"^#0 .*runtime\.Breakpoint \(\)", after_second, re.M), out
+    assert re.search(r"^#1 .*runtime\.Breakpoint \(\)", after_second, re.M), out
     assert "hkbreak: done" in out and "exited normally" in out, out
 
 

@@ -257,28 +257,33 @@ class Armed:
         step = gofacts.TRAP_SIZE.get(prog.binary.arch, 1)
         gdb.execute(f"set var $pc = {go.addr + step:#x}", to_string=True)
 
-    def return_from_trap(self) -> None:
+    def return_from_trap(self) -> bool:
         """After :meth:`skip_trap`: return from runtime.breakpoint (frameless assembly,
         `INT3; RET` / `BRK; RET`: the caller's pc and sp are all its return restores) to
         the start of runtime.Breakpoint's last line, so that gdb's own `next`, `step` and
         `until` return to the user's next line instead of stopping in the runtime. What
         it passes over is amd64's re-establishment of X15 and R14 after a call of assembly,
-        which hold already: runtime.breakpoint changed no register."""
+        which hold already: runtime.breakpoint changed no register. True when it did."""
         go = self.go
         newest = gdb.newest_frame()
         if go is None or not go.addr < newest.pc() < go.addr + 8:
-            return
+            return False
         caller = newest.older()
         if caller is None or caller.name() not in gofacts.BREAKPOINT_FUNCS:
-            return
+            return False
         pc, sp = caller.pc(), int(caller.read_register("sp"))
         sal = gdb.find_pc_line(pc)
-        block = caller.block()
+        try:
+            block = caller.block()
+        except RuntimeError:
+            return False
         end = sal.last + 1 if sal.last is not None else pc
         if sal.symtab is None or not block.start <= end < block.end:
-            return
+            return False
+        newest.select()  # $sp and $pc of an outer frame cannot be assigned
         gdb.execute(f"set var $sp = {sp:#x}", to_string=True)
         gdb.execute(f"set var $pc = {end:#x}", to_string=True)
+        return True
 
 
 ARMED = Armed()

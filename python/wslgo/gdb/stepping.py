@@ -14,7 +14,9 @@ Resuming with a parked goroutine selected (``wslgo-goroutine N``): gdb's ``next`
 ``step``, ``finish``, ``until`` and ``continue`` first return to the thread's own view and
 say so (hooks defined with :func:`postrun.install_hook`, keeping the user's own bodies);
 ``down`` stops at the goroutine's innermost frame instead of reaching the frames of the
-thread that shows it.
+thread that shows it. At a Go breakpoint stop with the user's frame selected, they first
+return from runtime.breakpoint, so that gdb's ``next`` (which steps frame #0) reaches the
+user's next line.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import gdb
 
 from wslgo import _native
 from wslgo.gdb import (
+    breakpoints,
     commands,
     goframes,
     goid,
@@ -329,6 +332,23 @@ def wslgo_step(args: argparse.Namespace) -> None:
 @commands.command(PRE_RESUME, _pre)
 def wslgo_pre_resume(args: argparse.Namespace) -> None:
     leave_parked()
+    leave_trap()
+
+
+def leave_trap() -> None:
+    """Resuming from a Go breakpoint stop with the user's frame selected: return from
+    runtime.breakpoint first, so that gdb's own `next`, `step` and `until` (they step
+    frame #0) go on to the user's next line; the same frame stays selected."""
+    if gdb.selected_inferior().pid == 0 or gdb.selected_thread() is None:
+        return
+    level = gdb.selected_frame().level()
+    if level == 0 or not breakpoints.ARMED.return_from_trap():
+        return
+    frame: gdb.Frame | None = gdb.newest_frame()
+    for _ in range(level - 1):
+        frame = frame.older() if frame is not None else None
+    if frame is not None:
+        frame.select()
 
 
 _pre_down = commands.parser(

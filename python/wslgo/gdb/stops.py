@@ -280,8 +280,6 @@ def report(event: gdb.StopEvent) -> None:
     if what == "go-breakpoint":
         armed.skip_trap(prog)
         line = f"{line} in {caller_description(prog)}"
-        if SELECT_USER_FRAME.value:
-            armed.return_from_trap()
         caller = caller_frame() if SELECT_USER_FRAME.value else None
         if caller is not None:
             caller.select()
