@@ -10,8 +10,8 @@ code ran; the first stop and gdb's post-run hook are fallbacks, e.g. after ``att
 - ``runtime.main`` (one shot, never stops): stores the "crash" traceback level, after
   ``schedinit`` has parsed GOTRACEBACK (see :mod:`wslgo.gdb.traceback`);
 - runtime.throw, runtime.fatal (never stop): note the fatal error's text for the crash stop;
-- runtime.exit: a panic in flight on another goroutine is lost there: say so (stop for it
-  with ``break-on-panic on|all``);
+- runtime.exit, enabled once a panic started (runtime.gopanic, never stops): a panic in
+  flight on another goroutine is lost there: say so (stop for it with ``break-on-panic``);
 - with ``set wslgo break-on-panic on|all``: runtime.fatalpanic, runtime.throw,
   runtime.fatal (and runtime.gopanic); :mod:`wslgo.gdb.panics` decides whether a hit stops.
 """
@@ -107,6 +107,22 @@ class ExitBreakpoint(gdb.Breakpoint):
         return False if self.on_hit is None else self.on_hit(str(BREAK_ON_PANIC.value))
 
 
+class PanicStart(gdb.Breakpoint):
+    """runtime.gopanic, always, never stops: a panic is under way, so the exit breakpoint
+    (disabled until then: stepping over runtime.exit can lose the process's exit event)
+    is enabled."""
+
+    def __init__(self, addr: int, exit_bp: ExitBreakpoint) -> None:
+        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
+        self.silent = True
+        self.exit_bp = exit_bp
+
+    def stop(self) -> bool:
+        if self.exit_bp.is_valid() and not self.exit_bp.enabled:
+            self.exit_bp.enabled = True
+        return False
+
+
 class TracebackBreakpoint(gdb.Breakpoint):
     """One shot at runtime.main: store the crash traceback level, never stop."""
 
@@ -150,6 +166,7 @@ class Armed:
         self.panics: list[PanicBreakpoint] = []
         self.recorders: list[FatalRecorder] = []
         self.exit: ExitBreakpoint | None = None
+        self.panic_start: PanicStart | None = None
         #: True once wslgo stored the crash traceback level into this process.
         self.crash_injected = False
         #: What a hit of runtime.breakpoint does (registered by :mod:`wslgo.gdb.events`).
@@ -166,7 +183,8 @@ class Armed:
         _delete(self.go)
         _delete(self.tb)
         _delete(self.exit)
-        self.exit = None
+        _delete(self.panic_start)
+        self.exit = self.panic_start = None
         for bp in [*self.panics, *self.recorders]:
             _delete(bp)
         self.go = self.tb = None
@@ -199,8 +217,11 @@ class Armed:
             if addr is not None:
                 self.recorders.append(FatalRecorder(addr, name, self.fatal_seen))
         exit_addr = prog.address(gofacts.EXIT)
-        if exit_addr is not None:
+        gopanic = prog.address(gofacts.PANIC_FUNC)
+        if exit_addr is not None and gopanic is not None:
             self.exit = ExitBreakpoint(exit_addr, self.exit_hit)
+            self.exit.enabled = False
+            self.panic_start = PanicStart(gopanic, self.exit)
         return True
 
     def _arm_traceback(self, prog: program.Program) -> None:
