@@ -283,8 +283,9 @@ class Armed:
         `INT3; RET` / `BRK; RET`: the caller's pc and sp are all its return restores) to
         the start of runtime.Breakpoint's last line, so that gdb's own `next`, `step` and
         `until` return to the user's next line instead of stopping in the runtime. What
-        it passes over is amd64's re-establishment of X15 and R14 after a call of assembly,
-        which hold already: runtime.breakpoint changed no register. True when it did."""
+        it passes over (amd64 only) is the re-establishment of X15 and R14 after a call of
+        assembly, which hold already: runtime.breakpoint changed no register. True when it
+        did."""
         go = self.go
         newest = gdb.newest_frame()
         if go is None or not go.addr < newest.pc() < go.addr + 8:
@@ -298,7 +299,9 @@ class Armed:
             block = caller.block()
         except RuntimeError:
             return False
-        end = sal.last + 1 if sal.last is not None else pc
+        # the return address starts a line (arm64) or is inside the call's line (amd64:
+        # X15 and R14 are set again after a call of assembly)
+        end = pc if sal.pc == pc or sal.last is None else sal.last + 1
         if sal.symtab is None or not block.start <= end < block.end:
             return False
         newest.select()  # $sp and $pc of an outer frame cannot be assigned
