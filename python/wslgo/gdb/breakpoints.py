@@ -301,7 +301,8 @@ class Armed:
             return False
         # the return address starts a line (arm64) or is inside the call's line (amd64:
         # X15 and R14 are set again after a call of assembly)
-        end = pc if sal.pc == pc or sal.last is None else sal.last + 1
+        starts = gdb.find_pc_line(pc - 1).line != sal.line
+        end = pc if starts or sal.last is None else sal.last + 1
         if sal.symtab is None or not block.start <= end < block.end:
             return False
         newest.select()  # $sp and $pc of an outer frame cannot be assigned
