@@ -9,6 +9,9 @@ code ran; the first stop and gdb's post-run hook are fallbacks, e.g. after ``att
   stops once per ``runtime.Breakpoint()`` call, reported as a Go breakpoint;
 - ``runtime.main`` (one shot, never stops): stores the "crash" traceback level, after
   ``schedinit`` has parsed GOTRACEBACK (see :mod:`wslgo.gdb.traceback`);
+- runtime.throw, runtime.fatal (never stop): note the fatal error's text for the crash stop;
+- runtime.exit, enabled once a panic started (runtime.gopanic, never stops): a panic in
+  flight on another goroutine is lost there: say so (stop for it with ``break-on-panic``);
 - with ``set wslgo break-on-panic on|all``: runtime.fatalpanic, runtime.throw,
   runtime.fatal (and runtime.gopanic); :mod:`wslgo.gdb.panics` decides whether a hit stops.
 """
@@ -25,14 +28,35 @@ from wslgo.gdb import environment, gofacts, params, program, traceback
 GoHit = Callable[["GoBreakpoint"], bool]
 #: Decides at a hit of a panic breakpoint (by its function's name) whether gdb stops.
 PanicHit = Callable[[str], bool]
+#: Notes a hit of a fatal error's function (by its name); never stops.
+FatalSeen = Callable[[str], None]
+
+
+def driven_by_mi() -> bool:
+    """True when gdb was started with the MI as its interpreter (``--interpreter=mi3``, as
+    VS Code's cppdbg starts it): gdb's Python cannot ask, its command line says."""
+    try:
+        with open("/proc/self/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    for i, arg in enumerate(argv):
+        if arg.startswith((b"--interpreter=mi", b"-interpreter=mi", b"-i=mi")):
+            return True
+        if arg in (b"--interpreter", b"-interpreter", b"-i") and argv[i + 1 : i + 2] != [b""]:
+            if argv[i + 1 : i + 2][0].startswith(b"mi"):
+                return True
+    return False
 
 
 class GoBreakpoint(gdb.Breakpoint):
-    """runtime.breakpoint: stop before the trap (the stop handler skips it)."""
+    """runtime.breakpoint: stop before the trap (the stop handler skips it). Silent on the
+    command line (wslgo prints its own line; gdb's would say "Breakpoint -1"); under the MI
+    not, so that its ``*stopped`` record has a reason, the thread and the frame."""
 
     def __init__(self, addr: int, on_hit: GoHit | None) -> None:
         super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
-        self.silent = True  # wslgo prints its own line; gdb's would say "Breakpoint -1"
+        self.silent = not driven_by_mi()
         self.addr = addr
         self.on_hit = on_hit
 
@@ -51,6 +75,52 @@ class PanicBreakpoint(gdb.Breakpoint):
 
     def stop(self) -> bool:
         return True if self.on_hit is None else self.on_hit(self.what)
+
+
+class FatalRecorder(gdb.Breakpoint):
+    """runtime.throw / runtime.fatal, always: note the text, never stop (a crash stop
+    later says it, as the runtime printed it)."""
+
+    def __init__(self, addr: int, what: str, on_hit: FatalSeen | None) -> None:
+        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
+        self.silent = True
+        self.what = what
+        self.on_hit = on_hit
+
+    def stop(self) -> bool:
+        if self.on_hit is not None:
+            self.on_hit(self.what)
+        return False
+
+
+class ExitBreakpoint(gdb.Breakpoint):
+    """runtime.exit, always: a panic still in flight on another goroutine is lost there
+    (main returned while the panic ran its defers); :mod:`wslgo.gdb.panics` says so, and
+    with ``break-on-panic`` on stops for it."""
+
+    def __init__(self, addr: int, on_hit: PanicHit | None) -> None:
+        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
+        self.silent = True
+        self.on_hit = on_hit
+
+    def stop(self) -> bool:
+        return False if self.on_hit is None else self.on_hit(str(BREAK_ON_PANIC.value))
+
+
+class PanicStart(gdb.Breakpoint):
+    """runtime.gopanic, always, never stops: a panic is under way, so the exit breakpoint
+    (disabled until then: stepping over runtime.exit can lose the process's exit event)
+    is enabled."""
+
+    def __init__(self, addr: int, exit_bp: ExitBreakpoint) -> None:
+        super().__init__(f"*{addr:#x}", gdb.BP_BREAKPOINT, internal=True)
+        self.silent = True
+        self.exit_bp = exit_bp
+
+    def stop(self) -> bool:
+        if self.exit_bp.is_valid() and not self.exit_bp.enabled:
+            self.exit_bp.enabled = True
+        return False
 
 
 class TracebackBreakpoint(gdb.Breakpoint):
@@ -94,21 +164,31 @@ class Armed:
         self.go: GoBreakpoint | None = None
         self.tb: TracebackBreakpoint | None = None
         self.panics: list[PanicBreakpoint] = []
+        self.recorders: list[FatalRecorder] = []
+        self.exit: ExitBreakpoint | None = None
+        self.panic_start: PanicStart | None = None
         #: True once wslgo stored the crash traceback level into this process.
         self.crash_injected = False
         #: What a hit of runtime.breakpoint does (registered by :mod:`wslgo.gdb.events`).
         self.go_hit: GoHit | None = None
         #: Whether a panic breakpoint hit stops (registered by :mod:`wslgo.gdb.events`).
         self.panic_hit: PanicHit | None = None
+        #: Notes a fatal error's text (registered by :mod:`wslgo.gdb.events`).
+        self.fatal_seen: FatalSeen | None = None
+        #: At runtime.exit, given the break-on-panic mode: whether to stop for a lost panic.
+        self.exit_hit: PanicHit | None = None
 
     def disarm(self) -> None:
         """Delete every internal breakpoint wslgo created."""
         _delete(self.go)
         _delete(self.tb)
-        for bp in self.panics:
+        _delete(self.exit)
+        _delete(self.panic_start)
+        self.exit = self.panic_start = None
+        for bp in [*self.panics, *self.recorders]:
             _delete(bp)
         self.go = self.tb = None
-        self.panics = []
+        self.panics, self.recorders = [], []
         self.pid = 0
         self.crash_injected = False
 
@@ -132,6 +212,16 @@ class Armed:
         if environment.CRASH_TRACEBACK.value and not environment.ENVIRONMENT.honour_users():
             self._arm_traceback(prog)
         self.arm_panics()
+        for name in gofacts.THROW_FUNCS:
+            addr = prog.address(name)
+            if addr is not None:
+                self.recorders.append(FatalRecorder(addr, name, self.fatal_seen))
+        exit_addr = prog.address(gofacts.EXIT)
+        gopanic = prog.address(gofacts.PANIC_FUNC)
+        if exit_addr is not None and gopanic is not None:
+            self.exit = ExitBreakpoint(exit_addr, self.exit_hit)
+            self.exit.enabled = False
+            self.panic_start = PanicStart(gopanic, self.exit)
         return True
 
     def _arm_traceback(self, prog: program.Program) -> None:
@@ -187,6 +277,38 @@ class Armed:
             return
         step = gofacts.TRAP_SIZE.get(prog.binary.arch, 1)
         gdb.execute(f"set var $pc = {go.addr + step:#x}", to_string=True)
+
+    def return_from_trap(self) -> bool:
+        """After :meth:`skip_trap`: return from runtime.breakpoint (frameless assembly,
+        `INT3; RET` / `BRK; RET`: the caller's pc and sp are all its return restores) to
+        the start of runtime.Breakpoint's last line, so that gdb's own `next`, `step` and
+        `until` return to the user's next line instead of stopping in the runtime. What
+        it passes over (amd64 only) is the re-establishment of X15 and R14 after a call of
+        assembly, which hold already: runtime.breakpoint changed no register. True when it
+        did."""
+        go = self.go
+        newest = gdb.newest_frame()
+        if go is None or not go.addr < newest.pc() < go.addr + 8:
+            return False
+        caller = newest.older()
+        if caller is None or caller.name() not in gofacts.BREAKPOINT_FUNCS:
+            return False
+        pc, sp = caller.pc(), int(caller.read_register("sp"))
+        sal = gdb.find_pc_line(pc)
+        try:
+            block = caller.block()
+        except RuntimeError:
+            return False
+        # the return address starts a line (arm64) or is inside the call's line (amd64:
+        # X15 and R14 are set again after a call of assembly)
+        starts = gdb.find_pc_line(pc - 1).line != sal.line
+        end = pc if starts or sal.last is None else sal.last + 1
+        if sal.symtab is None or not block.start <= end < block.end:
+            return False
+        newest.select()  # $sp and $pc of an outer frame cannot be assigned
+        gdb.execute(f"set var $sp = {sp:#x}", to_string=True)
+        gdb.execute(f"set var $pc = {end:#x}", to_string=True)
+        return True
 
 
 ARMED = Armed()

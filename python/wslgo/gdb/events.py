@@ -89,6 +89,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
         compat.AUTOLOAD.new_objfile(None)
     if gdb.selected_inferior().pid != 0:
         breakpoints.ARMED.arm()
+        goid.guard_dprintfs()
     compat.sync()  # a runtime-gdb.py gdb auto-loaded (safe-path) after an earlier event
 
 
@@ -146,6 +147,8 @@ def on_cont(event: object) -> None:
     stripped.forget()
     program.SESSION.forget_snapshot()
     compat.AUTOLOAD.resumed()  # past startup: later objfiles' scripts load as usual
+    if not stepping.STEPPER.active:
+        goid.guard_dprintfs()  # a dprintf made at this stop prints without one
 
 
 @guarded("memory change")
@@ -155,12 +158,15 @@ def on_memory_changed(event: object) -> None:
 
 
 @guarded("process exit")
-def on_exited(event: object) -> None:
-    """The breakpoints, the selection and the memory target belong to the dead process."""
+def on_exited(event: gdb.ExitedEvent) -> None:
+    """A panic the exit lost is said; the breakpoints, the selection and the memory target
+    belong to the dead process."""
+    panics.PANICS.exited(getattr(event, "exit_code", None))
     breakpoints.ARMED.disarm()
     panics.PANICS.forget()
     goroutine.clear()
     program.SESSION.forget_targets()
+    goid.forget()
 
 
 class Wiring:
@@ -195,6 +201,8 @@ def setup() -> None:
     breakpoints.ARMED.go_hit = stops.go_breakpoint_hit
     breakpoints.ARMED.panic_hit = panics.PANICS.should_stop
     WIRING.connect(gdb.events.clear_objfiles, on_clear_objfiles)
+    breakpoints.ARMED.fatal_seen = panics.PANICS.note_fatal
+    breakpoints.ARMED.exit_hit = panics.PANICS.at_exit
     WIRING.connect(gdb.events.new_objfile, on_new_objfile)
     WIRING.connect(gdb.events.stop, on_stop)
     WIRING.connect(gdb.events.cont, on_cont)

@@ -106,7 +106,7 @@ class Follow:
         try:
             g = program.current_goroutine()
             frame = gdb.selected_frame()
-            sp = int(frame.read_register("sp"))
+            sp = stepping.frame_cfa(frame)
             addrs = self._addresses(frame, what)
             callees = steptargets.calls(frame).direct if what == "step" else []
         except (gdb.error, _native.WslgoError, OSError):
@@ -133,7 +133,7 @@ class Follow:
     @staticmethod
     def _addresses(frame: gdb.Frame, what: str) -> set[int]:
         if what == "finish":
-            older = frame.older()
+            older = steptargets.caller(frame)
             return {older.pc()} if older is not None else set()
         return steptargets.next_addresses(frame, what)
 
@@ -158,7 +158,7 @@ class Follow:
         if t is None or t.global_num == self.thread or not self._is_goroutine():
             return False
         try:
-            depth = self.hi - int(gdb.newest_frame().read_register("sp"))
+            depth = self.hi - stepping.frame_cfa(gdb.newest_frame())
         except gdb.error:
             return False
         if not bp.deep and (depth > self.depth or (self.strict and depth == self.depth)):

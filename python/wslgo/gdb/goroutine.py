@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import commands, gofacts, params, program
+from wslgo.gdb import commands, gofacts, goid, params, program, userframe
 from wslgo.gdb.goframes import (
     SWITCHER,
     Selection,
@@ -164,6 +164,7 @@ def wslgo_goroutine(args: argparse.Namespace) -> None:
         if SWITCHER.selected is None:
             gdb.write("wslgo-goroutine: no goroutine selected; showing the thread's own stack\n")
         clear()
+        goid.refresh()
         if gdb.selected_thread() is not None:
             gdb.newest_frame().select()
             gdb.write(gdb.execute("frame", to_string=True))
@@ -171,6 +172,7 @@ def wslgo_goroutine(args: argparse.Namespace) -> None:
     g = find(parse_goid(args.goid))
     if args.command is None:
         how = select(g)
+        goid.refresh()
         gdb.write(f"[goroutine {g.goid}: {how}]\n")
         gdb.write(gdb.execute("frame", to_string=True))
         return
@@ -195,9 +197,16 @@ def run_in(g: Goroutine, command: str) -> None:
     level = gdb.selected_frame().level()
     try:
         select(g)
+        goid.refresh()
+        sel = SWITCHER.selected
+        if sel is not None and not sel.running:  # from its user frame, not gopark's
+            f = userframe.user_frame(g.goid)
+            if f is not None:
+                userframe.select(f)
         gdb.execute(command)
     finally:
         _restore(saved, thread, level)
+        goid.refresh()
 
 
 #: gdb's backtrace command and its aliases, and ``info stack`` (``info s``).

@@ -71,6 +71,55 @@ class Panics:
         self.last: tuple[int, ...] | None = None
         self.values: set[str] = set()
         self.fatal: set[str] = set()
+        #: The text of the last fatal error the runtime threw (what it prints).
+        self.said: str | None = None
+        #: At a stop at runtime.exit: the goroutine whose panic the exit loses, its lines.
+        self.lost: tuple[int, list[str]] | None = None
+        #: A panic seen in flight on another goroutine at runtime.exit.
+        self.in_flight: tuple[int, list[str]] | None = None
+
+    def at_exit(self, mode: str) -> bool:
+        """At runtime.exit (before gdb decides to stop): a panic in flight on another
+        goroutine may die with the process (main returned while it ran its defers). True
+        (stop) with ``break-on-panic`` on when that panic was not reported yet; it is
+        remembered for :meth:`exited` either way."""
+        self.lost = None
+        try:
+            found = _in_flight()
+        except (gdb.error, _native.WslgoError, OSError):
+            return False
+        if found is None:
+            return False
+        self.in_flight = found
+        if mode != "off" and found[1][-1] not in self.values:
+            self.values.add(found[1][-1])  # its runtime.fatalpanic hit, if any, is the same
+            self.lost = found
+            return True
+        return False
+
+    def exited(self, code: int | None) -> None:
+        """The process ended with ``code`` (None: by a signal): a panic seen in flight at
+        its exit that did not end it (status 2) was lost; say so, once."""
+        found, self.in_flight = self.in_flight, None
+        if found is None or code is None or code == gofacts.PANIC_EXIT_STATUS:
+            return
+        gid, lines = found
+        gdb.write(
+            f"wslgo: goroutine {gid} was panicking when the program exited with status "
+            f"{code}; the panic was lost (main returned while it ran its defers): "
+            f"{esc(lines[-1])}\n"
+        )
+
+    def note_fatal(self, what: str) -> None:
+        """At runtime.throw / runtime.fatal (never stops): keep the text."""
+        prog = program.current_or_none()
+        if prog is None:
+            return
+        try:
+            a, b = _arg_regs(prog.binary.arch)
+            self.said = _go_string(a, b)
+        except gdb.error:
+            pass
 
     def should_stop(self, what: str) -> bool:
         """At a panic breakpoint (before gdb stops): False for a hit already reported."""
@@ -80,11 +129,12 @@ class Panics:
         try:
             a, b = _arg_regs(prog.binary.arch)
             sp = int(gdb.newest_frame().read_register("sp"))
-            if what == gofacts.FATAL_PANIC and a and self.values:
+            if what == gofacts.FATAL_PANIC and a:
                 lines = _chain(a)
                 newest = lines[-1].removesuffix(" [recovered]") if lines else ""
                 if newest in self.values:
-                    return False  # already stopped at its runtime.gopanic
+                    return False  # already stopped at its runtime.gopanic or the exit
+                self.values.add(newest)
             if what in gofacts.THROW_FUNCS:
                 # a fatal error is reported once (the runtime prints only the first)
                 text = _go_string(a, b)
@@ -112,9 +162,24 @@ class Panics:
         self.last = None
         self.values.clear()
         self.fatal.clear()
+        self.said = None
+        self.lost = None
+        self.in_flight = None
 
 
 PANICS = Panics()
+
+
+def _in_flight() -> tuple[int, list[str]] | None:
+    """A goroutine other than the current one with a panic not recovered, and its
+    `panic: ...` lines (oldest first), or None."""
+    me = goid.current()
+    others = [g for g in program.goroutines(max_depth=1) if g["goid"] != me]
+    tgt, _ = program.target()
+    for g, lines in zip(others, tgt.panic_lines([g["addr"] for g in others])):
+        if lines and not lines[-1].endswith("[recovered]"):
+            return int(g["goid"]), lines
+    return None
 
 
 def describe(what: str, arch: str) -> tuple[str, str]:
@@ -135,14 +200,16 @@ def describe(what: str, arch: str) -> tuple[str, str]:
 
 def current_panic() -> str | None:
     """The `panic: ...` lines of the current goroutine's `_panic` chain (what a crash stop
-    leads with), or None when it is not panicking or they cannot be read."""
+    leads with), else the `fatal error: ...` line of the runtime's last throw, or None."""
+    said = PANICS.said
+    fatal = None if said is None else f"fatal error: {esc(said)}"
     try:
         g = program.current_goroutine()
         if g is None:
-            return None
+            return fatal
         tgt, _ = program.target()
         got = tgt.panic_lines([g["addr"]])
     except (gdb.error, _native.WslgoError, OSError):
-        return None
+        return fatal
     lines = got[0] if got else None
-    return "\n\t".join(map(esc, lines)) if lines else None
+    return "\n\t".join(map(esc, lines)) if lines else fatal

@@ -8,6 +8,7 @@ is (re)installed each time a Go program is loaded, after any body the user defin
 from __future__ import annotations
 
 import argparse
+import os
 
 import gdb
 
@@ -18,15 +19,15 @@ POST_RUN_COMMAND = "wslgo-post-run"
 POST_RUN_HOOK = "hookpost-run"
 
 
-def _user_hook_body(hook: str) -> list[str]:
-    """Body lines of the user command ``hook`` (relative indentation kept), [] if none."""
+def _user_hook_body(hook: str) -> list[str] | None:
+    """Body lines of the user command ``hook`` (relative indentation kept), None if none."""
     try:
         out = gdb.execute(f"show user {hook}", to_string=True)
     except gdb.error:
-        return []
+        return None
     lines = out.splitlines()
     if not lines or not lines[0].startswith("User command"):
-        return []
+        return None
     body = [ln[2:] if ln.startswith("  ") else ln for ln in lines[1:]]
     while body and not body[-1].strip():
         body.pop()
@@ -40,18 +41,21 @@ def install() -> None:
 
 def install_hook(hook: str, command: str) -> None:
     """Define the gdb hook ``hook`` as ``command`` followed by the user's previous body."""
-    body = _user_hook_body(hook)
+    body = _user_hook_body(hook) or []
     if any(ln.strip() == command for ln in body):
         return
     text = "\n".join([f"define {hook}", f"  {command}"])
     text += "".join(f"\n  {ln}" for ln in body) + "\nend"
-    confirm = gdb.parameter("confirm")
+    # redefining asks "Redefine command?" of a terminal (gdb answers it itself otherwise,
+    # and the MI would hear of each change of the setting)
+    if not (gdb.parameter("confirm") and os.isatty(0)):
+        gdb.execute(text, to_string=True)
+        return
     gdb.execute("set confirm off", to_string=True)
     try:
         gdb.execute(text, to_string=True)
     finally:
-        if confirm:
-            gdb.execute("set confirm on", to_string=True)
+        gdb.execute("set confirm on", to_string=True)
 
 
 _post_run = commands.parser(

@@ -61,13 +61,13 @@ def next_addresses(frame: gdb.Frame, what: str) -> set[int]:
         for e in sal.symtab.linetable()
         if start <= e.pc < end and e.line > 0 and e.line != sal.line
     }
-    older = _caller(frame)
+    older = caller(frame)
     if older is not None:
         addrs.add(older.pc())
     return addrs
 
 
-def _caller(frame: gdb.Frame) -> gdb.Frame | None:
+def caller(frame: gdb.Frame) -> gdb.Frame | None:
     """The frame a return from ``frame`` lands in, past the compiler's method wrappers (a
     value method called through an interface returns through one)."""
     older = frame.older()

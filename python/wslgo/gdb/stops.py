@@ -8,12 +8,23 @@ stop-context off``, the goroutine context through the printer registered with
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import breakpoints, gofacts, goid, panics, params, program, threads
+from wslgo.gdb import (
+    breakpoints,
+    gofacts,
+    goid,
+    goroutine,
+    panics,
+    params,
+    program,
+    threads,
+    userframe,
+)
 from wslgo.text import esc
 
 STOP_CONTEXT = params.choice(
@@ -36,21 +47,13 @@ GO_BREAKPOINT = params.choice(
     "stop",
 )
 
-SELECT_USER_FRAME = params.boolean(
-    "select-user-frame",
-    "When on (the default), a stop at runtime.Breakpoint() selects the caller's frame\n"
-    "(the user's line), so `list`, `info locals` and `print` work at once. Off keeps\n"
-    "frame #0 (runtime.breakpoint) selected.",
-    "Set whether a Go breakpoint stop selects the caller's frame.",
-    True,
-)
+#: The setting lives with the frame search (:mod:`wslgo.gdb.userframe`).
+SELECT_USER_FRAME = userframe.SELECT_USER_FRAME
 
 ContextPrinter = Callable[[str], None]
 
 #: From this many goroutines on, a fatal stop warns that the crash dump prints each one.
 MANY_GOROUTINES = 300
-#: How many frames a crash stop reads to find the goroutine's first user frame.
-USER_FRAME_DEPTH = 64
 
 
 class Reporter:
@@ -176,23 +179,14 @@ def goroutine_label(none: str = "goroutine ?") -> str:
     return f"goroutine {g['goid']}" if g is not None else none
 
 
-def user_location() -> str | None:
-    """``main.process at /src/main.go:40``: the current goroutine's first user frame (the
-    engine's choice: main module first, then non-standard-library code), escaped for the
-    terminal, or None."""
+def _user_frame() -> tuple[_native.GoroutineDict, _native.FrameDict] | None:
+    """The current goroutine and its first user frame (the engine's choice), or None."""
     try:
         g = program.current_goroutine()
-        if g is None:
-            return None
-        tgt, kwargs = program.target()
-        rec = tgt.goroutine(g["goid"], max_depth=USER_FRAME_DEPTH, **kwargs)
     except (gdb.error, _native.WslgoError, OSError):
         return None
-    i = rec["user_frame"]
-    if i is None or i >= len(rec["frames"]):
-        return None
-    f = rec["frames"][i]
-    return esc(f"{f['func']} at {f['file']}:{f['line']}")
+    f = userframe.user_frame(g["goid"]) if g is not None else None
+    return None if g is None or f is None else (g, f)
 
 
 #: How many innermost frames of the stopped thread are searched for the runtime's crash.
@@ -227,6 +221,16 @@ def classify(prog: program.Program, event: gdb.StopEvent) -> tuple[str, str] | N
         go = breakpoints.ARMED.go
         if go is not None and any(b is go for b in bps):
             return "go-breakpoint", "Go breakpoint: runtime.Breakpoint()"
+        lost = panics.PANICS.lost
+        if lost is not None and any(isinstance(b, breakpoints.ExitBreakpoint) for b in bps):
+            gid, lines = lost
+            return "lost", (
+                f"lost panic (stopped at {gofacts.EXIT}), goroutine {gid}\n"
+                + "\n\t".join(map(esc, lines))
+                + f"\nwslgo: the program exits while goroutine {gid} runs the panic's "
+                "defers (main returned first): the exit ends it before the runtime prints "
+                f"it; `wslgo-goroutine {gid} bt` shows where it panicked"
+            )
         for b in bps:
             if isinstance(b, breakpoints.PanicBreakpoint):
                 try:
@@ -262,12 +266,12 @@ def report(event: gdb.StopEvent) -> None:
     error = armed.traceback_outcome()
     if error:
         gdb.write(f"wslgo: could not set the crash traceback level: {error}\n", gdb.STDERR)
+    goid.refresh()  # before the breakpoint's commands run, `silent` ones too
     if isinstance(event, gdb.BreakpointEvent) and _silent(list(event.breakpoints)):
-        return  # the user asked for quiet: compute nothing
+        return  # the user asked for quiet: compute nothing more
     prog = program.current_or_none()
     if prog is None:
         return
-    goid.refresh()
     kind = classify(prog, event)
     if kind is None:
         return
@@ -279,32 +283,67 @@ def report(event: gdb.StopEvent) -> None:
         caller = caller_frame() if SELECT_USER_FRAME.value else None
         if caller is not None:
             caller.select()
-    if what == "panic":
+    if what == "lost":
+        gdb.write(f"wslgo: {line}\n")
+    elif what == "panic":
         head, text = line.split("\n", 1)
         gdb.write(f"wslgo: {head}, {goroutine_label('no goroutine running')}\n{text}\n")
-        _say_user_location()
+        _say_user_location(True)
         gdb.write(gdb.execute("frame", to_string=True))
     elif what == "go-breakpoint":
         # These breakpoints are silent: this replaces gdb's own stop line.
         gdb.write(f"wslgo: {line}, {goroutine_label()}\n")
         gdb.write(gdb.execute("frame", to_string=True))
     elif level != "off":
-        gdb.write(f"wslgo: {line}, {goroutine_label()}\n")
+        gdb.write(f"wslgo: {line}, {goroutine_label(NO_GOROUTINE)}\n")
         if what == "signal":
             said = panics.current_panic()  # what the runtime printed before it crashed
             if said is not None:
                 gdb.write(said + "\n")
-            _say_user_location()
+            _say_user_location(True)
+    elif what == "signal":
+        _say_user_location(False)
     if level != "off" and REPORTER.context is not None:
         REPORTER.context(level)
-    if what in ("signal", "panic") and armed.crash_injected:
+    if what in ("signal", "panic", "lost") and armed.crash_injected:
         _warn_many(len(program.goroutines(max_depth=1)))
 
 
-def _say_user_location() -> None:
-    where = user_location()
-    if where is not None:
-        gdb.write(f"wslgo: in user code: {where}\n")
+#: The label of a stop on a thread that runs no goroutine (the scheduler found a deadlock).
+NO_GOROUTINE = "no goroutine (the runtime's scheduler)"
+
+
+def _say_user_location(say: bool) -> None:
+    """Say (``say``) the goroutine's first user frame and select it (``select-user-frame``)."""
+    got = _user_frame()
+    if got is None:
+        return
+    g, f = got
+    if say:
+        gdb.write(f"wslgo: in user code: {esc(f['func'] + ' at ' + f['file'])}:{f['line']}\n")
+    prog = program.current_or_none()
+    if prog is None or not prog.binary.has_dwarf:  # gdb knows no frame by name there
+        return
+    if userframe.select(f) or not SELECT_USER_FRAME.value:
+        return
+    # gdb's frames end on the system stack (a crash runs there, runtime.systemstack saved
+    # the goroutine's registers): show it from them, as `wslgo-goroutine N` shows a
+    # parked one; not when the thread runs on the goroutine's own stack
+    try:
+        sp = int(gdb.newest_frame().read_register("sp"))
+    except gdb.error:
+        return
+    if g["stack_lo"] <= sp < g["stack_hi"]:
+        return
+    try:
+        goroutine.select(dataclasses.replace(goroutine.Goroutine.from_record(g), lwp=None))
+    except gdb.GdbError:
+        return
+    if userframe.select(f):
+        gdb.write(
+            f"wslgo: showing goroutine {g['goid']}'s frames from its saved registers "
+            "(`wslgo-goroutine` for the thread's own)\n"
+        )
 
 
 def _warn_many(count: int) -> None:

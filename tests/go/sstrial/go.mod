@@ -1,0 +1,3 @@
+module wslgo.test/sstrial
+
+go 1.21
