@@ -27,6 +27,7 @@ pub mod sources;
 pub mod symbols;
 pub mod text;
 pub mod values;
+pub mod views;
 
 #[cfg(feature = "python")]
 mod py;

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from wslgo import argtypes
+from wslgo import _native, argtypes
 from wslgo.text import esc
 
 Record = dict[str, Any]
@@ -112,7 +112,7 @@ def parse_duration(text: str) -> int:
 
 def render_native(
     snap: Any,
-    mode: str,
+    mode: _native.Mode,
     flt: Filter,
     st: Style = PLAIN,
     *,
@@ -129,28 +129,23 @@ def render_native(
     times are then relative to the newest timestamp it holds. Returns {text, shown, missing,
     relative}. ``thread_nums`` (OS thread id -> gdb's thread number) makes lists say
     `thread 3 (LWP 17429)`."""
-    func_match = re.compile(flt.func).search if flt.func else None
-    return cast(
-        Record,
-        snap.render(
-            mode,
-            states=list(flt.states),
-            waits=list(flt.waits),
-            func_match=func_match,
-            user_only=flt.user_only,
-            labels=list(flt.labels),
-            goids=[i for i in flt.goids if i >= 0],  # a negative id matches nothing
-            depth=flt.depth,
-            style=st.affixes() or None,
-            pretty=pretty,
-            no_goroutine=no_goroutine,
-            write=write,
-            top=flt.top,
-            now=now,
-            min_wait=flt.min_wait,
-            thread_nums=thread_nums,
-        ),
+    view = _native.View(
+        mode,
+        states=list(flt.states),
+        waits=list(flt.waits),
+        func=flt.func,
+        user_only=flt.user_only,
+        labels=list(flt.labels),
+        goids=[i for i in flt.goids if i >= 0],  # a negative id matches nothing
+        min_wait=flt.min_wait,
+        depth=flt.depth,
+        top=flt.top,
+        style=st.affixes() or None,
+        pretty=pretty,
+        no_goroutine=no_goroutine,
+        thread_nums=thread_nums,
     )
+    return cast(Record, snap.render(view, write=write, now=now))
 
 
 def summary_line(snap: Any, got: Record) -> str:
@@ -160,7 +155,7 @@ def summary_line(snap: Any, got: Record) -> str:
     return str(snap.summary())
 
 
-def snapshot_scope(mode: str, flt: Filter) -> str:
+def snapshot_scope(mode: _native.Mode, flt: Filter) -> _native.Scope:
     """The stacks a view needs: a list without --func only each first user frame."""
     return "user" if mode == "list" and not flt.func else "all"
 
@@ -247,9 +242,10 @@ def filter_of(args: argparse.Namespace, goids: Sequence[int] = ()) -> Filter:
     )
 
 
-def filter_from_args(args: argparse.Namespace) -> tuple[Filter, str]:
+def filter_from_args(args: argparse.Namespace) -> tuple[Filter, _native.Mode]:
     """`wslgo goroutines`' Filter and output mode (list, full, group, json, json-group)."""
     flt = filter_of(args, args.id)
+    mode: _native.Mode
     if args.jsonl:
         mode = "jsonl-group" if args.group else "jsonl"
     elif args.json:
@@ -299,7 +295,7 @@ def process_executable(pid: int) -> str:
 
 
 def cmd_goroutines(args: argparse.Namespace) -> int:
-    from wslgo import _native, symfile
+    from wslgo import symfile
 
     if args.pid is not None:
         target: Any = _native.Process(args.binary or process_executable(args.pid), args.pid)

@@ -13,9 +13,8 @@ pub mod fatal;
 pub mod fxhash;
 mod labels;
 pub mod layout;
-pub mod listing;
 pub mod panic;
-pub mod snapshot;
+pub mod target;
 pub mod unwind;
 
 pub use layout::{Layout, LayoutSource};
@@ -210,7 +209,7 @@ pub struct Goroutine {
 }
 
 impl Goroutine {
-    fn unreadable(addr: u64, err: String) -> Self {
+    pub(crate) fn unreadable(addr: u64, err: String) -> Self {
         Goroutine {
             addr,
             goid: 0,

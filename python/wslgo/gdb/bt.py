@@ -11,7 +11,7 @@ import argparse
 
 import gdb
 
-from wslgo import report
+from wslgo import _native, report
 from wslgo.gdb import commands
 from wslgo.gdb.program import is_core, snapshot
 from wslgo.gdb.threads import current_tid, thread_numbers
@@ -139,7 +139,7 @@ def wslgo_bt(args: argparse.Namespace) -> None:
         gdb.write(report.summary_line(snap, got) + "\n")
 
 
-def view_mode(args: argparse.Namespace, ids: list[int], show_all: bool) -> str:
+def view_mode(args: argparse.Namespace, ids: list[int], show_all: bool) -> _native.Mode:
     """Which view `wslgo-bt` shows (a mode of :func:`wslgo.report.render_native`)."""
     grouped = show_all and not args.no_group
     if args.jsonl:

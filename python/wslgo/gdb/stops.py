@@ -298,7 +298,7 @@ def report(event: gdb.StopEvent) -> None:
     if level != "off" and REPORTER.context is not None:
         REPORTER.context(level)
     if what in ("signal", "panic") and armed.crash_injected:
-        _warn_many(len(program.goroutines(max_depth=1)))
+        _warn_many(len(program.snapshot("current")))  # the stop context's snapshot
 
 
 def _say_user_location() -> None:
