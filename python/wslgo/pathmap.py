@@ -17,8 +17,6 @@ from pathlib import Path
 
 from wslgo import _native
 
-CONFIG_ORIGIN_PREFIX = "config "
-
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path:
     """Where the config file is (it need not exist)."""

@@ -27,30 +27,13 @@ class Style:
     """How names are decorated in reports. The base class is plain text; the gdb layer
     subclasses it to use gdb's own `set style` colours (and nothing when styling is off)."""
 
-    def func(self, s: str) -> str:
-        """A function name."""
-        return s
-
-    def file(self, s: str) -> str:
-        """A file name (with or without :line)."""
-        return s
-
-    def addr(self, s: str) -> str:
-        """An address or pc offset."""
-        return s
-
     def affixes(self) -> dict[str, tuple[str, str]]:
-        """What func() and file() put around a non-empty name, as (prefix, suffix), for
-        the native formatter."""
+        """What goes around a non-empty function name, file name or pc offset ("func",
+        "file", "addr"), as (prefix, suffix), for the native formatter."""
         return {}
 
 
 PLAIN = Style()
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 frame``, ``2 frames`` (``many`` for irregular plurals)."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 @dataclass
@@ -75,23 +58,6 @@ class Filter:
     """Locations are the innermost frame, not the user frame (display only)."""
     min_wait: int | None = None
     """Keep goroutines waiting at least this many nanoseconds (native views only)."""
-
-
-def short_path(path: str) -> str:
-    """Trim GOROOT-like prefixes: keep from `src/` of a Go tree, else the last 3 parts."""
-    i = path.rfind("/go/src/")
-    if i >= 0:
-        return path[i + len("/go/src/") :]
-    parts = path.split("/")
-    return "/".join(parts[-3:]) if len(parts) > 3 else path
-
-
-def user_frame(g: Record) -> Record | None:
-    i = g.get("user_frame")
-    fr = g.get("frames") or []
-    if i is not None and 0 <= i < len(fr):
-        return fr[i]
-    return fr[0] if fr else None
 
 
 #: The runtime's clock (Go's nanotime is CLOCK_MONOTONIC, as time.monotonic_ns on Linux):

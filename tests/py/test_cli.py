@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, build
-from wslgo import _native, cli, report
+from wslgo import _native, cli
 from wslgo_testing.cores import crash_core
 from wslgo_testing.sources import line_of
 
@@ -70,7 +70,6 @@ def test_counts_use_the_singular_for_one(grstates_core) -> None:
     assert "...1 frame elided..." in r.stdout, r.stdout
     r = wslgo("goroutines", str(binary), str(core), "--group", "--id", str(g["goid"]))
     assert re.match(r"(\* )?1 goroutine \[", r.stdout), r.stdout
-    assert report.plural(1, "group") == "1 group" and report.plural(2, "group") == "2 groups"
 
 
 def test_symbolize_reports_a_bad_line_and_goes_on() -> None:

@@ -31,12 +31,6 @@ def records(target: _native.Core) -> list[dict]:
 
 
 class Brackets(report.Style):
-    def func(self, s: str) -> str:
-        return f"<{s}>" if s else s
-
-    def file(self, s: str) -> str:
-        return f"[[{s}]]" if s else s
-
     def affixes(self) -> dict[str, tuple[str, str]]:
         return {"func": ("<", ">"), "file": ("[[", "]]")}
 
@@ -316,7 +310,7 @@ def test_the_user_location_is_the_fixtures_own_function(
     assert ids, name
     for goid in ids:
         g = snap.goroutine(goid)
-        assert g is not None and report.user_frame(g)["func"] == name  # type: ignore[arg-type]
+        assert g is not None and pyviews.user_frame(g)["func"] == name  # type: ignore[arg-type]
         line = report.render_native(snap, "list", report.Filter(goids=[goid]))["text"]
         assert f"] {name} at " in line, line
         top = report.render_native(snap, "list", report.Filter(goids=[goid], top=True))["text"]

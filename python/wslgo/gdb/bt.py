@@ -56,19 +56,6 @@ class GdbStyle(report.Style):
             if codes:
                 self._codes[kind] = "\x1b[" + ";".join(codes) + "m"
 
-    def _wrap(self, kind: str, s: str) -> str:
-        code = self._codes.get(kind)
-        return f"{code}{s}\x1b[0m" if code and s else s
-
-    def func(self, s: str) -> str:
-        return self._wrap("function", s)
-
-    def file(self, s: str) -> str:
-        return self._wrap("filename", s)
-
-    def addr(self, s: str) -> str:
-        return self._wrap("address", s)
-
     def affixes(self) -> dict[str, tuple[str, str]]:
         out = {}
         for key, kind in (("func", "function"), ("file", "filename"), ("addr", "address")):
