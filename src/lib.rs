@@ -14,6 +14,7 @@
 //! - [`mem`]: the memory trait and its backings (live process, core file, callback, fake).
 //! - [`runtime`]: the Go runtime model: goroutines, states, wait reasons, unwinding.
 //! - [`values`]: Go values in memory: interfaces' dynamic types, strings, maps, chans.
+//! - [`views`]: every goroutine view of a snapshot (list, stacks, groups, JSON) and its filters.
 
 pub mod binary;
 pub mod disasm;

@@ -126,6 +126,7 @@ fn run(s: &Seed) {
             scope: Scope::All,
             include_dead: false,
             fatal,
+            state_names: Vec::new(),
         };
         let mut discard = |_: &str| -> Result<(), ()> { Ok(()) };
         let mut sink = Sink::new(&mut discard);

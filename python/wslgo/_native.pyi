@@ -2,7 +2,9 @@
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal, TypeAlias, TypedDict
+from typing import Any, Literal, TypeAlias, TypedDict, final
+
+from typing_extensions import disjoint_base
 
 class WslgoError(Exception): ...
 class BadBinaryError(WslgoError): ...
@@ -136,6 +138,7 @@ class RenderDict(TypedDict):
     missing: list[int]
     relative: bool
 
+@final
 class Snapshot:
     """The goroutines of one enumeration, formatted natively in every view."""
 
@@ -189,6 +192,7 @@ Mode: TypeAlias = Literal[
 ]
 Scope: TypeAlias = Literal["current", "user", "all"]
 
+@final
 class View:
     """A view of a snapshot: the mode, the goroutines shown, the frames and decoration."""
 
@@ -214,6 +218,7 @@ class View:
         file:line; an invalid one raises WslgoError."""
         ...
 
+@disjoint_base
 class GoTarget:
     """Base of Process, Core and Callback: a Go binary's runtime model + a memory source."""
 
@@ -280,25 +285,28 @@ class GoTarget:
 #: What a target is built from: an open Symbols or Binary (shared, not opened again) or a path.
 ProgramArg: TypeAlias = "Symbols | Binary | str | os.PathLike[str]"
 
+@final
 class Process(GoTarget):
     """A live process via /proc/PID/mem and process_vm_readv (needs ptrace access)."""
 
-    def __init__(self, binary: ProgramArg, pid: int) -> None: ...
+    def __new__(cls, binary: ProgramArg, pid: int) -> Process: ...
 
+@final
 class Core(GoTarget):
     """An ELF core file written by `binary`."""
 
-    def __init__(self, binary: ProgramArg, core: str | os.PathLike[str]) -> None: ...
+    def __new__(cls, binary: ProgramArg, core: str | os.PathLike[str]) -> Core: ...
 
+@final
 class Callback(GoTarget):
     """Memory read through `read(addr, length) -> bytes` (gdb's inferior.read_memory)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         binary: ProgramArg,
         read: Callable[[int, int], bytes],
         load_bias: int = 0,
-    ) -> None: ...
+    ) -> Callback: ...
 
 # ---- symbols (src/py/symbols.rs) -----------------------------------------------------
 

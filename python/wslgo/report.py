@@ -114,11 +114,20 @@ def render_native(
     return cast(Record, snap.render(view, write=write, now=now))
 
 
-def summary_line(snap: Any, got: Record) -> str:
-    """The summary, saying when wait times are relative to the core's newest timestamp."""
+def summary_line(snap: Any, got: Record, flt: Filter | None = None) -> str:
+    """The summary, saying when wait times are relative to the core's newest timestamp;
+    `0 of N goroutines match` when ``flt``'s criteria keep none."""
+    if flt is not None and not got.get("shown") and _selects(flt):
+        return f"0 of {len(snap)} goroutines match"
     if got.get("relative"):
         return f"{snap.summary()}; wait times relative to the newest timestamp in the core"
     return str(snap.summary())
+
+
+def _selects(flt: Filter) -> bool:
+    """Whether ``flt`` has criteria beyond goroutine ids (missing ids have their error)."""
+    has = flt.states or flt.waits or flt.func or flt.user_only or flt.labels
+    return bool(has) or flt.min_wait is not None
 
 
 def snapshot_scope(mode: _native.Mode, flt: Filter) -> _native.Scope:
@@ -290,7 +299,7 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         raise LookupError(missing_ids_error(missing, have))
     if not mode.startswith("json"):
-        print(summary_line(snap, got), file=sys.stderr)
+        print(summary_line(snap, got, flt), file=sys.stderr)
         for goid, lines in snap.panics():
             what = "is panicking" if lines[0].startswith("panic: ") else "died of"
             print(f"goroutine {goid} {what}: " + "\n\t".join(map(esc, lines)), file=sys.stderr)

@@ -560,6 +560,7 @@ impl Snapshot {
     ) -> PyResult<Bound<'py, PyDict>> {
         let v = &view.view;
         let snap = &self.snap;
+        guarded(|| v.filter.check_states(&snap.state_names))?;
         let (text, got) = match &write {
             Some(w) => (
                 String::new(),

@@ -87,6 +87,9 @@ pub struct Snapshot {
     /// A core's fatal error that no goroutine's `panic` lines hold (thrown on a system
     /// stack, like a deadlock's).
     pub fatal: Option<String>,
+    /// Every state a goroutine of this program can be in: the status names and the wait
+    /// reasons of its runtime, sorted (what a state filter may name).
+    pub state_names: Vec<String>,
 }
 
 impl Snapshot {
@@ -263,7 +266,25 @@ impl Target {
             scope: o.scope,
             include_dead: o.include_dead,
             fatal,
+            state_names: self.state_names(),
         })
+    }
+
+    /// The status names and wait reasons of this program's runtime, sorted; empty when
+    /// the wait reasons are unknown (every state is then accepted).
+    pub fn state_names(&self) -> Vec<String> {
+        let st = &self.rt.layout().status;
+        let t = self.rt.target(self.mem(), self.bias);
+        let reasons = self.rt.wait_reasons(Some(&t));
+        if reasons.is_empty() {
+            return Vec::new();
+        }
+        let mut out: Vec<String> = st.all.iter().map(|(_, v)| st.name(*v)).collect();
+        out.extend(reasons.iter().cloned());
+        out.retain(|n| !n.is_empty() && !n.starts_with("status ") && n != "scan");
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Goroutine `goid` (stack unwound to `max_depth`); NotFound when absent or dead.

@@ -152,6 +152,27 @@ impl Filter {
         }
     }
 
+    /// An error naming the first state it asks for that no name of `known` (the
+    /// program's status names and wait reasons) contains, and listing them; `known` empty
+    /// (not known) accepts every state.
+    pub fn check_states(&self, known: &[String]) -> Result<()> {
+        if known.is_empty() {
+            return Ok(());
+        }
+        let lower: Vec<String> = known.iter().map(|k| k.to_lowercase()).collect();
+        for s in &self.states {
+            let want = s.to_lowercase();
+            if !lower.iter().any(|k| k.contains(&want)) {
+                return Err(Error::BadInput(format!(
+                    "no goroutine state {:?}: the states are {}",
+                    crate::text::escape(s),
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The ids it asks for that no goroutine of `gs` has, sorted.
     pub fn missing<'g>(&self, gs: impl IntoIterator<Item = &'g Goroutine> + Clone) -> Vec<u64> {
         let mut missing: Vec<u64> = self

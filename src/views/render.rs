@@ -924,7 +924,7 @@ fn goroutine_json<'g>(
         o.push(("user_frame", J::Int(i as i128)));
     }
     opt_field(&mut o, "main_module_frame", J::Bool(g.main_module_frame));
-    if let Some(l) = g.go_statement.as_deref() {
+    if let Some(l) = created_by(g) {
         o.push(("go_statement", location_json(l)));
     }
     opt_field(&mut o, "start_func", opt_str(g.start_func.as_deref()));

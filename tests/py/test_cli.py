@@ -30,6 +30,37 @@ def grstates_core(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     return binary, core
 
 
+def test_state_filters_say_what_matches_and_json_names_real_go_statements(
+    go_version: str, tmp_path: Path
+) -> None:
+    """#22: an unknown state is refused with the valid ones listed; filters that keep no
+    goroutine say `0 of N goroutines match`; JSON gives no `go_statement` to goroutine 1
+    (the runtime starts it; its record holds runtime.newproc's pc)."""
+    binary = build("grstates", go_version, "debug")
+    core, dumped = crash_core(binary, tmp_path)
+    r = wslgo("goroutines", str(binary), str(core), "-s", "nosuchstate")
+    assert r.returncode != 0 and r.stdout == "", r
+    err = r.stderr.strip()
+    assert err.startswith('wslgo goroutines: no goroutine state "nosuchstate": the states are '), err
+    assert len(err.splitlines()) == 1
+    for name in ("chan receive", "runnable", "waiting", "select"):
+        assert name in err.split("the states are ")[1].split(", "), err
+    n = len(_native.Core(binary, core).goroutines())
+    for flt in (["-s", "chan", "-L", "nosuchlabel"], ["--min-wait", "1h"]):
+        r = wslgo("goroutines", str(binary), str(core), *flt)
+        assert r.returncode == 0 and r.stdout == "", r
+        assert r.stderr.splitlines()[0] == f"0 of {n} goroutines match", r.stderr
+    r = wslgo("goroutines", str(binary), str(core), "-s", "CHAN")  # a part of a name
+    assert r.returncode == 0 and "[chan receive]" in r.stdout, r
+    doc = json.loads(wslgo("goroutines", str(binary), str(core), "--json").stdout)
+    by_id = {g["goid"]: g for g in doc["goroutines"]}
+    assert "go_statement" not in by_id[1], by_id[1]
+    # the others: the go statement the runtime's own dump names
+    for goid, d in dumped.items():
+        if goid != 1 and d.created_by:
+            assert by_id[goid]["go_statement"]["func"] == d.created_by[0], (goid, d)
+
+
 def test_missing_goroutine_id_is_an_error_naming_the_closest(grstates_core) -> None:
     binary, core = grstates_core
     ids = sorted(g["goid"] for g in _native.Core(binary, core).goroutines())

@@ -5,6 +5,7 @@ formats are checked against what users will see, not against hand-written dicts.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 from pathlib import Path
@@ -55,7 +56,7 @@ def native_list(
         report.Filter(labels=["shard"]),
         report.Filter(labels=["worker=grstates", "shard=7"]),
         report.Filter(goids=[1, 2, 999999]),
-        report.Filter(states=["nothing-has-this"]),
+        report.Filter(labels=["nothing-has-this"]),
     ],
     ids=repr,
 )
@@ -330,3 +331,26 @@ def test_min_wait_and_the_core_clock(snap: _native.Snapshot, records: list[dict]
     assert report.parse_duration("90s") == 90 * 10**9
     with pytest.raises(argparse.ArgumentTypeError):
         report.parse_duration("5 minutes")
+
+
+def _stub_keys(cls: str) -> set[str]:
+    """The keys a TypedDict of _native.pyi declares."""
+    stub = ast.parse((Path(_native.__file__).parent / "_native.pyi").read_text())
+    node = next(n for n in stub.body if isinstance(n, ast.ClassDef) and n.name == cls)
+    return {
+        n.target.id
+        for n in node.body
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+    }
+
+
+def test_stub_keys_are_the_records_keys(target: _native.Core, records: list[dict]) -> None:
+    """_native.pyi's GoroutineDict, FrameDict and GoStatementDict name exactly the keys the
+    engine's records have (and the snapshot's dicts are the same records)."""
+    assert all(set(g) == _stub_keys("GoroutineDict") for g in records)
+    frames = [f for g in records for f in g["frames"]]
+    assert frames and all(set(f) == _stub_keys("FrameDict") for f in frames)
+    stmts = [g["go_statement"] for g in records if g["go_statement"]]
+    assert stmts and all(set(s) == _stub_keys("GoStatementDict") for s in stmts)
+    current = target.snapshot().current()
+    assert current is not None and set(current) == _stub_keys("GoroutineDict")

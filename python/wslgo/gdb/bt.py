@@ -123,7 +123,7 @@ def wslgo_bt(args: argparse.Namespace) -> None:
     if out.wrote and not mode.startswith("jsonl"):
         gdb.write("\n")
     if not mode.startswith("json"):
-        gdb.write(report.summary_line(snap, got) + "\n")
+        gdb.write(report.summary_line(snap, got, flt) + "\n")
 
 
 def view_mode(args: argparse.Namespace, ids: list[int], show_all: bool) -> _native.Mode:
