@@ -78,3 +78,16 @@ fn the_binding_holds_conversions_only() {
         }
     }
 }
+
+#[test]
+fn the_dwarf_layout_does_not_import_the_fallback_tables() {
+    // fallback.rs builds Layouts; layout.rs reads them from DWARF: the status table both
+    // need lives in statuses.rs, so the two do not import each other.
+    let text = fs::read_to_string(src("runtime/layout.rs")).unwrap();
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.split("//").next().unwrap_or("").contains("fallback")),
+        "runtime/layout.rs imports runtime/fallback.rs"
+    );
+}

@@ -17,6 +17,7 @@ pub mod layout;
 pub mod panic;
 mod records;
 mod spare;
+pub mod statuses;
 pub mod target;
 pub mod unwind;
 
