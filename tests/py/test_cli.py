@@ -41,7 +41,8 @@ def test_state_filters_say_what_matches_and_json_names_real_go_statements(
     r = wslgo("goroutines", str(binary), str(core), "-s", "nosuchstate")
     assert r.returncode != 0 and r.stdout == "", r
     err = r.stderr.strip()
-    assert err.startswith('wslgo goroutines: no goroutine state "nosuchstate": the states are '), err
+    want = 'wslgo goroutines: no goroutine state "nosuchstate": the states are '
+    assert err.startswith(want), err
     assert len(err.splitlines()) == 1
     for name in ("chan receive", "runnable", "waiting", "select"):
         assert name in err.split("the states are ")[1].split(", "), err
