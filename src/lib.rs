@@ -15,6 +15,7 @@
 //! - [`runtime`]: the Go runtime model: goroutines, states, wait reasons, unwinding.
 //! - [`diagnose`]: known failures in gdb, delve and VS Code logs (`diagnose-log`).
 //! - [`values`]: Go values in memory: interfaces' dynamic types, strings, maps, chans.
+//! - [`views`]: every goroutine view of a snapshot (list, stacks, groups, JSON) and its filters.
 
 pub mod binary;
 pub mod diagnose;
@@ -29,6 +30,7 @@ pub mod sources;
 pub mod symbols;
 pub mod text;
 pub mod values;
+pub mod views;
 
 #[cfg(feature = "python")]
 mod py;

@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use wslgo::binary::Binary;
 use wslgo::mem::FakeMemory;
-use wslgo::runtime::{GoRuntime, Options};
+use wslgo::runtime::{Frame, GoRuntime, Options};
 use wslgo::symbols::Symbols;
+use wslgo::views::{Filter, Mode, Style, View};
 
 const ALLGS_ARRAY: u64 = 0x7000_0000;
 const GS: u64 = 0x7100_0000;
@@ -256,4 +257,242 @@ fn runs_and_duplicates_are_found_across_the_chunks_threads_read() {
             "19,999 unreadable records from 0x0 (allgs[20001..40000]); runtime.allgs looks corrupt",
         ]
     );
+}
+
+/// A target over crafted memory: goroutines 1..=5 parked in "chan receive" at
+/// runtime.goexit+1, the third one's g pointer bogus; goroutine 4 waiting since t=1000.
+fn fake_target() -> wslgo::runtime::target::Target {
+    let path = common::fixture("grstates", "1.24", "opt");
+    let bin = Arc::new(Binary::open(&path).unwrap());
+    let syms = Arc::new(Symbols::new(bin.clone()).unwrap());
+    let rt = GoRuntime::new(syms.clone()).unwrap();
+    let mut m = craft(&rt, &bin, 5, Some(2));
+    let lay = rt.layout();
+    assert!(m.poke(
+        GS + 3 * lay.g.size + lay.g.waitsince,
+        &1000u64.to_le_bytes()
+    ));
+    wslgo::runtime::target::Target::with_memory(syms, Box::new(m), 0).unwrap()
+}
+
+fn snap(t: &wslgo::runtime::target::Target) -> wslgo::runtime::target::Snapshot {
+    use wslgo::runtime::target::{Scope, SnapshotOptions};
+    let o = SnapshotOptions {
+        include_dead: false,
+        current_tid: None,
+        max_depth: 64,
+        scope: Scope::All,
+        panics: true,
+    };
+    t.snapshot(&[], &o).unwrap()
+}
+
+fn text(s: &wslgo::runtime::target::Snapshot, view: &View) -> String {
+    wslgo::views::render_text(s, view, None).0
+}
+
+#[test]
+fn every_view_of_a_fake_target() {
+    let t = fake_target();
+    let s = snap(&t);
+    // the frame the unwinder found (goexit+1, a top frame): what each view shows
+    let f: Frame = s.goroutine(1).unwrap().frames[0].clone();
+    assert_eq!(&*f.func, "runtime.goexit");
+    let bad = 0xdead_0000u64;
+    let short = f.file.rsplit("/src/").next().unwrap().to_string();
+    let err = s.gs.iter().find_map(|g| g.error.clone()).unwrap();
+    assert!(err.contains(&format!("{bad:#x}")), "{err}");
+    assert_eq!(
+        wslgo::views::summary(s.gs.iter(), &s.others),
+        "5 goroutines (0 system, 1 unreadable)"
+    );
+    // list: by goid, the unreadable record among them (goid 0)
+    let loc = format!("runtime.goexit at {short}:{}", f.line);
+    let list = text(&s, &View::new(Mode::List));
+    let want: Vec<String> = [
+        format!("       0 [unreadable] {err}"),
+        format!("       1 [chan receive] {loc}"),
+        format!("       2 [chan receive] {loc}"),
+        format!("       4 [chan receive] {loc}"),
+        format!("       5 [chan receive] {loc}"),
+    ]
+    .into();
+    assert_eq!(list, want.join("\n"));
+    // full: runtime.Stack's blocks
+    let full = text(&s, &View::new(Mode::Full));
+    let block = |id: u64| {
+        format!(
+            "goroutine {id} [chan receive]:\nruntime.goexit()\n\t{}:{} +{:#x}",
+            f.file,
+            f.line,
+            f.pc - f.entry
+        )
+    };
+    assert!(
+        full.ends_with(&format!("{}\n\n{}", block(4), block(5))),
+        "{full}"
+    );
+    assert!(full.starts_with(&format!("goroutine 0 [unreadable]:\n\t(unreadable: {err})")));
+    // group: the four readable ones together, the larger group first
+    let group = text(&s, &View::new(Mode::Group));
+    assert_eq!(
+        group,
+        format!(
+            "4 goroutines [chan receive]: 1, 2, 4, 5\n    runtime.goexit  {short}:{}\n\n\
+             1 goroutine [unreadable: {err}]: 0",
+            f.line
+        )
+    );
+    // default: no current goroutine, then one line per group
+    let mut v = View::new(Mode::Default);
+    v.no_goroutine = "no current goroutine".into();
+    assert_eq!(
+        text(&s, &v),
+        format!(
+            "no current goroutine\n\nother goroutines: 5 in 2 groups\n{}\n{}",
+            format_args!("       4 [chan receive] {loc}  ids: 1, 2, 4, 5"),
+            format_args!("       1 [unreadable: {err}] ?  ids: 0")
+        )
+    );
+    // JSON and JSON Lines: the same goroutines, parsed back
+    for pretty in [false, true] {
+        let doc: serde_json::Value = serde_json::from_str(&text(
+            &s,
+            &View::new(Mode::Json {
+                grouped: false,
+                pretty,
+            }),
+        ))
+        .unwrap();
+        let ids: Vec<u64> = doc["goroutines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["goid"].as_u64().unwrap_or(0))
+            .collect();
+        assert_eq!(ids, [0, 1, 2, 4, 5]);
+        assert_eq!(doc["goroutines"][1]["frames"][0]["func"], "runtime.goexit");
+    }
+    let jsonl = text(&s, &View::new(Mode::Jsonl { grouped: false }));
+    assert_eq!(jsonl.lines().count(), 5);
+    let groups = text(&s, &View::new(Mode::Jsonl { grouped: true }));
+    let first: serde_json::Value = serde_json::from_str(groups.lines().next().unwrap()).unwrap();
+    assert_eq!(first["goids"], serde_json::json!([1, 2, 4, 5]));
+    let doc: serde_json::Value = serde_json::from_str(&text(
+        &s,
+        &View::new(Mode::Json {
+            grouped: true,
+            pretty: false,
+        }),
+    ))
+    .unwrap();
+    assert_eq!(doc["buckets"].as_array().unwrap().len(), 2);
+    // info goroutines: runtime-gdb.py's columns, by goid
+    let info = text(&s, &View::new(Mode::InfoGoroutines));
+    assert_eq!(
+        info.lines().nth(2).unwrap(),
+        format!("  2 waiting  {loc}"),
+        "{info}"
+    );
+    assert!(
+        info.starts_with(&format!("  0 unreadable {err}\n")),
+        "{info}"
+    );
+    // the stop context: no current goroutine, the counts
+    assert_eq!(
+        wslgo::views::brief(s.gs.iter(), &s.others, 6, &Style::default()),
+        "5 goroutines (0 system, 1 unreadable): `wslgo-bt` for a summary of the others, \
+         `wslgo-bt all` for every stack"
+    );
+}
+
+#[test]
+fn filters_of_a_fake_target() {
+    let t = fake_target();
+    let s = snap(&t);
+    let shown = |flt: Filter| {
+        let v = View {
+            filter: flt,
+            ..View::new(Mode::List)
+        };
+        let (text, r) = wslgo::views::render_text(&s, &v, None);
+        let ids: Vec<u64> = text
+            .lines()
+            .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+            .collect();
+        (ids, r.missing, r.relative)
+    };
+    let all = Filter::default;
+    assert_eq!(shown(all()).0, [0, 1, 2, 4, 5]);
+    let states = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        shown(Filter {
+            states: states(&["CHAN"]),
+            ..all()
+        })
+        .0,
+        [1, 2, 4, 5]
+    );
+    assert_eq!(
+        shown(Filter {
+            waits: states(&["send"]),
+            ..all()
+        })
+        .0,
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        shown(Filter {
+            func: Some(wslgo::views::func_regex(r"^runtime\.goexit$").unwrap()),
+            ..all()
+        })
+        .0,
+        [1, 2, 4, 5]
+    );
+    assert_eq!(
+        shown(Filter {
+            func: Some(wslgo::views::func_regex(r"\.s:\d+$").unwrap()),
+            ..all()
+        })
+        .0,
+        [1, 2, 4, 5]
+    );
+    assert_eq!(
+        shown(Filter {
+            labels: states(&["k"]),
+            ..all()
+        })
+        .0,
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        shown(Filter {
+            user_only: true,
+            ..all()
+        })
+        .0,
+        Vec::<u64>::new()
+    );
+    let (ids, missing, _) = shown(Filter {
+        goids: vec![2, 3, 99],
+        ..all()
+    });
+    assert_eq!((ids, missing), (vec![2], vec![3, 99]));
+    // waits measured from the newest timestamp (goroutine 4's), relative
+    let (ids, _, relative) = shown(Filter {
+        min_wait: Some(0),
+        ..all()
+    });
+    assert_eq!(ids, [4]);
+    assert!(relative);
+    let v = View {
+        filter: Filter {
+            min_wait: Some(500),
+            ..all()
+        },
+        ..View::new(Mode::List)
+    };
+    let (text, r) = wslgo::views::render_text(&s, &v, Some(1600));
+    assert!(!r.relative);
+    assert!(text.trim_start().starts_with("4 "), "{text}");
 }

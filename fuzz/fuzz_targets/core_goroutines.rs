@@ -1,5 +1,6 @@
 //! A fixed Go binary and its core, patched by the input -> CoreFile::open + goroutine
-//! enumeration + unwinding of every core thread + the grouped views of a snapshot.
+//! enumeration + the panic and fatal-error reading + every view of the snapshot (filtered
+//! and not) + unwinding of every core thread.
 //!
 //! The input is a list of patches `[u32 LE offset][u8 len][len bytes]` applied to the seed
 //! core (offsets modulo its length), so mutations reach the notes, allgs, the g structs and
@@ -17,8 +18,11 @@ use std::sync::{Arc, OnceLock};
 use libfuzzer_sys::fuzz_target;
 use wslgo::binary::Binary;
 use wslgo::mem::CoreFile;
-use wslgo::runtime::snapshot::{self, Mode, Sink, Style};
-use wslgo::runtime::{GoRuntime, Goroutine, Options, ThreadRegs, UnwindOptions, UnwindStart};
+use wslgo::runtime::target::{Scope, Snapshot};
+use wslgo::runtime::{
+    fatal, Census, GoRuntime, Goroutines, Options, ThreadRegs, UnwindOptions, UnwindStart,
+};
+use wslgo::views::{self, Filter, Mode, Sink, View};
 use wslgo::symbols::Symbols;
 
 struct Seed {
@@ -105,16 +109,64 @@ fn run(s: &Seed) {
         ..Options::default()
     };
     if let Ok(gs) = s.rt.goroutines(&cf, bias, &threads, &opts) {
-        let refs: Vec<&Goroutine> = gs.iter().collect();
+        let mut gs = Goroutines::from(gs);
+        let pl = wslgo::runtime::panic::PanicLayout::new(s.rt.symbols(), s.rt.pclntab().go_minor());
+        for g in gs.iter_mut() {
+            if g.error.is_none() && g.panic_ptr != 0 {
+                g.panic = pl.chain(&cf, bias, g.panic_ptr).ok();
+            }
+        }
+        let fatal = cf
+            .threads()
+            .first()
+            .and_then(|t| fatal::core_fatal_error(&s.rt, &cf, bias, t, &mut gs));
+        let snap = Snapshot {
+            gs,
+            others: Census::default(),
+            scope: Scope::All,
+            include_dead: false,
+            fatal,
+            state_names: Vec::new(),
+        };
         let mut discard = |_: &str| -> Result<(), ()> { Ok(()) };
         let mut sink = Sink::new(&mut discard);
-        let json = Mode::Json {
-            grouped: true,
-            pretty: false,
+        let modes = [
+            Mode::List,
+            Mode::Full,
+            Mode::Group,
+            Mode::Default,
+            Mode::Json {
+                grouped: false,
+                pretty: true,
+            },
+            Mode::Json {
+                grouped: true,
+                pretty: false,
+            },
+            Mode::Jsonl { grouped: false },
+            Mode::Jsonl { grouped: true },
+            Mode::InfoGoroutines,
+        ];
+        let filtered = Filter {
+            states: vec!["chan".into()],
+            func: views::func_regex(r"main\.").ok(),
+            labels: vec!["k".into()],
+            goids: vec![1, 2, 3],
+            min_wait: Some(1),
+            ..Filter::default()
         };
-        for mode in [Mode::Group, Mode::Default, json] {
-            let _ = snapshot::render(&refs, mode, Some(3), &Style::default(), "", &mut sink);
+        for mode in modes {
+            for (filter, depth) in [(Filter::default(), None), (filtered.clone(), Some(3))] {
+                let view = View {
+                    filter,
+                    depth,
+                    ..View::new(mode)
+                };
+                let _ = views::render(&snap, &view, None, &mut sink);
+            }
         }
+        let _ = views::brief(snap.gs.iter(), &snap.others, 6, &Default::default());
+        let _ = views::summary(snap.gs.iter(), &snap.others);
         let _ = sink.finish();
     }
     for t in threads.iter().take(4) {

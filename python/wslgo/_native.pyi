@@ -2,7 +2,9 @@
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeAlias, TypedDict
+from typing import Any, Literal, TypeAlias, TypedDict, final
+
+from typing_extensions import disjoint_base
 
 class WslgoError(Exception): ...
 class BadBinaryError(WslgoError): ...
@@ -136,11 +138,12 @@ class RenderDict(TypedDict):
     missing: list[int]
     relative: bool
 
+@final
 class Snapshot:
     """The goroutines of one enumeration, formatted natively in every view."""
 
     @property
-    def scope(self) -> str: ...
+    def scope(self) -> Scope: ...
     @property
     def include_dead(self) -> bool: ...
     def __len__(self) -> int: ...
@@ -166,29 +169,56 @@ class Snapshot:
         ...
     def render(
         self,
-        mode: str,
+        view: View,
+        *,
+        write: Callable[[str], object] | None = None,
+        now: int | None = None,
+    ) -> RenderDict:
+        """Filter, order and format as the view says; with write, the text goes there in
+        chunks (text is then empty). now: the runtime's clock for wait durations (None:
+        relative to the newest timestamp in the snapshot)."""
+        ...
+
+Mode: TypeAlias = Literal[
+    "list",
+    "full",
+    "group",
+    "default",
+    "json",
+    "json-group",
+    "jsonl",
+    "jsonl-group",
+    "info-goroutines",
+]
+Scope: TypeAlias = Literal["current", "user", "all"]
+
+@final
+class View:
+    """A view of a snapshot: the mode, the goroutines shown, the frames and decoration."""
+
+    def __new__(
+        cls,
+        mode: Mode,
         *,
         states: Sequence[str] = (),
         waits: Sequence[str] = (),
-        func_match: Callable[[str], object] | None = None,
+        func: str | None = None,
         user_only: bool = False,
         labels: Sequence[str] = (),
         goids: Sequence[int] = (),
+        min_wait: int | None = None,
         depth: int | None = None,
+        top: bool = False,
         style: Mapping[str, tuple[str, str]] | None = None,
         pretty: bool = False,
         no_goroutine: str = "",
-        write: Callable[[str], object] | None = None,
-        top: bool = False,
-        now: int | None = None,
-        min_wait: int | None = None,
         thread_nums: Mapping[int, int] | None = None,
-    ) -> RenderDict:
-        """Filter, order and format in mode list, full, group, default, json, json-group,
-        jsonl or jsonl-group; with write, the text goes there in chunks (text is then
-        empty)."""
+    ) -> View:
+        """func: a regex (Rust's regex syntax) searched in every frame's function name and
+        file:line; an invalid one raises WslgoError."""
         ...
 
+@disjoint_base
 class GoTarget:
     """Base of Process, Core and Callback: a Go binary's runtime model + a memory source."""
 
@@ -207,7 +237,7 @@ class GoTarget:
         include_dead: bool = False,
         current_tid: int | None = None,
         max_depth: int = 512,
-        scope: str = "all",
+        scope: Scope = "all",
         panics: bool = False,
     ) -> Snapshot:
         """One enumeration for every view. scope: "all" (every stack), "user" (stacks down
@@ -255,25 +285,28 @@ class GoTarget:
 #: What a target is built from: an open Symbols or Binary (shared, not opened again) or a path.
 ProgramArg: TypeAlias = "Symbols | Binary | str | os.PathLike[str]"
 
+@final
 class Process(GoTarget):
     """A live process via /proc/PID/mem and process_vm_readv (needs ptrace access)."""
 
-    def __init__(self, binary: ProgramArg, pid: int) -> None: ...
+    def __new__(cls, binary: ProgramArg, pid: int) -> Process: ...
 
+@final
 class Core(GoTarget):
     """An ELF core file written by `binary`."""
 
-    def __init__(self, binary: ProgramArg, core: str | os.PathLike[str]) -> None: ...
+    def __new__(cls, binary: ProgramArg, core: str | os.PathLike[str]) -> Core: ...
 
+@final
 class Callback(GoTarget):
     """Memory read through `read(addr, length) -> bytes` (gdb's inferior.read_memory)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         binary: ProgramArg,
         read: Callable[[int, int], bytes],
         load_bias: int = 0,
-    ) -> None: ...
+    ) -> Callback: ...
 
 # ---- symbols (src/py/symbols.rs) -----------------------------------------------------
 

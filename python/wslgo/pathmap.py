@@ -18,8 +18,6 @@ from pathlib import Path
 from wslgo import _native
 from wslgo.text import esc_path
 
-CONFIG_ORIGIN_PREFIX = "config "
-
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path:
     """Where the config file is (it need not exist)."""

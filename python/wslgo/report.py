@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from wslgo import argtypes
+from wslgo import _native, argtypes
 from wslgo.text import esc
 
 Record = dict[str, Any]
@@ -27,30 +27,13 @@ class Style:
     """How names are decorated in reports. The base class is plain text; the gdb layer
     subclasses it to use gdb's own `set style` colours (and nothing when styling is off)."""
 
-    def func(self, s: str) -> str:
-        """A function name."""
-        return s
-
-    def file(self, s: str) -> str:
-        """A file name (with or without :line)."""
-        return s
-
-    def addr(self, s: str) -> str:
-        """An address or pc offset."""
-        return s
-
     def affixes(self) -> dict[str, tuple[str, str]]:
-        """What func() and file() put around a non-empty name, as (prefix, suffix), for
-        the native formatter."""
+        """What goes around a non-empty function name, file name or pc offset ("func",
+        "file", "addr"), as (prefix, suffix), for the native formatter."""
         return {}
 
 
 PLAIN = Style()
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 frame``, ``2 frames`` (``many`` for irregular plurals)."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 @dataclass
@@ -77,24 +60,6 @@ class Filter:
     """Keep goroutines waiting at least this many nanoseconds (native views only)."""
 
 
-def short_path(path: str) -> str:
-    """Trim GOROOT-like prefixes: keep from `src/` of a Go tree, else the last 3 parts."""
-    i = path.rfind("/go/src/")
-    if i >= 0:
-        return path[i + len("/go/src/") :]
-    parts = path.split("/")
-    return "/".join(parts[-3:]) if len(parts) > 3 else path
-
-
-def user_frame(g: Record) -> Record | None:
-    i = g.get("user_frame")
-    fr = g.get("frames") or []
-    if i is not None and 0 <= i < len(fr):
-        frame: Record = fr[i]
-        return frame
-    return cast(Record, fr[0]) if fr else None
-
-
 #: The runtime's clock (Go's nanotime is CLOCK_MONOTONIC, as time.monotonic_ns on Linux):
 #: how long a live program's goroutines have waited. Tests replace it.
 CLOCK: Callable[[], int] = time.monotonic_ns
@@ -113,7 +78,7 @@ def parse_duration(text: str) -> int:
 
 def render_native(
     snap: Any,
-    mode: str,
+    mode: _native.Mode,
     flt: Filter,
     st: Style = PLAIN,
     *,
@@ -130,38 +95,42 @@ def render_native(
     times are then relative to the newest timestamp it holds. Returns {text, shown, missing,
     relative}. ``thread_nums`` (OS thread id -> gdb's thread number) makes lists say
     `thread 3 (LWP 17429)`."""
-    func_match = re.compile(flt.func).search if flt.func else None
-    return cast(
-        Record,
-        snap.render(
-            mode,
-            states=list(flt.states),
-            waits=list(flt.waits),
-            func_match=func_match,
-            user_only=flt.user_only,
-            labels=list(flt.labels),
-            goids=[i for i in flt.goids if i >= 0],  # a negative id matches nothing
-            depth=flt.depth,
-            style=st.affixes() or None,
-            pretty=pretty,
-            no_goroutine=no_goroutine,
-            write=write,
-            top=flt.top,
-            now=now,
-            min_wait=flt.min_wait,
-            thread_nums=thread_nums,
-        ),
+    view = _native.View(
+        mode,
+        states=list(flt.states),
+        waits=list(flt.waits),
+        func=flt.func,
+        user_only=flt.user_only,
+        labels=list(flt.labels),
+        goids=[i for i in flt.goids if i >= 0],  # a negative id matches nothing
+        min_wait=flt.min_wait,
+        depth=flt.depth,
+        top=flt.top,
+        style=st.affixes() or None,
+        pretty=pretty,
+        no_goroutine=no_goroutine,
+        thread_nums=thread_nums,
     )
+    return cast(Record, snap.render(view, write=write, now=now))
 
 
-def summary_line(snap: Any, got: Record) -> str:
-    """The summary, saying when wait times are relative to the core's newest timestamp."""
+def summary_line(snap: Any, got: Record, flt: Filter | None = None) -> str:
+    """The summary, saying when wait times are relative to the core's newest timestamp;
+    `0 of N goroutines match` when ``flt``'s criteria keep none."""
+    if flt is not None and not got.get("shown") and _selects(flt):
+        return f"0 of {len(snap)} goroutines match"
     if got.get("relative"):
         return f"{snap.summary()}; wait times relative to the newest timestamp in the core"
     return str(snap.summary())
 
 
-def snapshot_scope(mode: str, flt: Filter) -> str:
+def _selects(flt: Filter) -> bool:
+    """Whether ``flt`` has criteria beyond goroutine ids (missing ids have their error)."""
+    has = flt.states or flt.waits or flt.func or flt.user_only or flt.labels
+    return bool(has) or flt.min_wait is not None
+
+
+def snapshot_scope(mode: _native.Mode, flt: Filter) -> _native.Scope:
     """The stacks a view needs: a list without --func only each first user frame."""
     return "user" if mode == "list" and not flt.func else "all"
 
@@ -248,9 +217,10 @@ def filter_of(args: argparse.Namespace, goids: Sequence[int] = ()) -> Filter:
     )
 
 
-def filter_from_args(args: argparse.Namespace) -> tuple[Filter, str]:
+def filter_from_args(args: argparse.Namespace) -> tuple[Filter, _native.Mode]:
     """`wslgo goroutines`' Filter and output mode (list, full, group, json, json-group)."""
     flt = filter_of(args, args.id)
+    mode: _native.Mode
     if args.jsonl:
         mode = "jsonl-group" if args.group else "jsonl"
     elif args.json:
@@ -300,7 +270,7 @@ def process_executable(pid: int) -> str:
 
 
 def cmd_goroutines(args: argparse.Namespace) -> int:
-    from wslgo import _native, symfile
+    from wslgo import symfile
 
     if args.pid is not None:
         target: Any = _native.Process(args.binary or process_executable(args.pid), args.pid)
@@ -329,7 +299,7 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         raise LookupError(missing_ids_error(missing, have))
     if not mode.startswith("json"):
-        print(summary_line(snap, got), file=sys.stderr)
+        print(summary_line(snap, got, flt), file=sys.stderr)
         for goid, lines in snap.panics():
             what = "is panicking" if lines[0].startswith("panic: ") else "died of"
             print(f"goroutine {goid} {what}: " + "\n\t".join(map(esc, lines)), file=sys.stderr)

@@ -3,7 +3,6 @@
 //! plain Python data (dicts and lists); the heavy work runs with the GIL released.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,163 +11,46 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use super::guarded;
-use super::program::{display, ProgramArg, PyCallbackMemory};
-use crate::binary::Binary as CoreBinary;
-use crate::error::{Error, Result};
-use crate::mem::{CoreFile, Memory, ProcessMemory};
-use crate::runtime::fatal;
+use super::program::{ProgramArg, PyCallbackMemory};
 use crate::runtime::fxhash::FxHashMap;
-use crate::runtime::listing::{select, ListFilter};
-use crate::runtime::panic::PanicLayout;
-use crate::runtime::snapshot::{self as snap, Mode, Sink, Style};
+use crate::runtime::target::{Scope, Snapshot as CoreSnapshot, SnapshotOptions, Target};
 use crate::runtime::{
-    Census, Frame, GoRuntime, Goroutine, Goroutines, LayoutSource, Options, ThreadRegs,
-    UnwindOptions, UnwindStart, DEFAULT_MAX_DEPTH,
+    Frame, Goroutine, LayoutSource, Options, ThreadRegs, UnwindStart, DEFAULT_MAX_DEPTH,
 };
+use crate::views::{self, Filter, Mode, Sink, Style};
 
-enum Source {
-    Process(ProcessMemory),
-    Core(CoreFile),
-    Callback(PyCallbackMemory),
+/// A thread's registers as Python gives them: a dict with `tid`, `pc` and `sp` (`bp` and
+/// `lr` may be left out or None); a missing or misspelled key is an error, not a 0.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct PyThreadRegs {
+    tid: i64,
+    pc: u64,
+    sp: u64,
+    #[pyo3(default)]
+    bp: Option<u64>,
+    #[pyo3(default)]
+    lr: Option<u64>,
 }
 
-impl Source {
-    fn mem(&self) -> &dyn Memory {
-        match self {
-            Source::Process(m) => m,
-            Source::Core(m) => m,
-            Source::Callback(m) => m,
+impl From<PyThreadRegs> for ThreadRegs {
+    fn from(t: PyThreadRegs) -> Self {
+        ThreadRegs {
+            tid: t.tid,
+            pc: t.pc,
+            sp: t.sp,
+            bp: t.bp.unwrap_or(0),
+            lr: t.lr.unwrap_or(0),
         }
     }
 }
 
-/// Shared state of the three front classes.
-struct Engine {
-    rt: GoRuntime,
-    src: Source,
-    bias: u64,
-}
-
-/// The binary and its runtime model (pclntab and DWARF shared with the `Symbols` when
-/// given one).
-fn open(prog: &ProgramArg) -> Result<(Arc<CoreBinary>, GoRuntime)> {
-    let syms = prog.symbols()?;
-    Ok((syms.binary().clone(), GoRuntime::new(syms)?))
-}
-
-impl Engine {
-    /// Where this binary keeps its panic records (DWARF, else by Go version).
-    fn panic_layout(&self) -> PanicLayout {
-        PanicLayout::new(self.rt.symbols(), self.rt.pclntab().go_minor())
-    }
-
-    /// A core's fatal error (`runtime.throw` / `runtime.fatal`): given as `panic` lines to
-    /// every goroutine on a thread whose stack is in one of them, and found on the stack of
-    /// the thread that received the fatal signal (the first in the core) or of the
-    /// goroutine it ran: given to that goroutine when it has none, else (a system stack,
-    /// like a deadlock's) returned.
-    fn core_fatal_error(&self, gs: &mut Goroutines) -> Option<String> {
-        let Source::Core(c) = &self.src else {
-            return None;
-        };
-        let t = c.threads().first()?;
-        let entries = fatal::closure_entries(self.rt.pclntab(), self.bias);
-        let mem = self.src.mem();
-        // Every goroutine on a thread that is in runtime.throw / runtime.fatal threw: when
-        // several did at once (concurrent map writes), each is named, not only the one whose
-        // thread took the fatal signal.
-        let mut first_named = false;
-        for g in gs
-            .iter_mut()
-            .filter(|g| g.error.is_none() && g.thread_id.is_some())
-        {
-            let Some(i) = g
-                .frames
-                .iter()
-                .position(|f| fatal::THROWERS.contains(&&*f.func))
-            else {
-                continue;
-            };
-            let Some(&sp) = g.frames.sps(g.sp).get(i) else {
-                continue;
-            };
-            if let Some(text) = fatal::scan(mem, &entries, sp, g.stack_hi) {
-                g.panic.get_or_insert_with(|| vec![text]);
-                first_named |= g.thread_id == Some(t.tid);
-            }
-        }
-        if first_named {
-            return None;
-        }
-        if let Some(g) = gs
-            .iter_mut()
-            .find(|g| g.error.is_none() && g.thread_id == Some(t.tid))
-        {
-            let lo = if (g.stack_lo..g.stack_hi).contains(&g.sp) {
-                g.sp
-            } else {
-                g.stack_lo
-            };
-            if let Some(text) = fatal::scan(mem, &entries, lo, g.stack_hi) {
-                if g.panic.is_none() {
-                    g.panic = Some(vec![text]);
-                    return None;
-                }
-            }
-        }
-        // the thread's own stack: from the frame of runtime.throw / runtime.fatal (the
-        // thread may be in a signal handler on another stack), else from its sp
-        let st = self.rt.unwind(
-            mem,
-            self.bias,
-            UnwindStart {
-                pc: t.pc,
-                sp: t.sp,
-                bp: t.bp,
-                lr: t.lr,
-                exact: true,
-            },
-            &UnwindOptions {
-                max_depth: 64,
-                stop_at_user: false,
-                main_module: None,
-            },
-        );
-        st.frames
-            .iter()
-            .zip(&st.sps)
-            .filter(|(f, _)| fatal::THROWERS.contains(&&*f.func))
-            .map(|(_, sp)| *sp)
-            .chain([t.sp])
-            .find_map(|sp| fatal::scan(mem, &entries, sp, sp.saturating_add(1 << 20)))
-    }
-}
-
-fn parse_threads(threads: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<ThreadRegs>> {
-    let Some(t) = threads else {
-        return Ok(Vec::new());
-    };
-    if t.is_none() {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for item in t.try_iter()? {
-        let item = item?;
-        let get = |k: &str| -> PyResult<u64> {
-            match item.get_item(k) {
-                Ok(v) if !v.is_none() => v.extract::<u64>(),
-                _ => Ok(0),
-            }
-        };
-        out.push(ThreadRegs {
-            tid: item.get_item("tid")?.extract::<i64>()?,
-            pc: get("pc")?,
-            sp: get("sp")?,
-            bp: get("bp")?,
-            lr: get("lr")?,
-        });
-    }
-    Ok(out)
+fn parse_threads(threads: Option<Vec<PyThreadRegs>>) -> Vec<ThreadRegs> {
+    threads
+        .unwrap_or_default()
+        .into_iter()
+        .map(ThreadRegs::from)
+        .collect()
 }
 
 /// Converts engine records to Python data. Keys are interned; strings, frame dicts and
@@ -312,194 +194,56 @@ impl<'py> Conv<'py> {
     }
 }
 
-impl Engine {
-    fn goroutines<'py>(
-        &self,
-        py: Python<'py>,
-        threads: Vec<ThreadRegs>,
-        include_dead: bool,
-        max_depth: usize,
-        current_tid: Option<i64>,
-    ) -> PyResult<Bound<'py, PyList>> {
-        let opts = Options {
-            include_dead,
-            max_depth,
-            current_tid,
-            stop_at_user_frame: false,
-            only_current: false,
-            only_goid: None,
-        };
-        let gs = py.detach(|| {
-            guarded(|| {
-                self.rt
-                    .goroutines(self.src.mem(), self.bias, &threads, &opts)
-            })
-        })?;
-        // 100k dicts would trigger many cyclic-GC passes over everything allocated so far;
-        // none of these objects can form a cycle, so pause the collector meanwhile.
-        let gc = py.import("gc")?;
-        let was_enabled = gc.call_method0("isenabled")?.is_truthy()?;
-        if was_enabled {
-            gc.call_method0("disable")?;
-        }
-        let mut conv = Conv::new(py);
-        let dicts = gs
-            .iter()
-            .map(|g| conv.goroutine(g))
-            .collect::<PyResult<Vec<_>>>();
-        if was_enabled {
-            gc.call_method0("enable")?;
-        }
-        PyList::new(py, dicts?)
+/// Records as dicts, with the cyclic GC paused: 100k dicts would trigger many passes over
+/// everything allocated so far, and none of these objects can form a cycle.
+fn dicts<'py>(py: Python<'py>, gs: &[Goroutine]) -> PyResult<Bound<'py, PyList>> {
+    let gc = py.import("gc")?;
+    let was_enabled = gc.call_method0("isenabled")?.is_truthy()?;
+    if was_enabled {
+        gc.call_method0("disable")?;
     }
-
-    fn unwind<'py>(
-        &self,
-        py: Python<'py>,
-        regs: ThreadRegs,
-        exact: bool,
-        max_depth: usize,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        let st = py.detach(|| {
-            guarded(|| {
-                Ok(self.rt.unwind(
-                    self.src.mem(),
-                    self.bias,
-                    UnwindStart {
-                        pc: regs.pc,
-                        sp: regs.sp,
-                        bp: regs.bp,
-                        lr: regs.lr,
-                        exact,
-                    },
-                    &UnwindOptions {
-                        max_depth,
-                        stop_at_user: false,
-                        main_module: None,
-                    },
-                ))
-            })
-        })?;
-        Conv::new(py).unwound(
-            &st.frames,
-            &st.sps,
-            st.error.as_deref(),
-            st.truncated,
-            st.fp_mismatches,
-        )
+    let mut conv = Conv::new(py);
+    let out = gs
+        .iter()
+        .map(|g| conv.goroutine(g))
+        .collect::<PyResult<Vec<_>>>();
+    if was_enabled {
+        gc.call_method0("enable")?;
     }
-
-    /// Goroutine `goid` (stack unwound to `max_depth`); NotFound when absent or dead.
-    fn find(
-        &self,
-        goid: u64,
-        threads: &[ThreadRegs],
-        current_tid: Option<i64>,
-        max_depth: usize,
-    ) -> Result<Goroutine> {
-        let opts = Options {
-            include_dead: true,
-            max_depth,
-            current_tid,
-            stop_at_user_frame: false,
-            only_current: false,
-            only_goid: Some(goid),
-        };
-        let gs = self
-            .rt
-            .goroutines(self.src.mem(), self.bias, threads, &opts)?;
-        let Some(g) = gs.into_iter().find(|g| g.goid == goid && g.error.is_none()) else {
-            return Err(Error::NotFound(format!("no goroutine {goid}")));
-        };
-        let st = &self.rt.layout().status;
-        let s = g.status & !st.scan;
-        if s == st.dead || Some(s) == st.deadextra {
-            return Err(Error::NotFound(format!("goroutine {goid} is dead")));
-        }
-        Ok(g)
-    }
-
-    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        let (src, exact) = match &self.rt.layout().source {
-            LayoutSource::Dwarf => ("dwarf".to_string(), true),
-            LayoutSource::Fallback { release, exact } => (format!("fallback {release}"), *exact),
-        };
-        d.set_item("layout", src)?;
-        d.set_item("layout_exact", exact)?;
-        d.set_item("load_bias", self.bias)?;
-        d.set_item("g_size", self.rt.layout().g.size)?;
-        d.set_item(
-            "go_version",
-            self.rt.binary().build_info().ok().map(|b| b.go_version),
-        )?;
-        Ok(d)
-    }
+    PyList::new(py, out?)
 }
 
 /// The shared base class of Process, Core and Callback: a Go binary's runtime model plus
 /// a memory source.
 #[pyclass(name = "GoTarget", module = "wslgo._native", subclass, frozen)]
 pub struct GoTarget {
-    engine: Engine,
-}
-
-impl GoTarget {
-    fn default_threads(&self) -> Vec<ThreadRegs> {
-        match &self.engine.src {
-            Source::Core(c) => c.threads().iter().map(ThreadRegs::from).collect(),
-            _ => Vec::new(),
-        }
-    }
-    /// The threads and current thread a call names, else the source's own (core notes).
-    fn thread_args(
-        &self,
-        threads: Option<&Bound<'_, PyAny>>,
-        current_tid: Option<i64>,
-    ) -> PyResult<(Vec<ThreadRegs>, Option<i64>)> {
-        let mut th = parse_threads(threads)?;
-        if th.is_empty() {
-            th = self.default_threads();
-        }
-        Ok((th, current_tid.or_else(|| self.default_current())))
-    }
-
-    fn default_current(&self) -> Option<i64> {
-        match &self.engine.src {
-            Source::Core(c) => c.threads().first().map(|t| t.tid),
-            _ => None,
-        }
-    }
-}
-
-/// Each goroutine's `panic: ...` lines: the chains of the few that are panicking (their
-/// `g._panic`, read with the g). A record that cannot be read must not cost the listing:
-/// the goroutine is shown without its panic.
-fn read_panics(e: &Engine, gs: &mut Goroutines) {
-    let pl = e.panic_layout();
-    for g in gs.iter_mut() {
-        if g.error.is_none() && g.panic_ptr != 0 {
-            g.panic = pl.chain(e.src.mem(), e.bias, g.panic_ptr).ok();
-        }
-    }
+    target: Target,
 }
 
 #[pymethods]
 impl GoTarget {
     /// Every goroutine as a dict (see wslgo/_native.pyi for the keys).
-    /// `threads`: iterable of dicts {tid, pc, sp, bp} (OS thread registers) used for
+    /// `threads`: iterable of dicts {tid, pc, sp, bp, lr} (OS thread registers) used for
     /// running goroutines; `current_tid` marks the goroutine on that thread.
     #[pyo3(signature = (threads=None, include_dead=false, max_depth=DEFAULT_MAX_DEPTH, current_tid=None))]
     fn goroutines<'py>(
         &self,
         py: Python<'py>,
-        threads: Option<&Bound<'py, PyAny>>,
+        threads: Option<Vec<PyThreadRegs>>,
         include_dead: bool,
         max_depth: usize,
         current_tid: Option<i64>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let (th, cur) = self.thread_args(threads, current_tid)?;
-        self.engine.goroutines(py, th, include_dead, max_depth, cur)
+        let (th, cur) = self.target.thread_args(parse_threads(threads), current_tid);
+        let opts = Options {
+            include_dead,
+            max_depth,
+            current_tid: cur,
+            ..Options::default()
+        };
+        let t = &self.target;
+        let gs = py.detach(|| guarded(|| t.goroutines(&th, &opts)))?;
+        dicts(py, &gs)
     }
 
     /// Unwind one goroutine by id, or from explicit registers (pc, sp[, bp, lr]; lr: the
@@ -518,25 +262,31 @@ impl GoTarget {
         max_depth: usize,
         lr: u64,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let t = &self.target;
         if let (Some(pc), Some(sp)) = (pc, sp) {
-            let regs = ThreadRegs {
-                tid: 0,
+            let start = UnwindStart {
                 pc,
                 sp,
                 bp,
                 lr,
+                exact,
             };
-            return self.engine.unwind(py, regs, exact, max_depth);
+            let st = py.detach(|| guarded(|| Ok(t.unwind(start, max_depth))))?;
+            return Conv::new(py).unwound(
+                &st.frames,
+                &st.sps,
+                st.error.as_deref(),
+                st.truncated,
+                st.fp_mismatches,
+            );
         }
         let Some(goid) = goid else {
             return Err(pyo3::exceptions::PyValueError::new_err(
                 "unwind() needs goid= or pc= and sp=",
             ));
         };
-        let th = self.default_threads();
-        let cur = self.default_current();
-        let e = &self.engine;
-        let g = py.detach(|| guarded(|| e.find(goid, &th, cur, max_depth)))?;
+        let (th, cur) = t.thread_args(Vec::new(), None);
+        let g = py.detach(|| guarded(|| t.find(goid, &th, cur, max_depth)))?;
         Conv::new(py).unwound(
             &g.frames,
             &g.frames.sps(g.sp),
@@ -553,25 +303,25 @@ impl GoTarget {
         &self,
         py: Python<'py>,
         goid: u64,
-        threads: Option<&Bound<'py, PyAny>>,
+        threads: Option<Vec<PyThreadRegs>>,
         current_tid: Option<i64>,
         max_depth: usize,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let (th, cur) = self.thread_args(threads, current_tid)?;
-        let e = &self.engine;
-        let found = py.detach(|| guarded(|| e.find(goid, &th, cur, max_depth)))?;
+        let t = &self.target;
+        let (th, cur) = t.thread_args(parse_threads(threads), current_tid);
+        let found = py.detach(|| guarded(|| t.find(goid, &th, cur, max_depth)))?;
         Conv::new(py).goroutine(&found)
     }
 
     /// The `panic: ...` lines (oldest first, as the runtime prints them) of each goroutine
     /// whose `runtime.g` is at an address of `gs`; None for one that is not panicking.
     fn panic_lines(&self, py: Python<'_>, gs: Vec<u64>) -> PyResult<Vec<Option<Vec<String>>>> {
-        let e = &self.engine;
+        let t = &self.target;
         py.detach(|| {
             guarded(|| {
-                let pl = e.panic_layout();
+                let pl = t.panic_layout();
                 gs.iter()
-                    .map(|&g| pl.goroutine_panic(e.src.mem(), e.bias, g))
+                    .map(|&g| pl.goroutine_panic(t.mem(), t.bias(), g))
                     .collect()
             })
         })
@@ -579,14 +329,14 @@ impl GoTarget {
 
     /// The `panic: ...` lines of the `runtime._panic` chain at `record` (oldest first).
     fn panic_chain(&self, py: Python<'_>, record: u64) -> PyResult<Vec<String>> {
-        let e = &self.engine;
-        py.detach(|| guarded(|| e.panic_layout().chain(e.src.mem(), e.bias, record)))
+        let t = &self.target;
+        py.detach(|| guarded(|| t.panic_layout().chain(t.mem(), t.bias(), record)))
     }
 
     /// A panic value (type descriptor address, data word) as the runtime prints it.
     fn panic_value(&self, py: Python<'_>, typ: u64, data: u64) -> PyResult<String> {
-        let e = &self.engine;
-        py.detach(|| guarded(|| e.panic_layout().value(e.src.mem(), e.bias, typ, data)))
+        let t = &self.target;
+        py.detach(|| guarded(|| t.panic_layout().value(t.mem(), t.bias(), typ, data)))
     }
 
     /// The goroutine the OS thread `current_tid` runs (running or in a system call on
@@ -597,13 +347,13 @@ impl GoTarget {
         &self,
         py: Python<'py>,
         current_tid: Option<i64>,
-        threads: Option<&Bound<'py, PyAny>>,
+        threads: Option<Vec<PyThreadRegs>>,
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let (th, cur) = self.thread_args(threads, current_tid)?;
-        let e = &self.engine;
+        let t = &self.target;
+        let (th, cur) = t.thread_args(parse_threads(threads), current_tid);
         let found = py.detach(|| {
             guarded(|| match cur {
-                Some(tid) => e.rt.current_goroutine(e.src.mem(), e.bias, &th, tid),
+                Some(tid) => t.current_goroutine(&th, tid),
                 None => Ok(None),
             })
         })?;
@@ -612,7 +362,21 @@ impl GoTarget {
 
     /// Facts about the model: layout source, load bias, Go version, g size.
     fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        self.engine.info(py)
+        let rt = self.target.runtime();
+        let d = PyDict::new(py);
+        let (src, exact) = match &rt.layout().source {
+            LayoutSource::Dwarf => ("dwarf".to_string(), true),
+            LayoutSource::Fallback { release, exact } => (format!("fallback {release}"), *exact),
+        };
+        d.set_item("layout", src)?;
+        d.set_item("layout_exact", exact)?;
+        d.set_item("load_bias", self.target.bias())?;
+        d.set_item("g_size", rt.layout().g.size)?;
+        d.set_item(
+            "go_version",
+            rt.binary().build_info().ok().map(|b| b.go_version),
+        )?;
+        Ok(d)
     }
 
     /// One enumeration of the goroutines, kept to be formatted in every view (see
@@ -621,72 +385,43 @@ impl GoTarget {
     /// goroutine's (the stop context: states and counts of the others, no stacks).
     /// `panics`: also read each goroutine's `_panic` chain (the `panic` field of JSON and
     /// `Snapshot.panics`).
-    #[pyo3(signature = (threads=None, include_dead=false, current_tid=None, max_depth=DEFAULT_MAX_DEPTH, scope="all", panics=false))]
+    #[pyo3(signature = (threads=None, include_dead=false, current_tid=None, max_depth=DEFAULT_MAX_DEPTH, scope=PyScope::All, panics=false))]
     #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one each
     fn snapshot(
         &self,
         py: Python<'_>,
-        threads: Option<&Bound<'_, PyAny>>,
+        threads: Option<Vec<PyThreadRegs>>,
         include_dead: bool,
         current_tid: Option<i64>,
         max_depth: usize,
-        scope: &str,
+        scope: PyScope,
         panics: bool,
     ) -> PyResult<Snapshot> {
-        let (th, cur) = self.thread_args(threads, current_tid)?;
-        let rank = match scope {
-            "current" => 0u8,
-            "user" => 1,
-            "all" => 2,
-            _ => {
-                return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "snapshot scope {scope:?}: one of current, user, all"
-                )))
-            }
-        };
-        let opts = Options {
+        let t = &self.target;
+        let (th, cur) = t.thread_args(parse_threads(threads), current_tid);
+        let opts = SnapshotOptions {
             include_dead,
-            max_depth,
             current_tid: cur,
-            stop_at_user_frame: rank == 1,
-            only_current: rank == 0,
-            only_goid: None,
+            max_depth,
+            scope: scope.0,
+            panics,
         };
-        let e = &self.engine;
-        let (gs, others, fatal) = py.detach(|| {
-            guarded(|| {
-                let (mut gs, others) = e.rt.enumerate(e.src.mem(), e.bias, &th, &opts)?;
-                let mut fatal = None;
-                if panics {
-                    read_panics(e, &mut gs);
-                    fatal = e.core_fatal_error(&mut gs);
-                }
-                Ok((gs, others, fatal))
-            })
-        })?;
-        Ok(Snapshot {
-            gs,
-            others,
-            rank,
-            include_dead,
-            fatal,
-        })
+        let snap = py.detach(|| guarded(|| t.snapshot(&th, &opts)))?;
+        Ok(Snapshot { snap })
     }
 
     /// Threads known to the source: for a core, list of {tid, pc, sp, bp, signal} (the
     /// first one received the fatal signal); empty otherwise (pass gdb's threads).
     fn threads<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
-        if let Source::Core(c) = &self.engine.src {
-            for t in c.threads() {
-                let d = PyDict::new(py);
-                d.set_item("tid", t.tid)?;
-                d.set_item("pc", t.pc)?;
-                d.set_item("sp", t.sp)?;
-                d.set_item("bp", t.bp)?;
-                d.set_item("signal", t.signal)?;
-                out.append(d)?;
-            }
+        for t in self.target.core_threads() {
+            let d = PyDict::new(py);
+            d.set_item("tid", t.tid)?;
+            d.set_item("pc", t.pc)?;
+            d.set_item("sp", t.sp)?;
+            d.set_item("bp", t.bp)?;
+            d.set_item("signal", t.signal)?;
+            out.append(d)?;
         }
         Ok(out)
     }
@@ -694,10 +429,28 @@ impl GoTarget {
     /// The process id (Process only), else None.
     #[getter]
     fn pid(&self) -> Option<i32> {
-        match &self.engine.src {
-            Source::Process(m) => Some(m.pid()),
-            _ => None,
-        }
+        self.target.pid()
+    }
+}
+
+/// A snapshot scope from Python: "current", "user" or "all".
+struct PyScope(Scope);
+
+#[allow(non_upper_case_globals)]
+impl PyScope {
+    const All: PyScope = PyScope(Scope::All);
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for PyScope {
+    type Error = PyErr;
+
+    fn extract(ob: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let name: String = ob.extract()?;
+        Scope::parse(&name).map(PyScope).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(format!(
+                "snapshot scope {name:?}: one of current, user, all"
+            ))
+        })
     }
 }
 
@@ -706,17 +459,13 @@ impl GoTarget {
 /// program resumes.
 #[pyclass(name = "Snapshot", module = "wslgo._native", frozen)]
 pub struct Snapshot {
-    /// The goroutines kept: all of them, or for the "current" scope only those that can
-    /// be current (and unreadable records).
-    gs: Goroutines,
-    /// Goroutines the "current" scope counted without keeping.
-    others: Census,
-    rank: u8,
-    include_dead: bool,
-    fatal: Option<String>,
+    snap: CoreSnapshot,
 }
 
-fn style_of(style: Option<std::collections::HashMap<String, (String, String)>>) -> Style {
+/// Decoration as Python gives it: {"func"|"file"|"addr": (prefix, suffix)}.
+type PyStyle = Option<std::collections::HashMap<String, (String, String)>>;
+
+fn style_of(style: PyStyle) -> Style {
     let mut st = Style::default();
     if let Some(m) = style {
         st.func = m.get("func").cloned().unwrap_or_default();
@@ -731,58 +480,47 @@ impl Snapshot {
     /// How much of the stacks it holds: "current", "user" or "all".
     #[getter]
     fn scope(&self) -> &'static str {
-        match self.rank {
-            0 => "current",
-            1 => "user",
-            _ => "all",
-        }
+        self.snap.scope.name()
     }
 
     /// Whether dead goroutines are included.
     #[getter]
     fn include_dead(&self) -> bool {
-        self.include_dead
+        self.snap.include_dead
     }
 
     fn __len__(&self) -> usize {
-        self.gs.len() + self.others.others
+        self.snap.len()
     }
 
     /// `N goroutines (M system[, K unreadable])`.
     fn summary(&self) -> String {
-        snap::summary(self.gs.iter(), &self.others)
+        views::summary(self.snap.gs.iter(), &self.snap.others)
     }
 
     /// (goid, `panic: ...` lines) of each panicking goroutine, by goid (empty unless the
     /// snapshot was taken with `panics=True`).
     fn panics(&self) -> Vec<(u64, Vec<String>)> {
-        let mut out: Vec<(u64, Vec<String>)> = self
-            .gs
-            .iter()
-            .filter_map(|g| g.panic.clone().map(|p| (g.goid, p)))
-            .collect();
-        out.sort_by_key(|(goid, _)| *goid);
-        out
+        self.snap.panics()
     }
 
     /// The fatal error of a core that no goroutine's `panic` lines hold (one thrown on a
     /// system stack, like a deadlock's), when the snapshot was taken with `panics=True`.
     #[getter]
     fn fatal_error(&self) -> Option<String> {
-        self.fatal.clone()
+        self.snap.fatal.clone()
     }
 
     /// Every goroutine id, in enumeration order (of a "current" snapshot: the goroutines
     /// it kept, those that can be current).
     fn goids(&self) -> Vec<u64> {
-        self.gs.iter().map(|g| g.goid).collect()
+        self.snap.gs.iter().map(|g| g.goid).collect()
     }
 
     /// The current goroutine as a dict (the keys of `GoTarget.goroutines()`), or None.
     fn current<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        self.gs
-            .iter()
-            .find(|g| g.current)
+        self.snap
+            .current()
             .map(|g| Conv::new(py).goroutine(g))
             .transpose()
     }
@@ -790,115 +528,112 @@ impl Snapshot {
     /// Goroutine `goid` as a dict, or None (also for one a "current" snapshot only
     /// counted).
     fn goroutine<'py>(&self, py: Python<'py>, goid: u64) -> PyResult<Option<Bound<'py, PyDict>>> {
-        self.gs
-            .iter()
-            .find(|g| g.goid == goid && g.error.is_none())
+        self.snap
+            .goroutine(goid)
             .map(|g| Conv::new(py).goroutine(g))
             .transpose()
     }
 
     /// The stop context: the current goroutine's top `depth` frames and the counts.
     #[pyo3(signature = (depth=6, style=None))]
-    fn brief(
-        &self,
-        depth: usize,
-        style: Option<std::collections::HashMap<String, (String, String)>>,
-    ) -> String {
-        snap::brief(self.gs.iter(), &self.others, depth, &style_of(style))
+    fn brief(&self, depth: usize, style: PyStyle) -> String {
+        views::brief(
+            self.snap.gs.iter(),
+            &self.snap.others,
+            depth,
+            &style_of(style),
+        )
     }
 
-    /// Filter, order and format in `mode` (list, full, group, default, json, json-group,
-    /// jsonl, jsonl-group). With `write`, the text goes to `write(chunk)` in chunks of
-    /// about 64 KiB and `text` is empty; else it is returned. Returns {text, shown,
-    /// missing, relative}. `now` is the runtime's clock (nanotime, CLOCK_MONOTONIC) for wait
-    /// durations; without it they are relative to the newest `waitsince` (`relative`).
-    /// `min_wait` (ns) keeps goroutines waiting at least that long.
-    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func_match=None, user_only=false, labels=Vec::new(), goids=Vec::new(), depth=None, style=None, pretty=false, no_goroutine=String::new(), write=None, top=false, now=None, min_wait=None, thread_nums=None))]
-    #[allow(clippy::too_many_arguments)]
+    /// Filter, order and format as `view` says. With `write`, the text goes to
+    /// `write(chunk)` in chunks of about 64 KiB and `text` is empty; else it is returned.
+    /// Returns {text, shown, missing, relative}. `now` is the runtime's clock (nanotime,
+    /// CLOCK_MONOTONIC) for wait durations; without it they are relative to the newest
+    /// `waitsince` (`relative`).
+    #[pyo3(signature = (view, *, write=None, now=None))]
     fn render<'py>(
         &self,
         py: Python<'py>,
+        view: &View,
+        write: Option<Bound<'py, PyAny>>,
+        now: Option<i64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let v = &view.view;
+        let snap = &self.snap;
+        guarded(|| v.filter.check_states(&snap.state_names))?;
+        let (text, got) = match &write {
+            Some(w) => (
+                String::new(),
+                streamed(w, |sink| views::render(snap, v, now, sink))?,
+            ),
+            None => views::render_text(snap, v, now),
+        };
+        let d = PyDict::new(py);
+        d.set_item("text", text)?;
+        d.set_item("shown", got.shown)?;
+        d.set_item("missing", got.missing)?;
+        d.set_item("relative", got.relative)?;
+        Ok(d)
+    }
+}
+
+/// A view of a snapshot: the mode (list, full, group, default, json, json-group, jsonl,
+/// jsonl-group), the goroutines shown (states and wait reasons as case-insensitive
+/// substrings, the `func` regex over every frame's function name and file:line, the main
+/// module's goroutines, pprof labels, ids, `min_wait` ns of waiting), the frames (`depth`,
+/// `top`) and the decoration (`style`, `pretty` JSON, gdb's `thread_nums`).
+#[pyclass(name = "View", module = "wslgo._native", frozen)]
+pub struct View {
+    view: views::View,
+}
+
+#[pymethods]
+impl View {
+    #[new]
+    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func=None, user_only=false, labels=Vec::new(), goids=Vec::new(), min_wait=None, depth=None, top=false, style=None, pretty=false, no_goroutine=String::new(), thread_nums=None))]
+    #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one each
+    fn new(
         mode: &str,
         states: Vec<String>,
         waits: Vec<String>,
-        func_match: Option<Bound<'py, PyAny>>,
+        func: Option<&str>,
         user_only: bool,
         labels: Vec<String>,
         goids: Vec<u64>,
+        min_wait: Option<i64>,
         depth: Option<usize>,
-        style: Option<std::collections::HashMap<String, (String, String)>>,
+        top: bool,
+        style: PyStyle,
         pretty: bool,
         no_goroutine: String,
-        write: Option<Bound<'py, PyAny>>,
-        top: bool,
-        now: Option<i64>,
-        min_wait: Option<i64>,
         thread_nums: Option<BTreeMap<i64, u64>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        let Some(m) = Mode::parse(mode, pretty) else {
+    ) -> PyResult<View> {
+        let Some(mode) = Mode::parse(mode, pretty) else {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "unknown view {mode:?}"
             )));
         };
-        let flt = ListFilter {
-            states,
-            waits,
-            user_only,
-            labels,
-            goids,
-        };
-        let shown = match &func_match {
-            None => select::<PyErr>(self.gs.iter(), &flt, None)?,
-            Some(f) => {
-                let mut call = |s: &str| -> PyResult<bool> { f.call1((s,))?.is_truthy() };
-                select(self.gs.iter(), &flt, Some(&mut call))?
-            }
-        };
-        // Without the live clock (a core), waits are measured from the newest timestamp
-        // the snapshot holds.
-        let relative = now.is_none();
-        let now = now.or_else(|| self.gs.iter().map(|g| g.waitsince).filter(|w| *w > 0).max());
-        let mut shown = shown;
-        if let Some(min) = min_wait {
-            shown.retain(|g| {
-                g.waitsince > 0 && now.is_some_and(|n| n.saturating_sub(g.waitsince) >= min)
-            });
-        }
+        let func = func.map(|f| guarded(|| views::func_regex(f))).transpose()?;
         let mut st = style_of(style);
         st.top = top;
-        st.now = now;
         st.thread_nums = thread_nums.map(Arc::new);
-        st.fatal = self.fatal.clone();
-        let mut text = String::new();
-        match &write {
-            Some(w) => streamed(w, |sink| {
-                snap::render(&shown, m, depth, &st, &no_goroutine, sink)
-            })?,
-            None => {
-                let mut flush = |chunk: &str| -> std::result::Result<(), Infallible> {
-                    text.push_str(chunk);
-                    Ok(())
-                };
-                let mut sink = Sink::new(&mut flush);
-                snap::render(&shown, m, depth, &st, &no_goroutine, &mut sink)
-                    .and_then(|()| sink.finish())
-                    .unwrap_or_else(|e| match e {});
-            }
-        }
-        let mut missing: Vec<u64> = flt
-            .goids
-            .iter()
-            .copied()
-            .filter(|id| !self.gs.iter().any(|g| g.goid == *id))
-            .collect();
-        missing.sort_unstable();
-        missing.dedup();
-        let d = PyDict::new(py);
-        d.set_item("text", text)?;
-        d.set_item("shown", shown.len())?;
-        d.set_item("missing", missing)?;
-        d.set_item("relative", relative && now.is_some())?;
-        Ok(d)
+        Ok(View {
+            view: views::View {
+                mode,
+                filter: Filter {
+                    states,
+                    waits,
+                    func,
+                    user_only,
+                    labels,
+                    goids,
+                    min_wait,
+                },
+                depth,
+                style: st,
+                no_goroutine,
+            },
+        })
     }
 }
 
@@ -906,10 +641,10 @@ impl Snapshot {
 /// second thread meanwhile: gdb's output costs about as much per byte as the formatting
 /// (JSON of 100,000 goroutines is 140 MB), so the two overlap. A few chunks wait at most;
 /// when `write` raises, the formatting stops and the error is returned.
-fn streamed<'s>(
+fn streamed<'s, T: Send>(
     write: &Bound<'_, PyAny>,
-    render: impl FnOnce(&mut Sink<'_, ()>) -> std::result::Result<(), ()> + Send + 's,
-) -> PyResult<()> {
+    render: impl FnOnce(&mut Sink<'_, ()>) -> std::result::Result<T, ()> + Send + 's,
+) -> PyResult<T> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<String>(4);
     std::thread::scope(|s| {
         let maker = s.spawn(move || {
@@ -917,8 +652,9 @@ fn streamed<'s>(
                 let mut flush = |chunk: &str| tx.send(chunk.to_string()).map_err(|_| ());
                 let mut sink = Sink::new(&mut flush);
                 // Err: the writer stopped taking chunks (its error is the one reported).
-                let _ = render(&mut sink).and_then(|()| sink.finish());
-                Ok(())
+                Ok(render(&mut sink)
+                    .and_then(|r| sink.finish().map(|()| r))
+                    .ok())
             })
         });
         let mut wrote = Ok(());
@@ -934,7 +670,8 @@ fn streamed<'s>(
                 "internal error in wslgo's native module: the formatting thread died",
             ))
         });
-        wrote.and(made)
+        wrote?;
+        made?.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("the view's output stopped"))
     })
 }
 
@@ -952,31 +689,8 @@ impl Process {
         pid: i32,
     ) -> PyResult<PyClassInitializer<Self>> {
         let prog = ProgramArg::from_py(binary)?;
-        let engine = py.detach(|| {
-            guarded(|| {
-                let (bin, rt) = open(&prog)?;
-                let mem = ProcessMemory::open(pid)?;
-                let bias = if bin.is_pie() {
-                    mem.load_bias(bin.entry()).unwrap_or(0)
-                } else {
-                    0
-                };
-                // A live process always maps the executable's headers: not finding them
-                // is a mismatch too.
-                if !crate::mem::check_same_executable(&mem, &bin, bias, &format!("process {pid}"))? {
-                    return Err(Error::Mismatch(format!(
-                        "process {pid} does not run {}: nothing readable where its ELF header should be mapped",
-                        display(&bin)
-                    )));
-                }
-                Ok(Engine {
-                    rt,
-                    src: Source::Process(mem),
-                    bias,
-                })
-            })
-        })?;
-        Ok(PyClassInitializer::from(GoTarget { engine }).add_subclass(Process))
+        let target = py.detach(|| guarded(|| Target::process(prog.symbols()?, pid)))?;
+        Ok(PyClassInitializer::from(GoTarget { target }).add_subclass(Process))
     }
 }
 
@@ -993,19 +707,8 @@ impl Core {
         core: PathBuf,
     ) -> PyResult<PyClassInitializer<Self>> {
         let prog = ProgramArg::from_py(binary)?;
-        let engine = py.detach(|| {
-            guarded(|| {
-                let (bin, rt) = open(&prog)?;
-                let cf = CoreFile::open(&core, bin)?;
-                let bias = cf.load_bias();
-                Ok(Engine {
-                    rt,
-                    src: Source::Core(cf),
-                    bias,
-                })
-            })
-        })?;
-        Ok(PyClassInitializer::from(GoTarget { engine }).add_subclass(Core))
+        let target = py.detach(|| guarded(|| Target::core(prog.symbols()?, &core)))?;
+        Ok(PyClassInitializer::from(GoTarget { target }).add_subclass(Core))
     }
 }
 
@@ -1024,19 +727,17 @@ impl Callback {
         load_bias: u64,
     ) -> PyResult<PyClassInitializer<Self>> {
         let prog = ProgramArg::from_py(binary)?;
-        let (_, rt) = py.detach(|| guarded(|| open(&prog)))?;
-        let engine = Engine {
-            rt,
-            src: Source::Callback(PyCallbackMemory::new(read)),
-            bias: load_bias,
-        };
-        Ok(PyClassInitializer::from(GoTarget { engine }).add_subclass(Callback))
+        let mem = Box::new(PyCallbackMemory::new(read));
+        let target =
+            py.detach(|| guarded(|| Target::with_memory(prog.symbols()?, mem, load_bias)))?;
+        Ok(PyClassInitializer::from(GoTarget { target }).add_subclass(Callback))
     }
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<GoTarget>()?;
     m.add_class::<Snapshot>()?;
+    m.add_class::<View>()?;
     m.add_class::<Process>()?;
     m.add_class::<Core>()?;
     m.add_class::<Callback>()?;

@@ -8,7 +8,8 @@
 //! dies, with `s` among the captured words. A fatal error never returns, so such a value
 //! on the dying thread's stack (or the stack of the goroutine it ran) is this error's.
 
-use crate::mem::{read_vec, Memory};
+use super::{GoRuntime, Goroutines, UnwindOptions, UnwindStart};
+use crate::mem::{read_vec, CoreThread, Memory};
 use crate::pclntab::Pclntab;
 
 /// The closures that print a fatal error's text (Go 1.21 to 1.27).
@@ -22,6 +23,85 @@ const SCAN_BYTES: u64 = 64 << 10;
 const CAPTURED_WORDS: usize = 4;
 /// Longest text accepted.
 const MAX_TEXT: u64 = 4096;
+
+/// A core's fatal error (`runtime.throw` / `runtime.fatal`): given as `panic` lines to
+/// every goroutine on a thread whose stack is in one of them, and found on the stack of
+/// the thread that received the fatal signal (`signalled`, the first in the core) or of
+/// the goroutine it ran: given to that goroutine when it has none, else (a system stack,
+/// like a deadlock's) returned.
+pub fn core_fatal_error(
+    rt: &GoRuntime,
+    mem: &dyn Memory,
+    bias: u64,
+    signalled: &CoreThread,
+    gs: &mut Goroutines,
+) -> Option<String> {
+    let t = signalled;
+    let entries = closure_entries(rt.pclntab(), bias);
+    // Every goroutine on a thread that is in runtime.throw / runtime.fatal threw: when
+    // several did at once (concurrent map writes), each is named, not only the one whose
+    // thread took the fatal signal.
+    let mut first_named = false;
+    for g in gs
+        .iter_mut()
+        .filter(|g| g.error.is_none() && g.thread_id.is_some())
+    {
+        let Some(i) = g.frames.iter().position(|f| THROWERS.contains(&&*f.func)) else {
+            continue;
+        };
+        let Some(&sp) = g.frames.sps(g.sp).get(i) else {
+            continue;
+        };
+        if let Some(text) = scan(mem, &entries, sp, g.stack_hi) {
+            g.panic.get_or_insert_with(|| vec![text]);
+            first_named |= g.thread_id == Some(t.tid);
+        }
+    }
+    if first_named {
+        return None;
+    }
+    if let Some(g) = gs
+        .iter_mut()
+        .find(|g| g.error.is_none() && g.thread_id == Some(t.tid))
+    {
+        let lo = if (g.stack_lo..g.stack_hi).contains(&g.sp) {
+            g.sp
+        } else {
+            g.stack_lo
+        };
+        if let Some(text) = scan(mem, &entries, lo, g.stack_hi) {
+            if g.panic.is_none() {
+                g.panic = Some(vec![text]);
+                return None;
+            }
+        }
+    }
+    // the thread's own stack: from the frame of runtime.throw / runtime.fatal (the
+    // thread may be in a signal handler on another stack), else from its sp
+    let st = rt.unwind(
+        mem,
+        bias,
+        UnwindStart {
+            pc: t.pc,
+            sp: t.sp,
+            bp: t.bp,
+            lr: t.lr,
+            exact: true,
+        },
+        &UnwindOptions {
+            max_depth: 64,
+            stop_at_user: false,
+            main_module: None,
+        },
+    );
+    st.frames
+        .iter()
+        .zip(&st.sps)
+        .filter(|(f, _)| THROWERS.contains(&&*f.func))
+        .map(|(_, sp)| *sp)
+        .chain([t.sp])
+        .find_map(|sp| scan(mem, &entries, sp, sp.saturating_add(1 << 20)))
+}
 
 /// Entry addresses (relocated by `bias`) of the closures that print a fatal error.
 pub fn closure_entries(pcln: &Pclntab, bias: u64) -> Vec<u64> {

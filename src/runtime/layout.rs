@@ -178,7 +178,7 @@ impl Layout {
                 // Only goroutine statuses: the prefix also matches `_GCoff` (GC phases),
                 // `_Goidcachebatch` and the derived `_Gscan*` combinations.
                 let raw = n.strip_prefix("runtime._G")?;
-                if !super::fallback::STATUSES.iter().any(|s| s.name == raw) {
+                if !super::statuses::STATUSES.iter().any(|s| s.name == raw) {
                     return None;
                 }
                 Some((raw.to_ascii_lowercase(), u32::try_from(v).ok()?))

@@ -30,7 +30,8 @@ from pathlib import Path
 import gofixtures
 import pytest
 from conftest import ROOT, GdbRun, run_gdb
-from wslgo import _native, report
+from wslgo import _native
+from wslgo_testing import pyviews
 from wslgo_testing.cores import OBJCOPY, check_symbols_option, strip_copy
 from wslgo_testing.sources import goids, line_of
 from wslgo_testing.traceback import compare, ours_frames, parse_dump
@@ -106,7 +107,7 @@ def test_arm64_crashing_goroutine_stack(tmp_path: Path) -> None:
     dumped = parse_dump(stderr)
     cur = [g for g in _native.Core(binary, core).goroutines() if g["current"]]
     assert len(cur) == 1, cur
-    assert report.user_frame(cur[0])["func"] == "main.main", cur[0]["frames"]
+    assert pyviews.user_frame(cur[0])["func"] == "main.main", cur[0]["frames"]
     # The dump starts at the panic; ours also shows the crash machinery above it (raise,
     # dieFromSignal, the signal frame): the goroutine's own frames must end ours.
     want = dumped[cur[0]["goid"]].frames
@@ -370,7 +371,7 @@ def test_arm64_live_goroutines_match_runtime_dump(
     assert compare(gs, dumped, skip=set()) >= 20
     assert sorted(g["goid"] for g in gs) == sorted(dumped), (sorted(dumped), len(gs))
     main = next(g for g in gs if g["goid"] == 1)
-    assert main["current"] and report.user_frame(main)["func"] == "main.main", main["frames"]
+    assert main["current"] and pyviews.user_frame(main)["func"] == "main.main", main["frames"]
     assert ours_frames(main)[-len(dumped[1].frames) :] == dumped[1].frames, (
         ours_frames(main),
         dumped[1].frames,

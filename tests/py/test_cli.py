@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, build
-from wslgo import _native, cli, report
+from wslgo import _native, cli
 from wslgo_testing.cores import crash_core
 from wslgo_testing.sources import line_of
 from wslgo_testing.versions import newest
@@ -29,6 +29,38 @@ def grstates_core(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     binary = build("grstates", newest(), "opt")
     core, _ = crash_core(binary, tmp_path_factory.mktemp("core"))
     return binary, core
+
+
+def test_state_filters_say_what_matches_and_json_names_real_go_statements(
+    go_version: str, tmp_path: Path
+) -> None:
+    """#22: an unknown state is refused with the valid ones listed; filters that keep no
+    goroutine say `0 of N goroutines match`; JSON gives no `go_statement` to goroutine 1
+    (the runtime starts it; its record holds runtime.newproc's pc)."""
+    binary = build("grstates", go_version, "debug")
+    core, dumped = crash_core(binary, tmp_path)
+    r = wslgo("goroutines", str(binary), str(core), "-s", "nosuchstate")
+    assert r.returncode != 0 and r.stdout == "", r
+    err = r.stderr.strip()
+    want = 'wslgo goroutines: no goroutine state "nosuchstate": the states are '
+    assert err.startswith(want), err
+    assert len(err.splitlines()) == 1
+    for name in ("chan receive", "runnable", "waiting", "select"):
+        assert name in err.split("the states are ")[1].split(", "), err
+    n = len(_native.Core(binary, core).goroutines())
+    for flt in (["-s", "chan", "-L", "nosuchlabel"], ["--min-wait", "1h"]):
+        r = wslgo("goroutines", str(binary), str(core), *flt)
+        assert r.returncode == 0 and r.stdout == "", r
+        assert r.stderr.splitlines()[0] == f"0 of {n} goroutines match", r.stderr
+    r = wslgo("goroutines", str(binary), str(core), "-s", "CHAN")  # a part of a name
+    assert r.returncode == 0 and "[chan receive]" in r.stdout, r
+    doc = json.loads(wslgo("goroutines", str(binary), str(core), "--json").stdout)
+    by_id = {g["goid"]: g for g in doc["goroutines"]}
+    assert "go_statement" not in by_id[1], by_id[1]
+    # the others: the go statement the runtime's own dump names
+    for goid, d in dumped.items():
+        if goid != 1 and d.created_by:
+            assert by_id[goid]["go_statement"]["func"] == d.created_by[0], (goid, d)
 
 
 def test_missing_goroutine_id_is_an_error_naming_the_closest(grstates_core) -> None:
@@ -71,7 +103,6 @@ def test_counts_use_the_singular_for_one(grstates_core) -> None:
     assert "...1 frame elided..." in r.stdout, r.stdout
     r = wslgo("goroutines", str(binary), str(core), "--group", "--id", str(g["goid"]))
     assert re.match(r"(\* )?1 goroutine \[", r.stdout), r.stdout
-    assert report.plural(1, "group") == "1 group" and report.plural(2, "group") == "2 groups"
 
 
 def test_symbolize_reports_a_bad_line_and_goes_on() -> None:

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, build
-from wslgo import _native, report
+from wslgo import _native
+from wslgo_testing import pyviews
 from wslgo_testing.cores import check_symbols_option, crash_core, strip_copy
 from wslgo_testing.gdb import GDB_BATCH, site_dirs
 from wslgo_testing.traceback import (
@@ -114,7 +115,7 @@ def test_live_process_matches_runtime_stack(go_version: str, mode: str, tmp_path
     main = next(g for g in gs if g["goid"] == 1)
     assert main["current"] and main["regs"] == "thread"
     assert ours_frames(main) == death[1].frames
-    assert report.user_frame(main)["func"] == "main.main"
+    assert pyviews.user_frame(main)["func"] == "main.main"
     assert main["frames"][0]["func"] in ("runtime.breakpoint", "runtime.Breakpoint")
     # Specific states the fixture creates.
     waits = {base_state(g["state"]) for g in gs}
@@ -143,7 +144,7 @@ def test_core_matches_crash_dump(go_version: str, mode: str, tmp_path: Path) -> 
     n = compare(gs, dumped, skip={1})
     assert n >= 20, n
     cur = [g for g in gs if g["current"]]
-    assert len(cur) == 1 and report.user_frame(cur[0])["func"] == "main.main", cur
+    assert len(cur) == 1 and pyviews.user_frame(cur[0])["func"] == "main.main", cur
     # The CLI prints the same thing.
     r = subprocess.run(
         [sys.executable, "-m", "wslgo.cli", "goroutines", str(binary), str(core), "--json"],

@@ -27,7 +27,7 @@ from wslgo import _native
 p = _native.Process({binary!r}, gdb.selected_inferior().pid)
 p.snapshot()  # warm the page cache of the binary's tables
 c0 = time.process_time(); w0 = time.perf_counter()
-buckets = json.loads(p.snapshot().render("json-group")["text"])["buckets"]
+buckets = json.loads(p.snapshot().render(_native.View("json-group"))["text"])["buckets"]
 c1 = time.process_time(); w1 = time.perf_counter()
 gs = p.goroutines()
 c2 = time.process_time(); w2 = time.perf_counter()

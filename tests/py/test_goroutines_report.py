@@ -5,6 +5,7 @@ formats are checked against what users will see, not against hand-written dicts.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 from pathlib import Path
@@ -32,12 +33,6 @@ def records(target: _native.Core) -> list[dict]:
 
 
 class Brackets(report.Style):
-    def func(self, s: str) -> str:
-        return f"<{s}>" if s else s
-
-    def file(self, s: str) -> str:
-        return f"[[{s}]]" if s else s
-
     def affixes(self) -> dict[str, tuple[str, str]]:
         return {"func": ("<", ">"), "file": ("[[", "]]")}
 
@@ -62,7 +57,7 @@ def native_list(
         report.Filter(labels=["shard"]),
         report.Filter(labels=["worker=grstates", "shard=7"]),
         report.Filter(goids=[1, 2, 999999]),
-        report.Filter(states=["nothing-has-this"]),
+        report.Filter(labels=["nothing-has-this"]),
     ],
     ids=repr,
 )
@@ -82,8 +77,8 @@ def test_native_list_equals_format_list(
         assert "(system)" in want and "=" in want and "<main.main> at [[" in want
 
 
-def test_native_list_rejects_a_bad_regex_like_python(target: _native.Core) -> None:
-    with pytest.raises(re.error):
+def test_native_list_rejects_a_bad_regex_in_one_line(target: _native.Core) -> None:
+    with pytest.raises(ValueError, match=r'^--func "\(" is not a regex: unclosed group$'):
         native_list(target, report.Filter(func="("))
 
 
@@ -292,7 +287,7 @@ def test_the_stop_context_snapshot_reads_only_the_current_stack(target: _native.
     assert cur["frames"] == want["frames"]
     assert all(
         not g["frames"]
-        for g in json.loads(light.render("json")["text"])["goroutines"]
+        for g in json.loads(light.render(_native.View("json"))["text"])["goroutines"]
         if not g.get("current")
     )
     brief = light.brief(2)
@@ -317,7 +312,7 @@ def test_the_user_location_is_the_fixtures_own_function(
     assert ids, name
     for goid in ids:
         g = snap.goroutine(goid)
-        assert g is not None and report.user_frame(g)["func"] == name  # type: ignore[arg-type]
+        assert g is not None and pyviews.user_frame(g)["func"] == name  # type: ignore[arg-type]
         line = report.render_native(snap, "list", report.Filter(goids=[goid]))["text"]
         assert f"] {name} at " in line, line
         top = report.render_native(snap, "list", report.Filter(goids=[goid], top=True))["text"]
@@ -337,3 +332,26 @@ def test_min_wait_and_the_core_clock(snap: _native.Snapshot, records: list[dict]
     assert report.parse_duration("90s") == 90 * 10**9
     with pytest.raises(argparse.ArgumentTypeError):
         report.parse_duration("5 minutes")
+
+
+def _stub_keys(cls: str) -> set[str]:
+    """The keys a TypedDict of _native.pyi declares."""
+    stub = ast.parse((Path(_native.__file__).parent / "_native.pyi").read_text())
+    node = next(n for n in stub.body if isinstance(n, ast.ClassDef) and n.name == cls)
+    return {
+        n.target.id
+        for n in node.body
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+    }
+
+
+def test_stub_keys_are_the_records_keys(target: _native.Core, records: list[dict]) -> None:
+    """_native.pyi's GoroutineDict, FrameDict and GoStatementDict name exactly the keys the
+    engine's records have (and the snapshot's dicts are the same records)."""
+    assert all(set(g) == _stub_keys("GoroutineDict") for g in records)
+    frames = [f for g in records for f in g["frames"]]
+    assert frames and all(set(f) == _stub_keys("FrameDict") for f in frames)
+    stmts = [g["go_statement"] for g in records if g["go_statement"]]
+    assert stmts and all(set(s) == _stub_keys("GoStatementDict") for s in stmts)
+    current = target.snapshot().current()
+    assert current is not None and set(current) == _stub_keys("GoroutineDict")

@@ -9,10 +9,40 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from wslgo.report import PLAIN, Filter, Style, plural, short_path, user_frame
+from wslgo.report import PLAIN, Filter, Style
 from wslgo.text import esc
 
 Record = dict[str, Any]
+
+
+def plural(n: int, word: str) -> str:
+    """``1 frame``, ``2 frames``."""
+    return f"{n} {word if n == 1 else word + 's'}"
+
+
+def short_path(path: str) -> str:
+    """Trim GOROOT-like prefixes: keep from `src/` of a Go tree, else the last 3 parts."""
+    i = path.rfind("/go/src/")
+    if i >= 0:
+        return path[i + len("/go/src/") :]
+    parts = path.split("/")
+    return "/".join(parts[-3:]) if len(parts) > 3 else path
+
+
+def user_frame(g: Record) -> Record | None:
+    """The frame a goroutine's line names: its user frame, else its innermost."""
+    i = g.get("user_frame")
+    fr = g.get("frames") or []
+    if i is not None and 0 <= i < len(fr):
+        return fr[i]  # type: ignore[no-any-return]
+    return fr[0] if fr else None
+
+
+def _wrap(st: Style, key: str, s: str) -> str:
+    """``s`` with the style's affixes for ``key`` ("func", "file", "addr") around it, as
+    the native views put them (never around an empty name)."""
+    pre, post = st.affixes().get(key, ("", ""))
+    return f"{pre}{s}{post}" if s else s
 
 
 def matches(flt: Filter, g: Record) -> bool:
@@ -81,7 +111,8 @@ def _frames(g: Record, depth: int | None, top: bool = False) -> list[Record]:
 def _loc(f: Record | None, st: Style = PLAIN) -> str:
     if not f:
         return "?"
-    return f"{st.func(esc(f['func']))} at {st.file(esc(short_path(f['file'])))}:{f['line']}"
+    func, file = _wrap(st, "func", esc(f["func"])), _wrap(st, "file", esc(short_path(f["file"])))
+    return f"{func} at {file}:{f['line']}"
 
 
 def state_text(g: Record) -> str:
@@ -122,8 +153,8 @@ def _frame_lines(f: Record, st: Style = PLAIN) -> list[str]:
     off = ""
     if not f.get("inlined") and f.get("entry") and f.get("pc", 0) >= f["entry"]:
         off = f" +{f['pc'] - f['entry']:#x}"
-    func, file = st.func(esc(f["func"])), st.file(esc(f["file"]))
-    return [f"{func}{args}", f"\t{file}:{f['line']}{st.addr(off)}"]
+    func, file = _wrap(st, "func", esc(f["func"])), _wrap(st, "file", esc(f["file"]))
+    return [f"{func}{args}", f"\t{file}:{f['line']}{_wrap(st, 'addr', off)}"]
 
 
 def format_full(
@@ -153,8 +184,8 @@ def format_full(
         if created:
             parent = g.get("parent_goid")
             who = f" in goroutine {parent}" if parent else ""
-            lines.append(f"created by {st.func(esc(created['func']))}{who}")
-            lines.append(f"\t{st.file(esc(created['file']))}:{created['line']}")
+            lines.append(f"created by {_wrap(st, 'func', esc(created['func']))}{who}")
+            lines.append(f"\t{_wrap(st, 'file', esc(created['file']))}:{created['line']}")
         if g.get("labels"):
             labels = ", ".join(f'"{esc(k)}":"{esc(v)}"' for k, v in sorted(g["labels"].items()))
             lines.append(f"labels: {{{labels}}}")
@@ -228,12 +259,16 @@ def format_grouped(
         if b["folded"]:
             lines.append(f"    {fold_text(b['folded'])}")
         for f in b["frames"]:
-            func, file = st.func(esc(f["func"])), st.file(esc(short_path(f["file"])))
+            func, file = (
+                _wrap(st, "func", esc(f["func"])),
+                _wrap(st, "file", esc(short_path(f["file"]))),
+            )
             lines.append(f"    {func}  {file}:{f['line']}")
         created = b.get("created_by")
         if created:
             where = f"{esc(short_path(created['file']))}:{created['line']}"
-            lines.append(f"    created by {st.func(esc(created['func']))}  {st.file(where)}")
+            func = _wrap(st, "func", esc(created["func"]))
+            lines.append(f"    created by {func}  {_wrap(st, 'file', where)}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

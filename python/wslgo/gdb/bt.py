@@ -11,7 +11,7 @@ import argparse
 
 import gdb
 
-from wslgo import report
+from wslgo import _native, report
 from wslgo.gdb import commands
 from wslgo.gdb.program import is_core, snapshot
 from wslgo.gdb.threads import current_tid, thread_numbers
@@ -55,19 +55,6 @@ class GdbStyle(report.Style):
                 codes.append("2")
             if codes:
                 self._codes[kind] = "\x1b[" + ";".join(codes) + "m"
-
-    def _wrap(self, kind: str, s: str) -> str:
-        code = self._codes.get(kind)
-        return f"{code}{s}\x1b[0m" if code and s else s
-
-    def func(self, s: str) -> str:
-        return self._wrap("function", s)
-
-    def file(self, s: str) -> str:
-        return self._wrap("filename", s)
-
-    def addr(self, s: str) -> str:
-        return self._wrap("address", s)
 
     def affixes(self) -> dict[str, tuple[str, str]]:
         out = {}
@@ -136,10 +123,10 @@ def wslgo_bt(args: argparse.Namespace) -> None:
     if out.wrote and not mode.startswith("jsonl"):
         gdb.write("\n")
     if not mode.startswith("json"):
-        gdb.write(report.summary_line(snap, got) + "\n")
+        gdb.write(report.summary_line(snap, got, flt) + "\n")
 
 
-def view_mode(args: argparse.Namespace, ids: list[int], show_all: bool) -> str:
+def view_mode(args: argparse.Namespace, ids: list[int], show_all: bool) -> _native.Mode:
     """Which view `wslgo-bt` shows (a mode of :func:`wslgo.report.render_native`)."""
     grouped = show_all and not args.no_group
     if args.jsonl:

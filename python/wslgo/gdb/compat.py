@@ -55,9 +55,6 @@ THEIR_COMMANDS = {
 SOURCE_HOOK = "hookpost-source"
 SYNC_COMMAND = "wslgo-compat"
 
-#: Frames of ``info goroutines`` needed to reach the user frame (deeper stacks: the last one).
-LIST_DEPTH = 16
-
 COMPAT = params.boolean(
     "compat",
     "When on (the default), wslgo provides runtime-gdb.py's `info goroutines`,\n"
@@ -83,34 +80,12 @@ def runtime_gdb_classes() -> dict[str, Any]:
 # ---------------------------------------------------------------------------- info goroutines
 
 
-def goroutine_line(r: program.Record) -> str:
-    """One line of ``info goroutines``: runtime-gdb.py's ``*``/id/status columns, then the
-    goroutine's user frame."""
-    mark = "*" if r.get("m_id") is not None else " "
-    status = str(r.get("status_name") or "?")
-    if r.get("error"):
-        return f"{mark} {r['goid']} {'unreadable':8s} {' '.join(str(r['error']).split())}"
-    f = _where(r)
-    where = f"{f['func']} at {report.short_path(f['file'])}:{f['line']}" if f else "?"
-    return f"{mark} {r['goid']} {status:8s} {where}"
-
-
-def _where(r: program.Record) -> program.Record | None:
-    """The user frame; for a goroutine without one (the runtime's own), the frame of its
-    start function (runtime.forcegchelper rather than runtime.gopark)."""
-    if r.get("user_frame") is None:
-        start = r.get("start_func")
-        frames: list[program.Record] = r.get("frames") or []
-        for f in frames:
-            if f["func"] == start:
-                return f
-    return report.user_frame(r)
-
-
 def info_goroutines() -> None:
-    with report.gc_paused():
-        recs = program.goroutines(max_depth=LIST_DEPTH)
-    gdb.write("".join(goroutine_line(r) + "\n" for r in sorted(recs, key=lambda r: r["goid"])))
+    """runtime-gdb.py's lines, made natively from the stop's snapshot (the stacks down to
+    each user frame, shared with `wslgo-bt -l`)."""
+    text = report.render_native(program.snapshot("user"), "info-goroutines", report.Filter())
+    if text["text"]:
+        gdb.write(text["text"] + "\n")
 
 
 # ---------------------------------------------------------------------------- goroutine N cmd

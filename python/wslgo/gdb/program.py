@@ -206,7 +206,7 @@ class Program:
         return vals
 
     def snapshot(
-        self, key: TargetKey, args: dict[str, Any], scope: str, dead: bool, panics: bool
+        self, key: TargetKey, args: dict[str, Any], scope: _native.Scope, dead: bool, panics: bool
     ) -> _native.Snapshot:
         """The goroutines of this stop with at least ``scope``'s stacks (current < user <
         all) and, with ``panics``, their panic records; read once, kept until it resumes."""
@@ -355,7 +355,7 @@ def target() -> tuple[_native.GoTarget, dict[str, Any]]:
 
 
 def snapshot(
-    scope: str = "all", include_dead: bool = False, panics: bool = False
+    scope: _native.Scope = "all", include_dead: bool = False, panics: bool = False
 ) -> _native.Snapshot:
     """The goroutines of the current stop (cached until it resumes) holding ``scope``'s
     stacks ("current", "user" or "all") and, with ``panics``, each one's panic."""

@@ -306,7 +306,7 @@ def report(event: gdb.StopEvent) -> None:
     if level != "off" and REPORTER.context is not None:
         REPORTER.context(level)
     if what in ("signal", "panic", "lost") and armed.crash_injected:
-        _warn_many(len(program.goroutines(max_depth=1)))
+        _warn_many(len(program.snapshot("current")))  # the stop context's snapshot
 
 
 #: The label of a stop on a thread that runs no goroutine (the scheduler found a deadlock).

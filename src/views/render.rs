@@ -12,11 +12,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use super::fxhash::FxHashMap;
-use super::listing::{
-    error_of, label_map, push_line, short_path, waited_minutes, wrap, LineCache, ListStyle,
-};
-use super::{Census, Frame, Goroutine};
+use super::filter::label_map;
+use super::list::{error_of, push_line, short_path, waited_minutes, wrap, LineCache, ListStyle};
+use crate::runtime::fxhash::FxHashMap;
+use crate::runtime::{Census, Frame, Goroutine, Location};
 
 /// How many bytes a [`Sink`] gathers before it hands them on.
 pub const CHUNK: usize = 1 << 16;
@@ -135,7 +134,7 @@ pub fn summary<'g>(gs: impl IntoIterator<Item = &'g Goroutine>, others: &Census)
     format!("{} ({extra})", plural(n + others.others, "goroutine"))
 }
 
-fn created_by(g: &Goroutine) -> Option<&super::Location> {
+fn created_by(g: &Goroutine) -> Option<&Location> {
     g.go_statement
         .as_deref()
         .filter(|l| !l.func.is_empty() && g.goid != 1)
@@ -432,6 +431,9 @@ pub enum Mode {
         /// Groups instead of goroutines.
         grouped: bool,
     },
+    /// runtime-gdb.py's `info goroutines`: by goid, `*` for a goroutine on an M, the id,
+    /// the status name, then the user frame (else the start function's frame).
+    InfoGoroutines,
 }
 
 impl Mode {
@@ -453,6 +455,7 @@ impl Mode {
             },
             "jsonl" => Mode::Jsonl { grouped: false },
             "jsonl-group" => Mode::Jsonl { grouped: true },
+            "info-goroutines" => Mode::InfoGoroutines,
             _ => return None,
         })
     }
@@ -470,6 +473,17 @@ pub fn render<E>(
     sink: &mut Sink<'_, E>,
 ) -> Result<(), E> {
     match mode {
+        Mode::InfoGoroutines => {
+            let mut by_goid = shown.to_vec();
+            by_goid.sort_by_key(|g| g.goid);
+            for (i, g) in by_goid.iter().enumerate() {
+                if i > 0 {
+                    sink.buf.push('\n');
+                }
+                push_info_line(&mut sink.buf, g);
+                sink.maybe_flush()?;
+            }
+        }
         Mode::List => {
             let ls = st.list();
             let mut cache = LineCache::default();
@@ -602,6 +616,50 @@ pub fn render<E>(
         }
     }
     Ok(())
+}
+
+/// One line of `info goroutines` (runtime-gdb.py's columns).
+fn push_info_line(out: &mut String, g: &Goroutine) {
+    let mark = if g.m_id.is_some() { '*' } else { ' ' };
+    if let Some(e) = error_of(g) {
+        let words: Vec<&str> = e.split_whitespace().collect();
+        let _ = write!(
+            out,
+            "{mark} {} {:8} {}",
+            g.goid,
+            "unreadable",
+            escape(&words.join(" "))
+        );
+        return;
+    }
+    let status = if g.status_name.is_empty() {
+        "?"
+    } else {
+        &*g.status_name
+    };
+    let _ = write!(out, "{mark} {} {:8} ", g.goid, escape(status));
+    // the user frame; for a goroutine without one (the runtime's own), the frame of its
+    // start function (runtime.forcegchelper rather than runtime.gopark)
+    let f = match g.user_frame {
+        None => g
+            .start_func
+            .as_ref()
+            .and_then(|s| g.frames.iter().find(|f| f.func == *s))
+            .or_else(|| g.frames.first()),
+        Some(i) => g.frames.get(i).or_else(|| g.frames.first()),
+    };
+    match f {
+        Some(f) => {
+            let _ = write!(
+                out,
+                "{} at {}:{}",
+                escape(&f.func),
+                escape(short_path(&f.file)),
+                f.line
+            );
+        }
+        None => out.push('?'),
+    }
 }
 
 /// The stop context (`set wslgo stop-context brief`): `depth` frames of the current
@@ -777,7 +835,7 @@ fn frame_json(f: &Frame) -> J<'_> {
     J::Obj(o)
 }
 
-fn location_json(l: &super::Location) -> J<'_> {
+fn location_json(l: &Location) -> J<'_> {
     J::Obj(vec![
         ("func", J::Str(&l.func)),
         ("file", J::Str(&l.file)),
@@ -866,7 +924,7 @@ fn goroutine_json<'g>(
         o.push(("user_frame", J::Int(i as i128)));
     }
     opt_field(&mut o, "main_module_frame", J::Bool(g.main_module_frame));
-    if let Some(l) = g.go_statement.as_deref() {
+    if let Some(l) = created_by(g) {
         o.push(("go_statement", location_json(l)));
     }
     opt_field(&mut o, "start_func", opt_str(g.start_func.as_deref()));

@@ -12,26 +12,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use super::fxhash::FxHashMap;
-use super::{Frame, Goroutine};
+use super::filter::label_map;
+use crate::runtime::fxhash::FxHashMap;
+use crate::runtime::Goroutine;
 use crate::text::{decimal, escape};
-
-/// Which goroutines to list (the fields of `wslgo.report.Filter` a listing uses). Every
-/// non-empty criterion must hold.
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    /// Keep goroutines whose state or status name contains one of these
-    /// (case-insensitive).
-    pub states: Vec<String>,
-    /// Keep goroutines whose wait reason contains one of these (case-insensitive).
-    pub waits: Vec<String>,
-    /// Keep only goroutines with a frame of the main module (the program's own code).
-    pub user_only: bool,
-    /// pprof labels `k=v` that must all be set (`k` alone: the key must exist).
-    pub labels: Vec<String>,
-    /// Only these goroutine ids (empty: all).
-    pub goids: Vec<u64>,
-}
 
 /// Decoration around function and file names (ANSI colours of gdb's `set style`). An
 /// empty prefix and suffix leave the name plain; empty names are never decorated.
@@ -63,7 +47,8 @@ pub fn waited_minutes(g: &Goroutine, now: Option<i64>) -> Option<i64> {
 }
 
 /// A formatted listing and the counts the summary line needs (the unit tests' view of
-/// [`select`] and the line format; the product's list is `snapshot::render`).
+/// [`Filter::select`](super::Filter::select) and the line format; the product's list is
+/// [`render`](super::render)).
 #[cfg(test)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Listing {
@@ -98,14 +83,6 @@ pub(crate) fn error_of(g: &Goroutine) -> Option<&str> {
     g.error.as_deref().filter(|e| !e.is_empty())
 }
 
-/// Labels as the Python records hold them: a dict (the last value of a key wins), sorted.
-pub(crate) fn label_map(g: &Goroutine) -> BTreeMap<&str, &str> {
-    g.labels
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect()
-}
-
 pub(crate) fn wrap(out: &mut String, affix: &(String, String), s: &str) {
     if s.is_empty() || (affix.0.is_empty() && affix.1.is_empty()) {
         out.push_str(s);
@@ -114,94 +91,6 @@ pub(crate) fn wrap(out: &mut String, affix: &(String, String), s: &str) {
         out.push_str(s);
         out.push_str(&affix.1);
     }
-}
-
-/// The `--func` predicate: asked about function names and `file:line` strings.
-pub type FuncMatch<'f, E> = &'f mut dyn FnMut(&str) -> Result<bool, E>;
-
-/// Memoised `func_match` over frames: names and positions are interned (`Arc<str>`), so
-/// 100,000 goroutines cost a few hundred calls.
-struct FuncMatcher<'f, E> {
-    f: FuncMatch<'f, E>,
-    by_func: FxHashMap<usize, bool>,
-    by_pos: FxHashMap<(usize, u32), bool>,
-}
-
-impl<E> FuncMatcher<'_, E> {
-    fn frame(&mut self, fr: &Frame) -> Result<bool, E> {
-        let fk = Arc::as_ptr(&fr.func) as *const u8 as usize;
-        let hit = match self.by_func.get(&fk) {
-            Some(v) => *v,
-            None => {
-                let v = (self.f)(&fr.func)?;
-                self.by_func.insert(fk, v);
-                v
-            }
-        };
-        if hit {
-            return Ok(true);
-        }
-        let pk = (Arc::as_ptr(&fr.file) as *const u8 as usize, fr.line);
-        if let Some(v) = self.by_pos.get(&pk) {
-            return Ok(*v);
-        }
-        let v = (self.f)(&format!("{}:{}", fr.file, fr.line))?;
-        self.by_pos.insert(pk, v);
-        Ok(v)
-    }
-}
-
-fn contains_any(hay: &str, needles: &[String]) -> bool {
-    let hay = hay.to_lowercase();
-    needles.iter().any(|n| hay.contains(&n.to_lowercase()))
-}
-
-fn matches<E>(
-    g: &Goroutine,
-    flt: &ListFilter,
-    func: &mut Option<FuncMatcher<'_, E>>,
-) -> Result<bool, E> {
-    if !flt.goids.is_empty() && !flt.goids.contains(&g.goid) {
-        return Ok(false);
-    }
-    if flt.user_only && !g.main_module_frame {
-        return Ok(false);
-    }
-    if !flt.states.is_empty()
-        && !contains_any(&format!("{} {}", g.state, g.status_name), &flt.states)
-    {
-        return Ok(false);
-    }
-    if !flt.waits.is_empty() && !contains_any(&g.wait_reason, &flt.waits) {
-        return Ok(false);
-    }
-    if let Some(m) = func.as_mut() {
-        let mut any = false;
-        for fr in g.frames.iter() {
-            if m.frame(fr)? {
-                any = true;
-                break;
-            }
-        }
-        if !any {
-            return Ok(false);
-        }
-    }
-    if !flt.labels.is_empty() {
-        let have = label_map(g);
-        for kv in &flt.labels {
-            let (k, v) = match kv.split_once('=') {
-                Some((k, v)) => (k, Some(v)),
-                None => (kv.as_str(), None),
-            };
-            match (have.get(k), v) {
-                (None, _) => return Ok(false),
-                (Some(h), Some(v)) if *h != v => return Ok(false),
-                _ => {}
-            }
-        }
-    }
-    Ok(true)
 }
 
 /// The formatted locations of a listing (`func at short/path.go:line`, styled), by shared
@@ -292,70 +181,32 @@ pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle, cache: 
     }
 }
 
-/// The goroutines `flt` and `func_match` keep, the current one first, then by goid (ties
-/// keep their order).
-pub fn select<'g, E>(
-    gs: impl IntoIterator<Item = &'g Goroutine>,
-    flt: &ListFilter,
-    func_match: Option<FuncMatch<'_, E>>,
-) -> Result<Vec<&'g Goroutine>, E> {
-    let mut func = func_match.map(|f| FuncMatcher {
-        f,
-        by_func: FxHashMap::default(),
-        by_pos: FxHashMap::default(),
-    });
-    // Keys next to the references: sorting 100,000 goroutines does not chase pointers.
-    let gs = gs.into_iter();
-    let mut keyed: Vec<((bool, u64), &Goroutine)> = Vec::with_capacity(gs.size_hint().0);
-    for g in gs {
-        if matches(g, flt, &mut func)? {
-            keyed.push(((!g.current, g.goid), g));
-        }
-    }
-    keyed.sort_by_key(|(k, _)| *k);
-    Ok(keyed.into_iter().map(|(_, g)| g).collect())
-}
-
-/// Filter, order (the current goroutine first, then by goid; ties keep their order) and
-/// format. `func_match`, when given, is asked about every frame's function name and
-/// `file:line` until one matches (the `--func` regex); its error aborts the listing.
-#[cfg(test)]
-pub fn list<E>(
-    gs: &[Goroutine],
-    flt: &ListFilter,
-    func_match: Option<FuncMatch<'_, E>>,
-    style: &ListStyle,
-) -> Result<Listing, E> {
-    let shown = select(gs.iter(), flt, func_match)?;
-    let mut text = String::with_capacity(shown.len() * 72);
-    let mut cache = LineCache::default();
-    for (i, g) in shown.iter().enumerate() {
-        if i > 0 {
-            text.push('\n');
-        }
-        push_line(&mut text, g, style, &mut cache);
-    }
-    let mut missing: Vec<u64> = flt
-        .goids
-        .iter()
-        .copied()
-        .filter(|id| !gs.iter().any(|g| g.goid == *id))
-        .collect();
-    missing.sort_unstable();
-    missing.dedup();
-    Ok(Listing {
-        text,
-        shown: shown.len(),
-        total: gs.len(),
-        system: gs.iter().filter(|g| g.system).count(),
-        unreadable: gs.iter().filter(|g| error_of(g).is_some()).count(),
-        missing,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::Frame;
+    use crate::views::Filter;
+
+    /// Filter, order and format.
+    fn list(gs: &[Goroutine], flt: &Filter, style: &ListStyle) -> Listing {
+        let shown = flt.select(gs.iter(), None);
+        let mut text = String::with_capacity(shown.len() * 72);
+        let mut cache = LineCache::default();
+        for (i, g) in shown.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            push_line(&mut text, g, style, &mut cache);
+        }
+        Listing {
+            text,
+            shown: shown.len(),
+            total: gs.len(),
+            system: gs.iter().filter(|g| g.system).count(),
+            unreadable: gs.iter().filter(|g| error_of(g).is_some()).count(),
+            missing: flt.missing(gs.iter()),
+        }
+    }
 
     fn frame(func: &str, file: &str, line: u32) -> Frame {
         Frame {
@@ -383,8 +234,6 @@ mod tests {
         g.user_frame = Some(1);
         g
     }
-
-    type Never = std::convert::Infallible;
 
     #[test]
     fn short_path_keeps_go_src_or_three_parts() {
@@ -414,7 +263,7 @@ mod tests {
         let mut bad = Goroutine::unreadable(0xdead, "cannot read runtime.g at 0xdead".into());
         bad.goid = 0;
         let gs = vec![a, b, c, bad];
-        let l = list::<Never>(&gs, &ListFilter::default(), None, &ListStyle::default()).unwrap();
+        let l = list(&gs, &Filter::default(), &ListStyle::default());
         let want = [
             "*     12 [running, locked to thread] main.worker at cmd/w/main.go:17  (thread 77)",
             "       0 [unreadable] cannot read runtime.g at 0xdead",
@@ -428,7 +277,7 @@ mod tests {
             thread_nums: Some(Arc::new(BTreeMap::from([(77, 3)]))),
             ..ListStyle::default()
         };
-        let l = list::<Never>(&gs, &ListFilter::default(), None, &st).unwrap();
+        let l = list(&gs, &Filter::default(), &st);
         assert!(l.text.starts_with(
             "*     12 [running, locked to thread] main.worker at cmd/w/main.go:17  (thread 3 (LWP 77))\n"
         ));
@@ -440,11 +289,11 @@ mod tests {
         a.labels = vec![("k".into(), "v".into())];
         let b = g(2, "sleep");
         let gs = vec![a, b];
-        let flt = ListFilter {
+        let flt = Filter {
             states: vec!["CHAN".into()],
             labels: vec!["k".into(), "k=v".into()],
             goids: vec![1, 2, 5, 5],
-            ..ListFilter::default()
+            ..Filter::default()
         };
         let st = ListStyle {
             func: ("<".into(), ">".into()),
@@ -453,20 +302,29 @@ mod tests {
             now: None,
             thread_nums: None,
         };
-        let l = list::<Never>(&gs, &flt, None, &st).unwrap();
+        let l = list(&gs, &flt, &st);
         assert_eq!(
             l.text,
             "       1 [chan receive] <main.worker> at cmd/w/main.go:17  (k=v)"
         );
         assert_eq!(l.missing, vec![5]);
-        let mut m = |s: &str| -> Result<bool, Never> { Ok(s.ends_with("main.go:17")) };
-        let flt = ListFilter::default();
-        let l = list(&gs, &flt, Some(&mut m), &ListStyle::default()).unwrap();
-        assert_eq!(l.shown, 2);
-        let mut none = |_: &str| -> Result<bool, &str> { Err("bad") };
+        let flt = Filter {
+            func: Some(crate::views::filter::func_regex(r"main\.go:17$").unwrap()),
+            ..Filter::default()
+        };
+        assert_eq!(list(&gs, &flt, &ListStyle::default()).shown, 2);
+        let flt = Filter {
+            func: Some(crate::views::filter::func_regex("^main\\.").unwrap()),
+            states: vec!["sleep".into()],
+            ..Filter::default()
+        };
         assert_eq!(
-            list(&gs, &flt, Some(&mut none), &ListStyle::default()),
-            Err("bad")
+            list(&gs, &flt, &ListStyle::default())
+                .text
+                .matches('\n')
+                .count(),
+            0
         );
+        assert!(crate::views::filter::func_regex("(").is_err());
     }
 }

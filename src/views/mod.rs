@@ -1,0 +1,91 @@
+//! Every goroutine view, formatted from one [`Snapshot`]: the one-line list, full stacks,
+//! grouped stacks, `wslgo-bt`'s default view, the stop context, the summary, JSON and JSON
+//! Lines, and runtime-gdb.py's `info goroutines`; with the [`Filter`]s that choose the
+//! goroutines. The layer above `runtime`: `runtime` never imports it, and the binding
+//! only converts arguments to a [`View`] and hands the text on.
+
+pub mod filter;
+mod list;
+mod render;
+
+pub use filter::{func_regex, Filter};
+pub use render::{brief, summary, Mode, Sink, Style, CHUNK};
+
+use crate::runtime::target::Snapshot;
+
+/// What a view shows and how: the mode, the goroutines, the frames and the decoration.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// The format.
+    pub mode: Mode,
+    /// The goroutines shown.
+    pub filter: Filter,
+    /// Frames per goroutine at most (from the user frame; from the innermost with
+    /// `style.top`).
+    pub depth: Option<usize>,
+    /// Decoration, the thread numbers and `--top`.
+    pub style: Style,
+    /// The line the default view shows when no goroutine is current.
+    pub no_goroutine: String,
+}
+
+impl View {
+    /// A view in `mode` of every goroutine, plain.
+    pub fn new(mode: Mode) -> View {
+        View {
+            mode,
+            filter: Filter::default(),
+            depth: None,
+            style: Style::default(),
+            no_goroutine: String::new(),
+        }
+    }
+}
+
+/// What a [`render`] showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Goroutines shown.
+    pub shown: usize,
+    /// Ids asked for that the snapshot does not hold, sorted.
+    pub missing: Vec<u64>,
+    /// Wait times are relative to the newest timestamp in the snapshot (no clock given).
+    pub relative: bool,
+}
+
+/// Filter, order and format `snap` as `view` says into `sink`. `now` is the runtime's
+/// clock (nanotime) for wait durations; without it they are relative to the newest
+/// `waitsince` the snapshot holds.
+pub fn render<E>(
+    snap: &Snapshot,
+    view: &View,
+    now: Option<i64>,
+    sink: &mut Sink<'_, E>,
+) -> Result<Rendered, E> {
+    let relative = now.is_none();
+    let now = now.or_else(|| snap.gs.iter().map(|g| g.waitsince).filter(|w| *w > 0).max());
+    let shown = view.filter.select(snap.gs.iter(), now);
+    let mut st = view.style.clone();
+    st.now = now;
+    st.fatal = snap.fatal.clone();
+    render::render(&shown, view.mode, view.depth, &st, &view.no_goroutine, sink)?;
+    Ok(Rendered {
+        shown: shown.len(),
+        missing: view.filter.missing(snap.gs.iter()),
+        relative: relative && now.is_some(),
+    })
+}
+
+/// [`render`] into a string.
+pub fn render_text(snap: &Snapshot, view: &View, now: Option<i64>) -> (String, Rendered) {
+    let mut text = String::new();
+    let mut flush = |chunk: &str| -> Result<(), std::convert::Infallible> {
+        text.push_str(chunk);
+        Ok(())
+    };
+    let mut sink = Sink::new(&mut flush);
+    let r = render(snap, view, now, &mut sink)
+        .and_then(|r| sink.finish().map(|()| r))
+        .unwrap_or_else(|e| match e {});
+    (text, r)
+}
