@@ -19,6 +19,7 @@ pub mod snapshot;
 pub mod unwind;
 pub mod waits;
 pub mod waits_layout;
+pub mod waits_view;
 
 pub use layout::{Layout, LayoutSource};
 pub use unwind::{Frame, Frames, Stack, SymCache, UnwindOptions, UnwindStart, DEFAULT_MAX_DEPTH};

@@ -284,8 +284,8 @@ impl WaitModel {
             .sections()
             .iter()
             .filter_map(|s| match s.name.as_str() {
-                ".data" | ".noptrdata" => Some((s.addr, s.addr + s.size, false)),
-                ".bss" | ".noptrbss" => Some((s.addr, s.addr + s.size, true)),
+                ".data" | ".noptrdata" => Some((s.addr, s.addr.saturating_add(s.size), false)),
+                ".bss" | ".noptrbss" => Some((s.addr, s.addr.saturating_add(s.size), true)),
                 _ => None,
             })
             .collect();
@@ -449,16 +449,17 @@ pub fn waiting_chain(
 }
 
 /// Count the sudogs of a list linked by `next` (a channel's `waitq`, a notify list),
-/// and whether `g` is among them. Bounded by [`MAX_QUEUE`] and a visited set.
+/// whether `g` is among them, and the last one. Bounded by [`MAX_QUEUE`] and a visited set.
 pub fn sudog_list(
     l: &WaitLayout,
     t: &Target<'_>,
     first: u64,
     g: Option<u64>,
-) -> std::result::Result<(usize, bool), String> {
+) -> std::result::Result<(usize, bool, u64), String> {
     let s = &l.sudog;
     let mut seen = HashSet::new();
     let mut cur = first;
+    let mut last = 0;
     let mut found = false;
     while cur != 0 {
         if !seen.insert(cur) || seen.len() > MAX_QUEUE {
@@ -468,9 +469,10 @@ pub fn sudog_list(
             .bytes(cur, s.size as usize)
             .map_err(|e| format!("cannot read the sudog at {cur:#x} ({e})"))?;
         found |= g.is_some_and(|g| t.word_in(&b, s.g) == Some(g));
+        last = cur;
         cur = t.word_in(&b, s.next).unwrap_or(0);
     }
-    Ok((seen.len(), found))
+    Ok((seen.len(), found, last))
 }
 
 /// A channel's state (without the element type's name).
@@ -490,7 +492,7 @@ pub fn chan_state(
             "channel {c:#x}: {len} elements in a buffer of {cap}: not a channel"
         ));
     }
-    let count = |q: u64| sudog_list(l, t, w(q), None).map(|(n, _)| n);
+    let count = |q: u64| sudog_list(l, t, w(q), None).map(|(n, _, _)| n);
     let send_waiting = count(h.sendq).map_err(|e| format!("channel {c:#x} sendq: {e}"))?;
     let recv_waiting = count(h.recvq).map_err(|e| format!("channel {c:#x} recvq: {e}"))?;
     Ok(ChanState {
@@ -517,11 +519,14 @@ pub fn heap_object(l: &WaitLayout, t: &Target<'_>, mheap: u64, addr: u64) -> Opt
     if ri >= hg::L2_ENTRIES {
         return None;
     }
-    let l2 = t.word(mheap + h.mheap_arenas).ok().filter(|p| *p != 0)?;
-    let arena = t.word(l2 + ri * 8).ok().filter(|p| *p != 0)?;
+    let l2 = t
+        .word(mheap.wrapping_add(h.mheap_arenas))
+        .ok()
+        .filter(|p| *p != 0)?;
+    let arena = t.word(l2.wrapping_add(ri * 8)).ok().filter(|p| *p != 0)?;
     let page = (addr % hg::ARENA_BYTES) / hg::PAGE_SIZE;
     let span = t
-        .word(arena + h.arena_spans + page * 8)
+        .word(arena.wrapping_add(h.arena_spans + page * 8))
         .ok()
         .filter(|p| *p != 0)?;
     let b = t.bytes(span, (h.span_elemsize + 8) as usize).ok()?;
@@ -580,8 +585,9 @@ fn sema_object(l: &WaitLayout, g: &Goroutine, sema: u64) -> (Kind, u64, Op) {
 }
 
 /// The `sync.Cond` a waiter parks on: a word of its stack up to the end of the
-/// `sync.(*Cond).Wait` frame that is the Cond (or its notify list) and whose notify list
-/// holds the waiter's sudog.
+/// `sync.(*Cond).Wait` frame that is the Cond (the receiver, tried first) or its notify list
+/// (the argument of `runtime_notifyListWait`), whose notify list holds the waiter's sudog
+/// and ends at its `tail`.
 fn cond_of(l: &WaitLayout, t: &Target<'_>, g: &Goroutine) -> Option<u64> {
     let sps = g.frames.sps(g.sp);
     let i = g
@@ -599,21 +605,28 @@ fn cond_of(l: &WaitLayout, t: &Target<'_>, g: &Goroutine) -> Option<u64> {
     let n = (end.saturating_sub(g.sp) / 8).min(MAX_COND_CANDIDATES as u64) as usize;
     let words = t.bytes(g.sp, n * 8).ok()?;
     let s = &l.sync;
+    let words: Vec<u64> = (0..n)
+        .filter_map(|k| le_word(&words, k * 8, 8))
+        .filter(|w| *w >= 4096)
+        .collect();
     let mut tried = HashSet::new();
-    for k in 0..n {
-        let w = le_word(&words, k * 8, 8)?;
-        if w < 4096 {
-            continue;
-        }
-        for cond in [w, w.wrapping_sub(s.cond_notify)] {
+    for shift in [0, s.cond_notify] {
+        for w in &words {
+            let cond = w.wrapping_sub(shift);
             if !tried.insert(cond) {
                 continue;
             }
-            let Ok(head) = t.word(cond + s.cond_notify + s.notify_head) else {
+            let list = cond.wrapping_add(s.cond_notify);
+            let (Ok(head), Ok(tail)) = (
+                t.word(list.wrapping_add(s.notify_head)),
+                t.word(list.wrapping_add(s.notify_tail)),
+            ) else {
                 continue;
             };
-            if let Ok((_, true)) = sudog_list(l, t, head, Some(g.addr)) {
-                return Some(cond);
+            if let Ok((_, true, last)) = sudog_list(l, t, head, Some(g.addr)) {
+                if last == tail {
+                    return Some(cond);
+                }
             }
         }
     }
@@ -651,9 +664,10 @@ pub fn analyze(
     let mut sema: HashMap<u64, u64> = HashMap::new();
     if let Some((table, size)) = globals.semtable {
         let stride = size / SEM_TAB_SIZE;
-        if stride < l.sema_treap + 8 {
-            w.errors
-                .push(format!("semtable at {table:#x}: size {size} is too small"));
+        if stride < l.sema_treap + 8 || stride > 1024 {
+            w.errors.push(format!(
+                "semtable at {table:#x}: size {size} is not {SEM_TAB_SIZE} roots"
+            ));
         } else {
             for sw in walk_semtable(l, t, table, stride, &mut w.errors) {
                 sema.insert(sw.g, sw.addr);
@@ -689,7 +703,7 @@ pub fn analyze(
                 add(&mut w, Kind::Chan, 0, g.goid, op);
                 continue;
             }
-            let first = match t.word(g.addr + l.g_waiting) {
+            let first = match t.word(g.addr.wrapping_add(l.g_waiting)) {
                 Ok(p) => p,
                 Err(e) => {
                     w.errors
@@ -729,7 +743,7 @@ pub fn analyze(
         if o.kind == Kind::Chan && o.addr != 0 {
             match chan_state(l, t, o.addr) {
                 Ok(mut st) => {
-                    let typ = t.word(o.addr + l.hchan.elemtype).unwrap_or(0);
+                    let typ = t.word(o.addr.wrapping_add(l.hchan.elemtype)).unwrap_or(0);
                     st.elem_type = renderer
                         .as_mut()
                         .filter(|_| typ != 0)
@@ -814,7 +828,7 @@ fn object_size(l: &WaitLayout, kind: Kind) -> u64 {
     }
 }
 
-/// Scan every live goroutine's stack (sp .. stack.hi, the top [`MAX_STACK_SCAN`] bytes) for
+/// Scan every user goroutine's stack (sp .. stack.hi, the top [`MAX_STACK_SCAN`] bytes) for
 /// words pointing into an object or its (non-tiny) heap object; a waiter of the object is
 /// not its suspect. Each suspect keeps its innermost slot.
 fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTreeMap<u64, Object>) {
@@ -824,10 +838,14 @@ fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTre
         if o.addr == 0 {
             continue;
         }
-        ranges.push((o.addr, o.addr + object_size(l, o.kind).max(1), o.addr));
+        ranges.push((
+            o.addr,
+            o.addr.saturating_add(object_size(l, o.kind).max(1)),
+            o.addr,
+        ));
         if let Place::Heap { base, size } = o.place {
             if size > TINY_BLOCK {
-                ranges.push((base, base + size, o.addr));
+                ranges.push((base, base.saturating_add(size), o.addr));
             }
         }
     }
@@ -842,7 +860,9 @@ fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTre
         .map(|o| (o.addr, o.waiters.iter().map(|x| x.goid).collect()))
         .collect();
     for g in gs {
-        if g.error.is_some() || g.sp == 0 || g.stack_hi <= g.sp {
+        // The runtime's own goroutines (GC workers, the sweeper, ...) unblock no user
+        // object, and their dead stack slots often still point at memory since reused.
+        if g.system || g.error.is_some() || g.sp == 0 || g.stack_hi <= g.sp {
             continue;
         }
         let from = g.sp.max(g.stack_hi.saturating_sub(MAX_STACK_SCAN)) & !7;

@@ -95,6 +95,8 @@ pub struct SyncOffsets {
     pub cond_size: u64,
     /// `notifyList.head` (sudogs linked by `next`).
     pub notify_head: u64,
+    /// `notifyList.tail`.
+    pub notify_tail: u64,
 }
 
 /// Everything the wait view reads.
@@ -218,6 +220,7 @@ impl WaitLayout {
         let mut sync = table.map_or(SYNC, |t| t.sync);
         let nl = d.struct_layout("runtime.notifyList")?;
         sync.notify_head = off(&nl, "head")?;
+        sync.notify_tail = off(&nl, "tail")?;
         sync_from_dwarf(d, &mut sync);
         Ok(WaitLayout {
             g_waiting: off(&g, "waiting")?,
@@ -309,6 +312,7 @@ const SYNC: SyncOffsets = SyncOffsets {
     cond_notify: 16,
     cond_size: 56,
     notify_head: 16,
+    notify_tail: 24,
 };
 
 /// One release's table.

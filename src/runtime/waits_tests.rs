@@ -398,11 +398,11 @@ fn notify_list_finds_its_goroutine() {
     );
     assert_eq!(
         sudog_list(&l, &target(&m), sd(0), Some(0x200)),
-        Ok((2, true))
+        Ok((2, true, sd(1)))
     );
     assert_eq!(
         sudog_list(&l, &target(&m), sd(0), Some(0x300)),
-        Ok((2, false))
+        Ok((2, false, sd(1)))
     );
 }
 

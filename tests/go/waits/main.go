@@ -30,6 +30,10 @@ var (
 	expect   = map[uint64][]string{}
 	expectMu sync.Mutex
 	started  sync.WaitGroup
+	// keep holds the channels that only sequence the setup, so their memory is never
+	// freed and reused for an object above: a dead stack slot still pointing at it would
+	// then look like a pointer to that object (the stack scan is conservative).
+	keep []any
 )
 
 func say(format string, a ...any) {
@@ -167,6 +171,7 @@ func setup() int {
 	a, b := new(sync.Mutex), new(sync.Mutex)
 	say("object abba_a mutex %p\nobject abba_b mutex %p", a, b)
 	gotA, gotB, both := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	keep = append(keep, gotA, gotB, both)
 	start(2)
 	go abba(a, b, "abba_b", gotA, both)
 	go abba(b, a, "abba_a", gotB, both)
@@ -183,6 +188,7 @@ func setup() int {
 		unbuf, chainmu, wg, never)
 	wg.Add(1)
 	locked := make(chan struct{})
+	keep = append(keep, locked)
 	start(3 + Senders)
 	go holdAndWait(chainmu, wg, locked)
 	<-locked
@@ -196,6 +202,7 @@ func setup() int {
 	rw := new(sync.RWMutex)
 	say("object rw rwmutex %p", rw)
 	held := make(chan struct{})
+	keep = append(keep, held)
 	start(1)
 	go readHolder(rw, held)
 	<-held
