@@ -275,6 +275,17 @@ class Callback(GoTarget):
         load_bias: int = 0,
     ) -> None: ...
 
+# ---- waits (src/py/waits.rs) ----------------------------------------------------------
+
+def waits(
+    target: GoTarget,
+    threads: Iterable[ThreadDict] | None = None,
+    json: bool = False,
+    current_tid: int | None = None,
+) -> str:
+    """What each blocked goroutine waits on, who else waits, who can unblock it, and the
+    wait cycles: text, or the JSON document {"objects", "cycles", "errors"}."""
+
 # ---- symbols (src/py/symbols.rs) -----------------------------------------------------
 
 class Frame:

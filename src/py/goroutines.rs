@@ -451,8 +451,14 @@ impl GoTarget {
             _ => Vec::new(),
         }
     }
+    /// The runtime model, the memory and the load bias (for the views bound beside this
+    /// file, such as src/py/waits.rs).
+    pub(crate) fn parts(&self) -> (&GoRuntime, &dyn Memory, u64) {
+        (&self.engine.rt, self.engine.src.mem(), self.engine.bias)
+    }
+
     /// The threads and current thread a call names, else the source's own (core notes).
-    fn thread_args(
+    pub(crate) fn thread_args(
         &self,
         threads: Option<&Bound<'_, PyAny>>,
         current_tid: Option<i64>,

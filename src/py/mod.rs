@@ -9,6 +9,7 @@ mod oom;
 mod program;
 mod symbols;
 mod values;
+mod waits;
 mod wsl;
 
 use pyo3::create_exception;
@@ -155,5 +156,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     symbols::register(m)?;
     wsl::register(m)?;
     values::register(m)?;
+    waits::register(m)?;
     Ok(())
 }
