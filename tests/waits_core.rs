@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use wslgo::binary::Binary;
 use wslgo::mem::CoreFile;
-use wslgo::runtime::waits::{Place, WaitModel, Waits};
+use wslgo::runtime::waits::{ChainEnd, Place, WaitModel, Waits};
 use wslgo::runtime::{GoRuntime, Options, ThreadRegs};
 use wslgo::symbols::Symbols;
 
@@ -199,6 +199,37 @@ fn check(v: &str, mode: &str) {
     let mut objs = vec![addr_of("abba_a"), addr_of("abba_b")];
     objs.sort_unstable();
     assert_eq!(w.cycles[0].objects, objs, "{ctx}");
+
+    // Chains: a sender -> the receiver -> the mutex holder -> the WaitGroup's worker ->
+    // the channel nobody can close; an AB-BA goroutine -> a cycle; a Cond waiter -> the
+    // goroutine that would signal it, asleep.
+    let one = |name: &str| -> u64 { *told.holders[name].iter().next().expect("holder") };
+    let sender = told
+        .waiters
+        .iter()
+        .find(|(_, op, n)| op == "send" && n == "unbuf")
+        .map(|(g, _, _)| *g)
+        .expect("a sender");
+    let (steps, end) = w.chain(sender);
+    let path: Vec<u64> = steps.iter().map(|s| s.goid).collect();
+    assert_eq!(
+        path,
+        vec![sender, one("unbuf"), one("chainmu"), one("wg")],
+        "{ctx}"
+    );
+    assert_eq!(end, ChainEnd::Nobody(addr_of("never")), "{ctx}");
+    let (_, end) = w.chain(abba[0]);
+    assert_eq!(end, ChainEnd::Cycle(abba[0]), "{ctx}");
+    let cond_waiter = told
+        .waiters
+        .iter()
+        .find(|(_, _, n)| n == "cond")
+        .map(|(g, _, _)| *g)
+        .expect("a cond waiter");
+    let (steps, end) = w.chain(cond_waiter);
+    assert_eq!(steps.len(), 1, "{ctx}");
+    assert_eq!(end, ChainEnd::NotBlocked(one("cond")), "{ctx}");
+    assert_eq!(w.chain(999_999).1, ChainEnd::NoSuchGoroutine(999_999));
 }
 
 #[test]

@@ -282,9 +282,11 @@ def waits(
     threads: Iterable[ThreadDict] | None = None,
     json: bool = False,
     current_tid: int | None = None,
+    goid: int | None = None,
 ) -> str:
     """What each blocked goroutine waits on, who else waits, who can unblock it, and the
-    wait cycles: text, or the JSON document {"objects", "cycles", "errors"}."""
+    wait cycles: text, or the JSON document {"objects", "cycles", "errors"}; with `goid`,
+    the chain from that goroutine ({"chain", "end"})."""
 
 # ---- symbols (src/py/symbols.rs) -----------------------------------------------------
 

@@ -24,7 +24,7 @@ def cmd_waits(args: argparse.Namespace) -> int:
         if not args.binary or not args.core:
             raise SystemExit("wslgo waits: give BINARY CORE, or --pid PID [BINARY]")
         target = _native.Core(args.binary, args.core)
-    sys.stdout.write(_native.waits(target, json=args.json))
+    sys.stdout.write(_native.waits(target, json=args.json, goid=args.id))
     return 0
 
 
@@ -40,6 +40,11 @@ def add_waits_command(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("binary", nargs="?", help="the Go executable")
     p.add_argument("core", nargs="?", help="a core file written by BINARY")
     p.add_argument("--pid", type=argtypes.pid, help="read a live process instead of a core")
+    p.add_argument(
+        "--id",
+        type=argtypes.goroutine_id,
+        help="the chain from goroutine ID: what it waits on, who can unblock that, and so on",
+    )
     p.add_argument("--json", action="store_true", help="one JSON document")
     p.set_defaults(func=cmd_waits)
     return p

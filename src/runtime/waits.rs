@@ -214,6 +214,72 @@ pub struct Waits {
     pub waits_on: BTreeMap<u64, Vec<u64>>,
     /// One line per unreadable part.
     pub errors: Vec<String>,
+    /// Every goroutine's state as `runtime.Stack` shows it (`chan send`, `running`).
+    pub states: BTreeMap<u64, Arc<str>>,
+}
+
+/// How a chain from a goroutine ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainEnd {
+    /// At a goroutine that waits on no object (running, sleeping, in a system call...).
+    NotBlocked(u64),
+    /// Back at a goroutine already in the chain.
+    Cycle(u64),
+    /// At an object no other goroutine can reach.
+    Nobody(u64),
+    /// The goroutine does not exist.
+    NoSuchGoroutine(u64),
+}
+
+/// One step of a chain: a goroutine and the object it waits on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainStep {
+    /// Goroutine id.
+    pub goid: u64,
+    /// Index in [`Waits::objects`] of the object it waits on.
+    pub object: usize,
+    /// Index in that object's suspects of the one followed.
+    pub suspect: Option<usize>,
+}
+
+impl Waits {
+    /// The chain from goroutine `goid`: what it waits on, the goroutine that can unblock
+    /// that (the first suspect not yet in the chain, else the first), what that one waits
+    /// on, ... to a goroutine that is not blocked on an object, a cycle, or nobody.
+    pub fn chain(&self, goid: u64) -> (Vec<ChainStep>, ChainEnd) {
+        let mut steps = Vec::new();
+        let mut seen = HashSet::new();
+        let mut cur = goid;
+        if !self.states.contains_key(&cur) {
+            return (steps, ChainEnd::NoSuchGoroutine(cur));
+        }
+        loop {
+            if !seen.insert(cur) {
+                return (steps, ChainEnd::Cycle(cur));
+            }
+            let Some(addr) = self.waits_on.get(&cur).and_then(|v| v.first()) else {
+                return (steps, ChainEnd::NotBlocked(cur));
+            };
+            let Some(oi) = self.objects.iter().position(|o| o.addr == *addr) else {
+                return (steps, ChainEnd::NotBlocked(cur));
+            };
+            let o = &self.objects[oi];
+            let next = o
+                .suspects
+                .iter()
+                .position(|s| !seen.contains(&s.goid))
+                .or(if o.suspects.is_empty() { None } else { Some(0) });
+            steps.push(ChainStep {
+                goid: cur,
+                object: oi,
+                suspect: next,
+            });
+            match next {
+                Some(si) => cur = o.suspects[si].goid,
+                None => return (steps, ChainEnd::Nobody(o.addr)),
+            }
+        }
+    }
 }
 
 /// A semtable waiter: the sudog's goroutine and semaphore address.
@@ -656,7 +722,14 @@ pub fn analyze(
     waiting: u32,
     scan: u32,
 ) -> Waits {
-    let mut w = Waits::default();
+    let mut w = Waits {
+        states: gs
+            .iter()
+            .filter(|g| g.error.is_none())
+            .map(|g| (g.goid, g.state.clone()))
+            .collect(),
+        ..Waits::default()
+    };
     let blocked: Vec<&Goroutine> = gs
         .iter()
         .filter(|g| g.error.is_none() && g.status & !scan == waiting)

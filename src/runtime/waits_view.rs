@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::waits::{Object, Place, Waits};
+use super::waits::{ChainEnd, Object, Place, Waits};
 use crate::text::{escape, push_json_str};
 
 /// Goroutine ids listed per line before the rest are counted.
@@ -215,5 +215,106 @@ pub fn json(w: &Waits) -> String {
         push_json_str(&mut out, e);
     }
     out.push_str("]}\n");
+    out
+}
+
+/// The chain from goroutine `goid` as text: one line per goroutine, what it waits on and
+/// the goroutine followed, then how it ends.
+pub fn chain_text(w: &Waits, goid: u64) -> String {
+    let (steps, end) = w.chain(goid);
+    let mut out = String::new();
+    for st in &steps {
+        let o = &w.objects[st.object];
+        let op = o
+            .waiters
+            .iter()
+            .find(|x| x.goid == st.goid)
+            .map_or("wait", |x| x.op.as_str());
+        let _ = write!(
+            out,
+            "goroutine {} [{}] {op} on {} {}",
+            st.goid,
+            escape(w.states.get(&st.goid).map_or("", |s| s)),
+            o.kind.as_str(),
+            addr(o.addr)
+        );
+        if let Some(t) = &o.type_name {
+            let _ = write!(out, " ({})", escape(t));
+        }
+        out.push('\n');
+        if let Some(s) = st.suspect.and_then(|i| o.suspects.get(i)) {
+            let _ = write!(
+                out,
+                "  can be unblocked by goroutine {} ({} at {}:{})",
+                s.goid,
+                escape(&s.func),
+                escape(&s.file),
+                s.line
+            );
+            if o.suspects.len() > 1 {
+                let _ = write!(out, "; {} others can reach it", o.suspects.len() - 1);
+            }
+            out.push('\n');
+        }
+    }
+    let _ = match end {
+        ChainEnd::NotBlocked(g) => writeln!(
+            out,
+            "goroutine {g} [{}] waits on no channel or sync object",
+            escape(w.states.get(&g).map_or("", |s| s))
+        ),
+        ChainEnd::Cycle(g) => writeln!(out, "back at goroutine {g}: a wait cycle"),
+        ChainEnd::Nobody(a) => writeln!(
+            out,
+            "nobody can unblock {}: no other goroutine's stack points into it",
+            addr(a)
+        ),
+        ChainEnd::NoSuchGoroutine(g) => writeln!(out, "no goroutine {g}"),
+    };
+    out
+}
+
+/// The chain as JSON: `{"chain": [{"goid", "state", "kind", "addr", "op", "next"}],
+/// "end": {"kind": "not_blocked"|"cycle"|"nobody"|"no_goroutine", "goid"|"addr"}}`.
+pub fn chain_json(w: &Waits, goid: u64) -> String {
+    let (steps, end) = w.chain(goid);
+    let mut out = String::from("{\"chain\": [");
+    for (i, st) in steps.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let o = &w.objects[st.object];
+        let _ = write!(out, "{{\"goid\": {}, \"state\": ", st.goid);
+        json_opt_str(&mut out, w.states.get(&st.goid).map(|s| &**s));
+        out.push_str(", \"kind\": ");
+        push_json_str(&mut out, o.kind.as_str());
+        out.push_str(", \"addr\": ");
+        push_json_str(&mut out, &addr(o.addr));
+        out.push_str(", \"op\": ");
+        let op = o
+            .waiters
+            .iter()
+            .find(|x| x.goid == st.goid)
+            .map(|x| x.op.as_str());
+        json_opt_str(&mut out, op);
+        out.push_str(", \"next\": ");
+        match st.suspect.and_then(|i| o.suspects.get(i)) {
+            Some(s) => {
+                let _ = write!(out, "{}", s.goid);
+            }
+            None => out.push_str("null"),
+        }
+        out.push('}');
+    }
+    out.push_str("], \"end\": ");
+    let _ = match end {
+        ChainEnd::NotBlocked(g) => write!(out, "{{\"kind\": \"not_blocked\", \"goid\": {g}}}"),
+        ChainEnd::Cycle(g) => write!(out, "{{\"kind\": \"cycle\", \"goid\": {g}}}"),
+        ChainEnd::Nobody(a) => write!(out, "{{\"kind\": \"nobody\", \"addr\": \"{a:#x}\"}}"),
+        ChainEnd::NoSuchGoroutine(g) => {
+            write!(out, "{{\"kind\": \"no_goroutine\", \"goid\": {g}}}")
+        }
+    };
+    out.push_str("}\n");
     out
 }

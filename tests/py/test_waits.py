@@ -115,8 +115,33 @@ def test_waits_cli_and_gdb_on_a_core(gdb_run, go_version: str, tmp_path: Path) -
     abba = sorted({g for g, _, n in told.waiters if n.startswith("abba_")})
     assert text.stdout.startswith(f"cycle: goroutines {abba[0]} {abba[1]} wait on each other")
     assert "50 waiting:" in text.stdout and "warning" not in text.stdout
-    g = gdb_run([f"core-file {core}", *marked("json", "wslgo-waits --json")], binary=binary)
+    # The chain from a sender: the receiver, the mutex holder, the WaitGroup's worker, then
+    # the channel nobody can close.
+    sender = min(g for g, op, n in told.waiters if n == "unbuf")
+    r = subprocess.run([*cli, "--id", str(sender), "--json"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    chain = json.loads(r.stdout)
+    holder = {n: min(gs) for n, gs in told.holders.items()}
+    assert [s["goid"] for s in chain["chain"]] == [
+        sender,
+        holder["unbuf"],
+        holder["chainmu"],
+        holder["wg"],
+    ]
+    assert [s["kind"] for s in chain["chain"]] == ["chan", "mutex", "waitgroup", "chan"]
+    assert chain["end"] == {"kind": "nobody", "addr": hex(told.addr("never"))}
+    g = gdb_run(
+        [
+            f"core-file {core}",
+            *marked("json", "wslgo-waits --json"),
+            *marked("chain", f"wslgo-waits {abba[0]}"),
+        ],
+        binary=binary,
+    )
     check(json.loads(section(g.stdout, "json")), told)
+    lines = section(g.stdout, "chain").splitlines()
+    assert lines[0].startswith(f"goroutine {abba[0]} [sync.Mutex.Lock] lock on mutex ")
+    assert lines[-1] == f"back at goroutine {abba[0]}: a wait cycle", lines
 
 
 def test_wslgo_waits_live_in_gdb(gdb_run, go_version: str) -> None:
