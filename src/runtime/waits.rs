@@ -751,7 +751,12 @@ pub fn analyze(
             .push("runtime.semtable not found: mutex and WaitGroup waiters not read".into());
     }
     let mut objects: BTreeMap<u64, Object> = BTreeMap::new();
+    // (object, goroutine) pairs already added: 100,000 waiters of one channel are common.
+    let mut pairs: HashSet<(u64, u64)> = HashSet::new();
     let mut add = |w: &mut Waits, kind: Kind, addr: u64, goid: u64, op: Op| {
+        if !pairs.insert((addr, goid)) {
+            return;
+        }
         let o = objects.entry(addr).or_insert_with(|| Object {
             kind,
             addr,
@@ -761,13 +766,8 @@ pub fn analyze(
             waiters: Vec::new(),
             suspects: Vec::new(),
         });
-        if !o.waiters.iter().any(|x| x.goid == goid) {
-            o.waiters.push(Waiter { goid, op });
-        }
-        let v = w.waits_on.entry(goid).or_default();
-        if !v.contains(&addr) {
-            v.push(addr);
-        }
+        o.waiters.push(Waiter { goid, op });
+        w.waits_on.entry(goid).or_default().push(addr);
     };
     for g in &blocked {
         let reason = &*g.wait_reason;
