@@ -308,6 +308,19 @@ class Callback(GoTarget):
         load_bias: int = 0,
     ) -> Callback: ...
 
+# ---- waits (src/py/waits.rs) ----------------------------------------------------------
+
+def waits(
+    target: GoTarget,
+    threads: Iterable[ThreadDict] | None = None,
+    json: bool = False,
+    current_tid: int | None = None,
+    goid: int | None = None,
+) -> str:
+    """What each blocked goroutine waits on, who else waits, who can unblock it, and the
+    wait cycles: text, or the JSON document {"objects", "cycles", "errors"}; with `goid`,
+    the chain from that goroutine ({"chain", "end"})."""
+
 # ---- symbols (src/py/symbols.rs) -----------------------------------------------------
 
 class Frame:

@@ -159,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_goroutine_commands(sub)
 
+    from wslgo.waitscli import add_waits_command
+
+    add_waits_command(sub)
     from wslgo.symbolize import add_symbol_commands
 
     add_symbol_commands(sub)

@@ -43,7 +43,11 @@ pub const LOCATABLE: &[&str] = &[
     "runtime.traceback_env",
     "runtime.mainStarted",
     "runtime.waitReasonStrings",
+    "runtime.semtable",
 ];
+
+/// Number of `runtime.semtable` roots (`semTabSize`).
+const SEM_TAB_SIZE: u64 = crate::runtime::waits_layout::SEM_TAB_SIZE;
 
 /// Initial value of `runtime.traceback_cache` (`2 << tracebackShift`, GOTRACEBACK=single).
 const TRACEBACK_CACHE_INIT: u32 = 2 << 2;
@@ -176,6 +180,25 @@ pub fn locate(bin: &Binary, pcln: &Pclntab, name: &str) -> Option<Located> {
             })
         }
         "runtime.waitReasonStrings" => wait_reason_table(bin),
+        "runtime.semtable" => {
+            // `semtable.rootFor(addr)`, inlined in both, forms the table's address.
+            let acq = func_refs(bin, pcln, "runtime.semacquire1")?;
+            let rel = func_refs(bin, pcln, "runtime.semrelease1")?;
+            let addr = single(
+                acq.iter()
+                    .filter(|r| r.size == 0 && !r.store && in_bss(bin, r.addr))
+                    .filter(|r| rel.iter().any(|x| x.addr == r.addr && x.size == 0))
+                    .map(|r| r.addr),
+            )?;
+            // [semTabSize]struct{root semaRoot; pad}, each root padded to
+            // cpu.CacheLinePadSize (64 bytes on amd64, 128 on arm64).
+            let pad = if bin.arch() == Arch::Arm64 { 128 } else { 64 };
+            Some(Located {
+                addr,
+                size: SEM_TAB_SIZE * pad,
+                how: "from the code of runtime.semacquire1 and runtime.semrelease1",
+            })
+        }
         _ => None,
     }
 }

@@ -23,7 +23,7 @@ use crate::views::{self, Filter, Mode, Sink, Style};
 /// `lr` may be left out or None); a missing or misspelled key is an error, not a 0.
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
-struct PyThreadRegs {
+pub(crate) struct PyThreadRegs {
     tid: i64,
     pc: u64,
     sp: u64,
@@ -45,7 +45,7 @@ impl From<PyThreadRegs> for ThreadRegs {
     }
 }
 
-fn parse_threads(threads: Option<Vec<PyThreadRegs>>) -> Vec<ThreadRegs> {
+pub(crate) fn parse_threads(threads: Option<Vec<PyThreadRegs>>) -> Vec<ThreadRegs> {
     threads
         .unwrap_or_default()
         .into_iter()
@@ -217,7 +217,8 @@ fn dicts<'py>(py: Python<'py>, gs: &[Goroutine]) -> PyResult<Bound<'py, PyList>>
 /// a memory source.
 #[pyclass(name = "GoTarget", module = "wslgo._native", subclass, frozen)]
 pub struct GoTarget {
-    target: Target,
+    /// The core target (shared with the other views bound beside this file).
+    pub(crate) target: Target,
 }
 
 #[pymethods]

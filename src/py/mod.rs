@@ -10,6 +10,7 @@ mod oom;
 mod program;
 mod symbols;
 mod values;
+mod waits;
 mod wsl;
 
 use pyo3::create_exception;
@@ -157,5 +158,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     wsl::register(m)?;
     diagnose::register(m)?;
     values::register(m)?;
+    waits::register(m)?;
     Ok(())
 }

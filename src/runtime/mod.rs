@@ -20,6 +20,8 @@ mod spare;
 pub mod statuses;
 pub mod target;
 pub mod unwind;
+pub mod waits;
+pub mod waits_layout;
 
 pub use chunks::Census;
 use chunks::*;
@@ -64,7 +66,7 @@ pub struct GoRuntime {
 
 /// Address of a runtime variable: ELF .symtab first (kept by `-w`), then DWARF, then the
 /// code and data of a stripped binary ([`crate::disasm`]).
-fn var_addr(syms: &Symbols, dwarf: Option<&Dwarf>, name: &str) -> Option<(u64, u64)> {
+pub(crate) fn var_addr(syms: &Symbols, dwarf: Option<&Dwarf>, name: &str) -> Option<(u64, u64)> {
     if let Some(s) = syms.binary().elf_symbol(name) {
         return Some((s.addr, s.size));
     }

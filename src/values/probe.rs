@@ -48,7 +48,8 @@ unsafe fn aes3_ni(lo: u64, hi: u64, sched: &[u8; 48]) -> u64 {
     };
     let mut x = _mm_set_epi64x(hi as i64, lo as i64);
     for r in 0..3 {
-        let k = _mm_loadu_si128(sched.as_ptr().add(16 * r) as *const __m128i);
+        // SAFETY: 16 * r + 16 <= 48 bytes of `sched`; an unaligned load.
+        let k = unsafe { _mm_loadu_si128(sched.as_ptr().add(16 * r) as *const __m128i) };
         x = _mm_aesenc_si128(x, k);
     }
     _mm_cvtsi128_si64(x) as u64

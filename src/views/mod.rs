@@ -7,6 +7,7 @@
 pub mod filter;
 mod list;
 mod render;
+pub mod waits;
 
 pub use filter::{func_regex, Filter};
 pub use render::{brief, summary, Mode, Sink, Style, CHUNK};

@@ -16,7 +16,7 @@ import gdb
 import gdb.unwinder
 
 from wslgo import _native
-from wslgo.gdb import (  # noqa: F401  (basic, symbolfile, traceback: they register on import)
+from wslgo.gdb import (  # noqa: F401  (basic, symbolfile, traceback, waits: they register on import)
     basic,
     breakpoints,
     bt,
@@ -37,6 +37,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, symbolfile, traceback: they regis
     stops,
     stripped,
     symbolfile,
+    waits,
     wsl,
 )
 from wslgo.gdb import traceback as go_traceback  # noqa: F401

@@ -1,0 +1,50 @@
+"""`wslgo waits`: why goroutines are stuck, from a core file or a live process (the
+objects they wait on, the other waiters, the goroutines that can unblock them, and the
+wait cycles). The view itself is native (src/runtime/waits*.rs)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from wslgo import argtypes
+from wslgo.report import process_executable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+
+def cmd_waits(args: argparse.Namespace) -> int:
+    from wslgo import _native
+
+    if args.pid is not None:
+        target: Any = _native.Process(args.binary or process_executable(args.pid), args.pid)
+    else:
+        if not args.binary or not args.core:
+            raise SystemExit("wslgo waits: give BINARY CORE, or --pid PID [BINARY]")
+        target = _native.Core(args.binary, args.core)
+    sys.stdout.write(_native.waits(target, json=args.json, goid=args.id))
+    return 0
+
+
+def add_waits_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `wslgo waits` on the CLI's subparsers."""
+    p = subparsers.add_parser(
+        "waits",
+        help="why goroutines are stuck: what they wait on and who can unblock it",
+        description="The channels and sync objects goroutines of a core file (BINARY CORE) "
+        "or a live process (--pid PID) wait on: the wait cycles first, then each object "
+        "with its waiters and the goroutines whose stacks point into it.",
+    )
+    p.add_argument("binary", nargs="?", help="the Go executable")
+    p.add_argument("core", nargs="?", help="a core file written by BINARY")
+    p.add_argument("--pid", type=argtypes.pid, help="read a live process instead of a core")
+    p.add_argument(
+        "--id",
+        type=argtypes.goroutine_id,
+        help="the chain from goroutine ID: what it waits on, who can unblock that, and so on",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON document")
+    p.set_defaults(func=cmd_waits)
+    return p

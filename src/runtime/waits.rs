@@ -1,0 +1,988 @@
+//! Why goroutines are stuck: the object each blocked goroutine waits on (a channel, a
+//! `sync` object, a bare semaphore), the other goroutines waiting on it, the goroutines that
+//! can reach it (its suspects: stack words pointing into it or into the heap object holding
+//! it) and the wait cycles (strongly connected components of goroutine -> object -> suspect).
+//!
+//! Read from the same goroutine records as the other views, plus:
+//! - `g.waiting`: the sudogs of a channel operation or select (`sudog.c` each);
+//! - `runtime.semtable`: every root's treap of sudogs keyed by semaphore address (`elem`),
+//!   same-address waiters chained by `waitlink`; the wait reason (and the frames, for
+//!   WaitGroups before Go 1.25) says which field of which sync type the semaphore is;
+//! - the `notifyList` of a `sync.Cond`, whose address comes from the waiter's stack;
+//! - `mheap_.arenas` -> `heapArena.spans` -> `mspan` for the heap object holding an address.
+//!
+//! Every walk is bounded (visited sets, node limits), and each unreadable part is one line
+//! in [`Waits::errors`]; the rest is still reported.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use super::waits_layout::{heap_geometry as hg, sema_root_index, WaitLayout, SEM_TAB_SIZE};
+use super::{GoRuntime, Goroutine};
+use crate::error::{Error, Result};
+use crate::mem::read_coalesced;
+use crate::mem::PageCache;
+use crate::mem::{le_u32, le_word, Target};
+use crate::values::{self, render};
+
+/// At most this many semtable sudogs (treap nodes and chained waiters) are read.
+pub const MAX_SEMA_NODES: usize = 4_000_000;
+/// At most this many sudogs of one `g.waiting` chain (a select has at most 65536 cases).
+pub const MAX_WAITING_CHAIN: usize = 65_536;
+/// At most this many sudogs counted in one channel queue or notify list.
+pub const MAX_QUEUE: usize = 4_000_000;
+/// The top of each stack scanned for suspects, in bytes.
+pub const MAX_STACK_SCAN: u64 = 1 << 20;
+/// Stack words of a `sync.Cond` waiter tried as the Cond's address.
+const MAX_COND_CANDIDATES: usize = 256;
+/// Heap objects of this size or smaller may be tiny-allocator blocks holding several
+/// unrelated objects: only pointers into the object itself count for them.
+const TINY_BLOCK: u64 = 16;
+
+/// What a goroutine waits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// A channel (address 0: a nil channel).
+    Chan,
+    /// A `sync.Mutex`.
+    Mutex,
+    /// A `sync.RWMutex`.
+    RwMutex,
+    /// A `sync.WaitGroup`.
+    WaitGroup,
+    /// A `sync.Cond`.
+    Cond,
+    /// A runtime semaphore nothing more is known of.
+    Sema,
+}
+
+impl Kind {
+    /// The name users see (`chan`, `mutex`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Chan => "chan",
+            Kind::Mutex => "mutex",
+            Kind::RwMutex => "rwmutex",
+            Kind::WaitGroup => "waitgroup",
+            Kind::Cond => "cond",
+            Kind::Sema => "sema",
+        }
+    }
+
+    /// The Go type of the object (`*sync.Cond` is what the user holds for a Cond).
+    fn go_type(self) -> Option<&'static str> {
+        match self {
+            Kind::Mutex => Some("sync.Mutex"),
+            Kind::RwMutex => Some("sync.RWMutex"),
+            Kind::WaitGroup => Some("sync.WaitGroup"),
+            Kind::Cond => Some("sync.Cond"),
+            Kind::Chan | Kind::Sema => None,
+        }
+    }
+}
+
+/// The operation a waiter is blocked in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Op {
+    /// Channel send.
+    Send,
+    /// Channel receive.
+    Recv,
+    /// A select (one of its cases).
+    Select,
+    /// Mutex or RWMutex write lock.
+    Lock,
+    /// RWMutex read lock.
+    RLock,
+    /// WaitGroup.Wait, Cond.Wait, a bare semaphore.
+    Wait,
+}
+
+impl Op {
+    /// The name users see.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Send => "send",
+            Op::Recv => "recv",
+            Op::Select => "select",
+            Op::Lock => "lock",
+            Op::RLock => "rlock",
+            Op::Wait => "wait",
+        }
+    }
+}
+
+/// A channel's state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChanState {
+    /// Element type name (`int`, `main.job`), when the type descriptor is readable.
+    pub elem_type: Option<String>,
+    /// Buffered elements (`qcount`).
+    pub len: u64,
+    /// Buffer size (`dataqsiz`).
+    pub cap: u64,
+    /// Closed.
+    pub closed: bool,
+    /// Goroutines queued to send (`sendq`).
+    pub send_waiting: usize,
+    /// Goroutines queued to receive (`recvq`).
+    pub recv_waiting: usize,
+}
+
+/// Where an object lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// In the heap object `[base, base + size)`.
+    Heap {
+        /// Start of the heap object.
+        base: u64,
+        /// Its size (the span's element size).
+        size: u64,
+    },
+    /// In the binary's initialized data.
+    Data,
+    /// In the binary's zeroed data.
+    Bss,
+    /// Elsewhere or unknown (a stack, an unreadable span index).
+    Unknown,
+}
+
+/// A goroutine waiting on an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiter {
+    /// Goroutine id.
+    pub goid: u64,
+    /// Operation.
+    pub op: Op,
+}
+
+/// A goroutine that can reach an object: one of its stack slots points into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suspect {
+    /// Goroutine id.
+    pub goid: u64,
+    /// The function whose frame holds the pointer.
+    pub func: Arc<str>,
+    /// Its file.
+    pub file: Arc<str>,
+    /// Its line (the call the frame is in).
+    pub line: u32,
+    /// The address of the stack slot.
+    pub slot: u64,
+    /// The local's name, when DWARF has it (not read yet: always None).
+    pub var: Option<String>,
+}
+
+/// One object goroutines wait on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    /// Kind.
+    pub kind: Kind,
+    /// Address as the program sees it (the channel, the sync object; 0 for a nil channel).
+    pub addr: u64,
+    /// Go type (`chan int`, `sync.Mutex`).
+    pub type_name: Option<String>,
+    /// Channel state.
+    pub chan: Option<ChanState>,
+    /// Where it lives.
+    pub place: Place,
+    /// Its waiters, by goroutine id.
+    pub waiters: Vec<Waiter>,
+    /// Its suspects, by goroutine id.
+    pub suspects: Vec<Suspect>,
+}
+
+/// A wait cycle: goroutines each waiting on an object another of them can reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle {
+    /// The goroutines, ascending.
+    pub goids: Vec<u64>,
+    /// The objects they wait on, ascending.
+    pub objects: Vec<u64>,
+}
+
+/// The wait view's facts.
+#[derive(Debug, Clone, Default)]
+pub struct Waits {
+    /// Objects, most waiters first (then by address).
+    pub objects: Vec<Object>,
+    /// Cycles.
+    pub cycles: Vec<Cycle>,
+    /// Per goroutine id, the addresses of the objects it waits on.
+    pub waits_on: BTreeMap<u64, Vec<u64>>,
+    /// One line per unreadable part.
+    pub errors: Vec<String>,
+    /// Every goroutine's state as `runtime.Stack` shows it (`chan send`, `running`).
+    pub states: BTreeMap<u64, Arc<str>>,
+}
+
+/// How a chain from a goroutine ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainEnd {
+    /// At a goroutine that waits on no object (running, sleeping, in a system call...).
+    NotBlocked(u64),
+    /// Back at a goroutine already in the chain.
+    Cycle(u64),
+    /// At an object no other goroutine can reach.
+    Nobody(u64),
+    /// The goroutine does not exist.
+    NoSuchGoroutine(u64),
+}
+
+/// One step of a chain: a goroutine and the object it waits on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainStep {
+    /// Goroutine id.
+    pub goid: u64,
+    /// Index in [`Waits::objects`] of the object it waits on.
+    pub object: usize,
+    /// Index in that object's suspects of the one followed.
+    pub suspect: Option<usize>,
+}
+
+impl Waits {
+    /// The chain from goroutine `goid`: what it waits on, the goroutine that can unblock
+    /// that (the first suspect not yet in the chain, else the first), what that one waits
+    /// on, ... to a goroutine that is not blocked on an object, a cycle, or nobody.
+    pub fn chain(&self, goid: u64) -> (Vec<ChainStep>, ChainEnd) {
+        let mut steps = Vec::new();
+        let mut seen = HashSet::new();
+        let mut cur = goid;
+        if !self.states.contains_key(&cur) {
+            return (steps, ChainEnd::NoSuchGoroutine(cur));
+        }
+        loop {
+            if !seen.insert(cur) {
+                return (steps, ChainEnd::Cycle(cur));
+            }
+            let Some(addr) = self.waits_on.get(&cur).and_then(|v| v.first()) else {
+                return (steps, ChainEnd::NotBlocked(cur));
+            };
+            let Some(oi) = self.objects.iter().position(|o| o.addr == *addr) else {
+                return (steps, ChainEnd::NotBlocked(cur));
+            };
+            let o = &self.objects[oi];
+            let next = o
+                .suspects
+                .iter()
+                .position(|s| !seen.contains(&s.goid))
+                .or(if o.suspects.is_empty() { None } else { Some(0) });
+            steps.push(ChainStep {
+                goid: cur,
+                object: oi,
+                suspect: next,
+            });
+            match next {
+                Some(si) => cur = o.suspects[si].goid,
+                None => return (steps, ChainEnd::Nobody(o.addr)),
+            }
+        }
+    }
+}
+
+/// A semtable waiter: the sudog's goroutine and semaphore address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SemaWaiter {
+    /// The `g` (address).
+    pub g: u64,
+    /// The semaphore's address (`sudog.elem`).
+    pub addr: u64,
+}
+
+/// The addresses the wait view reads besides the goroutines (runtime addresses: relocated).
+#[derive(Debug, Clone, Default)]
+pub struct Globals {
+    /// `runtime.semtable` and its size.
+    pub semtable: Option<(u64, u64)>,
+    /// `runtime.mheap_`.
+    pub mheap: Option<u64>,
+    /// The types section (`runtime.types` .. `runtime.etypes`).
+    pub types: Option<std::ops::Range<u64>>,
+    /// Data and bss ranges of the binary: (start, end, is_bss).
+    pub data: Vec<(u64, u64, bool)>,
+}
+
+/// The wait model of one binary: its layouts and the link addresses of its globals.
+pub struct WaitModel {
+    layout: WaitLayout,
+    values: values::Layout,
+    semtable: Option<(u64, u64)>,
+    mheap: Option<u64>,
+    types: Option<(u64, u64)>,
+    data: Vec<(u64, u64, bool)>,
+}
+
+impl WaitModel {
+    /// The model of `rt`'s binary: layouts from DWARF, else the table of its release.
+    pub fn new(rt: &GoRuntime) -> Result<Self> {
+        let syms = rt.symbols();
+        let bin = rt.binary();
+        let version = bin
+            .build_info()
+            .ok()
+            .and_then(|b| b.version_tuple())
+            .map(|(a, b, _)| (a, b))
+            .unwrap_or((1, 0));
+        let dwarf = if bin.has_dwarf() {
+            syms.dwarf().ok()
+        } else {
+            None
+        };
+        let layout = match dwarf.as_deref().map(|d| WaitLayout::from_dwarf(d, version)) {
+            Some(Ok(l)) => l,
+            other => {
+                let why = match other {
+                    Some(Err(e)) => format!("DWARF layout unusable ({e})"),
+                    _ => "no DWARF".into(),
+                };
+                WaitLayout::fallback(version, bin.ptr_size()).ok_or_else(|| {
+                    Error::Unsupported(format!(
+                        "{why}, and no built-in sudog/hchan layout for Go {}.{}",
+                        version.0, version.1
+                    ))
+                })?
+            }
+        };
+        let var = |n: &str| super::var_addr(syms, dwarf.as_deref(), n);
+        let data = bin
+            .sections()
+            .iter()
+            .filter_map(|s| match s.name.as_str() {
+                ".data" | ".noptrdata" => Some((s.addr, s.addr.saturating_add(s.size), false)),
+                ".bss" | ".noptrbss" => Some((s.addr, s.addr.saturating_add(s.size), true)),
+                _ => None,
+            })
+            .collect();
+        let types = var("runtime.types").map(|(a, _)| a).map(|start| {
+            let end = var("runtime.etypes")
+                .map(|(e, _)| e)
+                .filter(|e| *e > start)
+                .unwrap_or(u64::MAX);
+            (start, end)
+        });
+        Ok(WaitModel {
+            layout,
+            values: values::layout::for_version(version.1).0,
+            semtable: var("runtime.semtable"),
+            mheap: var("runtime.mheap_").map(|(a, _)| a),
+            types,
+            data,
+        })
+    }
+
+    /// The layout in use.
+    pub fn layout(&self) -> &WaitLayout {
+        &self.layout
+    }
+
+    /// The globals relocated for a target.
+    pub fn globals(&self, bias: u64) -> Globals {
+        let r = |a: u64| a.wrapping_add(bias);
+        Globals {
+            semtable: self.semtable.map(|(a, s)| (r(a), s)),
+            mheap: self.mheap.map(r),
+            types: self.types.map(|(a, b)| r(a)..r(b)),
+            data: self
+                .data
+                .iter()
+                .map(|(a, b, bss)| (r(*a), r(*b), *bss))
+                .collect(),
+        }
+    }
+
+    /// The wait facts of goroutines `gs` (one enumeration of `t`).
+    pub fn analyze(&self, rt: &GoRuntime, t: &Target<'_>, gs: &[Goroutine]) -> Waits {
+        let cache = PageCache::new(t.mem);
+        let ct = t.with_mem(&cache);
+        let g = self.globals(t.bias);
+        analyze(
+            &self.layout,
+            &self.values,
+            &g,
+            &ct,
+            gs,
+            rt.layout().status.waiting,
+            rt.layout().status.scan,
+        )
+    }
+}
+
+/// Walk every semtable root's treap and each node's `waitlink` chain. `table` is the
+/// address of `runtime.semtable`, `stride` the size of one root with its padding. Bounded
+/// by a visited set and [`MAX_SEMA_NODES`]; each unreadable or misplaced node is one error
+/// and its subtree is skipped.
+pub fn walk_semtable(
+    l: &WaitLayout,
+    t: &Target<'_>,
+    table: u64,
+    stride: u64,
+    errors: &mut Vec<String>,
+) -> Vec<SemaWaiter> {
+    let s = &l.sudog;
+    let mut out = Vec::new();
+    let roots = match t.bytes(table, (SEM_TAB_SIZE * stride) as usize) {
+        Ok(b) => b,
+        Err(e) => {
+            errors.push(format!("semtable at {table:#x}: cannot read ({e})"));
+            return out;
+        }
+    };
+    // (node, root index, is a treap node (children to follow) or a chained waiter).
+    let mut frontier: Vec<(u64, u64, bool)> = (0..SEM_TAB_SIZE)
+        .filter_map(|i| {
+            let p = t.word_in(&roots, i * stride + l.sema_treap)?;
+            (p != 0).then_some((p, i, true))
+        })
+        .collect();
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut limited = false;
+    while !frontier.is_empty() {
+        frontier.retain(|(a, _, _)| seen.insert(*a));
+        if seen.len() > MAX_SEMA_NODES {
+            limited = true;
+            break;
+        }
+        let addrs: Vec<u64> = frontier.iter().map(|f| f.0).collect();
+        let got = read_coalesced(t.mem, &addrs, s.size as usize);
+        let mut next = Vec::new();
+        for (i, (node, root, treap)) in frontier.iter().enumerate() {
+            let Some(b) = got.get(i) else {
+                errors.push(format!(
+                    "semtable root {root}: cannot read the sudog at {node:#x}"
+                ));
+                continue;
+            };
+            let w = |o: u64| t.word_in(b, o).unwrap_or(0);
+            let addr = w(s.elem);
+            if sema_root_index(addr) != *root {
+                errors.push(format!(
+                    "semtable root {root}: the sudog at {node:#x} waits on {addr:#x}, which belongs to root {}",
+                    sema_root_index(addr)
+                ));
+                continue;
+            }
+            out.push(SemaWaiter { g: w(s.g), addr });
+            let link = w(s.waitlink);
+            if link != 0 {
+                next.push((link, *root, false));
+            }
+            if *treap {
+                for c in [w(s.prev), w(s.next)] {
+                    if c != 0 {
+                        next.push((c, *root, true));
+                    }
+                }
+            }
+        }
+        frontier = next;
+    }
+    if limited {
+        errors.push(format!(
+            "semtable: stopped after {MAX_SEMA_NODES} sudogs (a cycle or corrupt memory?)"
+        ));
+    }
+    out
+}
+
+/// The channels of a `g.waiting` chain (`sudog.c`, in order, each once) and whether the
+/// first sudog is a select's. Bounded by [`MAX_WAITING_CHAIN`] and a visited set.
+pub fn waiting_chain(
+    l: &WaitLayout,
+    t: &Target<'_>,
+    first: u64,
+) -> std::result::Result<Vec<u64>, (Vec<u64>, String)> {
+    let s = &l.sudog;
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut cur = first;
+    while cur != 0 {
+        if !seen.insert(cur) || seen.len() > MAX_WAITING_CHAIN {
+            return Err((out, format!("the g.waiting chain loops at {cur:#x}")));
+        }
+        let b = match t.bytes(cur, s.size as usize) {
+            Ok(b) => b,
+            Err(e) => return Err((out, format!("cannot read the sudog at {cur:#x} ({e})"))),
+        };
+        let c = t.word_in(&b, s.c).unwrap_or(0);
+        if c != 0 && !out.contains(&c) {
+            out.push(c);
+        }
+        cur = t.word_in(&b, s.waitlink).unwrap_or(0);
+    }
+    Ok(out)
+}
+
+/// Count the sudogs of a list linked by `next` (a channel's `waitq`, a notify list),
+/// whether `g` is among them, and the last one. Bounded by [`MAX_QUEUE`] and a visited set.
+pub fn sudog_list(
+    l: &WaitLayout,
+    t: &Target<'_>,
+    first: u64,
+    g: Option<u64>,
+) -> std::result::Result<(usize, bool, u64), String> {
+    let s = &l.sudog;
+    let mut seen = HashSet::new();
+    let mut cur = first;
+    let mut last = 0;
+    let mut found = false;
+    while cur != 0 {
+        if !seen.insert(cur) || seen.len() > MAX_QUEUE {
+            return Err(format!("the sudog list loops at {cur:#x}"));
+        }
+        let b = t
+            .bytes(cur, s.size as usize)
+            .map_err(|e| format!("cannot read the sudog at {cur:#x} ({e})"))?;
+        found |= g.is_some_and(|g| t.word_in(&b, s.g) == Some(g));
+        last = cur;
+        cur = t.word_in(&b, s.next).unwrap_or(0);
+    }
+    Ok((seen.len(), found, last))
+}
+
+/// A channel's state (without the element type's name).
+pub fn chan_state(
+    l: &WaitLayout,
+    t: &Target<'_>,
+    c: u64,
+) -> std::result::Result<ChanState, String> {
+    let h = &l.hchan;
+    let b = t
+        .bytes(c, h.size as usize)
+        .map_err(|e| format!("channel {c:#x}: cannot read its hchan ({e})"))?;
+    let w = |o: u64| t.word_in(&b, o).unwrap_or(0);
+    let (len, cap) = (w(h.qcount), w(h.dataqsiz));
+    if len > cap {
+        return Err(format!(
+            "channel {c:#x}: {len} elements in a buffer of {cap}: not a channel"
+        ));
+    }
+    let count = |q: u64| sudog_list(l, t, w(q), None).map(|(n, _, _)| n);
+    let send_waiting = count(h.sendq).map_err(|e| format!("channel {c:#x} sendq: {e}"))?;
+    let recv_waiting = count(h.recvq).map_err(|e| format!("channel {c:#x} recvq: {e}"))?;
+    Ok(ChanState {
+        elem_type: None,
+        len,
+        cap,
+        closed: le_u32(&b, h.closed as usize).unwrap_or(0) != 0,
+        send_waiting,
+        recv_waiting,
+    })
+}
+
+/// The heap object holding `addr` (its start and size), from the span index:
+/// `mheap_.arenas[0][arena]` -> `heapArena.spans[page]` -> `mspan{startAddr, npages,
+/// elemsize, state}`. None outside the heap or when a step is unreadable.
+pub fn heap_object(l: &WaitLayout, t: &Target<'_>, mheap: u64, addr: u64) -> Option<(u64, u64)> {
+    let h = &l.heap;
+    let base_off = if t.arch == crate::binary::Arch::Amd64 {
+        hg::AMD64_BASE_OFFSET
+    } else {
+        0
+    };
+    let ri = addr.wrapping_sub(base_off) / hg::ARENA_BYTES;
+    if ri >= hg::L2_ENTRIES {
+        return None;
+    }
+    let l2 = t
+        .word(mheap.wrapping_add(h.mheap_arenas))
+        .ok()
+        .filter(|p| *p != 0)?;
+    let arena = t.word(l2.wrapping_add(ri * 8)).ok().filter(|p| *p != 0)?;
+    let page = (addr % hg::ARENA_BYTES) / hg::PAGE_SIZE;
+    let span = t
+        .word(arena.wrapping_add(h.arena_spans + page * 8))
+        .ok()
+        .filter(|p| *p != 0)?;
+    let b = t.bytes(span, (h.span_elemsize + 8) as usize).ok()?;
+    let start = t.word_in(&b, h.span_start)?;
+    let npages = t.word_in(&b, h.span_npages)?;
+    let elemsize = t.word_in(&b, h.span_elemsize)?;
+    let state = *b.get(h.span_state as usize)?;
+    let end = start.checked_add(npages.checked_mul(hg::PAGE_SIZE)?)?;
+    if state != hg::SPAN_IN_USE || elemsize == 0 || addr < start || addr >= end {
+        return None;
+    }
+    let base = start + (addr - start) / elemsize * elemsize;
+    Some((base, elemsize))
+}
+
+/// Strongly connected components of two or more nodes of a directed graph given as edges
+/// (petgraph's Tarjan), each sorted, the list sorted.
+pub fn cycles(edges: &[(u64, u64)]) -> Vec<Vec<u64>> {
+    let mut g: DiGraph<u64, ()> = DiGraph::new();
+    let mut ix: HashMap<u64, NodeIndex> = HashMap::new();
+    let mut node = |g: &mut DiGraph<u64, ()>, v: u64| *ix.entry(v).or_insert_with(|| g.add_node(v));
+    for (a, b) in edges {
+        let (na, nb) = (node(&mut g, *a), node(&mut g, *b));
+        g.update_edge(na, nb, ());
+    }
+    let mut out: Vec<Vec<u64>> = petgraph::algo::tarjan_scc(&g)
+        .into_iter()
+        .filter(|c| c.len() >= 2)
+        .map(|c| {
+            let mut v: Vec<u64> = c.iter().map(|n| g[*n]).collect();
+            v.sort_unstable();
+            v
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The sync object a semaphore belongs to, from the waiter's wait reason and frames.
+fn sema_object(l: &WaitLayout, g: &Goroutine, sema: u64) -> (Kind, u64, Op) {
+    let s = &l.sync;
+    let in_frames = |f: &str| g.frames.iter().any(|fr| &*fr.func == f);
+    match &*g.wait_reason {
+        "sync.Mutex.Lock" if in_frames("sync.(*RWMutex).Lock") => {
+            // A writer queued on the RWMutex's inner Mutex `w` (its first field).
+            (Kind::RwMutex, sema.wrapping_sub(s.mutex_sema), Op::Lock)
+        }
+        "sync.Mutex.Lock" => (Kind::Mutex, sema.wrapping_sub(s.mutex_sema), Op::Lock),
+        "sync.RWMutex.RLock" => (Kind::RwMutex, sema.wrapping_sub(s.rw_reader_sem), Op::RLock),
+        "sync.RWMutex.Lock" => (Kind::RwMutex, sema.wrapping_sub(s.rw_writer_sem), Op::Lock),
+        r if r.starts_with("sync.WaitGroup.Wait") || in_frames("sync.(*WaitGroup).Wait") => {
+            (Kind::WaitGroup, sema.wrapping_sub(s.wg_sema), Op::Wait)
+        }
+        _ => (Kind::Sema, sema, Op::Wait),
+    }
+}
+
+/// The `sync.Cond` a waiter parks on: a word of its stack up to the end of the
+/// `sync.(*Cond).Wait` frame that is the Cond (the receiver, tried first) or its notify list
+/// (the argument of `runtime_notifyListWait`), whose notify list holds the waiter's sudog
+/// and ends at its `tail`.
+fn cond_of(l: &WaitLayout, t: &Target<'_>, g: &Goroutine) -> Option<u64> {
+    let sps = g.frames.sps(g.sp);
+    let i = g
+        .frames
+        .iter()
+        .position(|f| &*f.func == "sync.(*Cond).Wait")?;
+    // The Wait frame ends where its caller's begins.
+    let end = sps
+        .iter()
+        .skip(i + 1)
+        .copied()
+        .find(|sp| *sp > sps[i])
+        .unwrap_or(g.stack_hi)
+        .min(g.stack_hi);
+    let n = (end.saturating_sub(g.sp) / 8).min(MAX_COND_CANDIDATES as u64) as usize;
+    let words = t.bytes(g.sp, n * 8).ok()?;
+    let s = &l.sync;
+    let words: Vec<u64> = (0..n)
+        .filter_map(|k| le_word(&words, k * 8, 8))
+        .filter(|w| *w >= 4096)
+        .collect();
+    let mut tried = HashSet::new();
+    for shift in [0, s.cond_notify] {
+        for w in &words {
+            let cond = w.wrapping_sub(shift);
+            if !tried.insert(cond) {
+                continue;
+            }
+            let list = cond.wrapping_add(s.cond_notify);
+            let (Ok(head), Ok(tail)) = (
+                t.word(list.wrapping_add(s.notify_head)),
+                t.word(list.wrapping_add(s.notify_tail)),
+            ) else {
+                continue;
+            };
+            if let Ok((_, true, last)) = sudog_list(l, t, head, Some(g.addr)) {
+                if last == tail {
+                    return Some(cond);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn is_chan_wait(reason: &str) -> Option<Op> {
+    if reason.starts_with("chan send") {
+        Some(Op::Send)
+    } else if reason.starts_with("chan receive") {
+        Some(Op::Recv)
+    } else if reason.starts_with("select") && !reason.starts_with("select (no cases)") {
+        Some(Op::Select)
+    } else {
+        None
+    }
+}
+
+/// The whole analysis over an enumeration (`t` should be a cached target: the walks read
+/// small pieces).
+pub fn analyze(
+    l: &WaitLayout,
+    vl: &values::Layout,
+    globals: &Globals,
+    t: &Target<'_>,
+    gs: &[Goroutine],
+    waiting: u32,
+    scan: u32,
+) -> Waits {
+    let mut w = Waits {
+        states: gs
+            .iter()
+            .filter(|g| g.error.is_none())
+            .map(|g| (g.goid, g.state.clone()))
+            .collect(),
+        ..Waits::default()
+    };
+    let blocked: Vec<&Goroutine> = gs
+        .iter()
+        .filter(|g| g.error.is_none() && g.status & !scan == waiting)
+        .collect();
+    let mut sema: HashMap<u64, u64> = HashMap::new();
+    if let Some((table, size)) = globals.semtable {
+        let stride = size / SEM_TAB_SIZE;
+        if stride < l.sema_treap + 8 || stride > 1024 {
+            w.errors.push(format!(
+                "semtable at {table:#x}: size {size} is not {SEM_TAB_SIZE} roots"
+            ));
+        } else {
+            for sw in walk_semtable(l, t, table, stride, &mut w.errors) {
+                sema.insert(sw.g, sw.addr);
+            }
+        }
+    } else {
+        w.errors
+            .push("runtime.semtable not found: mutex and WaitGroup waiters not read".into());
+    }
+    let mut objects: BTreeMap<u64, Object> = BTreeMap::new();
+    // (object, goroutine) pairs already added: 100,000 waiters of one channel are common.
+    let mut pairs: HashSet<(u64, u64)> = HashSet::new();
+    let mut add = |w: &mut Waits, kind: Kind, addr: u64, goid: u64, op: Op| {
+        if !pairs.insert((addr, goid)) {
+            return;
+        }
+        let o = objects.entry(addr).or_insert_with(|| Object {
+            kind,
+            addr,
+            type_name: kind.go_type().map(str::to_string),
+            chan: None,
+            place: Place::Unknown,
+            waiters: Vec::new(),
+            suspects: Vec::new(),
+        });
+        o.waiters.push(Waiter { goid, op });
+        w.waits_on.entry(goid).or_default().push(addr);
+    };
+    for g in &blocked {
+        let reason = &*g.wait_reason;
+        if let Some(op) = is_chan_wait(reason) {
+            if reason.contains("(nil chan)") {
+                add(&mut w, Kind::Chan, 0, g.goid, op);
+                continue;
+            }
+            let first = match t.word(g.addr.wrapping_add(l.g_waiting)) {
+                Ok(p) => p,
+                Err(e) => {
+                    w.errors
+                        .push(format!("goroutine {}: cannot read g.waiting ({e})", g.goid));
+                    continue;
+                }
+            };
+            let chans = match waiting_chain(l, t, first) {
+                Ok(c) => c,
+                Err((c, e)) => {
+                    w.errors.push(format!("goroutine {}: {e}", g.goid));
+                    c
+                }
+            };
+            for c in chans {
+                add(&mut w, Kind::Chan, c, g.goid, op);
+            }
+        } else if reason == "sync.Cond.Wait" {
+            match cond_of(l, t, g) {
+                Some(c) => add(&mut w, Kind::Cond, c, g.goid, Op::Wait),
+                None => w.errors.push(format!(
+                    "goroutine {}: waits on a sync.Cond not found on its stack",
+                    g.goid
+                )),
+            }
+        } else if let Some(addr) = sema.get(&g.addr) {
+            let (kind, obj, op) = sema_object(l, g, *addr);
+            add(&mut w, kind, obj, g.goid, op);
+        }
+    }
+    // Channel state, places.
+    let mut renderer = globals
+        .types
+        .clone()
+        .map(|r| render::Renderer::new(t.mem, vl, r, render::RenderOpts::default()));
+    for o in objects.values_mut() {
+        if o.kind == Kind::Chan && o.addr != 0 {
+            match chan_state(l, t, o.addr) {
+                Ok(mut st) => {
+                    let typ = t.word(o.addr.wrapping_add(l.hchan.elemtype)).unwrap_or(0);
+                    st.elem_type = renderer
+                        .as_mut()
+                        .filter(|_| typ != 0)
+                        .and_then(|r| r.type_name(typ).ok());
+                    o.type_name = st.elem_type.as_ref().map(|e| format!("chan {e}"));
+                    o.chan = Some(st);
+                }
+                Err(e) => w.errors.push(e),
+            }
+        }
+        if o.kind == Kind::Chan && o.addr == 0 {
+            o.type_name = Some("nil chan".into());
+        }
+        o.place = place(l, t, globals, o.addr);
+    }
+    suspects(l, t, gs, &mut objects);
+    // Cycles: goroutine -> suspect of the object it waits on.
+    let mut edges = Vec::new();
+    for o in objects.values() {
+        for wt in &o.waiters {
+            for s in &o.suspects {
+                edges.push((wt.goid, s.goid));
+            }
+        }
+    }
+    for goids in cycles(&edges) {
+        let mut objs: Vec<u64> = objects
+            .values()
+            .filter(|o| {
+                o.waiters.iter().any(|x| goids.contains(&x.goid))
+                    && o.suspects.iter().any(|x| goids.contains(&x.goid))
+            })
+            .map(|o| o.addr)
+            .collect();
+        objs.sort_unstable();
+        w.cycles.push(Cycle {
+            goids,
+            objects: objs,
+        });
+    }
+    let mut objects: Vec<Object> = objects.into_values().collect();
+    for o in &mut objects {
+        o.waiters.sort_by_key(|x| x.goid);
+        o.suspects.sort_by_key(|x| x.goid);
+    }
+    objects.sort_by(|a, b| {
+        b.waiters
+            .len()
+            .cmp(&a.waiters.len())
+            .then(a.addr.cmp(&b.addr))
+    });
+    w.objects = objects;
+    w
+}
+
+fn place(l: &WaitLayout, t: &Target<'_>, globals: &Globals, addr: u64) -> Place {
+    if addr == 0 {
+        return Place::Unknown;
+    }
+    if let Some((_, _, bss)) = globals
+        .data
+        .iter()
+        .find(|(a, b, _)| (*a..*b).contains(&addr))
+    {
+        return if *bss { Place::Bss } else { Place::Data };
+    }
+    match globals.mheap.and_then(|m| heap_object(l, t, m, addr)) {
+        Some((base, size)) => Place::Heap { base, size },
+        None => Place::Unknown,
+    }
+}
+
+/// The size of an object of this kind, for the range a pointer must fall in.
+fn object_size(l: &WaitLayout, kind: Kind) -> u64 {
+    match kind {
+        Kind::Chan => l.hchan.size,
+        Kind::Mutex => l.sync.mutex_size,
+        Kind::RwMutex => l.sync.rw_size,
+        Kind::WaitGroup => l.sync.wg_size,
+        Kind::Cond => l.sync.cond_size,
+        Kind::Sema => 4,
+    }
+}
+
+/// Scan every user goroutine's stack (sp .. stack.hi, the top [`MAX_STACK_SCAN`] bytes) for
+/// words pointing into an object or its (non-tiny) heap object; a waiter of the object is
+/// not its suspect. Each suspect keeps its innermost slot.
+fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTreeMap<u64, Object>) {
+    // (start, end, object address), by start.
+    let mut ranges: Vec<(u64, u64, u64)> = Vec::new();
+    for o in objects.values() {
+        if o.addr == 0 {
+            continue;
+        }
+        ranges.push((
+            o.addr,
+            o.addr.saturating_add(object_size(l, o.kind).max(1)),
+            o.addr,
+        ));
+        if let Place::Heap { base, size } = o.place {
+            if size > TINY_BLOCK {
+                ranges.push((base, base.saturating_add(size), o.addr));
+            }
+        }
+    }
+    if ranges.is_empty() {
+        return;
+    }
+    ranges.sort_unstable();
+    let lo = ranges[0].0;
+    let hi = ranges.iter().map(|r| r.1).max().unwrap_or(0);
+    let waiters: HashMap<u64, HashSet<u64>> = objects
+        .values()
+        .map(|o| (o.addr, o.waiters.iter().map(|x| x.goid).collect()))
+        .collect();
+    for g in gs {
+        // The runtime's own goroutines (GC workers, the sweeper, ...) unblock no user
+        // object, and their dead stack slots often still point at memory since reused.
+        if g.system || g.error.is_some() || g.sp == 0 || g.stack_hi <= g.sp {
+            continue;
+        }
+        let from = g.sp.max(g.stack_hi.saturating_sub(MAX_STACK_SCAN)) & !7;
+        let Ok(words) = t.bytes(from, (g.stack_hi - from) as usize) else {
+            continue;
+        };
+        let mut sps: Option<Vec<u64>> = None;
+        for (k, chunk) in words.chunks_exact(8).enumerate() {
+            let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            if v < lo || v >= hi {
+                continue;
+            }
+            let end = ranges.partition_point(|r| r.0 <= v);
+            for r in ranges[..end].iter().rev().take(64) {
+                if v >= r.1 {
+                    continue;
+                }
+                let obj = r.2;
+                if waiters.get(&obj).is_some_and(|s| s.contains(&g.goid)) {
+                    continue;
+                }
+                let Some(o) = objects.get_mut(&obj) else {
+                    continue;
+                };
+                if o.suspects.iter().any(|s| s.goid == g.goid) {
+                    continue;
+                }
+                let slot = from + (k as u64) * 8;
+                let sps = sps.get_or_insert_with(|| g.frames.sps(g.sp));
+                // The frame whose area holds the slot: the last frame whose sp is at or
+                // below it (inlined frames share their function's sp; the outermost of
+                // them is the function whose frame it is).
+                let fi = sps.iter().rposition(|sp| *sp <= slot);
+                let f = fi.and_then(|i| g.frames.get(i));
+                o.suspects.push(Suspect {
+                    goid: g.goid,
+                    func: f.map_or_else(|| Arc::from("?"), |f| f.func.clone()),
+                    file: f.map_or_else(|| Arc::from(""), |f| f.file.clone()),
+                    line: f.map_or(0, |f| f.line),
+                    slot,
+                    var: None,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "waits_tests.rs"]
+mod tests;

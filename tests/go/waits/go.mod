@@ -1,0 +1,3 @@
+module wslgo.test/waits
+
+go 1.21

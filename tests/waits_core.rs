@@ -1,0 +1,245 @@
+//! `wslgo waits` facts on a core of tests/go/waits (written by gcore while the program
+//! sleeps with its goroutines parked), against what the program printed about itself:
+//! every blocked goroutine's object (address and kind), each object's waiters, the
+//! goroutine that can unblock it, and the AB-BA cycle. Versions from WSLGO_GO_VERSIONS.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use wslgo::binary::Binary;
+use wslgo::mem::CoreFile;
+use wslgo::runtime::waits::{ChainEnd, Place, WaitModel, Waits};
+use wslgo::runtime::{GoRuntime, Options, ThreadRegs};
+use wslgo::symbols::Symbols;
+
+/// What the fixture printed.
+#[derive(Default, Debug)]
+struct Told {
+    /// name -> (kind, address).
+    objects: BTreeMap<String, (String, u64)>,
+    /// (goid, op, object name).
+    waiters: BTreeSet<(u64, String, String)>,
+    /// object name -> goids that can unblock it.
+    holders: BTreeMap<String, BTreeSet<u64>>,
+    sleepers: BTreeSet<u64>,
+}
+
+/// Run the fixture until it is ready, write its core with gcore, kill it.
+fn core_of(binary: &Path, dir: &Path) -> (PathBuf, Told) {
+    let mut child = Command::new(binary)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run the fixture");
+    let mut told = Told::default();
+    let out = child.stdout.take().expect("stdout");
+    for line in BufReader::new(out).lines() {
+        let line = line.expect("line");
+        let f: Vec<&str> = line.split_whitespace().collect();
+        match f.as_slice() {
+            ["ready"] => break,
+            ["object", name, kind, addr] => {
+                let a = u64::from_str_radix(addr.trim_start_matches("0x"), 16).expect("addr");
+                told.objects.insert(name.to_string(), (kind.to_string(), a));
+            }
+            ["waiter", g, op, name] => {
+                told.waiters
+                    .insert((g.parse().expect("goid"), op.to_string(), name.to_string()));
+            }
+            ["holder", g, name] => {
+                told.holders
+                    .entry(name.to_string())
+                    .or_default()
+                    .insert(g.parse().expect("goid"));
+            }
+            ["sleeper", g] => {
+                told.sleepers.insert(g.parse().expect("goid"));
+            }
+            _ => {}
+        }
+    }
+    let prefix = dir.join("core");
+    let st = Command::new("gcore")
+        .arg("-o")
+        .arg(&prefix)
+        .arg(child.id().to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("gcore");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(st.success(), "gcore failed");
+    (dir.join(format!("core.{}", child.id())), told)
+}
+
+fn analyze(binary: &Path, core: &Path) -> Waits {
+    let bin = Arc::new(Binary::open(binary).unwrap());
+    let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
+    let cf = CoreFile::open(core, bin).unwrap();
+    let threads: Vec<ThreadRegs> = cf.threads().iter().map(ThreadRegs::from).collect();
+    let bias = cf.load_bias();
+    let gs = rt
+        .goroutines(&cf, bias, &threads, &Options::default())
+        .unwrap();
+    let model = WaitModel::new(&rt).unwrap();
+    model.analyze(&rt, &rt.target(&cf, bias), &gs)
+}
+
+fn check(v: &str, mode: &str) {
+    let binary = common::fixture("waits", v, mode);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("waits-{v}-{mode}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (core, told) = core_of(&binary, &dir);
+    let w = analyze(&binary, &core);
+    let _ = std::fs::remove_dir_all(&dir);
+    let ctx = format!("Go {v} {mode}:\n{}", wslgo::views::waits::text(&w));
+    assert!(w.errors.is_empty(), "{ctx}");
+    let by_addr: BTreeMap<u64, &wslgo::runtime::waits::Object> =
+        w.objects.iter().map(|o| (o.addr, o)).collect();
+    let addr_of = |name: &str| -> u64 {
+        if name == "nilchan" {
+            return 0;
+        }
+        told.objects[name].1
+    };
+    // Every waiter the program named is a waiter of its object, with its op; and the
+    // kinds agree.
+    let mut expected: BTreeMap<u64, BTreeSet<(u64, String)>> = BTreeMap::new();
+    for (g, op, name) in &told.waiters {
+        expected
+            .entry(addr_of(name))
+            .or_default()
+            .insert((*g, op.clone()));
+    }
+    for (addr, ws) in &expected {
+        let o = by_addr
+            .get(addr)
+            .unwrap_or_else(|| panic!("no object {addr:#x}\n{ctx}"));
+        let got: BTreeSet<(u64, String)> = o
+            .waiters
+            .iter()
+            .map(|x| (x.goid, x.op.as_str().to_string()))
+            .collect();
+        assert_eq!(&got, ws, "waiters of {addr:#x}\n{ctx}");
+    }
+    for (name, (kind, addr)) in &told.objects {
+        if let Some(o) = by_addr.get(addr) {
+            assert_eq!(o.kind.as_str(), kind, "{name}\n{ctx}");
+        }
+    }
+    // No object beyond those, and sleepers wait on nothing.
+    let named: BTreeSet<u64> = expected.keys().copied().collect();
+    let found: BTreeSet<u64> = by_addr.keys().copied().collect();
+    assert_eq!(found, named, "objects\n{ctx}");
+    for g in &told.sleepers {
+        assert!(!w.waits_on.contains_key(g), "sleeper {g}\n{ctx}");
+    }
+    // Suspects: the goroutine the program says can unblock each object is among them, and
+    // exactly it where the program named one (the never-closed channel: nobody).
+    for addr in expected.keys() {
+        let name = told
+            .objects
+            .iter()
+            .find(|(_, (_, a))| a == addr)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_else(|| "nilchan".into());
+        let o = by_addr[addr];
+        let got: BTreeSet<u64> = o.suspects.iter().map(|s| s.goid).collect();
+        let want = told.holders.get(&name).cloned().unwrap_or_default();
+        if name.starts_with("abba_") {
+            // The other side of the deadlock.
+            let other: BTreeSet<u64> = told
+                .waiters
+                .iter()
+                .filter(|(_, _, n)| n.starts_with("abba_") && *n != name)
+                .map(|(g, _, _)| *g)
+                .collect();
+            assert_eq!(got, other, "suspects of {name}\n{ctx}");
+        } else if matches!(name.as_str(), "sela" | "selb" | "nilchan") {
+            assert!(got.is_empty(), "suspects of {name}\n{ctx}");
+        } else {
+            assert_eq!(got, want, "suspects of {name}\n{ctx}");
+        }
+        for s in &o.suspects {
+            assert!(s.func.starts_with("main."), "{s:?}\n{ctx}");
+            assert!(s.file.ends_with("main.go") && s.line > 0, "{s:?}\n{ctx}");
+        }
+        // A stripped binary has no runtime.mheap_ symbol (not located from code yet).
+        if *addr != 0 && mode != "stripped" {
+            assert!(matches!(o.place, Place::Heap { .. }), "{name}\n{ctx}");
+        }
+    }
+    // Channel state.
+    let unbuf = by_addr[&addr_of("unbuf")]
+        .chan
+        .clone()
+        .expect("unbuf state");
+    assert_eq!((unbuf.len, unbuf.cap, unbuf.closed), (0, 0, false), "{ctx}");
+    assert_eq!(unbuf.send_waiting, 50, "{ctx}");
+    // Element type names need runtime.types, which a stripped binary does not name.
+    let named = |t: &'static str| (mode != "stripped").then_some(t);
+    assert_eq!(unbuf.elem_type.as_deref(), named("int"), "{ctx}");
+    let selb = by_addr[&addr_of("selb")].chan.clone().expect("selb state");
+    assert_eq!((selb.cap, selb.recv_waiting), (3, 1), "{ctx}");
+    assert_eq!(selb.elem_type.as_deref(), named("string"), "{ctx}");
+    // The one cycle: the AB-BA pair through both mutexes.
+    let abba: Vec<u64> = told
+        .waiters
+        .iter()
+        .filter(|(_, _, n)| n.starts_with("abba_"))
+        .map(|(g, _, _)| *g)
+        .collect::<BTreeSet<u64>>()
+        .into_iter()
+        .collect();
+    assert_eq!(w.cycles.len(), 1, "{ctx}");
+    assert_eq!(w.cycles[0].goids, abba, "{ctx}");
+    let mut objs = vec![addr_of("abba_a"), addr_of("abba_b")];
+    objs.sort_unstable();
+    assert_eq!(w.cycles[0].objects, objs, "{ctx}");
+
+    // Chains: a sender -> the receiver -> the mutex holder -> the WaitGroup's worker ->
+    // the channel nobody can close; an AB-BA goroutine -> a cycle; a Cond waiter -> the
+    // goroutine that would signal it, asleep.
+    let one = |name: &str| -> u64 { *told.holders[name].iter().next().expect("holder") };
+    let sender = told
+        .waiters
+        .iter()
+        .find(|(_, op, n)| op == "send" && n == "unbuf")
+        .map(|(g, _, _)| *g)
+        .expect("a sender");
+    let (steps, end) = w.chain(sender);
+    let path: Vec<u64> = steps.iter().map(|s| s.goid).collect();
+    assert_eq!(
+        path,
+        vec![sender, one("unbuf"), one("chainmu"), one("wg")],
+        "{ctx}"
+    );
+    assert_eq!(end, ChainEnd::Nobody(addr_of("never")), "{ctx}");
+    let (_, end) = w.chain(abba[0]);
+    assert_eq!(end, ChainEnd::Cycle(abba[0]), "{ctx}");
+    let cond_waiter = told
+        .waiters
+        .iter()
+        .find(|(_, _, n)| n == "cond")
+        .map(|(g, _, _)| *g)
+        .expect("a cond waiter");
+    let (steps, end) = w.chain(cond_waiter);
+    assert_eq!(steps.len(), 1, "{ctx}");
+    assert_eq!(end, ChainEnd::NotBlocked(one("cond")), "{ctx}");
+    assert_eq!(w.chain(999_999).1, ChainEnd::NoSuchGoroutine(999_999));
+}
+
+#[test]
+fn waits_on_a_core_match_what_the_program_printed() {
+    for v in common::versions() {
+        for mode in ["debug", "opt", "nodwarf", "stripped"] {
+            check(&v, mode);
+        }
+    }
+}
