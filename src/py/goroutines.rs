@@ -472,6 +472,13 @@ impl GoTarget {
     }
 }
 
+impl GoTarget {
+    /// The runtime model and the load bias (for views outside this file).
+    pub(crate) fn runtime_and_bias(&self) -> (&GoRuntime, u64) {
+        (&self.engine.rt, self.engine.bias)
+    }
+}
+
 /// Each goroutine's `panic: ...` lines: the chains of the few that are panicking (their
 /// `g._panic`, read with the g). A record that cannot be read must not cost the listing:
 /// the goroutine is shown without its panic.
@@ -714,6 +721,13 @@ pub struct Snapshot {
     rank: u8,
     include_dead: bool,
     fatal: Option<String>,
+}
+
+impl Snapshot {
+    /// The goroutines kept (for views outside this file: the pprof profile).
+    pub(crate) fn records(&self) -> &Goroutines {
+        &self.gs
+    }
 }
 
 fn style_of(style: Option<std::collections::HashMap<String, (String, String)>>) -> Style {

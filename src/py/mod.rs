@@ -6,6 +6,7 @@
 mod binary;
 mod goroutines;
 mod oom;
+mod pprof;
 mod program;
 mod symbols;
 mod values;
@@ -155,5 +156,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     symbols::register(m)?;
     wsl::register(m)?;
     values::register(m)?;
+    pprof::register(m)?;
     Ok(())
 }
