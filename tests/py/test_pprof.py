@@ -50,6 +50,13 @@ def test_pprof_of_a_core_is_the_programs_own_profile(
         assert proc.stdout is not None
         ready = proc.stdout.readline()
         assert ready == f"ready {proc.pid}\n", ready
+        # The live process (--pid) first: every goroutine is parked, so it equals the core.
+        live = subprocess.run(
+            [*WSLGO, "goroutines", "--pid", str(proc.pid), "--pprof", "-"],
+            capture_output=True,
+            timeout=300,
+        )
+        assert live.returncode == 0, live.stderr
         subprocess.run(
             [gdb_path, "-nx", "-batch", "-p", str(proc.pid), "-ex", f"gcore {core}"],
             capture_output=True,
@@ -91,7 +98,8 @@ def test_pprof_of_a_core_is_the_programs_own_profile(
     )
     assert inlined == (mode == "opt")
 
-    # Same stdout bytes.
+    assert decode(live.stdout)[1] == got
+    # The same profile on stdout.
     r = subprocess.run(
         [*WSLGO, "goroutines", str(binary), str(core), "--pprof", "-"],
         capture_output=True,
