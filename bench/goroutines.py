@@ -219,6 +219,7 @@ CORE_CMDS = [
     ("list", ["goroutines"]),
     ("grouped", ["goroutines", "--group"]),
     ("json", ["goroutines", "--json"]),
+    ("pprof", ["goroutines", "--pprof", "/dev/null"]),
 ]
 #: delve on the same core, when a `dlv` binary is on PATH (never downloaded or built here).
 DLV_CMDS = [("list", "goroutines"), ("grouped", "goroutines -group userloc")]

@@ -8,6 +8,7 @@
 //! - [`binary`]: ELF open (memmap2 + object), sections, build-id, Go build info.
 //! - [`error`]: one error type for the core; mapped to Python exceptions in `py`.
 //! - [`pclntab`]: Go's pc-line table: funcs, file:line, pcsp, inline tree (no DWARF needed).
+//! - [`pprof`]: pprof profiles (profile.proto, gzipped): the goroutine profile.
 //! - [`disasm`]: runtime variables of stripped binaries, found from the code that uses them.
 //! - [`dwarf`]: lazy DWARF: frames with inlines, names, lines, type layouts, constants.
 //! - [`symbols`]: one symbol API over DWARF and pclntab.
@@ -25,6 +26,7 @@ pub mod error;
 pub mod mem;
 pub mod pathmap;
 pub mod pclntab;
+pub mod pprof;
 pub mod runtime;
 pub mod sources;
 pub mod symbols;

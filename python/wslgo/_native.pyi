@@ -285,6 +285,10 @@ class GoTarget:
 #: What a target is built from: an open Symbols or Binary (shared, not opened again) or a path.
 ProgramArg: TypeAlias = "Symbols | Binary | str | os.PathLike[str]"
 
+def goroutine_profile(target: GoTarget, snapshot: Snapshot, time_nanos: int) -> bytes:
+    """The gzipped pprof goroutine profile (profile.proto) of `snapshot`, read from
+    `target`: user goroutines, one sample per distinct (stack, labels)."""
+
 @final
 class Process(GoTarget):
     """A live process via /proc/PID/mem and process_vm_readv (needs ptrace access)."""

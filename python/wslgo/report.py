@@ -284,6 +284,8 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
             except symfile.SymbolFileMismatch as e:
                 raise SystemExit(f"wslgo goroutines: {e}") from None
         target = _native.Core(binary, args.core)
+    if args.pprof:
+        return write_pprof(target, args.core if args.pid is None else None, args.pprof)
     flt, mode = filter_from_args(args)
     snap = target.snapshot(include_dead=args.dead, scope=snapshot_scope(mode, flt), panics=True)
     have = snap.goids() if flt.goids else []
@@ -305,6 +307,23 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
             print(f"goroutine {goid} {what}: " + "\n\t".join(map(esc, lines)), file=sys.stderr)
         if snap.fatal_error:
             print(f"{esc(snap.fatal_error)} (on a system stack, no goroutine)", file=sys.stderr)
+    return 0
+
+
+def write_pprof(target: Any, core: str | None, dest: str) -> int:
+    """Write the goroutine profile runtime/pprof would (gzipped profile.proto) to `dest`
+    (`-`: stdout), stamped with the core file's mtime (a core has no timestamp) or now."""
+    from wslgo import _native
+
+    snap = target.snapshot(scope="all")
+    stamp = os.stat(core).st_mtime_ns if core else time.time_ns()
+    data = _native.goroutine_profile(target, snap, stamp)
+    if dest == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        with open(dest, "wb") as f:
+            f.write(data)
     return 0
 
 
@@ -330,6 +349,11 @@ def add_goroutine_commands(subparsers: Any) -> argparse.ArgumentParser:
     modes.add_argument("-g", "--group", action="store_true", help="group identical stacks")
     p.add_argument(
         "--id", type=argtypes.goroutine_id, action="append", default=[], help="only goroutine ID"
+    )
+    p.add_argument(
+        "--pprof",
+        metavar="FILE",
+        help="write the goroutine profile runtime/pprof would (for go tool pprof); - for stdout",
     )
     p.set_defaults(func=cmd_goroutines)
     return p

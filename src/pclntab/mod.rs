@@ -516,6 +516,15 @@ impl Pclntab {
         self.tab().cstr_at(self.funcname.checked_add(off)?)
     }
 
+    /// The line the function starts on (`_func.startLine`, Go 1.20+); `None` before.
+    pub fn start_line(&self, f: &Func) -> Option<u32> {
+        if !self.go120 {
+            return None;
+        }
+        let raw = self.raw_func(f.index as usize)?;
+        self.tab().u32_at(raw.at.checked_add(36)?)
+    }
+
     /// The function's name; `""` if the table's name offset is bad.
     pub fn name(&self, f: &Func) -> &str {
         self.try_name(f).unwrap_or("")

@@ -460,7 +460,8 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PyScope {
 /// program resumes.
 #[pyclass(name = "Snapshot", module = "wslgo._native", frozen)]
 pub struct Snapshot {
-    snap: CoreSnapshot,
+    /// The core snapshot (shared with the other views bound beside this file).
+    pub(crate) snap: CoreSnapshot,
 }
 
 /// Decoration as Python gives it: {"func"|"file"|"addr": (prefix, suffix)}.

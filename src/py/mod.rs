@@ -7,6 +7,7 @@ mod binary;
 mod diagnose;
 mod goroutines;
 mod oom;
+mod pprof;
 mod program;
 mod symbols;
 mod values;
@@ -159,5 +160,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     diagnose::register(m)?;
     values::register(m)?;
     waits::register(m)?;
+    pprof::register(m)?;
     Ok(())
 }

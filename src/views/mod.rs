@@ -6,6 +6,7 @@
 
 pub mod filter;
 mod list;
+pub mod pprof;
 mod render;
 pub mod waits;
 

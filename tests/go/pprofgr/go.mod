@@ -1,0 +1,3 @@
+module wslgo.test/pprofgr
+
+go 1.21
