@@ -67,9 +67,7 @@ class BudgetSpent(Exception):
     """The print's read budget is spent: the container ends with a marker."""
 
 
-def _decode(
-    vals: _native.Values, typ: gdb.Type, addrs: list[int], walk: gotypes.Walk
-) -> list[Any]:
+def _decode(vals: _native.Values, typ: gdb.Type, addrs: list[int], walk: gotypes.Walk) -> list[Any]:
     """Children for values of ``typ`` at ``addrs``: Python str (quoted natively) / int (decimal
     text when :func:`_natural_ints`) from one batched native read for strings and 8-byte
     integers, gdb.Values otherwise (read now: an unreadable one becomes ``<unreadable T at
@@ -92,11 +90,14 @@ def _decode(
         if _natural_ints(opts):
             return ["<unreadable>" if n is None else str(n) for n in ints]
         return ["<unreadable>" if n is None else n for n in ints]
-    # (in MI gdb prints no child until asked: a child costs its bytes; in the CLI gdb prints
-    # each one, nested values and all, right away)
-    cost = st.sizeof if MI else max(st.sizeof, gotypes.CHILD_COST)
-    if not walk.charge(cost * len(addrs)):
+    # (in MI gdb prints no child until asked; in the CLI gdb prints each one, nested values
+    # and all, right away: those count against the print's children too)
+    if not walk.charge(st.sizeof * len(addrs)):
         raise BudgetSpent
+    if not MI:
+        walk.children -= len(addrs)
+        if walk.children < 0:
+            raise BudgetSpent
     if MI:
         return [gotypes.at(a, typ) for a in addrs]
     out = []
@@ -112,7 +113,7 @@ def _decode(
 
 
 def _spent() -> str:
-    return f"<print budget of {gotypes.PRINT_BUDGET} bytes spent>"
+    return f"<print budget spent ({gotypes.PRINT_BUDGET} bytes, {gotypes.MAX_CHILDREN} values)>"
 
 
 class SlicePrinter:
@@ -169,7 +170,7 @@ class SlicePrinter:
                 return
             for i, v in enumerate(items, start):
                 yield f"[{i}]", v
-                if isinstance(v, str) and v.startswith("<unreadable "):
+                if isinstance(v, str) and v.startswith("<unreadable"):
                     return  # the memory ends here: so do the elements
 
 

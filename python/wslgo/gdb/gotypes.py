@@ -25,10 +25,11 @@ T = TypeVar("T")
 #: Interface levels followed even when ``print max-depth`` is unlimited: each level is a
 #: stack of gdb and Python frames, and a deep chain must not exhaust gdb's stack.
 HARD_DEPTH = 64
-#: Bytes one print may read through the printers (strings, elements, nested values), and what
-#: a child that gdb decodes itself (a struct, an interface) counts against it at least.
-PRINT_BUDGET = 64 << 20
-CHILD_COST = 4096
+#: Bytes one print may read through the printers (string bytes, elements, nested values).
+PRINT_BUDGET = 4 << 20
+#: Children one print may hand to gdb to print itself (each a gdb value: a struct, an
+#: interface); natively decoded strings and integers count only their bytes.
+MAX_CHILDREN = 20_000
 #: Bytes of one interface's value printed through gdb (larger ones show their size).
 MAX_VALUE = 1 << 20
 #: Interface values one print may expand (a graph whose paths multiply, such as a chain of
@@ -53,6 +54,7 @@ class Walk:
         self.outer: int | None = None
         self.max_depth = max_depth
         self.budget = PRINT_BUDGET
+        self.children = MAX_CHILDREN
         self.expansions = MAX_EXPANSIONS
 
     def charge(self, n: int) -> bool:

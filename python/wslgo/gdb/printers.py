@@ -124,7 +124,7 @@ class InterfacePrinter:
                 at = "" if addr is None else f" at {addr:#x}"
                 return f"{name} <{size} bytes{at}>"
             walk.expansions -= 1
-            if walk.expansions < 0 or not walk.charge(max(size, gotypes.CHILD_COST)):
+            if walk.expansions < 0 or not walk.charge(size):
                 return f"{name} <print budget spent>"
             walk.path.append(addr if addr is not None else -1)
             try:
