@@ -77,13 +77,13 @@ def _decode(vals: _native.Values, typ: gdb.Type, addrs: list[int], walk: gotypes
     opts = print_options()
     if st.code == gdb.TYPE_CODE_STRUCT and st.name == "string" and typ.name in (None, "string"):
         if not MI:
-            if not walk.charge(16 * len(addrs)):
+            if not walk.charge(32 * len(addrs)):
                 raise BudgetSpent
             out = vals.quoted_strings(addrs, print_elements(opts), walk.budget)
             walk.charge(sum(len(q) for q in out))
             return out
     if st.code == gdb.TYPE_CODE_INT and st.sizeof == 8 and typ.name in INT8_NAMES:
-        if not walk.charge(8 * len(addrs)):
+        if not walk.charge(32 * len(addrs)):  # (its text, not only its 8 bytes)
             raise BudgetSpent
         signed = not (typ.name or "").startswith("u")
         ints = vals.ints(addrs, 8, signed)
