@@ -112,6 +112,16 @@ def _decode(vals: _native.Values, typ: gdb.Type, addrs: list[int], walk: gotypes
     return out
 
 
+def _held(walk: gotypes.Walk, children: Iterator[Any]) -> Iterator[Any]:
+    """``children`` sharing ``walk`` with the values gdb prints between them (CLI only: an
+    MI client keeps a varobj's children iterator between commands)."""
+    if MI:
+        yield from children
+        return
+    with gotypes.holding(walk):
+        yield from children
+
+
 def _spent() -> str:
     return f"<print budget spent ({gotypes.PRINT_BUDGET} bytes, {gotypes.MAX_CHILDREN} values)>"
 
@@ -151,7 +161,7 @@ class SlicePrinter:
         return f"{self.name}{self.marker}"
 
     def children(self) -> Iterator[tuple[str, Any]]:
-        return gotypes.interruptible(self._children())
+        return gotypes.interruptible(_held(self.walk, self._children()))
 
     def _children(self) -> Iterator[tuple[str, Any]]:
         base = int(self.val["array"])
@@ -267,7 +277,7 @@ class MapPrinter:
         return f"{self.name}{self.marker}"
 
     def children(self) -> Iterator[tuple[str, Any]]:
-        return gotypes.interruptible(self._children())
+        return gotypes.interruptible(_held(self.walk, self._children()))
 
     def _children(self) -> Iterator[tuple[str, Any]]:
         for start in range(0, len(self.entries), CHUNK):
@@ -311,7 +321,7 @@ class ChanPrinter:
         return f"{self.name}{closed}{self.marker}{unknown}"
 
     def children(self) -> Iterator[tuple[str, Any]]:
-        return gotypes.interruptible(self._children())
+        return gotypes.interruptible(_held(self.walk, self._children()))
 
     def _children(self) -> Iterator[tuple[str, Any]]:
         if self.elem is None:

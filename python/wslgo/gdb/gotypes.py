@@ -26,7 +26,7 @@ T = TypeVar("T")
 #: stack of gdb and Python frames, and a deep chain must not exhaust gdb's stack.
 HARD_DEPTH = 64
 #: Bytes one print may read through the printers (string bytes, elements, nested values).
-PRINT_BUDGET = 4 << 20
+PRINT_BUDGET = 1 << 20
 #: Children one print may hand to gdb to print itself (each a gdb value: a struct, an
 #: interface); natively decoded strings and integers count only their bytes.
 MAX_CHILDREN = 20_000
@@ -120,6 +120,21 @@ def walking() -> Iterator[Walk]:
     st.active += 1
     try:
         yield st.walk
+    finally:
+        st.active -= 1
+
+
+@contextlib.contextmanager
+def holding(walk: Walk) -> Iterator[Walk]:
+    """Make ``walk`` the running print's while a container's children are printed (in the
+    CLI gdb prints each child, nested values and all, before asking for the next one: they
+    belong to the same print and share its budget)."""
+    st = STATE
+    if st.active == 0:
+        st.walk = walk
+    st.active += 1
+    try:
+        yield walk
     finally:
         st.active -= 1
 
