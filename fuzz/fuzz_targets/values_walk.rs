@@ -18,8 +18,10 @@ const BASES: [u64; 4] = [0x1000, 0x10000, 0x100000, 0x1000000];
 const REGION: usize = 4096;
 
 fn clean(s: &str) -> bool {
-    !s.chars()
-        .any(|c| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    !s.chars().any(|c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
