@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import signal
 import subprocess
 import time
@@ -163,22 +164,26 @@ def test_ctrl_c_quits_a_long_print(go_version: str, wslgo_entry: Path) -> None:
     proc = subprocess.Popen(
         ["gdb", "-nx", "-batch", *QUIET, "-ex", f"source {wslgo_entry}", "-ex", f"file {binary}",
          "-ex", "run", "-ex", "set print elements unlimited", "-ex", "echo START\\n",
-         "-ex", "print 'main.anyBomb'", "-ex", "echo AFTER\\n", "-ex", "kill"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
+         *["-ex", "print 'main.anyBomb'"] * 20, "-ex", "echo AFTER\\n", "-ex", "kill"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.stdout is not None
-    os.set_blocking(proc.stdout.fileno(), False)
-    seen = ""
+    fd = proc.stdout.fileno()
+    seen = b""
     deadline = time.monotonic() + 300
-    while "START" not in seen and time.monotonic() < deadline:
-        seen += proc.stdout.read() or ""
-        time.sleep(0.05)
+    while b"START" not in seen and time.monotonic() < deadline:
+        if select.select([fd], [], [], 1)[0]:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            seen += chunk
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
-    os.set_blocking(proc.stdout.fileno(), True)
-    rest, _ = proc.communicate(timeout=300)
-    out = seen + rest
+    rest_b, _ = proc.communicate(timeout=300)
+    rest = rest_b.decode("utf-8", "replace")
+    seen_t = seen.decode("utf-8", "replace")
+    out = seen_t + rest
     assert "AFTER" in out, out[-2000:]
     assert "KeyboardInterrupt" not in out and "Python Exception" not in out, out[-2000:]
-    # interrupted mid-print ("Quit") or, on a fast machine, finished before the signal
-    assert "Quit" in out or re.search(r"\$1 = .*\}\n", out), out[-2000:]
+    # the signal lands in one of twenty back-to-back prints: that one ends with "Quit"
+    assert "Quit" in out, out[-2000:]
