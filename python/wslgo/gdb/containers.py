@@ -92,14 +92,13 @@ def _decode(vals: _native.Values, typ: gdb.Type, addrs: list[int], walk: gotypes
         return ["<unreadable>" if n is None else n for n in ints]
     # (in MI gdb prints no child until asked; in the CLI gdb prints each one, nested values
     # and all, right away: those count against the print's children too)
+    if MI:  # lazy children: read when the client asks for their values
+        return [gotypes.at(a, typ) for a in addrs]
     if not walk.charge(st.sizeof * len(addrs)):
         raise BudgetSpent
-    if not MI:
-        walk.children -= len(addrs)
-        if walk.children < 0:
-            raise BudgetSpent
-    if MI:
-        return [gotypes.at(a, typ) for a in addrs]
+    walk.children -= len(addrs)
+    if walk.children < 0:
+        raise BudgetSpent
     out = []
     for a in addrs:
         v = gotypes.at(a, typ)
