@@ -21,7 +21,7 @@ from wslgo.hostcheck import (
     FAIL,
     OK,
     WARN,
-    Host,
+    Host as Host,
     Row,
     first_line,
     listeners,

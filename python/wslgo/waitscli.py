@@ -30,7 +30,7 @@ def cmd_waits(args: argparse.Namespace) -> int:
 
 def add_waits_command(subparsers: Any) -> argparse.ArgumentParser:
     """Register `wslgo waits` on the CLI's subparsers."""
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "waits",
         help="why goroutines are stuck: what they wait on and who can unblock it",
         description="The channels and sync objects goroutines of a core file (BINARY CORE) "

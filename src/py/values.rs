@@ -18,7 +18,7 @@ use super::program::{ProgramArg, PyCallbackMemory};
 use crate::mem::{Memory, PageCache, ProcessMemory};
 use crate::symbols::Symbols as CoreSymbols;
 use crate::values::render::{self, RenderOpts, Renderer};
-use crate::values::{self, lookup, stdtypes, Geometry, Layout, Limits, MapKind};
+use crate::values::{self, lookup, stdtypes, Geometry, Layout, Limits, MapKind, StrRead};
 
 enum Source {
     Process(ProcessMemory),
@@ -342,29 +342,51 @@ impl Values {
     }
 
     /// Go strings whose headers sit at `addrs`: `(text, full length)` each (at most
-    /// `max_len` bytes decoded, invalid UTF-8 replaced), None where unreadable.
-    fn strings(&self, addrs: Vec<u64>, max_len: u64) -> Vec<Option<(String, u64)>> {
+    /// `max_len` bytes decoded, `max_bytes` for all together, only what the memory holds;
+    /// invalid UTF-8 replaced), None where unreadable or past the budget.
+    #[pyo3(signature = (addrs, max_len, max_bytes=16 << 20))]
+    fn strings(&self, addrs: Vec<u64>, max_len: u64, max_bytes: u64) -> Vec<Option<(String, u64)>> {
         self.with_mem(|m| {
-            values::read_strings(m, &addrs, max_len)
+            values::read_strings(m, &addrs, max_len, max_bytes)
                 .into_iter()
-                .map(|o| o.map(|(b, n)| (String::from_utf8_lossy(&b).into_owned(), n)))
+                .map(|r| match r {
+                    StrRead::Bytes(b, n) => Some((String::from_utf8_lossy(&b).into_owned(), n)),
+                    _ => None,
+                })
                 .collect()
         })
     }
 
     /// Go strings whose headers sit at `addrs`, quoted as the printers show them (at most
-    /// `max_len` bytes each, `"..."` after a cut one; `<unreadable string>` where unreadable):
-    /// the children of a big map or slice in one call.
-    fn quoted_strings(&self, addrs: Vec<u64>, max_len: u64) -> Vec<String> {
+    /// `max_len` bytes each and `max_bytes` for all together, only what the memory holds,
+    /// `"..."` after a cut one; `<unreadable string>` where unreadable, `<string: read limit
+    /// reached>` past the budget): the children of a big map or slice in one call.
+    #[pyo3(signature = (addrs, max_len, max_bytes=16 << 20))]
+    fn quoted_strings(&self, addrs: Vec<u64>, max_len: u64, max_bytes: u64) -> Vec<String> {
         self.with_mem(|m| {
-            values::read_strings(m, &addrs, max_len)
+            values::read_strings(m, &addrs, max_len, max_bytes)
                 .into_iter()
-                .map(|o| match o {
-                    Some((b, n)) => render::quote(&b, n > b.len() as u64),
-                    None => "<unreadable string>".to_string(),
+                .map(|r| match r {
+                    StrRead::Bytes(b, n) => render::quote(&b, n > b.len() as u64),
+                    StrRead::Unreadable => "<unreadable string>".to_string(),
+                    StrRead::OverBudget => "<string: read limit reached>".to_string(),
                 })
                 .collect()
         })
+    }
+
+    /// The one Go string at the header `addr`, quoted ([`Values.quoted_strings`] of one).
+    #[pyo3(signature = (addr, max_len, max_bytes=16 << 20))]
+    fn quoted_string(&self, addr: u64, max_len: u64, max_bytes: u64) -> String {
+        self.quoted_strings(vec![addr], max_len, max_bytes)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// How many bytes from `addr` on lie in mapped memory, or None when the memory does not
+    /// know its map (cores and remote targets read through gdb).
+    fn mapped_extent(&self, addr: u64) -> Option<u64> {
+        self.with_mem(|m| m.mapped_extent(addr))
     }
 
     /// Integers of `size` bytes at `addrs` (None where unreadable).

@@ -571,7 +571,8 @@ pub fn itab_type(mem: &dyn Memory, l: &Layout, itab: u64) -> Result<u64> {
     Ok(u64::from_le_bytes(b))
 }
 
-/// An abi.Name: one flag byte, a uvarint length, the bytes.
+/// An abi.Name: one flag byte, a uvarint length, the bytes; returned escaped
+/// ([`crate::text::escape`]).
 fn read_name(mem: &dyn Memory, addr: u64) -> Result<String> {
     // flag byte and a uvarint of up to 10 bytes; a name near the end of its mapping has a
     // one-byte length (names are at most 4 KiB)
@@ -599,12 +600,33 @@ fn read_name(mem: &dyn Memory, addr: u64) -> Result<String> {
     }
     let mut v = vec![0u8; len as usize];
     mem.read_into(addr + i as u64, &mut v)?;
-    Ok(String::from_utf8_lossy(&v).into_owned())
+    // Names come from the program's memory: escaped here, once, for every reader that
+    // shows them or looks a gdb type up by them (a NUL or ESC is never a DWARF name).
+    Ok(crate::text::escape(&String::from_utf8_lossy(&v)).into_owned())
 }
 
-/// Go string headers at `addrs`: each string's bytes, at most `max_len` of them (None where
-/// the header or the bytes are unreadable). Two batched reads.
-pub fn read_strings(mem: &dyn Memory, addrs: &[u64], max_len: u64) -> Vec<Option<(Vec<u8>, u64)>> {
+/// Bytes one string read takes in one piece; longer strings are read piece by piece and end
+/// where the memory does, so a corrupt length allocates no more than the memory holds.
+const STRING_PIECE: u64 = 64 << 10;
+
+/// What [`read_strings`] found at one string header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StrRead {
+    /// The header is unreadable, or the first bytes are.
+    Unreadable,
+    /// The bytes read (at most the limit, and only what the memory holds) and the length the
+    /// header claims.
+    Bytes(Vec<u8>, u64),
+    /// The call's byte budget was spent before this string.
+    OverBudget,
+}
+
+/// Go string headers at `addrs`: each string's bytes, at most `max_len` of them and at most
+/// `max_bytes` for all of them together. A length the memory cannot hold is cut where the
+/// memory ends (the mapping's extent where the backing knows it, else the first unreadable
+/// piece), so a corrupt header costs no more than the bytes really there. Short strings are
+/// read in one batch.
+pub fn read_strings(mem: &dyn Memory, addrs: &[u64], max_len: u64, max_bytes: u64) -> Vec<StrRead> {
     let mut hdrs = vec![[0u8; 16]; addrs.len()];
     let ok: Vec<bool> = {
         let mut reqs: Vec<ReadReq<'_>> = addrs
@@ -617,49 +639,75 @@ pub fn read_strings(mem: &dyn Memory, addrs: &[u64], max_len: u64) -> Vec<Option
             .map(|r| r.is_ok())
             .collect()
     };
-    let parts: Vec<(u64, u64)> = hdrs.iter().map(|h| (le(h, 0, 8), le(h, 8, 8))).collect();
-    let mut datas: Vec<Vec<u8>> = parts
-        .iter()
-        .zip(&ok)
-        .map(|((_, n), ok)| {
-            if *ok {
-                vec![0u8; (*n).min(max_len) as usize]
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
-    let dok: Vec<bool> = {
-        let mut reqs: Vec<ReadReq<'_>> = parts
+    let mut budget = max_bytes;
+    let mut out: Vec<StrRead> = Vec::with_capacity(addrs.len());
+    // (index in out, pointer, bytes) of the short strings, read in one batch below
+    let mut short: Vec<(usize, u64, usize)> = Vec::new();
+    for (h, ok) in hdrs.iter().zip(ok) {
+        if !ok {
+            out.push(StrRead::Unreadable);
+            continue;
+        }
+        let (ptr, len) = (le(h, 0, 8), le(h, 8, 8));
+        let want = len.min(max_len);
+        if want > 0 && budget == 0 {
+            out.push(StrRead::OverBudget);
+            continue;
+        }
+        let n = want.min(budget);
+        budget -= n;
+        if n == 0 {
+            out.push(StrRead::Bytes(Vec::new(), len));
+        } else if n <= STRING_PIECE {
+            short.push((out.len(), ptr, n as usize));
+            out.push(StrRead::Bytes(Vec::new(), len));
+        } else {
+            let n = mem.mapped_extent(ptr).map_or(n, |ext| n.min(ext));
+            out.push(
+                read_pieces(mem, ptr, n).map_or(StrRead::Unreadable, |b| StrRead::Bytes(b, len)),
+            );
+        }
+    }
+    let mut bufs: Vec<Vec<u8>> = short.iter().map(|(_, _, n)| vec![0u8; *n]).collect();
+    let res = {
+        let mut reqs: Vec<ReadReq<'_>> = short
             .iter()
-            .zip(datas.iter_mut())
-            .filter(|(_, d)| !d.is_empty())
-            .map(|((p, _), d)| (*p, &mut d[..]))
+            .zip(bufs.iter_mut())
+            .map(|((_, p, _), b)| (*p, &mut b[..]))
             .collect();
         mem.read_batch(&mut reqs)
-            .iter()
-            .map(|r| r.is_ok())
-            .collect()
     };
-    let mut di = dok.into_iter();
-    datas
-        .into_iter()
-        .zip(parts)
-        .zip(ok)
-        .map(|((d, (_, n)), ok)| {
-            if !ok {
-                return None;
+    for (((i, _, _), buf), r) in short.iter().zip(bufs).zip(res) {
+        if let Some(slot) = out.get_mut(*i) {
+            if r.is_err() {
+                *slot = StrRead::Unreadable;
+            } else if let StrRead::Bytes(b, _) = slot {
+                *b = buf;
             }
-            if d.is_empty() {
-                return Some((d, n));
-            }
-            if di.next().unwrap_or(false) {
-                Some((d, n))
-            } else {
-                None
-            }
-        })
-        .collect()
+        }
+    }
+    out
+}
+
+/// Up to `n` bytes at `ptr`, read in [`STRING_PIECE`]s up to the first unreadable one; None
+/// when not even the first piece is readable.
+fn read_pieces(mem: &dyn Memory, ptr: u64, n: u64) -> Option<Vec<u8>> {
+    let mut out: Vec<u8> = Vec::new();
+    let mut at = 0u64;
+    while at < n {
+        let len = (n - at).min(STRING_PIECE) as usize;
+        let mut piece = vec![0u8; len];
+        if mem.read_into(ptr.wrapping_add(at), &mut piece).is_err() {
+            break;
+        }
+        out.extend_from_slice(&piece);
+        at += len as u64;
+    }
+    if out.is_empty() && n > 0 {
+        None
+    } else {
+        Some(out)
+    }
 }
 
 /// Little-endian integers of `size` bytes (1, 2, 4 or 8) at `addrs`, sign-extended when

@@ -6,7 +6,8 @@
 //!
 //! Offsets come from [`super::layout`]; every read goes through the walk's byte budget, nesting
 //! stops at [`RenderOpts::max_depth`] (`{...}`), element lists at `max_elems` (`...`) and the
-//! text at 1 MiB, so a corrupt descriptor ends in a short marker, never a hang.
+//! text at 1 MiB, an interface met again inside itself at `(cycle) 0x…`, so a corrupt
+//! descriptor or cyclic data ends in a short marker, never a hang.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -100,6 +101,9 @@ pub struct Renderer<'a> {
     types: Range<u64>,
     opts: RenderOpts,
     descs: HashMap<u64, Rc<Desc>>,
+    /// Data addresses of the interfaces being rendered (outermost first): one met again is a
+    /// cycle, shown as `(cycle) 0x…` instead of being rendered once more.
+    path: Vec<u64>,
 }
 
 impl<'a> Renderer<'a> {
@@ -112,6 +116,7 @@ impl<'a> Renderer<'a> {
             types,
             opts,
             descs: HashMap::new(),
+            path: Vec::new(),
         }
     }
 
@@ -255,6 +260,16 @@ impl<'a> Renderer<'a> {
             out.push_str(&t.name); // a slice's text starts with its type
             out.push(' ');
         }
+        if data != 0 && self.path.contains(&data) {
+            let _ = write!(out, "(cycle) {data:#x}");
+            return;
+        }
+        self.path.push(data);
+        self.dyn_value(&t, data, depth, out);
+        self.path.pop();
+    }
+
+    fn dyn_value(&mut self, t: &Desc, data: u64, depth: u32, out: &mut String) {
         if t.direct {
             if t.kind == KIND_POINTER {
                 if data == 0 {
@@ -272,10 +287,10 @@ impl<'a> Renderer<'a> {
             }
             let buf = data.to_le_bytes();
             let n = (t.size as usize).min(8);
-            self.value(&t, &buf[..n], depth + 1, out);
+            self.value(t, &buf[..n], depth + 1, out);
             return;
         }
-        self.at(&t, data, depth + 1, out);
+        self.at(t, data, depth + 1, out);
     }
 
     /// The value of type `t` at `addr`.

@@ -348,12 +348,17 @@ fn strings_and_ints_in_batches() {
     }
     m.map(0x1000, hdrs);
     m.map(0x9000, b"hello, you".to_vec());
-    let s = read_strings(&m, &[0x1000, 0x1010, 0x1020, 0x1030, 0x50], 4);
-    assert_eq!(s[0], Some((b"hell".to_vec(), 5)));
-    assert_eq!(s[1], Some((b", y".to_vec(), 3)));
-    assert_eq!(s[2], None);
-    assert_eq!(s[3], Some((Vec::new(), 0)));
-    assert_eq!(s[4], None);
+    let s = read_strings(&m, &[0x1000, 0x1010, 0x1020, 0x1030, 0x50], 4, 1 << 20);
+    assert_eq!(s[0], StrRead::Bytes(b"hell".to_vec(), 5));
+    assert_eq!(s[1], StrRead::Bytes(b", y".to_vec(), 3));
+    assert_eq!(s[2], StrRead::Unreadable);
+    assert_eq!(s[3], StrRead::Bytes(Vec::new(), 0));
+    assert_eq!(s[4], StrRead::Unreadable);
+    // the call's budget: 6 bytes go to the first two strings, the third finds none left
+    let s = read_strings(&m, &[0x1000, 0x1010, 0x1000], 4, 6);
+    assert_eq!(s[0], StrRead::Bytes(b"hell".to_vec(), 5));
+    assert_eq!(s[1], StrRead::Bytes(b", ".to_vec(), 3));
+    assert_eq!(s[2], StrRead::OverBudget);
     m.map(0x2000, vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
     assert_eq!(read_ints(&m, &[0x2000], 8, true), vec![Some(-1)]);
     assert_eq!(read_ints(&m, &[0x2000], 1, false), vec![Some(255)]);
@@ -539,4 +544,42 @@ fn garbage_type_descriptors_end_in_markers() {
         let text = render::Renderer::new(&m, &l, 0x10_0000..0x11_0000, opts).dynamic(typ, data);
         assert!(!text.is_empty() && text.len() < 2 << 20);
     }
+}
+
+#[test]
+fn a_string_bomb_reads_only_what_the_memory_holds() {
+    // 256 headers claiming 2^40 bytes of a 16-byte buffer, with no length limit: each string
+    // is cut where the memory ends, and all of them together stay within the budget.
+    let mut m = FakeMemory::new();
+    let mut hdrs = Vec::new();
+    for _ in 0..256 {
+        hdrs.extend(0x9000u64.to_le_bytes());
+        hdrs.extend((1u64 << 40).to_le_bytes());
+    }
+    m.map(0x1000, hdrs);
+    m.map(0x9000, vec![b'x'; 100_000]);
+    let addrs: Vec<u64> = (0..256).map(|i| 0x1000 + 16 * i).collect();
+    let s = read_strings(&m, &addrs, u64::MAX, 16 << 20);
+    let mut total = 0;
+    for r in &s {
+        match r {
+            StrRead::Bytes(b, n) => {
+                assert_eq!(*n, 1 << 40);
+                assert!(b.len() <= 100_000);
+                total += b.len();
+            }
+            StrRead::OverBudget => {}
+            StrRead::Unreadable => panic!("readable start"),
+        }
+    }
+    assert!(total <= 16 << 20, "{total}");
+    assert!(matches!(&s[0], StrRead::Bytes(b, _) if b.len() == 100_000));
+}
+
+#[test]
+fn names_from_memory_are_escaped() {
+    let mut m = FakeMemory::new();
+    let bytes: Vec<u8> = [&[0u8, 8][..], b"A\x1b[1m\0B\x07"].concat();
+    m.map(0x100, bytes);
+    assert_eq!(read_name(&m, 0x100).unwrap(), "A\\x1b[1m\\x00B\\x07");
 }

@@ -13,7 +13,7 @@ from typing import Any
 
 import gdb
 
-from wslgo import _native, goformat
+from wslgo import _native, goformat, text
 from wslgo.gdb import gotypes
 
 # Bytes one map / chan / slice walk may read, and entries it may return.
@@ -63,22 +63,66 @@ def _natural_ints(opts: dict[str, Any]) -> bool:
         return False
 
 
-def _decode(vals: _native.Values, typ: gdb.Type, addrs: list[int]) -> list[Any]:
+class BudgetSpent(Exception):
+    """The print's read budget is spent: the container ends with a marker."""
+
+
+def _decode(vals: _native.Values, typ: gdb.Type, addrs: list[int], walk: gotypes.Walk) -> list[Any]:
     """Children for values of ``typ`` at ``addrs``: Python str (quoted natively) / int (decimal
     text when :func:`_natural_ints`) from one batched native read for strings and 8-byte
-    integers, lazy gdb.Values otherwise."""
+    integers, gdb.Values otherwise (read now: an unreadable one becomes ``<unreadable T at
+    0x…>`` in place instead of gdb's "Cannot access memory" ending the whole print). Each
+    counts against ``walk``'s budget (:class:`BudgetSpent` when it is gone)."""
     st = typ.strip_typedefs()
     opts = print_options()
     if st.code == gdb.TYPE_CODE_STRUCT and st.name == "string" and typ.name in (None, "string"):
         if not MI:
-            return vals.quoted_strings(addrs, print_elements(opts))
+            if not walk.charge(32 * len(addrs)):
+                raise BudgetSpent
+            out = vals.quoted_strings(addrs, print_elements(opts), walk.budget)
+            walk.charge(sum(len(q) for q in out))
+            return out
     if st.code == gdb.TYPE_CODE_INT and st.sizeof == 8 and typ.name in INT8_NAMES:
+        if not walk.charge(32 * len(addrs)):  # (its text, not only its 8 bytes)
+            raise BudgetSpent
         signed = not (typ.name or "").startswith("u")
         ints = vals.ints(addrs, 8, signed)
         if _natural_ints(opts):
             return ["<unreadable>" if n is None else str(n) for n in ints]
         return ["<unreadable>" if n is None else n for n in ints]
-    return [gotypes.at(a, typ) for a in addrs]
+    # (in MI gdb prints no child until asked; in the CLI gdb prints each one, nested values
+    # and all, right away: those count against the print's children too)
+    if MI:  # lazy children: read when the client asks for their values
+        return [gotypes.at(a, typ) for a in addrs]
+    if not walk.charge(st.sizeof * len(addrs)):
+        raise BudgetSpent
+    walk.children -= len(addrs)
+    if walk.children < 0:
+        raise BudgetSpent
+    out = []
+    for a in addrs:
+        v = gotypes.at(a, typ)
+        try:
+            v.fetch_lazy()
+        except gdb.MemoryError:
+            out.append(f"<unreadable {text.esc(typ)} at {a:#x}>")
+            continue
+        out.append(v)
+    return out
+
+
+def _held(walk: gotypes.Walk, children: Iterator[Any]) -> Iterator[Any]:
+    """``children`` sharing ``walk`` with the values gdb prints between them (CLI only: an
+    MI client keeps a varobj's children iterator between commands)."""
+    if MI:
+        yield from children
+        return
+    with gotypes.holding(walk):
+        yield from children
+
+
+def _spent() -> str:
+    return f"<print budget spent ({gotypes.PRINT_BUDGET} bytes, {gotypes.MAX_CHILDREN} values)>"
 
 
 class SlicePrinter:
@@ -91,13 +135,22 @@ class SlicePrinter:
         self.elem = val["array"].type.target()
         self.n = int(val["len"])
         self.cap = int(val["cap"])
+        self.walk = gotypes.current_walk()
         size = max(self.elem.sizeof, 1)
         self.shown = max(0, min(self.n, READ_LIMIT // size, ENTRY_LIMIT))
         self.marker = ""
         if self.n < 0 or self.cap < self.n:
             self.marker = f" <slice: garbage header (len {self.n}, cap {self.cap})>"
             self.shown = 0
-        elif self.shown < self.n:
+            return
+        if self.shown > 0:
+            # no more elements than the mapped memory at the array holds
+            ext = gotypes.reader().mapped_extent(int(val["array"]))
+            if ext is not None and ext // size < self.shown:
+                self.shown = ext // size
+                self.marker = f" <slice: showing {self.shown}, the memory ends there>"
+                return
+        if self.shown < self.n:
             self.marker = f" <slice: showing {self.shown}, the read limit is {READ_LIMIT} bytes>"
 
     def display_hint(self) -> str:
@@ -107,6 +160,9 @@ class SlicePrinter:
         return f"{self.name}{self.marker}"
 
     def children(self) -> Iterator[tuple[str, Any]]:
+        return gotypes.interruptible(_held(self.walk, self._children()))
+
+    def _children(self) -> Iterator[tuple[str, Any]]:
         base = int(self.val["array"])
         size = self.elem.sizeof
         vals = gotypes.reader()
@@ -114,12 +170,21 @@ class SlicePrinter:
             end = min(self.shown, start + CHUNK)
             addrs = [base + i * size for i in range(start, end)]
             try:
-                items = _decode(vals, self.elem, addrs)
+                items = _decode(vals, self.elem, addrs, self.walk)
+            except BudgetSpent:
+                yield f"[{start}]", _spent()
+                return
             except Exception as e:  # noqa: BLE001 - a child must not break printing
-                yield f"[{start}]", f"<slice: {e}>"
+                yield f"[{start}]", f"<slice: {_one_line(e)}>"
                 return
             for i, v in enumerate(items, start):
                 yield f"[{i}]", v
+                if isinstance(v, str) and v.startswith("<unreadable"):
+                    return  # the memory ends here: so do the elements
+
+
+def _one_line(e: BaseException) -> str:
+    return text.esc(" ".join(str(e).split()))
 
 
 def _fields(t: gdb.Type) -> dict[str, gdb.Field]:
@@ -207,6 +272,7 @@ class MapPrinter:
         hdr = val.type.strip_typedefs().target().strip_typedefs()
         self.kind, self.geo, self.kt, self.et = _map_geometry(hdr)
         self.vals = gotypes.reader()
+        self.walk = gotypes.current_walk()
         self.count, self.entries, marker = self.vals.map_entries(
             int(val), self.geo, self.kind, READ_LIMIT, ENTRY_LIMIT
         )
@@ -219,13 +285,21 @@ class MapPrinter:
         return f"{self.name}{self.marker}"
 
     def children(self) -> Iterator[tuple[str, Any]]:
+        return gotypes.interruptible(_held(self.walk, self._children()))
+
+    def _children(self) -> Iterator[tuple[str, Any]]:
         for start in range(0, len(self.entries), CHUNK):
             part = self.entries[start : start + CHUNK]
             try:
-                keys = _decode(self.vals, self.kt, [k for k, _ in part])
-                elems = _decode(self.vals, self.et, [e for _, e in part])
+                keys = _decode(self.vals, self.kt, [k for k, _ in part], self.walk)
+                elems = _decode(self.vals, self.et, [e for _, e in part], self.walk)
+            except BudgetSpent:
+                yield f"k{start}", "<...>"
+                yield f"v{start}", _spent()
+                return
             except Exception as e:  # noqa: BLE001 - a child must not break printing
-                yield f"[{start}]", f"<map: {e}>"
+                yield f"k{start}", "<...>"
+                yield f"v{start}", f"<map: {_one_line(e)}>"
                 return
             for i, (k, v) in enumerate(zip(keys, elems), start):
                 yield f"k{i}", k
@@ -241,6 +315,7 @@ class ChanPrinter:
         self.name = name
         self.elem = _chan_elem(val)
         self.vals = gotypes.reader()
+        self.walk = gotypes.current_walk()
         self.len, self.cap, self.closed, self.elems, marker = self.vals.chan_queue(
             int(val), READ_LIMIT, ENTRY_LIMIT
         )
@@ -259,14 +334,26 @@ class ChanPrinter:
             waiting = f"; waiting: <{e}>"
         info = f"{closed}len {self.len}, cap {self.cap}{waiting}"
         # the header stays last: Go's TestGdbPython ends its match with `chan int = {…}`
-        return f"{int(self.val):#x} ({info}) {self.name}{self.marker}"
+        unknown = " <chan: no element type in the DWARF>" if self.elem is None else ""
+        return f"{int(self.val):#x} ({info}) {self.name}{self.marker}{unknown}"
 
     def children(self) -> Iterator[tuple[str, Any]]:
+        return gotypes.interruptible(_held(self.walk, self._children()))
+
+    def _children(self) -> Iterator[tuple[str, Any]]:
         if self.elem is None:
             return
         for start in range(0, len(self.elems), CHUNK):
             part = self.elems[start : start + CHUNK]
-            for i, v in enumerate(_decode(self.vals, self.elem, part), start):
+            try:
+                items = _decode(self.vals, self.elem, part, self.walk)
+            except BudgetSpent:
+                yield f"[{start}]", _spent()
+                return
+            except Exception as e:  # noqa: BLE001 - a child must not break printing
+                yield f"[{start}]", f"<chan: {_one_line(e)}>"
+                return
+            for i, v in enumerate(items, start):
                 yield f"[{i}]", v
 
 
@@ -283,11 +370,16 @@ def _waiters(q: gdb.Value, limit: int = 1 << 16) -> str:
 
 
 def _chan_elem(val: gdb.Value) -> gdb.Type | None:
-    """The element type of a chan from its DWARF name ``hchan<T>``, else its typedef."""
-    name = val.type.strip_typedefs().target().name or ""
-    if name.startswith(CHAN_PREFIX) and name.endswith(">"):
-        t = gotypes.lookup_type(name[len(CHAN_PREFIX) : -1])
-        if t is not None:
-            return t
-    tn = val.type.name or ""
-    return gotypes.lookup_type(tn[5:]) if tn.startswith("chan ") else None
+    """The element type of a chan from its DWARF: the linker's ``hchan<T>`` holds
+    ``recvq waitq<T>`` whose ``first`` is a ``*sudog<T>`` with ``elem *T`` (never looked up by
+    name: gdb's Go ``int`` is 4 bytes where the program's is 8)."""
+    try:
+        hchan = val.type.strip_typedefs().target().strip_typedefs()
+        waitq = _fields(hchan)["recvq"].type.strip_typedefs()
+        sudog = _fields(waitq)["first"].type.strip_typedefs().target().strip_typedefs()
+        elem = _fields(sudog)["elem"].type.strip_typedefs()
+    except (KeyError, gdb.error, RuntimeError):
+        return None
+    if elem.code != gdb.TYPE_CODE_PTR or elem.target().code == gdb.TYPE_CODE_VOID:
+        return None
+    return elem.target()

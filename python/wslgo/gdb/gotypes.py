@@ -7,10 +7,71 @@ Symbols and dropped with its other targets; the caches here live in :data:`STATE
 
 from __future__ import annotations
 
+import _thread
+import contextlib
+import functools
+import itertools
+import signal
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
 import gdb
 
 from wslgo import _native
 from wslgo.gdb import gofacts, program
+
+T = TypeVar("T")
+
+#: Interface levels followed even when ``print max-depth`` is unlimited: each level is a
+#: stack of gdb and Python frames, and a deep chain must not exhaust gdb's stack.
+HARD_DEPTH = 64
+#: Bytes one print may read through the printers (string bytes, elements, nested values).
+PRINT_BUDGET = 1 << 20
+#: Children one print may hand to gdb to print itself (each a gdb value: a struct, an
+#: interface); natively decoded strings and integers count only their bytes.
+MAX_CHILDREN = 20_000
+#: Bytes of one interface's value printed through gdb (larger ones show their size).
+MAX_VALUE = 1 << 20
+#: Interface values one print may expand (a graph whose paths multiply, such as a chain of
+#: diamonds, stops here instead of growing with the number of paths).
+MAX_EXPANSIONS = 20_000
+
+#: A printer's ``children`` after Ctrl-C. gdb 13 shows a KeyboardInterrupt raised by a
+#: printer as a "Python Exception" line and carries on printing; this callable, run by gdb
+#: itself once the printer returned, re-raises the interrupt from C (``filter`` calls
+#: ``interrupt_main`` with no Python code after it), so gdb's next check ends the command
+#: with its usual "Quit".
+QUIT_CHILDREN = functools.partial(filter, _thread.interrupt_main, (signal.SIGINT,))
+
+
+class Walk:
+    """What one print shares: the interfaces being expanded (a target met again is a cycle),
+    the address of the outermost one (a target holding it is where the print came from), the
+    depth allowed and the budget left."""
+
+    def __init__(self, max_depth: int) -> None:
+        self.path: list[int] = []
+        self.outer: int | None = None
+        self.max_depth = max_depth
+        self.budget = PRINT_BUDGET
+        self.children = MAX_CHILDREN
+        self.expansions = MAX_EXPANSIONS
+
+    def charge(self, n: int) -> bool:
+        """Take ``n`` bytes from the budget; False (and nothing taken) when they are not
+        left."""
+        if n > self.budget:
+            self.budget = 0
+            return False
+        self.budget -= n
+        return True
+
+    def cycle(self, addr: int, size: int) -> bool:
+        """The object at ``addr`` (``size`` bytes) is being printed already: it is on the path
+        or holds the outermost interface."""
+        if addr in self.path:
+            return True
+        return self.outer is not None and addr <= self.outer < addr + max(size, 1)
 
 
 class PrinterState:
@@ -25,9 +86,78 @@ class PrinterState:
         #: The value the lookup last found no printer for (gdb asks each printer list with
         #: the same value object).
         self.last_none: gdb.Value | None = None
+        #: Printer calls running now (a nested call shares the outermost one's walk).
+        self.active = 0
+        #: The walk of the print in progress.
+        self.walk: Walk | None = None
 
 
 STATE = PrinterState()
+
+
+def max_depth() -> int:
+    """gdb's ``print max-depth`` in effect, at most :data:`HARD_DEPTH`."""
+    fn = getattr(gdb, "print_options", None)
+    n: Any = fn().get("max_depth") if fn is not None else None
+    if n is None:
+        try:
+            n = gdb.parameter("print max-depth")
+        except gdb.error:
+            n = 20
+    if n is None or int(n) < 0:
+        return HARD_DEPTH
+    return min(int(n), HARD_DEPTH)
+
+
+@contextlib.contextmanager
+def walking() -> Iterator[Walk]:
+    """The walk of the print in progress: a new one when no printer call is running (a new
+    print), the running one's for a call nested in it (an interface's value formatted inside
+    another's)."""
+    st = STATE
+    if st.active == 0 or st.walk is None:
+        st.walk = Walk(max_depth())
+    st.active += 1
+    try:
+        yield st.walk
+    finally:
+        st.active -= 1
+
+
+@contextlib.contextmanager
+def holding(walk: Walk) -> Iterator[Walk]:
+    """Make ``walk`` the running print's while a container's children are printed (in the
+    CLI gdb prints each child, nested values and all, before asking for the next one: they
+    belong to the same print and share its budget)."""
+    st = STATE
+    if st.active == 0:
+        st.walk = walk
+    st.active += 1
+    try:
+        yield walk
+    finally:
+        st.active -= 1
+
+
+def current_walk() -> Walk:
+    """The running print's walk, or a new one (a container's own, for its children)."""
+    st = STATE
+    if st.active and st.walk is not None:
+        return st.walk
+    return Walk(max_depth())
+
+
+def interruptible(children: Iterator[T]) -> Iterator[T]:
+    """``children`` ending at Ctrl-C with gdb's "Quit" (see :data:`QUIT_CHILDREN`)."""
+    trigger: list[int] = []
+
+    def run() -> Iterator[T]:
+        try:
+            yield from children
+        except KeyboardInterrupt:
+            trigger.append(signal.SIGINT)
+
+    return itertools.chain(run(), filter(_thread.interrupt_main, trigger))  # type: ignore[arg-type]
 
 
 def reader() -> _native.Values:
@@ -59,11 +189,18 @@ def lookup_type(name: str) -> gdb.Type | None:
     if key in STATE.types:
         return STATE.types[key]
     t: gdb.Type | None = None
-    for candidate in (name, "struct " + name):
+    # The program's own DWARF type first: gdb's Go `int` is 4 bytes, the program's is 8.
+    try:
+        sym = gdb.lookup_static_symbol(name)
+    except (gdb.error, ValueError):
+        sym = None
+    if sym is not None and sym.addr_class == gdb.SYMBOL_LOC_TYPEDEF:
+        t = sym.type
+    for candidate in (name, "struct " + name) if t is None else ():
         try:
             t = gdb.lookup_type(candidate)
             break
-        except gdb.error:
+        except (gdb.error, ValueError):
             continue
     if t is None and not name.startswith("*") and "." in name:
         # the runtime says `y.T` where the DWARF says `github.com/x/y.T`
@@ -104,9 +241,10 @@ def dynamic(val: gdb.Value) -> tuple[str, gdb.Value | None]:
     typ = type_word(val)
     if typ == 0:
         return "nil", None
-    name, _size, _kind, direct = reader().dyn_type(typ)
+    name, size, _kind, direct = reader().dyn_type(typ)
     t = lookup_type(name)
-    if t is None:
+    if t is None or t.sizeof != size:
+        # no DWARF type of that name, or one of another size: never read it as that type
         return name, None
     data = val["data"]
     if direct:

@@ -49,7 +49,7 @@ def kind(v: gdb.Value) -> str:
 
 def _array_len(st: gdb.Type) -> int:
     lo, hi = st.range()
-    return hi - lo + 1
+    return int(hi) - int(lo) + 1
 
 
 def byte_type() -> gdb.Type:

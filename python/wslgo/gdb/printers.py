@@ -14,7 +14,7 @@ from typing import Any
 
 import gdb
 
-from wslgo import _native
+from wslgo import _native, text
 from wslgo.gdb import containers, gotypes, named, values
 
 
@@ -33,35 +33,70 @@ def _one_line(e: BaseException) -> str:
 
 
 class StringPrinter:
-    """Go string: quoted text through gdb's lazy string (``print elements`` applies)."""
-
-    def __init__(self, val: gdb.Value) -> None:
-        self.val = val
-
-    def display_hint(self) -> str:
-        return "string"
-
-    def to_string(self) -> Any:
-        try:
-            n = int(self.val["len"])
-            ptr = self.val["str"]
-            if n < 0:
-                return f"<string: garbage length {n}>"
-            if n == 0:
-                return ""
-            return ptr.lazy_string(encoding="utf-8", length=min(n, containers.READ_LIMIT))
-        except gdb.error as e:
-            return f"<string: {e}>"
-
-
-class InterfacePrinter:
-    """Go interface: the dynamic type and the value (``int 42``, ``*errors.errorString
-    {s = "boom"}``), or ``nil``."""
+    """Go string: quoted by the native core's one rule (controls, C1 and bidi overrides
+    escaped: gdb's own string printing shows U+202E raw under a UTF-8 locale), at most
+    ``print elements`` bytes and only what the memory holds."""
 
     def __init__(self, val: gdb.Value) -> None:
         self.val = val
 
     def to_string(self) -> str:
+        try:
+            with gotypes.walking() as walk:
+                n = int(self.val["len"])
+                if n < 0:
+                    return f"<string: garbage length {n}>"
+                if n == 0:
+                    return '""'
+                addr = self.val.address
+                if addr is None:  # a string not in memory (a register pair)
+                    return f"<string: {n} bytes at {int(self.val['str']):#x}>"
+                limit = containers.print_elements()
+                text = gotypes.reader().quoted_string(int(addr), limit, walk.budget)
+                walk.charge(min(n, limit))
+                return text
+        except KeyboardInterrupt:
+            return _interrupted(self)
+        except (gdb.error, _native.WslgoError) as e:
+            return f"<string: {_one_line(e)}>"
+
+
+def _interrupted(printer: Any) -> str:
+    """A printer's text after Ctrl-C; gdb's "Quit" follows (``gotypes.QUIT_CHILDREN``)."""
+    printer.children = gotypes.QUIT_CHILDREN
+    return "<interrupted>"
+
+
+def _target(v: gdb.Value) -> tuple[gdb.Value, int | None, int]:
+    """What an interface's dynamic value prints as (a pointer to a struct: the struct), its
+    address (None when not in memory) and size."""
+    t = v.type.strip_typedefs()
+    if t.code == gdb.TYPE_CODE_PTR and t.target().strip_typedefs().code == gdb.TYPE_CODE_STRUCT:
+        p = int(v)
+        if p != 0:
+            obj = v.dereference()
+            return obj, p, obj.type.sizeof
+    addr = v.address
+    return v, None if addr is None else int(addr), v.type.sizeof
+
+
+class InterfacePrinter:
+    """Go interface: the dynamic type and the value (``int 42``, ``*errors.errorString
+    {s = "boom"}``), or ``nil``. A value already being printed on the way here (cyclic data)
+    prints as ``T (cycle) 0xADDR``; nesting stops at ``print max-depth`` (``T {...}``) and
+    one print's expansions at a budget."""
+
+    def __init__(self, val: gdb.Value) -> None:
+        self.val = val
+
+    def to_string(self) -> str:
+        try:
+            with gotypes.walking() as walk:
+                return self._text(walk)
+        except KeyboardInterrupt:
+            return _interrupted(self)
+
+    def _text(self, walk: gotypes.Walk) -> str:
         try:
             name, v = gotypes.dynamic(self.val)
         except Exception as e:  # noqa: BLE001 - printing must not fail in gdb
@@ -76,16 +111,29 @@ class InterfacePrinter:
             except (gdb.error, _native.WslgoError) as e:
                 return f"{name} <{_one_line(e)}>"
         try:
-            t = v.type.strip_typedefs()
-            if (
-                t.code == gdb.TYPE_CODE_PTR
-                and int(v) != 0
-                and t.target().strip_typedefs().code == gdb.TYPE_CODE_STRUCT
-            ):
-                return f"{name} {v.dereference().format_string()}"
-            return f"{name} {v.format_string()}"
+            obj, addr, size = _target(v)
+            if not walk.path and walk.outer is None:
+                own = self.val.address
+                walk.outer = None if own is None else int(own)
+            if addr is not None and walk.cycle(addr, size):
+                return f"{name} (cycle) {addr:#x}"
+            if len(walk.path) >= walk.max_depth:
+                return f"{name} {{...}}"
+            if size > gotypes.MAX_VALUE:
+                # (a corrupt type word can name a runtime table of hundreds of megabytes)
+                at = "" if addr is None else f" at {addr:#x}"
+                return f"{name} <{size} bytes{at}>"
+            walk.expansions -= 1
+            if walk.expansions < 0 or not walk.charge(size):
+                return f"{name} <print budget spent>"
+            walk.path.append(addr if addr is not None else -1)
+            try:
+                text = obj.format_string(max_depth=max(0, walk.max_depth - len(walk.path)))
+            finally:
+                walk.path.pop()
+            return f"{name} {text}"
         except gdb.error as e:
-            return f"{name} <{e}>"
+            return f"{name} <{_one_line(e)}>"
 
 
 class DurationPrinter:
@@ -103,7 +151,7 @@ def _go_str(v: gdb.Value) -> str:
     if n <= 0:
         return ""
     raw = bytes(gdb.selected_inferior().read_memory(int(v["str"]), min(n, 256)))
-    return raw.decode("utf-8", "replace")
+    return text.esc(raw.decode("utf-8", "replace"))
 
 
 class TimePrinter:
@@ -187,6 +235,11 @@ def lookup(val: gdb.Value) -> Any:
         return None
     try:
         printer = _lookup(val)
+    except KeyboardInterrupt:
+        quit_ = _Text("")
+        _interrupted(quit_)
+        quit_.text = "<interrupted>"
+        return quit_
     except Exception as e:  # noqa: BLE001 - printing must not fail in gdb
         return _Text(f"<wslgo: {_one_line(e)}>")
     if printer is None:

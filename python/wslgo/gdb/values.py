@@ -8,7 +8,7 @@ import argparse
 
 import gdb
 
-from wslgo import _native
+from wslgo import _native, text
 from wslgo.gdb import commands, containers, gotypes
 
 #: The convenience variable ``wslgo-ptype`` hands to gdb's ptype.
@@ -138,9 +138,11 @@ def wslgo_ptype(args: argparse.Namespace) -> None:
         raise commands.UsageError("wslgo-ptype: usage: wslgo-ptype[/FLAGS] EXPR")
     gdb.set_convenience_variable(PTYPE_VAR, gdb.parse_and_eval(expr))
     try:
-        gdb.execute(f"ptype{flags} ${PTYPE_VAR}")
+        out = gdb.execute(f"ptype{flags} ${PTYPE_VAR}", to_string=True)
     finally:
         gdb.set_convenience_variable(PTYPE_VAR, None)
+    # type and field names come from the binary: escaped line by line
+    gdb.write("".join(text.esc(line) + "\n" for line in out.splitlines()))
 
 
 def zone_at(loc: gdb.Value, secs: int) -> gdb.Value | None:

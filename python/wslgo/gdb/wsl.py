@@ -16,7 +16,7 @@ import re
 import gdb
 
 from wslgo import _native, argtypes, doctor, pathmap, why
-from wslgo.gdb import commands, params, program
+from wslgo.gdb import breakspec, commands, params, program
 from wslgo.text import esc, esc_path
 
 
@@ -225,64 +225,6 @@ def _split_condition(arg: str) -> tuple[str, str]:
     return loc, cond
 
 
-def _gdb_break(spec: str, cond: str) -> str:
-    """gdb's ``break`` and what it said, each line escaped (it names the binary's file)."""
-    cmd = f"break {spec}" + (f" if {cond}" if cond else "")
-    out = str(gdb.execute(cmd, to_string=True) or "")
-    return "".join(esc_path(line) + "\n" for line in out.splitlines())
-
-
-def _quoted_name(name: str) -> str | None:
-    """``'NAME'`` for gdb's linespecs and expressions; None when a name read from the binary
-    could not be quoted so (a quote, a control character: gdb would read it as more)."""
-    if "'" in name or not name.isprintable():
-        return None
-    return f"'{name}'"
-
-
-def _address_spec(syms: _native.Symbols, addr: int) -> str:
-    """``*'FUNC'+OFF`` for a link-time address, so a loaded PIE's symbol gives the run-time
-    address; the bare address when the function has no ELF symbol (stripped)."""
-    try:
-        func = syms.frames(addr)[-1].function
-        entry = next(e for n, e, _ in syms.lookup(func) if e <= addr)
-    except (_native.WslgoError, StopIteration, IndexError):
-        return f"*{addr:#x}"
-    quoted = _quoted_name(func)
-    if quoted is None or (gdb.lookup_static_symbol(func) is None and not _has_minsym(quoted)):
-        return f"*{addr:#x}"
-    return f"*{quoted}+{addr - entry:#x}"
-
-
-def _gdb_knows(func: str) -> bool:
-    """gdb has a symbol for ``func`` (DWARF or ELF): ``break 'func'`` places it."""
-    if gdb.lookup_static_symbol(func) is not None or gdb.lookup_global_symbol(func) is not None:
-        return True
-    quoted = _quoted_name(func)
-    return quoted is not None and _has_minsym(quoted)
-
-
-def _entry_spec(syms: _native.Symbols, entry: int, loc: str) -> str:
-    """``*ADDR`` of a function's link-time ``entry`` in the running image (a PIE is placed
-    only once it is loaded)."""
-    if syms.info().get("pie"):
-        if gdb.selected_inferior().pid == 0:
-            raise gdb.GdbError(
-                f"wslgo-break: {loc} is in a stripped PIE: its address is known only once the "
-                "program is loaded; run `starti`, then wslgo-break again"
-            )
-        entry += program.current().load_bias()
-    return f"*{entry:#x}"
-
-
-def _has_minsym(quoted: str) -> bool:
-    try:
-        gdb.parse_and_eval(f"(long)&{quoted}")
-    except gdb.error:
-        return False
-    return True
-
-
 class _Break(gdb.Command):
     """Set a breakpoint from a Windows path, a WSL path, a module-relative path or a Go
     function name: `wslgo-break LOCATION [goroutine N] [if COND]`.
@@ -316,7 +258,7 @@ def wslgo_break(arg: str) -> None:
         if syms.info().get("dwarf") and '"' not in w.file and w.file.isprintable():
             spec = f"{w.file}:{fl[1]}"
             spec = f'"{spec}"' if " " in spec else spec
-            gdb.write(_gdb_break(spec, cond))
+            gdb.write(breakspec.gdb_break(spec, cond))
         else:  # no DWARF (or a name gdb cannot take): the pclntab's addresses
             if syms.info().get("pie") and gdb.selected_inferior().pid == 0:
                 raise gdb.GdbError(
@@ -324,7 +266,7 @@ def wslgo_break(arg: str) -> None:
                     "only once the program is loaded; run `starti`, then wslgo-break again"
                 )
             for a in w.addresses:
-                gdb.write(_gdb_break(_address_spec(syms, a), cond))
+                gdb.write(breakspec.gdb_break(breakspec.address_spec(syms, a), cond))
         return
     name = loc.replace("·", ".").replace("∕", "/")
     found: list[tuple[str, int, int]] = []
@@ -337,20 +279,20 @@ def wslgo_break(arg: str) -> None:
         break
     if found:
         for fname, entry, _ in found[:8]:
-            if not _gdb_knows(fname):  # stripped: the pclntab's entry, by address
-                gdb.write(_gdb_break(_entry_spec(syms, entry, loc), cond))
+            if not breakspec.gdb_knows(fname):  # stripped: the pclntab's entry, by address
+                gdb.write(breakspec.gdb_break(breakspec.entry_spec(syms, entry, loc), cond))
                 continue
-            quoted = _quoted_name(fname)
+            quoted = breakspec.quoted_name(fname)
             try:
                 if quoted is None:
                     raise gdb.error("a name gdb cannot take")
-                gdb.write(_gdb_break(quoted, cond))
+                gdb.write(breakspec.gdb_break(quoted, cond))
             except gdb.error:
-                gdb.write(_gdb_break(f"*{entry:#x}", cond))
+                gdb.write(breakspec.gdb_break(f"*{entry:#x}", cond))
         return
     before = len(gdb.breakpoints())
     try:
-        out = _gdb_break(loc, cond)  # gdb's own linespec
+        out = breakspec.gdb_break(loc, cond)  # gdb's own linespec
     except gdb.error as e:
         out = str(e)
     if len(gdb.breakpoints()) > before:

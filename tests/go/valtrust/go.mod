@@ -1,0 +1,3 @@
+module wslgo.test/valtrust
+
+go 1.21
