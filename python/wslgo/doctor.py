@@ -21,13 +21,15 @@ from wslgo.hostcheck import (
     FAIL,
     OK,
     WARN,
-    Host as Host,
     Row,
     first_line,
     listeners,
     loopback,
     read_mounts,
     windows_mount,
+)
+from wslgo.hostcheck import (
+    Host as Host,
 )
 from wslgo.text import esc
 

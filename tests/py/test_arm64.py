@@ -33,6 +33,7 @@ from conftest import ROOT, GdbRun, run_gdb
 from wslgo import _native
 from wslgo_testing import pyviews
 from wslgo_testing.cores import OBJCOPY, check_symbols_option, strip_copy
+from wslgo_testing.gdb import marked, section
 from wslgo_testing.sources import goids, line_of
 from wslgo_testing.traceback import compare, ours_frames, parse_dump
 from wslgo_testing.versions import selected_versions
@@ -427,3 +428,29 @@ def test_arm64_live_symbol_file_under_qemu_stub(
     assert re.search(r"^i = 0$", after, re.M), after
     assert re.search(rf"^#2 .* main\.main \(\) at \S+hkbreak/main\.go:{line}$", after, re.M), after
     assert "SIGTRAP" not in out and "exited normally" in out, out
+
+
+# ---- the session under qemu's stub: gdb's own `next` from a Go breakpoint stop reaches the
+# user's next line (on arm64 the return address into runtime.Breakpoint starts its last line)
+
+
+def test_arm64_next_from_a_go_breakpoint(
+    go_version: str, wslgo_entry: Path, tmp_path: Path
+) -> None:
+    first_version_only(go_version)
+    if GDB_MULTIARCH is None:
+        pytest.skip("gdb-multiarch not installed")
+    binary = gofixtures.build("hkbreak", go_version, "debug", goarch="arm64")
+    r = qemu_live(
+        binary,
+        ["set wslgo stop-context off", "continue", *marked("N", "next"), "continue", "continue"],
+        wslgo_entry,
+        tmp_path,
+    )
+    out = r.gdb.stdout
+    at = section(out, "N")
+    # from the breakpoint's line in the loop, `next` goes to the loop's line, in main.main
+    loop = line_of("hkbreak", "BREAK-HERE") - 2
+    assert re.findall(r"^(\d+)\t", at, re.M) == [str(loop)], r.gdb.output
+    assert "runtime" not in at and "proc.go" not in at, r.gdb.output
+    assert "exited normally" in r.gdb.output, r.gdb.output

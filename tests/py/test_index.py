@@ -12,8 +12,8 @@ import subprocess
 from pathlib import Path
 
 from conftest import build
-from test_values import tokens
 from wslgo_testing.gdb import GDB_MI
+from wslgo_testing.valuetext import tokens
 
 SETUP = ["set print elements unlimited", "set width 0", "set height 0"]
 

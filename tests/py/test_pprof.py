@@ -15,6 +15,7 @@ from pathlib import Path
 import gofixtures
 import pytest
 from conftest import build
+from wslgo_testing.gdb import GDB_BATCH
 from wslgo_testing.pprofdecode import Key, decode
 
 WSLGO = [sys.executable, "-m", "wslgo.cli"]
@@ -58,7 +59,7 @@ def test_pprof_of_a_core_is_the_programs_own_profile(
         )
         assert live.returncode == 0, live.stderr
         subprocess.run(
-            [gdb_path, "-nx", "-batch", "-p", str(proc.pid), "-ex", f"gcore {core}"],
+            [*GDB_BATCH, "-p", str(proc.pid), "-ex", f"gcore {core}"],
             capture_output=True,
             timeout=180,
             check=True,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import build
+from wslgo_testing.gdb import GDB_BATCH
 
 DECLINED = "auto-loading has been declined by your `auto-load safe-path'"
 
@@ -25,7 +26,7 @@ def attached(go_version: str, tmp_path: Path) -> Iterator[tuple[Path, int, Path]
         assert p.stdout is not None and "ready" in p.stdout.readline()
         core = tmp_path / "core"
         r = subprocess.run(
-            ["gdb", "-nx", "-batch", "-p", str(p.pid), "-ex", f"generate-core-file {core}"],
+            [*GDB_BATCH, "-p", str(p.pid), "-ex", f"generate-core-file {core}"],
             capture_output=True,
             text=True,
             timeout=120,

@@ -16,11 +16,12 @@ def test_maturin_module_checked_not_a_command_on_path(tmp_path: Path) -> None:
     bin_.mkdir()
     (bin_ / "maturin").write_text("#!/bin/sh\necho 'maturin 1.0 (a pipx copy)'\n")
     (bin_ / "maturin").chmod(0o755)
-    # $PY: a Python with every tool but the maturin module; pip records what it is asked
+    # $PY: a Python whose version check (`$PY -`) sees no package at all (so no maturin
+    # module, whatever is on PATH); pip records what it is asked
     py = tmp_path / "py"
     py.write_text(
         "#!/bin/sh\n"
-        'if [ "$1" = -c ]; then case "$2" in *maturin*) exit 1;; esac; exit 0; fi\n'
+        'if [ "$1" = - ]; then exec python3 -I -S "$@"; fi\n'
         f'if [ "$1 $2" = "-m pip" ]; then echo "PIP $*" >> {tmp_path}/pip.log; exit 0; fi\n'
         "exit 3\n"
     )
@@ -34,4 +35,5 @@ def test_maturin_module_checked_not_a_command_on_path(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     log = (tmp_path / "pip.log").read_text() if (tmp_path / "pip.log").exists() else ""
-    assert "install" in log and " maturin" in log, (log, r.stderr)
+    assert "install" in log and "dev-requirements.txt" in log, (log, r.stderr)
+    assert "maturin==" in r.stderr, r.stderr

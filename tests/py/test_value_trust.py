@@ -13,9 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import QUIET, build
-from test_values import Mi
-from wslgo_testing.gdb import GDB_MI
+from conftest import build
+from wslgo_testing.gdb import GDB_BATCH, GDB_MI, Mi
 
 INSPECT = "frame function main.inspect"
 RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f\u202a-\u202e\u2066-\u2069]")
@@ -61,7 +60,7 @@ def test_depth_follows_print_max_depth_and_a_small_stack_survives(
     cmds = ["run", "print *'main.chainHead'", "set print max-depth 3", "print *'main.chainHead'",
             "set print max-depth unlimited", "print *'main.chainHead'", "print *'main.selfTree'",
             "print *'main.diamondTop'", "echo STILL-ALIVE\\n", "kill"]  # fmt: skip
-    argv = ["gdb", "-nx", "-batch", *QUIET, "-ex", f"source {wslgo_entry}", "-ex",
+    argv = [*GDB_BATCH, "-ex", f"source {wslgo_entry}", "-ex",
             f"file {binary}"] + [x for c in cmds for x in ("-ex", c)]  # fmt: skip
     quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in argv)
     p = subprocess.run(
@@ -107,7 +106,7 @@ def test_string_bomb_stays_small(go_version: str, wslgo_entry: Path) -> None:
     binary = build("valtrust", go_version)
     hwm = "python print('HWM', [l for l in open('/proc/self/status') if l.startswith('VmHWM')])"
     r = subprocess.run(
-        ["gdb", "-nx", "-batch", *QUIET, "-ex", f"source {wslgo_entry}", "-ex", f"file {binary}",
+        [*GDB_BATCH, "-ex", f"source {wslgo_entry}", "-ex", f"file {binary}",
          "-ex", "run", "-ex", "print 'main.listA'", "-ex", hwm,
          "-ex", "set print elements unlimited", "-ex", "print 'main.strBomb'",
          "-ex", "print 'main.anyBomb'", "-ex", hwm, "-ex", "kill"],
@@ -162,7 +161,7 @@ def test_ctrl_c_quits_a_long_print(go_version: str, wslgo_entry: Path) -> None:
     """Ctrl-C during a long print ends it with gdb's own "Quit", not a Python exception."""
     binary = build("valtrust", go_version)
     proc = subprocess.Popen(
-        ["gdb", "-nx", "-batch", *QUIET, "-ex", f"source {wslgo_entry}", "-ex", f"file {binary}",
+        [*GDB_BATCH, "-ex", f"source {wslgo_entry}", "-ex", f"file {binary}",
          "-ex", "run", "-ex", "set print elements unlimited", "-ex", "echo START\\n",
          *["-ex", "print 'main.anyBomb'"] * 20, "-ex", "echo AFTER\\n", "-ex", "kill"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -5,12 +5,12 @@ chans, interfaces, errors, generics, runtime types; live, optimized, and from a 
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import build
-from wslgo_testing.gdb import GDB_MI
+from wslgo_testing.gdb import GDB_MI, Mi
+from wslgo_testing.valuetext import tokens
 
 NAMES = [
     "str", "strEmpty", "sliceInt", "sliceNil", "sliceEmp", "sliceStr", "sliceEsc", "slicePts",
@@ -55,19 +55,6 @@ SETUP = [
     "set width 0",
     "set height 0",
 ]
-TOKEN = re.compile(
-    r'"(?:[^"\\]|\\.)*"|(?<![\w.\[])0x[0-9a-f]+\b|(?<![\w.\[\]])-?\d+(?:\.\d+)?(?![\w\]])'
-    r"|\btrue\b|\bfalse\b|\bnil\b"
-)
-
-
-def tokens(text: str) -> list[str]:
-    """The literal values in a printed value, in order (types, field names dropped)."""
-    text = re.sub(r" '(?:[^'\\]|\\[^']+)'", "", text)  # gdb's char next to a byte
-    out = []
-    for t in TOKEN.findall(text):
-        out.append(str(int(t, 16)) if t.startswith("0x") else t)
-    return out
 
 
 def split_top(body: str) -> list[str]:
@@ -280,38 +267,6 @@ def test_corrupt_values_print_markers(gdb_run, go_version: str) -> None:
     assert "$4 = 1099511627776" in out, out
     assert 'map[string]int = {["a"] = 1' in out or '["a"] = 1' in out, out
     assert "Traceback" not in r.output, r.output
-
-
-class Mi:
-    """A gdb --interpreter=mi3 session driven one command at a time."""
-
-    def __init__(self, argv: list[str]) -> None:
-        self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
-        )
-        self.transcript: list[str] = []
-
-    def until(self, pattern: str) -> str:
-        assert self.proc.stdout is not None
-        seen = []
-        for line in self.proc.stdout:
-            seen.append(line)
-            self.transcript.append(line)
-            if re.match(pattern, line):
-                return "".join(seen)
-        raise AssertionError("gdb ended before " + pattern + ":\n" + "".join(self.transcript))
-
-    def cmd(self, command: str, until: str = r"\^(done|error|running)") -> str:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        return self.until(until)
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.write("-gdb-exit\n")
-            self.proc.stdin.close()
-        self.proc.wait(timeout=60)
 
 
 def test_mi_lists_a_window_of_map_children(go_version: str, wslgo_entry: Path) -> None:

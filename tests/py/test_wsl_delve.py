@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from conftest import build, selected_versions
-from test_wsl_doctor import _cores_on, fake_root, tools_dir
 from wslgo import _native
+from wslgo_testing.doctorfake import _cores_on, fake_root, tools_dir
 
 #: delve's `dlv version` (cmd/dlv/cmds/commands.go: "Delve Debugger\n%s\n" of
 #: pkg/version's "Version: X.Y.Z\nBuild: $Id: <git blob> $").

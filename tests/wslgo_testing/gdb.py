@@ -114,3 +114,35 @@ def runtime_gdb_py(go: Path) -> Path:
     path = go.parent.parent / "src" / "runtime" / "runtime-gdb.py"
     assert path.is_file(), path
     return path
+
+
+class Mi:
+    """A gdb --interpreter=mi3 session driven one command at a time."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+        self.transcript: list[str] = []
+
+    def until(self, pattern: str) -> str:
+        assert self.proc.stdout is not None
+        seen = []
+        for line in self.proc.stdout:
+            seen.append(line)
+            self.transcript.append(line)
+            if re.match(pattern, line):
+                return "".join(seen)
+        raise AssertionError("gdb ended before " + pattern + ":\n" + "".join(self.transcript))
+
+    def cmd(self, command: str, until: str = r"\^(done|error|running)") -> str:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self.until(until)
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.write("-gdb-exit\n")
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)

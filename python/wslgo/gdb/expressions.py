@@ -272,6 +272,14 @@ _PY_ERROR = "Error occurred in Python: "
 PRINT_VAR = "_wslgo_print"
 
 
+def _is_void(expr: str) -> bool:
+    """``expr``'s type is void (`whatis` evaluates without side effects)."""
+    try:
+        return str(gdb.execute(f"whatis {expr}", to_string=True)).strip() == "type = void"
+    except gdb.error:
+        return False
+
+
 class Print(gdb.Command):
     """Print value of expression EXP (gdb's `print`, with Go expressions).
 
@@ -288,6 +296,9 @@ class Print(gdb.Command):
         expr = rewrite(expr)
         try:
             if fmt and _print_formatted(opts, fmt, expr, from_tty):
+                return
+            if expr.strip() and _is_void(expr):  # `call` prints nothing for void; print does
+                gdb.write(f"${gdb.add_history(gdb.parse_and_eval(expr))} = void\n")
                 return
             gdb.execute(f"call {opts}{fmt}{expr}", from_tty)
         except gdb.error as e:
