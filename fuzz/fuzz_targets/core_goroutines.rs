@@ -22,8 +22,8 @@ use wslgo::runtime::target::{Scope, Snapshot};
 use wslgo::runtime::{
     fatal, Census, GoRuntime, Goroutines, Options, ThreadRegs, UnwindOptions, UnwindStart,
 };
-use wslgo::views::{self, Filter, Mode, Sink, View};
 use wslgo::symbols::Symbols;
+use wslgo::views::{self, Filter, Mode, Sink, View};
 
 struct Seed {
     bin: Arc<Binary>,
