@@ -301,6 +301,14 @@ fn info_reports_debug_state_with_hints() {
         assert!(!debug.optimized && debug.inlining_disabled && !debug.stripped);
         assert!(debug.hints.is_empty(), "{:?}", debug.hints);
         assert!(debug.go_version.starts_with(&format!("go{v}")));
+        // built with -gcflags=all=-N -l: the linker quotes the value, debug/buildinfo does not
+        let gcflags = debug.settings.iter().find(|(k, _)| k == "-gcflags");
+        assert_eq!(
+            gcflags.map(|(_, v)| v.as_str()),
+            Some("all=-N -l"),
+            "{:?}",
+            debug.settings
+        );
 
         let opt = Symbols::open(fixture("dwsyms", &v, "opt"))
             .expect("open")

@@ -59,8 +59,9 @@ impl BuildInfo {
                     info.main_module = Some((m, v));
                 }
                 "build" => {
-                    let (k, v) = rest.split_once('=').unwrap_or((rest, ""));
-                    info.settings.push((k.to_string(), v.to_string()));
+                    if let Some(kv) = build_setting(rest) {
+                        info.settings.push(kv);
+                    }
                 }
                 _ => {}
             }
@@ -80,6 +81,93 @@ impl BuildInfo {
     pub fn version_tuple(&self) -> Option<(u32, u32, u32)> {
         parse_go_version(&self.go_version)
     }
+}
+
+/// One `build` line's key and value as `debug/buildinfo` reads them: the linker quotes a
+/// key or value holding spaces, tabs, quotes or `=` (`-gcflags="all=-N -l"`), so a quoted
+/// one is unquoted; `None` for a line Go would reject (no key, a bad quote).
+fn build_setting(kv: &str) -> Option<(String, String)> {
+    let (key, raw) = if kv.starts_with(['"', '`']) {
+        let end = quoted_len(kv)?;
+        (unquote(&kv[..end])?, kv[end..].strip_prefix('=')?)
+    } else {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (k.to_string(), v)
+    };
+    if key.is_empty() {
+        return None;
+    }
+    let value = if raw.starts_with(['"', '`']) {
+        unquote(raw)?
+    } else {
+        raw.to_string()
+    };
+    Some((key, value))
+}
+
+/// The length of the Go string literal `s` starts with (`strconv.QuotedPrefix`).
+fn quoted_len(s: &str) -> Option<usize> {
+    let q = s.chars().next()?;
+    let mut escaped = false;
+    for (i, c) in s.char_indices().skip(1) {
+        if q == '"' && escaped {
+            escaped = false;
+        } else if q == '"' && c == '\\' {
+            escaped = true;
+        } else if c == q {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// A whole Go string literal (`"..."` with Go's escapes, or `` `...` ``) as its text
+/// (`strconv.Unquote`); `None` if it is not one.
+fn unquote(s: &str) -> Option<String> {
+    if let Some(raw) = s.strip_prefix('`') {
+        return raw
+            .strip_suffix('`')
+            .filter(|r| !r.contains('`'))
+            .map(str::to_string);
+    }
+    let body = s.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::with_capacity(body.len());
+    let mut it = body.chars();
+    while let Some(c) = it.next() {
+        if c == '"' || c == '\n' {
+            return None;
+        }
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let hex = |it: &mut std::str::Chars<'_>, n: usize| -> Option<u32> {
+            let digits: String = it.by_ref().take(n).collect();
+            (digits.len() == n).then(|| u32::from_str_radix(&digits, 16).ok())?
+        };
+        match it.next()? {
+            'a' => out.push('\u{7}'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'v' => out.push('\u{b}'),
+            '\\' => out.push('\\'),
+            '"' => out.push('"'),
+            '\'' => out.push('\''),
+            'x' => out.push(char::from_u32(hex(&mut it, 2)?)?),
+            'u' => out.push(char::from_u32(hex(&mut it, 4)?)?),
+            'U' => out.push(char::from_u32(hex(&mut it, 8)?)?),
+            d @ '0'..='7' => {
+                let rest: String = it.by_ref().take(2).collect();
+                let v = u32::from_str_radix(&format!("{d}{rest}"), 8).ok()?;
+                out.push(char::from_u32(v).filter(|_| rest.len() == 2 && v < 256)?);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// Parse `go1.24.11`, `go1.21`, `go1.26rc1`, `go1.22.3 X:nocoverageredesign` into a tuple.
@@ -151,6 +239,26 @@ mod tests {
         assert_eq!(info.setting("-gcflags"), Some("all=-N -l"));
         assert_eq!(info.setting("CGO_ENABLED"), Some("0"));
         assert_eq!(info.version_tuple(), Some((1, 24, 11)));
+    }
+
+    #[test]
+    fn quoted_settings_are_unquoted_as_debug_buildinfo_does() {
+        let m = "build\t-gcflags=\"all=-N -l\"\nbuild\t\"k=1\"=\"a\\tb\\x41\\u00e9\"\n\
+                 build\t=nokey\nbuild\tbad=\"open\n";
+        // between the linker's 16-byte sentinels, as in a binary
+        let framed = format!("{}{m}{}", "0".repeat(16), "1".repeat(16));
+        let info = BuildInfo::parse(&encode("go1.24.11", &framed)).unwrap();
+        assert_eq!(
+            info.setting("-gcflags"),
+            Some("all=-N -l"),
+            "{:?}",
+            info.settings
+        );
+        assert_eq!(info.setting("k=1"), Some("a\tbA\u{e9}"));
+        assert_eq!(info.settings.len(), 2, "{:?}", info.settings);
+        assert_eq!(unquote("`-s -w`").as_deref(), Some("-s -w"));
+        assert_eq!(unquote(r#""\101\"\\""#).as_deref(), Some("A\"\\"));
+        assert_eq!(unquote(r#""\q""#), None);
     }
 
     #[test]
