@@ -395,6 +395,13 @@ impl Values {
     }
 }
 
+/// `data` quoted by the one Go-string rule (`"..."` after it when `truncated`): a string
+/// the printers hold as bytes (one not in memory, such as a slice expression's result).
+#[pyfunction]
+fn go_quote(data: &[u8], truncated: bool) -> String {
+    render::quote(data, truncated)
+}
+
 /// time.Duration.String() of `ns` nanoseconds: `1.5s`, `2m0s`.
 #[pyfunction]
 fn go_duration(ns: i64) -> String {
@@ -436,6 +443,7 @@ fn go_rwmutex(reader_count: i64, writer_state: i64) -> String {
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Values>()?;
     m.add("MAP_MAX_INLINE_BYTES", values::layout::MAP_MAX_INLINE_BYTES)?;
+    m.add_function(wrap_pyfunction!(go_quote, m)?)?;
     m.add_function(wrap_pyfunction!(go_duration, m)?)?;
     m.add_function(wrap_pyfunction!(go_time, m)?)?;
     m.add_function(wrap_pyfunction!(go_time_unix, m)?)?;

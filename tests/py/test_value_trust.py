@@ -124,7 +124,10 @@ def test_string_bomb_stays_small(go_version: str, wslgo_entry: Path) -> None:
 def test_64_bit_ints_in_chans_and_interfaces(gdb_run, go_version: str) -> None:
     binary = build("valtrust", go_version)
     r = gdb_run(["run", "print 'main.chBig'", "print 'main.efaceBig'", "kill"], binary=binary)
-    assert values(r.stdout) == ["chan int = {1099511627781}", "int 1099511627781"], r.output
+    vals = values(r.stdout)
+    chan = r"0x[0-9a-f]+ \(len 1, cap 2; waiting: 0 to send, 0 to receive\) "
+    assert re.fullmatch(chan + re.escape("chan int = {1099511627781}"), vals[0]), r.output
+    assert vals[1:] == ["int 1099511627781"], r.output
 
 
 def test_control_bytes_print_escaped(gdb_run, go_version: str) -> None:
@@ -141,7 +144,6 @@ def test_control_bytes_print_escaped(gdb_run, go_version: str) -> None:
     assert f"$dtype: no debug type named {name}" in r.stderr, r.stderr
     assert f"interface {{}}: {name}" in r.stdout, r.stdout
     assert "ValueError" not in r.output and "STILL-ALIVE" in r.stdout, r.output
-    assert not RAW.search(r.output.replace("\x1b", "")) or True
     tail = r.output[r.output.index("$1 = ") :]
     assert not RAW.search(tail), repr(RAW.search(tail))
 
@@ -150,10 +152,10 @@ def test_unreadable_containers_close_their_braces(gdb_run, go_version: str) -> N
     binary = build("valtrust", go_version)
     r = gdb_run(["run", "print 'main.chBadBuf'", "print 'main.badPts'", "kill"], binary=binary)
     vals = values(r.stdout)
-    assert vals == [
-        "chan main.point = {<unreadable main.point at 0x10>, <unreadable main.point at 0x20>}",
-        "[]main.point = {<unreadable main.point at 0x10>}",
-    ], r.output
+    chan = r"0x[0-9a-f]+ \(len 2, cap 4; waiting: 0 to send, 0 to receive\) "
+    elems = "chan main.point = {<unreadable main.point at 0x10>, <unreadable main.point at 0x20>}"
+    assert re.fullmatch(chan + re.escape(elems), vals[0]), r.output
+    assert vals[1:] == ["[]main.point = {<unreadable main.point at 0x10>}"], r.output
     assert "Cannot access memory" not in r.output, r.output
 
 

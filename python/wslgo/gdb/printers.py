@@ -49,9 +49,12 @@ class StringPrinter:
                 if n == 0:
                     return '""'
                 addr = self.val.address
-                if addr is None:  # a string not in memory (a register pair)
-                    return f"<string: {n} bytes at {int(self.val['str']):#x}>"
                 limit = containers.print_elements()
+                if addr is None:  # a string not in memory (a register pair, a slice's result)
+                    k = min(n, limit, walk.budget)
+                    data = gdb.selected_inferior().read_memory(int(self.val["str"]), k)
+                    walk.charge(k)
+                    return _native.go_quote(bytes(data), n > k)
                 text = gotypes.reader().quoted_string(int(addr), limit, walk.budget)
                 walk.charge(min(n, limit))
                 return text
