@@ -424,6 +424,7 @@ def jsonc_to_json(text: str, origin: str = "input") -> str: ...
 LogHit = tuple[str, str, str, list[int], int, str]
 """(name, cause, fix, first line numbers, count, first line)."""
 
+@final
 class LogScan:
     """Reads a gdb / delve / VS Code log in chunks and names its known failures."""
 
