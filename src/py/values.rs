@@ -149,22 +149,12 @@ impl Values {
     fn map_entries(
         &self,
         addr: u64,
-        geometry: (u64, u64, u64, u64, u64, u64, bool, bool),
+        geometry: PyGeometry,
         kind: Option<&str>,
         max_bytes: u64,
         max_entries: u64,
     ) -> PyResult<(u64, Vec<(u64, u64)>, Option<String>)> {
-        let (group_size, key_base, key_stride, elem_base, elem_stride, overflow, ki, ei) = geometry;
-        let geo = Geometry {
-            group_size,
-            key_base,
-            key_stride,
-            elem_base,
-            elem_stride,
-            overflow,
-            key_indirect: ki,
-            elem_indirect: ei,
-        };
+        let geo = geometry_of(geometry);
         let kind = map_kind(kind, self.kind);
         guarded(|| {
             let w = self.with_mem(|m| {
@@ -192,23 +182,13 @@ impl Values {
         &self,
         py: Python<'_>,
         addr: u64,
-        geometry: (u64, u64, u64, u64, u64, u64, bool, bool),
+        geometry: PyGeometry,
         key: Vec<u8>,
         string: bool,
         kind: Option<&str>,
         max_bytes: u64,
     ) -> PyResult<Option<u64>> {
-        let (group_size, key_base, key_stride, elem_base, elem_stride, overflow, ki, ei) = geometry;
-        let geo = Geometry {
-            group_size,
-            key_base,
-            key_stride,
-            elem_base,
-            elem_stride,
-            overflow,
-            key_indirect: ki,
-            elem_indirect: ei,
-        };
+        let geo = geometry_of(geometry);
         let kind = map_kind(kind, self.kind);
         let key = if string {
             lookup::MapKey::Str(key)
@@ -392,6 +372,24 @@ impl Values {
     /// Integers of `size` bytes at `addrs` (None where unreadable).
     fn ints(&self, addrs: Vec<u64>, size: usize, signed: bool) -> Vec<Option<i128>> {
         self.with_mem(|m| values::read_ints(m, &addrs, size, signed))
+    }
+}
+
+/// A map's bucket or group geometry as Python gives it: (group size, key base, key stride,
+/// elem base, elem stride, overflow offset, key indirect, elem indirect).
+type PyGeometry = (u64, u64, u64, u64, u64, u64, bool, bool);
+
+fn geometry_of(g: PyGeometry) -> Geometry {
+    let (group_size, key_base, key_stride, elem_base, elem_stride, overflow, ki, ei) = g;
+    Geometry {
+        group_size,
+        key_base,
+        key_stride,
+        elem_base,
+        elem_stride,
+        overflow,
+        key_indirect: ki,
+        elem_indirect: ei,
     }
 }
 
