@@ -269,21 +269,27 @@ def process_executable(pid: int) -> str:
         raise ValueError(f"process {pid} has exited or has no executable") from None
 
 
+def open_target(args: argparse.Namespace, command: str, binary: str | None = None) -> Any:
+    """The target a `wslgo COMMAND` names: ``--pid PID [BINARY]`` (the process's own
+    executable when BINARY is left out), else ``BINARY CORE``; ``binary`` replaces BINARY
+    for a core (the unstripped copy of ``--symbols``)."""
+    if args.pid is not None:
+        return _native.Process(args.binary or process_executable(args.pid), args.pid)
+    if not args.binary or not args.core:
+        raise SystemExit(f"wslgo {command}: give BINARY CORE, or --pid PID [BINARY]")
+    return _native.Core(binary or args.binary, args.core)
+
+
 def cmd_goroutines(args: argparse.Namespace) -> int:
     from wslgo import symfile
 
-    if args.pid is not None:
-        target: Any = _native.Process(args.binary or process_executable(args.pid), args.pid)
-    else:
-        if not args.binary or not args.core:
-            raise SystemExit("wslgo goroutines: give BINARY CORE, or --pid PID [BINARY]")
-        binary = args.binary
-        if args.symbols:
-            try:
-                binary = symfile.check(args.binary, args.symbols)
-            except symfile.SymbolFileMismatch as e:
-                raise SystemExit(f"wslgo goroutines: {e}") from None
-        target = _native.Core(binary, args.core)
+    binary = args.binary
+    if args.pid is None and args.binary and args.core and args.symbols:
+        try:
+            binary = symfile.check(args.binary, args.symbols)
+        except symfile.SymbolFileMismatch as e:
+            raise SystemExit(f"wslgo goroutines: {e}") from None
+    target = open_target(args, "goroutines", binary)
     if args.pprof:
         return write_pprof(target, args.core if args.pid is None else None, args.pprof)
     flt, mode = filter_from_args(args)

@@ -1,14 +1,14 @@
 """`wslgo waits`: why goroutines are stuck, from a core file or a live process (the
 objects they wait on, the other waiters, the goroutines that can unblock them, and the
-wait cycles). The view itself is native (src/runtime/waits*.rs)."""
+wait cycles). The view itself is native (src/views/waits.rs)."""
 
 from __future__ import annotations
 
 import sys
 from typing import Any
 
-from wslgo import argtypes
-from wslgo.report import process_executable
+from wslgo import _native, argtypes
+from wslgo.report import open_target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -16,14 +16,7 @@ if TYPE_CHECKING:
 
 
 def cmd_waits(args: argparse.Namespace) -> int:
-    from wslgo import _native
-
-    if args.pid is not None:
-        target: Any = _native.Process(args.binary or process_executable(args.pid), args.pid)
-    else:
-        if not args.binary or not args.core:
-            raise SystemExit("wslgo waits: give BINARY CORE, or --pid PID [BINARY]")
-        target = _native.Core(args.binary, args.core)
+    target = open_target(args, "waits")
     sys.stdout.write(_native.waits(target, json=args.json, goid=args.id))
     return 0
 
