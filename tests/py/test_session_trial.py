@@ -6,11 +6,10 @@ evaluates it, the user frame selected at crash stops, the fatal error at a SIGAB
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 from conftest import build
-from wslgo_testing.gdb import GDB_MI, marked, section
+from wslgo_testing.gdb import GDB_MI, Mi, marked, section
 from wslgo_testing.sources import line_of
 
 
@@ -206,41 +205,6 @@ def test_gdbs_own_stepping_from_a_go_breakpoint_reaches_the_next_user_line(
         assert _lines(at) == [nxt], r.output
 
 
-class Mi:
-    """gdb --interpreter=mi3 driven as VS Code's cppdbg drives it: numbered commands, one at
-    a time, each answered by a ^result record; *stopped records arrive asynchronously."""
-
-    def __init__(self, argv: list[str]) -> None:
-        self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
-        )
-        self.transcript: list[str] = []
-        self.token = 1000
-
-    def until(self, pattern: str) -> str:
-        assert self.proc.stdout is not None
-        seen = []
-        for line in self.proc.stdout:
-            seen.append(line)
-            self.transcript.append(line)
-            if re.match(pattern, line):
-                return "".join(seen)
-        raise AssertionError("gdb ended before " + pattern + ":\n" + "".join(self.transcript))
-
-    def cmd(self, command: str) -> str:
-        assert self.proc.stdin is not None
-        self.token += 1
-        self.proc.stdin.write(f"{self.token}{command}\n")
-        self.proc.stdin.flush()
-        return self.until(rf"{self.token}\^(done|error|running)")
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.write("-gdb-exit\n")
-            self.proc.stdin.close()
-        self.proc.wait(timeout=60)
-
-
 def _field(record: str, name: str) -> str | None:
     m = re.search(rf'\b{name}="([^"]*)"', record)
     return m.group(1) if m else None
@@ -248,7 +212,10 @@ def _field(record: str, name: str) -> str | None:
 
 def test_mi_go_breakpoint_stop_and_startup(go_version: str, wslgo_entry: Path) -> None:
     binary = build("sstrial", go_version)
-    mi = Mi([*GDB_MI, "-iex", "set auto-load python-scripts off", "-iex", f"source {wslgo_entry}"])
+    mi = Mi(
+        [*GDB_MI, "-iex", "set auto-load python-scripts off", "-iex", f"source {wslgo_entry}"],
+        numbered=True,
+    )
     try:
         start = mi.until(r"\(gdb\)")
         for c in (

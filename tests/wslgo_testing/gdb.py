@@ -117,13 +117,16 @@ def runtime_gdb_py(go: Path) -> Path:
 
 
 class Mi:
-    """A gdb --interpreter=mi3 session driven one command at a time."""
+    """A gdb --interpreter=mi3 session driven one command at a time; with ``numbered``, as
+    VS Code's cppdbg drives it: each command carries a token and is answered by that token's
+    ^result record (*stopped records arrive asynchronously)."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], numbered: bool = False) -> None:
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
         )
         self.transcript: list[str] = []
+        self.token = 1000 if numbered else None
 
     def until(self, pattern: str) -> str:
         assert self.proc.stdout is not None
@@ -137,6 +140,9 @@ class Mi:
 
     def cmd(self, command: str, until: str = r"\^(done|error|running)") -> str:
         assert self.proc.stdin is not None
+        if self.token is not None:
+            self.token += 1
+            command, until = f"{self.token}{command}", f"{self.token}{until}"
         self.proc.stdin.write(command + "\n")
         self.proc.stdin.flush()
         return self.until(until)
