@@ -5,66 +5,11 @@
 
 use super::*;
 use crate::mem::{read_u64, FakeMemory};
+use crate::values::tests::{bucket, group, hmap, layout, HASH, SWISS};
 use crate::values::{map_entries, Limits};
-
-/// map[u64]u64 hash bucket: tophash[8], keys[8], elems[8], overflow.
-const HASH: Geometry = Geometry {
-    group_size: 144,
-    key_base: 8,
-    key_stride: 8,
-    elem_base: 72,
-    elem_stride: 8,
-    overflow: 136,
-    key_indirect: false,
-    elem_indirect: false,
-};
-
-/// map[u64]u64 swiss group: ctrl u64, 8 slots of {key, elem}.
-const SWISS: Geometry = Geometry {
-    group_size: 136,
-    key_base: 8,
-    key_stride: 16,
-    elem_base: 16,
-    elem_stride: 16,
-    overflow: 0,
-    key_indirect: false,
-    elem_indirect: false,
-};
 
 fn words(ws: &[u64]) -> Vec<u8> {
     ws.iter().flat_map(|w| w.to_le_bytes()).collect()
-}
-
-fn bucket(entries: &[(u8, u64, u64)], overflow: u64) -> Vec<u8> {
-    let mut b = vec![0u8; 144];
-    for (i, (top, k, v)) in entries.iter().enumerate() {
-        b[i] = *top;
-        b[8 + i * 8..16 + i * 8].copy_from_slice(&k.to_le_bytes());
-        b[72 + i * 8..80 + i * 8].copy_from_slice(&v.to_le_bytes());
-    }
-    b[136..144].copy_from_slice(&overflow.to_le_bytes());
-    b
-}
-
-fn hmap(count: u64, b: u8, buckets: u64, old: u64) -> Vec<u8> {
-    let mut h = words(&[count, 0, buckets, old, 0, 0]);
-    h[9] = b;
-    h
-}
-
-fn group(slots: &[(u8, u64, u64)]) -> Vec<u8> {
-    let mut g = vec![0x80u8; 8];
-    g.resize(136, 0);
-    for (i, (ctrl, k, v)) in slots.iter().enumerate() {
-        g[i] = *ctrl;
-        g[8 + i * 16..16 + i * 16].copy_from_slice(&k.to_le_bytes());
-        g[16 + i * 16..24 + i * 16].copy_from_slice(&v.to_le_bytes());
-    }
-    g
-}
-
-fn layout(minor: u32) -> Layout {
-    layout::for_version(minor).0
 }
 
 /// Every key the full walk finds is found by `map_find` with the walk's element, and
@@ -102,7 +47,7 @@ fn agrees(m: &FakeMemory, minor: u32, kind: MapKind, geo: &Geometry, absent: u64
 #[test]
 fn hash_map_chains_and_a_grow_in_progress() {
     let mut m = FakeMemory::new();
-    m.map(0x1000, hmap(4, 1, 0x2000, 0));
+    m.map(0x1000, hmap(4, 0, 1, 0x2000, 0));
     let mut bs = bucket(&[(9, 1, 10), (0, 0, 0), (7, 2, 20)], 0x3000);
     bs.extend(bucket(&[(8, 3, 30)], 0));
     m.map(0x2000, bs);
@@ -112,7 +57,7 @@ fn hash_map_chains_and_a_grow_in_progress() {
     // B = 2, 2 old buckets: old 0 evacuated into new 0 and 2, old 1 not (new 1 and 3 are
     // not authoritative: the stale 777 must not be found).
     let mut m = FakeMemory::new();
-    m.map(0x1000, hmap(5, 2, 0x2000, 0x4000));
+    m.map(0x1000, hmap(5, 0, 2, 0x2000, 0x4000));
     let mut new = bucket(&[(9, 1, 0)], 0);
     new.extend(bucket(&[(9, 777, 0)], 0));
     new.extend(bucket(&[(9, 2, 0)], 0));
@@ -195,15 +140,15 @@ fn string_keys_compare_length_then_bytes() {
 #[test]
 fn garbage_unreadable_and_over_the_limit_say_why() {
     let mut m = FakeMemory::new();
-    m.map(0x1000, hmap(1, 63, 0x2000, 0));
+    m.map(0x1000, hmap(1, 0, 63, 0x2000, 0));
     let l = layout(21);
     let key = MapKey::Bytes(1u64.to_le_bytes().into());
     let got = map_find(&m, &l, MapKind::Hash, 0x1000, &HASH, &key, 1 << 20);
     assert_eq!(got, Err("garbage map header (B = 63)".into()));
-    m.map(0x3000, hmap(1, 4, 0x10, 0));
+    m.map(0x3000, hmap(1, 0, 4, 0x10, 0));
     let got = map_find(&m, &l, MapKind::Hash, 0x3000, &HASH, &key, 1 << 20);
     assert_eq!(got, Err("unreadable bucket at 0x10".into()));
-    m.map(0x4000, hmap(1, 20, 0x10, 0));
+    m.map(0x4000, hmap(1, 0, 20, 0x10, 0));
     let got = map_find(&m, &l, MapKind::Hash, 0x4000, &HASH, &key, 1 << 20);
     assert!(
         got.as_ref().is_err_and(|e| e.contains("read limit")),

@@ -1,11 +1,12 @@
 //! Walks over synthetic memory: hash maps (overflow chains, growing, cycles, garbage), swiss
-//! maps (small, directories with shared tables, tombstones), chans, type names, limits.
+//! maps (small, directories with shared tables, tombstones), chans, type names, limits. The
+//! map builders are shared with the `map_find` tests (lookup_tests.rs).
 
 use super::*;
 use crate::mem::FakeMemory;
 
 /// map[u64]u64 hash bucket: tophash[8], keys[8], elems[8], overflow.
-const HASH: Geometry = Geometry {
+pub(super) const HASH: Geometry = Geometry {
     group_size: 144,
     key_base: 8,
     key_stride: 8,
@@ -17,7 +18,7 @@ const HASH: Geometry = Geometry {
 };
 
 /// map[u64]u64 swiss group: ctrl u64, 8 slots of {key, elem}.
-const SWISS: Geometry = Geometry {
+pub(super) const SWISS: Geometry = Geometry {
     group_size: 136,
     key_base: 8,
     key_stride: 16,
@@ -28,11 +29,11 @@ const SWISS: Geometry = Geometry {
     elem_indirect: false,
 };
 
-fn layout(minor: u32) -> Layout {
+pub(super) fn layout(minor: u32) -> Layout {
     layout::for_version(minor).0
 }
 
-fn bucket(entries: &[(u8, u64, u64)], overflow: u64) -> Vec<u8> {
+pub(super) fn bucket(entries: &[(u8, u64, u64)], overflow: u64) -> Vec<u8> {
     let mut b = vec![0u8; 144];
     for (i, (top, k, v)) in entries.iter().enumerate() {
         b[i] = *top;
@@ -43,7 +44,7 @@ fn bucket(entries: &[(u8, u64, u64)], overflow: u64) -> Vec<u8> {
     b
 }
 
-fn hmap(count: u64, flags: u8, b: u8, buckets: u64, old: u64) -> Vec<u8> {
+pub(super) fn hmap(count: u64, flags: u8, b: u8, buckets: u64, old: u64) -> Vec<u8> {
     let mut h = vec![0u8; 48];
     h[0..8].copy_from_slice(&count.to_le_bytes());
     h[8] = flags;
@@ -175,7 +176,7 @@ fn hash_map_cycle_garbage_and_unreadable_end_in_markers() {
     assert!(m.read_calls() < 20);
 }
 
-fn group(slots: &[(u8, u64, u64)]) -> Vec<u8> {
+pub(super) fn group(slots: &[(u8, u64, u64)]) -> Vec<u8> {
     let mut g = vec![0x80u8; 8];
     g.resize(136, 0);
     for (i, (ctrl, k, v)) in slots.iter().enumerate() {
