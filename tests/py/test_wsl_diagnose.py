@@ -145,8 +145,8 @@ SHORTEST = {
 
 
 def readme_table_forms() -> list[str]:
-    """The messages (in backquotes) of the "you see" column of README's diagnose-log table."""
-    text = (LOGS.parent.parent.parent / "README.md").read_text()
+    """The messages (in backquotes) of the "you see" column of docs/wsl.md's diagnose-log table."""
+    text = (LOGS.parent.parent.parent / "docs" / "wsl.md").read_text()
     table = text.split("| you see | cause | fix |", 1)[1].split("\n\n", 1)[0]
     forms: list[str] = []
     for row in table.splitlines()[2:]:
