@@ -77,6 +77,16 @@ ensure_go() {
     "$PY" "$ROOT/scripts/go-toolchains" install "$@" >&2
 }
 
+# The cache the scripts own: ~/.cache/wslgo, or $WSLGO_CACHE (Go toolchains, fixtures, cargo).
+WSLGO_CACHE_DIR="${WSLGO_CACHE:-$HOME/.cache/wslgo}"
+
+# use_cargo_cache: build into $WSLGO_CACHE_DIR/cargo-target rather than the checkout's target/,
+# so a fresh clone reuses the compiled dependencies (cargo rebuilds only the wslgo crate of a
+# checkout it has not seen). An explicit CARGO_TARGET_DIR wins.
+use_cargo_cache() {
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$WSLGO_CACHE_DIR/cargo-target}"
+}
+
 # Build the abi3 wheel with maturin (release profile; scripts/test turns LTO off with
 # CARGO_PROFILE_RELEASE_LTO=false) and install it with this machine's pip.
 build_and_install_wheel() {

@@ -3,7 +3,7 @@
 
 Used by the pytest harness (import) and by cargo integration tests (CLI):
 
-    python3 tests/gofixtures.py NAME VERSION MODE     # prints the binary's path
+    python3 tests/gofixtures.py NAME VERSION MODE [GOARCH]  # prints the binary's path
     python3 tests/gofixtures.py prebuild              # what the pytest modules build, for
                                                       # every release of $WSLGO_GO_VERSIONS
 
@@ -11,7 +11,8 @@ Used by the pytest harness (import) and by cargo integration tests (CLI):
 MODE is one of: debug (-gcflags=all=-N -l), opt (default flags), nodwarf (-ldflags=-w),
 stripped (-ldflags='-s -w'), pie (-buildmode=pie), trimpath (-trimpath), pienodwarf (PIE, -w).
 Binaries are cached under $WSLGO_CACHE/fixtures (default ~/.cache/wslgo/fixtures) by a hash of the
-fixture's sources, the Go version and the mode; they are never committed. A build is atomic
+fixture's sources, the Go version, the mode and the GOARCH, and built from a copy of the sources
+under $WSLGO_CACHE/fixture-src (see source_dir); they are never committed. A build is atomic
 (a temporary file renamed into place) and locked per binary, so parallel test workers wait
 for one build instead of repeating it.
 """
@@ -22,8 +23,10 @@ import fcntl
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -86,17 +89,34 @@ def go_env(go: Path) -> dict[str, str]:
 
 
 def source_hash(name: str) -> str:
-    h = hashlib.sha256()
+    """Hash of tests/go/NAME's files (names and bytes), not of where the checkout is."""
+    h = hashlib.sha256(name.encode())
     src = GO_DIR / name
     if not src.is_dir():
         raise SystemExit(f"gofixtures: no fixture {name!r} under {GO_DIR}")
-    # The binary embeds the source path (DWARF, pclntab), so checkouts don't share builds.
-    h.update(str(src).encode())
     for p in sorted(src.rglob("*")):
         if p.is_file():
             h.update(p.relative_to(src).as_posix().encode())
             h.update(p.read_bytes())
     return h.hexdigest()[:16]
+
+
+def source_dir(name: str) -> Path:
+    """The directory the binaries of tests/go/NAME are built in: a copy of its sources in the
+    cache, named by their hash and ending in tests/go/NAME like a checkout. The binary embeds
+    this path (DWARF, pclntab), not the checkout's, so every checkout (a fresh clone of CI)
+    with the same sources shares the builds, and the files stay where the binary says."""
+    out = cache_root().parent / "fixture-src" / source_hash(name) / "tests" / "go" / name
+    if not out.is_dir():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f"{name}.tmp{os.getpid()}-{threading.get_ident()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(GO_DIR / name, tmp)
+        try:
+            tmp.rename(out)
+        except OSError:  # another process copied the same sources first
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
 
 
 def build(name: str, version: str, mode: str = "debug", goarch: str = "") -> Path:
@@ -119,7 +139,7 @@ def build(name: str, version: str, mode: str = "debug", goarch: str = "") -> Pat
 
 def _build(name: str, version: str, mode: str, goarch: str, out: Path) -> None:
     go = go_binary(version)
-    src = GO_DIR / name
+    src = source_dir(name)
     tmp = out.with_suffix(f".tmp{os.getpid()}")
     if not (src / "go.mod").exists():
         raise SystemExit(f"gofixtures: {src}/go.mod is missing (fixtures are modules)")
@@ -170,10 +190,10 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["prebuild"] and len(argv) == 1:
         print(f"gofixtures: {prebuild()} fixture binaries ready", file=sys.stderr)
         return 0
-    if len(argv) != 3:
+    if len(argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
         return 2
-    print(build(argv[0], argv[1], argv[2]))
+    print(build(*argv))
     return 0
 
 

@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{fixture, fixture_built_here, versions};
+use common::{fixture, fixture_for, versions};
 use wslgo::binary::Binary;
 use wslgo::disasm::{locate, LOCATABLE};
 use wslgo::pclntab::Pclntab;
@@ -22,7 +22,7 @@ fn located_variables_match_the_symbol_table() {
                 if goarch == "amd64" {
                     fixture("grstates", &v, mode)
                 } else {
-                    fixture_built_here("grstates", &v, goarch, mode)
+                    fixture_for("grstates", &v, goarch, mode)
                 }
             };
             let bin = Arc::new(Binary::open(path("nodwarf")).expect("open"));

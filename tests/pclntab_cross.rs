@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{addr2line, fixture_built_here, nm_text, versions};
+use common::{addr2line, fixture_for, nm_text, versions};
 use wslgo::binary::Binary;
 use wslgo::pclntab::Pclntab;
 
@@ -15,7 +15,7 @@ fn cross_arch_tables_agree_with_go_tools() {
     for v in versions() {
         for (goarch, ptr, quantum) in [("386", 4, 1), ("arm64", 8, 4)] {
             for mode in ["opt", "stripped"] {
-                let path = fixture_built_here("symbols", &v, goarch, mode);
+                let path = fixture_for("symbols", &v, goarch, mode);
                 let bin = Arc::new(Binary::open(&path).expect("open"));
                 let t = Pclntab::new(bin.clone()).unwrap_or_else(|e| panic!("{goarch}: {e}"));
                 let what = format!("Go {v} {goarch} {mode}");
@@ -52,7 +52,7 @@ fn cross_arch_tables_agree_with_go_tools() {
                     bad[..bad.len().min(10)].join("\n")
                 );
                 // Entries by name against nm (of the unstripped twin for the stripped build).
-                let nm = nm_text(&v, &fixture_built_here("symbols", &v, goarch, "opt"));
+                let nm = nm_text(&v, &fixture_for("symbols", &v, goarch, "opt"));
                 for name in [
                     "main.main",
                     "main.deep",
@@ -70,8 +70,8 @@ fn cross_arch_tables_agree_with_go_tools() {
                     assert_eq!(Some(f.entry), want, "{what}: {name}");
                 }
                 // Inline trees: gofunc found with and without symbols, same value.
-                let opt = Binary::open(fixture_built_here("symbols", &v, goarch, "opt"))
-                    .expect("open opt");
+                let opt =
+                    Binary::open(fixture_for("symbols", &v, goarch, "opt")).expect("open opt");
                 // Go 1.20 renamed go.func.* to go:func.*.
                 let sym = opt
                     .elf_symbol("go:func.*")

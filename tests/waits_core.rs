@@ -92,7 +92,9 @@ fn analyze(binary: &Path, core: &Path) -> Waits {
 
 fn check(v: &str, mode: &str) {
     let binary = common::fixture("waits", v, mode);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("waits-{v}-{mode}"));
+    // (the process id: checkouts may share the target dir, scripts/test's cache)
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("waits-{v}-{mode}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let (core, told) = core_of(&binary, &dir);

@@ -80,12 +80,24 @@ fn mode_flags(mode: &str) -> Vec<String> {
 
 static BUILD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Fixtures the script does not build (Go 1.19, other GOARCHes), built into the cargo
-/// target dir, rebuilt when main.go is newer.
-pub fn fixture_built_here(name: &str, version: &str, goarch: &str, mode: &str) -> PathBuf {
+/// Path of tests/go/NAME built with Go `version` for `goarch` in `mode`: a pin through
+/// tests/gofixtures.py (cached by hash, with the pin's shared Go build cache), Go 1.19 with
+/// Debian's go into the cargo target dir (rebuilt when main.go is newer).
+pub fn fixture_for(name: &str, version: &str, goarch: &str, mode: &str) -> PathBuf {
+    if version != GO119 {
+        let out = run(Command::new("python3")
+            .arg(root().join("tests/gofixtures.py"))
+            .args([name, version, mode, goarch]));
+        return PathBuf::from(out.trim());
+    }
     let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let src = root().join("tests/go").join(name);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("go{version}-{goarch}"));
+    // The target dir may be shared by checkouts (scripts/test's cache): one folder each.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(&root(), &mut h);
+    let checkout = std::hash::Hasher::finish(&h);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("go{version}-{goarch}-{checkout:016x}"));
     std::fs::create_dir_all(&dir).expect("tmp dir");
     let out = dir.join(format!("{name}-{mode}"));
     let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
@@ -109,7 +121,7 @@ pub fn fixture_built_here(name: &str, version: &str, goarch: &str, mode: &str) -
 /// Path of tests/go/NAME built with Go `version` in `mode` (cached by the script).
 pub fn fixture(name: &str, version: &str, mode: &str) -> PathBuf {
     if version == GO119 {
-        return fixture_built_here(name, version, "amd64", mode);
+        return fixture_for(name, version, "amd64", mode);
     }
     let out = run(Command::new("python3")
         .arg(root().join("tests/gofixtures.py"))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import gofixtures
 import pytest
-from conftest import ROOT, GdbRun, run_gdb
+from conftest import GdbRun, run_gdb
 from wslgo import _native
 from wslgo_testing import pyviews
 from wslgo_testing.cores import OBJCOPY, check_symbols_option, strip_copy
@@ -290,7 +290,8 @@ def test_arm64_live_under_qemu_stub(
     out = r.gdb.output
     line = line_of("hkbreak", "BREAK-HERE")
     pat = r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main at (\S+),"
-    assert re.findall(pat, out, re.M) == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
+    stop = f"{gofixtures.source_dir('hkbreak')}/main.go:{line}"
+    assert re.findall(pat, out, re.M) == [stop] * 2, out
     assert "SIGTRAP" not in out and "exited normally" in out, out
     assert "[traceback_cache=11, traceback_env=11]" in out, out
     # the summary: the current goroutine's stack, then the others grouped by user frame
@@ -331,7 +332,7 @@ def test_arm64_nil_dereference_under_qemu_stub(
     crasher = ids["crasher"]
     line = line_of("hkcrash", "CRASH-HERE")
     assert re.search(rf"^wslgo: fatal signal SIGSEGV: .*, goroutine {crasher}$", out, re.M), out
-    where = f"main.deref at {ROOT}/tests/go/hkcrash/main.go:{line}"
+    where = f"main.deref at {gofixtures.source_dir('hkcrash')}/main.go:{line}"
     assert f"wslgo: in user code: {where}\n" in out, out
     assert re.search(r"^wslgo: SIGABRT from the Go runtime's crash", out, re.M), out
     assert "Program terminated with signal SIGABRT" in out, out
@@ -416,7 +417,8 @@ def test_arm64_live_symbol_file_under_qemu_stub(
     assert "Traceback" not in out, out
     line = line_of("hkbreak", "BREAK-HERE")
     pat = r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main at (\S+),"
-    assert re.findall(pat, out, re.M) == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
+    stop = f"{gofixtures.source_dir('hkbreak')}/main.go:{line}"
+    assert re.findall(pat, out, re.M) == [stop] * 2, out
     assert f"names and DWARF of hkbreak-stripped from {debug}" in out, out
 
     def listing(text: str) -> list[str]:

@@ -8,8 +8,9 @@ import re
 import subprocess
 from pathlib import Path
 
+import gofixtures
 import pytest
-from conftest import ROOT, build
+from conftest import build
 from wslgo_testing.sources import goids, line_of
 
 #: gdb command that registers a marker printer as the stop context printer (in place of
@@ -101,7 +102,7 @@ def test_breakpoint_and_traceback_in_other_build_modes(gdb_run, go_version: str,
     assert len(stops) == 2, out
     # nodwarf: the caller's line of the inlined runtime.Breakpoint comes from the pclntab's
     # inline tree (the call site, not the callee's proc.go line)
-    assert stops == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
+    assert stops == [f"{gofixtures.source_dir('hkbreak')}/main.go:{line}"] * 2, out
     assert "SIGTRAP" not in out, out
     assert re.search(r"<runtime\.traceback_cache>:\s+11$", r.stdout, re.M), out
     assert "exited normally" in out, out
@@ -120,7 +121,7 @@ def test_breakpoint_and_traceback_in_a_stripped_build(gdb_run, go_version: str) 
     line = line_of("hkbreak", "BREAK-HERE")
     pat = r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main at (\S+),"
     stops = re.findall(pat, out, re.M)
-    assert stops == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
+    assert stops == [f"{gofixtures.source_dir('hkbreak')}/main.go:{line}"] * 2, out
     assert "SIGTRAP" not in out, out
     assert "[traceback_cache=11, traceback_env=11]" in out, out
     assert "exited normally" in out, out

@@ -11,8 +11,9 @@ import subprocess
 import time
 from pathlib import Path
 
+import gofixtures
 import pytest
-from conftest import ROOT, build
+from conftest import build
 from wslgo_testing.gdb import GdbRun
 from wslgo_testing.sources import goids, line_of
 from wslgo_testing.traceback import parse_dump
@@ -85,7 +86,8 @@ def test_gdbserver_hooks_and_goroutines(
     out = r.output
     line = line_of("hkbreak", "BREAK-HERE")
     pat = r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main at (\S+),"
-    assert re.findall(pat, out, re.M) == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
+    stop = f"{gofixtures.source_dir('hkbreak')}/main.go:{line}"
+    assert re.findall(pat, out, re.M) == [stop] * 2, out
     assert "SIGTRAP" not in out, out
     assert "memory path: gdb" in out, out
     listed = re.findall(r"^[* ]\s+(\d+) \[", out, re.M)

@@ -8,7 +8,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import ROOT, build
+import gofixtures
+from conftest import build
 from wslgo_testing.sources import line_of
 
 
@@ -56,7 +57,7 @@ def test_symbol_file_gives_names_and_locals(gdb_run, go_version: str, tmp_path: 
     stops = re.findall(
         r"^wslgo: Go breakpoint: runtime\.Breakpoint\(\) in main\.main at (\S+),", out, re.M
     )
-    assert stops == [f"{ROOT}/tests/go/hkbreak/main.go:{line}"] * 2, out
+    assert stops == [f"{gofixtures.source_dir('hkbreak')}/main.go:{line}"] * 2, out
     before = out[: out.index("STRIPPED-LIST")]
     assert "No symbol table info available." in before, out
     # With the symbol file: gdb's own names and DWARF locals; wslgo lists the same goroutines.

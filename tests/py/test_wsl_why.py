@@ -11,11 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+import gofixtures
 import pytest
 from conftest import build
 from wslgo import _native
 
-SRC = Path(__file__).resolve().parent.parent / "go" / "wslwhy"
+# Where the binaries were built from (the path their DWARF names).
+SRC = gofixtures.source_dir("wslwhy")
 NO_CONFIG = {"WSLGO_CONFIG": "/nonexistent/wslgo-config.toml"}
 
 
