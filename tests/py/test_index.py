@@ -152,3 +152,48 @@ def test_mi_evaluates_index_functions_and_console_print(go_version: str, wslgo_e
     assert 'key \\"\\" not in map' in out, out
     assert 'name="v1",numchild="0",value="10"' in out, out
     assert '~"$1 = 2\\n"' in out, out
+
+
+def test_plain_go_syntax_in_watch_and_conditions(gdb_run, go_version: str, tmp_path: Path) -> None:
+    """`watch s[i]`, `watch -l s[i]`, `rwatch m[k]` and `break f if s[i] == V` as written
+    (wslgo's watch commands rewrite their expression; a condition is rewritten when its
+    breakpoint is made), against the fixture's oracle: ints[2] before and after visit(5)."""
+    binary = build("index", go_version)
+    oracle = tmp_path / "oracle.txt"
+    r = gdb_run(
+        [
+            *SETUP,
+            "run",
+            "frame 1",
+            "watch main.ints[2]",
+            "watch -l main.ints[2]",
+            'rwatch main.mapStr["three"]',
+            "info watchpoints",
+            "continue",
+            "echo @@sink\\n",
+            "print main.sink",
+            "delete",
+            "break main.visit if main.ints[2] == main.afterVisit && main.mapSq[i] > 25",
+            "info breakpoints",
+            "continue",
+            "echo @@cond\\n",
+            "print i",
+            "print main.ints[2]",
+            "kill",
+        ],
+        binary=binary,
+        env={"WSLGO_INDEX_ORACLE": str(oracle)},
+    )
+    out = r.stdout
+    assert "Traceback" not in r.output, r.output
+    want = _oracle(oracle)
+    old, new = want["main.ints[2]"], want["main.afterVisit"]
+    assert re.search(r"Hardware watchpoint \d+: \$index\(main\.ints, 2\)", out), out
+    assert re.search(r'Hardware watchpoint \d+: \$at\(0x[0-9a-f]+, "int"\)', out), out
+    assert re.search(r'read watchpoint \d+: \$index\(main\.mapStr, "three"\)', out), out
+    # both ints[2] watchpoints trigger at visit(5)'s store (gdb reports each)
+    assert len(re.findall(rf"Old value = {old}\nNew value = {new}\n", out)) == 2, out
+    assert re.search(r"@@sink\n\$\d+ = 10\n", out), out  # 0+1+2+3+4: in visit(5)
+    assert "$index(main.ints, 2) == main.afterVisit && $index(main.mapSq, i) > 25" in out, out
+    # the first visit after visit(5) whose i*i > 25: visit(6)
+    assert re.search(rf"@@cond\n\$\d+ = 6\n\$\d+ = {new}\n", out), out

@@ -38,6 +38,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, symbolfile, traceback, waits: the
     stripped,
     symbolfile,
     waits,
+    watch,
     wsl,
 )
 from wslgo.gdb import traceback as go_traceback  # noqa: F401
@@ -220,6 +221,7 @@ def setup() -> None:
     wsl.register()
     printers.register()
     expressions.register()
+    watch.register()
     postrun.install_hook(compat.SOURCE_HOOK, compat.SYNC_COMMAND)
     compat.sync()
     commands.register_prefix()
