@@ -16,7 +16,13 @@ from conftest import build
 from wslgo_testing.gdb import GDB_MI, Mi
 from wslgo_testing.valuetext import tokens
 
-SETUP = ["set print elements unlimited", "set width 0", "set height 0"]
+# may-call-functions off: gdb refuses any call into the program (a map is read, never called)
+SETUP = [
+    "set print elements unlimited",
+    "set width 0",
+    "set height 0",
+    "set may-call-functions off",
+]
 
 # Runs each oracle expression with `print` (wslgo's) and records the output or the error.
 DRIVER = r"""
