@@ -21,9 +21,13 @@ where wslgo's compat mode puts it first).
 
 Then, on the tests/go/index fixture run with WSLGO_INDEX_BIG=1, it times Go index
 expressions through wslgo's `print` (issue #22's targets: 10 ms each): `m[key]` on a
-1,000,000-entry map[int]int (a key found, where its hash says; an absent key, for which the
-whole map is scanned) and
-`s[i]` on a 100,000,000-element []byte; the first call and the median of --repeat more.
+1,000,000-entry map[int]int (a key found and an absent key, both looked up where the key's
+hash says) and `s[i]` on a 100,000,000-element []byte; the first call and the median of
+--repeat more. Each output is checked against the fixture's own values (bigMap[i] = 3i,
+bigSlice[i] = i % 251). The anchor is delve (`dlv` on PATH, `--check-go-version=false`)
+evaluating the same expressions through its JSON-RPC API (RPCServer.Eval, timed around the
+call; the first call and one more); a row whose answer is not the fixture's, wslgo's or
+delve's, says `failed: OUTPUT`.
 
     bench/values.py [--go 1.21] [--repeat 3] [--index-only]
 """
@@ -33,9 +37,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from common import ROOT, fmt_s, load, md_table
@@ -108,16 +115,90 @@ for cmd in {cmds!r}:
 print("BENCH-RESULT " + json.dumps(results))
 gdb.execute("kill")
 """
-INDEX_CMDS = [
-    "print main.bigMap[777777]",
-    "print main.bigMap[-1]",
-    "print main.bigSlice[99999999]",
-    "print len(main.bigSlice)",
+#: Each expression and what the fixture says it is (a value, or the absent key's error).
+INDEX_EXPRS = [
+    ("main.bigMap[777777]", "2333331"),
+    ("main.bigMap[-1]", "not in map"),
+    ("main.bigSlice[99999999]", "93"),  # 99,999,999 % 251
+    ("len(main.bigSlice)", "100000000"),
 ]
+INDEX_CMDS = [f"print {e}" for e, _ in INDEX_EXPRS]
+#: delve's words for an absent key (pkg/proc/eval.go).
+DLV_ABSENT = "key not found"
+#: delve's load configuration for RPCServer.Eval (api.LoadConfig).
+DLV_LOAD = {"FollowPointers": True, "MaxVariableRecurse": 1, "MaxStringLen": 64,
+            "MaxArrayValues": 64, "MaxStructFields": -1}  # fmt: skip
+
+
+def _answers(out: str, want: str) -> bool:
+    """``out`` (gdb's `$N = V`, delve's value or error) is the fixture's ``want``."""
+    if want == "not in map":
+        return "not in map" in out or DLV_ABSENT in out
+    value = out.split(" = ", 1)[-1].strip()
+    return value.split(" ", 1)[0] == want
+
+
+class _Rpc:
+    """delve's JSON-RPC API (one JSON request and answer per line)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.f = sock.makefile("rw")
+        self.n = 0
+
+    def call(self, method: str, params: dict[str, object]) -> dict[str, object]:
+        self.n += 1
+        req = {"method": f"RPCServer.{method}", "params": [params], "id": self.n}
+        self.f.write(json.dumps(req) + "\n")
+        self.f.flush()
+        answer: dict[str, object] = json.loads(self.f.readline())
+        return answer
+
+
+def dlv_index(binary: Path, repeat: int, timeout: float) -> dict[str, tuple[list[float], str]]:
+    """delve's RPCServer.Eval of each INDEX_EXPRS expression at the fixture's breakpoint:
+    {expression: (times of the first call and one more, its value or error)}; {} without
+    a `dlv` on PATH."""
+    dlv = shutil.which("dlv")
+    if dlv is None:
+        return {}
+    env = dict(os.environ, WSLGO_INDEX_BIG="1")
+    argv = [dlv, "exec", str(binary), "--headless", "--api-version=2"]
+    argv += ["--listen=127.0.0.1:0", "--check-go-version=false"]
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    out: dict[str, tuple[list[float], str]] = {}
+    try:
+        assert p.stdout is not None
+        first = p.stdout.readline()
+        if "listening at: " not in first:
+            return {e: ([], "delve did not start: " + first.strip()) for e, _ in INDEX_EXPRS}
+        host, port = first.split("listening at: ", 1)[1].strip().rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+            rpc = _Rpc(sock)
+            rpc.call("Command", {"name": "continue"})  # to the fixture's runtime.Breakpoint()
+            for expr, _ in INDEX_EXPRS:
+                times, text = [], ""
+                for _ in range(min(repeat, 1) + 1):  # delve scans a map: one more call only
+                    scope = {"GoroutineID": -1, "Frame": 0}
+                    t = time.perf_counter()
+                    r = rpc.call("Eval", {"Scope": scope, "Expr": expr, "Cfg": DLV_LOAD})
+                    times.append(time.perf_counter() - t)
+                    res = r.get("result")
+                    if isinstance(res, dict):
+                        text = str(res["Variable"]["value"])
+                    else:
+                        text = "error: " + (str(r.get("error")).splitlines() or [""])[0]
+                out[expr] = (times, text)
+            rpc.call("Detach", {"Kill": True})
+    except (OSError, ValueError) as e:
+        out = {e_: ([], f"delve: {e}") for e_, _ in INDEX_EXPRS}
+    finally:
+        p.kill()
+        p.wait()
+    return out
 
 
 def index_bench(go: str, repeat: int, timeout: float) -> int:
-    """Time the Go index expressions of INDEX_CMDS; print a table."""
+    """Time the Go index expressions of INDEX_CMDS, and delve's; print a table."""
     binary = gofixtures.build("index", go, "debug")
     import wslgo
 
@@ -137,21 +218,27 @@ def index_bench(go: str, repeat: int, timeout: float) -> int:
         print(p.stdout[-2000:], p.stderr[-2000:], file=sys.stderr)
         return 1
     res = json.loads(line.split(" ", 1)[1])
+    dlv = dlv_index(binary, repeat, timeout)
     rows = []
-    for cmd in INDEX_CMDS:
-        times, out = res[cmd]
-        warm = sorted(times[1:] or times)
-        rows.append(
-            [
-                f"`{cmd}`",
-                f"{times[0] * 1000:.2f} ms",
-                f"{warm[0] * 1000:.2f} ms",
-                f"{warm[len(warm) // 2] * 1000:.2f} ms",
-                "`" + out.replace("|", "\\|") + "`",
-            ]
-        )
+    for (expr, want), cmd in zip(INDEX_EXPRS, INDEX_CMDS):
+        tools = [("wslgo", cmd, *res[cmd])]
+        if expr in dlv:
+            tools.append(("delve", f"print {expr}", *dlv[expr]))
+        for tool, shown, times, out in tools:
+            text = "`" + out.replace("|", "\\|").replace("`", "'")[:80] + "`"
+            if not times or not _answers(out, want):
+                rows.append([tool, f"`{shown}`", f"failed: {text} (Go: {want})", "-", "-", "-"])
+                continue
+            warm = sorted(times[1:] or times)
+            first, low, mid = (
+                f"{t * 1000:.2f} ms" for t in (times[0], warm[0], warm[len(warm) // 2])
+            )
+            rows.append([tool, f"`{shown}`", first, low, mid, text])
     print(f"\nGo {go} (`{binary.name}`), load {load()}, repeats {repeat}\n")
-    print(md_table(["expression", "first (wall)", "warm min", "warm median", "output"], rows))
+    if shutil.which("dlv") is None:
+        print("(no dlv on PATH: no delve rows)\n")
+    headers = ["tool", "expression", "first (wall)", "warm min", "warm median", "output"]
+    print(md_table(headers, rows))
     return 0
 
 

@@ -611,6 +611,39 @@ impl Pclntab {
         Some((file, u32::try_from(line).ok()?))
     }
 
+    /// The pcfile and pcln tables of `f` merged as (start pc, end pc, file, line) rows, in
+    /// pc order (a row wherever either changes); empty when they cannot be read.
+    pub fn line_table(&self, f: &Func) -> Vec<(u64, u64, &str, u32)> {
+        let Some(raw) = self.raw_func(f.index as usize) else {
+            return Vec::new();
+        };
+        let (Some(ft), Some(lt)) = (self.pctab_at(raw.pcfile), self.pctab_at(raw.pcln)) else {
+            return Vec::new();
+        };
+        let rows = |t| {
+            PcValueIter::new(t, f.entry, self.quantum)
+                .take_while(|&(start, _, _)| start < f.end)
+                .collect::<Vec<_>>()
+        };
+        let (files, lines) = (rows(ft), rows(lt));
+        let mut out = Vec::new();
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&(fs, fe, fv)), Some(&(ls, le, lv))) = (files.get(i), lines.get(j)) {
+            let (start, end) = (fs.max(ls), fe.min(le).min(f.end));
+            if start < end {
+                if let (Some(file), Ok(line)) = (self.file_name(&raw, fv), u32::try_from(lv)) {
+                    out.push((start, end, file, line));
+                }
+            }
+            if fe <= le {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        out
+    }
+
     /// The pcsp value at `pc`: bytes the function has pushed on its frame at that pc
     /// (0 at entry). The caller's return address is at `sp + sp_delta` on amd64.
     pub fn sp_delta(&self, f: &Func, pc: u64) -> Option<u32> {

@@ -102,6 +102,14 @@ impl Symbols {
         })
     }
 
+    /// A symbol file for gdb written from the pclntab (ELF symbols and DWARF names, files
+    /// and lines of every function), for a program without DWARF.
+    fn symbol_file<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let s = self.inner.clone();
+        let bytes = py.detach(|| guarded(|| s.symbol_file()))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
     /// Functions matching `name` in any accepted spelling: [(name, entry, end)], by entry.
     fn lookup(&self, py: Python<'_>, name: &str) -> PyResult<Vec<(String, u64, u64)>> {
         let s = self.inner.clone();

@@ -13,6 +13,7 @@
 
 mod format;
 mod removed;
+mod symfile;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -219,6 +220,21 @@ impl Symbols {
     /// The pclntab by reference, when readable.
     fn pc(&self) -> Option<&Pclntab> {
         self.pcln_result().ok().map(|p| &**p)
+    }
+
+    /// A symbol file for gdb from the pclntab (function names, files and lines as ELF
+    /// symbols and DWARF; see `symfile.rs`), for a 64-bit program without DWARF.
+    pub fn symbol_file(&self) -> Result<Vec<u8>> {
+        let machine = match self.bin.arch() {
+            crate::binary::Arch::Amd64 => 62,
+            crate::binary::Arch::Arm64 => 183,
+            _ => {
+                return Err(Error::NotFound(
+                    "a symbol file for this architecture".into(),
+                ))
+            }
+        };
+        Ok(symfile::write(&*self.pclntab()?, machine))
     }
 
     /// Frames at `pc`, innermost (inlined) first. The pclntab first (every Go function is

@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 
 use super::layout::{self, Layout, MapKind};
+use super::probe::Probe;
 use super::{le, Geometry};
 use crate::mem::{Memory, ReadReq};
 
@@ -76,8 +77,8 @@ pub fn map_find(
 
 /// [`map_find`] for a key the runtime hashes with `sched` (its AES key schedule, read from
 /// the target; None when the process does not hash with AES): a 4- or 8-byte key is looked
-/// up where its hash puts it ([`super::probe`]), and the map is scanned only when that finds
-/// nothing.
+/// up where its hash puts it ([`super::probe`]); the map is scanned only when hashing cannot
+/// answer (an absent key is absent without a scan once the hash is proven right).
 #[allow(clippy::too_many_arguments)]
 pub fn map_find_hashed(
     mem: &dyn Memory,
@@ -91,14 +92,16 @@ pub fn map_find_hashed(
 ) -> Result<Option<u64>, Why> {
     if let (MapKey::Bytes(k), Some(sched), false) = (key, sched, geo.key_indirect) {
         if hdr != 0 {
-            if let Some(slot) = super::probe::probe(mem, l, kind, hdr, geo, k, sched) {
-                if !geo.elem_indirect {
-                    return Ok(Some(slot));
+            match super::probe::probe(mem, l, kind, hdr, geo, k, sched) {
+                Probe::Found(slot) if !geo.elem_indirect => return Ok(Some(slot)),
+                Probe::Found(slot) => {
+                    let mut w = [0u8; 8];
+                    if mem.read_into(slot, &mut w).is_ok() {
+                        return Ok(Some(u64::from_le_bytes(w)));
+                    }
                 }
-                let mut w = [0u8; 8];
-                if mem.read_into(slot, &mut w).is_ok() {
-                    return Ok(Some(u64::from_le_bytes(w)));
-                }
+                Probe::Absent => return Ok(None),
+                Probe::Unknown => {}
             }
         }
     }

@@ -159,3 +159,76 @@ fn garbage_unreadable_and_over_the_limit_say_why() {
         Ok(None)
     );
 }
+
+/// A hash map[u64]u64 with B = 3 whose keys sit where `place` puts them (bucket, tophash).
+fn placed(keys: &[u64], place: impl Fn(u64) -> (u64, u8)) -> FakeMemory {
+    let mut slots: Vec<Vec<(u8, u64, u64)>> = vec![Vec::new(); 8];
+    for &k in keys {
+        let (b, top) = place(k);
+        slots[b as usize].push((top, k, k * 10));
+    }
+    let mut m = FakeMemory::new();
+    let mut h = hmap(keys.len() as u64, 0, 3, 0x2000, 0);
+    h[12..16].copy_from_slice(&0x5eed_u32.to_le_bytes());
+    m.map(0x1000, h);
+    let mut bs = Vec::new();
+    for s in &slots {
+        assert!(s.len() <= 8, "a bucket overflowed: pick other keys");
+        bs.extend(bucket(s, 0));
+    }
+    m.map(0x2000, bs);
+    m
+}
+
+fn find(m: &FakeMemory, key: u64, budget: u64, sched: &[u8; 48]) -> Result<Option<u64>, Why> {
+    let k = MapKey::Bytes(key.to_le_bytes().into());
+    map_find_hashed(
+        m,
+        &layout(21),
+        MapKind::Hash,
+        0x1000,
+        &HASH,
+        &k,
+        budget,
+        Some(sched),
+    )
+}
+
+/// Where the runtime's hash puts a key, a present key is found and an absent key is absent
+/// with no scan (a zero read budget would make a scan fail); where the keys do not sit by
+/// that hash, the hash is not proven and an absent key is answered by the scan.
+#[test]
+fn hashed_lookup_answers_absent_keys_only_with_a_proven_hash() {
+    let sched: [u8; 48] = std::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11));
+    let Some(_) = crate::values::probe::mem_hash(&[0; 8], 0, &sched) else {
+        return; // no AES on this host: the probe never answers
+    };
+    let keys: Vec<u64> = (1..=12).collect();
+    let runtime = |k: u64| {
+        let hash = crate::values::probe::mem_hash(&k.to_le_bytes(), 0x5eed, &sched).unwrap_or(0);
+        let top = (hash >> 56) as u8;
+        let top = if top < layout::MIN_TOP_HASH {
+            top + layout::MIN_TOP_HASH
+        } else {
+            top
+        };
+        (hash & 7, top)
+    };
+    let m = placed(&keys, runtime);
+    for &k in &keys {
+        let got = find(&m, k, 0, &sched).expect("found by hash");
+        let elem = got.expect("present");
+        assert_eq!(read_u64(&m, elem).ok(), Some(k * 10), "key {k}");
+    }
+    assert_eq!(find(&m, 999, 0, &sched), Ok(None));
+
+    // Another hash placed the keys: nothing is proven, the scan answers (and needs reads).
+    let m = placed(&keys, |k| (k & 7, layout::MIN_TOP_HASH + k as u8));
+    assert!(find(&m, 999, 0, &sched).is_err());
+    assert_eq!(find(&m, 999, 1 << 20, &sched), Ok(None));
+    let elem = find(&m, 5, 1 << 20, &sched)
+        .ok()
+        .flatten()
+        .expect("found by the scan");
+    assert_eq!(read_u64(&m, elem).ok(), Some(50));
+}

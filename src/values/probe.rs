@@ -5,9 +5,13 @@
 //! On amd64 with AES-NI the runtime hashes a 4- or 8-byte key with three AESENC rounds of
 //! (seed, key) under `aeskeysched` (runtime·memhash32/64 in asm_amd64.s up to Go 1.26,
 //! internal/runtime/maps.memHash32AES/memHash64AES since). The key schedule is random per
-//! process, read from the target; the seed is the map's (`hmap.hash0`, `Map.seed`). The
-//! probe answers only "found here"; the caller scans when it finds nothing, so a hash that
-//! differs (another algorithm, no AES in the process) costs time, never a wrong answer.
+//! process, read from the target; the seed is the map's (`hmap.hash0`, `Map.seed`).
+//!
+//! A key the probe does not find is absent only when the hash is proven right for this map:
+//! two keys the map holds, hashed here, are found exactly where they are stored (the bucket
+//! index and the 8-bit tophash, or the probe sequence and the 7-bit H2, all agree). Else the
+//! answer is [`Probe::Unknown`] and the caller scans, so a hash that differs (another
+//! algorithm, no AES in the process) costs time, never a wrong answer.
 
 use super::layout::{self, Layout, MapKind};
 use super::{le, Geometry};
@@ -66,7 +70,23 @@ fn read(mem: &dyn Memory, addr: u64, len: u64) -> Option<Vec<u8>> {
     Some(v)
 }
 
-/// The slot address of `key`'s element found by hashing, or None (not found this way).
+/// Stored keys hashed to prove the hash right before an absent key is believed absent.
+const PROOF_KEYS: usize = 2;
+/// Buckets / groups read at most to find those keys.
+const PROOF_GROUPS: u64 = 64;
+
+/// What hashing says about a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// The slot address of the key's element.
+    Found(u64),
+    /// Not where its hash puts it, and the hash is proven right for this map.
+    Absent,
+    /// No answer this way (the caller scans).
+    Unknown,
+}
+
+/// `key` looked up where its hash puts it.
 pub fn probe(
     mem: &dyn Memory,
     l: &Layout,
@@ -75,21 +95,119 @@ pub fn probe(
     geo: &Geometry,
     key: &[u8],
     sched: &[u8; 48],
+) -> Probe {
+    let Some(h) = read(mem, hdr, 48) else {
+        return Probe::Unknown;
+    };
+    match probe_in(mem, l, kind, &h, geo, key, sched) {
+        Some(found) => Probe::Found(found),
+        None if proven(mem, l, kind, &h, geo, key.len(), sched) => Probe::Absent,
+        None => Probe::Unknown,
+    }
+}
+
+/// The element's slot of `key` by its hash, None when not there (or no hash).
+fn probe_in(
+    mem: &dyn Memory,
+    l: &Layout,
+    kind: MapKind,
+    h: &[u8],
+    geo: &Geometry,
+    key: &[u8],
+    sched: &[u8; 48],
 ) -> Option<u64> {
-    let h = read(mem, hdr, 48)?;
     match kind {
         MapKind::Hash => {
-            let hash = mem_hash(key, le(&h, HMAP_HASH0, 4), sched)?;
-            hash_probe(mem, l, &h, geo, key, hash)
+            let hash = mem_hash(key, le(h, HMAP_HASH0, 4), sched)?;
+            hash_probe(mem, l, h, geo, key, hash)
         }
         MapKind::Swiss => {
             if l.smap_dir_ptr != 16 || l.smap_dir_len != 24 {
                 return None; // another Map layout: the offsets here would be wrong
             }
-            let hash = mem_hash(key, le(&h, SMAP_SEED, 8), sched)?;
-            swiss_probe(mem, l, &h, geo, key, hash)
+            let hash = mem_hash(key, le(h, SMAP_SEED, 8), sched)?;
+            swiss_probe(mem, l, h, geo, key, hash)
         }
     }
+}
+
+/// True when [`PROOF_KEYS`] keys stored in the map, probed by their hash, are each found in
+/// the slot they occupy: the hash is the runtime's for this map.
+fn proven(
+    mem: &dyn Memory,
+    l: &Layout,
+    kind: MapKind,
+    h: &[u8],
+    geo: &Geometry,
+    key_len: usize,
+    sched: &[u8; 48],
+) -> bool {
+    let stored = stored_keys(mem, l, kind, h, geo, key_len);
+    stored.len() == PROOF_KEYS
+        && stored
+            .iter()
+            .all(|(k, slot)| probe_in(mem, l, kind, h, geo, k, sched) == Some(*slot))
+}
+
+/// Up to [`PROOF_KEYS`] (key, element slot) of full slots in the first groups of the map
+/// (a hash map's current bucket array; a swiss map's first table).
+fn stored_keys(
+    mem: &dyn Memory,
+    l: &Layout,
+    kind: MapKind,
+    h: &[u8],
+    geo: &Geometry,
+    key_len: usize,
+) -> Vec<(Vec<u8>, u64)> {
+    let (base, groups) = match kind {
+        MapKind::Hash => {
+            let b = le(h, l.hmap_b, 1);
+            let buckets = le(h, l.hmap_buckets, 8);
+            if b > 40 || buckets == 0 {
+                return Vec::new();
+            }
+            (buckets, 1u64 << b)
+        }
+        MapKind::Swiss => {
+            if le(h, l.smap_dir_len, 8) as i64 <= 0 {
+                return Vec::new();
+            }
+            let Some(t) = read(mem, le(h, l.smap_dir_ptr, 8), 8) else {
+                return Vec::new();
+            };
+            let Some(th) = read(mem, le(&t, 0, 8), 32) else {
+                return Vec::new();
+            };
+            (
+                le(&th, l.table_groups_data, 8),
+                le(&th, l.table_length_mask, 8).saturating_add(1),
+            )
+        }
+    };
+    let mut out = Vec::new();
+    for g in 0..groups.min(PROOF_GROUPS) {
+        let addr = base + g * geo.group_size;
+        let Some(bytes) = read(mem, addr, geo.group_size) else {
+            return Vec::new();
+        };
+        for j in 0..layout::SLOTS {
+            let Some(&c) = bytes.get(j as usize) else {
+                return Vec::new();
+            };
+            let full = match kind {
+                MapKind::Hash => c >= layout::MIN_TOP_HASH,
+                MapKind::Swiss => c & layout::CTRL_EMPTY_BIT == 0,
+            };
+            let off = (geo.key_base + j * geo.key_stride) as usize;
+            if let (true, Some(k)) = (full, bytes.get(off..off + key_len)) {
+                out.push((k.to_vec(), addr + geo.elem_base + j * geo.elem_stride));
+                if out.len() == PROOF_KEYS {
+                    return out;
+                }
+            }
+        }
+    }
+    out
 }
 
 fn slot_matches(bytes: &[u8], geo: &Geometry, j: u64, key: &[u8]) -> bool {

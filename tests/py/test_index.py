@@ -7,15 +7,22 @@ structs and pointers), through pointers and interfaces; errors say what Go would
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
 
 from conftest import build
-from wslgo_testing.gdb import GDB_MI
+from wslgo_testing.gdb import GDB_MI, Mi
 from wslgo_testing.valuetext import tokens
 
-SETUP = ["set print elements unlimited", "set width 0", "set height 0"]
+# may-call-functions off: gdb refuses any call into the program (a map is read, never called)
+SETUP = [
+    "set print elements unlimited",
+    "set width 0",
+    "set height 0",
+    "set may-call-functions off",
+]
 
 # Runs each oracle expression with `print` (wslgo's) and records the output or the error.
 DRIVER = r"""
@@ -47,12 +54,17 @@ def test_print_index_slice_map_len_and_interface_fields(
     oracle = tmp_path / "oracle.txt"
     script = tmp_path / "driver.py"
     script.write_text(DRIVER.format(oracle=str(oracle)))
+    hash_maps = int(go_version.split(".")[1]) < 24
+    # a hash map's grow is under way while mapGrow is read (oldbuckets set)
+    grow = ["echo @@grow\\n", "print main.mapGrow.oldbuckets != 0"] if hash_maps else []
     r = gdb_run(
-        [*SETUP, "run", "frame 1", f"source {script}", "kill"],
+        [*SETUP, "run", "frame 1", f"source {script}", *grow, "kill"],
         binary=binary,
         env={"WSLGO_INDEX_ORACLE": str(oracle)},
     )
     assert "Traceback" not in r.output, r.output
+    if hash_maps:
+        assert re.search(r"@@grow\n\$\d+ = true", r.stdout), r.stdout
     want = _oracle(oracle)
     got = _results(r.stdout)
     assert len(got) == len(want) > 40
@@ -152,3 +164,113 @@ def test_mi_evaluates_index_functions_and_console_print(go_version: str, wslgo_e
     assert 'key \\"\\" not in map' in out, out
     assert 'name="v1",numchild="0",value="10"' in out, out
     assert '~"$1 = 2\\n"' in out, out
+
+
+def test_plain_go_syntax_in_watch_and_conditions(gdb_run, go_version: str, tmp_path: Path) -> None:
+    """`watch s[i]`, `watch -l s[i]`, `rwatch m[k]` and `break f if s[i] == V` as written
+    (wslgo's watch commands rewrite their expression; a condition is rewritten when its
+    breakpoint is made), against the fixture's oracle: ints[2] before and after visit(5)."""
+    binary = build("index", go_version)
+    oracle = tmp_path / "oracle.txt"
+    r = gdb_run(
+        [
+            *SETUP,
+            "run",
+            "frame 1",
+            "watch main.ints[2]",
+            "watch -l main.ints[2]",
+            'rwatch main.mapStr["three"]',
+            "info watchpoints",
+            "continue",
+            "echo @@sink\\n",
+            "print main.sink",
+            "delete",
+            "break main.visit if main.ints[2] == main.afterVisit && main.mapSq[i] > 25",
+            "info breakpoints",
+            "continue",
+            "echo @@cond\\n",
+            "print i",
+            "print main.ints[2]",
+            "kill",
+        ],
+        binary=binary,
+        env={"WSLGO_INDEX_ORACLE": str(oracle)},
+    )
+    out = r.stdout
+    assert "Traceback" not in r.output, r.output
+    want = _oracle(oracle)
+    old, new = want["main.ints[2]"], want["main.afterVisit"]
+    assert re.search(r"Hardware watchpoint \d+: \$index\(main\.ints, 2\)", out), out
+    assert re.search(r'Hardware watchpoint \d+: \$at\(0x[0-9a-f]+, "int"\)', out), out
+    assert re.search(r'read watchpoint \d+: \$index\(main\.mapStr, "three"\)', out), out
+    # both ints[2] watchpoints trigger at visit(5)'s store (gdb reports each)
+    assert len(re.findall(rf"Old value = {old}\nNew value = {new}\n", out)) == 2, out
+    assert re.search(r"@@sink\n\$\d+ = 10\n", out), out  # 0+1+2+3+4: in visit(5)
+    assert "$index(main.ints, 2) == main.afterVisit && $index(main.mapSq, i) > 25" in out, out
+    # the first visit after visit(5) whose i*i > 25: visit(6)
+    assert re.search(rf"@@cond\n\$\d+ = 6\n\$\d+ = {new}\n", out), out
+
+
+#: (what MI evaluates, the oracle expression it stands for): where gdb evaluates alone
+#: (MI, display) the functions are written out.
+MI_PAIRS = [
+    ("$index(main.ints, 2)", "main.ints[2]"),
+    ("$index(main.str, 1)", "main.str[1]"),
+    ("$slice(main.str, 0, 5)", "main.str[0:5]"),
+    ("$index(main.arr, 4)", "main.arr[4]"),
+    ("$index(main.pArr, 1)", "main.pArr[1]"),
+    ("$index(main.mapInt, 500)", "main.mapInt[500]"),
+    ("$index(main.mapInt8, -3)", "main.mapInt8[-3]"),
+    ("$index(main.mapGrow, 104)", "main.mapGrow[104]"),
+    ("$index(main.mapPtrVal, 2).X", "main.mapPtrVal[2].X"),
+    ("*$index(main.mapPtrVal, 1)", "*main.mapPtrVal[1]"),
+    ("$index(*main.pInts, 3)", "(*main.pInts)[3]"),
+    ("$dtype(main.err).Msg", "main.err.Msg"),
+    ("$dtype(main.iface).X", "main.iface.X"),
+    ("$len(main.mapInt)", "len(main.mapInt)"),
+    ("$cap($slice(main.ints, 1, 2))", "cap(main.ints[1:2])"),
+]
+
+
+def _mi_value(record: str) -> str:
+    """The value of an MI ^done,value="..." record, its C escapes undone."""
+    m = re.search(r'\^done,value="((?:[^"\\]|\\.)*)"', record)
+    assert m, record
+    return m.group(1).encode().decode("unicode_escape")
+
+
+def test_mi_and_display_against_the_oracle(
+    go_version: str, wslgo_entry: Path, tmp_path: Path
+) -> None:
+    """MI's -data-evaluate-expression and -var-create/-var-list-children, and `display`, of
+    index, slice, map (hash, swiss, growing, of structs and of pointers), len/cap and
+    interface expressions, each against the value the fixture computes for it."""
+    binary = build("index", go_version)
+    oracle = tmp_path / "oracle.txt"
+    env = dict(os.environ, WSLGO_INDEX_ORACLE=str(oracle))
+    mi = Mi([*GDB_MI, str(binary)], env=env)
+    try:
+        mi.cmd(f'-interpreter-exec console "source {wslgo_entry}"')
+        mi.cmd("-exec-run", until=r"\*stopped")
+        mi.cmd("-stack-select-frame 1")
+        want = _oracle(oracle)
+        problems = []
+        for expr, key in MI_PAIRS:
+            rec = mi.cmd(f'-data-evaluate-expression "{expr}"')
+            if tokens(_mi_value(rec)) != tokens(want[key]):
+                problems.append(f"{expr}: MI says {rec.strip()!r}, Go says {want[key]}")
+        rec = mi.cmd('-var-create pq * "$index(main.mapPts, \\"q\\")"')
+        assert 'numchild="2"' in rec, rec
+        kids = mi.cmd("-var-list-children --all-values pq")
+        got = re.findall(r'exp="(\w+)",numchild="0",value="(-?\d+)"', kids)
+        assert [v for _, v in got] == tokens(want['main.mapPts["q"]']), kids
+        assert not problems, "\n".join(problems)
+        # display: shown at once and at the next stop, where visit(5) has changed ints[2]
+        shown = mi.cmd('-interpreter-exec console "display $index(main.ints, 2)"')
+        assert f"$index(main.ints, 2) = {want['main.ints[2]']}\\n" in shown, shown
+        mi.cmd('-break-insert -c "$index(main.ints, 2) == main.afterVisit" main.visit')
+        stop = mi.cmd("-exec-continue", until=r"\*stopped")
+        stop += mi.cmd('-interpreter-exec console "display"')
+        assert f"$index(main.ints, 2) = {want['main.afterVisit']}\\n" in stop, stop
+    finally:
+        mi.close()

@@ -26,8 +26,10 @@ def test_break_on_a_function_of_a_stripped_program(gdb_run, go_version: str) -> 
     )
     out = r.stdout
     assert name == "main.visit"
-    assert f"Breakpoint 1 at {entry:#x}" in out, r.output
-    assert re.search(rf"Breakpoint 1, {entry:#018x} in \?\? \(\)", out), r.output
+    # gdb knows the function from wslgo's symbol file (pclntab names and lines)
+    m = re.search(r"Breakpoint 1 at (0x[0-9a-f]+): file (\S+), line (\d+)\.", out)
+    assert m and entry <= int(m[1], 16) < entry + 64 and m[2].endswith("main.go"), r.output
+    assert re.search(r"Breakpoint 1, main\.visit \(\) at \S+/main\.go:\d+", out), r.output
 
 
 BT_LINE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*?\) at (\S+):(\d+)$", re.M)
@@ -62,4 +64,42 @@ def test_gdb_bt_of_a_stripped_program_matches_the_unstripped_one(gdb_run, go_ver
         ("main.visit", "main.go", unstripped[0][2]),
         ("main.main", "main.go", unstripped[1][2]),
     ], unstripped
+    assert stripped == unstripped, (stripped, unstripped)
+
+
+FRAME_LINE = re.compile(r"^#0\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*?\) at (\S+):(\d+)$", re.M)
+
+
+def _frame(gdb_run, binary) -> list[tuple[str, str, str]]:
+    """gdb's `frame` at main.visit, `up` to main.main, `frame` there."""
+    r = gdb_run(
+        [
+            "set wslgo stop-context off",
+            "wslgo-break main.visit",
+            "run",  # the fixture's runtime.Breakpoint() first
+            "continue",
+            "echo @@frame\\n",
+            "frame",
+            "up",
+            "frame",
+            "echo @@end\\n",
+            "kill",
+        ],
+        binary=binary,
+    )
+    assert "Traceback" not in r.output and "Python Exception" not in r.output, r.output
+    text = r.stdout.split("@@frame")[1].split("@@end")[0]
+    text = text.replace("#1  ", "#0  ")  # `up` and `frame` print the caller as #1
+    return [(m[1], m[2].rsplit("/", 1)[-1], m[3]) for m in FRAME_LINE.finditer(text)]
+
+
+def test_gdb_frame_of_a_stripped_program_matches_the_unstripped_one(
+    gdb_run, go_version: str
+) -> None:
+    """gdb's own `frame` (which no frame filter reaches) names the function, file and line
+    of a `-s -w` build as of the unstripped one: gdb reads a symbol file wslgo writes from
+    the pclntab."""
+    unstripped = _frame(gdb_run, build("index", go_version, "opt"))
+    stripped = _frame(gdb_run, build("index", go_version, "stripped"))
+    assert [f[0] for f in unstripped] == ["main.visit", "main.main", "main.main"], unstripped
     assert stripped == unstripped, (stripped, unstripped)

@@ -121,9 +121,11 @@ class Mi:
     VS Code's cppdbg drives it: each command carries a token and is answered by that token's
     ^result record (*stopped records arrive asynchronously)."""
 
-    def __init__(self, argv: list[str], numbered: bool = False) -> None:
+    def __init__(
+        self, argv: list[str], numbered: bool = False, env: dict[str, str] | None = None
+    ) -> None:
         self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, env=env
         )
         self.transcript: list[str] = []
         self.token = 1000 if numbered else None

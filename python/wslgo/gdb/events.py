@@ -38,6 +38,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, symbolfile, traceback, waits: the
     stripped,
     symbolfile,
     waits,
+    watch,
     wsl,
 )
 from wslgo.gdb import traceback as go_traceback  # noqa: F401
@@ -82,6 +83,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
             gdb.write(prog.describe() + "\n")
             prog.resolved()
         if prog is not None:
+            name_stripped(None)
             environment.ENVIRONMENT.set_crash()
             postrun.install()
             follow.install_hooks()  # before stepping's: its hooks run first
@@ -92,6 +94,12 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
         breakpoints.ARMED.arm()
         goid.guard_dprintfs()
     compat.sync()  # a runtime-gdb.py gdb auto-loaded (safe-path) after an earlier event
+
+
+@guarded("reading the pclntab's names into gdb")
+def name_stripped(_event: Any = None) -> None:
+    """A program without DWARF: gdb's symbol file from its pclntab (frame, finish, list)."""
+    stripped.give_names()
 
 
 @guarded("loading the program")
@@ -220,6 +228,8 @@ def setup() -> None:
     wsl.register()
     printers.register()
     expressions.register()
+    watch.register()
+    name_stripped(None)  # a program loaded before wslgo
     postrun.install_hook(compat.SOURCE_HOOK, compat.SYNC_COMMAND)
     compat.sync()
     commands.register_prefix()

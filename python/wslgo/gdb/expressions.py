@@ -11,11 +11,14 @@ syntax error to it before wslgo sees it, ``$len(x)`` is not). ``print`` (and ``p
 ``inspect``) is wslgo's: it rewrites the expression and hands it to gdb's ``call``, which
 prints as ``print`` does.
 
-Where gdb evaluates on its own (``display``, ``watch``, MI's ``-data-evaluate-expression``
-and variable objects) nothing can rewrite first: gdb's Go language never asks xmethods for
-``operator[]`` (valarith.c asks them for C++ only), a Python command by a built-in's name
-replaces it with no way back, and built-in MI commands cannot be replaced. There the
-functions work as written: ``display $index(m, key)``, ``watch $index(s, 2)``.
+``watch`` / ``rwatch`` / ``awatch`` are wslgo's too (:mod:`wslgo.gdb.watch`: rewritten, then
+made through ``gdb.Breakpoint``, which parses them as gdb's commands do). Where gdb evaluates
+on its own (``display``, MI's ``-data-evaluate-expression`` and variable objects) nothing can
+rewrite first: gdb's Go language never asks xmethods for ``operator[]`` (value_user_defined_op
+asks them for C++ only: an xmethod matcher on ``[]int`` is consulted after ``set language
+c++`` and never in Go), gdb 13 has no Python API for displays and no way back to a built-in
+command a Python one replaces, and built-in MI commands cannot be replaced. There the
+functions work as written: ``display $index(m, key)``, ``-var-create - * "$len(s)"``.
 """
 
 from __future__ import annotations
@@ -267,7 +270,7 @@ def _print_formatted(opts: str, fmt: str, expr: str, from_tty: bool) -> bool:
     return True
 
 
-_PY_ERROR = "Error occurred in Python: "
+PY_ERROR = "Error occurred in Python: "
 #: The convenience variable a formatted ``print`` hands to ``call``.
 PRINT_VAR = "_wslgo_print"
 
@@ -304,7 +307,7 @@ class Print(gdb.Command):
         except gdb.error as e:
             # $index's own errors are the user's: no "Error occurred in Python" in front
             msg = str(e)
-            raise gdb.GdbError(msg.removeprefix(_PY_ERROR)) from None
+            raise gdb.GdbError(msg.removeprefix(PY_ERROR)) from None
 
 
 class Index(gdb.Function):

@@ -8,12 +8,19 @@ thread's stack (computed once per stop from frame #0, as the goroutine unwinder 
 selected goroutine), and :class:`StrippedFrameFilter` names each frame gdb cannot: function,
 file and line from the pclntab (a caller's line at its call, ``pc - 1``). Inlined calls are
 not split into frames (gdb's DWARF does that): a physical frame shows its innermost
-function. ``frame`` and ``finish`` print without the filter; ``finish`` uses the unwinder.
-Both are registered by ``events.setup``.
+function. Both are registered by ``events.setup``.
+
+``frame``, ``finish``, ``list`` and ``info line`` print without frame filters: for them
+:func:`give_names` has gdb read a symbol file written from the pclntab
+(``_native.Symbols.symbol_file``: ELF symbols and DWARF names, files and lines, no CFI, so
+the unwinder above still unwinds), once per program, when the program is loaded.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +41,8 @@ class StrippedState:
         self.chain: tuple[tuple[int, int], list[tuple[int, int]]] | None = None
         #: program path -> it has no DWARF.
         self.no_dwarf: dict[str, bool] = {}
+        #: programs whose symbol file gdb has read.
+        self.named: set[str] = set()
 
 
 STATE = StrippedState()
@@ -183,20 +192,19 @@ class StrippedFrameFilter:
         for dec in frames:
             frame = dec.inferior_frame()
             pc = frame.pc()
-            if frame.name() is not None or pc == 0:
-                yield dec
-                continue
-            exact = frame.level() == 0 or frame.type() != gdb.NORMAL_FRAME
-            try:
-                found = _frames(pc, exact)
-            except (gdb.error, _native.WslgoError, ValueError, OverflowError):
-                found = []
-            if not found:
-                yield dec
-                continue
-            inner = found[0]
-            yield _Named(dec, inner.function, inner.file, inner.line)
-            if found[-1].function == MAIN and not past_main:
+            func = frame.name()
+            if func is None and pc != 0:
+                exact = frame.level() == 0 or frame.type() != gdb.NORMAL_FRAME
+                try:
+                    found = _frames(pc, exact)
+                except (gdb.error, _native.WslgoError, ValueError, OverflowError):
+                    found = []
+                if found:
+                    inner = found[0]
+                    dec = _Named(dec, inner.function, inner.file, inner.line)
+                    func = found[-1].function
+            yield dec
+            if func == MAIN and not past_main:
                 return  # gdb's `backtrace past-main off`, as with the unstripped program
 
 
@@ -207,3 +215,39 @@ MAIN = "main.main"
 def forget() -> None:
     """The program resumed: the stop's stack is gone."""
     STATE.chain = None
+
+
+#: ELF e_type of a position-independent executable.
+_ET_DYN = 3
+
+
+def _is_pie(path: str) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(18)
+    return len(head) == 18 and int.from_bytes(head[16:18], "little") == _ET_DYN
+
+
+def give_names() -> None:
+    """A loaded Go program without DWARF: gdb reads the symbol file written from its
+    pclntab, so its own ``frame``, ``finish``, ``list`` name functions, files and lines as
+    for the unstripped program. Once per program; not for a PIE (gdb would not move the
+    file's addresses with the program's)."""
+    path = gdb.current_progspace().filename or ""
+    if not path or path in STATE.named or not applies() or _is_pie(path):
+        return
+    STATE.named.add(path)
+    prog = program.current()
+    if prog.symbols is None:
+        return
+    st, native = os.stat(path), os.stat(_native.__file__)  # a new wslgo writes it anew
+    ident = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{native.st_mtime_ns}"
+    key = hashlib.sha256(ident.encode()).hexdigest()[:16]
+    out = os.path.join(tempfile.gettempdir(), f"wslgo-{os.getuid()}", f"{key}.sym")
+    if not os.path.isfile(out):
+        data = prog.symbols.symbol_file()
+        os.makedirs(os.path.dirname(out), mode=0o700, exist_ok=True)
+        tmp = f"{out}.{os.getpid()}"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, out)
+    gdb.execute(f"add-symbol-file {out}", to_string=True)

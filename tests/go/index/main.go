@@ -53,10 +53,13 @@ var (
 	sink      int
 )
 
+// afterVisit is what visit(5) sets ints[2] to (for watchpoints and conditions).
+var afterVisit = 35
+
 //go:noinline
 func visit(i int) {
 	if i == 5 {
-		ints[2] = 35
+		ints[2] = afterVisit
 	}
 	sink += i
 }
@@ -94,6 +97,7 @@ func main() {
 			panic(e)
 		}
 		line(f, "main.ints[2]", ints[2])
+		line(f, "main.afterVisit", afterVisit) // what visit(5) sets ints[2] to
 		line(f, "main.ints[1:3]", ints[1:3])
 		line(f, "main.ints[:2]", ints[:2])
 		line(f, "main.pts[1]", pts[1])
