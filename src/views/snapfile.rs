@@ -19,12 +19,14 @@
 //! jq` reads it.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::Arc;
 
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde_json::{json, Map, Value};
 
+use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::target::Snapshot;
 use crate::runtime::Goroutine;
 use crate::text::push_json_str;
@@ -98,30 +100,52 @@ fn located(func: &str, file: &str, line: u32) -> String {
     }
 }
 
-fn saved_g(g: &Goroutine) -> SavedG {
+/// What goroutines sharing a stack share: pcs, user location and its pc.
+type StackFacts = (Vec<u64>, String, u64);
+
+/// Goroutines of identical stacks share their `Frames`: each stack's facts are made once.
+#[derive(Default)]
+struct Cache {
+    stacks: FxHashMap<(usize, Option<usize>), StackFacts>,
+    created: FxHashMap<usize, String>,
+}
+
+fn saved_g(g: &Goroutine, cache: &mut Cache) -> SavedG {
+    let (pcs, location, user_pc) = cache
+        .stacks
+        .entry((g.frames.id(), g.user_frame))
+        .or_insert_with(|| {
+            (
+                g.frames
+                    .iter()
+                    .filter(|f| !f.inlined)
+                    .map(|f| f.pc)
+                    .collect(),
+                g.user_location()
+                    .map(|f| located(&f.func, &f.file, f.line))
+                    .unwrap_or_default(),
+                g.user_location().map_or(0, |f| f.pc),
+            )
+        })
+        .clone();
+    let created_by = match g.go_statement.as_ref().filter(|_| g.goid != 1) {
+        Some(l) => cache
+            .created
+            .entry(Arc::as_ptr(l) as usize)
+            .or_insert_with(|| located(&l.func, &l.file, l.line))
+            .clone(),
+        None => String::new(),
+    };
     SavedG {
         id: g.goid,
         status: g.status_name.to_string(),
         state: g.state.to_string(),
         wait: g.wait_reason.to_string(),
         waitsince: g.waitsince,
-        pcs: g
-            .frames
-            .iter()
-            .filter(|f| !f.inlined)
-            .map(|f| f.pc)
-            .collect(),
-        location: g
-            .user_location()
-            .map(|f| located(&f.func, &f.file, f.line))
-            .unwrap_or_default(),
-        user_pc: g.user_location().map_or(0, |f| f.pc),
-        created_by: g
-            .go_statement
-            .as_deref()
-            .filter(|_| g.goid != 1)
-            .map(|l| located(&l.func, &l.file, l.line))
-            .unwrap_or_default(),
+        pcs,
+        location,
+        user_pc,
+        created_by,
         parent: g.parent_goid.unwrap_or(0),
         system: g.system,
         labels: g.labels.clone(),
@@ -179,6 +203,7 @@ impl Saved {
         time_nanos: i64,
         now: Option<i64>,
     ) -> Saved {
+        let mut cache = Cache::default();
         Saved {
             build_id,
             binary,
@@ -188,7 +213,7 @@ impl Saved {
                 .gs
                 .iter()
                 .filter(|g| g.error.is_none() && g.status_name.as_ref() != "dead")
-                .map(saved_g)
+                .map(|g| saved_g(g, &mut cache))
                 .collect(),
         }
     }
