@@ -177,3 +177,24 @@ fn stack_locs(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_labels_parse_state_and_wait_only() {
+        let both = ExtraLabels {
+            state: true,
+            wait: true,
+        };
+        assert_eq!(ExtraLabels::parse("state,wait"), Ok(both));
+        assert_eq!(ExtraLabels::parse(" wait , state "), Ok(both));
+        assert_eq!(ExtraLabels::parse(""), Ok(ExtraLabels::default()));
+        let err = ExtraLabels::parse("state,goid").unwrap_err();
+        assert_eq!(
+            err,
+            "unknown pprof label \"goid\": the labels are state, wait"
+        );
+    }
+}

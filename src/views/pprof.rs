@@ -4,7 +4,7 @@
 use crate::pprof::goroutines::{samples, ExtraLabels};
 use crate::pprof::{write_count_profile, CountProfile, Mapping};
 use crate::runtime::target::{Snapshot, Target};
-use crate::runtime::GoRuntime;
+use crate::runtime::{GoRuntime, Goroutine};
 
 /// The executable's text mapping (the PT_LOAD holding the Go text), relocated by `bias`.
 fn mapping(rt: &GoRuntime, bias: u64) -> Vec<Mapping> {
@@ -37,14 +37,15 @@ pub fn goroutine_profile(
     time_nanos: i64,
     extra: ExtraLabels,
 ) -> Vec<u8> {
-    count_profile(target, snap, "goroutine", time_nanos, extra)
+    count_profile(target, snap.gs.iter(), "goroutine", time_nanos, extra)
 }
 
 /// The gzipped count profile named `name` (its sample type, e.g. `goroutine` or
-/// `goroutineleak`) of the user goroutines of `snap`, stamped `time_nanos`.
-pub fn count_profile(
+/// `goroutineleak`) of the user goroutines among `gs` (read from `target` with whole
+/// stacks), stamped `time_nanos`.
+pub fn count_profile<'a>(
     target: &Target,
-    snap: &Snapshot,
+    gs: impl Iterator<Item = &'a Goroutine>,
     name: &str,
     time_nanos: i64,
     extra: ExtraLabels,
@@ -52,7 +53,7 @@ pub fn count_profile(
     let rt = target.runtime();
     let profile = CountProfile {
         name: name.into(),
-        samples: samples(snap.gs.iter(), rt.pclntab(), extra),
+        samples: samples(gs, rt.pclntab(), extra),
         mappings: mapping(rt, target.bias()),
         time_nanos,
     };
