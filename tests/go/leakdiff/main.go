@@ -1,7 +1,7 @@
 // leakdiff: leaks 10 goroutines every 100 ms, each blocked forever on a channel receive,
-// and prints each batch's goroutine ids ("batch N id id ..."), then calls tick, where a
-// test's breakpoint (on the global batches) stops it to take a core or a snapshot. A few
-// other goroutines stay blocked the whole time.
+// and prints each batch's goroutine ids ("batch N id id ...") once they are all parked,
+// then calls tick, where a test's breakpoint (on the global batches) stops it to take a
+// core or a snapshot. A few other goroutines stay blocked the whole time.
 package main
 
 import (
@@ -54,6 +54,7 @@ func main() {
 	for i := 0; i < 3; i++ {
 		go locked()
 	}
+	buf := make([]byte, 1<<20)
 	for {
 		ids := make(chan int64)
 		for i := 0; i < 10; i++ {
@@ -62,6 +63,11 @@ func main() {
 		got := make([]string, 0, 10)
 		for i := 0; i < 10; i++ {
 			got = append(got, strconv.FormatInt(<-ids, 10))
+		}
+		// Every leaked goroutine parked before the tick: none is caught between sending
+		// its id and blocking, so each moment has them all in one state.
+		for strings.Count(string(buf[:runtime.Stack(buf, true)]), "[chan receive") != (batches+1)*10 {
+			time.Sleep(time.Millisecond)
 		}
 		batches++
 		fmt.Fprintf(os.Stdout, "batch %d %s\n", batches, strings.Join(got, " "))
