@@ -40,6 +40,8 @@ pub const VERSION: u64 = 1;
 const MAX_LINE: u64 = 4 << 20;
 /// At most this many goroutines are read from a file.
 const MAX_GOROUTINES: usize = 20_000_000;
+/// At most this many bytes of JSON (a million goroutines are ~300 MB).
+const MAX_TOTAL: u64 = 4 << 30;
 
 /// One goroutine of a saved snapshot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -259,13 +261,15 @@ impl Saved {
         out
     }
 
-    /// Reads a snapshot file (bounded: lines of at most 4 MiB, 20,000,000 goroutines).
+    /// Reads a snapshot file (bounded: lines of at most 4 MiB, 20,000,000 goroutines,
+    /// 4 GiB of JSON).
     pub fn read(input: impl Read) -> Result<Saved> {
         let bad = |line: usize, what: &str| {
             Error::BadInput(format!("not a wslgo snapshot: line {line}: {what}"))
         };
         let mut r = BufReader::new(GzDecoder::new(input));
         let mut buf = Vec::new();
+        let mut total = 0u64;
         let mut next_line = |buf: &mut Vec<u8>, n: usize| -> Result<bool> {
             buf.clear();
             let got = (&mut r)
@@ -274,6 +278,10 @@ impl Saved {
                 .map_err(|e| Error::BadInput(format!("not a wslgo snapshot (a gzip file): {e}")))?;
             if got as u64 == MAX_LINE && buf.last() != Some(&b'\n') {
                 return Err(bad(n, "longer than 4 MiB"));
+            }
+            total += got as u64;
+            if total > MAX_TOTAL {
+                return Err(bad(n, "more than 4 GiB of goroutines"));
             }
             Ok(got > 0)
         };
@@ -421,6 +429,37 @@ mod tests {
             "x".repeat(5 << 20)
         );
         assert!(err(&gz(&long)).contains("longer than 4 MiB"));
+    }
+
+    #[test]
+    fn damaged_files_are_errors_never_panics() {
+        let mut gs: Vec<SavedG> = (1..40)
+            .map(|i| g(i, "waiting", "chan receive", "main.f /a.go:3", &[i, i + 1]))
+            .collect();
+        gs[3].labels = vec![("k".into(), "v".into())];
+        let bytes = Saved {
+            gs,
+            ..Saved::default()
+        }
+        .to_bytes();
+        for cut in 0..bytes.len() {
+            let _ = Saved::read(&bytes[..cut]);
+        }
+        for i in 0..bytes.len() {
+            for bit in [0x01, 0x80] {
+                let mut b = bytes.clone();
+                b[i] ^= bit;
+                let _ = Saved::read(&b[..]);
+            }
+        }
+        // The JSON itself damaged (gzip intact): a clear line, or a partial read.
+        let mut text = Vec::new();
+        GzDecoder::new(&bytes[..]).read_to_end(&mut text).unwrap();
+        for cut in (0..text.len()).step_by(7) {
+            let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+            e.write_all(&text[..cut]).unwrap();
+            let _ = Saved::read(&e.finish().unwrap()[..]);
+        }
     }
 
     #[test]
