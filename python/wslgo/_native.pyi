@@ -285,9 +285,12 @@ class GoTarget:
 #: What a target is built from: an open Symbols or Binary (shared, not opened again) or a path.
 ProgramArg: TypeAlias = "Symbols | Binary | str | os.PathLike[str]"
 
-def goroutine_profile(target: GoTarget, snapshot: Snapshot, time_nanos: int) -> bytes:
+def goroutine_profile(
+    target: GoTarget, snapshot: Snapshot, time_nanos: int, labels: str = ""
+) -> bytes:
     """The gzipped pprof goroutine profile (profile.proto) of `snapshot`, read from
-    `target`: user goroutines, one sample per distinct (stack, labels)."""
+    `target`: user goroutines, one sample per distinct (stack, labels); `labels`
+    (`state,wait`) adds wslgo's own labels (ValueError for another name)."""
 
 @final
 class Process(GoTarget):
@@ -324,6 +327,37 @@ def waits(
     """What each blocked goroutine waits on, who else waits, who can unblock it, and the
     wait cycles: text, or the JSON document {"objects", "cycles", "errors"}; with `goid`,
     the chain from that goroutine ({"chain", "end"})."""
+
+# ---- snapshots (src/py/snapshots.rs) ---------------------------------------------------
+
+@final
+class SavedSnapshot:
+    """The goroutines of one moment, as a `--save` file holds them (gzipped JSON Lines)."""
+
+    @staticmethod
+    def of(
+        target: GoTarget, snapshot: Snapshot, time_nanos: int, now: int | None = None
+    ) -> SavedSnapshot:
+        """The saved form of `snapshot` (whole stacks), at wall clock `time_nanos` and
+        runtime clock `now` (None for a core)."""
+    @staticmethod
+    def read(path: str | os.PathLike[str]) -> SavedSnapshot:
+        """A snapshot file (ValueError when it is not one)."""
+    def to_bytes(self) -> bytes: ...
+    @property
+    def build_id(self) -> str: ...
+    @property
+    def time_nanos(self) -> int: ...
+    def __len__(self) -> int: ...
+
+def diff(
+    a: SavedSnapshot,
+    b: SavedSnapshot,
+    json: bool = False,
+    pretty: bool = False,
+    all_groups: bool = False,
+) -> str:
+    """`a` (before) compared with `b` (after): groups, new, gone, stuck; text or JSON."""
 
 # ---- symbols (src/py/symbols.rs) -----------------------------------------------------
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from wslgo import _native, argtypes
+from wslgo import _native, argtypes, snapshots
 from wslgo.text import esc
 
 Record = dict[str, Any]
@@ -199,6 +199,7 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> argparse._MutuallyExclus
     js.add_argument("--jsonl", action="store_true", help="JSON Lines: one goroutine per line")
     p.add_argument("--pretty", action="store_true", help="with --json: indented")
     p.add_argument("--dead", action="store_true", help="include dead goroutines")
+    snapshots.add_file_arguments(p)
     return m
 
 
@@ -290,8 +291,13 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
         except symfile.SymbolFileMismatch as e:
             raise SystemExit(f"wslgo goroutines: {e}") from None
     target = open_target(args, "goroutines", binary)
-    if args.pprof:
-        return write_pprof(target, args.core if args.pid is None else None, args.pprof)
+    if snapshots.wants_files(args):
+        live = args.pid is not None
+        stamp = time.time_ns() if live else os.stat(args.core).st_mtime_ns
+        now = CLOCK() if live else None
+        snap = target.snapshot(scope="all")
+        snapshots.write_files(args, target, snap, stamp, now, snapshots.stdout_bytes)
+        return 0
     flt, mode = filter_from_args(args)
     snap = target.snapshot(include_dead=args.dead, scope=snapshot_scope(mode, flt), panics=True)
     have = snap.goids() if flt.goids else []
@@ -313,23 +319,6 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
             print(f"goroutine {goid} {what}: " + "\n\t".join(map(esc, lines)), file=sys.stderr)
         if snap.fatal_error:
             print(f"{esc(snap.fatal_error)} (on a system stack, no goroutine)", file=sys.stderr)
-    return 0
-
-
-def write_pprof(target: Any, core: str | None, dest: str) -> int:
-    """Write the goroutine profile runtime/pprof would (gzipped profile.proto) to `dest`
-    (`-`: stdout), stamped with the core file's mtime (a core has no timestamp) or now."""
-    from wslgo import _native
-
-    snap = target.snapshot(scope="all")
-    stamp = os.stat(core).st_mtime_ns if core else time.time_ns()
-    data = _native.goroutine_profile(target, snap, stamp)
-    if dest == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        with open(dest, "wb") as f:
-            f.write(data)
     return 0
 
 
@@ -355,11 +344,6 @@ def add_goroutine_commands(subparsers: Any) -> argparse.ArgumentParser:
     modes.add_argument("-g", "--group", action="store_true", help="group identical stacks")
     p.add_argument(
         "--id", type=argtypes.goroutine_id, action="append", default=[], help="only goroutine ID"
-    )
-    p.add_argument(
-        "--pprof",
-        metavar="FILE",
-        help="write the goroutine profile runtime/pprof would (for go tool pprof); - for stdout",
     )
     p.set_defaults(func=cmd_goroutines)
     return p

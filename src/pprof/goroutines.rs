@@ -13,8 +13,48 @@ use super::{Line, Loc, Sample};
 use crate::pclntab::Pclntab;
 use crate::runtime::{Frame, Goroutine};
 
-/// A sample's identity: its location indexes and labels.
-type SampleKey<'a> = (Arc<[u32]>, &'a [(String, String)]);
+/// A sample's identity: its location indexes, labels and wslgo's own labels' values.
+type SampleKey<'a> = (Arc<[u32]>, &'a [(String, String)], [Option<Arc<str>>; 2]);
+
+/// wslgo's own labels a profile may add to the program's (`--pprof-labels`), so that
+/// `go tool pprof -tagfocus` filters on them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExtraLabels {
+    /// `state`: the status name (`waiting`, `runnable`, `running`, `syscall`).
+    pub state: bool,
+    /// `wait`: the wait reason (`chan receive`), on waiting goroutines only.
+    pub wait: bool,
+}
+
+impl ExtraLabels {
+    /// Parses `state,wait` (either, both, or empty).
+    pub fn parse(text: &str) -> Result<ExtraLabels, String> {
+        let mut out = ExtraLabels::default();
+        for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match name {
+                "state" => out.state = true,
+                "wait" => out.wait = true,
+                _ => {
+                    return Err(format!(
+                        "unknown pprof label {name:?}: the labels are state, wait"
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The values of these labels for `g`.
+    fn values(self, g: &Goroutine) -> [Option<Arc<str>>; 2] {
+        [
+            self.state.then(|| g.status_name.clone()),
+            (self.wait && !g.wait_reason.is_empty()).then(|| g.wait_reason.clone()),
+        ]
+    }
+}
+
+/// The names of [`ExtraLabels`]' values, in order.
+const EXTRA_NAMES: [&str; 2] = ["state", "wait"];
 
 /// Whether the goroutine profile has `g`: a readable user goroutine.
 pub fn in_profile(g: &Goroutine) -> bool {
@@ -22,8 +62,12 @@ pub fn in_profile(g: &Goroutine) -> bool {
 }
 
 /// The samples of the goroutines `gs` (those [`in_profile`]); `pcln` gives the functions'
-/// start lines.
-pub fn samples<'a>(gs: impl Iterator<Item = &'a Goroutine>, pcln: &Pclntab) -> Vec<Sample> {
+/// start lines; `extra` adds wslgo's own labels after the program's.
+pub fn samples<'a>(
+    gs: impl Iterator<Item = &'a Goroutine>,
+    pcln: &Pclntab,
+    extra: ExtraLabels,
+) -> Vec<Sample> {
     let mut start_lines: HashMap<Arc<str>, i64> = HashMap::new();
     let mut locs: HashMap<Loc, u32> = HashMap::new();
     let mut loc_list: Vec<Loc> = Vec::new();
@@ -48,17 +92,29 @@ pub fn samples<'a>(gs: impl Iterator<Item = &'a Goroutine>, pcln: &Pclntab) -> V
             })
             .clone();
         let order = counts.len();
-        counts.entry((stack, &g.labels)).or_insert((0, order)).0 += 1;
+        counts
+            .entry((stack, &g.labels, extra.values(g)))
+            .or_insert((0, order))
+            .0 += 1;
     }
     let mut out: Vec<_> = counts.into_iter().collect();
     out.sort_by_key(|(_, (count, order))| (std::cmp::Reverse(*count), *order));
     out.into_iter()
-        .map(|((stack, labels), (count, _))| Sample {
+        .map(|((stack, labels, own), (count, _))| Sample {
             stack: stack
                 .iter()
                 .filter_map(|i| loc_list.get(*i as usize).cloned())
                 .collect(),
-            labels: labels.to_vec(),
+            labels: labels
+                .iter()
+                .cloned()
+                .chain(
+                    EXTRA_NAMES
+                        .iter()
+                        .zip(own)
+                        .filter_map(|(k, v)| Some((k.to_string(), v?.to_string()))),
+                )
+                .collect(),
             count,
         })
         .collect()
@@ -120,4 +176,25 @@ fn stack_locs(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_labels_parse_state_and_wait_only() {
+        let both = ExtraLabels {
+            state: true,
+            wait: true,
+        };
+        assert_eq!(ExtraLabels::parse("state,wait"), Ok(both));
+        assert_eq!(ExtraLabels::parse(" wait , state "), Ok(both));
+        assert_eq!(ExtraLabels::parse(""), Ok(ExtraLabels::default()));
+        let err = ExtraLabels::parse("state,goid").unwrap_err();
+        assert_eq!(
+            err,
+            "unknown pprof label \"goid\": the labels are state, wait"
+        );
+    }
 }

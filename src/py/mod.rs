@@ -9,6 +9,7 @@ mod goroutines;
 mod oom;
 mod pprof;
 mod program;
+mod snapshots;
 mod symbols;
 mod values;
 mod waits;
@@ -161,5 +162,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     values::register(m)?;
     waits::register(m)?;
     pprof::register(m)?;
+    snapshots::register(m)?;
     Ok(())
 }

@@ -1,24 +1,30 @@
-//! `goroutine_profile(target, snapshot, time_nanos)`: a snapshot's goroutines as the
+//! `goroutine_profile(target, snapshot, time_nanos, labels)`: a snapshot's goroutines as the
 //! gzipped pprof goroutine profile `runtime/pprof` writes ([`crate::views::pprof`]).
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use super::goroutines::{GoTarget, Snapshot};
+use crate::pprof::goroutines::ExtraLabels;
 use crate::views::pprof;
 
 /// The gzipped goroutine profile (profile.proto) of `snapshot`, taken from `target` (an
-/// enumeration of all goroutines with whole stacks), stamped `time_nanos`.
+/// enumeration of all goroutines with whole stacks), stamped `time_nanos`, with wslgo's
+/// own `labels` (`state,wait`; ValueError for another name).
 #[pyfunction]
+#[pyo3(signature = (target, snapshot, time_nanos, labels = ""))]
 fn goroutine_profile<'py>(
     py: Python<'py>,
     target: &GoTarget,
     snapshot: &Snapshot,
     time_nanos: i64,
+    labels: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    let extra = ExtraLabels::parse(labels).map_err(PyValueError::new_err)?;
     let (t, snap) = (&target.target, &snapshot.snap);
     let bytes =
-        py.detach(|| super::guarded(|| Ok(pprof::goroutine_profile(t, snap, time_nanos))))?;
+        py.detach(|| super::guarded(|| Ok(pprof::goroutine_profile(t, snap, time_nanos, extra))))?;
     Ok(PyBytes::new(py, &bytes))
 }
 

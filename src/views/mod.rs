@@ -4,10 +4,12 @@
 //! goroutines. The layer above `runtime`: `runtime` never imports it, and the binding
 //! only converts arguments to a [`View`] and hands the text on.
 
+pub mod diff;
 pub mod filter;
 mod list;
 pub mod pprof;
 mod render;
+pub mod snapfile;
 pub mod waits;
 
 pub use filter::{func_regex, Filter};

@@ -1,9 +1,10 @@
 //! The pprof goroutine profile of a [`Snapshot`]: its user goroutines as the gzipped
 //! profile.proto `runtime/pprof` writes (debug=0), one sample per distinct (stack, labels).
 
-use crate::pprof::{goroutines::samples, write_count_profile, CountProfile, Mapping};
+use crate::pprof::goroutines::{samples, ExtraLabels};
+use crate::pprof::{write_count_profile, CountProfile, Mapping};
 use crate::runtime::target::{Snapshot, Target};
-use crate::runtime::GoRuntime;
+use crate::runtime::{GoRuntime, Goroutine};
 
 /// The executable's text mapping (the PT_LOAD holding the Go text), relocated by `bias`.
 fn mapping(rt: &GoRuntime, bias: u64) -> Vec<Mapping> {
@@ -29,12 +30,30 @@ fn mapping(rt: &GoRuntime, bias: u64) -> Vec<Mapping> {
 }
 
 /// The gzipped goroutine profile of `snap` (an enumeration of `target` with whole stacks),
-/// stamped `time_nanos`.
-pub fn goroutine_profile(target: &Target, snap: &Snapshot, time_nanos: i64) -> Vec<u8> {
+/// stamped `time_nanos`, with wslgo's `extra` labels.
+pub fn goroutine_profile(
+    target: &Target,
+    snap: &Snapshot,
+    time_nanos: i64,
+    extra: ExtraLabels,
+) -> Vec<u8> {
+    count_profile(target, snap.gs.iter(), "goroutine", time_nanos, extra)
+}
+
+/// The gzipped count profile named `name` (its sample type, e.g. `goroutine` or
+/// `goroutineleak`) of the user goroutines among `gs` (read from `target` with whole
+/// stacks), stamped `time_nanos`.
+pub fn count_profile<'a>(
+    target: &Target,
+    gs: impl Iterator<Item = &'a Goroutine>,
+    name: &str,
+    time_nanos: i64,
+    extra: ExtraLabels,
+) -> Vec<u8> {
     let rt = target.runtime();
     let profile = CountProfile {
-        name: "goroutine".into(),
-        samples: samples(snap.gs.iter(), rt.pclntab()),
+        name: name.into(),
+        samples: samples(gs, rt.pclntab(), extra),
         mappings: mapping(rt, target.bias()),
         time_nanos,
     };

@@ -191,7 +191,7 @@ def test_readme_command_tables_match_the_help() -> None:
         s
         for a in goroutines._actions
         for s in a.option_strings
-        if a.dest not in ("help", "pid", "full", "group", "id", "symbols", "pprof")
+        if a.dest not in ("help", "pid", "full", "group", "id", "symbols")
     }
     text = "\n".join(bt_rows)
     for flag in shared:

@@ -1,7 +1,9 @@
 """`wslgo goroutines BIN CORE --pprof FILE` against the program's own goroutine profile:
 tests/go/pprofgr writes it (runtime/pprof, debug=0) on SIGUSR1, right after the test took a
 gcore of it. The two must have the same stacks, counts and labels, except for the goroutine
-that handled the signal (main), and `go tool pprof` must read wslgo's file."""
+that handled the signal (main), and `go tool pprof` must read wslgo's file. `wslgo-bt
+--pprof` in gdb (attached, then on the core) writes the same profile; `--pprof-labels
+state,wait` adds wslgo's own labels, which `go tool pprof -tagfocus` filters on."""
 
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ import re
 import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import gofixtures
 import pytest
 from conftest import build
-from wslgo_testing.gdb import GDB_BATCH
 from wslgo_testing.pprofdecode import Key, decode
 
 WSLGO = [sys.executable, "-m", "wslgo.cli"]
@@ -42,10 +45,11 @@ def left_out(key: Key) -> bool:
 
 @pytest.mark.parametrize("mode", ["opt", "debug"])
 def test_pprof_of_a_core_is_the_programs_own_profile(
-    gdb_path: str, go_version: str, mode: str, tmp_path: Path
+    gdb_run: Any, go_version: str, mode: str, tmp_path: Path
 ) -> None:
     binary = build("pprofgr", go_version, mode)
     own, core, ours = tmp_path / "own.pb.gz", tmp_path / "pprofgr.core", tmp_path / "ours.pb.gz"
+    in_gdb = {name: tmp_path / f"{name}.pb.gz" for name in ("attached", "core", "labelled")}
     proc = subprocess.Popen([str(binary), str(own)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -58,12 +62,16 @@ def test_pprof_of_a_core_is_the_programs_own_profile(
             timeout=300,
         )
         assert live.returncode == 0, live.stderr
-        subprocess.run(
-            [*GDB_BATCH, "-p", str(proc.pid), "-ex", f"gcore {core}"],
-            capture_output=True,
-            timeout=180,
-            check=True,
+        g = gdb_run(
+            [
+                f"attach {proc.pid}",
+                f"wslgo-bt --pprof {in_gdb['attached']}",
+                f"gcore {core}",
+                "detach",
+            ],
+            binary=binary,
         )
+        assert core.exists(), g.stderr
         proc.send_signal(signal.SIGUSR1)
         assert proc.stdout.readline() == "written\n"
         assert proc.wait(timeout=60) == 0
@@ -107,6 +115,49 @@ def test_pprof_of_a_core_is_the_programs_own_profile(
         timeout=300,
     )
     assert r.returncode == 0 and decode(r.stdout)[1] == got
+
+    # gdb: attached before the gcore, and on the core, plain and with wslgo's labels.
+    g = gdb_run(
+        [
+            f"core {core}",
+            f"wslgo-bt --pprof {in_gdb['core']}",
+            f"wslgo-bt --pprof {in_gdb['labelled']} --pprof-labels state,wait",
+            "wslgo-bt --pprof-labels state",
+            "echo alive\\n",
+        ],
+        binary=binary,
+    )
+    assert "wslgo-bt: --pprof-labels needs --pprof FILE" in g.stderr and "alive" in g.stdout
+    assert decode(in_gdb["attached"].read_bytes())[1] == got
+    assert decode(in_gdb["core"].read_bytes())[1] == got
+    labelled = decode(in_gdb["labelled"].read_bytes())[1]
+    ours_only = {"state", "wait"}
+    stripped: Counter[Key] = Counter()
+    for (stack, labels), n in labelled.items():
+        own_labels = dict(labels)
+        assert own_labels["state"] in ("waiting", "syscall"), labels
+        if any(fn == "main.chanWaiter" for loc in stack for fn, _ in loc):
+            assert own_labels["state"] == "waiting" and own_labels["wait"] == "chan receive"
+        stripped[(stack, frozenset(kv for kv in labels if kv[0] not in ours_only))] += n
+    assert stripped == got
+    r = subprocess.run(
+        [
+            *WSLGO,
+            "goroutines",
+            str(binary),
+            str(core),
+            "--pprof",
+            "-",
+            "--pprof-labels",
+            "state,wait",
+        ],
+        capture_output=True,
+        timeout=300,
+    )
+    assert r.returncode == 0 and decode(r.stdout)[1] == labelled
+    chan = go_tool(go_version, "-top", "-tagfocus=wait=chan receive", str(in_gdb["labelled"]))
+    assert "main.chanWaiter" in chan and "main.mutexWaiter" not in chan
+    assert "main.mutexWaiter" in go_tool(go_version, "-top", str(in_gdb["labelled"]))
 
     top = go_tool(go_version, "-top", str(binary), str(ours))
     assert "main.chanWaiter" in top or "runtime.gopark" in top

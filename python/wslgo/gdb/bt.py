@@ -8,12 +8,14 @@ CLI's); this module only picks what to show.
 from __future__ import annotations
 
 import argparse
+import os
+import time
 
 import gdb
 
-from wslgo import _native, report
-from wslgo.gdb import commands
-from wslgo.gdb.program import is_core, snapshot
+from wslgo import _native, report, snapshots
+from wslgo.gdb import commands, corefile
+from wslgo.gdb.program import is_core, snapshot, target
 from wslgo.gdb.threads import current_tid, thread_numbers
 
 _ANSI = {
@@ -74,7 +76,9 @@ _parser = commands.parser(
   wslgo-bt all --no-group      every goroutine, one block each (like runtime.Stack)
   wslgo-bt 1 7                 goroutines 1 and 7
   wslgo-bt -l --wait chan      one line per goroutine waiting on a channel
-  wslgo-bt all --func 'main\\.' --depth 5 --json""",
+  wslgo-bt all --func 'main\\.' --depth 5 --json
+  wslgo-bt --pprof g.pb.gz     the goroutine profile, for go tool pprof
+  wslgo-bt --save before.snap  a snapshot for wslgo-diff / wslgo diff""",
 )
 _parser.add_argument(
     "which", nargs="*", help="`all`, or goroutine ids (default: the current goroutine)"
@@ -100,6 +104,14 @@ def wslgo_bt(args: argparse.Namespace) -> None:
             raise commands.UsageError(msg) from None
     if args.depth is not None and args.depth < 0:
         raise commands.UsageError("wslgo-bt: --depth must be >= 0")
+    try:
+        files = snapshots.wants_files(args)
+    except ValueError as e:
+        raise commands.UsageError(f"wslgo-bt: {e}") from None
+    if files:
+        stamp, now = moment_clock()
+        snapshots.write_files(args, target()[0], snapshot("all"), stamp, now, _stdout_bytes)
+        return
     flt = report.filter_of(args, ids)
     mode = view_mode(args, ids, show_all)
     json_mode = mode.startswith("json")  # JSON carries each goroutine's panic, as the CLI's
@@ -124,6 +136,42 @@ def wslgo_bt(args: argparse.Namespace) -> None:
         gdb.write("\n")
     if not mode.startswith("json"):
         gdb.write(report.summary_line(snap, got, flt) + "\n")
+
+
+def _stdout_bytes(data: bytes) -> None:
+    """Bytes for `-`: straight to gdb's standard output (gdb.write takes text)."""
+    gdb.flush()
+    os.write(1, data)
+
+
+def moment_clock() -> tuple[int, int | None]:
+    """(wall clock ns, runtime clock ns or None) of the current stop: a core's mtime and
+    no clock, else now."""
+    if is_core():
+        core = corefile.find(gdb.execute("info target", to_string=True))
+        return (os.stat(core.path).st_mtime_ns if core else time.time_ns()), None
+    return time.time_ns(), report.CLOCK()
+
+
+_diff_parser = commands.parser(
+    "wslgo-diff",
+    "Compare a snapshot saved with `wslgo-bt --save FILE` (or `wslgo goroutines --save`) "
+    "with now: groups before -> after, new, gone and stuck goroutines.",
+)
+_diff_parser.add_argument("file", help="a snapshot file")
+_diff_parser.add_argument("--json", action="store_true", help="one JSON document")
+_diff_parser.add_argument("--pretty", action="store_true", help="with --json: indented")
+_diff_parser.add_argument("--all", action="store_true", help="also the unchanged groups")
+
+
+@commands.command("wslgo-diff", _diff_parser)
+def wslgo_diff(args: argparse.Namespace) -> None:
+    before = _native.SavedSnapshot.read(args.file)
+    stamp, now = moment_clock()
+    after = _native.SavedSnapshot.of(target()[0], snapshot("all"), stamp, now)
+    snapshots.same_build(before, after)
+    out = _native.diff(before, after, json=args.json, pretty=args.pretty, all_groups=args.all)
+    gdb.write(out if out.endswith("\n") else out + "\n")
 
 
 def view_mode(args: argparse.Namespace, ids: list[int], show_all: bool) -> _native.Mode:

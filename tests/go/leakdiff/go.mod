@@ -1,0 +1,3 @@
+module wslgo.test/leakdiff
+
+go 1.21
