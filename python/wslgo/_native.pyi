@@ -213,9 +213,11 @@ class View:
         pretty: bool = False,
         no_goroutine: str = "",
         thread_nums: Mapping[int, int] | None = None,
+        current_goid: int | None = None,
     ) -> View:
         """func: a regex (Rust's regex syntax) searched in every frame's function name and
-        file:line; an invalid one raises WslgoError."""
+        file:line; an invalid one raises WslgoError. current_goid: the goroutine marked
+        current instead of the snapshot's (gdb's `wslgo-goroutine N`)."""
         ...
 
 @disjoint_base

@@ -107,6 +107,29 @@ def test_goid_follows_the_selected_goroutine_and_ends_with_the_process(
     assert "$_goid(): the program is not running" in r.stderr, r.output
 
 
+def test_wslgo_bt_marks_the_selected_goroutine_current(gdb_run, go_version: str) -> None:
+    binary = build("sstrial", go_version)
+    r = gdb_run(
+        [
+            "set wslgo stop-context off",
+            "break main.square",
+            "run square",
+            *marked("SEL", "wslgo-goroutine 1", "wslgo-bt -l", "wslgo-bt"),
+            *marked("BACK", "wslgo-goroutine", "wslgo-bt -l"),
+            "kill",
+        ],
+        binary=binary,
+    )
+    (worker,) = _printed_goids(r.output, "square")
+    sel = section(r.stdout, "SEL")
+    # the list marks goroutine 1 (selected), the default view shows its stack first
+    assert re.findall(r"^\*\s+(\d+) ", sel, re.M) == ["1"], r.output
+    assert re.search(r"^goroutine 1 \[[^]]*\]:\n", sel, re.M), r.output
+    assert not re.search(rf"^goroutine {worker} ", sel, re.M), r.output
+    back = section(r.stdout, "BACK")
+    assert re.findall(r"^\*\s+(\d+) ", back, re.M) == [str(worker)], r.output
+
+
 def test_parked_goroutine_command_starts_at_its_user_frame(gdb_run, go_version: str) -> None:
     binary = build("sstrial", go_version)
     r = gdb_run(

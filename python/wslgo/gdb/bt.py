@@ -12,7 +12,7 @@ import argparse
 import gdb
 
 from wslgo import _native, report
-from wslgo.gdb import commands
+from wslgo.gdb import commands, goframes
 from wslgo.gdb.program import is_core, snapshot
 from wslgo.gdb.threads import current_tid, thread_numbers
 
@@ -119,11 +119,18 @@ def wslgo_bt(args: argparse.Namespace) -> None:
         no_goroutine=f"thread {current_tid()} runs no goroutine (it is on a system stack)",
         write=out,
         thread_nums=None if is_core() else thread_numbers(),
+        current_goid=selected_goid(),
     )
     if out.wrote and not mode.startswith("jsonl"):
         gdb.write("\n")
     if not mode.startswith("json"):
         gdb.write(report.summary_line(snap, got, flt) + "\n")
+
+
+def selected_goid() -> int | None:
+    """The goroutine selected with ``wslgo-goroutine N`` (shown as current), else None."""
+    sel = goframes.SWITCHER.applies()
+    return sel.goroutine.goid if sel is not None else None
 
 
 def view_mode(args: argparse.Namespace, ids: list[int], show_all: bool) -> _native.Mode:
