@@ -303,3 +303,39 @@ def test_a_panic_main_outruns_is_stopped_for_or_said_lost(gdb_run, go_version: s
         f"wslgo: goroutine {worker} was panicking when the program exited with status 0; "
         "the panic was lost (main returned while it ran its defers): panic: lost for good"
     ) in off.stdout, off.output
+
+
+def test_mi_interfaces_holding_structs_expand(go_version: str, wslgo_entry: Path) -> None:
+    binary = build("sstrial", go_version)
+    mi = Mi(
+        [*GDB_MI, "-iex", "set auto-load python-scripts off", "-iex", f"source {wslgo_entry}"],
+        numbered=True,
+    )
+    try:
+        mi.until(r"\(gdb\)")
+        for c in (
+            "-enable-pretty-printing",
+            f"-file-exec-and-symbols {binary}",
+            "-exec-arguments iface",
+            f"-break-insert main.go:{line_of('sstrial', 'INSPECT-HERE')}",
+        ):
+            assert "^done" in mi.cmd(c), "".join(mi.transcript)
+        mi.cmd("-exec-run")
+        rec = mi.until(r"\*stopped").splitlines()[-1]
+        assert _field(rec, "reason") == "breakpoint-hit", rec
+        # an interface holding a Rect value, and one holding a *Rect: both expand into the
+        # struct's fields, with the values the program passed (Rect{5, 6}, &Rect{7, 8})
+        for var, want in (("s", ("5", "6")), ("p", ("7", "8"))):
+            made = mi.cmd(f"-var-create v{var} * {var}")
+            # gdb's mark of an expandable pretty-printed variable object (numchild counts
+            # the children once listed)
+            assert 'dynamic="1",has_more="1"' in made, made
+            kids = mi.cmd(f"-var-list-children --all-values v{var}")
+            assert _field(kids, "numchild") == "2", kids
+            got = re.findall(r'child=\{name="[^"]*",exp="(\w+)",numchild="\d+",value="(\d+)"', kids)
+            assert got == [("W", want[0]), ("H", want[1])], kids
+        # printed whole, the value says its dynamic type once and the fields once
+        out = mi.cmd("-data-evaluate-expression p")
+        assert _field(out, "value") == "*main.Rect = {W = 7, H = 8}", out
+    finally:
+        mi.close()

@@ -80,6 +80,18 @@ func measure(s Shape) int {
 	return s.Area() + 1 // MEASURE-CALL
 }
 
+// inspect gets an interface holding a struct and one holding a pointer to a struct.
+//
+//go:noinline
+func inspect(s Shape, p any) int {
+	return s.Area() + p.(*Rect).W // INSPECT-HERE
+}
+
+//go:noinline
+func rect(x int) Rect {
+	return Rect{x, x + 1} // RECT-HERE
+}
+
 type pair struct {
 	A int
 	B string
@@ -99,6 +111,7 @@ func float(x int) float64 {
 func named(x int) (count int, name string, err error) {
 	count = x * 3
 	name = "n" + strconv.Itoa(x)
+	err = fmt.Errorf("bad %d", x)
 	return // NAMED-HERE
 }
 
@@ -154,12 +167,12 @@ func main() {
 		go lostSlow(&wg)
 		wg.Wait()
 	case "iface":
-		fmt.Fprintln(os.Stderr, "sstrial: area", measure(Rect{3, 4}))
+		fmt.Fprintln(os.Stderr, "sstrial: area", measure(Rect{3, 4}), inspect(Rect{5, 6}, &Rect{7, 8}))
 	case "results":
 		a, b, c := ints(5)
 		n, s, err := named(7)
 		p, f, sl := mixed(9)
-		fmt.Fprintln(os.Stderr, "sstrial: results", a, b, c, float(10), n, s, err, p, f, sl)
+		fmt.Fprintln(os.Stderr, "sstrial: results", a, b, c, float(10), n, s, err, p, f, sl, rect(4))
 	case "bp":
 		fmt.Fprintln(os.Stderr, "sstrial: afterbp", afterbp(1))
 	case "locals":
