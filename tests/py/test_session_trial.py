@@ -179,7 +179,7 @@ def test_sigabrt_stops_say_the_fatal_error(gdb_run, go_version: str) -> None:
     writes = gdb_run(["run mapwrites", "kill"], binary=binary)
     head = re.search(r"^wslgo: SIGABRT from the Go runtime's crash.*\n(.*)$", writes.stdout, re.M)
     assert head and head.group(1) == "fatal error: concurrent map writes", writes.output
-    dead = gdb_run(["break main.main", "run deadlock", *["wslgo-next"] * 8, "kill"], binary=binary)
+    dead = gdb_run(["break main.main", "run deadlock", *["wslgo-next"] * 10, "kill"], binary=binary)
     m = re.search(r"^wslgo: SIGABRT from the Go runtime's crash.*, (.*)\n(.*)$", dead.stdout, re.M)
     assert m, dead.output
     assert m.group(1) == "no goroutine (the runtime's scheduler)", dead.output
@@ -339,3 +339,60 @@ def test_mi_interfaces_holding_structs_expand(go_version: str, wslgo_entry: Path
         assert _field(out, "value") == "*main.Rect = {W = 7, H = 8}", out
     finally:
         mi.close()
+
+
+def test_finish_prints_the_go_results(gdb_run, go_version: str) -> None:
+    binary = build("sstrial", go_version)
+    here = {k: line_of("sstrial", f"{k}-HERE") for k in ("INTS", "NAMED", "MIXED", "FLOAT")}
+    here |= {k: line_of("sstrial", f"{k}-HERE") for k in ("RECT", "PAIROF")}
+    # gdb's finish (following the goroutine: a goroutine resumed after a long stop is often
+    # preempted and moved to another thread) and wslgo-finish
+    steps = [
+        ("INTS", "finish"),
+        ("NAMED", "wslgo-finish"),
+        ("MIXED", "wslgo-finish"),
+        ("FLOAT", "finish"),
+        ("RECT", "wslgo-finish"),
+        ("PAIROF", "finish"),
+    ]
+    r = gdb_run(
+        [
+            "set wslgo stop-context off",
+            "set wslgo follow-goroutine on",
+            *[f"break main.go:{line}" for line in here.values()],
+            "run results",
+            *[c for name, cmd in steps for c in (*marked(name, cmd), "continue")],
+        ],
+        binary=binary,
+    )
+    # what the program printed of the same calls
+    m = re.search(
+        r"^sstrial: results (\d+) (\d+) (\w+) (\S+) (\d+) (\w+) (bad \d+) \{(\d+) (\w+)\} (\S+) "
+        r"\[(\d+) (\d+)\] \{(\d+) (\d+)\} \[\d+ \d+\]$",
+        r.stderr,
+        re.M,
+    )
+    assert m, r.output
+    a, b, c, f, n, s, err, pa, pb, pf, s0, s1, w, h = m.groups()
+    want = {
+        "INTS": [("~r0", a), ("~r1", b), ("~r2", c)],
+        "NAMED": [
+            ("count", n),
+            ("name", f'"{s}"'),
+            ("err", f'*errors.errorString {{s = "{err}"}}'),
+        ],
+        "MIXED": [
+            ("~r0", f'{{A = {pa}, B = "{pb}"}}'),
+            ("~r1", pf),
+            ("~r2", f"[]int = {{{s0}, {s1}}}"),
+        ],
+        "FLOAT": [("~r0", f)],
+        "RECT": [("~r0", f"{{W = {w}, H = {h}}}")],
+    }
+    for name, results in want.items():
+        got = re.findall(r"^Value returned is (\S+) = (.*)$", section(r.stdout, name), re.M)
+        assert got == results, (name, r.output)
+    # an array of two ints is returned on the stack: said, not guessed
+    assert "Value returned is ~r0: not available (returned on the stack)" in section(
+        r.stdout, "PAIROF"
+    ), r.output

@@ -3,7 +3,8 @@
 // panics while its deferred wg.Done lets main return: the runtime's grace loop races the
 // panic), iface (a value method called through an interface, via the compiler's wrapper),
 // lostslow (the same, with a slow deferred call: lost without a debugger too),
-// results (functions with register results: ints, a float, a string, named results),
+// results (functions with results: ints, a float, a string, named results, a struct, an
+// array returned on the stack),
 // bp (a runtime.Breakpoint() then more lines of main.afterbp), locals (a parked worker
 // with locals). Goroutines print their ids (runtime.Stack's header).
 package main
@@ -92,6 +93,13 @@ func rect(x int) Rect {
 	return Rect{x, x + 1} // RECT-HERE
 }
 
+// pairOf returns an array of two ints: Go's register ABI returns it on the stack.
+//
+//go:noinline
+func pairOf(x int) [2]int {
+	return [2]int{x, x * x} // PAIROF-HERE
+}
+
 type pair struct {
 	A int
 	B string
@@ -172,7 +180,7 @@ func main() {
 		a, b, c := ints(5)
 		n, s, err := named(7)
 		p, f, sl := mixed(9)
-		fmt.Fprintln(os.Stderr, "sstrial: results", a, b, c, float(10), n, s, err, p, f, sl, rect(4))
+		fmt.Fprintln(os.Stderr, "sstrial: results", a, b, c, float(10), n, s, err, p, f, sl, rect(4), pairOf(3))
 	case "bp":
 		fmt.Fprintln(os.Stderr, "sstrial: afterbp", afterbp(1))
 	case "locals":
