@@ -359,7 +359,9 @@ def test_finish_prints_the_go_results(gdb_run, go_version: str) -> None:
         [
             "set wslgo stop-context off",
             "set wslgo follow-goroutine on",
-            *[f"break main.go:{line}" for line in here.values()],
+            # named from its entry: its call to fmt.Errorf grows the stack and moves it
+            *[f"break main.go:{line}" for k, line in here.items() if k != "NAMED"],
+            "break main.named",
             "run results",
             *[c for name, cmd in steps for c in (*marked(name, cmd), "continue")],
         ],

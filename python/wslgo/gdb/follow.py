@@ -242,7 +242,7 @@ def _never_cancel(fn: Callable[[], None], what: str) -> None:
 @commands.command(PRE, _pre)
 def follow_pre(args: argparse.Namespace) -> None:
     if args.what == "finish":  # gdb's finish prints no Go results: wslgo does
-        _never_cancel(lambda: results.arm(gdb.selected_frame()), "return values")
+        _never_cancel(results.arm, "return values")
     _never_cancel(lambda: FOLLOW.arm(args.what), "following the goroutine")
 
 

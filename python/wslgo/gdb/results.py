@@ -71,7 +71,8 @@ class Pending:
 
     func: str
     arch: str
-    #: (pc, sp) of the caller's frame: where the return lands.
+    #: (pc, depth below the goroutine's stack top) of the caller's frame: where the
+    #: return lands (a depth, not an sp: the stack may grow and move on the way).
     lands: tuple[int, int]
     #: (name, type) of each result, in order.
     results: list[tuple[str, gdb.Type]] = field(default_factory=list)
@@ -97,6 +98,12 @@ def _function_block(frame: gdb.Frame) -> gdb.Block | None:
     return block
 
 
+def _depth(sp: int) -> int:
+    """``sp``'s depth below the top of the stack of the goroutine gdb's thread runs."""
+    g = program.current_goroutine()
+    return int(g["stack_hi"]) - sp if g is not None else -sp
+
+
 def capture(frame: gdb.Frame, caller: gdb.Frame | None = None) -> Pending | None:
     """The results of the Go function ``frame`` runs, which returns to ``caller`` (default
     its older frame); None when it has none or is not a Go function with DWARF. Kept for
@@ -119,14 +126,22 @@ def capture(frame: gdb.Frame, caller: gdb.Frame | None = None) -> Pending | None
     types = {s.name: s.type for s in block if s.is_argument}
     if any(n not in types for n in names):
         return None
-    lands = (int(caller.pc()), int(caller.read_register("sp")))
+    try:
+        lands = (int(caller.pc()), _depth(int(caller.read_register("sp"))))
+    except (gdb.error, _native.WslgoError, OSError):
+        return None
     results = [(n, types[n]) for n in names]
     STATE.pending = Pending(func, frame.architecture().name(), lands, results)
     return STATE.pending
 
 
-def arm(frame: gdb.Frame) -> None:
-    """:func:`capture` for gdb's own ``finish`` (its hook)."""
+def arm() -> None:
+    """:func:`capture` of the selected frame, for gdb's own ``finish`` (its hook)."""
+    STATE.pending = None
+    try:
+        frame = gdb.selected_frame()
+    except gdb.error:
+        return  # no process: gdb's finish says so
     capture(frame)
 
 
@@ -160,9 +175,9 @@ def report(frame: gdb.Frame | None = None) -> None:
         return
     try:
         frame = frame or gdb.newest_frame()
-        if (int(frame.pc()), int(frame.read_register("sp"))) != pending.lands:
+        if (int(frame.pc()), _depth(int(frame.read_register("sp")))) != pending.lands:
             return  # stopped elsewhere (a breakpoint on the way): no value returned yet
-    except gdb.error:
+    except (gdb.error, _native.WslgoError, OSError):
         return  # the program exited
     shapes = [leaves(t) for _, t in pending.results]
     try:
