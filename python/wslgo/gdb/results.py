@@ -12,7 +12,6 @@ value. A result the ABI puts on the stack is said to be not available.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 
 import gdb
@@ -149,8 +148,8 @@ def _register_bytes(frame: gdb.Frame, reg: str, is_float: bool, arm64: bool) -> 
     """The low bytes of register ``reg`` in ``frame``, little-endian."""
     if not is_float:
         return (int(frame.read_register(reg)) & (1 << 64) - 1).to_bytes(8, "little")
-    if arm64:  # v0..v15: their low half is d0..d15
-        return struct.pack("<d", float(frame.read_register("d" + reg[1:])))
+    if arm64:  # v0..v15: their low 8 bytes are d0..d15 (a union: its "u" reads them raw)
+        return (int(frame.read_register("d" + reg[1:])["u"]) & (1 << 64) - 1).to_bytes(8, "little")
     return (int(frame.read_register(reg)["v2_int64"][0]) & (1 << 64) - 1).to_bytes(8, "little")
 
 
@@ -159,10 +158,7 @@ def _value(
 ) -> gdb.Value:
     buf = bytearray(t.sizeof)
     for reg, is_float, offset, size in pieces:
-        if arm64 and is_float and size == 4:
-            raw = struct.pack("<f", float(frame.read_register("s" + reg[1:])))
-        else:
-            raw = _register_bytes(frame, reg, is_float, arm64)
+        raw = _register_bytes(frame, reg, is_float, arm64)
         buf[offset : offset + size] = raw[:size]
     return gdb.Value(bytes(buf), t)
 
