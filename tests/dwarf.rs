@@ -350,3 +350,25 @@ fn unknown_compression_is_a_clear_error() {
     assert!(info.dwarf_error.is_some_and(|e| e.contains("compression")));
     assert!(s.lookup("main.main").is_ok());
 }
+
+/// A function's results are the formal parameters DWARF marks `DW_AT_variable_parameter`:
+/// `~rN` for unnamed ones, the source's names for named ones (tests/go/sstrial).
+#[test]
+fn result_names_are_the_marked_parameters() {
+    for v in versions() {
+        let d = open(&fixture("sstrial", &v, "debug"));
+        assert_eq!(d.result_names("main.square").unwrap(), ["~r0"], "{v}");
+        assert_eq!(
+            d.result_names("main.ints").unwrap(),
+            ["~r0", "~r1", "~r2"],
+            "{v}"
+        );
+        assert_eq!(
+            d.result_names("main.named").unwrap(),
+            ["count", "name", "err"],
+            "{v}"
+        );
+        assert!(d.result_names("main.main").unwrap().is_empty(), "{v}");
+        assert!(d.result_names("main.nosuch").is_err(), "{v}");
+    }
+}

@@ -496,3 +496,28 @@ fn filters_of_a_fake_target() {
     assert!(!r.relative);
     assert!(text.trim_start().starts_with("4 "), "{text}");
 }
+
+#[test]
+fn a_view_marks_the_goroutine_it_is_told_is_current() {
+    let t = fake_target();
+    let s = snap(&t);
+    // no thread given: the snapshot marks none; the view marks goroutine 4 (gdb's
+    // `wslgo-goroutine 4`), lists it first, and the default view shows its stack
+    assert!(s.gs.iter().all(|g| !g.current));
+    let mut v = View::new(Mode::List);
+    v.current_goid = Some(4);
+    let list = text(&s, &v);
+    let first = list.lines().next().unwrap();
+    assert!(first.starts_with("*      4 ["), "{list}");
+    assert_eq!(list.matches('*').count(), 1, "{list}");
+    let mut d = View::new(Mode::Default);
+    d.current_goid = Some(4);
+    assert!(
+        text(&s, &d).starts_with("goroutine 4 [chan receive]:\n"),
+        "{}",
+        text(&s, &d)
+    );
+    // an id the snapshot lacks marks none
+    v.current_goid = Some(99);
+    assert!(!text(&s, &v).contains('*'));
+}

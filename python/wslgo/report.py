@@ -87,6 +87,7 @@ def render_native(
     no_goroutine: str = "",
     write: Any = None,
     thread_nums: dict[int, int] | None = None,
+    current_goid: int | None = None,
 ) -> Record:
     """Filter, order and format a native ``Snapshot`` in ``mode`` (list, full, group,
     default, json, json-group, jsonl, jsonl-group): the text every view shows, made in Rust
@@ -94,7 +95,8 @@ def render_native(
     chunks. ``now`` is the live program's clock (:data:`CLOCK`); None for a core, whose wait
     times are then relative to the newest timestamp it holds. Returns {text, shown, missing,
     relative}. ``thread_nums`` (OS thread id -> gdb's thread number) makes lists say
-    `thread 3 (LWP 17429)`."""
+    `thread 3 (LWP 17429)`. ``current_goid`` marks that goroutine current instead of
+    the snapshot's."""
     view = _native.View(
         mode,
         states=list(flt.states),
@@ -110,6 +112,7 @@ def render_native(
         pretty=pretty,
         no_goroutine=no_goroutine,
         thread_nums=thread_nums,
+        current_goid=current_goid,
     )
     return cast(Record, snap.render(view, write=write, now=now))
 

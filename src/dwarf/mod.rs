@@ -106,6 +106,8 @@ struct VarRef {
 #[derive(Default)]
 struct Index {
     funcs: HashMap<String, Vec<FuncRange>>,
+    /// Each function's `DW_TAG_subprogram` (the first one of that name).
+    subprograms: HashMap<String, UnitSectionOffset>,
     vars: HashMap<String, VarRef>,
     consts: BTreeMap<String, i64>,
     /// Named types; a struct/base type wins over a typedef of the same name.
@@ -293,7 +295,10 @@ impl Dwarf {
                 match tag {
                     gimli::DW_TAG_subprogram => {
                         if let Some(r) = self.pc_range(unit, entry)? {
-                            ix.funcs.entry(go_name(name)).or_default().push(r);
+                            let off = entry.offset().to_unit_section_offset(&unit.header);
+                            let name = go_name(name);
+                            ix.subprograms.entry(name.clone()).or_insert(off);
+                            ix.funcs.entry(name).or_default().push(r);
                         }
                     }
                     gimli::DW_TAG_variable => {
@@ -445,6 +450,37 @@ impl Dwarf {
     /// Address ranges of every function with this exact DWARF name (`main.(*T).M`).
     pub fn function_ranges(&self, name: &str) -> Result<Vec<FuncRange>> {
         Ok(self.index()?.funcs.get(name).cloned().unwrap_or_default())
+    }
+
+    /// The names of a function's results, in order: its formal parameters with
+    /// `DW_AT_variable_parameter` set, which is how Go's DWARF marks results (`~r0`, or the
+    /// names the source gives them). `NotFound` for a function DWARF lacks.
+    pub fn result_names(&self, func: &str) -> Result<Vec<String>> {
+        let off = *self
+            .index()?
+            .subprograms
+            .get(func)
+            .ok_or_else(|| Error::NotFound(format!("no function {func} in DWARF")))?;
+        self.with_entry(off, |unit, e| {
+            let mut names = Vec::new();
+            let mut tree = unit.entries_tree(Some(e.offset())).map_err(gerr)?;
+            let root = tree.root().map_err(gerr)?;
+            let mut children = root.children();
+            while let Some(child) = children.next().map_err(gerr)? {
+                let c = child.entry();
+                let result = matches!(
+                    c.attr_value(gimli::DW_AT_variable_parameter),
+                    Some(AttributeValue::Flag(true))
+                );
+                if c.tag() == gimli::DW_TAG_formal_parameter && result {
+                    names.push(
+                        self.attr_string(unit, c, gimli::DW_AT_name)
+                            .unwrap_or_default(),
+                    );
+                }
+            }
+            Ok(names)
+        })
     }
 
     /// Every function name with a code range in DWARF.

@@ -592,7 +592,7 @@ pub struct View {
 #[pymethods]
 impl View {
     #[new]
-    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func=None, user_only=false, labels=Vec::new(), goids=Vec::new(), min_wait=None, depth=None, top=false, style=None, pretty=false, no_goroutine=String::new(), thread_nums=None))]
+    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func=None, user_only=false, labels=Vec::new(), goids=Vec::new(), min_wait=None, depth=None, top=false, style=None, pretty=false, no_goroutine=String::new(), thread_nums=None, current_goid=None))]
     #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one each
     fn new(
         mode: &str,
@@ -609,6 +609,7 @@ impl View {
         pretty: bool,
         no_goroutine: String,
         thread_nums: Option<BTreeMap<i64, u64>>,
+        current_goid: Option<u64>,
     ) -> PyResult<View> {
         let Some(mode) = Mode::parse(mode, pretty) else {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
@@ -634,6 +635,7 @@ impl View {
                 depth,
                 style: st,
                 no_goroutine,
+                current_goid,
             },
         })
     }

@@ -162,6 +162,14 @@ impl Symbols {
         })
     }
 
+    /// The names of function `func`'s results, in order (`~r0` or the source's names);
+    /// NotFoundError when DWARF lacks the function.
+    fn result_names(&self, py: Python<'_>, func: &str) -> PyResult<Vec<String>> {
+        let s = self.inner.clone();
+        let func = func.to_string();
+        py.detach(|| guarded(|| s.result_names(&func)))
+    }
+
     /// Layout of a struct type: {"name", "size", "fields": [(name, offset, size, type)]}.
     fn struct_layout<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.clone();

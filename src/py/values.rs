@@ -438,8 +438,51 @@ fn go_rwmutex(reader_count: i64, writer_state: i64) -> String {
     stdtypes::rwmutex_string(reader_count, writer_state)
 }
 
+/// Where Go's register ABI puts each result of a function on `arch` (gdb's architecture
+/// name): per result, its leaves (`("int" | "float" | "stack", offset, size)`) in; out,
+/// `[(register, is_float, offset, size)]`, or None for a result on the stack.
+#[pyfunction]
+#[allow(clippy::type_complexity)] // the Python shape, converted here
+fn abi_results(
+    arch: &str,
+    results: Vec<Vec<(String, u64, u64)>>,
+) -> PyResult<Vec<Option<Vec<(&'static str, bool, u64, u64)>>>> {
+    use crate::values::abi::{assign_results, Arch, Leaf};
+    let arch = Arch::of_name(arch).ok_or_else(|| {
+        pyo3::exceptions::PyValueError::new_err(format!("no Go register ABI on {arch}"))
+    })?;
+    let mut shapes = Vec::with_capacity(results.len());
+    for leaves in results {
+        let mut shape = Vec::with_capacity(leaves.len());
+        for (kind, offset, size) in leaves {
+            shape.push(match kind.as_str() {
+                "int" => Leaf::Int { offset, size },
+                "float" => Leaf::Float { offset, size },
+                "stack" => Leaf::Unassignable,
+                _ => {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                        "leaf kind {kind:?}: one of int, float, stack"
+                    )))
+                }
+            });
+        }
+        shapes.push(shape);
+    }
+    Ok(assign_results(arch, &shapes)
+        .into_iter()
+        .map(|r| {
+            r.map(|ps| {
+                ps.into_iter()
+                    .map(|p| (p.reg, p.float, p.offset, p.size))
+                    .collect()
+            })
+        })
+        .collect())
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Values>()?;
+    m.add_function(wrap_pyfunction!(abi_results, m)?)?;
     m.add("MAP_MAX_INLINE_BYTES", values::layout::MAP_MAX_INLINE_BYTES)?;
     m.add_function(wrap_pyfunction!(go_quote, m)?)?;
     m.add_function(wrap_pyfunction!(go_duration, m)?)?;

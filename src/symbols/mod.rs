@@ -614,6 +614,13 @@ impl Symbols {
         }
     }
 
+    /// The names of function `func`'s results, in order ([`Dwarf::result_names`]).
+    pub fn result_names(&self, func: &str) -> Result<Vec<String>> {
+        self.dwarf_result()
+            .map_err(Error::clone)?
+            .result_names(&normalize(func))
+    }
+
     /// A DWARF constant (`runtime._Grunning`).
     pub fn constant(&self, name: &str) -> Option<i64> {
         self.dw()?.constant(&normalize(name))

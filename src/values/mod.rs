@@ -8,6 +8,7 @@
 //! group comes from the binary's DWARF, passed in as a [`Geometry`]; what the words of
 //! time.Time, time.Duration, sync.Mutex and sync.RWMutex mean is in [`stdtypes`].
 
+pub mod abi;
 pub mod layout;
 pub mod lookup;
 pub mod probe;

@@ -16,6 +16,7 @@ pub use filter::{func_regex, Filter};
 pub use render::{brief, summary, Mode, Sink, Style, CHUNK};
 
 use crate::runtime::target::Snapshot;
+use crate::runtime::Goroutine;
 
 /// What a view shows and how: the mode, the goroutines, the frames and the decoration.
 #[derive(Debug, Clone)]
@@ -31,6 +32,9 @@ pub struct View {
     pub style: Style,
     /// The line the default view shows when no goroutine is current.
     pub no_goroutine: String,
+    /// The goroutine shown as current instead of the one the snapshot's thread runs (gdb's
+    /// `wslgo-goroutine N` selection); None keeps the snapshot's.
+    pub current_goid: Option<u64>,
 }
 
 impl View {
@@ -42,6 +46,7 @@ impl View {
             depth: None,
             style: Style::default(),
             no_goroutine: String::new(),
+            current_goid: None,
         }
     }
 }
@@ -68,7 +73,24 @@ pub fn render<E>(
 ) -> Result<Rendered, E> {
     let relative = now.is_none();
     let now = now.or_else(|| snap.gs.iter().map(|g| g.waitsince).filter(|w| *w > 0).max());
-    let shown = view.filter.select(snap.gs.iter(), now);
+    // A copy only when the selection moves the mark (the records are read-only).
+    let moved: Vec<Goroutine>;
+    let gs: Vec<&Goroutine> = match view.current_goid {
+        Some(n) if snap.gs.iter().any(|g| g.current != (g.goid == n)) => {
+            moved = snap
+                .gs
+                .iter()
+                .map(|g| {
+                    let mut g = g.clone();
+                    g.current = g.goid == n;
+                    g
+                })
+                .collect();
+            moved.iter().collect()
+        }
+        _ => snap.gs.iter().collect(),
+    };
+    let shown = view.filter.select(gs.iter().copied(), now);
     let mut st = view.style.clone();
     st.now = now;
     st.fatal = snap.fatal.clone();

@@ -193,8 +193,10 @@ class QemuRun:
     retries: int
 
 
-def qemu_live(binary: Path, commands: Sequence[str], entry: Path, tmp_path: Path) -> QemuRun:
-    """Run ``binary`` under ``qemu-aarch64 -g PORT`` and gdb-multiarch with wslgo on it
+def qemu_live(
+    binary: Path, commands: Sequence[str], entry: Path, tmp_path: Path, args: Sequence[str] = ()
+) -> QemuRun:
+    """Run ``binary args`` under ``qemu-aarch64 -g PORT`` and gdb-multiarch with wslgo on it
     (``target remote``, then ``commands``); a try the stub lost is run again."""
     assert QEMU is not None and GDB_MULTIARCH is not None
     lost: list[str] = []
@@ -208,7 +210,7 @@ def qemu_live(binary: Path, commands: Sequence[str], entry: Path, tmp_path: Path
         env = {k: v for k, v in os.environ.items() if k != "GOTRACEBACK"}
         env["GODEBUG"] = ",".join(filter(None, [env.get("GODEBUG"), QEMU_GODEBUG]))
         qemu = subprocess.Popen(
-            [QEMU, "-g", str(port), str(binary)], stdout=log, stderr=log, env=env
+            [QEMU, "-g", str(port), str(binary), *args], stdout=log, stderr=log, env=env
         )
         try:
             deadline = time.monotonic() + 20
@@ -456,3 +458,33 @@ def test_arm64_next_from_a_go_breakpoint(
     assert re.findall(r"^(\d+)\t", at, re.M) == [str(loop)], r.gdb.output
     assert "runtime" not in at and "proc.go" not in at, r.gdb.output
     assert "exited normally" in r.gdb.output, r.gdb.output
+
+
+def test_arm64_finish_prints_the_go_results(
+    go_version: str, wslgo_entry: Path, tmp_path: Path
+) -> None:
+    first_version_only(go_version)
+    if GDB_MULTIARCH is None:
+        pytest.skip("gdb-multiarch not installed")
+    binary = gofixtures.build("sstrial", go_version, "debug", goarch="arm64")
+    r = qemu_live(
+        binary,
+        [
+            "set wslgo stop-context off",
+            f"break main.go:{line_of('sstrial', 'MIXED-HERE')}",
+            "continue",
+            *marked("F", "wslgo-finish"),
+            "continue",
+        ],
+        wslgo_entry,
+        tmp_path,
+        args=["results"],
+    )
+    # integer registers (a struct of an int and a string, a slice) and a float register,
+    # against what the program printed
+    m = re.search(r"^sstrial: results .* \{(\d+) (\w+)\} (\S+) \[(\d+) (\d+)\] ", r.program, re.M)
+    assert m, r.program
+    a, b, f, s0, s1 = m.groups()
+    got = re.findall(r"^Value returned is (\S+) = (.*)$", section(r.gdb.stdout, "F"), re.M)
+    want = [("~r0", f'{{A = {a}, B = "{b}"}}'), ("~r1", f), ("~r2", f"[]int = {{{s0}, {s1}}}")]
+    assert got == want, r.gdb.output

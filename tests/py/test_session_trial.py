@@ -107,6 +107,29 @@ def test_goid_follows_the_selected_goroutine_and_ends_with_the_process(
     assert "$_goid(): the program is not running" in r.stderr, r.output
 
 
+def test_wslgo_bt_marks_the_selected_goroutine_current(gdb_run, go_version: str) -> None:
+    binary = build("sstrial", go_version)
+    r = gdb_run(
+        [
+            "set wslgo stop-context off",
+            "break main.square",
+            "run square",
+            *marked("SEL", "wslgo-goroutine 1", "wslgo-bt -l", "wslgo-bt"),
+            *marked("BACK", "wslgo-goroutine", "wslgo-bt -l"),
+            "kill",
+        ],
+        binary=binary,
+    )
+    (worker,) = _printed_goids(r.output, "square")
+    sel = section(r.stdout, "SEL")
+    # the list marks goroutine 1 (selected), the default view shows its stack first
+    assert re.findall(r"^\*\s+(\d+) ", sel, re.M) == ["1"], r.output
+    assert re.search(r"^goroutine 1 \[[^]]*\]:\n", sel, re.M), r.output
+    assert not re.search(rf"^goroutine {worker} ", sel, re.M), r.output
+    back = section(r.stdout, "BACK")
+    assert re.findall(r"^\*\s+(\d+) ", back, re.M) == [str(worker)], r.output
+
+
 def test_parked_goroutine_command_starts_at_its_user_frame(gdb_run, go_version: str) -> None:
     binary = build("sstrial", go_version)
     r = gdb_run(
@@ -156,7 +179,7 @@ def test_sigabrt_stops_say_the_fatal_error(gdb_run, go_version: str) -> None:
     writes = gdb_run(["run mapwrites", "kill"], binary=binary)
     head = re.search(r"^wslgo: SIGABRT from the Go runtime's crash.*\n(.*)$", writes.stdout, re.M)
     assert head and head.group(1) == "fatal error: concurrent map writes", writes.output
-    dead = gdb_run(["break main.main", "run deadlock", *["wslgo-next"] * 8, "kill"], binary=binary)
+    dead = gdb_run(["break main.main", "run deadlock", *["wslgo-next"] * 10, "kill"], binary=binary)
     m = re.search(r"^wslgo: SIGABRT from the Go runtime's crash.*, (.*)\n(.*)$", dead.stdout, re.M)
     assert m, dead.output
     assert m.group(1) == "no goroutine (the runtime's scheduler)", dead.output
@@ -280,3 +303,98 @@ def test_a_panic_main_outruns_is_stopped_for_or_said_lost(gdb_run, go_version: s
         f"wslgo: goroutine {worker} was panicking when the program exited with status 0; "
         "the panic was lost (main returned while it ran its defers): panic: lost for good"
     ) in off.stdout, off.output
+
+
+def test_mi_interfaces_holding_structs_expand(go_version: str, wslgo_entry: Path) -> None:
+    binary = build("sstrial", go_version)
+    mi = Mi(
+        [*GDB_MI, "-iex", "set auto-load python-scripts off", "-iex", f"source {wslgo_entry}"],
+        numbered=True,
+    )
+    try:
+        mi.until(r"\(gdb\)")
+        for c in (
+            "-enable-pretty-printing",
+            f"-file-exec-and-symbols {binary}",
+            "-exec-arguments iface",
+            f"-break-insert main.go:{line_of('sstrial', 'INSPECT-HERE')}",
+        ):
+            assert "^done" in mi.cmd(c), "".join(mi.transcript)
+        mi.cmd("-exec-run")
+        rec = mi.until(r"\*stopped").splitlines()[-1]
+        assert _field(rec, "reason") == "breakpoint-hit", rec
+        # an interface holding a Rect value, and one holding a *Rect: both expand into the
+        # struct's fields, with the values the program passed (Rect{5, 6}, &Rect{7, 8})
+        for var, want in (("s", ("5", "6")), ("p", ("7", "8"))):
+            made = mi.cmd(f"-var-create v{var} * {var}")
+            # gdb's mark of an expandable pretty-printed variable object (numchild counts
+            # the children once listed)
+            assert 'dynamic="1",has_more="1"' in made, made
+            kids = mi.cmd(f"-var-list-children --all-values v{var}")
+            assert _field(kids, "numchild") == "2", kids
+            got = re.findall(r'child=\{name="[^"]*",exp="(\w+)",numchild="\d+",value="(\d+)"', kids)
+            assert got == [("W", want[0]), ("H", want[1])], kids
+        # printed whole, the value says its dynamic type once and the fields once
+        out = mi.cmd("-data-evaluate-expression p")
+        assert _field(out, "value") == "*main.Rect = {W = 7, H = 8}", out
+    finally:
+        mi.close()
+
+
+def test_finish_prints_the_go_results(gdb_run, go_version: str) -> None:
+    binary = build("sstrial", go_version)
+    here = {k: line_of("sstrial", f"{k}-HERE") for k in ("INTS", "NAMED", "MIXED", "FLOAT")}
+    here |= {k: line_of("sstrial", f"{k}-HERE") for k in ("RECT", "PAIROF")}
+    # gdb's finish (following the goroutine: a goroutine resumed after a long stop is often
+    # preempted and moved to another thread) and wslgo-finish
+    steps = [
+        ("INTS", "finish"),
+        ("NAMED", "wslgo-finish"),
+        ("MIXED", "wslgo-finish"),
+        ("FLOAT", "finish"),
+        ("RECT", "wslgo-finish"),
+        ("PAIROF", "finish"),
+    ]
+    r = gdb_run(
+        [
+            "set wslgo stop-context off",
+            "set wslgo follow-goroutine on",
+            # named from its entry: its call to fmt.Errorf grows the stack and moves it
+            *[f"break main.go:{line}" for k, line in here.items() if k != "NAMED"],
+            "break main.named",
+            "run results",
+            *[c for name, cmd in steps for c in (*marked(name, cmd), "continue")],
+        ],
+        binary=binary,
+    )
+    # what the program printed of the same calls
+    m = re.search(
+        r"^sstrial: results (\d+) (\d+) (\w+) (\S+) (\d+) (\w+) (bad \d+) \{(\d+) (\w+)\} (\S+) "
+        r"\[(\d+) (\d+)\] \{(\d+) (\d+)\} \[\d+ \d+\]$",
+        r.stderr,
+        re.M,
+    )
+    assert m, r.output
+    a, b, c, f, n, s, err, pa, pb, pf, s0, s1, w, h = m.groups()
+    want = {
+        "INTS": [("~r0", a), ("~r1", b), ("~r2", c)],
+        "NAMED": [
+            ("count", n),
+            ("name", f'"{s}"'),
+            ("err", f'*errors.errorString {{s = "{err}"}}'),
+        ],
+        "MIXED": [
+            ("~r0", f'{{A = {pa}, B = "{pb}"}}'),
+            ("~r1", pf),
+            ("~r2", f"[]int = {{{s0}, {s1}}}"),
+        ],
+        "FLOAT": [("~r0", f)],
+        "RECT": [("~r0", f"{{W = {w}, H = {h}}}")],
+    }
+    for name, results in want.items():
+        got = re.findall(r"^Value returned is (\S+) = (.*)$", section(r.stdout, name), re.M)
+        assert got == results, (name, r.output)
+    # an array of two ints is returned on the stack: said, not guessed
+    assert "Value returned is ~r0: not available (returned on the stack)" in section(
+        r.stdout, "PAIROF"
+    ), r.output

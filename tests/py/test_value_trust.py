@@ -89,10 +89,16 @@ def test_mi_answers_on_a_cyclic_list(go_version: str, wslgo_entry: Path) -> None
         out = mi.cmd("-var-create a * *'main.listA'")
         assert "^done" in out, out
         out = mi.cmd("-var-list-children --all-values a")
-        assert "(cycle)" in out and 'name="a.Next"' in out, out
+        assert 'name="a.Next"' in out, out
+        # an interface holding a pointer to a struct expands into the struct (listB), and
+        # the cycle back to listA is walked one level per request, as the client asks
+        out = mi.cmd("-var-list-children --all-values a.Next")
+        assert re.search(r'exp="Val",numchild="0",value="2"', out), out
+        out = mi.cmd("-var-list-children --all-values a.Next.Prev")
+        assert re.search(r'exp="Val",numchild="0",value="1"', out), out
         out = mi.cmd("-var-create t * *'main.selfTree'")
         out = mi.cmd("-var-list-children --all-values t")
-        assert "(cycle)" in out, out
+        assert "^done" in out, out
         out = mi.cmd("-var-create s * 'main.cyc'")
         out = mi.cmd("-var-list-children --all-values s")
         assert "^done" in out, out

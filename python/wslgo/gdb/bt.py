@@ -14,7 +14,7 @@ import time
 import gdb
 
 from wslgo import _native, report, snapshots
-from wslgo.gdb import commands, corefile
+from wslgo.gdb import commands, corefile, goframes
 from wslgo.gdb.program import is_core, snapshot, target
 from wslgo.gdb.threads import current_tid, thread_numbers
 
@@ -131,6 +131,7 @@ def wslgo_bt(args: argparse.Namespace) -> None:
         no_goroutine=f"thread {current_tid()} runs no goroutine (it is on a system stack)",
         write=out,
         thread_nums=None if is_core() else thread_numbers(),
+        current_goid=selected_goid(),
     )
     if out.wrote and not mode.startswith("jsonl"):
         gdb.write("\n")
@@ -172,6 +173,12 @@ def wslgo_diff(args: argparse.Namespace) -> None:
     snapshots.same_build(before, after)
     out = _native.diff(before, after, json=args.json, pretty=args.pretty, all_groups=args.all)
     gdb.write(out if out.endswith("\n") else out + "\n")
+
+
+def selected_goid() -> int | None:
+    """The goroutine selected with ``wslgo-goroutine N`` (shown as current), else None."""
+    sel = goframes.SWITCHER.applies()
+    return sel.goroutine.goid if sel is not None else None
 
 
 def view_mode(args: argparse.Namespace, ids: list[int], show_all: bool) -> _native.Mode:

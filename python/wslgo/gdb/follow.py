@@ -22,7 +22,7 @@ from typing import Callable
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import commands, goid, params, postrun, program, stepping, steptargets
+from wslgo.gdb import commands, goid, params, postrun, program, results, stepping, steptargets
 
 PRE = "wslgo-follow-pre"
 POST = "wslgo-follow-post"
@@ -241,12 +241,15 @@ def _never_cancel(fn: Callable[[], None], what: str) -> None:
 
 @commands.command(PRE, _pre)
 def follow_pre(args: argparse.Namespace) -> None:
+    if args.what == "finish":  # gdb's finish prints no Go results: wslgo does
+        _never_cancel(results.arm, "return values")
     _never_cancel(lambda: FOLLOW.arm(args.what), "following the goroutine")
 
 
 @commands.command(POST, _post)
 def follow_post(args: argparse.Namespace) -> None:
     _never_cancel(FOLLOW.finish, "following the goroutine")
+    _never_cancel(results.report, "return values")
 
 
 def install_hooks() -> None:

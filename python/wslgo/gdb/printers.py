@@ -10,6 +10,7 @@ printing. :func:`register` is called once, from ``events.setup``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import gdb
@@ -137,6 +138,35 @@ class InterfacePrinter:
             return f"{name} {text}"
         except gdb.error as e:
             return f"{name} <{_one_line(e)}>"
+
+
+class MiInterfacePrinter(InterfacePrinter):
+    """In MI, an interface holding a struct (or a pointer to one) has that struct's fields as
+    children, so an IDE's variable object of it expands (``-var-list-children``); the CLI's
+    printer has none (its text already shows the fields)."""
+
+    def _struct(self) -> tuple[str, gdb.Value | None]:
+        """(dynamic type name, the struct it holds or points to, else None)."""
+        try:
+            name, v = gotypes.dynamic(self.val)
+            if v is None:
+                return name, None
+            obj, _addr, _size = _target(v)
+            return name, obj if obj.type.strip_typedefs().code == gdb.TYPE_CODE_STRUCT else None
+        except (gdb.error, _native.WslgoError):
+            return "", None
+
+    def to_string(self) -> str:
+        name, obj = self._struct()
+        return name if obj is not None else super().to_string()
+
+    def children(self) -> Iterator[tuple[str, gdb.Value]]:
+        _name, obj = self._struct()
+        if obj is None:
+            return
+        for f in obj.type.strip_typedefs().fields():
+            if f.name and not f.artificial:
+                yield f.name, obj[f.name]
 
 
 class DurationPrinter:
@@ -296,7 +326,7 @@ def _struct(val: gdb.Value, name: str, st: gdb.Type) -> Any:
         except gdb.error as e:
             return _Text(f"<slice: {e}>")
     if gotypes.is_interface(st) and gotypes.is_go(st):
-        return InterfacePrinter(val)
+        return MiInterfacePrinter(val) if containers.MI else InterfacePrinter(val)
     printer = STRUCTS.get(sname)
     if printer is not None and gotypes.is_go(st):
         return printer(val)

@@ -35,6 +35,7 @@ from wslgo.gdb import (
     goroutine,
     postrun,
     program,
+    results,
     steptargets,
     stops,
 )
@@ -48,9 +49,17 @@ RESUMING = ("next", "step", "finish", "until", "continue")
 
 def frame_cfa(frame: gdb.Frame) -> int:
     """The frame's CFA (its caller's sp): unlike sp, the same on every line of the
-    function, its entry before the frame is allocated included."""
+    function, its entry before the frame is allocated included. gdb does not unwind past
+    main.main (``backtrace past-main``): there the engine's pcsp unwinding says it."""
     older = frame.older()
-    return int((older if older is not None else frame).read_register("sp"))
+    if older is not None:
+        return int(older.read_register("sp"))
+    sp = int(frame.read_register("sp"))
+    try:
+        frames = program.physical_frames(int(frame.pc()), sp, 0)
+    except (_native.WslgoError, OSError):
+        return sp
+    return frames[1][1] if len(frames) >= 2 and frames[0][1] == sp else sp
 
 
 class StepBreakpoint(gdb.Breakpoint):
@@ -271,8 +280,10 @@ def wslgo_finish_impl() -> None:
     if older is None:
         raise gdb.GdbError('wslgo-finish: "finish" not meaningful in the outermost frame')
     gdb.write(f"Run till exit from {gdb.execute('frame', to_string=True).splitlines()[0]}\n")
+    results.capture(frame, older)
     if STEPPER.run({older.pc()}, g, sp, strict=True):
         arrived(None)
+        results.report()
 
 
 def wslgo_step_impl() -> None:

@@ -3,7 +3,8 @@
 // panics while its deferred wg.Done lets main return: the runtime's grace loop races the
 // panic), iface (a value method called through an interface, via the compiler's wrapper),
 // lostslow (the same, with a slow deferred call: lost without a debugger too),
-// results (functions with register results: ints, a float, a string, named results),
+// results (functions with results: ints, a float, a string, named results, a struct, an
+// array returned on the stack),
 // bp (a runtime.Breakpoint() then more lines of main.afterbp), locals (a parked worker
 // with locals). Goroutines print their ids (runtime.Stack's header).
 package main
@@ -80,6 +81,25 @@ func measure(s Shape) int {
 	return s.Area() + 1 // MEASURE-CALL
 }
 
+// inspect gets an interface holding a struct and one holding a pointer to a struct.
+//
+//go:noinline
+func inspect(s Shape, p any) int {
+	return s.Area() + p.(*Rect).W // INSPECT-HERE
+}
+
+//go:noinline
+func rect(x int) Rect {
+	return Rect{x, x + 1} // RECT-HERE
+}
+
+// pairOf returns an array of two ints: Go's register ABI returns it on the stack.
+//
+//go:noinline
+func pairOf(x int) [2]int {
+	return [2]int{x, x * x} // PAIROF-HERE
+}
+
 type pair struct {
 	A int
 	B string
@@ -99,6 +119,7 @@ func float(x int) float64 {
 func named(x int) (count int, name string, err error) {
 	count = x * 3
 	name = "n" + strconv.Itoa(x)
+	err = fmt.Errorf("bad %d", x)
 	return // NAMED-HERE
 }
 
@@ -154,12 +175,12 @@ func main() {
 		go lostSlow(&wg)
 		wg.Wait()
 	case "iface":
-		fmt.Fprintln(os.Stderr, "sstrial: area", measure(Rect{3, 4}))
+		fmt.Fprintln(os.Stderr, "sstrial: area", measure(Rect{3, 4}), inspect(Rect{5, 6}, &Rect{7, 8}))
 	case "results":
 		a, b, c := ints(5)
 		n, s, err := named(7)
 		p, f, sl := mixed(9)
-		fmt.Fprintln(os.Stderr, "sstrial: results", a, b, c, float(10), n, s, err, p, f, sl)
+		fmt.Fprintln(os.Stderr, "sstrial: results", a, b, c, float(10), n, s, err, p, f, sl, rect(4), pairOf(3))
 	case "bp":
 		fmt.Fprintln(os.Stderr, "sstrial: afterbp", afterbp(1))
 	case "locals":
