@@ -8,6 +8,7 @@ pub mod filter;
 mod list;
 pub mod pprof;
 mod render;
+pub mod report;
 pub mod waits;
 
 pub use filter::{func_regex, Filter};
