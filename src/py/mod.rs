@@ -9,6 +9,7 @@ mod goroutines;
 mod oom;
 mod pprof;
 mod program;
+mod report;
 mod symbols;
 mod values;
 mod waits;
@@ -160,6 +161,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     diagnose::register(m)?;
     values::register(m)?;
     waits::register(m)?;
+    report::register(m)?;
     pprof::register(m)?;
     Ok(())
 }
