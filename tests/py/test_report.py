@@ -247,3 +247,33 @@ def test_report_errors_are_one_line(go_version: str, tmp_path: Path) -> None:
     )
     assert r.returncode == 1 and len(r.stderr.decode().strip().splitlines()) == 1, r.stderr
     assert not (tmp_path / "x.html").exists()
+
+
+def test_report_of_a_live_process(go_version: str, tmp_path: Path) -> None:
+    """`--pid`: the running fixture read through /proc, its own executable found."""
+    binary = build("report", go_version)
+    proc = subprocess.Popen([str(binary)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.strip() == "ready":
+                break
+        told = parse("".join(lines))
+        page = tmp_path / "pid.html"
+        r = subprocess.run(
+            [sys.executable, "-m", "wslgo.cli", "report", "--pid", str(proc.pid), "-o", str(page)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        proc.kill()
+        proc.wait()
+    assert r.returncode == 0, r.stderr
+    text = page.read_text()
+    assert f"process {proc.pid}" in text
+    assert f"wait cycle: goroutines {ranges(told.cycle)} wait on each other" in text
+    assert "evil=&lt;img src=x onerror=alert(1)&gt;" in text and "<img" not in text
+    assert 'id="panic"' not in text  # nothing panicked
