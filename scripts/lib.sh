@@ -40,12 +40,23 @@ ensure_qemu() {
     fi
 }
 
+# Chromium and its WebDriver from Debian: tests/py/test_report.py loads the HTML report in
+# headless Chromium (selenium, pinned in scripts/dev-requirements.txt, drives it).
+ensure_chromium() {
+    local missing=()
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
+}
+
 # Install ShellCheck (the lint step of scripts/test lints every shell script).
 ensure_shellcheck() {
     command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
 }
 
-# The development tools (maturin, pytest, pytest-xdist, ruff, mypy) at the versions pinned in
+# The development tools (maturin, pytest, pytest-xdist, ruff, mypy, selenium) at the versions pinned in
 # scripts/dev-requirements.txt, installed into $PY when one is missing or another version.
 ensure_py_tools() {
     local reqs="$ROOT/scripts/dev-requirements.txt" off

@@ -361,6 +361,17 @@ def diff(
 ) -> str:
     """`a` (before) compared with `b` (after): groups, new, gone, stuck; text or JSON."""
 
+# ---- report (src/py/report.rs) ---------------------------------------------------------
+
+def report(
+    target: GoTarget,
+    threads: Iterable[ThreadDict] | None = None,
+    current_tid: int | None = None,
+    path_map: PathMap | None = None,
+) -> str:
+    """The HTML report of `target`: one self-contained page (header, state chart, groups,
+    wait-for graph) from one enumeration; `path_map` finds the source around the crash."""
+
 # ---- symbols (src/py/symbols.rs) -----------------------------------------------------
 
 class Frame:

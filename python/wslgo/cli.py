@@ -165,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wslgo.snapshots import add_diff_command
 
     add_diff_command(sub)
+    from wslgo.htmlreport import add_report_command
+
+    add_report_command(sub)
     from wslgo.symbolize import add_symbol_commands
 
     add_symbol_commands(sub)

@@ -254,6 +254,11 @@ impl CoreFile {
         )))
     }
 
+    /// The core file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Threads of the core (one per NT_PRSTATUS note), in note order (the first is the
     /// thread that received the fatal signal).
     pub fn threads(&self) -> &[CoreThread] {

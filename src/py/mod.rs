@@ -10,6 +10,7 @@ mod oom;
 mod pprof;
 mod program;
 mod snapshots;
+mod report;
 mod symbols;
 mod values;
 mod waits;
@@ -161,6 +162,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     diagnose::register(m)?;
     values::register(m)?;
     waits::register(m)?;
+    report::register(m)?;
     pprof::register(m)?;
     snapshots::register(m)?;
     Ok(())

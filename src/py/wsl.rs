@@ -11,7 +11,7 @@ use crate::pathmap::{self, PathMap as CorePathMap};
 #[pyclass(name = "PathMap", module = "wslgo._native")]
 #[derive(Default)]
 pub struct PathMap {
-    inner: CorePathMap,
+    pub(crate) inner: CorePathMap,
 }
 
 #[pymethods]

@@ -210,6 +210,14 @@ impl Target {
         }
     }
 
+    /// A core's file.
+    pub fn core_path(&self) -> Option<&std::path::Path> {
+        match &self.src {
+            Source::Core(c) => Some(c.path()),
+            _ => None,
+        }
+    }
+
     /// A core's threads (the first received the fatal signal); empty otherwise.
     pub fn core_threads(&self) -> &[CoreThread] {
         match &self.src {

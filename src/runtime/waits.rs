@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
+use super::fxhash::{FxHashMap, FxHashSet};
 use super::waits_layout::{heap_geometry as hg, sema_root_index, WaitLayout, SEM_TAB_SIZE};
 use super::{GoRuntime, Goroutine};
 use crate::error::{Error, Result};
@@ -650,11 +651,35 @@ fn sema_object(l: &WaitLayout, g: &Goroutine, sema: u64) -> (Kind, u64, Op) {
     }
 }
 
+/// Notify lists already walked, by head: the g's of their sudogs and the last sudog (None:
+/// not a list). Every waiter of one sync.Cond looks for itself in the same list: walking it
+/// once keeps 100,000 waiters linear.
+type NotifyLists = FxHashMap<u64, Option<(FxHashSet<u64>, u64)>>;
+
+/// The g's of the sudogs of the list at `first` (linked by `next`) and its last sudog;
+/// None when it cannot be read or loops. Bounded by [`MAX_QUEUE`].
+fn notify_list(l: &WaitLayout, t: &Target<'_>, first: u64) -> Option<(FxHashSet<u64>, u64)> {
+    let s = &l.sudog;
+    let mut seen = FxHashSet::default();
+    let mut gs = FxHashSet::default();
+    let (mut cur, mut last) = (first, 0);
+    while cur != 0 {
+        if !seen.insert(cur) || seen.len() > MAX_QUEUE {
+            return None;
+        }
+        let b = t.bytes(cur, s.size as usize).ok()?;
+        gs.insert(t.word_in(&b, s.g)?);
+        last = cur;
+        cur = t.word_in(&b, s.next).unwrap_or(0);
+    }
+    Some((gs, last))
+}
+
 /// The `sync.Cond` a waiter parks on: a word of its stack up to the end of the
 /// `sync.(*Cond).Wait` frame that is the Cond (the receiver, tried first) or its notify list
 /// (the argument of `runtime_notifyListWait`), whose notify list holds the waiter's sudog
 /// and ends at its `tail`.
-fn cond_of(l: &WaitLayout, t: &Target<'_>, g: &Goroutine) -> Option<u64> {
+fn cond_of(l: &WaitLayout, t: &Target<'_>, g: &Goroutine, lists: &mut NotifyLists) -> Option<u64> {
     let sps = g.frames.sps(g.sp);
     let i = g
         .frames
@@ -689,8 +714,9 @@ fn cond_of(l: &WaitLayout, t: &Target<'_>, g: &Goroutine) -> Option<u64> {
             ) else {
                 continue;
             };
-            if let Ok((_, true, last)) = sudog_list(l, t, head, Some(g.addr)) {
-                if last == tail {
+            let list = lists.entry(head).or_insert_with(|| notify_list(l, t, head));
+            if let Some((gs, last)) = list {
+                if *last == tail && gs.contains(&g.addr) {
                     return Some(cond);
                 }
             }
@@ -751,6 +777,7 @@ pub fn analyze(
             .push("runtime.semtable not found: mutex and WaitGroup waiters not read".into());
     }
     let mut objects: BTreeMap<u64, Object> = BTreeMap::new();
+    let mut lists = NotifyLists::default();
     // (object, goroutine) pairs already added: 100,000 waiters of one channel are common.
     let mut pairs: HashSet<(u64, u64)> = HashSet::new();
     let mut add = |w: &mut Waits, kind: Kind, addr: u64, goid: u64, op: Op| {
@@ -795,7 +822,7 @@ pub fn analyze(
                 add(&mut w, Kind::Chan, c, g.goid, op);
             }
         } else if reason == "sync.Cond.Wait" {
-            match cond_of(l, t, g) {
+            match cond_of(l, t, g, &mut lists) {
                 Some(c) => add(&mut w, Kind::Cond, c, g.goid, Op::Wait),
                 None => w.errors.push(format!(
                     "goroutine {}: waits on a sync.Cond not found on its stack",

@@ -10,6 +10,7 @@ mod list;
 pub mod pprof;
 mod render;
 pub mod snapfile;
+pub mod report;
 pub mod waits;
 
 pub use filter::{func_regex, Filter};

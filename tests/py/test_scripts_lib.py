@@ -37,3 +37,25 @@ def test_maturin_module_checked_not_a_command_on_path(tmp_path: Path) -> None:
     log = (tmp_path / "pip.log").read_text() if (tmp_path / "pip.log").exists() else ""
     assert "install" in log and "dev-requirements.txt" in log, (log, r.stderr)
     assert "maturin==" in r.stderr, r.stderr
+
+
+def test_ensure_chromium_installs_only_what_is_missing(tmp_path: Path) -> None:
+    """The browser tests' chromium and chromedriver come from Debian (apt_install is
+    replaced by a recorder; PATH holds only a fake chromium)."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    (bin_ / "chromium").write_text("#!/bin/sh\n")
+    (bin_ / "chromium").chmod(0o755)
+    script = f'source "{ROOT}/scripts/lib.sh"; apt_install() {{ echo "APT $*"; }}; '
+    r = subprocess.run(
+        [
+            "/bin/bash",
+            "-c",
+            script + f"PATH={bin_} ensure_chromium; PATH={tmp_path} ensure_chromium",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["APT chromium-driver", "APT chromium chromium-driver"]

@@ -16,7 +16,7 @@ import gdb
 import gdb.unwinder
 
 from wslgo import _native
-from wslgo.gdb import (  # noqa: F401  (basic, symbolfile, traceback, waits: they register on import)
+from wslgo.gdb import (  # noqa: F401  (basic, report, symbolfile, traceback, waits: they register on import)
     basic,
     breakpoints,
     bt,
@@ -33,6 +33,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, symbolfile, traceback, waits: the
     postrun,
     printers,
     program,
+    report,
     stepping,
     stops,
     stripped,

@@ -1,0 +1,272 @@
+//! The report's page on fake goroutines and waits: hostile program text escaped
+//! everywhere it appears, groups, ranges, the chart, the graph with its cycle.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::runtime::target::Scope;
+use crate::runtime::waits::{Cycle, Kind, Object, Op, Place, Suspect, Waiter};
+use crate::runtime::{Census, Location};
+
+const EVIL: &str = "<img src=x onerror=alert(1)>";
+
+fn frame(func: &str, file: &str, line: u32) -> Frame {
+    Frame {
+        pc: 1,
+        func: Arc::from(func),
+        file: Arc::from(file),
+        line,
+        inlined: false,
+        entry: 0,
+        wrapper: false,
+    }
+}
+
+fn g(goid: u64, state: &str, func: &str) -> Goroutine {
+    let mut g = Goroutine::unreadable(0, String::new());
+    g.error = None;
+    g.goid = goid;
+    g.state = state.into();
+    g.status_name = "waiting".into();
+    g.frames = vec![
+        frame("runtime.gopark", "/usr/lib/go/src/runtime/proc.go", 435),
+        frame(func, "/home/u/p/main.go", 17),
+    ]
+    .into();
+    g.user_frame = Some(1);
+    g.go_statement = Some(Arc::new(Location {
+        func: "main.main".into(),
+        file: "/home/u/p/main.go".into(),
+        line: 9,
+        pc: 1,
+    }));
+    g
+}
+
+fn snapshot(gs: Vec<Goroutine>) -> Snapshot {
+    Snapshot {
+        gs: gs.into(),
+        others: Census::default(),
+        scope: Scope::All,
+        include_dead: false,
+        fatal: None,
+        state_names: Vec::new(),
+    }
+}
+
+/// Goroutines 1 (running, panicking), 5..=9 and 11 (one group), 20 and 21 (an AB-BA
+/// deadlock, labelled with markup), and waits with the cycle.
+fn fake() -> (Snapshot, Waits) {
+    let mut main = g(1, "running", "main.main");
+    main.status_name = "running".into();
+    main.current = true;
+    main.panic = Some(vec![format!("panic: {EVIL} & \"quoted\"")]);
+    let mut gs = vec![main];
+    for id in (5..=9).chain([11]) {
+        gs.push(g(id, "chan receive", "main.worker"));
+    }
+    for id in [20, 21] {
+        let mut d = g(
+            id,
+            "sync.Mutex.Lock",
+            "main.abba</script><script>alert(2)</script>",
+        );
+        d.labels = vec![("evil".into(), EVIL.into()), ("id".into(), id.to_string())];
+        gs.push(d);
+    }
+    let mut snap = snapshot(gs);
+    snap.fatal = None;
+    let obj = |addr: u64, waiter: u64, holder: u64| Object {
+        kind: Kind::Mutex,
+        addr,
+        type_name: Some(format!("sync.Mutex{EVIL}")),
+        chan: None,
+        place: Place::Bss,
+        waiters: vec![Waiter {
+            goid: waiter,
+            op: Op::Lock,
+        }],
+        suspects: vec![Suspect {
+            goid: holder,
+            func: "main.abba".into(),
+            file: "/home/u/p/main.go".into(),
+            line: 30,
+            slot: 0,
+            var: None,
+        }],
+    };
+    let waits = Waits {
+        objects: vec![obj(0x1000, 20, 21), obj(0x2000, 21, 20)],
+        cycles: vec![Cycle {
+            goids: vec![20, 21],
+            objects: vec![0x1000, 0x2000],
+        }],
+        errors: vec![format!("cannot read {EVIL}")],
+        ..Waits::default()
+    };
+    (snap, waits)
+}
+
+fn html() -> (Page, String) {
+    let (snap, waits) = fake();
+    let header = Header {
+        program: format!("/tmp/{EVIL}/prog"),
+        go_version: Some("go1.24.1".into()),
+        settings: vec![("-ldflags".into(), EVIL.into())],
+        ..Header::default()
+    };
+    let p = page_of(&snap, &waits, header, None);
+    let text = page(&p).expect("the template renders");
+    (p, text)
+}
+
+#[test]
+fn program_text_is_escaped_everywhere() {
+    let (_, text) = html();
+    assert!(!text.contains("<img"), "unescaped markup in the page");
+    assert!(
+        !text.contains("</script><script>"),
+        "a function name closed the script"
+    );
+    assert!(text.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    // the label set, the label filter's data, the panic, the type name, the build
+    // setting, the error, the title: each escaped copy counted.
+    assert!(text.matches("&lt;img src=x onerror=alert(1)&gt;").count() >= 7);
+    assert!(text.contains("&amp; &quot;quoted&quot;"));
+    // one <script> element: the page's own
+    assert_eq!(text.matches("<script").count(), 1);
+    assert_eq!(text.matches("<img").count(), 0);
+}
+
+#[test]
+fn one_file_without_network() {
+    let (_, text) = html();
+    for needle in ["http://", "https://", "src=\"", "@import", "url(http"] {
+        let hits: Vec<&str> = text
+            .match_indices(needle)
+            .map(|(i, _)| &text[i.saturating_sub(30)..(i + 40).min(text.len())])
+            .filter(|ctx| !ctx.contains("http://www.w3.org/2000/svg"))
+            .collect();
+        assert!(hits.is_empty(), "{needle}: {hits:?}");
+    }
+    assert!(text.contains("default-src 'none'"));
+    assert!(text.starts_with("<!DOCTYPE html>"));
+}
+
+#[test]
+fn groups_carry_their_stack_once_and_ids_as_ranges() {
+    let (p, text) = html();
+    let workers = p
+        .groups
+        .iter()
+        .find(|r| r.location.starts_with("main.worker"))
+        .expect("the workers' group");
+    assert_eq!(workers.count, 6);
+    assert_eq!(workers.ids, "5-9, 11");
+    assert_eq!(
+        workers.created_by.as_deref(),
+        Some("main.main at u/p/main.go:9")
+    );
+    assert_eq!(text.matches("ids 5-9, 11").count(), 1);
+    // the current goroutine's group first
+    assert!(p.groups[0].current);
+    let abba = p
+        .groups
+        .iter()
+        .find(|r| r.count == 2)
+        .expect("the deadlock");
+    assert_eq!(
+        abba.labels,
+        vec![format!("evil={EVIL} id=20"), format!("evil={EVIL} id=21")]
+    );
+    assert!(abba.funcs.contains("main.abba"));
+    assert_eq!(p.total, 9);
+}
+
+#[test]
+fn the_chart_counts_states() {
+    let (p, _) = html();
+    let bars: Vec<(&str, usize)> = p
+        .chart
+        .bars
+        .iter()
+        .map(|b| (b.label.as_str(), b.count))
+        .collect();
+    assert_eq!(
+        bars,
+        vec![("chan receive", 6), ("sync.Mutex.Lock", 2), ("running", 1)]
+    );
+    assert!(p.chart.bars[0].w > p.chart.bars[1].w);
+    assert_eq!(p.chart.bars[2].class, "running");
+}
+
+#[test]
+fn the_graph_marks_the_cycle() {
+    let (p, text) = html();
+    let gr = &p.graph;
+    assert_eq!(gr.nodes.iter().filter(|n| n.kind == "object").count(), 2);
+    assert!(gr.nodes.iter().all(|n| n.cycle), "{:?}", gr.nodes);
+    // both deadlocked goroutines are one group: one group node, a waits and an
+    // unblocks edge per object, all in the cycle
+    assert_eq!(gr.nodes.iter().filter(|n| n.kind == "group").count(), 1);
+    assert_eq!(gr.edges.len(), 4);
+    assert!(gr.edges.iter().all(|e| e.cycle));
+    assert_eq!(
+        gr.cycles,
+        vec!["goroutines 20-21 wait on each other through 0x1000, 0x2000"]
+    );
+    assert!(text.contains("class=\"edge waits cycle\""));
+    assert!(text.contains("wait cycle: goroutines 20-21"));
+}
+
+#[test]
+fn no_waits_says_so() {
+    let snap = snapshot(vec![g(3, "sleep", "main.nap")]);
+    let p = page_of(&snap, &Waits::default(), Header::default(), None);
+    let text = page(&p).unwrap();
+    assert!(text.contains("No goroutine waits on a channel or sync object."));
+    assert!(!text.contains("id=\"panic\""));
+    assert!(text.contains("The current goroutine") || p.header.crash.is_none());
+}
+
+#[test]
+fn helpers() {
+    assert_eq!(id_ranges(&[]), "");
+    assert_eq!(id_ranges(&[1, 2, 3, 7, 9, 10]), "1-3, 7, 9-10");
+    assert_eq!(id_ranges(&[4]), "4");
+    assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+    assert_eq!(utc(1_796_618_293), "2026-12-07 04:38:13 UTC");
+    assert_eq!(signal_name(6), "SIGABRT (6)");
+    assert_eq!(signal_name(0), "");
+    assert_eq!(signal_name(64), "signal 64");
+    assert_eq!(cut("abcdef", 4), "abc…");
+    assert_eq!(cut("abc", 4), "abc");
+}
+
+#[test]
+fn source_lines_around_the_user_frame_through_the_path_map() {
+    let dir = std::env::temp_dir().join(format!("wslgo-report-src-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let body: String = (1..=30).map(|i| format!("line {i} <b>\n")).collect();
+    std::fs::write(dir.join("main.go"), body).unwrap();
+    let mut pm = PathMap::new();
+    pm.add("/build/src", dir.to_str().unwrap(), "test").unwrap();
+    let s = snippet("/build/src/main.go", 12, Some(&pm)).expect("mapped and read");
+    assert_eq!(s.lines.first().map(|l| l.n), Some(7));
+    assert_eq!(s.lines.last().map(|l| l.n), Some(17));
+    assert_eq!(
+        s.lines.iter().find(|l| l.here).map(|l| l.text.as_str()),
+        Some("line 12 <b>")
+    );
+    assert!(snippet("/build/src/main.go", 12, None).is_none());
+    assert!(snippet("/build/src/main.go", 99, Some(&pm)).is_none());
+    let mut p = Page::default();
+    p.header.crash = Some(Crash {
+        goid: 1,
+        source: Some(s),
+        ..Crash::default()
+    });
+    let text = page(&p).unwrap();
+    assert!(text.contains("line 12 &lt;b&gt;"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
