@@ -41,8 +41,8 @@ class StrippedState:
         self.chain: tuple[tuple[int, int], list[tuple[int, int]]] | None = None
         #: program path -> it has no DWARF.
         self.no_dwarf: dict[str, bool] = {}
-        #: programs whose symbol file gdb has read.
-        self.named: set[str] = set()
+        #: program path -> the pclntab symbol file gdb has read for it.
+        self.named: dict[str, str] = {}
 
 
 STATE = StrippedState()
@@ -235,7 +235,6 @@ def give_names() -> None:
     path = gdb.current_progspace().filename or ""
     if not path or path in STATE.named or not applies() or _is_pie(path):
         return
-    STATE.named.add(path)
     prog = program.current()
     if prog.symbols is None:
         return
@@ -251,3 +250,15 @@ def give_names() -> None:
             f.write(data)
         os.replace(tmp, out)
     gdb.execute(f"add-symbol-file {out}", to_string=True)
+    STATE.named[path] = out
+
+
+def drop_names() -> None:
+    """gdb forgets the pclntab symbol files it read (another symbol file replaces them:
+    ``set wslgo symbol-file``, whose DWARF must win)."""
+    for sym in STATE.named.values():
+        try:
+            gdb.execute(f"remove-symbol-file {sym}", to_string=True)
+        except gdb.error:
+            pass  # gone with the program already
+    STATE.named.clear()

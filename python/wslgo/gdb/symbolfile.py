@@ -16,7 +16,7 @@ import os
 import gdb
 
 from wslgo import symfile
-from wslgo.gdb import gofacts, params, stops
+from wslgo.gdb import gofacts, params, stops, stripped
 from wslgo.text import esc
 
 
@@ -73,6 +73,7 @@ def _load_symbols(path: str) -> None:
     confirm = params.Held("confirm", False)
     confirm.hold()
     try:
+        stripped.drop_names()
         quoted = '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
         gdb.execute(f"symbol-file {quoted}", to_string=True)
     finally:
