@@ -81,13 +81,20 @@ fn check(v: &str, mode: &str) {
     if mode == "stripped" {
         // No symbol for runtime.mheap_ (not located from code yet): leaks cannot be
         // determined, and only the goroutines blocked forever by construction are listed.
-        assert!(l.cannot.as_deref().is_some_and(|c| c.contains("mheap_")), "{ctx}");
+        assert!(
+            l.cannot.as_deref().is_some_and(|c| c.contains("mheap_")),
+            "{ctx}"
+        );
         assert!(l.leaked.iter().all(|x| x.cause == Cause::NilChan), "{ctx}");
         assert_eq!(l.leaked.len(), 1, "{ctx}");
         return;
     }
     assert_eq!(l.cannot, None, "{ctx}");
-    assert_eq!(l.goids().into_iter().collect::<BTreeSet<u64>>(), leaked, "{ctx}");
+    assert_eq!(
+        l.goids().into_iter().collect::<BTreeSet<u64>>(),
+        leaked,
+        "{ctx}"
+    );
     assert!(l.leaked.iter().any(|x| x.cause == Cause::NilChan), "{ctx}");
     assert!(l.blocked >= leaked.len() + blocked.len(), "{ctx}");
     assert!(l.heap_bytes > 0 && l.scanned_bytes > 0, "{ctx}");

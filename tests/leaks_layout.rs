@@ -22,9 +22,19 @@ fn heap_tables_match_dwarf() {
         let table = HeapLayout::fallback((maj, min), 8)
             .unwrap_or_else(|| panic!("no heap table for Go {v}"));
         assert_eq!(table.arenas, from_dwarf.arenas, "mheap.arenas, Go {v}");
-        assert_eq!(table.all_arenas, from_dwarf.all_arenas, "mheap.allArenas, Go {v}");
-        assert_eq!(table.arena_spans, from_dwarf.arena_spans, "heapArena.spans, Go {v}");
+        assert_eq!(
+            table.all_arenas, from_dwarf.all_arenas,
+            "mheap.allArenas, Go {v}"
+        );
+        assert_eq!(
+            table.arena_spans, from_dwarf.arena_spans,
+            "heapArena.spans, Go {v}"
+        );
         assert_eq!(table.span, from_dwarf.span, "mspan, Go {v}");
+        assert_eq!(
+            table.p_pcache_base, from_dwarf.p_pcache_base,
+            "p.pcache.base, Go {v}"
+        );
         assert!(matches!(table.source, LayoutSource::Fallback { .. }));
     }
 }

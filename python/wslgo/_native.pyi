@@ -325,6 +325,16 @@ def waits(
     wait cycles: text, or the JSON document {"objects", "cycles", "errors"}; with `goid`,
     the chain from that goroutine ({"chain", "end"})."""
 
+def leaks(
+    target: GoTarget,
+    threads: Iterable[ThreadDict] | None = None,
+    json: bool = False,
+    current_tid: int | None = None,
+) -> str:
+    """The leaked goroutines (blocked on objects nothing runnable reaches): a summary line
+    and their groups, or the JSON document {"leaked", "groups", "blocked", "heap_bytes",
+    "scanned_bytes", "seconds", "cannot", "not_roots", "errors"}."""
+
 # ---- symbols (src/py/symbols.rs) -----------------------------------------------------
 
 class Frame:

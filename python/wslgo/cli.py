@@ -162,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wslgo.waitscli import add_waits_command
 
     add_waits_command(sub)
+    from wslgo.leakscli import add_leaks_command
+
+    add_leaks_command(sub)
     from wslgo.symbolize import add_symbol_commands
 
     add_symbol_commands(sub)

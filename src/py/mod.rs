@@ -6,6 +6,7 @@
 mod binary;
 mod diagnose;
 mod goroutines;
+mod leaks;
 mod oom;
 mod pprof;
 mod program;
@@ -160,6 +161,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     diagnose::register(m)?;
     values::register(m)?;
     waits::register(m)?;
+    leaks::register(m)?;
     pprof::register(m)?;
     Ok(())
 }

@@ -78,6 +78,10 @@ pub struct HeapLayout {
     pub arena_spans: u64,
     /// `mspan`.
     pub span: SpanOffsets,
+    /// `p.pcache.base`, the first of the page cache's three words (`base`, a uintptr
+    /// holding a heap address, then the `cache` and `scav` bitmaps), which conservative
+    /// marking must not take for pointers (Go's GC never follows them).
+    pub p_pcache_base: u64,
     /// Where this layout came from.
     pub source: LayoutSource,
 }
@@ -103,7 +107,13 @@ impl HeapLayout {
             (_, "uint16") => 2,
             _ => 8,
         };
+        let p = d.struct_layout("runtime.p")?;
+        let pcache = p
+            .field("pcache")
+            .ok_or_else(|| Error::NotFound("field runtime.p.pcache in DWARF".into()))?;
+        let pc = d.struct_layout(&pcache.type_name)?;
         Ok(HeapLayout {
+            p_pcache_base: pcache.offset + off(&pc, "base")?,
             arenas: off(&mheap, "arenas")?,
             all_arenas,
             arena_spans: off(&arena, "spans")?,
@@ -153,8 +163,15 @@ impl HeapLayout {
     }
 }
 
-const fn table(arenas: u64, all_arenas: u64, arena_spans: u64, span: SpanOffsets) -> HeapLayout {
+const fn table(
+    arenas: u64,
+    all_arenas: u64,
+    arena_spans: u64,
+    span: SpanOffsets,
+    p_pcache_base: u64,
+) -> HeapLayout {
     HeapLayout {
+        p_pcache_base,
         arenas,
         all_arenas,
         arena_spans,
@@ -192,9 +209,9 @@ const SPAN_124: SpanOffsets = SpanOffsets {
 /// Per pin, oldest first (read from the DWARF of each pin's fixture and checked against it
 /// by tests/leaks_layout.rs); a release between pins uses the older pin's table.
 static TABLES: &[(u32, HeapLayout)] = &[
-    (21, table(65944, 66032, 1_064_960, SPAN_121)),
-    (24, table(66008, 66096, 0, SPAN_124)),
-    (27, table(66008, 66096, 0, SPAN_124)),
+    (21, table(65944, 66032, 1_064_960, SPAN_121, 72)),
+    (24, table(66008, 66096, 0, SPAN_124, 64)),
+    (27, table(66008, 66096, 0, SPAN_124, 64)),
 ];
 
 /// One in-use span.
@@ -370,7 +387,7 @@ impl SpanIndex {
             };
             let class = b.get(so.class as usize).copied().unwrap_or(0);
             let bytes = npages.saturating_mul(hg::PAGE_SIZE);
-            if start % hg::PAGE_SIZE != 0
+            if !start.is_multiple_of(hg::PAGE_SIZE)
                 || npages == 0
                 || npages > MAX_SPAN_PAGES
                 || elemsize == 0
@@ -430,7 +447,7 @@ impl SpanIndex {
                 for i in 0..(*free as usize).min(n) {
                     alloc[i / 64] |= 1 << (i % 64);
                 }
-                if n % 64 != 0 {
+                if !n.is_multiple_of(64) {
                     if let Some(last) = alloc.last_mut() {
                         *last &= (1u64 << (n % 64)) - 1;
                     }

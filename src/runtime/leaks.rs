@@ -141,6 +141,12 @@ pub struct LeakModel {
     heap: HeapLayout,
     /// `.data` and `.bss` (link addresses).
     roots: Vec<(u64, u64)>,
+    /// `runtime.allp` (link address).
+    allp: Option<u64>,
+    /// `runtime.allm` (link address), `m.alllink`, `g.stack.hi`.
+    allm: Option<u64>,
+    m_alllink: Option<u64>,
+    g_stack_hi: u64,
     /// `sudog.elem` and `.c` are `maybeTraceablePtr{vp, vu}` (Go 1.26+).
     traceable: bool,
 }
@@ -167,7 +173,13 @@ impl LeakModel {
             .filter(|s| matches!(s.name.as_str(), ".data" | ".bss"))
             .map(|s| (s.addr, s.addr.saturating_add(s.size)))
             .collect();
+        let allp = super::var_addr(rt.symbols(), dwarf.as_deref(), "runtime.allp").map(|v| v.0);
+        let allm = super::var_addr(rt.symbols(), dwarf.as_deref(), "runtime.allm").map(|v| v.0);
         Ok(LeakModel {
+            allp,
+            allm,
+            m_alllink: rt.layout().m.alllink,
+            g_stack_hi: rt.layout().g.stack_hi,
             waits: WaitModel::new(rt)?,
             heap,
             roots,
@@ -206,6 +218,10 @@ impl LeakModel {
                 .map(|(a, b)| (a.wrapping_add(t.bias), b.wrapping_add(t.bias)))
                 .collect(),
             traceable: self.traceable,
+            allp: self.allp.map(|a| a.wrapping_add(t.bias)),
+            allm: self.allm.map(|a| a.wrapping_add(t.bias)),
+            m_alllink: self.m_alllink,
+            g_stack_hi: self.g_stack_hi,
         };
         check(&cfg, t, gs, waits, waiting, scan)
     }
@@ -223,6 +239,15 @@ pub struct Config<'a> {
     pub roots: Vec<(u64, u64)>,
     /// `sudog.elem` and `.c` are `maybeTraceablePtr{vp, vu}` (Go 1.26+).
     pub traceable: bool,
+    /// `runtime.allp`: each P's page cache base is a heap address in a uintptr.
+    pub allp: Option<u64>,
+    /// `runtime.allm` and `m.alllink`: each M's `g0` (its first field).
+    pub allm: Option<u64>,
+    /// `m.alllink`.
+    pub m_alllink: Option<u64>,
+    /// `g.stack.hi`: the end of a stack, a uintptr that can equal the start of the heap
+    /// span after it.
+    pub g_stack_hi: u64,
 }
 
 /// The leak check over goroutines `gs` of `t` and their wait facts; `waiting` and `scan`
@@ -286,7 +311,7 @@ pub fn check(
         .filter(|(_, w)| !matches!(w, Wait::Root))
         .count();
     // The sudog words the detector does not follow.
-    let hidden = hidden_words(
+    let mut hidden = hidden_words(
         l,
         t,
         gs,
@@ -296,6 +321,23 @@ pub fn check(
         cfg.traceable,
         &mut out.errors,
     );
+    if let Some(allp) = cfg.allp {
+        hide_page_caches(t, allp, cfg.heap.p_pcache_base, &mut hidden);
+    }
+    // Every g's `stack.hi`: the goroutines' and each M's g0.
+    for g in gs {
+        hidden.entry(g.addr).or_default().push(cfg.g_stack_hi);
+    }
+    if let (Some(allm), Some(link)) = (cfg.allm, cfg.m_alllink) {
+        let mut m = t.word(allm).unwrap_or(0);
+        let mut seen = HashSet::new();
+        while m != 0 && seen.len() < 1 << 16 && seen.insert(m) {
+            if let Ok(g0) = t.word(m) {
+                hidden.entry(g0).or_default().push(cfg.g_stack_hi);
+            }
+            m = t.word(m.wrapping_add(link)).unwrap_or(0);
+        }
+    }
     // The heap.
     let idx = match globals.mheap {
         None => Err("runtime.mheap_ not found".to_string()),
@@ -310,7 +352,19 @@ pub fn check(
     };
     incomplete.extend(idx.incomplete.iter().cloned());
     out.heap_bytes = idx.allocated_bytes();
-    let mut m = Marker::new(&idx, t, &hidden);
+    // Keyed by the heap object holding each word (a P sits after an 8-byte malloc header
+    // since Go 1.22), as offsets from its start.
+    let mut by_object: HashMap<u64, Vec<u64>> = HashMap::new();
+    for (at, offs) in &hidden {
+        for o in offs {
+            let w = at.wrapping_add(*o);
+            if let Some(r) = idx.find(w) {
+                let base = idx.object(r).0;
+                by_object.entry(base).or_default().push(w - base);
+            }
+        }
+    }
+    let mut m = Marker::new(&idx, t, &by_object);
     if out.cannot.is_none() {
         for (a, b) in &cfg.roots {
             m.scan_range(*a, b.saturating_sub(*a), None);
@@ -451,6 +505,27 @@ fn hidden_words(
         }
     }
     hidden
+}
+
+/// The `pcache` words of every P of `allp` (a `[]*p`): `base`, a uintptr the GC never
+/// follows, holds the address of the next allocations, and `cache` and `scav` are page
+/// bitmaps whose values can look like heap addresses.
+fn hide_page_caches(t: &Target<'_>, allp: u64, off: u64, hidden: &mut HashMap<u64, Vec<u64>>) {
+    let Ok(h) = t.slice_header(allp) else { return };
+    if h.len > 1 << 16 {
+        return;
+    }
+    let Ok(ps) = t.bytes(h.ptr, (h.len * 8) as usize) else {
+        return;
+    };
+    for k in 0..h.len {
+        if let Some(p) = t.word_in(&ps, k * 8).filter(|p| *p != 0) {
+            hidden
+                .entry(p)
+                .or_default()
+                .extend([off, off + 8, off + 16]);
+        }
+    }
 }
 
 /// Conservative marking over a span index.

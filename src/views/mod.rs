@@ -5,6 +5,7 @@
 //! only converts arguments to a [`View`] and hands the text on.
 
 pub mod filter;
+pub mod leaks;
 mod list;
 pub mod pprof;
 mod render;

@@ -204,7 +204,10 @@ func parked() bool {
 	return busy <= 1
 }
 
-func main() {
+// setup starts every goroutine and waits until they are parked, on a goroutine of its own
+// that then exits: the main goroutine's stack, a root, never holds a word of it (stale
+// slots of a live frame look like pointers to a conservative scan).
+func setup(ready chan struct{}) {
 	d1, d2 := make(chan struct{}), make(chan struct{})
 	go leak(d1)
 	<-d1
@@ -215,7 +218,19 @@ func main() {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(100 * time.Millisecond)
+	close(ready)
+}
+
+func main() {
+	ready := make(chan struct{})
+	go setup(ready)
+	<-ready
 	say("ready")
+	serve()
+}
+
+// serve answers the commands read on stdin until EOF.
+func serve() {
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
 		path, ok := strings.CutPrefix(in.Text(), "profile ")
