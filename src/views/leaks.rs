@@ -115,7 +115,13 @@ pub fn json(snap: &Snapshot, l: &Leaks) -> String {
         None,
     )
     .0;
-    out.push_str(groups.trim_end());
+    // The grouped JSON view is `{"buckets":[...]}`: its list.
+    let list = groups
+        .trim()
+        .strip_prefix("{\"buckets\":")
+        .and_then(|s| s.strip_suffix('}'))
+        .unwrap_or("[]");
+    out.push_str(list);
     let _ = write!(
         out,
         ", \"blocked\": {}, \"heap_bytes\": {}, \"scanned_bytes\": {}, \"seconds\": {:.3}, \"cannot\": ",
