@@ -289,6 +289,10 @@ def goroutine_profile(target: GoTarget, snapshot: Snapshot, time_nanos: int) -> 
     """The gzipped pprof goroutine profile (profile.proto) of `snapshot`, read from
     `target`: user goroutines, one sample per distinct (stack, labels)."""
 
+def goroutineleak_profile(target: GoTarget, snapshot: Snapshot, time_nanos: int) -> bytes:
+    """The gzipped goroutineleak profile (sample type goroutineleak/count) of `snapshot`
+    (scope "all"): the goroutines the leak check finds leaked."""
+
 @final
 class Process(GoTarget):
     """A live process via /proc/PID/mem and process_vm_readv (needs ptrace access)."""

@@ -4,7 +4,9 @@ reach). The check and the view are native (src/runtime/leaks.rs, src/views/leaks
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from typing import Any
 
 from wslgo import _native, argtypes
@@ -17,6 +19,18 @@ if TYPE_CHECKING:
 
 def cmd_leaks(args: argparse.Namespace) -> int:
     target = open_target(args, "leaks")
+    if args.pprof:
+        snap = target.snapshot(scope="all")
+        core = args.core if args.pid is None else None
+        stamp = os.stat(core).st_mtime_ns if core else time.time_ns()
+        data = _native.goroutineleak_profile(target, snap, stamp)
+        if args.pprof == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            with open(args.pprof, "wb") as f:
+                f.write(data)
+        return 0
     sys.stdout.write(_native.leaks(target, json=args.json))
     return 0
 
@@ -35,5 +49,10 @@ def add_leaks_command(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("core", nargs="?", help="a core file written by BINARY")
     p.add_argument("--pid", type=argtypes.pid, help="read a live process instead of a core")
     p.add_argument("--json", action="store_true", help="one JSON document")
+    p.add_argument(
+        "--pprof",
+        metavar="FILE",
+        help="write the goroutineleak profile runtime/pprof would (go tool pprof); - for stdout",
+    )
     p.set_defaults(func=cmd_leaks)
     return p

@@ -28,6 +28,28 @@ fn mapping(rt: &GoRuntime, bias: u64) -> Vec<Mapping> {
     }]
 }
 
+/// The gzipped goroutineleak profile (sample type `goroutineleak`/`count`, as Go 1.26+'s
+/// `pprof.Lookup("goroutineleak")` writes it) of the goroutines `leaked` of `snap`.
+pub fn goroutineleak_profile(
+    target: &Target,
+    snap: &Snapshot,
+    leaked: &[u64],
+    time_nanos: i64,
+) -> Vec<u8> {
+    let rt = target.runtime();
+    let set: std::collections::HashSet<u64> = leaked.iter().copied().collect();
+    let profile = CountProfile {
+        name: "goroutineleak".into(),
+        samples: samples(
+            snap.gs.iter().filter(|g| set.contains(&g.goid)),
+            rt.pclntab(),
+        ),
+        mappings: mapping(rt, target.bias()),
+        time_nanos,
+    };
+    write_count_profile(&profile)
+}
+
 /// The gzipped goroutine profile of `snap` (an enumeration of `target` with whole stacks),
 /// stamped `time_nanos`.
 pub fn goroutine_profile(target: &Target, snap: &Snapshot, time_nanos: i64) -> Vec<u8> {

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import build
-from wslgo_testing import versions
+from wslgo_testing import pprofdecode, versions
 from wslgo_testing.gdb import marked, section
 
 
@@ -141,6 +141,18 @@ def test_leaks_agree_with_the_runtimes_own_profile(tmp_path: Path) -> None:
         proc.stdin.write(f"profile {path}\n")
         proc.stdin.flush()
         assert proc.stdout.readline().split() == ["profiled"]
+        proto = tmp_path / "leak.pb.gz"
+        proc.stdin.write(f"profile0 {proto}\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().split() == ["profiled"]
+    ours_pb = tmp_path / "ours.pb.gz"
+    cli = [sys.executable, "-m", "wslgo.cli", "leaks", str(binary), str(core)]
+    r = subprocess.run([*cli, "--pprof", str(ours_pb)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    head, samples = pprofdecode.decode(ours_pb.read_bytes())
+    their_head, their_samples = pprofdecode.decode(proto.read_bytes())
+    assert head["types"] == their_head["types"] == [("goroutineleak", "count")] * 2
+    assert samples == their_samples
     r = subprocess.run(
         [sys.executable, "-m", "wslgo.cli", "leaks", "--json", str(binary), str(core)],
         capture_output=True,

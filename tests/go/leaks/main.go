@@ -8,7 +8,7 @@
 //
 // Then it reads commands on stdin until EOF: `profile PATH` writes the runtime's own
 // goroutineleak profile (debug=1 text; Go 1.26+ with the profile) to PATH and prints
-// `profiled` (or `no profile`).
+// `profiled` (or `no profile`); `profile0 PATH` writes it as profile.proto (debug=0).
 package main
 
 import (
@@ -233,7 +233,11 @@ func main() {
 func serve() {
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
+		debug := 1
 		path, ok := strings.CutPrefix(in.Text(), "profile ")
+		if p0, ok0 := strings.CutPrefix(in.Text(), "profile0 "); ok0 {
+			path, ok, debug = p0, true, 0
+		}
 		if !ok {
 			continue
 		}
@@ -244,7 +248,7 @@ func serve() {
 		}
 		f, err := os.Create(path)
 		if err == nil {
-			err = p.WriteTo(f, 1)
+			err = p.WriteTo(f, debug)
 			f.Close()
 		}
 		if err != nil {
