@@ -22,6 +22,8 @@ pub const MAX_ARENAS: u64 = 1 << 16;
 const PAGES_PER_ARENA: u64 = hg::ARENA_BYTES / hg::PAGE_SIZE;
 /// A span's pages at most (a single 64 GiB object).
 const MAX_SPAN_PAGES: u64 = 1 << 23;
+/// Pages the page -> span table covers at most (128 GiB of address space, 64 MiB).
+pub const MAX_PAGE_TABLE: u64 = 1 << 24;
 /// Allocation-bit reads per batch.
 const BATCH: usize = 1024;
 
@@ -251,6 +253,9 @@ pub struct SpanIndex {
     /// The spans, by start address, not overlapping.
     pub spans: Vec<Span>,
     starts: Vec<u64>,
+    /// Per 8 KiB page from the first span's start: the span holding it (u32::MAX: none);
+    /// empty when the spans cover more than [`MAX_PAGE_TABLE`] pages (binary search then).
+    page_span: Vec<u32>,
     /// Arenas read.
     pub arenas: usize,
     /// Why the index is not the whole heap (unreadable arenas or spans), one line each.
@@ -284,10 +289,25 @@ impl SpanIndex {
             }
             out.push(s);
         }
-        let starts = out.iter().map(|s| s.start).collect();
+        let starts: Vec<u64> = out.iter().map(|s| s.start).collect();
+        let mut page_span = Vec::new();
+        if let (Some(first), Some(last)) = (out.first(), out.last()) {
+            let n = (last.end - first.start).div_ceil(hg::PAGE_SIZE);
+            if n <= MAX_PAGE_TABLE {
+                page_span = vec![u32::MAX; n as usize];
+                for (i, s) in out.iter().enumerate() {
+                    let a = (s.start - first.start) / hg::PAGE_SIZE;
+                    let b = (s.end - first.start).div_ceil(hg::PAGE_SIZE);
+                    for p in page_span.iter_mut().take(b as usize).skip(a as usize) {
+                        *p = i as u32;
+                    }
+                }
+            }
+        }
         SpanIndex {
             spans: out,
             starts,
+            page_span,
             arenas: 0,
             incomplete,
         }
@@ -466,7 +486,15 @@ impl SpanIndex {
     /// The allocated object `addr` points into, if any.
     #[inline]
     pub fn find(&self, addr: u64) -> Option<ObjRef> {
-        let i = self.starts.partition_point(|s| *s <= addr).checked_sub(1)?;
+        let i = if self.page_span.is_empty() {
+            self.starts.partition_point(|s| *s <= addr).checked_sub(1)?
+        } else {
+            let p = addr.checked_sub(*self.starts.first()?)? / hg::PAGE_SIZE;
+            match self.page_span.get(p as usize) {
+                Some(i) if *i != u32::MAX => *i as usize,
+                _ => return None,
+            }
+        };
         let s = self.spans.get(i)?;
         if addr >= s.end {
             return None;
