@@ -294,6 +294,10 @@ def goroutine_profile(
     `target`: user goroutines, one sample per distinct (stack, labels); `labels`
     (`state,wait`) adds wslgo's own labels (ValueError for another name)."""
 
+def goroutineleak_profile(target: GoTarget, snapshot: Snapshot, time_nanos: int) -> bytes:
+    """The gzipped goroutineleak profile (sample type goroutineleak/count) of `snapshot`
+    (scope "all"): the goroutines the leak check finds leaked."""
+
 @final
 class Process(GoTarget):
     """A live process via /proc/PID/mem and process_vm_readv (needs ptrace access)."""
@@ -371,6 +375,16 @@ def report(
 ) -> str:
     """The HTML report of `target`: one self-contained page (header, state chart, groups,
     wait-for graph) from one enumeration; `path_map` finds the source around the crash."""
+
+def leaks(
+    target: GoTarget,
+    threads: Iterable[ThreadDict] | None = None,
+    json: bool = False,
+    current_tid: int | None = None,
+) -> str:
+    """The leaked goroutines (blocked on objects nothing runnable reaches): a summary line
+    and their groups, or the JSON document {"leaked", "groups", "blocked", "heap_bytes",
+    "scanned_bytes", "seconds", "cannot", "not_roots", "errors"}."""
 
 # ---- symbols (src/py/symbols.rs) -----------------------------------------------------
 

@@ -168,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wslgo.htmlreport import add_report_command
 
     add_report_command(sub)
+    from wslgo.leakscli import add_leaks_command
+
+    add_leaks_command(sub)
     from wslgo.symbolize import add_symbol_commands
 
     add_symbol_commands(sub)

@@ -265,10 +265,12 @@ impl Binary {
                 .compressed_file_range()
                 .map(|c| c.format != object::CompressionFormat::None)
                 .unwrap_or(false);
-            let size = s
-                .compressed_file_range()
-                .map(|c| c.uncompressed_size)
-                .unwrap_or(s.size());
+            // The uncompressed size only for compressed sections: for the others it is
+            // their size in the file, 0 for a NOBITS section such as .bss.
+            let size = match s.compressed_file_range() {
+                Ok(c) if compressed => c.uncompressed_size,
+                _ => s.size(),
+            };
             sections.push(Section {
                 name,
                 addr: s.address(),

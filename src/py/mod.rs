@@ -6,11 +6,12 @@
 mod binary;
 mod diagnose;
 mod goroutines;
+mod leaks;
 mod oom;
 mod pprof;
 mod program;
-mod snapshots;
 mod report;
+mod snapshots;
 mod symbols;
 mod values;
 mod waits;
@@ -163,6 +164,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     values::register(m)?;
     waits::register(m)?;
     report::register(m)?;
+    leaks::register(m)?;
     pprof::register(m)?;
     snapshots::register(m)?;
     Ok(())

@@ -28,7 +28,32 @@ fn goroutine_profile<'py>(
     Ok(PyBytes::new(py, &bytes))
 }
 
+/// The gzipped goroutineleak profile of `snapshot` (all goroutines, whole stacks): the
+/// goroutines the leak check finds leaked, stamped `time_nanos`.
+#[pyfunction]
+fn goroutineleak_profile<'py>(
+    py: Python<'py>,
+    target: &GoTarget,
+    snapshot: &Snapshot,
+    time_nanos: i64,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let (t, snap) = (&target.target, &snapshot.snap);
+    let bytes = py.detach(|| {
+        super::guarded(|| {
+            let l = crate::views::leaks::check(t, snap)?;
+            Ok(pprof::goroutineleak_profile(
+                t,
+                snap,
+                &l.goids(),
+                time_nanos,
+            ))
+        })
+    })?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(goroutine_profile, m)?)?;
+    m.add_function(wrap_pyfunction!(goroutineleak_profile, m)?)?;
     Ok(())
 }

@@ -290,6 +290,8 @@ pub struct SemaWaiter {
     pub g: u64,
     /// The semaphore's address (`sudog.elem`).
     pub addr: u64,
+    /// The sudog's own address.
+    pub sudog: u64,
 }
 
 /// The addresses the wait view reads besides the goroutines (runtime addresses: relocated).
@@ -464,7 +466,11 @@ pub fn walk_semtable(
                 ));
                 continue;
             }
-            out.push(SemaWaiter { g: w(s.g), addr });
+            out.push(SemaWaiter {
+                g: w(s.g),
+                addr,
+                sudog: *node,
+            });
             let link = w(s.waitlink);
             if link != 0 {
                 next.push((link, *root, false));

@@ -6,11 +6,12 @@
 
 pub mod diff;
 pub mod filter;
+pub mod leaks;
 mod list;
 pub mod pprof;
 mod render;
-pub mod snapfile;
 pub mod report;
+pub mod snapfile;
 pub mod waits;
 
 pub use filter::{func_regex, Filter};

@@ -29,6 +29,24 @@ fn mapping(rt: &GoRuntime, bias: u64) -> Vec<Mapping> {
     }]
 }
 
+/// The gzipped goroutineleak profile (sample type `goroutineleak`/`count`, as Go 1.26+'s
+/// `pprof.Lookup("goroutineleak")` writes it) of the goroutines `leaked` of `snap`.
+pub fn goroutineleak_profile(
+    target: &Target,
+    snap: &Snapshot,
+    leaked: &[u64],
+    time_nanos: i64,
+) -> Vec<u8> {
+    let set: std::collections::HashSet<u64> = leaked.iter().copied().collect();
+    count_profile(
+        target,
+        snap.gs.iter().filter(|g| set.contains(&g.goid)),
+        "goroutineleak",
+        time_nanos,
+        ExtraLabels::default(),
+    )
+}
+
 /// The gzipped goroutine profile of `snap` (an enumeration of `target` with whole stacks),
 /// stamped `time_nanos`, with wslgo's `extra` labels.
 pub fn goroutine_profile(

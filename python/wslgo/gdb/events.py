@@ -16,7 +16,7 @@ import gdb
 import gdb.unwinder
 
 from wslgo import _native
-from wslgo.gdb import (  # noqa: F401  (basic, report, symbolfile, traceback, waits: they register on import)
+from wslgo.gdb import (  # noqa: F401  (basic, leaks, report, symbolfile, traceback, waits: they register on import)
     basic,
     breakpoints,
     bt,
@@ -28,6 +28,7 @@ from wslgo.gdb import (  # noqa: F401  (basic, report, symbolfile, traceback, wa
     goframes,
     goid,
     goroutine,
+    leaks,
     panics,
     params,
     postrun,

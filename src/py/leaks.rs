@@ -1,0 +1,28 @@
+//! Binding of the leak view: `leaks(target, threads=None, json=False, current_tid=None)`,
+//! the text or JSON of [`crate::views::leaks::render`] over one enumeration of a `GoTarget`.
+
+use pyo3::prelude::*;
+
+use super::goroutines::{parse_threads, GoTarget, PyThreadRegs};
+use super::guarded;
+use crate::views::leaks as view;
+
+/// The leaked goroutines of `target`: a summary line and their groups (text), or the JSON
+/// document `{"leaked": [...], "groups": [...], "blocked": N, "heap_bytes": N, ...}`.
+#[pyfunction]
+#[pyo3(signature = (target, threads=None, json=false, current_tid=None))]
+fn leaks(
+    py: Python<'_>,
+    target: &Bound<'_, GoTarget>,
+    threads: Option<Vec<PyThreadRegs>>,
+    json: bool,
+    current_tid: Option<i64>,
+) -> PyResult<String> {
+    let t = &target.get().target;
+    let (th, cur) = t.thread_args(parse_threads(threads), current_tid);
+    py.detach(|| guarded(|| view::render(t, &th, cur, json)))
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(leaks, m)?)
+}

@@ -1,0 +1,701 @@
+//! Leaked goroutines: those blocked on a channel or `sync` object that nothing the
+//! program can still run can reach, found as Go 1.27's goroutine leak detector finds them
+//! (runtime/mgc.go `findGoroutineLeaks`), but over a core or a stopped process of any
+//! release:
+//!
+//! - the heap's objects come from the span index ([`super::heap`]); free slots are skipped;
+//! - the roots are the binary's `.data` and `.bss` and the stacks of every goroutine that
+//!   is not blocked on a concurrency primitive (running, runnable, in a system call,
+//!   sleeping, waiting for I/O or a timer, ...);
+//! - marking is conservative: every aligned word pointing into an allocated object marks
+//!   it, and objects of noscan spans are not scanned. The sudogs' words naming the object
+//!   a goroutine waits on (`c` for a channel operation, `elem` for a semaphore or notify
+//!   list) are not followed, as the runtime makes them untraceable for the detection;
+//! - a blocked goroutine's stack becomes a root once an object it waits on is marked (or
+//!   is not in the heap: a global, a stack); this is repeated to a fixed point;
+//! - leaked: the blocked goroutines left, plus those blocked forever by construction (a nil
+//!   channel, a select without cases, except the main goroutine's `select {}`, which Go
+//!   does not report either), plus those the runtime already marked `_Gleaked`.
+//!
+//! Finalizers and cleanups are not roots (the runtime scans them): an object only they
+//! reach can make a goroutine look leaked. Unreadable memory never makes a leak: when part
+//! of the heap, of a root or of a goroutine record cannot be read, [`Leaks::cannot`] says
+//! why and only the leaks by construction and the runtime's own are reported.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use super::heap::{HeapLayout, ObjRef, SpanIndex};
+use super::waits::{walk_semtable, Globals, Kind, WaitModel, Waits, MAX_WAITING_CHAIN};
+use super::waits_layout::{WaitLayout, SEM_TAB_SIZE};
+use super::{GoRuntime, Goroutine};
+use crate::error::Result;
+use crate::mem::Target;
+
+/// Bytes read per call when scanning a root or a large object.
+const CHUNK: u64 = 1 << 20;
+/// The page size reads are aligned to.
+const PAGE: u64 = 4096;
+/// A goroutine stack is scanned up to this size (Go's maximum stack is 1 GB).
+const MAX_STACK: u64 = 1 << 30;
+/// Error lines kept (the rest are counted).
+const MAX_ERRORS: usize = 32;
+
+/// Why a goroutine is leaked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cause {
+    /// Blocked on objects nothing reachable holds.
+    Unreachable,
+    /// A send or receive on a nil channel.
+    NilChan,
+    /// A `select {}` (no cases).
+    EmptySelect,
+    /// The runtime's own detector marked it (`_Gleaked`, Go 1.26+).
+    Runtime,
+}
+
+impl Cause {
+    /// The words users see.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Unreachable => "unreachable",
+            Cause::NilChan => "nil chan",
+            Cause::EmptySelect => "select (no cases)",
+            Cause::Runtime => "leaked (runtime)",
+        }
+    }
+}
+
+/// A leaked goroutine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leaked {
+    /// Goroutine id.
+    pub goid: u64,
+    /// Why.
+    pub cause: Cause,
+    /// The objects it waits on (kind, address), none for the leaks by construction.
+    pub objects: Vec<(Kind, u64)>,
+}
+
+/// The leak check's result.
+#[derive(Debug, Clone, Default)]
+pub struct Leaks {
+    /// Leaked goroutines, by goid.
+    pub leaked: Vec<Leaked>,
+    /// Blocked goroutines checked (on a channel, a sync object, a nil channel, `select {}`).
+    pub blocked: usize,
+    /// Blocked goroutines whose object could not be found: taken as runnable roots.
+    pub undetermined: Vec<u64>,
+    /// Allocated heap bytes (the span index's allocated objects).
+    pub heap_bytes: u64,
+    /// Bytes scanned (roots and marked objects).
+    pub scanned_bytes: u64,
+    /// Heap objects marked.
+    pub marked_objects: u64,
+    /// Why leaks cannot be determined (then only leaks by construction and the runtime's
+    /// own are listed).
+    pub cannot: Option<String>,
+    /// Other unreadable parts, one line each.
+    pub errors: Vec<String>,
+    /// Seconds the check took (span index and marking, not the enumeration).
+    pub seconds: f64,
+}
+
+impl Leaks {
+    /// The ids of the leaked goroutines.
+    pub fn goids(&self) -> Vec<u64> {
+        self.leaked.iter().map(|l| l.goid).collect()
+    }
+}
+
+/// A blocked goroutine's wait, as the detector classifies it.
+enum Wait {
+    /// Not blocked on a primitive: a root.
+    Root,
+    /// Blocked forever by construction.
+    Forever(Cause),
+    /// Blocked on these objects.
+    On(Vec<(Kind, u64)>),
+    /// Blocked on a primitive not found: taken as a root.
+    Unknown,
+}
+
+fn is_chan_reason(r: &str) -> bool {
+    matches!(r, "chan receive" | "chan send" | "select")
+}
+
+fn is_sync_reason(r: &str) -> bool {
+    matches!(
+        r,
+        "sync.Cond.Wait"
+            | "sync.Mutex.Lock"
+            | "sync.RWMutex.Lock"
+            | "sync.RWMutex.RLock"
+            | "sync.WaitGroup.Wait"
+    )
+}
+
+/// The leak model of one binary: the wait model, the heap layout and the roots.
+pub struct LeakModel {
+    waits: WaitModel,
+    heap: HeapLayout,
+    /// `.data` and `.bss` (link addresses).
+    roots: Vec<(u64, u64)>,
+    /// `runtime.allp` (link address).
+    allp: Option<u64>,
+    /// `runtime.allm` (link address), `m.alllink`, `g.stack.hi`.
+    allm: Option<u64>,
+    m_alllink: Option<u64>,
+    g_stack_hi: u64,
+    /// `sudog.elem` and `.c` are `maybeTraceablePtr{vp, vu}` (Go 1.26+).
+    traceable: bool,
+}
+
+impl LeakModel {
+    /// The model of `rt`'s binary.
+    pub fn new(rt: &GoRuntime) -> Result<Self> {
+        let bin = rt.binary();
+        let version = bin
+            .build_info()
+            .ok()
+            .and_then(|b| b.version_tuple())
+            .map(|(a, b, _)| (a, b))
+            .unwrap_or((1, 0));
+        let dwarf = if bin.has_dwarf() {
+            rt.symbols().dwarf().ok()
+        } else {
+            None
+        };
+        let heap = HeapLayout::new(dwarf.as_deref(), version, bin.ptr_size())?;
+        let roots = bin
+            .sections()
+            .iter()
+            .filter(|s| matches!(s.name.as_str(), ".data" | ".bss"))
+            .map(|s| (s.addr, s.addr.saturating_add(s.size)))
+            .collect();
+        let allp = super::var_addr(rt.symbols(), dwarf.as_deref(), "runtime.allp").map(|v| v.0);
+        let allm = super::var_addr(rt.symbols(), dwarf.as_deref(), "runtime.allm").map(|v| v.0);
+        Ok(LeakModel {
+            allp,
+            allm,
+            m_alllink: rt.layout().m.alllink,
+            g_stack_hi: rt.layout().g.stack_hi,
+            waits: WaitModel::new(rt)?,
+            heap,
+            roots,
+            traceable: version >= (1, 26),
+        })
+    }
+
+    /// The heap layout in use.
+    pub fn heap_layout(&self) -> &HeapLayout {
+        &self.heap
+    }
+
+    /// The leak check over one enumeration `gs` of `t` (with whole stacks).
+    pub fn find(&self, rt: &GoRuntime, t: &Target<'_>, gs: &[Goroutine]) -> Leaks {
+        let waits = self.waits.analyze(rt, t, gs);
+        let st = &rt.layout().status;
+        self.find_with(t, gs, &waits, st.waiting, st.scan)
+    }
+
+    /// [`LeakModel::find`] with the wait facts already read.
+    pub fn find_with(
+        &self,
+        t: &Target<'_>,
+        gs: &[Goroutine],
+        waits: &Waits,
+        waiting: u32,
+        scan: u32,
+    ) -> Leaks {
+        let cfg = Config {
+            wait: self.waits.layout(),
+            heap: &self.heap,
+            globals: self.waits.globals(t.bias),
+            roots: self
+                .roots
+                .iter()
+                .map(|(a, b)| (a.wrapping_add(t.bias), b.wrapping_add(t.bias)))
+                .collect(),
+            traceable: self.traceable,
+            allp: self.allp.map(|a| a.wrapping_add(t.bias)),
+            allm: self.allm.map(|a| a.wrapping_add(t.bias)),
+            m_alllink: self.m_alllink,
+            g_stack_hi: self.g_stack_hi,
+        };
+        check(&cfg, t, gs, waits, waiting, scan)
+    }
+}
+
+/// What [`check`] needs of a binary, relocated for its target.
+pub struct Config<'a> {
+    /// The wait layout (sudogs, `g.waiting`).
+    pub wait: &'a WaitLayout,
+    /// The heap layout.
+    pub heap: &'a HeapLayout,
+    /// `runtime.mheap_`, `runtime.semtable`.
+    pub globals: Globals,
+    /// The root ranges: `.data` and `.bss`.
+    pub roots: Vec<(u64, u64)>,
+    /// `sudog.elem` and `.c` are `maybeTraceablePtr{vp, vu}` (Go 1.26+).
+    pub traceable: bool,
+    /// `runtime.allp`: each P's page cache base is a heap address in a uintptr.
+    pub allp: Option<u64>,
+    /// `runtime.allm` and `m.alllink`: each M's `g0` (its first field).
+    pub allm: Option<u64>,
+    /// `m.alllink`.
+    pub m_alllink: Option<u64>,
+    /// `g.stack.hi`: the end of a stack, a uintptr that can equal the start of the heap
+    /// span after it.
+    pub g_stack_hi: u64,
+}
+
+/// The leak check over goroutines `gs` of `t` and their wait facts; `waiting` and `scan`
+/// are the runtime's `_Gwaiting` and `_Gscan`.
+pub fn check(
+    cfg: &Config<'_>,
+    t: &Target<'_>,
+    gs: &[Goroutine],
+    waits: &Waits,
+    waiting: u32,
+    scan: u32,
+) -> Leaks {
+    let started = Instant::now();
+    let mut out = Leaks::default();
+    let l = cfg.wait;
+    let globals = &cfg.globals;
+    let kinds: HashMap<u64, Kind> = waits.objects.iter().map(|o| (o.addr, o.kind)).collect();
+    let mut incomplete: Vec<String> = Vec::new();
+    // Classify.
+    let mut class: Vec<(&Goroutine, Wait)> = Vec::with_capacity(gs.len());
+    for g in gs {
+        if let Some(e) = &g.error {
+            incomplete.push(format!("a goroutine record is unreadable ({e})"));
+            continue;
+        }
+        let status = g.status & !scan;
+        let leaked_status = &*g.status_name == "leaked";
+        if &*g.status_name == "dead" || g.status_name.starts_with("waiting for cgo") {
+            continue;
+        }
+        let w = if status != waiting && !leaked_status {
+            Wait::Root
+        } else {
+            let r = &*g.wait_reason;
+            let objs: Vec<(Kind, u64)> = waits
+                .waits_on
+                .get(&g.goid)
+                .map(|v| {
+                    v.iter()
+                        .filter_map(|a| kinds.get(a).map(|k| (*k, *a)))
+                        .filter(|(k, a)| *k != Kind::Sema && *a != 0)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if r == "chan receive (nil chan)" || r == "chan send (nil chan)" {
+                Wait::Forever(Cause::NilChan)
+            } else if r == "select (no cases)" {
+                Wait::Forever(Cause::EmptySelect)
+            } else if !objs.is_empty() {
+                Wait::On(objs)
+            } else if is_chan_reason(r) || is_sync_reason(r) || leaked_status {
+                Wait::Unknown
+            } else {
+                Wait::Root
+            }
+        };
+        class.push((g, w));
+    }
+    out.blocked = class
+        .iter()
+        .filter(|(_, w)| !matches!(w, Wait::Root))
+        .count();
+    // The sudog words the detector does not follow.
+    let mut hidden = hidden_words(
+        l,
+        t,
+        gs,
+        waiting,
+        scan,
+        globals,
+        cfg.traceable,
+        &mut out.errors,
+    );
+    if let Some(allp) = cfg.allp {
+        hide_page_caches(t, allp, cfg.heap.p_pcache_base, &mut hidden);
+    }
+    // Every g's `stack.hi`: the goroutines' and each M's g0.
+    for g in gs {
+        hidden.entry(g.addr).or_default().push(cfg.g_stack_hi);
+    }
+    if let (Some(allm), Some(link)) = (cfg.allm, cfg.m_alllink) {
+        let mut m = t.word(allm).unwrap_or(0);
+        let mut seen = HashSet::new();
+        while m != 0 && seen.len() < 1 << 16 && seen.insert(m) {
+            if let Ok(g0) = t.word(m) {
+                hidden.entry(g0).or_default().push(cfg.g_stack_hi);
+            }
+            m = t.word(m.wrapping_add(link)).unwrap_or(0);
+        }
+    }
+    // The heap.
+    let idx = match globals.mheap {
+        None => Err("runtime.mheap_ not found".to_string()),
+        Some(m) => SpanIndex::build(cfg.heap, t, m).map_err(|e| e.to_string()),
+    };
+    let idx = match idx {
+        Ok(i) => i,
+        Err(e) => {
+            out.cannot = Some(format!("the heap cannot be read: {e}"));
+            SpanIndex::default()
+        }
+    };
+    incomplete.extend(idx.incomplete.iter().cloned());
+    out.heap_bytes = idx.allocated_bytes();
+    // Keyed by the heap object holding each word (a P sits after an 8-byte malloc header
+    // since Go 1.22), as offsets from its start.
+    let mut by_object: HashMap<u64, Vec<u64>> = HashMap::new();
+    for (at, offs) in &hidden {
+        for o in offs {
+            let w = at.wrapping_add(*o);
+            if let Some(r) = idx.find(w) {
+                let base = idx.object(r).0;
+                by_object.entry(base).or_default().push(w - base);
+            }
+        }
+    }
+    let mut m = Marker::new(&idx, t, &by_object);
+    if out.cannot.is_none() {
+        for (a, b) in &cfg.roots {
+            m.scan_range(*a, b.saturating_sub(*a), None);
+        }
+        let mut rooted: HashSet<u64> = HashSet::new();
+        for (g, w) in &class {
+            if matches!(w, Wait::Root | Wait::Unknown) {
+                m.scan_stack(g);
+                rooted.insert(g.goid);
+            }
+        }
+        m.drain();
+        // The fixed point: a blocked goroutine becomes a root once an object it waits
+        // on is marked or lies outside the heap.
+        loop {
+            let mut more = false;
+            for (g, w) in &class {
+                let Wait::On(objs) = w else { continue };
+                if rooted.contains(&g.goid) {
+                    continue;
+                }
+                if objs.iter().any(|(_, a)| m.reachable(*a)) {
+                    rooted.insert(g.goid);
+                    m.scan_stack(g);
+                    more = true;
+                }
+            }
+            if !more {
+                break;
+            }
+            m.drain();
+        }
+        incomplete.append(&mut m.errors);
+        if !incomplete.is_empty() {
+            out.cannot = Some(format!(
+                "part of the program's memory cannot be read: {}{}",
+                incomplete[0],
+                if incomplete.len() > 1 {
+                    format!(" (and {} more)", incomplete.len() - 1)
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        if out.cannot.is_none() {
+            for (g, w) in &class {
+                if let Wait::On(objs) = w {
+                    if !rooted.contains(&g.goid) {
+                        out.leaked.push(Leaked {
+                            goid: g.goid,
+                            cause: Cause::Unreachable,
+                            objects: objs.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    } else {
+        incomplete.clear();
+    }
+    let known: HashSet<u64> = out.leaked.iter().map(|x| x.goid).collect();
+    for (g, w) in &class {
+        if known.contains(&g.goid) {
+            continue;
+        }
+        let cause = match w {
+            Wait::Forever(Cause::EmptySelect) if g.goid == 1 => None,
+            Wait::Forever(c) => Some(*c),
+            _ if &*g.status_name == "leaked" => Some(Cause::Runtime),
+            _ => None,
+        };
+        if let Some(cause) = cause {
+            out.leaked.push(Leaked {
+                goid: g.goid,
+                cause,
+                objects: Vec::new(),
+            });
+        }
+        if matches!(w, Wait::Unknown) {
+            out.undetermined.push(g.goid);
+        }
+    }
+    out.leaked.sort_by_key(|x| x.goid);
+    out.undetermined.sort_unstable();
+    out.scanned_bytes = m.scanned;
+    out.marked_objects = m.marked;
+    out.errors.truncate(MAX_ERRORS);
+    out.seconds = started.elapsed().as_secs_f64();
+    out
+}
+
+/// Per sudog (its address, the heap object it is), the words not followed: `c` of a
+/// channel waiter's sudogs, `elem` of a semaphore or notify-list waiter's (each with its
+/// `vp` twin on Go 1.26+).
+#[allow(clippy::too_many_arguments)]
+fn hidden_words(
+    l: &WaitLayout,
+    t: &Target<'_>,
+    gs: &[Goroutine],
+    waiting: u32,
+    scan: u32,
+    globals: &Globals,
+    traceable: bool,
+    errors: &mut Vec<String>,
+) -> HashMap<u64, Vec<u64>> {
+    let s = &l.sudog;
+    let mut hidden: HashMap<u64, Vec<u64>> = HashMap::new();
+    let mut hide = |sudog: u64, off: u64, traceable: bool| {
+        let v = hidden.entry(sudog).or_default();
+        v.push(off);
+        if traceable {
+            v.push(off.wrapping_sub(8));
+        }
+    };
+    for g in gs {
+        if g.error.is_some() || (g.status & !scan != waiting && &*g.status_name != "leaked") {
+            continue;
+        }
+        let chan = g.wait_reason.starts_with("chan ") || g.wait_reason.starts_with("select");
+        let Ok(mut cur) = t.word(g.addr.wrapping_add(l.g_waiting)) else {
+            continue;
+        };
+        let mut seen = HashSet::new();
+        while cur != 0 && seen.len() < MAX_WAITING_CHAIN && seen.insert(cur) {
+            hide(cur, if chan { s.c } else { s.elem }, traceable);
+            match t.word(cur.wrapping_add(s.waitlink)) {
+                Ok(n) => cur = n,
+                Err(_) => break,
+            }
+        }
+    }
+    if let Some((table, size)) = globals.semtable {
+        let stride = size / SEM_TAB_SIZE;
+        if stride >= l.sema_treap + 8 && stride <= 1024 {
+            for w in walk_semtable(l, t, table, stride, errors) {
+                hide(w.sudog, s.elem, traceable);
+            }
+        }
+    }
+    hidden
+}
+
+/// The `pcache` words of every P of `allp` (a `[]*p`): `base`, a uintptr the GC never
+/// follows, holds the address of the next allocations, and `cache` and `scav` are page
+/// bitmaps whose values can look like heap addresses.
+fn hide_page_caches(t: &Target<'_>, allp: u64, off: u64, hidden: &mut HashMap<u64, Vec<u64>>) {
+    let Ok(h) = t.slice_header(allp) else { return };
+    if h.len > 1 << 16 {
+        return;
+    }
+    let Ok(ps) = t.bytes(h.ptr, (h.len * 8) as usize) else {
+        return;
+    };
+    for k in 0..h.len {
+        if let Some(p) = t.word_in(&ps, k * 8).filter(|p| *p != 0) {
+            hidden
+                .entry(p)
+                .or_default()
+                .extend([off, off + 8, off + 16]);
+        }
+    }
+}
+
+/// Conservative marking over a span index.
+struct Marker<'a, 't> {
+    idx: &'a SpanIndex,
+    t: &'a Target<'t>,
+    hidden: &'a HashMap<u64, Vec<u64>>,
+    marks: Vec<Vec<u64>>,
+    work: Vec<ObjRef>,
+    buf: Vec<u8>,
+    lo: u64,
+    hi: u64,
+    scanned: u64,
+    marked: u64,
+    errors: Vec<String>,
+}
+
+impl<'a, 't> Marker<'a, 't> {
+    fn new(idx: &'a SpanIndex, t: &'a Target<'t>, hidden: &'a HashMap<u64, Vec<u64>>) -> Self {
+        let (lo, hi) = idx.bounds();
+        Marker {
+            idx,
+            t,
+            hidden,
+            marks: idx
+                .spans
+                .iter()
+                .map(|s| vec![0u64; (s.nelems as usize).div_ceil(64)])
+                .collect(),
+            work: Vec::new(),
+            buf: Vec::new(),
+            lo,
+            hi,
+            scanned: 0,
+            marked: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    fn is_marked(&self, o: ObjRef) -> bool {
+        self.marks
+            .get(o.span as usize)
+            .and_then(|m| m.get((o.slot / 64) as usize))
+            .is_some_and(|w| w >> (o.slot % 64) & 1 == 1)
+    }
+
+    /// Whether an object a goroutine waits on counts as reachable: marked, or not in the
+    /// heap at all (a global, a stack).
+    fn reachable(&self, addr: u64) -> bool {
+        if !self.idx.in_heap(addr) {
+            return true;
+        }
+        match self.idx.find(addr) {
+            Some(o) => self.is_marked(o),
+            // In a span but in a free slot: not an object this index knows; never a leak.
+            None => true,
+        }
+    }
+
+    #[inline]
+    fn mark(&mut self, v: u64) {
+        if v < self.lo || v >= self.hi {
+            return;
+        }
+        let Some(o) = self.idx.find(v) else { return };
+        let Some(w) = self
+            .marks
+            .get_mut(o.span as usize)
+            .and_then(|m| m.get_mut((o.slot / 64) as usize))
+        else {
+            return;
+        };
+        let bit = 1u64 << (o.slot % 64);
+        if *w & bit != 0 {
+            return;
+        }
+        *w |= bit;
+        self.marked += 1;
+        if self
+            .idx
+            .spans
+            .get(o.span as usize)
+            .is_some_and(|s| !s.noscan)
+        {
+            self.work.push(o);
+        }
+    }
+
+    fn error(&mut self, e: String) {
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push(e);
+        }
+    }
+
+    /// Scan `[addr, addr + len)` word by word (aligned), skipping the words at `skip`
+    /// (offsets from `addr`). Reads end at page boundaries (a core splits memory into
+    /// segments there); a chunk that cannot be read is retried page by page.
+    fn scan_range(&mut self, addr: u64, len: u64, skip: Option<&[u64]>) {
+        let start = (addr + 7) & !7;
+        let end = addr.saturating_add(len) & !7;
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut a = start;
+        while a < end {
+            let n = ((a + CHUNK) & !(PAGE - 1)).min(end) - a;
+            buf.resize(n as usize, 0);
+            if self.t.mem.read_into(a, &mut buf).is_ok() {
+                self.scan_words(addr, a, &buf, skip);
+            } else {
+                let mut p = a;
+                while p < a + n {
+                    let m = ((p + PAGE) & !(PAGE - 1)).min(a + n) - p;
+                    buf.resize(m as usize, 0);
+                    match self.t.mem.read_into(p, &mut buf) {
+                        Ok(()) => self.scan_words(addr, p, &buf, skip),
+                        Err(e) => self.error(format!("cannot read {m} bytes at {p:#x} ({e})")),
+                    }
+                    p += m;
+                }
+            }
+            a += n;
+        }
+        self.buf = buf;
+    }
+
+    fn scan_words(&mut self, base: u64, at: u64, buf: &[u8], skip: Option<&[u64]>) {
+        self.scanned += buf.len() as u64;
+        for (k, w) in buf.chunks_exact(8).enumerate() {
+            let v = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+            if v < self.lo || v >= self.hi {
+                continue;
+            }
+            if let Some(skip) = skip {
+                let off = at - base + (k as u64) * 8;
+                if skip.contains(&off) {
+                    continue;
+                }
+            }
+            self.mark(v);
+        }
+    }
+
+    fn scan_stack(&mut self, g: &Goroutine) {
+        if g.stack_hi <= g.stack_lo {
+            return;
+        }
+        let from = if (g.stack_lo..g.stack_hi).contains(&g.sp) {
+            g.sp
+        } else {
+            g.stack_lo
+        };
+        let len = g.stack_hi - from;
+        if len > MAX_STACK {
+            self.error(format!(
+                "goroutine {}: a stack of {len} bytes is not a stack",
+                g.goid
+            ));
+            return;
+        }
+        self.scan_range(from, len, None);
+    }
+
+    fn drain(&mut self) {
+        while let Some(o) = self.work.pop() {
+            let (base, size) = self.idx.object(o);
+            let hidden = self.hidden;
+            self.scan_range(base, size, hidden.get(&base).map(Vec::as_slice));
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "leaks_tests.rs"]
+mod tests;

@@ -1,0 +1,3 @@
+module wslgo.test/leakbench
+
+go 1.21

@@ -1,0 +1,3 @@
+module wslgo.test/leaks
+
+go 1.21
