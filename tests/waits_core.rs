@@ -98,7 +98,7 @@ fn check(v: &str, mode: &str) {
     let (core, told) = core_of(&binary, &dir);
     let w = analyze(&binary, &core);
     let _ = std::fs::remove_dir_all(&dir);
-    let ctx = format!("Go {v} {mode}:\n{}", wslgo::views::waits::text(&w));
+    let ctx = format!("Go {v} {mode}:\n{}", wslgo::views::waits::text(&w, None));
     assert!(w.errors.is_empty(), "{ctx}");
     let by_addr: BTreeMap<u64, &wslgo::runtime::waits::Object> =
         w.objects.iter().map(|o| (o.addr, o)).collect();

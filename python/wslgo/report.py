@@ -199,6 +199,11 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> argparse._MutuallyExclus
     js.add_argument("--jsonl", action="store_true", help="JSON Lines: one goroutine per line")
     p.add_argument("--pretty", action="store_true", help="with --json: indented")
     p.add_argument("--dead", action="store_true", help="include dead goroutines")
+    p.add_argument(
+        "--waits",
+        action="store_true",
+        help="show the object each blocked goroutine waits on (JSON always has it)",
+    )
     return m
 
 
@@ -293,7 +298,9 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
     if args.pprof:
         return write_pprof(target, args.core if args.pid is None else None, args.pprof)
     flt, mode = filter_from_args(args)
-    snap = target.snapshot(include_dead=args.dead, scope=snapshot_scope(mode, flt), panics=True)
+    waits = args.waits or mode.startswith("json")
+    scope = snapshot_scope(mode, flt)
+    snap = target.snapshot(include_dead=args.dead, scope=scope, panics=True, waits=waits)
     have = snap.goids() if flt.goids else []
     missing = sorted(set(flt.goids) - set(have))
     if missing and set(flt.goids) <= set(missing):  # nothing to show
@@ -308,6 +315,8 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
         raise LookupError(missing_ids_error(missing, have))
     if not mode.startswith("json"):
         print(summary_line(snap, got, flt), file=sys.stderr)
+    for e in snap.wait_errors:
+        print(f"warning: {_native.escape_text(e)}", file=sys.stderr)
         for goid, lines in snap.panics():
             what = "is panicking" if lines[0].startswith("panic: ") else "died of"
             print(f"goroutine {goid} {what}: " + "\n\t".join(map(esc, lines)), file=sys.stderr)

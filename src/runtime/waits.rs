@@ -156,6 +156,20 @@ pub struct Waiter {
     pub goid: u64,
     /// Operation.
     pub op: Op,
+    /// `g.waitsince` (nanotime since when it waits, recorded by the garbage collector; 0
+    /// when unknown).
+    pub waitsince: i64,
+}
+
+/// The object one goroutine waits on (the goroutine views' `waits_on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitsOn {
+    /// Kind.
+    pub kind: Kind,
+    /// Address as the program sees it (0: a nil channel).
+    pub addr: u64,
+    /// Operation.
+    pub op: Op,
 }
 
 /// A goroutine that can reach an object: one of its stack slots points into it.
@@ -390,6 +404,26 @@ impl WaitModel {
                 .map(|(a, b, bss)| (r(*a), r(*b), *bss))
                 .collect(),
         }
+    }
+
+    /// What each blocked goroutine of `gs` waits on (see [`waits_on`]).
+    pub fn waits_on<'g>(
+        &self,
+        rt: &GoRuntime,
+        t: &Target<'_>,
+        gs: impl IntoIterator<Item = &'g Goroutine>,
+    ) -> (Vec<(usize, WaitsOn)>, Vec<String>) {
+        let cache = PageCache::new(t.mem);
+        let ct = t.with_mem(&cache);
+        let st = &rt.layout().status;
+        waits_on(
+            &self.layout,
+            &self.globals(t.bias),
+            &ct,
+            gs,
+            st.waiting,
+            st.scan,
+        )
     }
 
     /// The wait facts of goroutines `gs` (one enumeration of `t`).
@@ -711,6 +745,109 @@ fn is_chan_wait(reason: &str) -> Option<Op> {
     }
 }
 
+/// The semaphore each semtable waiter parks on, by `g` address.
+fn semaphores(
+    l: &WaitLayout,
+    globals: &Globals,
+    t: &Target<'_>,
+    errors: &mut Vec<String>,
+) -> HashMap<u64, u64> {
+    let mut sema: HashMap<u64, u64> = HashMap::new();
+    if let Some((table, size)) = globals.semtable {
+        let stride = size / SEM_TAB_SIZE;
+        if stride < l.sema_treap + 8 || stride > 1024 {
+            errors.push(format!(
+                "semtable at {table:#x}: size {size} is not {SEM_TAB_SIZE} roots"
+            ));
+        } else {
+            for sw in walk_semtable(l, t, table, stride, errors) {
+                sema.insert(sw.g, sw.addr);
+            }
+        }
+    } else {
+        errors.push("runtime.semtable not found: mutex and WaitGroup waiters not read".into());
+    }
+    sema
+}
+
+/// What each of `blocked` waits on: (index in `blocked`, object), each pair once, in
+/// order. `sema`: the semtable's semaphore per `g` address.
+fn blocked_on(
+    l: &WaitLayout,
+    t: &Target<'_>,
+    blocked: &[&Goroutine],
+    sema: &HashMap<u64, u64>,
+    errors: &mut Vec<String>,
+) -> Vec<(usize, WaitsOn)> {
+    let mut out = Vec::new();
+    for (i, g) in blocked.iter().enumerate() {
+        let reason = &*g.wait_reason;
+        let mut push = |kind: Kind, addr: u64, op: Op| {
+            out.push((i, WaitsOn { kind, addr, op }));
+        };
+        if let Some(op) = is_chan_wait(reason) {
+            if reason.contains("(nil chan)") {
+                push(Kind::Chan, 0, op);
+                continue;
+            }
+            let first = match t.word(g.addr.wrapping_add(l.g_waiting)) {
+                Ok(p) => p,
+                Err(e) => {
+                    errors.push(format!("goroutine {}: cannot read g.waiting ({e})", g.goid));
+                    continue;
+                }
+            };
+            let chans = match waiting_chain(l, t, first) {
+                Ok(c) => c,
+                Err((c, e)) => {
+                    errors.push(format!("goroutine {}: {e}", g.goid));
+                    c
+                }
+            };
+            for c in chans {
+                push(Kind::Chan, c, op);
+            }
+        } else if reason == "sync.Cond.Wait" {
+            match cond_of(l, t, g) {
+                Some(c) => push(Kind::Cond, c, Op::Wait),
+                None => errors.push(format!(
+                    "goroutine {}: waits on a sync.Cond not found on its stack",
+                    g.goid
+                )),
+            }
+        } else if let Some(addr) = sema.get(&g.addr) {
+            let (kind, obj, op) = sema_object(l, g, *addr);
+            push(kind, obj, op);
+        }
+    }
+    out
+}
+
+/// What each blocked goroutine of `gs` waits on, without the objects' state, places and
+/// suspects (what the goroutine views show): (index in `gs`, object; by index), and one
+/// line per unreadable part.
+pub fn waits_on<'g>(
+    l: &WaitLayout,
+    globals: &Globals,
+    t: &Target<'_>,
+    gs: impl IntoIterator<Item = &'g Goroutine>,
+    waiting: u32,
+    scan: u32,
+) -> (Vec<(usize, WaitsOn)>, Vec<String>) {
+    let mut errors = Vec::new();
+    let (idx, blocked): (Vec<usize>, Vec<&Goroutine>) = gs
+        .into_iter()
+        .enumerate()
+        .filter(|(_, g)| g.error.is_none() && g.status & !scan == waiting)
+        .unzip();
+    let sema = semaphores(l, globals, t, &mut errors);
+    let on = blocked_on(l, t, &blocked, &sema, &mut errors)
+        .into_iter()
+        .map(|(i, w)| (idx[i], w))
+        .collect();
+    (on, errors)
+}
+
 /// The whole analysis over an enumeration (`t` should be a cached target: the walks read
 /// small pieces).
 pub fn analyze(
@@ -734,78 +871,25 @@ pub fn analyze(
         .iter()
         .filter(|g| g.error.is_none() && g.status & !scan == waiting)
         .collect();
-    let mut sema: HashMap<u64, u64> = HashMap::new();
-    if let Some((table, size)) = globals.semtable {
-        let stride = size / SEM_TAB_SIZE;
-        if stride < l.sema_treap + 8 || stride > 1024 {
-            w.errors.push(format!(
-                "semtable at {table:#x}: size {size} is not {SEM_TAB_SIZE} roots"
-            ));
-        } else {
-            for sw in walk_semtable(l, t, table, stride, &mut w.errors) {
-                sema.insert(sw.g, sw.addr);
-            }
-        }
-    } else {
-        w.errors
-            .push("runtime.semtable not found: mutex and WaitGroup waiters not read".into());
-    }
+    let sema = semaphores(l, globals, t, &mut w.errors);
     let mut objects: BTreeMap<u64, Object> = BTreeMap::new();
-    // (object, goroutine) pairs already added: 100,000 waiters of one channel are common.
-    let mut pairs: HashSet<(u64, u64)> = HashSet::new();
-    let mut add = |w: &mut Waits, kind: Kind, addr: u64, goid: u64, op: Op| {
-        if !pairs.insert((addr, goid)) {
-            return;
-        }
-        let o = objects.entry(addr).or_insert_with(|| Object {
-            kind,
-            addr,
-            type_name: kind.go_type().map(str::to_string),
+    for (i, on) in blocked_on(l, t, &blocked, &sema, &mut w.errors) {
+        let goid = blocked[i].goid;
+        let o = objects.entry(on.addr).or_insert_with(|| Object {
+            kind: on.kind,
+            addr: on.addr,
+            type_name: on.kind.go_type().map(str::to_string),
             chan: None,
             place: Place::Unknown,
             waiters: Vec::new(),
             suspects: Vec::new(),
         });
-        o.waiters.push(Waiter { goid, op });
-        w.waits_on.entry(goid).or_default().push(addr);
-    };
-    for g in &blocked {
-        let reason = &*g.wait_reason;
-        if let Some(op) = is_chan_wait(reason) {
-            if reason.contains("(nil chan)") {
-                add(&mut w, Kind::Chan, 0, g.goid, op);
-                continue;
-            }
-            let first = match t.word(g.addr.wrapping_add(l.g_waiting)) {
-                Ok(p) => p,
-                Err(e) => {
-                    w.errors
-                        .push(format!("goroutine {}: cannot read g.waiting ({e})", g.goid));
-                    continue;
-                }
-            };
-            let chans = match waiting_chain(l, t, first) {
-                Ok(c) => c,
-                Err((c, e)) => {
-                    w.errors.push(format!("goroutine {}: {e}", g.goid));
-                    c
-                }
-            };
-            for c in chans {
-                add(&mut w, Kind::Chan, c, g.goid, op);
-            }
-        } else if reason == "sync.Cond.Wait" {
-            match cond_of(l, t, g) {
-                Some(c) => add(&mut w, Kind::Cond, c, g.goid, Op::Wait),
-                None => w.errors.push(format!(
-                    "goroutine {}: waits on a sync.Cond not found on its stack",
-                    g.goid
-                )),
-            }
-        } else if let Some(addr) = sema.get(&g.addr) {
-            let (kind, obj, op) = sema_object(l, g, *addr);
-            add(&mut w, kind, obj, g.goid, op);
-        }
+        o.waiters.push(Waiter {
+            goid,
+            op: on.op,
+            waitsince: blocked[i].waitsince,
+        });
+        w.waits_on.entry(goid).or_default().push(on.addr);
     }
     // Channel state, places.
     let mut renderer = globals
