@@ -899,6 +899,7 @@ pub fn waits_on<'g>(
 /// The whole analysis over an enumeration (`t` should be a cached target: the walks read
 /// small pieces; `stacks`, the same memory uncached, is what the stack scan reads: each
 /// stack is read once, and caching 100,000 of them would only hold their pages).
+#[allow(clippy::too_many_arguments)] // two views of one memory, two status codes: all needed
 pub fn analyze(
     l: &WaitLayout,
     vl: &values::Layout,
