@@ -315,13 +315,13 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
         raise LookupError(missing_ids_error(missing, have))
     if not mode.startswith("json"):
         print(summary_line(snap, got, flt), file=sys.stderr)
-    for e in snap.wait_errors:
-        print(f"warning: {_native.escape_text(e)}", file=sys.stderr)
         for goid, lines in snap.panics():
             what = "is panicking" if lines[0].startswith("panic: ") else "died of"
             print(f"goroutine {goid} {what}: " + "\n\t".join(map(esc, lines)), file=sys.stderr)
         if snap.fatal_error:
             print(f"{esc(snap.fatal_error)} (on a system stack, no goroutine)", file=sys.stderr)
+    for line in snap.wait_errors:
+        print(f"warning: {esc(line)}", file=sys.stderr)
     return 0
 
 
