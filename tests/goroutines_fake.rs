@@ -283,6 +283,7 @@ fn snap(t: &wslgo::runtime::target::Target) -> wslgo::runtime::target::Snapshot 
         max_depth: 64,
         scope: Scope::All,
         panics: true,
+        waits: false,
     };
     t.snapshot(&[], &o).unwrap()
 }

@@ -1,7 +1,8 @@
 //! `wslgo waits` facts on a core of tests/go/waits (written by gcore while the program
 //! sleeps with its goroutines parked), against what the program printed about itself:
 //! every blocked goroutine's object (address and kind), each object's waiters, the
-//! goroutine that can unblock it, and the AB-BA cycle. Versions from WSLGO_GO_VERSIONS.
+//! goroutine that can unblock it, and the AB-BA cycle; and the same core with corrupt hchan,
+//! sudog and semtable memory. Versions from WSLGO_GO_VERSIONS.
 
 mod common;
 
@@ -100,7 +101,7 @@ fn check(v: &str, mode: &str) {
     let (core, told) = core_of(&binary, &dir);
     let w = analyze(&binary, &core);
     let _ = std::fs::remove_dir_all(&dir);
-    let ctx = format!("Go {v} {mode}:\n{}", wslgo::views::waits::text(&w));
+    let ctx = format!("Go {v} {mode}:\n{}", wslgo::views::waits::text(&w, None));
     assert!(w.errors.is_empty(), "{ctx}");
     let by_addr: BTreeMap<u64, &wslgo::runtime::waits::Object> =
         w.objects.iter().map(|o| (o.addr, o)).collect();
@@ -244,4 +245,116 @@ fn waits_on_a_core_match_what_the_program_printed() {
             check(&v, mode);
         }
     }
+}
+
+/// A core with some bytes replaced (the corrupt-memory test's patches).
+struct Patched<'a> {
+    inner: &'a CoreFile,
+    patches: BTreeMap<u64, u8>,
+}
+
+impl Patched<'_> {
+    fn word(&mut self, addr: u64, v: u64) {
+        for (i, b) in v.to_le_bytes().iter().enumerate() {
+            self.patches.insert(addr + i as u64, *b);
+        }
+    }
+}
+
+impl wslgo::mem::Memory for Patched<'_> {
+    fn read_into(&self, addr: u64, buf: &mut [u8]) -> wslgo::error::Result<()> {
+        self.inner.read_into(addr, buf)?;
+        let end = addr.saturating_add(buf.len() as u64);
+        for (a, b) in self.patches.range(addr..end) {
+            buf[(a - addr) as usize] = *b;
+        }
+        Ok(())
+    }
+
+    fn mapped_extent(&self, addr: u64) -> Option<u64> {
+        self.inner.mapped_extent(addr)
+    }
+}
+
+/// Corrupt hchan, sudog and semtable memory in a real core: each unreadable part is one
+/// error line, the walks end, and the other objects are still reported.
+#[test]
+fn corrupt_wait_memory_is_one_line_each_and_the_rest_is_reported() {
+    for v in common::versions() {
+        corrupt(&v);
+    }
+}
+
+fn corrupt(v: &str) {
+    use wslgo::runtime::waits_layout::sema_root_index;
+    let binary = common::fixture("waits", v, "debug");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("waits-corrupt-{v}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (core, told) = core_of(&binary, &dir);
+    let bin = Arc::new(Binary::open(&binary).unwrap());
+    let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
+    let cf = CoreFile::open(&core, bin).unwrap();
+    let threads: Vec<ThreadRegs> = cf.threads().iter().map(ThreadRegs::from).collect();
+    let bias = cf.load_bias();
+    let gs = rt
+        .goroutines(&cf, bias, &threads, &Options::default())
+        .unwrap();
+    let model = WaitModel::new(&rt).unwrap();
+    let l = model.layout();
+    let obj = |n: &str| told.objects[n].1;
+    let mut m = Patched {
+        inner: &cf,
+        patches: BTreeMap::new(),
+    };
+    // "unbuf": 5 elements in a buffer of 0.
+    m.word(obj("unbuf") + l.hchan.qcount, 5);
+    // "never": its receive queue starts at an unmapped address.
+    m.word(obj("never") + l.hchan.recvq, 0x18);
+    // A sender's g.waiting sudog links to itself.
+    let sender = told
+        .waiters
+        .iter()
+        .find(|(_, _, n)| n == "unbuf")
+        .unwrap()
+        .0;
+    let sg = gs.iter().find(|g| g.goid == sender).unwrap();
+    let sudog = wslgo::mem::read_u64(&cf, sg.addr + l.g_waiting).unwrap();
+    m.word(sudog + l.sudog.waitlink, sudog);
+    // abba_a's semtable root points at an unmapped sudog.
+    let (table, size) = model.globals(bias).semtable.unwrap();
+    let root = sema_root_index(obj("abba_a") + l.sync.mutex_sema);
+    m.word(table + root * (size / 251) + l.sema_treap, 0x28);
+    let w = model.analyze(&rt, &rt.target(&m, bias), &gs);
+    let ctx = format!("Go {v}:\n{}", wslgo::views::waits::text(&w, None));
+    let count = |s: &str| w.errors.iter().filter(|e| e.contains(s)).count();
+    assert_eq!(count("elements in a buffer of 0"), 1, "{ctx}");
+    assert_eq!(
+        count(&format!("channel {:#x} recvq", obj("never"))),
+        1,
+        "{ctx}"
+    );
+    assert_eq!(
+        count(&format!("goroutine {sender}: the g.waiting chain loops")),
+        1,
+        "{ctx}"
+    );
+    assert_eq!(
+        count(&format!("semtable root {root}: cannot read")),
+        1,
+        "{ctx}"
+    );
+    assert_eq!(w.errors.len(), 4, "{ctx}");
+    // The rest: the RWMutex, the Cond, the select and the other senders.
+    let waiters = |n: &str| {
+        w.objects
+            .iter()
+            .find(|o| o.addr == obj(n))
+            .map(|o| o.waiters.len())
+    };
+    assert_eq!(waiters("rw"), Some(4), "{ctx}");
+    assert_eq!(waiters("cond"), Some(3), "{ctx}");
+    assert_eq!(waiters("unbuf"), Some(50), "{ctx}");
+    assert!(waiters("abba_b").is_some(), "{ctx}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,6 +1,7 @@
 //! A fixed Go binary and its core, patched by the input -> CoreFile::open + goroutine
-//! enumeration + the panic and fatal-error reading + every view of the snapshot (filtered
-//! and not) + unwinding of every core thread.
+//! enumeration + the panic and fatal-error reading + the wait analysis (semtable treaps,
+//! sudog chains, hchans, notify lists, spans, stack scans; its text and JSON) + every view
+//! of the snapshot (filtered and not, with `waits_on`) + unwinding of every core thread.
 //!
 //! The input is a list of patches `[u32 LE offset][u8 len][len bytes]` applied to the seed
 //! core (offsets modulo its length), so mutations reach the notes, allgs, the g structs and
@@ -19,6 +20,7 @@ use libfuzzer_sys::fuzz_target;
 use wslgo::binary::Binary;
 use wslgo::mem::CoreFile;
 use wslgo::runtime::target::{Scope, Snapshot};
+use wslgo::runtime::waits::WaitModel;
 use wslgo::runtime::{
     fatal, Census, GoRuntime, Goroutines, Options, ThreadRegs, UnwindOptions, UnwindStart,
 };
@@ -28,6 +30,7 @@ use wslgo::views::{self, Filter, Mode, Sink, View};
 struct Seed {
     bin: Arc<Binary>,
     rt: GoRuntime,
+    waits: Option<WaitModel>,
     core: Vec<u8>,
     scratch: PathBuf,
     file: File,
@@ -42,6 +45,7 @@ fn seed() -> &'static Seed {
         let bin = Arc::new(Binary::open(&bin_path).expect("seed binary (run seeds.sh)"));
         let syms = Arc::new(Symbols::new(bin.clone()).expect("seed binary's symbols"));
         let rt = GoRuntime::new(syms).expect("seed binary is a Go binary");
+        let waits = WaitModel::new(&rt).ok();
         let core = std::fs::read(&core_path).expect("seed core (run seeds.sh)");
         let dir = if std::path::Path::new("/dev/shm").is_dir() {
             PathBuf::from("/dev/shm")
@@ -61,6 +65,7 @@ fn seed() -> &'static Seed {
         Seed {
             bin,
             rt,
+            waits,
             core,
             scratch,
             file,
@@ -108,7 +113,24 @@ fn run(s: &Seed) {
         current_tid: threads.first().map(|t| t.tid),
         ..Options::default()
     };
-    if let Ok(gs) = s.rt.goroutines(&cf, bias, &threads, &opts) {
+    if let Ok(mut gs) = s.rt.goroutines(&cf, bias, &threads, &opts) {
+        let mut wait_errors = Vec::new();
+        if let Some(m) = &s.waits {
+            let t = s.rt.target(&cf, bias);
+            let w = m.analyze(&s.rt, &t, &gs);
+            let _ = views::waits::text(&w, None);
+            let _ = views::waits::json(&w, Some(1));
+            if let Some(g) = gs.first() {
+                let _ = views::waits::chain_text(&w, g.goid);
+            }
+            let (on, errors) = m.waits_on(&s.rt, &t, gs.iter());
+            for (i, o) in on {
+                if let Some(g) = gs.get_mut(i) {
+                    g.waits_on.push(o);
+                }
+            }
+            wait_errors = errors;
+        }
         let mut gs = Goroutines::from(gs);
         let pl = wslgo::runtime::panic::PanicLayout::new(s.rt.symbols(), s.rt.pclntab().go_minor());
         for g in gs.iter_mut() {
@@ -127,6 +149,7 @@ fn run(s: &Seed) {
             include_dead: false,
             fatal,
             state_names: Vec::new(),
+            wait_errors,
         };
         let mut discard = |_: &str| -> Result<(), ()> { Ok(()) };
         let mut sink = Sink::new(&mut discard);

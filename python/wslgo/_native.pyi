@@ -146,6 +146,10 @@ class Snapshot:
     def scope(self) -> Scope: ...
     @property
     def include_dead(self) -> bool: ...
+    @property
+    def wait_errors(self) -> list[str]:
+        """One line per wait object part that could not be read (taken with waits=True)."""
+        ...
     def __len__(self) -> int: ...
     def summary(self) -> str:
         """`N goroutines (M system[, K unreadable])`."""
@@ -241,10 +245,12 @@ class GoTarget:
         max_depth: int = 512,
         scope: Scope = "all",
         panics: bool = False,
+        waits: bool = False,
     ) -> Snapshot:
         """One enumeration for every view. scope: "all" (every stack), "user" (stacks down
         to the first frame outside the runtime), "current" (only the current goroutine's
-        stack; the others' states and counts)."""
+        stack; the others' states and counts). waits: also the object each blocked goroutine
+        waits on (`waits_on` in every view, `Snapshot.wait_errors`)."""
         ...
     def unwind(
         self,
@@ -329,10 +335,12 @@ def waits(
     json: bool = False,
     current_tid: int | None = None,
     goid: int | None = None,
+    now: int | None = None,
 ) -> str:
     """What each blocked goroutine waits on, who else waits, who can unblock it, and the
-    wait cycles: text, or the JSON document {"objects", "cycles", "errors"}; with `goid`,
-    the chain from that goroutine ({"chain", "end"})."""
+    wait cycles: text, or the JSON document {"objects", "cycles", "wait_relative",
+    "errors"}; with `goid`, the chain from that goroutine ({"chain", "end"}). `now`: the
+    runtime's clock (nanotime) for wait times, None for a core (relative to the newest)."""
 
 # ---- snapshots (src/py/snapshots.rs) ---------------------------------------------------
 

@@ -202,6 +202,11 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> argparse._MutuallyExclus
     js.add_argument("--jsonl", action="store_true", help="JSON Lines: one goroutine per line")
     p.add_argument("--pretty", action="store_true", help="with --json: indented")
     p.add_argument("--dead", action="store_true", help="include dead goroutines")
+    p.add_argument(
+        "--waits",
+        action="store_true",
+        help="show the object each blocked goroutine waits on (JSON always has it)",
+    )
     snapshots.add_file_arguments(p)
     return m
 
@@ -302,7 +307,9 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
         snapshots.write_files(args, target, snap, stamp, now, snapshots.stdout_bytes)
         return 0
     flt, mode = filter_from_args(args)
-    snap = target.snapshot(include_dead=args.dead, scope=snapshot_scope(mode, flt), panics=True)
+    waits = args.waits or mode.startswith("json")
+    scope = snapshot_scope(mode, flt)
+    snap = target.snapshot(include_dead=args.dead, scope=scope, panics=True, waits=waits)
     have = snap.goids() if flt.goids else []
     missing = sorted(set(flt.goids) - set(have))
     if missing and set(flt.goids) <= set(missing):  # nothing to show
@@ -322,6 +329,8 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
             print(f"goroutine {goid} {what}: " + "\n\t".join(map(esc, lines)), file=sys.stderr)
         if snap.fatal_error:
             print(f"{esc(snap.fatal_error)} (on a system stack, no goroutine)", file=sys.stderr)
+    for line in snap.wait_errors:
+        print(f"warning: {esc(line)}", file=sys.stderr)
     return 0
 
 

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from wslgo import _native, argtypes
-from wslgo.report import open_target
+from wslgo.report import CLOCK, open_target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 def cmd_waits(args: argparse.Namespace) -> int:
     target = open_target(args, "waits")
-    sys.stdout.write(_native.waits(target, json=args.json, goid=args.id))
+    now = CLOCK() if args.pid is not None else None
+    sys.stdout.write(_native.waits(target, json=args.json, goid=args.id, now=now))
     return 0
 
 

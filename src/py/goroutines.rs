@@ -385,8 +385,9 @@ impl GoTarget {
     /// first frame outside the runtime (enough for the list), "current" only the current
     /// goroutine's (the stop context: states and counts of the others, no stacks).
     /// `panics`: also read each goroutine's `_panic` chain (the `panic` field of JSON and
-    /// `Snapshot.panics`).
-    #[pyo3(signature = (threads=None, include_dead=false, current_tid=None, max_depth=DEFAULT_MAX_DEPTH, scope=PyScope::All, panics=false))]
+    /// `Snapshot.panics`). `waits`: also the object each blocked goroutine waits on (the
+    /// `waits_on` of every view, `Snapshot.wait_errors`).
+    #[pyo3(signature = (threads=None, include_dead=false, current_tid=None, max_depth=DEFAULT_MAX_DEPTH, scope=PyScope::All, panics=false, waits=false))]
     #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one each
     fn snapshot(
         &self,
@@ -397,6 +398,7 @@ impl GoTarget {
         max_depth: usize,
         scope: PyScope,
         panics: bool,
+        waits: bool,
     ) -> PyResult<Snapshot> {
         let t = &self.target;
         let (th, cur) = t.thread_args(parse_threads(threads), current_tid);
@@ -406,6 +408,7 @@ impl GoTarget {
             max_depth,
             scope: scope.0,
             panics,
+            waits,
         };
         let snap = py.detach(|| guarded(|| t.snapshot(&th, &opts)))?;
         Ok(Snapshot { snap })
@@ -483,6 +486,13 @@ impl Snapshot {
     #[getter]
     fn scope(&self) -> &'static str {
         self.snap.scope.name()
+    }
+
+    /// One line per part of the wait objects that could not be read (a snapshot taken
+    /// with `waits=True`).
+    #[getter]
+    fn wait_errors(&self) -> Vec<String> {
+        self.snap.wait_errors.clone()
     }
 
     /// Whether dead goroutines are included.

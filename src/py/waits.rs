@@ -11,9 +11,10 @@ use crate::views::waits as view;
 
 /// The wait view of `target`: cycles, then one block per object (text), or the JSON
 /// document `{"objects": [...], "cycles": [...], "errors": [...]}`; with `goid`, the chain
-/// from that goroutine (`{"chain": [...], "end": {...}}`).
+/// from that goroutine (`{"chain": [...], "end": {...}}`). `now`: the runtime's clock
+/// (nanotime) for wait times; without it they are relative to the newest one recorded.
 #[pyfunction]
-#[pyo3(signature = (target, threads=None, json=false, current_tid=None, goid=None))]
+#[pyo3(signature = (target, threads=None, json=false, current_tid=None, goid=None, now=None))]
 fn waits(
     py: Python<'_>,
     target: &Bound<'_, GoTarget>,
@@ -21,10 +22,11 @@ fn waits(
     json: bool,
     current_tid: Option<i64>,
     goid: Option<u64>,
+    now: Option<i64>,
 ) -> PyResult<String> {
     let t = &target.get().target;
     let (th, cur) = t.thread_args(parse_threads(threads), current_tid);
-    py.detach(|| guarded(|| view::render(t, &th, cur, goid, json)))
+    py.detach(|| guarded(|| view::render(t, &th, cur, goid, json, now)))
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1073,6 +1073,7 @@ impl GoRuntime {
             error: None,
             panic: None,
             panic_ptr: w(self.g_panic).unwrap_or(0),
+            waits_on: Vec::new(),
         })
     }
 

@@ -177,6 +177,9 @@ pub struct Goroutine {
     pub panic: Option<Vec<String>>,
     /// `g._panic` as read with the g (0: not panicking): where that chain starts.
     pub panic_ptr: u64,
+    /// The objects it waits on (`wslgo waits`' facts), when the snapshot was taken with
+    /// them (see `SnapshotOptions::waits`).
+    pub waits_on: Vec<super::waits::WaitsOn>,
 }
 
 impl Goroutine {
@@ -215,6 +218,7 @@ impl Goroutine {
             error: Some(err),
             panic: None,
             panic_ptr: 0,
+            waits_on: Vec::new(),
         }
     }
 

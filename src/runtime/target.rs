@@ -70,6 +70,8 @@ pub struct SnapshotOptions {
     pub scope: Scope,
     /// Also read panic chains and a core's fatal error.
     pub panics: bool,
+    /// Also read the object each blocked goroutine waits on (`Goroutine::waits_on`).
+    pub waits: bool,
 }
 
 /// The goroutines of one enumeration: every view reads it. Immutable once taken: a stop's
@@ -90,6 +92,9 @@ pub struct Snapshot {
     /// Every state a goroutine of this program can be in: the status names and the wait
     /// reasons of its runtime, sorted (what a state filter may name).
     pub state_names: Vec<String>,
+    /// One line per part of the wait objects that could not be read (with
+    /// `SnapshotOptions::waits`).
+    pub wait_errors: Vec<String>,
 }
 
 impl Snapshot {
@@ -268,6 +273,10 @@ impl Target {
             self.read_panics(&mut gs);
             fatal = self.core_fatal_error(&mut gs);
         }
+        let mut wait_errors = Vec::new();
+        if o.waits {
+            wait_errors = self.read_waits(&mut gs);
+        }
         Ok(Snapshot {
             gs,
             others,
@@ -275,7 +284,25 @@ impl Target {
             include_dead: o.include_dead,
             fatal,
             state_names: self.state_names(),
+            wait_errors,
         })
+    }
+
+    /// Fill each blocked goroutine's `waits_on`; the lines of what could not be read.
+    fn read_waits(&self, gs: &mut Goroutines) -> Vec<String> {
+        let model = match super::waits::WaitModel::new(&self.rt) {
+            Ok(m) => m,
+            Err(e) => return vec![format!("wait objects not read: {e}")],
+        };
+        let (on, errors) =
+            model.waits_on(&self.rt, &self.rt.target(self.mem(), self.bias), gs.iter());
+        let mut on = on.into_iter().peekable();
+        for (i, g) in gs.iter_mut().enumerate() {
+            while let Some((_, w)) = on.next_if(|(k, _)| *k == i) {
+                g.waits_on.push(w);
+            }
+        }
+        errors
     }
 
     /// The status names and wait reasons of this program's runtime, sorted; empty when

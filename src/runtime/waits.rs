@@ -14,12 +14,12 @@
 //! Every walk is bounded (visited sets, node limits), and each unreadable part is one line
 //! in [`Waits::errors`]; the rest is still reported.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use super::fxhash::{FxHashMap, FxHashSet};
+use super::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::waits_layout::{heap_geometry as hg, sema_root_index, WaitLayout, SEM_TAB_SIZE};
 use super::{GoRuntime, Goroutine};
 use crate::error::{Error, Result};
@@ -157,6 +157,20 @@ pub struct Waiter {
     pub goid: u64,
     /// Operation.
     pub op: Op,
+    /// `g.waitsince` (nanotime since when it waits, recorded by the garbage collector; 0
+    /// when unknown).
+    pub waitsince: i64,
+}
+
+/// The object one goroutine waits on (the goroutine views' `waits_on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitsOn {
+    /// Kind.
+    pub kind: Kind,
+    /// Address as the program sees it (0: a nil channel).
+    pub addr: u64,
+    /// Operation.
+    pub op: Op,
 }
 
 /// A goroutine that can reach an object: one of its stack slots points into it.
@@ -249,7 +263,7 @@ impl Waits {
     /// on, ... to a goroutine that is not blocked on an object, a cycle, or nobody.
     pub fn chain(&self, goid: u64) -> (Vec<ChainStep>, ChainEnd) {
         let mut steps = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut cur = goid;
         if !self.states.contains_key(&cur) {
             return (steps, ChainEnd::NoSuchGoroutine(cur));
@@ -395,6 +409,26 @@ impl WaitModel {
         }
     }
 
+    /// What each blocked goroutine of `gs` waits on (see [`waits_on`]).
+    pub fn waits_on<'g>(
+        &self,
+        rt: &GoRuntime,
+        t: &Target<'_>,
+        gs: impl IntoIterator<Item = &'g Goroutine>,
+    ) -> (Vec<(usize, WaitsOn)>, Vec<String>) {
+        let cache = PageCache::new(t.mem);
+        let ct = t.with_mem(&cache);
+        let st = &rt.layout().status;
+        waits_on(
+            &self.layout,
+            &self.globals(t.bias),
+            &ct,
+            gs,
+            st.waiting,
+            st.scan,
+        )
+    }
+
     /// The wait facts of goroutines `gs` (one enumeration of `t`).
     pub fn analyze(&self, rt: &GoRuntime, t: &Target<'_>, gs: &[Goroutine]) -> Waits {
         let cache = PageCache::new(t.mem);
@@ -405,6 +439,7 @@ impl WaitModel {
             &self.values,
             &g,
             &ct,
+            t,
             gs,
             rt.layout().status.waiting,
             rt.layout().status.scan,
@@ -439,7 +474,7 @@ pub fn walk_semtable(
             (p != 0).then_some((p, i, true))
         })
         .collect();
-    let mut seen: HashSet<u64> = HashSet::new();
+    let mut seen: HashSet<u64> = HashSet::default();
     let mut limited = false;
     while !frontier.is_empty() {
         frontier.retain(|(a, _, _)| seen.insert(*a));
@@ -502,10 +537,21 @@ pub fn waiting_chain(
 ) -> std::result::Result<Vec<u64>, (Vec<u64>, String)> {
     let s = &l.sudog;
     let mut out = Vec::new();
-    let mut seen = HashSet::new();
+    // Almost every chain is one sudog (a select's: one per case): the first 64 visited go
+    // in a list (no set per goroutine), the rest in a set (a loop is still found: its
+    // nodes come round again into the set).
+    let mut few: Vec<u64> = Vec::new();
+    let mut many: HashSet<u64> = HashSet::default();
     let mut cur = first;
     while cur != 0 {
-        if !seen.insert(cur) || seen.len() > MAX_WAITING_CHAIN {
+        let looped = if few.len() < 64 {
+            let l = few.contains(&cur);
+            few.push(cur);
+            l
+        } else {
+            !many.insert(cur)
+        };
+        if looped || few.len() + many.len() > MAX_WAITING_CHAIN {
             return Err((out, format!("the g.waiting chain loops at {cur:#x}")));
         }
         let b = match t.bytes(cur, s.size as usize) {
@@ -530,7 +576,7 @@ pub fn sudog_list(
     g: Option<u64>,
 ) -> std::result::Result<(usize, bool, u64), String> {
     let s = &l.sudog;
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let mut cur = first;
     let mut last = 0;
     let mut found = false;
@@ -616,20 +662,21 @@ pub fn heap_object(l: &WaitLayout, t: &Target<'_>, mheap: u64, addr: u64) -> Opt
 }
 
 /// Strongly connected components of two or more nodes of a directed graph given as edges
-/// (petgraph's Tarjan), each sorted, the list sorted.
-pub fn cycles(edges: &[(u64, u64)]) -> Vec<Vec<u64>> {
-    let mut g: DiGraph<u64, ()> = DiGraph::new();
-    let mut ix: HashMap<u64, NodeIndex> = HashMap::new();
-    let mut node = |g: &mut DiGraph<u64, ()>, v: u64| *ix.entry(v).or_insert_with(|| g.add_node(v));
+/// (petgraph's Tarjan), each sorted, the list sorted. Linear in the edges (a repeated edge
+/// is kept twice, which changes no component).
+pub fn cycles<N: Copy + Eq + Ord + std::hash::Hash>(edges: &[(N, N)]) -> Vec<Vec<N>> {
+    let mut g: DiGraph<N, ()> = DiGraph::new();
+    let mut ix: HashMap<N, NodeIndex> = HashMap::default();
+    let mut node = |g: &mut DiGraph<N, ()>, v: N| *ix.entry(v).or_insert_with(|| g.add_node(v));
     for (a, b) in edges {
         let (na, nb) = (node(&mut g, *a), node(&mut g, *b));
-        g.update_edge(na, nb, ());
+        g.add_edge(na, nb, ());
     }
-    let mut out: Vec<Vec<u64>> = petgraph::algo::tarjan_scc(&g)
+    let mut out: Vec<Vec<N>> = petgraph::algo::tarjan_scc(&g)
         .into_iter()
         .filter(|c| c.len() >= 2)
         .map(|c| {
-            let mut v: Vec<u64> = c.iter().map(|n| g[*n]).collect();
+            let mut v: Vec<N> = c.iter().map(|n| g[*n]).collect();
             v.sort_unstable();
             v
         })
@@ -657,35 +704,18 @@ fn sema_object(l: &WaitLayout, g: &Goroutine, sema: u64) -> (Kind, u64, Op) {
     }
 }
 
-/// Notify lists already walked, by head: the g's of their sudogs and the last sudog (None:
-/// not a list). Every waiter of one sync.Cond looks for itself in the same list: walking it
-/// once keeps 100,000 waiters linear.
-type NotifyLists = FxHashMap<u64, Option<(FxHashSet<u64>, u64)>>;
-
-/// The g's of the sudogs of the list at `first` (linked by `next`) and its last sudog;
-/// None when it cannot be read or loops. Bounded by [`MAX_QUEUE`].
-fn notify_list(l: &WaitLayout, t: &Target<'_>, first: u64) -> Option<(FxHashSet<u64>, u64)> {
-    let s = &l.sudog;
-    let mut seen = FxHashSet::default();
-    let mut gs = FxHashSet::default();
-    let (mut cur, mut last) = (first, 0);
-    while cur != 0 {
-        if !seen.insert(cur) || seen.len() > MAX_QUEUE {
-            return None;
-        }
-        let b = t.bytes(cur, s.size as usize).ok()?;
-        gs.insert(t.word_in(&b, s.g)?);
-        last = cur;
-        cur = t.word_in(&b, s.next).unwrap_or(0);
-    }
-    Some((gs, last))
-}
-
 /// The `sync.Cond` a waiter parks on: a word of its stack up to the end of the
 /// `sync.(*Cond).Wait` frame that is the Cond (the receiver, tried first) or its notify list
 /// (the argument of `runtime_notifyListWait`), whose notify list holds the waiter's sudog
-/// and ends at its `tail`.
-fn cond_of(l: &WaitLayout, t: &Target<'_>, g: &Goroutine, lists: &mut NotifyLists) -> Option<u64> {
+/// and ends at its `tail`. `lists`: each candidate's notify list already walked (its
+/// goroutines, None when it is not a well-formed list): 16,000 waiters of one Cond walk
+/// its list once, not once each.
+fn cond_of(
+    l: &WaitLayout,
+    t: &Target<'_>,
+    g: &Goroutine,
+    lists: &mut HashMap<u64, Option<HashSet<u64>>>,
+) -> Option<u64> {
     let sps = g.frames.sps(g.sp);
     let i = g
         .frames
@@ -706,29 +736,47 @@ fn cond_of(l: &WaitLayout, t: &Target<'_>, g: &Goroutine, lists: &mut NotifyList
         .filter_map(|k| le_word(&words, k * 8, 8))
         .filter(|w| *w >= 4096)
         .collect();
-    let mut tried = HashSet::new();
+    let mut tried = HashSet::default();
     for shift in [0, s.cond_notify] {
         for w in &words {
             let cond = w.wrapping_sub(shift);
             if !tried.insert(cond) {
                 continue;
             }
-            let list = cond.wrapping_add(s.cond_notify);
-            let (Ok(head), Ok(tail)) = (
-                t.word(list.wrapping_add(s.notify_head)),
-                t.word(list.wrapping_add(s.notify_tail)),
-            ) else {
-                continue;
-            };
-            let list = lists.entry(head).or_insert_with(|| notify_list(l, t, head));
-            if let Some((gs, last)) = list {
-                if *last == tail && gs.contains(&g.addr) {
-                    return Some(cond);
-                }
+            let gs = lists
+                .entry(cond)
+                .or_insert_with(|| notify_list(l, t, cond.wrapping_add(s.cond_notify)));
+            if gs.as_ref().is_some_and(|gs| gs.contains(&g.addr)) {
+                return Some(cond);
             }
         }
     }
     None
+}
+
+/// The goroutines (`g` addresses) of the notify list at `list`, when it reads as one: a
+/// sudog list from `head` that ends at `tail`.
+fn notify_list(l: &WaitLayout, t: &Target<'_>, list: u64) -> Option<HashSet<u64>> {
+    let s = &l.sync;
+    let head = t.word(list.wrapping_add(s.notify_head)).ok()?;
+    let tail = t.word(list.wrapping_add(s.notify_tail)).ok()?;
+    if head == 0 || tail == 0 {
+        return None;
+    }
+    let mut gs = HashSet::default();
+    let mut seen = HashSet::default();
+    let mut cur = head;
+    let mut last = 0;
+    while cur != 0 {
+        if !seen.insert(cur) || seen.len() > MAX_QUEUE {
+            return None;
+        }
+        let b = t.bytes(cur, l.sudog.size as usize).ok()?;
+        gs.insert(t.word_in(&b, l.sudog.g)?);
+        last = cur;
+        cur = t.word_in(&b, l.sudog.next).unwrap_or(0);
+    }
+    (last == tail).then_some(gs)
 }
 
 fn is_chan_wait(reason: &str) -> Option<Op> {
@@ -743,13 +791,127 @@ fn is_chan_wait(reason: &str) -> Option<Op> {
     }
 }
 
+/// A node of the wait graph: a goroutine (id) or an object (address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Node {
+    G(u64),
+    O(u64),
+}
+
+/// The semaphore each semtable waiter parks on, by `g` address.
+fn semaphores(
+    l: &WaitLayout,
+    globals: &Globals,
+    t: &Target<'_>,
+    errors: &mut Vec<String>,
+) -> HashMap<u64, u64> {
+    let mut sema: HashMap<u64, u64> = HashMap::default();
+    if let Some((table, size)) = globals.semtable {
+        let stride = size / SEM_TAB_SIZE;
+        if stride < l.sema_treap + 8 || stride > 1024 {
+            errors.push(format!(
+                "semtable at {table:#x}: size {size} is not {SEM_TAB_SIZE} roots"
+            ));
+        } else {
+            for sw in walk_semtable(l, t, table, stride, errors) {
+                sema.insert(sw.g, sw.addr);
+            }
+        }
+    } else {
+        errors.push("runtime.semtable not found: mutex and WaitGroup waiters not read".into());
+    }
+    sema
+}
+
+/// What each of `blocked` waits on: (index in `blocked`, object), each pair once, in
+/// order. `sema`: the semtable's semaphore per `g` address.
+fn blocked_on(
+    l: &WaitLayout,
+    t: &Target<'_>,
+    blocked: &[&Goroutine],
+    sema: &HashMap<u64, u64>,
+    errors: &mut Vec<String>,
+) -> Vec<(usize, WaitsOn)> {
+    let mut out = Vec::new();
+    let mut lists = HashMap::default();
+    for (i, g) in blocked.iter().enumerate() {
+        let reason = &*g.wait_reason;
+        let mut push = |kind: Kind, addr: u64, op: Op| {
+            out.push((i, WaitsOn { kind, addr, op }));
+        };
+        if let Some(op) = is_chan_wait(reason) {
+            if reason.contains("(nil chan)") {
+                push(Kind::Chan, 0, op);
+                continue;
+            }
+            let first = match t.word(g.addr.wrapping_add(l.g_waiting)) {
+                Ok(p) => p,
+                Err(e) => {
+                    errors.push(format!("goroutine {}: cannot read g.waiting ({e})", g.goid));
+                    continue;
+                }
+            };
+            let chans = match waiting_chain(l, t, first) {
+                Ok(c) => c,
+                Err((c, e)) => {
+                    errors.push(format!("goroutine {}: {e}", g.goid));
+                    c
+                }
+            };
+            for c in chans {
+                push(Kind::Chan, c, op);
+            }
+        } else if reason == "sync.Cond.Wait" {
+            match cond_of(l, t, g, &mut lists) {
+                Some(c) => push(Kind::Cond, c, Op::Wait),
+                None => errors.push(format!(
+                    "goroutine {}: waits on a sync.Cond not found on its stack",
+                    g.goid
+                )),
+            }
+        } else if let Some(addr) = sema.get(&g.addr) {
+            let (kind, obj, op) = sema_object(l, g, *addr);
+            push(kind, obj, op);
+        }
+    }
+    out
+}
+
+/// What each blocked goroutine of `gs` waits on, without the objects' state, places and
+/// suspects (what the goroutine views show): (index in `gs`, object; by index), and one
+/// line per unreadable part.
+pub fn waits_on<'g>(
+    l: &WaitLayout,
+    globals: &Globals,
+    t: &Target<'_>,
+    gs: impl IntoIterator<Item = &'g Goroutine>,
+    waiting: u32,
+    scan: u32,
+) -> (Vec<(usize, WaitsOn)>, Vec<String>) {
+    let mut errors = Vec::new();
+    let (idx, blocked): (Vec<usize>, Vec<&Goroutine>) = gs
+        .into_iter()
+        .enumerate()
+        .filter(|(_, g)| g.error.is_none() && g.status & !scan == waiting)
+        .unzip();
+    let sema = semaphores(l, globals, t, &mut errors);
+    let on = blocked_on(l, t, &blocked, &sema, &mut errors)
+        .into_iter()
+        .map(|(i, w)| (idx[i], w))
+        .collect();
+    (on, errors)
+}
+
 /// The whole analysis over an enumeration (`t` should be a cached target: the walks read
-/// small pieces).
+/// small pieces; `stacks`, the same memory uncached, is what the stack scan reads: each
+/// stack is read once, and caching 100,000 of them would only hold their pages).
+#[allow(clippy::too_many_arguments)] // two views of one memory, two status codes: all needed
 pub fn analyze(
     l: &WaitLayout,
     vl: &values::Layout,
     globals: &Globals,
     t: &Target<'_>,
+    stacks: &Target<'_>,
     gs: &[Goroutine],
     waiting: u32,
     scan: u32,
@@ -766,79 +928,25 @@ pub fn analyze(
         .iter()
         .filter(|g| g.error.is_none() && g.status & !scan == waiting)
         .collect();
-    let mut sema: HashMap<u64, u64> = HashMap::new();
-    if let Some((table, size)) = globals.semtable {
-        let stride = size / SEM_TAB_SIZE;
-        if stride < l.sema_treap + 8 || stride > 1024 {
-            w.errors.push(format!(
-                "semtable at {table:#x}: size {size} is not {SEM_TAB_SIZE} roots"
-            ));
-        } else {
-            for sw in walk_semtable(l, t, table, stride, &mut w.errors) {
-                sema.insert(sw.g, sw.addr);
-            }
-        }
-    } else {
-        w.errors
-            .push("runtime.semtable not found: mutex and WaitGroup waiters not read".into());
-    }
+    let sema = semaphores(l, globals, t, &mut w.errors);
     let mut objects: BTreeMap<u64, Object> = BTreeMap::new();
-    let mut lists = NotifyLists::default();
-    // (object, goroutine) pairs already added: 100,000 waiters of one channel are common.
-    let mut pairs: HashSet<(u64, u64)> = HashSet::new();
-    let mut add = |w: &mut Waits, kind: Kind, addr: u64, goid: u64, op: Op| {
-        if !pairs.insert((addr, goid)) {
-            return;
-        }
-        let o = objects.entry(addr).or_insert_with(|| Object {
-            kind,
-            addr,
-            type_name: kind.go_type().map(str::to_string),
+    for (i, on) in blocked_on(l, t, &blocked, &sema, &mut w.errors) {
+        let goid = blocked[i].goid;
+        let o = objects.entry(on.addr).or_insert_with(|| Object {
+            kind: on.kind,
+            addr: on.addr,
+            type_name: on.kind.go_type().map(str::to_string),
             chan: None,
             place: Place::Unknown,
             waiters: Vec::new(),
             suspects: Vec::new(),
         });
-        o.waiters.push(Waiter { goid, op });
-        w.waits_on.entry(goid).or_default().push(addr);
-    };
-    for g in &blocked {
-        let reason = &*g.wait_reason;
-        if let Some(op) = is_chan_wait(reason) {
-            if reason.contains("(nil chan)") {
-                add(&mut w, Kind::Chan, 0, g.goid, op);
-                continue;
-            }
-            let first = match t.word(g.addr.wrapping_add(l.g_waiting)) {
-                Ok(p) => p,
-                Err(e) => {
-                    w.errors
-                        .push(format!("goroutine {}: cannot read g.waiting ({e})", g.goid));
-                    continue;
-                }
-            };
-            let chans = match waiting_chain(l, t, first) {
-                Ok(c) => c,
-                Err((c, e)) => {
-                    w.errors.push(format!("goroutine {}: {e}", g.goid));
-                    c
-                }
-            };
-            for c in chans {
-                add(&mut w, Kind::Chan, c, g.goid, op);
-            }
-        } else if reason == "sync.Cond.Wait" {
-            match cond_of(l, t, g, &mut lists) {
-                Some(c) => add(&mut w, Kind::Cond, c, g.goid, Op::Wait),
-                None => w.errors.push(format!(
-                    "goroutine {}: waits on a sync.Cond not found on its stack",
-                    g.goid
-                )),
-            }
-        } else if let Some(addr) = sema.get(&g.addr) {
-            let (kind, obj, op) = sema_object(l, g, *addr);
-            add(&mut w, kind, obj, g.goid, op);
-        }
+        o.waiters.push(Waiter {
+            goid,
+            op: on.op,
+            waitsince: blocked[i].waitsince,
+        });
+        w.waits_on.entry(goid).or_default().push(on.addr);
     }
     // Channel state, places.
     let mut renderer = globals
@@ -865,30 +973,32 @@ pub fn analyze(
         }
         o.place = place(l, t, globals, o.addr);
     }
-    suspects(l, t, gs, &mut objects);
-    // Cycles: goroutine -> suspect of the object it waits on.
+    suspects(l, stacks, gs, &mut objects);
+    // Cycles: goroutine -> the object it waits on -> its suspects (waiters x suspects
+    // edges would be quadratic: 60,000 waiters of one channel are common).
     let mut edges = Vec::new();
     for o in objects.values() {
         for wt in &o.waiters {
-            for s in &o.suspects {
-                edges.push((wt.goid, s.goid));
-            }
+            edges.push((Node::G(wt.goid), Node::O(o.addr)));
+        }
+        for s in &o.suspects {
+            edges.push((Node::O(o.addr), Node::G(s.goid)));
         }
     }
-    for goids in cycles(&edges) {
-        let mut objs: Vec<u64> = objects
-            .values()
-            .filter(|o| {
-                o.waiters.iter().any(|x| goids.contains(&x.goid))
-                    && o.suspects.iter().any(|x| goids.contains(&x.goid))
-            })
-            .map(|o| o.addr)
-            .collect();
-        objs.sort_unstable();
-        w.cycles.push(Cycle {
-            goids,
-            objects: objs,
-        });
+    for comp in cycles(&edges) {
+        let (mut goids, mut objs) = (Vec::new(), Vec::new());
+        for n in comp {
+            match n {
+                Node::G(g) => goids.push(g),
+                Node::O(a) => objs.push(a),
+            }
+        }
+        if goids.len() >= 2 {
+            w.cycles.push(Cycle {
+                goids,
+                objects: objs,
+            });
+        }
     }
     let mut objects: Vec<Object> = objects.into_values().collect();
     for o in &mut objects {
@@ -965,6 +1075,8 @@ fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTre
         .values()
         .map(|o| (o.addr, o.waiters.iter().map(|x| x.goid).collect()))
         .collect();
+    // (object, goroutine) suspects found.
+    let mut found: HashSet<(u64, u64)> = HashSet::default();
     for g in gs {
         // The runtime's own goroutines (GC workers, the sweeper, ...) unblock no user
         // object, and their dead stack slots often still point at memory since reused.
@@ -990,12 +1102,12 @@ fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTre
                 if waiters.get(&obj).is_some_and(|s| s.contains(&g.goid)) {
                     continue;
                 }
+                if found.contains(&(obj, g.goid)) {
+                    continue;
+                }
                 let Some(o) = objects.get_mut(&obj) else {
                     continue;
                 };
-                if o.suspects.iter().any(|s| s.goid == g.goid) {
-                    continue;
-                }
                 let slot = from + (k as u64) * 8;
                 let sps = sps.get_or_insert_with(|| g.frames.sps(g.sp));
                 // The frame whose area holds the slot: the last frame whose sp is at or
@@ -1003,6 +1115,12 @@ fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTre
                 // them is the function whose frame it is).
                 let fi = sps.iter().rposition(|sp| *sp <= slot);
                 let f = fi.and_then(|i| g.frames.get(i));
+                // A parked goroutine's runtime frames hold what it parks on (and stale
+                // slots of earlier waits), not what it could unblock.
+                if f.is_some_and(|f| f.is_runtime()) {
+                    continue;
+                }
+                found.insert((obj, g.goid));
                 o.suspects.push(Suspect {
                     goid: g.goid,
                     func: f.map_or_else(|| Arc::from("?"), |f| f.func.clone()),

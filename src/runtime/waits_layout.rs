@@ -339,7 +339,7 @@ const SUDOG_121: SudogOffsets = SudogOffsets {
     size: 88,
 };
 
-/// sudog of Go 1.27 (since 1.26): `elem` and `c` are `maybeTraceablePtr{vp, vu}`; the offsets are
+/// sudog since Go 1.26: `elem` and `c` are `maybeTraceablePtr{vp, vu}`; the offsets are
 /// those of `vu`.
 const SUDOG_126: SudogOffsets = SudogOffsets {
     g: 0,
@@ -386,7 +386,8 @@ const HEAP_121: HeapOffsets = HeapOffsets {
     span_state: 107,
 };
 
-/// Heap geometry of Go 1.24 (`heapArena.spans` first; mspan's freeindex and nelems u16).
+/// Heap geometry of Go 1.22-1.27 (`heapArena.spans` first; mspan's freeindex and nelems
+/// u16).
 const HEAP_124: HeapOffsets = HeapOffsets {
     mheap_arenas: 66008,
     arena_spans: 0,
@@ -397,10 +398,15 @@ const HEAP_124: HeapOffsets = HeapOffsets {
     span_state: 99,
 };
 
-/// Per-release tables, oldest first, for the pinned releases only (read from the DWARF of
-/// each one's fixture, and checked against it by tests/waits_layout.rs). A release between
-/// two pins uses the older pin's table (`exact` false): 1.22-1.23 and 1.25-1.26 have none of
-/// their own yet.
+/// hchan from Go 1.25 (`bubble *synctestBubble` after sendq).
+const HCHAN_125: HchanOffsets = HchanOffsets {
+    size: 112,
+    ..HCHAN_124
+};
+
+/// Per-release tables, oldest first, one per pinned release (read from the DWARF of each
+/// one's fixture, and checked against it by tests/waits_layout.rs). A newer release uses
+/// the newest table (`exact` false).
 const TABLES: &[Release] = &[
     Release {
         minor: 21,
@@ -408,6 +414,22 @@ const TABLES: &[Release] = &[
         sudog: SUDOG_121,
         hchan: HCHAN_121,
         heap: HEAP_121,
+        sync: SYNC,
+    },
+    Release {
+        minor: 22,
+        g_waiting: 312,
+        sudog: SUDOG_121,
+        hchan: HCHAN_121,
+        heap: HEAP_124,
+        sync: SYNC,
+    },
+    Release {
+        minor: 23,
+        g_waiting: 320,
+        sudog: SUDOG_121,
+        hchan: HCHAN_124,
+        heap: HEAP_124,
         sync: SYNC,
     },
     Release {
@@ -419,14 +441,26 @@ const TABLES: &[Release] = &[
         sync: SYNC,
     },
     Release {
+        minor: 25,
+        g_waiting: 312,
+        sudog: SUDOG_121,
+        hchan: HCHAN_125,
+        heap: HEAP_124,
+        sync: SYNC,
+    },
+    Release {
+        minor: 26,
+        g_waiting: 320,
+        sudog: SUDOG_126,
+        hchan: HCHAN_125,
+        heap: HEAP_124,
+        sync: SYNC,
+    },
+    Release {
         minor: 27,
         g_waiting: 320,
         sudog: SUDOG_126,
-        // `bubble *synctestBubble` after sendq.
-        hchan: HchanOffsets {
-            size: 112,
-            ..HCHAN_124
-        },
+        hchan: HCHAN_125,
         heap: HEAP_124,
         sync: SYNC,
     },

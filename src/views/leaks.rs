@@ -159,6 +159,7 @@ pub fn render(
             max_depth: DEFAULT_MAX_DEPTH,
             scope: Scope::All,
             panics: false,
+            waits: false,
         },
     )?;
     let l = check(target, &snap)?;

@@ -66,6 +66,26 @@ pub struct Listing {
     pub missing: Vec<u64>,
 }
 
+/// `waits on chan 0xc000120060` (a select: `... and chan 0x...`; a nil channel: `nil
+/// chan`) for a goroutine whose wait objects were read, else None.
+pub(crate) fn waits_on_text(g: &Goroutine) -> Option<String> {
+    if g.waits_on.is_empty() {
+        return None;
+    }
+    let mut s = String::from("waits on");
+    for (i, w) in g.waits_on.iter().enumerate() {
+        if i > 0 {
+            s.push_str(" and");
+        }
+        if w.addr == 0 {
+            let _ = write!(s, " nil {}", w.kind.as_str());
+        } else {
+            let _ = write!(s, " {} {:#x}", w.kind.as_str(), w.addr);
+        }
+    }
+    Some(s)
+}
+
 /// Trim GOROOT-like prefixes: keep from `src/` of a Go tree, else the last 3 parts
 /// (`wslgo.report.short_path`).
 pub fn short_path(path: &str) -> &str {
@@ -156,10 +176,17 @@ pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle, cache: 
         }
         None => out.push('?'),
     }
-    if g.thread_id.filter(|t| *t != 0).is_none() && !g.system && g.labels.is_empty() {
+    if g.thread_id.filter(|t| *t != 0).is_none()
+        && !g.system
+        && g.labels.is_empty()
+        && g.waits_on.is_empty()
+    {
         return;
     }
     let mut extras: Vec<String> = Vec::new();
+    if let Some(w) = waits_on_text(g) {
+        extras.push(w);
+    }
     if let Some(t) = g.thread_id.filter(|t| *t != 0) {
         match st.thread_nums.as_ref().and_then(|m| m.get(&t)) {
             Some(n) => extras.push(format!("thread {n} (LWP {t})")),

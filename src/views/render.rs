@@ -13,7 +13,9 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use super::filter::label_map;
-use super::list::{error_of, push_line, short_path, waited_minutes, wrap, LineCache, ListStyle};
+use super::list::{
+    error_of, push_line, short_path, waited_minutes, waits_on_text, wrap, LineCache, ListStyle,
+};
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::{Census, Frame, Goroutine, Location};
 
@@ -172,6 +174,9 @@ pub fn fold_text(folded: &[Frame]) -> String {
 fn push_full(out: &mut String, g: &Goroutine, depth: Option<usize>, st: &Style) {
     let state = state_text(g, st.now);
     let _ = write!(out, "goroutine {} [{}]:", g.goid, escape(&state));
+    if let Some(w) = waits_on_text(g) {
+        let _ = write!(out, " {w}");
+    }
     if let Some(e) = error_of(g) {
         let _ = write!(out, "\n\t(unreadable: {})", escape(e));
         return;
@@ -938,6 +943,16 @@ fn goroutine_json<'g>(
     opt_field(&mut o, "system", J::Bool(g.system));
     opt_field(&mut o, "current", J::Bool(g.current));
     opt_field(&mut o, "error", opt_str(g.error.as_deref()));
+    if !g.waits_on.is_empty() {
+        let on = g.waits_on.iter().map(|w| {
+            J::Obj(vec![
+                ("kind", J::Str(w.kind.as_str())),
+                ("addr", J::Own(format!("{:#x}", w.addr))),
+                ("op", J::Str(w.op.as_str())),
+            ])
+        });
+        o.push(("waits_on", J::Arr(on.collect())));
+    }
     if let Some(p) = &g.panic {
         o.push((
             "panic",

@@ -272,6 +272,7 @@ pub fn build(
             max_depth: DEFAULT_MAX_DEPTH,
             scope: Scope::All,
             panics: true,
+            waits: false,
         },
     )?;
     let rt = target.runtime();

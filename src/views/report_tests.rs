@@ -51,6 +51,7 @@ fn snapshot(gs: Vec<Goroutine>) -> Snapshot {
         include_dead: false,
         fatal: None,
         state_names: Vec::new(),
+        wait_errors: Vec::new(),
     }
 }
 
@@ -85,6 +86,7 @@ fn fake() -> (Snapshot, Waits) {
         waiters: vec![Waiter {
             goid: waiter,
             op: Op::Lock,
+            waitsince: 0,
         }],
         suspects: vec![Suspect {
             goid: holder,

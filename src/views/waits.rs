@@ -38,7 +38,7 @@ fn place_text(p: Place) -> String {
     }
 }
 
-fn object_text(out: &mut String, o: &Object) {
+fn object_text(out: &mut String, o: &Object, now: Option<i64>) {
     let _ = write!(out, "{} {}", o.kind.as_str(), addr(o.addr));
     if let Some(t) = &o.type_name {
         let _ = write!(out, "  {}", escape(t));
@@ -65,14 +65,14 @@ fn object_text(out: &mut String, o: &Object) {
     ops.dedup();
     let _ = writeln!(out, "  {} waiting:", o.waiters.len());
     for op in ops {
-        let g: Vec<u64> = o
-            .waiters
-            .iter()
-            .filter(|w| w.op.as_str() == op)
-            .map(|w| w.goid)
-            .collect();
+        let ws = o.waiters.iter().filter(|w| w.op.as_str() == op);
+        let g: Vec<u64> = ws.clone().map(|w| w.goid).collect();
         let _ = write!(out, "    {op}: ");
         ids(out, &g);
+        let longest = ws.filter_map(|w| wait_s(w.waitsince, now)).reduce(f64::max);
+        if let Some(s) = longest.filter(|s| *s >= 1.0) {
+            let _ = write!(out, "  (longest wait {s:.0} s)");
+        }
         out.push('\n');
     }
     if o.suspects.is_empty() {
@@ -92,8 +92,10 @@ fn object_text(out: &mut String, o: &Object) {
     }
 }
 
-/// The text view.
-pub fn text(w: &Waits) -> String {
+/// The text view. `now` is the runtime's clock (nanotime) for how long waiters have waited;
+/// without it, relative to the newest time the runtime recorded.
+pub fn text(w: &Waits, now: Option<i64>) -> String {
+    let now = clock(w, now);
     let mut out = String::new();
     if w.objects.is_empty() {
         out.push_str("No goroutine waits on a channel or sync object.\n");
@@ -114,7 +116,7 @@ pub fn text(w: &Waits) -> String {
         if i > 0 {
             out.push('\n');
         }
-        object_text(&mut out, o);
+        object_text(&mut out, o, now);
     }
     for e in &w.errors {
         let _ = writeln!(out, "warning: {}", escape(e));
@@ -129,8 +131,30 @@ fn json_opt_str(out: &mut String, s: Option<&str>) {
     }
 }
 
-/// The JSON document: `{"objects": [...], "cycles": [...], "errors": [...]}`.
-pub fn json(w: &Waits) -> String {
+/// Seconds a waiter has waited at `now` (the runtime's nanotime), when the runtime recorded
+/// since when (`g.waitsince`, set by the garbage collector).
+fn wait_s(waitsince: i64, now: Option<i64>) -> Option<f64> {
+    let now = now?;
+    (waitsince > 0 && now >= waitsince).then(|| (now - waitsince) as f64 / 1e9)
+}
+
+/// The clock wait times are measured against: `now`, else the newest `waitsince` of the
+/// waiters (a core has no clock: times are then relative to the latest recorded).
+fn clock(w: &Waits, now: Option<i64>) -> Option<i64> {
+    now.or_else(|| {
+        w.objects
+            .iter()
+            .flat_map(|o| o.waiters.iter().map(|x| x.waitsince))
+            .filter(|t| *t > 0)
+            .max()
+    })
+}
+
+/// The JSON document: `{"objects": [...], "cycles": [...], "errors": [...]}`; `now` as
+/// for [`text`].
+pub fn json(w: &Waits, now: Option<i64>) -> String {
+    let relative = now.is_none();
+    let now = clock(w, now);
     let mut out = String::from("{\"objects\": [");
     for (i, o) in w.objects.iter().enumerate() {
         if i > 0 {
@@ -170,7 +194,12 @@ pub fn json(w: &Waits) -> String {
             }
             let _ = write!(out, "{{\"goid\": {}, \"op\": ", x.goid);
             push_json_str(&mut out, x.op.as_str());
-            out.push_str(", \"wait_s\": null}");
+            match wait_s(x.waitsince, now) {
+                Some(s) => {
+                    let _ = write!(out, ", \"wait_s\": {s:.3}}}");
+                }
+                None => out.push_str(", \"wait_s\": null}"),
+            }
         }
         out.push_str("], \"suspects\": [");
         for (k, s) in o.suspects.iter().enumerate() {
@@ -210,7 +239,11 @@ pub fn json(w: &Waits) -> String {
         }
         out.push_str("]}");
     }
-    out.push_str("], \"errors\": [");
+    let _ = write!(
+        out,
+        "], \"wait_relative\": {}, \"errors\": [",
+        relative && now.is_some()
+    );
     for (i, e) in w.errors.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
@@ -325,13 +358,14 @@ pub fn chain_json(w: &Waits, goid: u64) -> String {
 /// What `wslgo waits` and `wslgo-waits` print for `target`: one enumeration of its
 /// goroutines (`threads` for the running ones, `current_tid` marking the current one), the
 /// objects they wait on, then the text or JSON document; with `goid`, the chain from that
-/// goroutine.
+/// goroutine. `now`: the runtime's clock for wait times (None for a core).
 pub fn render(
     target: &Target,
     threads: &[ThreadRegs],
     current_tid: Option<i64>,
     goid: Option<u64>,
     json_out: bool,
+    now: Option<i64>,
 ) -> Result<String> {
     let opts = Options {
         current_tid,
@@ -344,7 +378,7 @@ pub fn render(
     Ok(match (goid, json_out) {
         (Some(g), true) => chain_json(&w, g),
         (Some(g), false) => chain_text(&w, g),
-        (None, true) => json(&w),
-        (None, false) => text(&w),
+        (None, true) => json(&w, now),
+        (None, false) => text(&w, now),
     })
 }

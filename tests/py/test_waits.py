@@ -69,6 +69,9 @@ def check(doc: dict[str, Any], told: Told) -> None:
     assert set(objs) == set(want)
     for addr, ws in want.items():
         assert {(w["goid"], w["op"]) for w in objs[addr]["waiters"]} == ws, hex(addr)
+        # The fixture ran a collection once every goroutine was parked: the runtime
+        # recorded since when each one waits.
+        assert all(w["wait_s"] >= 0 for w in objs[addr]["waiters"]), objs[addr]["waiters"]
     for name, (kind, addr) in told.objects.items():
         if addr in objs:
             assert objs[addr]["kind"] == kind, name
@@ -95,6 +98,25 @@ def check(doc: dict[str, Any], told: Told) -> None:
     ]
 
 
+def waits_on(told: Told) -> dict[int, set[tuple[str, str, str]]]:
+    """goid -> {(kind, addr, op)} the fixture said each waiter waits on."""
+    out: dict[int, set[tuple[str, str, str]]] = {}
+    for goid, op, name in told.waiters:
+        kind = told.objects[name][0] if name != "nilchan" else "chan"
+        out.setdefault(goid, set()).add((kind, hex(told.addr(name)), op))
+    return out
+
+
+def check_goroutines_json(records: list[dict[str, Any]], told: Told) -> None:
+    """The goroutine views' `waits_on` against the program's account."""
+    got = {
+        r["goid"]: {(w["kind"], w["addr"], w["op"]) for w in r["waits_on"]}
+        for r in records
+        if "waits_on" in r
+    }
+    assert got == waits_on(told)
+
+
 def gcore(pid: int, out: Path) -> Path:
     subprocess.run(
         ["gcore", "-o", str(out), str(pid)], check=True, capture_output=True, timeout=120
@@ -115,6 +137,19 @@ def test_waits_cli_and_gdb_on_a_core(gdb_run, go_version: str, tmp_path: Path) -
     abba = sorted({g for g, _, n in told.waiters if n.startswith("abba_")})
     assert text.stdout.startswith(f"cycle: goroutines {abba[0]} {abba[1]} wait on each other")
     assert "50 waiting:" in text.stdout and "warning" not in text.stdout
+    # The goroutine list and its JSON say what each blocked goroutine waits on.
+    gcli = [sys.executable, "-m", "wslgo.cli", "goroutines", str(binary), str(core)]
+    r = subprocess.run([*gcli, "--json"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    check_goroutines_json(json.loads(r.stdout)["goroutines"], told)
+    r = subprocess.run([*gcli, "--jsonl"], capture_output=True, text=True)
+    check_goroutines_json([json.loads(line) for line in r.stdout.splitlines()], told)
+    r = subprocess.run([*gcli, "--waits"], capture_output=True, text=True)
+    lines = {int(line.split()[0]): line for line in r.stdout.splitlines()}
+    for goid, on in waits_on(told).items():
+        for kind, addr, _ in on:
+            want = "nil chan" if addr == "0x0" else f"{kind} {addr}"
+            assert want in lines[goid].split("(waits on ", 1)[1], lines[goid]
     # The chain from a sender: the receiver, the mutex holder, the WaitGroup's worker, then
     # the channel nobody can close.
     sender = min(g for g, op, n in told.waiters if n == "unbuf")
@@ -135,6 +170,8 @@ def test_waits_cli_and_gdb_on_a_core(gdb_run, go_version: str, tmp_path: Path) -
             f"core-file {core}",
             *marked("json", "wslgo-waits --json"),
             *marked("chain", f"wslgo-waits {abba[0]}"),
+            *marked("bt", "wslgo-bt all --no-group --json"),
+            *marked("bt1", f"wslgo-bt {abba[0]} --waits"),
         ],
         binary=binary,
     )
@@ -142,13 +179,28 @@ def test_waits_cli_and_gdb_on_a_core(gdb_run, go_version: str, tmp_path: Path) -
     lines = section(g.stdout, "chain").splitlines()
     assert lines[0].startswith(f"goroutine {abba[0]} [sync.Mutex.Lock] lock on mutex ")
     assert lines[-1] == f"back at goroutine {abba[0]}: a wait cycle", lines
+    check_goroutines_json(json.loads(section(g.stdout, "bt"))["goroutines"], told)
+    ((kind, addr, _),) = waits_on(told)[abba[0]]
+    head = section(g.stdout, "bt1").splitlines()[0]
+    assert head == f"goroutine {abba[0]} [sync.Mutex.Lock]: waits on {kind} {addr}", head
 
 
 def test_wslgo_waits_live_in_gdb(gdb_run, go_version: str) -> None:
     binary = build("waits", go_version, "debug")
     with running(binary) as (proc, told):
-        g = gdb_run([f"attach {proc.pid}", *marked("json", "wslgo-waits --json"), "detach"])
-    check(json.loads(section(g.stdout, "json")), told)
+        g = gdb_run(
+            [
+                f"attach {proc.pid}",
+                *marked("json", "wslgo-waits --json"),
+                *marked("bt", "wslgo-bt all --no-group --jsonl"),
+                "detach",
+            ]
+        )
+    doc = json.loads(section(g.stdout, "json"))
+    check(doc, told)
+    assert doc["wait_relative"] is False
+    bt = [json.loads(line) for line in section(g.stdout, "bt").splitlines()]
+    check_goroutines_json(bt, told)
 
 
 def test_waits_cli_errors_are_one_line(go_version: str, tmp_path: Path) -> None:

@@ -115,7 +115,8 @@ def wslgo_bt(args: argparse.Namespace) -> None:
     flt = report.filter_of(args, ids)
     mode = view_mode(args, ids, show_all)
     json_mode = mode.startswith("json")  # JSON carries each goroutine's panic, as the CLI's
-    snap = snapshot(report.snapshot_scope(mode, flt), include_dead=args.dead, panics=json_mode)
+    waits = args.waits or json_mode
+    snap = snapshot(report.snapshot_scope(mode, flt), args.dead, panics=json_mode, waits=waits)
     have = snap.goids() if ids else []  # 100,000 ids cost a few ms: only when asked
     missing = sorted(set(ids) - set(have))
     if missing:

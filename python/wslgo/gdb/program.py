@@ -8,9 +8,9 @@ native target that reads goroutines (``/proc/PID/mem`` for a local process, the 
 for a core, gdb's own memory reads otherwise or with ``set wslgo memory gdb``) and the
 value printers' reader (``_native.Values``) over the same Symbols.
 
-What gets dropped when, is explicit: :meth:`Session.load` (a new objfile) replaces the
-program only when the file changed; :meth:`Program.forget_process` (exit) drops the targets
-and the load bias; :meth:`Program.forget_snapshot` (on resume) drops the snapshot.
+What is dropped when: :meth:`Session.load` (a new objfile) replaces the program only when
+the file changed; :meth:`Program.forget_process` (exit) drops the targets and the load bias,
+:meth:`Program.forget_snapshot` (on resume) the snapshot.
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from wslgo.text import esc
 
 #: What a target reads: ("pid", pid), ("core", CoreFile) or ("gdb", pid or CoreFile).
 TargetKey = tuple[str, Any]
+Extras = tuple[bool, bool]  #: a snapshot's extras: (panic records, wait objects)
 
 #: A goroutine record of the engine (see `_native.GoroutineDict`), as a plain dict.
 Record = dict[str, Any]
 
 _HEX = re.compile(r"\bat (?:address )?(0x[0-9a-fA-F]+)")
-#: Snapshot scopes, from the least stack to the most.
-_SCOPES = ("current", "user", "all")
+_SCOPES = ("current", "user", "all")  #: snapshot scopes, from the least stack to the most
 
 
 def _identity(path: str) -> tuple[int, int, int, int]:
@@ -61,8 +61,8 @@ class Program:
         self._bias: dict[int, int] = {}
         self._target: tuple[TargetKey, _native.GoTarget] | None = None
         self._values: tuple[TargetKey, _native.Values] | None = None
-        #: The goroutines of this stop: (target key, current tid, dead, panics, snapshot).
-        self._snapshot: tuple[TargetKey, int | None, bool, bool, _native.Snapshot] | None = None
+        #: This stop's goroutines: (target key, current tid, dead, (panics, waits), snapshot).
+        self._snapshot: tuple[TargetKey, int | None, bool, Extras, _native.Snapshot] | None = None
 
     def describe(self) -> str:
         """The one line wslgo prints when gdb loads a Go program."""
@@ -206,20 +206,21 @@ class Program:
         return vals
 
     def snapshot(
-        self, key: TargetKey, args: dict[str, Any], scope: _native.Scope, dead: bool, panics: bool
+        self, key: TargetKey, args: dict[str, Any], scope: _native.Scope, dead: bool, ex: Extras
     ) -> _native.Snapshot:
-        """The goroutines of this stop with at least ``scope``'s stacks (current < user <
-        all) and, with ``panics``, their panic records; read once, kept until it resumes."""
+        """This stop's goroutines with at least ``scope``'s stacks (current < user < all)
+        and ``ex``'s extras; read once, kept until it resumes."""
         have, tid = self._snapshot, args.get("current_tid")
         if (
             have is not None
             and have[:3] == (key, tid, dead)
-            and (have[3] or not panics)
+            and all(h or not x for h, x in zip(have[3], ex, strict=True))
             and _SCOPES.index(have[4].scope) >= _SCOPES.index(scope)
         ):
             return have[4]
-        snap = self.target(key).snapshot(include_dead=dead, scope=scope, panics=panics, **args)
-        self._snapshot = (key, tid, dead, panics, snap)
+        tgt = self.target(key)
+        snap = tgt.snapshot(include_dead=dead, scope=scope, panics=ex[0], waits=ex[1], **args)
+        self._snapshot = (key, tid, dead, ex, snap)
         return snap
 
     def forget_snapshot(self) -> None:
@@ -355,18 +356,17 @@ def target() -> tuple[_native.GoTarget, dict[str, Any]]:
 
 
 def snapshot(
-    scope: _native.Scope = "all", include_dead: bool = False, panics: bool = False
+    scope: _native.Scope = "all", dead: bool = False, panics: bool = False, waits: bool = False
 ) -> _native.Snapshot:
-    """The goroutines of the current stop (cached until it resumes) holding ``scope``'s
-    stacks ("current", "user" or "all") and, with ``panics``, each one's panic."""
+    """The current stop's goroutines (cached until it resumes) with ``scope``'s stacks,
+    with ``panics`` each one's panic, with ``waits`` what each blocked one waits on."""
     key = target_key()
-    return current().snapshot(key, thread_args(key), scope, include_dead, panics)
+    return current().snapshot(key, thread_args(key), scope, dead, (panics, waits))
 
 
 def goroutines(max_depth: int | None = None, include_dead: bool = False) -> list[Record]:
-    """Every goroutine of the current inferior, as the engine reports them (a dict each:
-    for the few callers that need every record, not for the views, which use
-    :func:`snapshot`)."""
+    """Every goroutine of the current inferior as a dict (for the few callers that need
+    every record; the views use :func:`snapshot`)."""
     tgt, kwargs = target()
     if include_dead:
         kwargs["include_dead"] = True

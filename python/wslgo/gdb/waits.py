@@ -9,9 +9,9 @@ import argparse
 
 import gdb
 
-from wslgo import _native, argtypes
+from wslgo import _native, argtypes, report
 from wslgo.gdb import commands
-from wslgo.gdb.program import target
+from wslgo.gdb.program import is_core, target
 
 _parser = commands.parser(
     "wslgo-waits",
@@ -30,4 +30,5 @@ _parser.add_argument("--json", action="store_true", help="one JSON document")
 @commands.command("wslgo-waits", _parser)
 def wslgo_waits(args: argparse.Namespace) -> None:
     tgt, kwargs = target()
-    gdb.write(_native.waits(tgt, json=args.json, goid=args.goid, **kwargs))
+    now = None if is_core() else report.CLOCK()
+    gdb.write(_native.waits(tgt, json=args.json, goid=args.goid, now=now, **kwargs))

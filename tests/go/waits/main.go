@@ -278,6 +278,8 @@ func main() {
 	say("main %d", goid())
 	setup()
 	waitParked()
+	// A collection records since when each parked goroutine waits (g.waitsince).
+	runtime.GC()
 	say("cycle for abba_a abba_b")
 	say("ready")
 	time.Sleep(24 * time.Hour)
