@@ -295,8 +295,11 @@ class Print(gdb.Command):
         super().__init__("print", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
 
     def invoke(self, arg: str, from_tty: bool) -> None:
-        opts, fmt, expr = split_print_args(arg)
-        expr = rewrite(expr)
+        try:
+            opts, fmt, expr = split_print_args(arg)
+            expr = rewrite(expr)
+        except KeyboardInterrupt:
+            raise gdb.GdbError("Quit") from None
         try:
             if fmt and _print_formatted(opts, fmt, expr, from_tty):
                 return
@@ -308,6 +311,10 @@ class Print(gdb.Command):
             # $index's own errors are the user's: no "Error occurred in Python" in front
             msg = str(e)
             raise gdb.GdbError(msg.removeprefix(PY_ERROR)) from None
+        except KeyboardInterrupt:
+            # Ctrl-C while gdb runs `call` reaches Python as KeyboardInterrupt: gdb's own
+            # "Quit", as its built-in print would say, not a "Python Exception" line
+            raise gdb.GdbError("Quit") from None
 
 
 class Index(gdb.Function):
