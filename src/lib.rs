@@ -34,6 +34,9 @@ pub mod text;
 pub mod values;
 pub mod views;
 
+// The extension's allocator and its out-of-memory exit (the binding declares it).
+#[cfg(feature = "python")]
+mod oom;
 #[cfg(feature = "python")]
 mod py;
 

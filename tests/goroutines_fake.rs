@@ -496,3 +496,71 @@ fn filters_of_a_fake_target() {
     assert!(!r.relative);
     assert!(text.trim_start().starts_with("4 "), "{text}");
 }
+
+#[test]
+fn streamed_views_are_the_text_views() {
+    let t = fake_target();
+    let s = snap(&t);
+    let modes = [
+        Mode::List,
+        Mode::Full,
+        Mode::Group,
+        Mode::InfoGoroutines,
+        Mode::Jsonl { grouped: false },
+    ];
+    for mode in modes {
+        let v = View::new(mode);
+        let mut got = String::new();
+        let r = wslgo::views::render_streamed(&s, &v, None, |chunk| {
+            got.push_str(&chunk);
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        let (want, wr) = wslgo::views::render_text(&s, &v, None);
+        assert_eq!((got, r), (want, wr), "{mode:?}");
+    }
+    // the writer's error stops the view and is the one returned
+    let r = wslgo::views::render_streamed(&s, &View::new(Mode::Full), None, |_| Err("closed"));
+    assert!(
+        matches!(r, Err(wslgo::views::Stopped::Write("closed"))),
+        "{r:?}"
+    );
+    // a state filter naming no state of the program: a clear error, nothing written
+    let v = View {
+        filter: Filter {
+            states: vec!["sleeping-beauty".into()],
+            ..Filter::default()
+        },
+        ..View::new(Mode::List)
+    };
+    let mut wrote = false;
+    let r = wslgo::views::render_streamed(&s, &v, None, |_| {
+        wrote = true;
+        Ok::<(), ()>(())
+    });
+    match r {
+        Err(wslgo::views::Stopped::Failed(e)) => {
+            assert!(e.to_string().contains("no goroutine state"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!wrote);
+}
+
+#[test]
+fn target_facts_of_a_fake_target() {
+    let t = fake_target();
+    let i = t.info();
+    assert_eq!(i.load_bias, 0);
+    assert_eq!(i.g_size, t.runtime().layout().g.size);
+    assert_eq!(i.layout, "dwarf");
+    assert!(i.layout_exact);
+    assert!(i.go_version.unwrap().starts_with("go1.24"));
+    // no thread runs a goroutine without a thread to ask about
+    assert!(t.current_goroutine(&[], None).unwrap().is_none());
+    // the crafted goroutines are parked, none panicking; the bogus g cannot be read
+    let gsize = t.runtime().layout().g.size;
+    let lines = t.panic_lines(&[GS, GS + gsize]).unwrap();
+    assert_eq!(lines, [None, None]);
+    assert!(t.panic_lines(&[0xdead_0000]).is_err());
+}

@@ -4,7 +4,8 @@
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::goroutines::{GoTarget, Snapshot};
+use super::goroutines::GoTarget;
+use super::snapshot::Snapshot;
 use crate::views::pprof;
 
 /// The gzipped goroutine profile (profile.proto) of `snapshot`, taken from `target` (an

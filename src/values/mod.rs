@@ -11,6 +11,7 @@
 pub mod layout;
 pub mod lookup;
 pub mod probe;
+pub mod program;
 pub mod render;
 pub mod stdtypes;
 

@@ -78,6 +78,60 @@ pub fn render<E>(
     })
 }
 
+/// Why [`render_streamed`] stopped.
+#[derive(Debug)]
+pub enum Stopped<E> {
+    /// `write` failed: its error (the formatting was stopped).
+    Write(E),
+    /// The view cannot be made (a state filter that names no state of the program).
+    Failed(crate::Error),
+    /// The formatting thread panicked: its message.
+    Panicked(String),
+}
+
+/// [`render`], handing the text to `write` in chunks of about [`CHUNK`] bytes while a
+/// second thread goes on formatting: writing (a debugger's output) costs about as much per
+/// byte as formatting (JSON of 100,000 goroutines is 140 MB), so the two overlap. A few
+/// chunks wait at most; when `write` fails, the formatting stops and its error is returned.
+/// The view's state filters are checked against the program's states first.
+pub fn render_streamed<E>(
+    snap: &Snapshot,
+    view: &View,
+    now: Option<i64>,
+    mut write: impl FnMut(String) -> Result<(), E>,
+) -> Result<Rendered, Stopped<E>> {
+    view.filter
+        .check_states(&snap.state_names)
+        .map_err(Stopped::Failed)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<String>(4);
+    std::thread::scope(|s| {
+        let maker = s.spawn(move || {
+            let mut flush = |chunk: &str| tx.send(chunk.to_string()).map_err(|_| ());
+            let mut sink = Sink::new(&mut flush);
+            // Err: the writer stopped taking chunks (its error is the one reported).
+            render(snap, view, now, &mut sink)
+                .and_then(|r| sink.finish().map(|()| r))
+                .ok()
+        });
+        let mut wrote = Ok(());
+        for chunk in rx.iter() {
+            if let Err(e) = write(chunk) {
+                wrote = Err(e);
+                break;
+            }
+        }
+        drop(rx);
+        let made = maker.join();
+        wrote.map_err(Stopped::Write)?;
+        match made {
+            Ok(Some(r)) => Ok(r),
+            // the receiver lives until every chunk is taken: unreachable
+            Ok(None) => Err(Stopped::Panicked("the view's output stopped".into())),
+            Err(panic) => Err(Stopped::Panicked(crate::error::panic_message(&*panic))),
+        }
+    })
+}
+
 /// [`render`] into a string.
 pub fn render_text(snap: &Snapshot, view: &View, now: Option<i64>) -> (String, Rendered) {
     let mut text = String::new();
