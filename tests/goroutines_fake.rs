@@ -7,6 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use wslgo::binary::Binary;
+use wslgo::ids::GoId;
 use wslgo::mem::FakeMemory;
 use wslgo::runtime::{Frame, GoRuntime, Options};
 use wslgo::symbols::Symbols;
@@ -218,7 +219,7 @@ fn duplicate_and_garbage_pointers_join_the_unreadable_run() {
         words(&[GS, GS, 0x7300_0000, GS + gsize, GS + 2 * gsize]),
     );
     let gs = rt.goroutines(&m, 0, &[], &Options::default()).unwrap();
-    let goids: Vec<u64> = gs.iter().map(|g| g.goid).collect();
+    let goids: Vec<u64> = gs.iter().map(|g| g.goid.0).collect();
     assert_eq!(goids, [1, 0, 2, 3], "{gs:?}");
     assert_eq!(
         gs[1].error.as_deref(),
@@ -246,7 +247,7 @@ fn runs_and_duplicates_are_found_across_the_chunks_threads_read() {
     arr[30_000] = GS; // listed again
     m.map(ALLGS_ARRAY, words(&arr));
     let gs = rt.goroutines(&m, 0, &[], &Options::default()).unwrap();
-    let goids: Vec<u64> = gs.iter().map(|g| g.goid).collect();
+    let goids: Vec<u64> = gs.iter().map(|g| g.goid.0).collect();
     assert_eq!(goids, [1, 2, 0, 3, 0], "{gs:?}");
     let errs: Vec<&str> = gs.iter().filter_map(|g| g.error.as_deref()).collect();
     // The duplicate (allgs[30000]) joins the zeros around it, as in one chunk.
@@ -296,7 +297,7 @@ fn every_view_of_a_fake_target() {
     let t = fake_target();
     let s = snap(&t);
     // the frame the unwinder found (goexit+1, a top frame): what each view shows
-    let f: Frame = s.goroutine(1).unwrap().frames[0].clone();
+    let f: Frame = s.goroutine(GoId(1)).unwrap().frames[0].clone();
     assert_eq!(&*f.func, "runtime.goexit");
     let bad = 0xdead_0000u64;
     let short = f.file.rsplit("/src/").next().unwrap().to_string();
@@ -325,7 +326,7 @@ fn every_view_of_a_fake_target() {
             "goroutine {id} [chan receive]:\nruntime.goexit()\n\t{}:{} +{:#x}",
             f.file,
             f.line,
-            f.pc - f.entry
+            f.pc.0 - f.entry.0
         )
     };
     assert!(
@@ -474,10 +475,10 @@ fn filters_of_a_fake_target() {
         Vec::<u64>::new()
     );
     let (ids, missing, _) = shown(Filter {
-        goids: vec![2, 3, 99],
+        goids: [2, 3, 99].map(GoId).into(),
         ..all()
     });
-    assert_eq!((ids, missing), (vec![2], vec![3, 99]));
+    assert_eq!((ids, missing), (vec![2], [3, 99].map(GoId).into()));
     // waits measured from the newest timestamp (goroutine 4's), relative
     let (ids, _, relative) = shown(Filter {
         min_wait: Some(0),

@@ -151,7 +151,7 @@ fn run(s: &Seed) {
             states: vec!["chan".into()],
             func: views::func_regex(r"main\.").ok(),
             labels: vec!["k".into()],
-            goids: vec![1, 2, 3],
+            goids: [1, 2, 3].map(wslgo::ids::GoId).into(),
             min_wait: Some(1),
             ..Filter::default()
         };

@@ -7,10 +7,36 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
+use crate::ids::{Addr, GoId, Pc};
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::target::Scope;
 use crate::runtime::{Frame, Goroutine, ThreadRegs};
 use crate::views::Style;
+
+/// The core's typed numbers ([`GoId`], [`Pc`], [`Addr`]) are Python ints, both ways.
+macro_rules! int_newtype {
+    ($($t:ident),*) => {$(
+        impl<'py> IntoPyObject<'py> for $t {
+            type Target = pyo3::types::PyInt;
+            type Output = Bound<'py, pyo3::types::PyInt>;
+            type Error = std::convert::Infallible;
+
+            fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+                self.0.into_pyobject(py)
+            }
+        }
+
+        impl<'a, 'py> FromPyObject<'a, 'py> for $t {
+            type Error = PyErr;
+
+            fn extract(ob: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+                ob.extract::<u64>().map($t)
+            }
+        }
+    )*};
+}
+
+int_newtype!(GoId, Pc, Addr);
 
 /// A thread's registers as Python gives them: a dict with `tid`, `pc` and `sp` (`bp` and
 /// `lr` may be left out or None); a missing or misspelled key is an error, not a 0.
@@ -52,8 +78,8 @@ pub(crate) fn parse_threads(threads: Option<Vec<PyThreadRegs>>) -> Vec<ThreadReg
 pub(crate) struct Conv<'py> {
     py: Python<'py>,
     arcs: FxHashMap<usize, Bound<'py, PyString>>,
-    frames: FxHashMap<(u64, usize, usize, u32, bool), Bound<'py, PyDict>>,
-    gostmt: FxHashMap<u64, Bound<'py, PyDict>>,
+    frames: FxHashMap<(Pc, usize, usize, u32, bool), Bound<'py, PyDict>>,
+    gostmt: FxHashMap<Pc, Bound<'py, PyDict>>,
 }
 
 impl<'py> Conv<'py> {

@@ -12,6 +12,7 @@ use super::conv::{dicts, parse_threads, Conv, PyScope, PyThreadRegs};
 use super::guarded;
 use super::program::{ProgramArg, PyCallbackMemory};
 use super::snapshot::Snapshot;
+use crate::ids::GoId;
 use crate::runtime::target::{SnapshotOptions, Target};
 use crate::runtime::{Options, UnwindStart, DEFAULT_MAX_DEPTH};
 
@@ -57,7 +58,7 @@ impl GoTarget {
     fn unwind<'py>(
         &self,
         py: Python<'py>,
-        goid: Option<u64>,
+        goid: Option<GoId>,
         pc: Option<u64>,
         sp: Option<u64>,
         bp: u64,
@@ -105,7 +106,7 @@ impl GoTarget {
     fn goroutine<'py>(
         &self,
         py: Python<'py>,
-        goid: u64,
+        goid: GoId,
         threads: Option<Vec<PyThreadRegs>>,
         current_tid: Option<i64>,
         max_depth: usize,

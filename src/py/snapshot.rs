@@ -9,6 +9,7 @@ use pyo3::types::PyDict;
 
 use super::conv::{style_of, Conv, PyStyle};
 use super::{guarded, internal_error, to_py};
+use crate::ids::GoId;
 use crate::runtime::target::Snapshot as CoreSnapshot;
 use crate::views::{self, Filter, Mode, Stopped};
 
@@ -46,7 +47,7 @@ impl Snapshot {
 
     /// (goid, `panic: ...` lines) of each panicking goroutine, by goid (empty unless the
     /// snapshot was taken with `panics=True`).
-    fn panics(&self) -> Vec<(u64, Vec<String>)> {
+    fn panics(&self) -> Vec<(GoId, Vec<String>)> {
         self.snap.panics()
     }
 
@@ -59,7 +60,7 @@ impl Snapshot {
 
     /// Every goroutine id, in enumeration order (of a "current" snapshot: the goroutines
     /// it kept, those that can be current).
-    fn goids(&self) -> Vec<u64> {
+    fn goids(&self) -> Vec<GoId> {
         self.snap.gs.iter().map(|g| g.goid).collect()
     }
 
@@ -73,7 +74,7 @@ impl Snapshot {
 
     /// Goroutine `goid` as a dict, or None (also for one a "current" snapshot only
     /// counted).
-    fn goroutine<'py>(&self, py: Python<'py>, goid: u64) -> PyResult<Option<Bound<'py, PyDict>>> {
+    fn goroutine<'py>(&self, py: Python<'py>, goid: GoId) -> PyResult<Option<Bound<'py, PyDict>>> {
         self.snap
             .goroutine(goid)
             .map(|g| Conv::new(py).goroutine(g))
@@ -149,7 +150,7 @@ impl View {
         func: Option<&str>,
         user_only: bool,
         labels: Vec<String>,
-        goids: Vec<u64>,
+        goids: Vec<GoId>,
         min_wait: Option<i64>,
         depth: Option<usize>,
         top: bool,

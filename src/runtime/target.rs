@@ -9,6 +9,7 @@ use super::{
     UnwindStart,
 };
 use crate::error::{Error, Result};
+use crate::ids::GoId;
 use crate::mem::{CoreFile, CoreThread, Memory, ProcessMemory};
 use crate::runtime::layout::LayoutSource;
 use crate::runtime::panic::PanicLayout;
@@ -105,8 +106,8 @@ impl Snapshot {
     }
 
     /// (goid, `panic: ...` lines) of each panicking goroutine, by goid.
-    pub fn panics(&self) -> Vec<(u64, Vec<String>)> {
-        let mut out: Vec<(u64, Vec<String>)> = self
+    pub fn panics(&self) -> Vec<(GoId, Vec<String>)> {
+        let mut out: Vec<(GoId, Vec<String>)> = self
             .gs
             .iter()
             .filter_map(|g| g.panic.clone().map(|p| (g.goid, p)))
@@ -121,7 +122,7 @@ impl Snapshot {
     }
 
     /// Goroutine `goid` (not an unreadable record).
-    pub fn goroutine(&self, goid: u64) -> Option<&Goroutine> {
+    pub fn goroutine(&self, goid: GoId) -> Option<&Goroutine> {
         self.gs.iter().find(|g| g.goid == goid && g.error.is_none())
     }
 }
@@ -342,7 +343,7 @@ impl Target {
     /// Goroutine `goid` (stack unwound to `max_depth`); NotFound when absent or dead.
     pub fn find(
         &self,
-        goid: u64,
+        goid: GoId,
         threads: &[ThreadRegs],
         current_tid: Option<i64>,
         max_depth: usize,

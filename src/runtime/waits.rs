@@ -689,7 +689,7 @@ fn cond_of(l: &WaitLayout, t: &Target<'_>, g: &Goroutine) -> Option<u64> {
             ) else {
                 continue;
             };
-            if let Ok((_, true, last)) = sudog_list(l, t, head, Some(g.addr)) {
+            if let Ok((_, true, last)) = sudog_list(l, t, head, Some(g.addr.0)) {
                 if last == tail {
                     return Some(cond);
                 }
@@ -726,7 +726,7 @@ pub fn analyze(
         states: gs
             .iter()
             .filter(|g| g.error.is_none())
-            .map(|g| (g.goid, g.state.clone()))
+            .map(|g| (g.goid.0, g.state.clone()))
             .collect(),
         ..Waits::default()
     };
@@ -773,10 +773,10 @@ pub fn analyze(
         let reason = &*g.wait_reason;
         if let Some(op) = is_chan_wait(reason) {
             if reason.contains("(nil chan)") {
-                add(&mut w, Kind::Chan, 0, g.goid, op);
+                add(&mut w, Kind::Chan, 0, g.goid.0, op);
                 continue;
             }
-            let first = match t.word(g.addr.wrapping_add(l.g_waiting)) {
+            let first = match t.word(g.addr.0.wrapping_add(l.g_waiting)) {
                 Ok(p) => p,
                 Err(e) => {
                     w.errors
@@ -792,19 +792,19 @@ pub fn analyze(
                 }
             };
             for c in chans {
-                add(&mut w, Kind::Chan, c, g.goid, op);
+                add(&mut w, Kind::Chan, c, g.goid.0, op);
             }
         } else if reason == "sync.Cond.Wait" {
             match cond_of(l, t, g) {
-                Some(c) => add(&mut w, Kind::Cond, c, g.goid, Op::Wait),
+                Some(c) => add(&mut w, Kind::Cond, c, g.goid.0, Op::Wait),
                 None => w.errors.push(format!(
                     "goroutine {}: waits on a sync.Cond not found on its stack",
                     g.goid
                 )),
             }
-        } else if let Some(addr) = sema.get(&g.addr) {
+        } else if let Some(addr) = sema.get(&g.addr.0) {
             let (kind, obj, op) = sema_object(l, g, *addr);
-            add(&mut w, kind, obj, g.goid, op);
+            add(&mut w, kind, obj, g.goid.0, op);
         }
     }
     // Channel state, places.
@@ -954,13 +954,13 @@ fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTre
                     continue;
                 }
                 let obj = r.2;
-                if waiters.get(&obj).is_some_and(|s| s.contains(&g.goid)) {
+                if waiters.get(&obj).is_some_and(|s| s.contains(&g.goid.0)) {
                     continue;
                 }
                 let Some(o) = objects.get_mut(&obj) else {
                     continue;
                 };
-                if o.suspects.iter().any(|s| s.goid == g.goid) {
+                if o.suspects.iter().any(|s| s.goid == g.goid.0) {
                     continue;
                 }
                 let slot = from + (k as u64) * 8;
@@ -971,7 +971,7 @@ fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTre
                 let fi = sps.iter().rposition(|sp| *sp <= slot);
                 let f = fi.and_then(|i| g.frames.get(i));
                 o.suspects.push(Suspect {
-                    goid: g.goid,
+                    goid: g.goid.0,
                     func: f.map_or_else(|| Arc::from("?"), |f| f.func.clone()),
                     file: f.map_or_else(|| Arc::from(""), |f| f.file.clone()),
                     line: f.map_or(0, |f| f.line),

@@ -13,6 +13,7 @@ pub mod waits;
 pub use filter::{func_regex, Filter};
 pub use render::{brief, summary, Mode, Sink, Style, CHUNK};
 
+use crate::ids::GoId;
 use crate::runtime::target::Snapshot;
 
 /// What a view shows and how: the mode, the goroutines, the frames and the decoration.
@@ -50,7 +51,7 @@ pub struct Rendered {
     /// Goroutines shown.
     pub shown: usize,
     /// Ids asked for that the snapshot does not hold, sorted.
-    pub missing: Vec<u64>,
+    pub missing: Vec<GoId>,
     /// Wait times are relative to the newest timestamp in the snapshot (no clock given).
     pub relative: bool,
 }
