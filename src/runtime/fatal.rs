@@ -15,7 +15,7 @@ use crate::pclntab::Pclntab;
 /// The closures that print a fatal error's text (Go 1.21 to 1.27).
 const CLOSURES: [&str; 2] = ["runtime.throw.func1", "runtime.fatal.func1"];
 /// The functions whose frame holds that closure.
-pub(super) const THROWERS: [&str; 2] = ["runtime.throw", "runtime.fatal"];
+pub const THROWERS: [&str; 2] = ["runtime.throw", "runtime.fatal"];
 /// Bytes of a stack searched from its stack pointer.
 const SCAN_BYTES: u64 = 64 << 10;
 /// Captured words looked at after the function word (Go 1.27's `fatal` captures the
@@ -29,7 +29,7 @@ const MAX_TEXT: u64 = 4096;
 /// the thread that received the fatal signal (`signalled`, the first in the core) or of
 /// the goroutine it ran: given to that goroutine when it has none, else (a system stack,
 /// like a deadlock's) returned.
-pub(super) fn core_fatal_error(
+pub fn core_fatal_error(
     rt: &GoRuntime,
     mem: &dyn Memory,
     bias: u64,
@@ -104,7 +104,7 @@ pub(super) fn core_fatal_error(
 }
 
 /// Entry addresses (relocated by `bias`) of the closures that print a fatal error.
-pub(super) fn closure_entries(pcln: &Pclntab, bias: u64) -> Vec<u64> {
+pub fn closure_entries(pcln: &Pclntab, bias: u64) -> Vec<u64> {
     CLOSURES
         .iter()
         .filter_map(|n| pcln.func_by_name(n))
@@ -114,7 +114,7 @@ pub(super) fn closure_entries(pcln: &Pclntab, bias: u64) -> Vec<u64> {
 
 /// `fatal error: TEXT` when the stack memory `[lo, hi)` (at most [`SCAN_BYTES`] of it)
 /// holds the function value of one of `entries` followed by a readable string.
-pub(super) fn scan(mem: &dyn Memory, entries: &[u64], lo: u64, hi: u64) -> Option<String> {
+pub fn scan(mem: &dyn Memory, entries: &[u64], lo: u64, hi: u64) -> Option<String> {
     if entries.is_empty() || hi <= lo {
         return None;
     }

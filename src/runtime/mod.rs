@@ -10,7 +10,7 @@
 
 mod chunks;
 pub mod fallback;
-mod fatal;
+pub mod fatal;
 pub(crate) mod fxhash;
 mod labels;
 pub mod layout;
