@@ -7,6 +7,7 @@
 //! Module map (see ARCHITECTURE.md):
 //! - [`binary`]: ELF open (memmap2 + object), sections, build-id, Go build info.
 //! - [`error`]: one error type for the core; mapped to Python exceptions in `py`.
+//! - [`ids`]: `GoId`, `Pc`, `Addr`: the numbers that cross modules, typed.
 //! - [`pclntab`]: Go's pc-line table: funcs, file:line, pcsp, inline tree (no DWARF needed).
 //! - [`pprof`]: pprof profiles (profile.proto, gzipped): the goroutine profile.
 //! - [`disasm`]: runtime variables of stripped binaries, found from the code that uses them.
@@ -23,6 +24,7 @@ pub mod diagnose;
 pub mod disasm;
 pub mod dwarf;
 pub mod error;
+pub mod ids;
 pub mod mem;
 pub mod pathmap;
 pub mod pclntab;
@@ -34,6 +36,9 @@ pub mod text;
 pub mod values;
 pub mod views;
 
+// The extension's allocator and its out-of-memory exit (the binding declares it).
+#[cfg(feature = "python")]
+mod oom;
 #[cfg(feature = "python")]
 mod py;
 

@@ -7,6 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use wslgo::binary::Binary;
+use wslgo::ids::GoId;
 use wslgo::mem::FakeMemory;
 use wslgo::runtime::{Frame, GoRuntime, Options};
 use wslgo::symbols::Symbols;
@@ -218,7 +219,7 @@ fn duplicate_and_garbage_pointers_join_the_unreadable_run() {
         words(&[GS, GS, 0x7300_0000, GS + gsize, GS + 2 * gsize]),
     );
     let gs = rt.goroutines(&m, 0, &[], &Options::default()).unwrap();
-    let goids: Vec<u64> = gs.iter().map(|g| g.goid).collect();
+    let goids: Vec<u64> = gs.iter().map(|g| g.goid.0).collect();
     assert_eq!(goids, [1, 0, 2, 3], "{gs:?}");
     assert_eq!(
         gs[1].error.as_deref(),
@@ -246,7 +247,7 @@ fn runs_and_duplicates_are_found_across_the_chunks_threads_read() {
     arr[30_000] = GS; // listed again
     m.map(ALLGS_ARRAY, words(&arr));
     let gs = rt.goroutines(&m, 0, &[], &Options::default()).unwrap();
-    let goids: Vec<u64> = gs.iter().map(|g| g.goid).collect();
+    let goids: Vec<u64> = gs.iter().map(|g| g.goid.0).collect();
     assert_eq!(goids, [1, 2, 0, 3, 0], "{gs:?}");
     let errs: Vec<&str> = gs.iter().filter_map(|g| g.error.as_deref()).collect();
     // The duplicate (allgs[30000]) joins the zeros around it, as in one chunk.
@@ -297,7 +298,7 @@ fn every_view_of_a_fake_target() {
     let t = fake_target();
     let s = snap(&t);
     // the frame the unwinder found (goexit+1, a top frame): what each view shows
-    let f: Frame = s.goroutine(1).unwrap().frames[0].clone();
+    let f: Frame = s.goroutine(GoId(1)).unwrap().frames[0].clone();
     assert_eq!(&*f.func, "runtime.goexit");
     let bad = 0xdead_0000u64;
     let short = f.file.rsplit("/src/").next().unwrap().to_string();
@@ -326,7 +327,7 @@ fn every_view_of_a_fake_target() {
             "goroutine {id} [chan receive]:\nruntime.goexit()\n\t{}:{} +{:#x}",
             f.file,
             f.line,
-            f.pc - f.entry
+            f.pc.0 - f.entry.0
         )
     };
     assert!(
@@ -475,10 +476,10 @@ fn filters_of_a_fake_target() {
         Vec::<u64>::new()
     );
     let (ids, missing, _) = shown(Filter {
-        goids: vec![2, 3, 99],
+        goids: [2, 3, 99].map(GoId).into(),
         ..all()
     });
-    assert_eq!((ids, missing), (vec![2], vec![3, 99]));
+    assert_eq!((ids, missing), (vec![2], [3, 99].map(GoId).into()));
     // waits measured from the newest timestamp (goroutine 4's), relative
     let (ids, _, relative) = shown(Filter {
         min_wait: Some(0),
@@ -521,4 +522,72 @@ fn a_view_marks_the_goroutine_it_is_told_is_current() {
     // an id the snapshot lacks marks none
     v.current_goid = Some(99);
     assert!(!text(&s, &v).contains('*'));
+}
+
+#[test]
+fn streamed_views_are_the_text_views() {
+    let t = fake_target();
+    let s = snap(&t);
+    let modes = [
+        Mode::List,
+        Mode::Full,
+        Mode::Group,
+        Mode::InfoGoroutines,
+        Mode::Jsonl { grouped: false },
+    ];
+    for mode in modes {
+        let v = View::new(mode);
+        let mut got = String::new();
+        let r = wslgo::views::render_streamed(&s, &v, None, |chunk| {
+            got.push_str(&chunk);
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        let (want, wr) = wslgo::views::render_text(&s, &v, None);
+        assert_eq!((got, r), (want, wr), "{mode:?}");
+    }
+    // the writer's error stops the view and is the one returned
+    let r = wslgo::views::render_streamed(&s, &View::new(Mode::Full), None, |_| Err("closed"));
+    assert!(
+        matches!(r, Err(wslgo::views::Stopped::Write("closed"))),
+        "{r:?}"
+    );
+    // a state filter naming no state of the program: a clear error, nothing written
+    let v = View {
+        filter: Filter {
+            states: vec!["sleeping-beauty".into()],
+            ..Filter::default()
+        },
+        ..View::new(Mode::List)
+    };
+    let mut wrote = false;
+    let r = wslgo::views::render_streamed(&s, &v, None, |_| {
+        wrote = true;
+        Ok::<(), ()>(())
+    });
+    match r {
+        Err(wslgo::views::Stopped::Failed(e)) => {
+            assert!(e.to_string().contains("no goroutine state"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!wrote);
+}
+
+#[test]
+fn target_facts_of_a_fake_target() {
+    let t = fake_target();
+    let i = t.info();
+    assert_eq!(i.load_bias, 0);
+    assert_eq!(i.g_size, t.runtime().layout().g.size);
+    assert_eq!(i.layout, "dwarf");
+    assert!(i.layout_exact);
+    assert!(i.go_version.unwrap().starts_with("go1.24"));
+    // no thread runs a goroutine without a thread to ask about
+    assert!(t.current_goroutine(&[], None).unwrap().is_none());
+    // the crafted goroutines are parked, none panicking; the bogus g cannot be read
+    let gsize = t.runtime().layout().g.size;
+    let lines = t.panic_lines(&[GS, GS + gsize]).unwrap();
+    assert_eq!(lines, [None, None]);
+    assert!(t.panic_lines(&[0xdead_0000]).is_err());
 }

@@ -204,6 +204,19 @@ fn frames_agree_with_go_addr2line() {
                 }
             }
             assert!(bad.is_empty(), "go{v} {mode}:\n{}", bad.join("\n"));
+            // a backtrace's batch: the same frames per pc, an empty list where unknown
+            let mut batch: Vec<u64> = pcs.iter().copied().take(50).collect();
+            batch.push(1);
+            let got = s.frames_batch(&batch);
+            assert_eq!(got.len(), batch.len());
+            for (pc, fs) in batch.iter().zip(&got) {
+                assert_eq!(
+                    *fs,
+                    s.frames(*pc).unwrap_or_default(),
+                    "go{v} {mode}: {pc:#x}"
+                );
+            }
+            assert!(got.last().unwrap().is_empty());
             assert!(
                 named * 100 >= pcs.len() * 99,
                 "go{v}: {named}/{}",

@@ -318,8 +318,8 @@ fn corrupt(v: &str) {
         .find(|(_, _, n)| n == "unbuf")
         .unwrap()
         .0;
-    let sg = gs.iter().find(|g| g.goid == sender).unwrap();
-    let sudog = wslgo::mem::read_u64(&cf, sg.addr + l.g_waiting).unwrap();
+    let sg = gs.iter().find(|g| g.goid.0 == sender).unwrap();
+    let sudog = wslgo::mem::read_u64(&cf, sg.addr.0 + l.g_waiting).unwrap();
     m.word(sudog + l.sudog.waitlink, sudog);
     // abba_a's semtable root points at an unmapped sudog.
     let (table, size) = model.globals(bias).semtable.unwrap();

@@ -121,7 +121,7 @@ fn run(s: &Seed) {
             let _ = views::waits::text(&w, None);
             let _ = views::waits::json(&w, Some(1));
             if let Some(g) = gs.first() {
-                let _ = views::waits::chain_text(&w, g.goid);
+                let _ = views::waits::chain_text(&w, g.goid.0);
             }
             let (on, errors) = m.waits_on(&s.rt, &t, gs.iter());
             for (i, o) in on {
@@ -174,7 +174,7 @@ fn run(s: &Seed) {
             states: vec!["chan".into()],
             func: views::func_regex(r"main\.").ok(),
             labels: vec!["k".into()],
-            goids: vec![1, 2, 3],
+            goids: [1, 2, 3].map(wslgo::ids::GoId).into(),
             min_wait: Some(1),
             ..Filter::default()
         };

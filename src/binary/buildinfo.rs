@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 
 /// The magic that starts `.go.buildinfo`.
-pub const MAGIC: &[u8] = b"\xff Go buildinf:";
+pub(super) const MAGIC: &[u8] = b"\xff Go buildinf:";
 
 /// Parsed Go build information.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -171,7 +171,7 @@ fn unquote(s: &str) -> Option<String> {
 }
 
 /// Parse `go1.24.11`, `go1.21`, `go1.26rc1`, `go1.22.3 X:nocoverageredesign` into a tuple.
-pub fn parse_go_version(v: &str) -> Option<(u32, u32, u32)> {
+pub(super) fn parse_go_version(v: &str) -> Option<(u32, u32, u32)> {
     let v = v.strip_prefix("go")?;
     let v = v.split([' ', '-', '+']).next()?;
     let mut it = v.split('.');

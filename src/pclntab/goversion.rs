@@ -14,9 +14,9 @@ pub const FUNC_FLAG_SPWRITE: u8 = 2;
 pub const FUNC_FLAG_ASM: u8 = 4;
 
 /// `PCDATA_InlTreeIndex`: the pcdata table mapping pc -> inline tree index (all 1.18+).
-pub const PCDATA_INL_TREE_INDEX: usize = 2;
+pub(super) const PCDATA_INL_TREE_INDEX: usize = 2;
 /// `FUNCDATA_InlTree`: the funcdata slot holding the inline tree (all 1.18+).
-pub const FUNCDATA_INL_TREE: usize = 3;
+pub(super) const FUNCDATA_INL_TREE: usize = 3;
 
 /// Version-independent name of a Go funcID: what the unwinder matches on.
 ///

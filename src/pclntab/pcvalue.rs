@@ -9,7 +9,7 @@ pub(crate) struct Bytes<'a> {
 }
 
 impl<'a> Bytes<'a> {
-    pub fn u32_at(&self, off: usize) -> Option<u32> {
+    pub(super) fn u32_at(&self, off: usize) -> Option<u32> {
         let b: [u8; 4] = self.data.get(off..off.checked_add(4)?)?.try_into().ok()?;
         Some(if self.le {
             u32::from_le_bytes(b)
@@ -18,7 +18,7 @@ impl<'a> Bytes<'a> {
         })
     }
 
-    pub fn u64_at(&self, off: usize) -> Option<u64> {
+    pub(super) fn u64_at(&self, off: usize) -> Option<u64> {
         let b: [u8; 8] = self.data.get(off..off.checked_add(8)?)?.try_into().ok()?;
         Some(if self.le {
             u64::from_le_bytes(b)
@@ -28,7 +28,7 @@ impl<'a> Bytes<'a> {
     }
 
     /// A pointer-size word (4 or 8 bytes).
-    pub fn word_at(&self, off: usize, ptr_size: usize) -> Option<u64> {
+    pub(super) fn word_at(&self, off: usize, ptr_size: usize) -> Option<u64> {
         if ptr_size == 8 {
             self.u64_at(off)
         } else {
@@ -37,7 +37,7 @@ impl<'a> Bytes<'a> {
     }
 
     /// NUL-terminated UTF-8 string starting at `off`.
-    pub fn cstr_at(&self, off: usize) -> Option<&'a str> {
+    pub(super) fn cstr_at(&self, off: usize) -> Option<&'a str> {
         let rest = self.data.get(off..)?;
         let n = rest.iter().position(|&b| b == 0)?;
         std::str::from_utf8(rest.get(..n)?).ok()
@@ -75,7 +75,7 @@ pub(crate) struct PcValueIter<'a> {
 }
 
 impl<'a> PcValueIter<'a> {
-    pub fn new(table: &'a [u8], entry: u64, quantum: u32) -> Self {
+    pub(super) fn new(table: &'a [u8], entry: u64, quantum: u32) -> Self {
         PcValueIter {
             p: table,
             entry,

@@ -158,10 +158,10 @@ fn stack_locs(
         if !f.inlined {
             // A return address: the call instruction is the byte before it (the runtime's
             // `symPC`), unless at the entry.
-            let address = if f.entry != 0 && f.pc > f.entry {
-                f.pc - 1
+            let address = if f.entry.0 != 0 && f.pc > f.entry {
+                f.pc.0 - 1
             } else {
-                f.pc
+                f.pc.0
             };
             out.push(Loc {
                 address,
@@ -171,7 +171,7 @@ fn stack_locs(
     }
     if let (false, Some(f)) = (lines.is_empty(), frames.last()) {
         out.push(Loc {
-            address: f.pc.saturating_sub(1),
+            address: f.pc.0.saturating_sub(1),
             lines,
         });
     }

@@ -3,7 +3,8 @@
 
 use pyo3::prelude::*;
 
-use super::goroutines::{parse_threads, GoTarget, PyThreadRegs};
+use super::conv::{parse_threads, PyThreadRegs};
+use super::goroutines::GoTarget;
 use super::guarded;
 use crate::views::leaks as view;
 

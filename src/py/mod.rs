@@ -4,13 +4,14 @@
 //! of a `PanicException` (a BaseException that would escape `except Exception` in gdb).
 
 mod binary;
+mod conv;
 mod diagnose;
 mod goroutines;
 mod leaks;
-mod oom;
 mod pprof;
 mod program;
 mod report;
+mod snapshot;
 mod snapshots;
 mod symbols;
 mod values;
@@ -82,17 +83,13 @@ pub(crate) fn to_py(err: Error) -> PyErr {
 pub(crate) fn guarded<T>(f: impl FnOnce() -> crate::Result<T>) -> PyResult<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r.map_err(to_py),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(WslgoError::new_err(format!(
-                "internal error in wslgo's native module: {what}"
-            )))
-        }
+        Err(panic) => Err(internal_error(&crate::error::panic_message(&*panic))),
     }
+}
+
+/// The exception of a panic in the native module (its message `what`).
+pub(crate) fn internal_error(what: &str) -> PyErr {
+    WslgoError::new_err(format!("internal error in wslgo's native module: {what}"))
 }
 
 /// The version of the native module (the crate version it was built from).
@@ -132,17 +129,17 @@ fn check_regular_file(py: Python<'_>, path: std::path::PathBuf, what: &str) -> P
 /// "PREFIX: out of memory (...)" and status 1 (the CLI asks for this; gdb does not).
 #[pyfunction]
 fn exit_on_oom(prefix: &str) {
-    oom::exit_on_oom(prefix);
+    crate::oom::exit_on_oom(prefix);
 }
 
 #[global_allocator]
-static ALLOCATOR: oom::Allocator = oom::Allocator;
+static ALLOCATOR: crate::oom::Allocator = crate::oom::Allocator;
 
 /// The wslgo native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    oom::quiet_panics();
+    crate::oom::quiet_panics();
     m.add("WslgoError", py.get_type::<WslgoError>())?;
     m.add("BadBinaryError", py.get_type::<BadBinaryError>())?;
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;
@@ -158,6 +155,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exit_on_oom, m)?)?;
     binary::register(m)?;
     goroutines::register(m)?;
+    snapshot::register(m)?;
     symbols::register(m)?;
     wsl::register(m)?;
     diagnose::register(m)?;

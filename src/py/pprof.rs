@@ -5,7 +5,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::goroutines::{GoTarget, Snapshot};
+use super::goroutines::GoTarget;
+use super::snapshot::Snapshot;
 use crate::pprof::goroutines::ExtraLabels;
 use crate::views::pprof;
 

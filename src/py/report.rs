@@ -4,7 +4,8 @@
 
 use pyo3::prelude::*;
 
-use super::goroutines::{parse_threads, GoTarget, PyThreadRegs};
+use super::conv::{parse_threads, PyThreadRegs};
+use super::goroutines::GoTarget;
 use super::guarded;
 use super::wsl::PathMap;
 use crate::views::report::{self as view, ReportOptions};

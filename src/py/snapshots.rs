@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::goroutines::{GoTarget, Snapshot};
+use super::goroutines::GoTarget;
+use super::snapshot::Snapshot;
 use crate::binary::open_regular;
 use crate::views::diff as report;
 use crate::views::snapfile::Saved;

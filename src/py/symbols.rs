@@ -86,20 +86,11 @@ impl Symbols {
     /// Frames of many pcs in one call (backtraces): one list per pc, empty when unknown.
     fn frames_batch(&self, py: Python<'_>, pcs: Vec<u64>) -> PyResult<Vec<Vec<Frame>>> {
         let s = self.inner.clone();
-        py.detach(|| {
-            guarded(|| {
-                Ok(pcs
-                    .iter()
-                    .map(|pc| {
-                        s.frames(*pc)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(Frame::from)
-                            .collect()
-                    })
-                    .collect())
-            })
-        })
+        let frames = py.detach(|| guarded(|| Ok(s.frames_batch(&pcs))))?;
+        Ok(frames
+            .into_iter()
+            .map(|fs| fs.into_iter().map(Frame::from).collect())
+            .collect())
     }
 
     /// A symbol file for gdb written from the pclntab (ELF symbols and DWARF names, files

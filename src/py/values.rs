@@ -7,57 +7,21 @@
 //! the debuggee running. The module functions format standard-library values from their raw
 //! words (time.Duration, time.Time, sync.Mutex, sync.RWMutex).
 
-use std::collections::HashMap;
-use std::ops::Range;
-use std::sync::{Arc, OnceLock};
-
 use pyo3::prelude::*;
 
 use super::guarded;
 use super::program::{ProgramArg, PyCallbackMemory};
 use crate::mem::{Memory, PageCache, ProcessMemory};
-use crate::symbols::Symbols as CoreSymbols;
-use crate::values::render::{self, RenderOpts, Renderer};
-use crate::values::{self, lookup, stdtypes, Geometry, Layout, Limits, MapKind, StrRead};
-
-enum Source {
-    Process(ProcessMemory),
-    Callback(PyCallbackMemory),
-}
+use crate::values::program::{self, Program};
+use crate::values::render;
+use crate::values::{self, lookup, stdtypes, Geometry, Limits};
 
 /// Readers for Go values of one binary in one debuggee.
 #[pyclass(name = "Values", module = "wslgo._native", frozen)]
 pub struct Values {
-    src: Source,
-    layout: Layout,
-    kind: MapKind,
-    go_version: String,
-    /// The module's types section (`runtime.types` .. `runtime.etypes`, relocated).
-    types: Option<Range<u64>>,
-    syms: Arc<CoreSymbols>,
-    /// Runtime type name (package names) -> DWARF type name (package paths), built on first
-    /// use from the DWARF's named types.
-    dwarf_names: OnceLock<HashMap<String, String>>,
-    /// amd64 only: run-time addresses of the runtime's AES key schedule for map hashing and
-    /// of its "hash with AES" flag (`m[key]`'s fast path).
-    aes: Option<(u64, u64)>,
-}
-
-impl Values {
-    fn with_mem<T>(&self, f: impl FnOnce(&dyn Memory) -> T) -> T {
-        match &self.src {
-            Source::Process(m) => f(&PageCache::new(m)),
-            Source::Callback(m) => f(&PageCache::new(m)),
-        }
-    }
-}
-
-fn map_kind(kind: Option<&str>, default: MapKind) -> MapKind {
-    match kind {
-        Some("hash") => MapKind::Hash,
-        Some("swiss") => MapKind::Swiss,
-        _ => default,
-    }
+    /// /proc/PID/mem, or the Python callable.
+    mem: Box<dyn Memory>,
+    prog: Program,
 }
 
 fn limits(max_bytes: u64, max_entries: u64) -> Limits {
@@ -81,63 +45,29 @@ impl Values {
     ) -> PyResult<Self> {
         let prog = ProgramArg::from_py(program)?;
         let syms = py.detach(|| guarded(|| prog.symbols()))?;
-        guarded(|| {
-            let bin = syms.binary();
-            let go_version = bin.build_info().map(|b| b.go_version).unwrap_or_default();
-            let minor = values::layout::minor_of(&go_version).unwrap_or(u32::MAX);
-            let (layout, kind) = values::layout::for_version(minor);
-            let sym = |name: &str| bin.elf_symbol(name).map(|s| s.addr.wrapping_add(load_bias));
-            let types = types.or_else(|| sym("runtime.types")).map(|start| {
-                start
-                    ..sym("runtime.etypes")
-                        .filter(|e| *e > start)
-                        .unwrap_or(u64::MAX)
-            });
-            let src = match (pid, read) {
-                (Some(pid), _) => Source::Process(ProcessMemory::open(pid)?),
-                (None, Some(func)) => Source::Callback(PyCallbackMemory::new(func)),
-                (None, None) => {
-                    return Err(crate::Error::BadInput(
-                        "Values needs a pid or a read callback".into(),
-                    ))
-                }
-            };
-            let aes = if bin.arch() == crate::binary::Arch::Amd64 {
-                sym("runtime.aeskeysched")
-                    .zip(sym("runtime.useAeshash"))
-                    .or_else(|| {
-                        sym("internal/runtime/maps.aeskeysched")
-                            .zip(sym("internal/runtime/maps.UseAeshash"))
-                    })
-            } else {
-                None
-            };
-            Ok(Values {
-                aes,
-                src,
-                layout,
-                kind,
-                go_version,
-                types,
-                syms,
-                dwarf_names: OnceLock::new(),
-            })
-        })
+        let mem: Box<dyn Memory> = match (pid, read) {
+            (Some(pid), _) => Box::new(guarded(|| ProcessMemory::open(pid))?),
+            (None, Some(func)) => Box::new(PyCallbackMemory::new(func)),
+            (None, None) => {
+                return Err(pyo3::exceptions::PyValueError::new_err(
+                    "Values needs a pid or a read callback",
+                ))
+            }
+        };
+        let prog = guarded(|| Ok(Program::new(syms, load_bias, types)))?;
+        Ok(Values { mem, prog })
     }
 
     /// The binary's Go version (`go1.24.11`; empty when unknown).
     #[getter]
     fn go_version(&self) -> &str {
-        &self.go_version
+        &self.prog.go_version
     }
 
     /// "hash" (Go < 1.24) or "swiss".
     #[getter]
     fn map_kind(&self) -> &'static str {
-        match self.kind {
-            MapKind::Hash => "hash",
-            MapKind::Swiss => "swiss",
-        }
+        self.prog.kind.name()
     }
 
     /// Walk a map: `(count, [(key_addr, elem_addr)], marker or None)`.
@@ -155,20 +85,11 @@ impl Values {
         max_entries: u64,
     ) -> PyResult<(u64, Vec<(u64, u64)>, Option<String>)> {
         let geo = geometry_of(geometry);
-        let kind = map_kind(kind, self.kind);
-        guarded(|| {
-            let w = self.with_mem(|m| {
-                values::map_entries(
-                    m,
-                    &self.layout,
-                    kind,
-                    addr,
-                    &geo,
-                    limits(max_bytes, max_entries),
-                )
-            });
-            Ok((w.count, w.entries, w.marker))
-        })
+        let kind = self.prog.map_kind(kind);
+        let lim = limits(max_bytes, max_entries);
+        let m = PageCache::new(&*self.mem);
+        let w = values::map_entries(&m, &self.prog.layout, kind, addr, &geo, lim);
+        Ok((w.count, w.entries, w.marker))
     }
 
     /// `m[key]` without calling the program: the address of the element stored under `key`
@@ -189,40 +110,14 @@ impl Values {
         max_bytes: u64,
     ) -> PyResult<Option<u64>> {
         let geo = geometry_of(geometry);
-        let kind = map_kind(kind, self.kind);
+        let kind = self.prog.map_kind(kind);
         let key = if string {
             lookup::MapKey::Str(key)
         } else {
             lookup::MapKey::Bytes(key)
         };
-        let find = |m: &dyn Memory| {
-            let sched = self.aes.and_then(|(sched, flag)| {
-                let mut on = [0u8; 1];
-                let mut bytes = [0u8; 48];
-                m.read_into(flag, &mut on).ok()?;
-                m.read_into(sched, &mut bytes).ok()?;
-                (on[0] != 0).then_some(bytes)
-            });
-            lookup::map_find_hashed(
-                m,
-                &self.layout,
-                kind,
-                addr,
-                &geo,
-                &key,
-                max_bytes,
-                sched.as_ref(),
-            )
-        };
-        py.detach(|| {
-            guarded(|| {
-                let found = match &self.src {
-                    Source::Process(m) => find(m),
-                    Source::Callback(m) => find(m),
-                };
-                found.map_err(crate::Error::BadInput)
-            })
-        })
+        let (p, m) = (&self.prog, &*self.mem);
+        py.detach(|| guarded(|| p.map_find(m, kind, addr, &geo, &key, max_bytes)))
     }
 
     /// Read a chan: `(len, cap, closed, [elem_addr in receive order], marker or None)`.
@@ -234,23 +129,15 @@ impl Values {
         max_bytes: u64,
         max_entries: u64,
     ) -> PyResult<(u64, u64, bool, Vec<u64>, Option<String>)> {
-        guarded(|| {
-            let q = self.with_mem(|m| {
-                values::chan_queue(m, &self.layout, addr, limits(max_bytes, max_entries))
-            });
-            Ok((q.len, q.cap, q.closed, q.elems, q.marker))
-        })
+        let m = PageCache::new(&*self.mem);
+        let q = values::chan_queue(&m, &self.prog.layout, addr, limits(max_bytes, max_entries));
+        Ok((q.len, q.cap, q.closed, q.elems, q.marker))
     }
 
     /// The dynamic type at an `*abi.Type`: `(name, size, kind, direct)`.
     fn dyn_type(&self, typ: u64) -> PyResult<(String, u64, u8, bool)> {
-        guarded(|| {
-            let types = self.types.clone().ok_or_else(|| {
-                crate::Error::NotFound("no runtime.types symbol (stripped binary)".into())
-            })?;
-            let t = self.with_mem(|m| values::dyn_type(m, &self.layout, types, typ))?;
-            Ok((t.name, t.size, t.kind, t.direct))
-        })
+        let t = guarded(|| self.prog.dyn_type(&PageCache::new(&*self.mem), typ))?;
+        Ok((t.name, t.size, t.kind, t.direct))
     }
 
     /// The text of an interface's dynamic value decoded from its type descriptor alone (no
@@ -265,60 +152,35 @@ impl Values {
         max_elems: u64,
         max_string: u64,
     ) -> PyResult<String> {
-        guarded(|| {
-            let types = self.types.clone().ok_or_else(|| {
-                crate::Error::NotFound("no runtime.types symbol (stripped binary)".into())
-            })?;
-            let opts = RenderOpts {
-                max_elems,
-                max_string,
-                ..RenderOpts::default()
-            };
-            Ok(self.with_mem(|m| {
-                Renderer::new(m, &self.layout, types.clone(), opts).dynamic(typ, data)
-            }))
-        })
+        let m = PageCache::new(&*self.mem);
+        guarded(|| self.prog.dynamic_text(&m, typ, data, max_elems, max_string))
     }
 
     /// The DWARF name of a type the runtime names `name` (`y.T` for `github.com/x/y.T`), or
     /// None when the DWARF has no such type or several candidates.
     fn dwarf_type_name(&self, py: Python<'_>, name: &str) -> Option<String> {
-        let names = py.detach(|| {
-            self.dwarf_names.get_or_init(|| {
-                let mut map: HashMap<String, Option<String>> = HashMap::new();
-                if let Ok(d) = self.syms.dwarf() {
-                    for full in d.type_names().unwrap_or_default() {
-                        let short = values::runtime_spelling(full);
-                        if short != full {
-                            map.entry(short)
-                                .and_modify(|v| *v = None)
-                                .or_insert_with(|| Some(full.to_string()));
-                        }
-                    }
-                }
-                map.into_iter()
-                    .filter_map(|(k, v)| v.map(|v| (k, v)))
-                    .collect()
-            })
-        });
-        names.get(name).cloned()
+        let p = &self.prog;
+        py.detach(|| p.dwarf_type_name(name))
     }
 
     /// len() of the map whose header is at `addr` (0 for nil); `kind` as for `map_entries`.
     #[pyo3(signature = (addr, kind=None))]
     fn map_len(&self, addr: u64, kind: Option<&str>) -> PyResult<u64> {
-        let kind = map_kind(kind, self.kind);
-        guarded(|| self.with_mem(|m| values::map_len(m, &self.layout, kind, addr)))
+        let kind = self.prog.map_kind(kind);
+        let m = PageCache::new(&*self.mem);
+        guarded(|| values::map_len(&m, &self.prog.layout, kind, addr))
     }
 
     /// `(len, cap)` of the chan at `addr` (`(0, 0)` for nil).
     fn chan_len_cap(&self, addr: u64) -> PyResult<(u64, u64)> {
-        guarded(|| self.with_mem(|m| values::chan_len_cap(m, &self.layout, addr)))
+        let m = PageCache::new(&*self.mem);
+        guarded(|| values::chan_len_cap(&m, &self.prog.layout, addr))
     }
 
     /// The `*abi.Type` held by an itab.
     fn itab_type(&self, itab: u64) -> PyResult<u64> {
-        guarded(|| self.with_mem(|m| values::itab_type(m, &self.layout, itab)))
+        let m = PageCache::new(&*self.mem);
+        guarded(|| values::itab_type(&m, &self.prog.layout, itab))
     }
 
     /// Go strings whose headers sit at `addrs`: `(text, full length)` each (at most
@@ -326,15 +188,7 @@ impl Values {
     /// invalid UTF-8 replaced), None where unreadable or past the budget.
     #[pyo3(signature = (addrs, max_len, max_bytes=16 << 20))]
     fn strings(&self, addrs: Vec<u64>, max_len: u64, max_bytes: u64) -> Vec<Option<(String, u64)>> {
-        self.with_mem(|m| {
-            values::read_strings(m, &addrs, max_len, max_bytes)
-                .into_iter()
-                .map(|r| match r {
-                    StrRead::Bytes(b, n) => Some((String::from_utf8_lossy(&b).into_owned(), n)),
-                    _ => None,
-                })
-                .collect()
-        })
+        program::lossy_strings(&PageCache::new(&*self.mem), &addrs, max_len, max_bytes)
     }
 
     /// Go strings whose headers sit at `addrs`, quoted as the printers show them (at most
@@ -343,16 +197,7 @@ impl Values {
     /// reached>` past the budget): the children of a big map or slice in one call.
     #[pyo3(signature = (addrs, max_len, max_bytes=16 << 20))]
     fn quoted_strings(&self, addrs: Vec<u64>, max_len: u64, max_bytes: u64) -> Vec<String> {
-        self.with_mem(|m| {
-            values::read_strings(m, &addrs, max_len, max_bytes)
-                .into_iter()
-                .map(|r| match r {
-                    StrRead::Bytes(b, n) => render::quote(&b, n > b.len() as u64),
-                    StrRead::Unreadable => "<unreadable string>".to_string(),
-                    StrRead::OverBudget => "<string: read limit reached>".to_string(),
-                })
-                .collect()
-        })
+        program::quoted_strings(&PageCache::new(&*self.mem), &addrs, max_len, max_bytes)
     }
 
     /// The one Go string at the header `addr`, quoted ([`Values.quoted_strings`] of one).
@@ -366,12 +211,12 @@ impl Values {
     /// How many bytes from `addr` on lie in mapped memory, or None when the memory does not
     /// know its map (cores and remote targets read through gdb).
     fn mapped_extent(&self, addr: u64) -> Option<u64> {
-        self.with_mem(|m| m.mapped_extent(addr))
+        PageCache::new(&*self.mem).mapped_extent(addr)
     }
 
     /// Integers of `size` bytes at `addrs` (None where unreadable).
     fn ints(&self, addrs: Vec<u64>, size: usize, signed: bool) -> Vec<Option<i128>> {
-        self.with_mem(|m| values::read_ints(m, &addrs, size, signed))
+        values::read_ints(&PageCache::new(&*self.mem), &addrs, size, signed)
     }
 }
 
@@ -438,6 +283,28 @@ fn go_rwmutex(reader_count: i64, writer_state: i64) -> String {
     stdtypes::rwmutex_string(reader_count, writer_state)
 }
 
+/// One leaf of a result as Python gives it: `("int" | "float" | "stack", offset, size)`.
+struct PyLeaf(crate::values::abi::Leaf);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for PyLeaf {
+    type Error = PyErr;
+
+    fn extract(ob: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        use crate::values::abi::Leaf;
+        let (kind, offset, size): (String, u64, u64) = ob.extract()?;
+        Ok(PyLeaf(match kind.as_str() {
+            "int" => Leaf::Int { offset, size },
+            "float" => Leaf::Float { offset, size },
+            "stack" => Leaf::Unassignable,
+            _ => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "leaf kind {kind:?}: one of int, float, stack"
+                )))
+            }
+        }))
+    }
+}
+
 /// Where Go's register ABI puts each result of a function on `arch` (gdb's architecture
 /// name): per result, its leaves (`("int" | "float" | "stack", offset, size)`) in; out,
 /// `[(register, is_float, offset, size)]`, or None for a result on the stack.
@@ -445,29 +312,16 @@ fn go_rwmutex(reader_count: i64, writer_state: i64) -> String {
 #[allow(clippy::type_complexity)] // the Python shape, converted here
 fn abi_results(
     arch: &str,
-    results: Vec<Vec<(String, u64, u64)>>,
+    results: Vec<Vec<PyLeaf>>,
 ) -> PyResult<Vec<Option<Vec<(&'static str, bool, u64, u64)>>>> {
-    use crate::values::abi::{assign_results, Arch, Leaf};
+    use crate::values::abi::{assign_results, Arch};
     let arch = Arch::of_name(arch).ok_or_else(|| {
         pyo3::exceptions::PyValueError::new_err(format!("no Go register ABI on {arch}"))
     })?;
-    let mut shapes = Vec::with_capacity(results.len());
-    for leaves in results {
-        let mut shape = Vec::with_capacity(leaves.len());
-        for (kind, offset, size) in leaves {
-            shape.push(match kind.as_str() {
-                "int" => Leaf::Int { offset, size },
-                "float" => Leaf::Float { offset, size },
-                "stack" => Leaf::Unassignable,
-                _ => {
-                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                        "leaf kind {kind:?}: one of int, float, stack"
-                    )))
-                }
-            });
-        }
-        shapes.push(shape);
-    }
+    let shapes: Vec<Vec<_>> = results
+        .into_iter()
+        .map(|r| r.into_iter().map(|l| l.0).collect())
+        .collect();
     Ok(assign_results(arch, &shapes)
         .into_iter()
         .map(|r| {

@@ -5,8 +5,10 @@
 
 use pyo3::prelude::*;
 
-use super::goroutines::{parse_threads, GoTarget, PyThreadRegs};
+use super::conv::{parse_threads, PyThreadRegs};
+use super::goroutines::GoTarget;
 use super::guarded;
+use crate::ids::GoId;
 use crate::views::waits as view;
 
 /// The wait view of `target`: cycles, then one block per object (text), or the JSON
@@ -21,7 +23,7 @@ fn waits(
     threads: Option<Vec<PyThreadRegs>>,
     json: bool,
     current_tid: Option<i64>,
-    goid: Option<u64>,
+    goid: Option<GoId>,
     now: Option<i64>,
 ) -> PyResult<String> {
     let t = &target.get().target;

@@ -25,7 +25,7 @@ fn read_pair(mem: &dyn Memory, buf: &[u8], off: usize, p: usize) -> Option<(Stri
 }
 
 /// Read the labels at `ptr` (the value of `g.labels`); unreadable parts are skipped.
-pub fn read(t: &Target<'_>, ptr: u64, slice_form: bool) -> Vec<(String, String)> {
+pub(super) fn read(t: &Target<'_>, ptr: u64, slice_form: bool) -> Vec<(String, String)> {
     let (mem, p) = (t.mem, t.ptr_size);
     let mut out = if slice_form {
         read_slice(mem, ptr, p)

@@ -284,7 +284,7 @@ pub fn check(
             let r = &*g.wait_reason;
             let objs: Vec<(Kind, u64)> = waits
                 .waits_on
-                .get(&g.goid)
+                .get(&g.goid.0)
                 .map(|v| {
                     v.iter()
                         .filter_map(|a| kinds.get(a).map(|k| (*k, *a)))
@@ -326,7 +326,7 @@ pub fn check(
     }
     // Every g's `stack.hi`: the goroutines' and each M's g0.
     for g in gs {
-        hidden.entry(g.addr).or_default().push(cfg.g_stack_hi);
+        hidden.entry(g.addr.0).or_default().push(cfg.g_stack_hi);
     }
     if let (Some(allm), Some(link)) = (cfg.allm, cfg.m_alllink) {
         let mut m = t.word(allm).unwrap_or(0);
@@ -373,7 +373,7 @@ pub fn check(
         for (g, w) in &class {
             if matches!(w, Wait::Root | Wait::Unknown) {
                 m.scan_stack(g);
-                rooted.insert(g.goid);
+                rooted.insert(g.goid.0);
             }
         }
         m.drain();
@@ -383,11 +383,11 @@ pub fn check(
             let mut more = false;
             for (g, w) in &class {
                 let Wait::On(objs) = w else { continue };
-                if rooted.contains(&g.goid) {
+                if rooted.contains(&g.goid.0) {
                     continue;
                 }
                 if objs.iter().any(|(_, a)| m.reachable(*a)) {
-                    rooted.insert(g.goid);
+                    rooted.insert(g.goid.0);
                     m.scan_stack(g);
                     more = true;
                 }
@@ -412,9 +412,9 @@ pub fn check(
         if out.cannot.is_none() {
             for (g, w) in &class {
                 if let Wait::On(objs) = w {
-                    if !rooted.contains(&g.goid) {
+                    if !rooted.contains(&g.goid.0) {
                         out.leaked.push(Leaked {
-                            goid: g.goid,
+                            goid: g.goid.0,
                             cause: Cause::Unreachable,
                             objects: objs.clone(),
                         });
@@ -427,24 +427,24 @@ pub fn check(
     }
     let known: HashSet<u64> = out.leaked.iter().map(|x| x.goid).collect();
     for (g, w) in &class {
-        if known.contains(&g.goid) {
+        if known.contains(&g.goid.0) {
             continue;
         }
         let cause = match w {
-            Wait::Forever(Cause::EmptySelect) if g.goid == 1 => None,
+            Wait::Forever(Cause::EmptySelect) if g.goid.0 == 1 => None,
             Wait::Forever(c) => Some(*c),
             _ if &*g.status_name == "leaked" => Some(Cause::Runtime),
             _ => None,
         };
         if let Some(cause) = cause {
             out.leaked.push(Leaked {
-                goid: g.goid,
+                goid: g.goid.0,
                 cause,
                 objects: Vec::new(),
             });
         }
         if matches!(w, Wait::Unknown) {
-            out.undetermined.push(g.goid);
+            out.undetermined.push(g.goid.0);
         }
     }
     out.leaked.sort_by_key(|x| x.goid);
@@ -484,7 +484,7 @@ fn hidden_words(
             continue;
         }
         let chan = g.wait_reason.starts_with("chan ") || g.wait_reason.starts_with("select");
-        let Ok(mut cur) = t.word(g.addr.wrapping_add(l.g_waiting)) else {
+        let Ok(mut cur) = t.word(g.addr.0.wrapping_add(l.g_waiting)) else {
             continue;
         };
         let mut seen = HashSet::new();

@@ -87,7 +87,7 @@ fn poke(m: &mut FakeMemory, a: u64, v: u64) {
 fn g(goid: u64, status: u32, reason: &str) -> Goroutine {
     let mut g = Goroutine::unreadable(0xdead_0000 + goid * 0x1000, String::new());
     g.error = None;
-    g.goid = goid;
+    g.goid = crate::ids::GoId(goid);
     g.status = status;
     g.status_name = if status == WAITING {
         "waiting"

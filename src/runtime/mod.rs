@@ -11,7 +11,7 @@
 mod chunks;
 pub mod fallback;
 pub mod fatal;
-pub mod fxhash;
+pub(crate) mod fxhash;
 pub mod heap;
 mod labels;
 pub mod layout;
@@ -19,9 +19,9 @@ pub mod leaks;
 pub mod panic;
 mod records;
 mod spare;
-pub mod statuses;
+mod statuses;
 pub mod target;
-pub mod unwind;
+pub(crate) mod unwind;
 pub mod waits;
 pub mod waits_layout;
 
@@ -39,6 +39,7 @@ use fxhash::FxHashSet;
 use crate::binary::{Arch, Binary};
 use crate::dwarf::Dwarf;
 use crate::error::{Error, Result};
+use crate::ids::{Addr, GoId, Pc};
 use crate::mem::{
     le_u32, le_u64, le_word, read_coalesced, read_coalesced_into, Memory, PageCache, ReadReq,
     SliceHeader, Target,
@@ -660,7 +661,7 @@ impl GoRuntime {
     /// runtime's 16 bits, or, for a live one, a goid of 0 (the runtime numbers every g
     /// before adding it to allgs) or beyond any counter.
     fn is_garbage(&self, g: &Goroutine) -> bool {
-        self.is_garbage_raw(g.status, g.goid, g.stack_lo, g.stack_hi)
+        self.is_garbage_raw(g.status, g.goid.0, g.stack_lo, g.stack_hi)
     }
 
     fn is_garbage_raw(&self, status: u32, goid: u64, lo: u64, hi: u64) -> bool {
@@ -697,7 +698,7 @@ impl GoRuntime {
         if dead {
             return !opts.include_dead;
         }
-        opts.only_goid.is_some_and(|id| id != goid)
+        opts.only_goid.is_some_and(|id| id.0 != goid)
             || (opts.only_current && s != st.running && s != st.syscall)
     }
 
@@ -924,7 +925,7 @@ impl GoRuntime {
         let Some(sp0) = st.sps.get(first).copied() else {
             return false;
         };
-        g.pc = st.frames.get(first).map_or(th.pc, |f| f.pc);
+        g.pc = st.frames.get(first).map_or(th.pc, |f| f.pc.0);
         g.sp = sp0;
         g.bp = 0;
         g.regs = RegsSource::Thread;
@@ -960,13 +961,13 @@ impl GoRuntime {
                             func,
                             file,
                             line,
-                            pc: w.gopc,
+                            pc: Pc(w.gopc),
                         },
                         None => Location {
                             func: Arc::from(format!("{:#x}", w.gopc)),
                             file: empty.clone(),
                             line: 0,
-                            pc: w.gopc,
+                            pc: Pc(w.gopc),
                         },
                     })
                 });
@@ -1040,8 +1041,8 @@ impl GoRuntime {
         let startpc = w(l.startpc)?;
         let locked = l.lockedm.and_then(w).unwrap_or(0) != 0;
         Some(Goroutine {
-            addr,
-            goid,
+            addr: Addr(addr),
+            goid: GoId(goid),
             status,
             status_name,
             state,
@@ -1063,7 +1064,10 @@ impl GoRuntime {
             go_statement: None,
             start_func: None,
             start_pc: startpc,
-            parent_goid: l.parent_goid.and_then(|o| le_u64(buf, o as usize)),
+            parent_goid: l
+                .parent_goid
+                .and_then(|o| le_u64(buf, o as usize))
+                .map(GoId),
             labels: Vec::new(),
             thread_id: None,
             m_id: None,

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::{Frame, Frames, DEFAULT_MAX_DEPTH};
+use crate::ids::{Addr, GoId, Pc};
 
 /// Registers of one OS thread, as the caller knows them (gdb threads, core notes).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -52,7 +53,7 @@ pub struct Options {
     pub only_current: bool,
     /// Keep only the goroutine with this id (the others are counted, not kept or
     /// unwound): one goroutine's stack costs its own unwinding only.
-    pub only_goid: Option<u64>,
+    pub only_goid: Option<GoId>,
 }
 
 impl Default for Options {
@@ -100,16 +101,16 @@ pub struct Location {
     /// Line.
     pub line: u32,
     /// The pc (relocated).
-    pub pc: u64,
+    pub pc: Pc,
 }
 
 /// One goroutine, as read from memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Goroutine {
     /// Address of the `runtime.g`.
-    pub addr: u64,
+    pub addr: Addr,
     /// Goroutine id (0 if unreadable).
-    pub goid: u64,
+    pub goid: GoId,
     /// Raw `atomicstatus` (may carry the `_Gscan` bit).
     pub status: u32,
     /// The runtime's name of the status (`waiting`, `running`, ...). The names are
@@ -157,7 +158,7 @@ pub struct Goroutine {
     /// `startpc` (relocated), 0 if none.
     pub start_pc: u64,
     /// Goid of the creating goroutine (Go 1.21+), 0 for none.
-    pub parent_goid: Option<u64>,
+    pub parent_goid: Option<GoId>,
     /// pprof labels, sorted by key.
     pub labels: Vec<(String, String)>,
     /// OS thread id when it runs on (or is in a syscall on) a thread.
@@ -185,8 +186,8 @@ pub struct Goroutine {
 impl Goroutine {
     pub(crate) fn unreadable(addr: u64, err: String) -> Self {
         Goroutine {
-            addr,
-            goid: 0,
+            addr: Addr(addr),
+            goid: GoId(0),
             status: 0,
             status_name: Arc::from("unreadable"),
             state: Arc::from("unreadable"),

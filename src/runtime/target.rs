@@ -9,7 +9,9 @@ use super::{
     UnwindStart,
 };
 use crate::error::{Error, Result};
+use crate::ids::GoId;
 use crate::mem::{CoreFile, CoreThread, Memory, ProcessMemory};
+use crate::runtime::layout::LayoutSource;
 use crate::runtime::panic::PanicLayout;
 use crate::runtime::unwind::Stack;
 use crate::symbols::Symbols;
@@ -109,8 +111,8 @@ impl Snapshot {
     }
 
     /// (goid, `panic: ...` lines) of each panicking goroutine, by goid.
-    pub fn panics(&self) -> Vec<(u64, Vec<String>)> {
-        let mut out: Vec<(u64, Vec<String>)> = self
+    pub fn panics(&self) -> Vec<(GoId, Vec<String>)> {
+        let mut out: Vec<(GoId, Vec<String>)> = self
             .gs
             .iter()
             .filter_map(|g| g.panic.clone().map(|p| (g.goid, p)))
@@ -125,9 +127,24 @@ impl Snapshot {
     }
 
     /// Goroutine `goid` (not an unreadable record).
-    pub fn goroutine(&self, goid: u64) -> Option<&Goroutine> {
+    pub fn goroutine(&self, goid: GoId) -> Option<&Goroutine> {
         self.gs.iter().find(|g| g.goid == goid && g.error.is_none())
     }
+}
+
+/// What [`Target::info`] tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetInfo {
+    /// `dwarf`, or `fallback RELEASE` (the table of that Go release).
+    pub layout: String,
+    /// Whether the layout is the binary's own (DWARF, or a table of its exact release).
+    pub layout_exact: bool,
+    /// The load bias.
+    pub load_bias: u64,
+    /// Size of a `runtime.g`.
+    pub g_size: u64,
+    /// The binary's Go version, when its build info says.
+    pub go_version: Option<String>,
 }
 
 /// A Go program's runtime model and the memory it is read from.
@@ -252,6 +269,42 @@ impl Target {
         PanicLayout::new(self.rt.symbols(), self.rt.pclntab().go_minor())
     }
 
+    /// The `panic: ...` lines (oldest first) of each goroutine whose `runtime.g` is at an
+    /// address of `gs`; None for one that is not panicking.
+    pub fn panic_lines(&self, gs: &[u64]) -> Result<Vec<Option<Vec<String>>>> {
+        let pl = self.panic_layout();
+        gs.iter()
+            .map(|&g| pl.goroutine_panic(self.mem(), self.bias, g))
+            .collect()
+    }
+
+    /// The `panic: ...` lines of the `runtime._panic` chain at `record` (oldest first).
+    pub fn panic_chain(&self, record: u64) -> Result<Vec<String>> {
+        self.panic_layout().chain(self.mem(), self.bias, record)
+    }
+
+    /// A panic value (type descriptor address, data word) as the runtime prints it.
+    pub fn panic_value(&self, typ: u64, data: u64) -> Result<String> {
+        self.panic_layout().value(self.mem(), self.bias, typ, data)
+    }
+
+    /// Facts about the model: where its layout comes from, the load bias, the g's size
+    /// and the Go version.
+    pub fn info(&self) -> TargetInfo {
+        let layout = self.rt.layout();
+        let (source, exact) = match &layout.source {
+            LayoutSource::Dwarf => ("dwarf".to_string(), true),
+            LayoutSource::Fallback { release, exact } => (format!("fallback {release}"), *exact),
+        };
+        TargetInfo {
+            layout: source,
+            layout_exact: exact,
+            load_bias: self.bias,
+            g_size: layout.g.size,
+            go_version: self.rt.binary().build_info().ok().map(|b| b.go_version),
+        }
+    }
+
     /// Every goroutine (see [`GoRuntime::goroutines`]).
     pub fn goroutines(&self, threads: &[ThreadRegs], opts: &Options) -> Result<Vec<Goroutine>> {
         self.rt.goroutines(self.mem(), self.bias, threads, opts)
@@ -325,7 +378,7 @@ impl Target {
     /// Goroutine `goid` (stack unwound to `max_depth`); NotFound when absent or dead.
     pub fn find(
         &self,
-        goid: u64,
+        goid: GoId,
         threads: &[ThreadRegs],
         current_tid: Option<i64>,
         max_depth: usize,
@@ -350,10 +403,19 @@ impl Target {
         Ok(g)
     }
 
-    /// The goroutine OS thread `tid` runs, without its stack.
-    pub fn current_goroutine(&self, threads: &[ThreadRegs], tid: i64) -> Result<Option<Goroutine>> {
-        self.rt
-            .current_goroutine(self.mem(), self.bias, threads, tid)
+    /// The goroutine OS thread `tid` runs, without its stack (running or in a system call
+    /// on it, as the runtime's m records); None without a thread or when it runs none.
+    pub fn current_goroutine(
+        &self,
+        threads: &[ThreadRegs],
+        tid: Option<i64>,
+    ) -> Result<Option<Goroutine>> {
+        match tid {
+            Some(tid) => self
+                .rt
+                .current_goroutine(self.mem(), self.bias, threads, tid),
+            None => Ok(None),
+        }
     }
 
     /// Unwind from registers.

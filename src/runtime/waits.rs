@@ -746,7 +746,7 @@ fn cond_of(
             let gs = lists
                 .entry(cond)
                 .or_insert_with(|| notify_list(l, t, cond.wrapping_add(s.cond_notify)));
-            if gs.as_ref().is_some_and(|gs| gs.contains(&g.addr)) {
+            if gs.as_ref().is_some_and(|gs| gs.contains(&g.addr.0)) {
                 return Some(cond);
             }
         }
@@ -844,7 +844,7 @@ fn blocked_on(
                 push(Kind::Chan, 0, op);
                 continue;
             }
-            let first = match t.word(g.addr.wrapping_add(l.g_waiting)) {
+            let first = match t.word(g.addr.0.wrapping_add(l.g_waiting)) {
                 Ok(p) => p,
                 Err(e) => {
                     errors.push(format!("goroutine {}: cannot read g.waiting ({e})", g.goid));
@@ -869,7 +869,7 @@ fn blocked_on(
                     g.goid
                 )),
             }
-        } else if let Some(addr) = sema.get(&g.addr) {
+        } else if let Some(addr) = sema.get(&g.addr.0) {
             let (kind, obj, op) = sema_object(l, g, *addr);
             push(kind, obj, op);
         }
@@ -920,7 +920,7 @@ pub fn analyze(
         states: gs
             .iter()
             .filter(|g| g.error.is_none())
-            .map(|g| (g.goid, g.state.clone()))
+            .map(|g| (g.goid.0, g.state.clone()))
             .collect(),
         ..Waits::default()
     };
@@ -931,7 +931,7 @@ pub fn analyze(
     let sema = semaphores(l, globals, t, &mut w.errors);
     let mut objects: BTreeMap<u64, Object> = BTreeMap::new();
     for (i, on) in blocked_on(l, t, &blocked, &sema, &mut w.errors) {
-        let goid = blocked[i].goid;
+        let goid = blocked[i].goid.0;
         let o = objects.entry(on.addr).or_insert_with(|| Object {
             kind: on.kind,
             addr: on.addr,
@@ -1099,10 +1099,10 @@ fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTre
                     continue;
                 }
                 let obj = r.2;
-                if waiters.get(&obj).is_some_and(|s| s.contains(&g.goid)) {
+                if waiters.get(&obj).is_some_and(|s| s.contains(&g.goid.0)) {
                     continue;
                 }
-                if found.contains(&(obj, g.goid)) {
+                if found.contains(&(obj, g.goid.0)) {
                     continue;
                 }
                 let Some(o) = objects.get_mut(&obj) else {
@@ -1120,9 +1120,9 @@ fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTre
                 if f.is_some_and(|f| f.is_runtime()) {
                     continue;
                 }
-                found.insert((obj, g.goid));
+                found.insert((obj, g.goid.0));
                 o.suspects.push(Suspect {
-                    goid: g.goid,
+                    goid: g.goid.0,
                     func: f.map_or_else(|| Arc::from("?"), |f| f.func.clone()),
                     file: f.map_or_else(|| Arc::from(""), |f| f.file.clone()),
                     line: f.map_or(0, |f| f.line),

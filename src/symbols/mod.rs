@@ -242,6 +242,17 @@ impl Symbols {
     /// call-site line); DWARF for pcs the pclntab does not cover (cgo/C code); the ELF symbol
     /// table last. `Error::NotFound` when no source knows the pc.
     pub fn frames(&self, pc: u64) -> Result<Vec<Frame>> {
+        self.frames_at(pc)
+    }
+
+    /// [`Symbols::frames`] of many pcs (a backtrace): one list per pc, empty where unknown.
+    pub fn frames_batch(&self, pcs: &[u64]) -> Vec<Vec<Frame>> {
+        pcs.iter()
+            .map(|pc| self.frames_at(*pc).unwrap_or_default())
+            .collect()
+    }
+
+    fn frames_at(&self, pc: u64) -> Result<Vec<Frame>> {
         if let Some(frames) = self.pclntab_frames(pc) {
             return Ok(frames);
         }

@@ -13,7 +13,7 @@ fn ldflag(ldflags: &str, flag: &str) -> bool {
 }
 
 /// The hint for a binary without DWARF: which of the two ways removed it.
-pub fn no_dwarf_hint(bin: &Binary, ldflags: Option<&str>) -> String {
+pub(super) fn no_dwarf_hint(bin: &Binary, ldflags: Option<&str>) -> String {
     if ldflags.is_some_and(|f| ldflag(f, "-w")) {
         return "built with -ldflags=-w: no DWARF, locals and types unavailable; rebuild without -w"
             .into();
@@ -33,7 +33,7 @@ pub fn no_dwarf_hint(bin: &Binary, ldflags: Option<&str>) -> String {
 }
 
 /// The hint's cause for a binary without `.symtab`.
-pub fn no_symtab_cause(ldflags: Option<&str>) -> &'static str {
+pub(super) fn no_symtab_cause(ldflags: Option<&str>) -> &'static str {
     if ldflags.is_some_and(|f| ldflag(f, "-s")) {
         "stripped (-ldflags=-s)"
     } else if ldflags.is_some() {

@@ -12,6 +12,7 @@ pub mod abi;
 pub mod layout;
 pub mod lookup;
 pub mod probe;
+pub mod program;
 pub mod render;
 pub mod stdtypes;
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use regex::Regex;
 
 use crate::error::{Error, Result};
+use crate::ids::GoId;
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::{Frame, Goroutine};
 
@@ -26,7 +27,7 @@ pub struct Filter {
     /// pprof labels `k=v` that must all be set (`k` alone: the key must exist).
     pub labels: Vec<String>,
     /// Only these goroutine ids (empty: all).
-    pub goids: Vec<u64>,
+    pub goids: Vec<GoId>,
     /// Keep goroutines waiting at least this many nanoseconds (by the view's clock).
     pub min_wait: Option<i64>,
 }
@@ -133,7 +134,7 @@ impl Filter {
         });
         // Keys next to the references: sorting 100,000 goroutines does not chase pointers.
         let gs = gs.into_iter();
-        let mut keyed: Vec<((bool, u64), &Goroutine)> = Vec::with_capacity(gs.size_hint().0);
+        let mut keyed: Vec<((bool, GoId), &Goroutine)> = Vec::with_capacity(gs.size_hint().0);
         for g in gs {
             if self.matches(g, &mut func) && self.waited_enough(g, now) {
                 keyed.push(((!g.current, g.goid), g));
@@ -174,8 +175,8 @@ impl Filter {
     }
 
     /// The ids it asks for that no goroutine of `gs` has, sorted.
-    pub fn missing<'g>(&self, gs: impl IntoIterator<Item = &'g Goroutine> + Clone) -> Vec<u64> {
-        let mut missing: Vec<u64> = self
+    pub fn missing<'g>(&self, gs: impl IntoIterator<Item = &'g Goroutine> + Clone) -> Vec<GoId> {
+        let mut missing: Vec<GoId> = self
             .goids
             .iter()
             .copied()

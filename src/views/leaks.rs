@@ -48,7 +48,7 @@ pub fn summary(l: &Leaks) -> String {
 fn view(l: &Leaks, mode: Mode) -> View {
     let mut v = View::new(mode);
     v.filter = Filter {
-        goids: l.goids(),
+        goids: l.goids().into_iter().map(crate::ids::GoId).collect(),
         ..Filter::default()
     };
     v

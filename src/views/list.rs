@@ -20,7 +20,7 @@ use crate::text::{decimal, escape};
 /// Decoration around function and file names (ANSI colours of gdb's `set style`). An
 /// empty prefix and suffix leave the name plain; empty names are never decorated.
 #[derive(Debug, Clone, Default)]
-pub struct ListStyle {
+pub(super) struct ListStyle {
     /// Before and after a function name.
     pub func: (String, String),
     /// Before and after a file name (the `:line` stays outside).
@@ -37,7 +37,7 @@ pub struct ListStyle {
 
 /// Whole minutes `g` has been waiting at `now` (the runtime's `, N minutes`), when it
 /// knows since when (`g.waitsince`, set by the garbage collector) and it is at least one.
-pub fn waited_minutes(g: &Goroutine, now: Option<i64>) -> Option<i64> {
+pub(super) fn waited_minutes(g: &Goroutine, now: Option<i64>) -> Option<i64> {
     let now = now?;
     if g.waitsince <= 0 || now < g.waitsince {
         return None;
@@ -63,7 +63,7 @@ pub struct Listing {
     /// Unreadable records among them.
     pub unreadable: usize,
     /// Requested goids that no goroutine has, sorted.
-    pub missing: Vec<u64>,
+    pub missing: Vec<crate::ids::GoId>,
 }
 
 /// `waits on chan 0xc000120060` (a select: `... and chan 0x...`; a nil channel: `nil
@@ -87,8 +87,8 @@ pub(crate) fn waits_on_text(g: &Goroutine) -> Option<String> {
 }
 
 /// Trim GOROOT-like prefixes: keep from `src/` of a Go tree, else the last 3 parts
-/// (`wslgo.report.short_path`).
-pub fn short_path(path: &str) -> &str {
+/// (the one rule; Python has no copy of it).
+pub(super) fn short_path(path: &str) -> &str {
     const GOSRC: &str = "/go/src/";
     if let Some(i) = path.rfind(GOSRC) {
         return path.get(i + GOSRC.len()..).unwrap_or(path);
@@ -145,7 +145,7 @@ pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle, cache: 
     };
     out.push(mark);
     out.push(' ');
-    push_padded(out, g.goid, 6);
+    push_padded(out, g.goid.0, 6);
     out.push_str(" [");
     out.push_str(&escape(state));
     if let Some(m) = waited_minutes(g, st.now) {
@@ -211,6 +211,7 @@ pub(crate) fn push_line(out: &mut String, g: &Goroutine, st: &ListStyle, cache: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{GoId, Pc};
     use crate::runtime::Frame;
     use crate::views::Filter;
 
@@ -237,12 +238,12 @@ mod tests {
 
     fn frame(func: &str, file: &str, line: u32) -> Frame {
         Frame {
-            pc: 1,
+            pc: Pc(1),
             func: Arc::from(func),
             file: Arc::from(file),
             line,
             inlined: false,
-            entry: 0,
+            entry: Pc(0),
             wrapper: false,
         }
     }
@@ -250,7 +251,7 @@ mod tests {
     fn g(goid: u64, state: &str) -> Goroutine {
         let mut g = Goroutine::unreadable(0, String::new());
         g.error = None;
-        g.goid = goid;
+        g.goid = GoId(goid);
         g.state = state.into();
         g.status_name = "waiting".into();
         g.frames = vec![
@@ -271,7 +272,7 @@ mod tests {
         assert_eq!(short_path("/home/u/proj/cmd/w/main.go"), "cmd/w/main.go");
         assert_eq!(short_path("a/b/c"), "a/b/c");
         assert_eq!(short_path("/a/b"), "/a/b");
-        assert_eq!(short_path("/b/c/d"), "b/c/d"); // as report.short_path: 4 parts
+        assert_eq!(short_path("/b/c/d"), "b/c/d"); // 4 parts: the last 3
         assert_eq!(short_path("x/b/c/d"), "b/c/d");
     }
 
@@ -288,7 +289,7 @@ mod tests {
         c.frames = c.frames.get(..1).unwrap().to_vec().into();
         c.user_frame = None;
         let mut bad = Goroutine::unreadable(0xdead, "cannot read runtime.g at 0xdead".into());
-        bad.goid = 0;
+        bad.goid = GoId(0);
         let gs = vec![a, b, c, bad];
         let l = list(&gs, &Filter::default(), &ListStyle::default());
         let want = [
@@ -319,7 +320,7 @@ mod tests {
         let flt = Filter {
             states: vec!["CHAN".into()],
             labels: vec!["k".into(), "k=v".into()],
-            goids: vec![1, 2, 5, 5],
+            goids: [1, 2, 5, 5].map(GoId).into(),
             ..Filter::default()
         };
         let st = ListStyle {
@@ -334,7 +335,7 @@ mod tests {
             l.text,
             "       1 [chan receive] <main.worker> at cmd/w/main.go:17  (k=v)"
         );
-        assert_eq!(l.missing, vec![5]);
+        assert_eq!(l.missing, vec![GoId(5)]);
         let flt = Filter {
             func: Some(crate::views::filter::func_regex(r"main\.go:17$").unwrap()),
             ..Filter::default()

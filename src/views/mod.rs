@@ -17,6 +17,7 @@ pub mod waits;
 pub use filter::{func_regex, Filter};
 pub use render::{brief, summary, Mode, Sink, Style, CHUNK};
 
+use crate::ids::GoId;
 use crate::runtime::target::Snapshot;
 use crate::runtime::Goroutine;
 
@@ -59,7 +60,7 @@ pub struct Rendered {
     /// Goroutines shown.
     pub shown: usize,
     /// Ids asked for that the snapshot does not hold, sorted.
-    pub missing: Vec<u64>,
+    pub missing: Vec<GoId>,
     /// Wait times are relative to the newest timestamp in the snapshot (no clock given).
     pub relative: bool,
 }
@@ -78,13 +79,13 @@ pub fn render<E>(
     // A copy only when the selection moves the mark (the records are read-only).
     let moved: Vec<Goroutine>;
     let gs: Vec<&Goroutine> = match view.current_goid {
-        Some(n) if snap.gs.iter().any(|g| g.current != (g.goid == n)) => {
+        Some(n) if snap.gs.iter().any(|g| g.current != (g.goid.0 == n)) => {
             moved = snap
                 .gs
                 .iter()
                 .map(|g| {
                     let mut g = g.clone();
-                    g.current = g.goid == n;
+                    g.current = g.goid.0 == n;
                     g
                 })
                 .collect();
@@ -101,6 +102,60 @@ pub fn render<E>(
         shown: shown.len(),
         missing: view.filter.missing(snap.gs.iter()),
         relative: relative && now.is_some(),
+    })
+}
+
+/// Why [`render_streamed`] stopped.
+#[derive(Debug)]
+pub enum Stopped<E> {
+    /// `write` failed: its error (the formatting was stopped).
+    Write(E),
+    /// The view cannot be made (a state filter that names no state of the program).
+    Failed(crate::Error),
+    /// The formatting thread panicked: its message.
+    Panicked(String),
+}
+
+/// [`render`], handing the text to `write` in chunks of about [`CHUNK`] bytes while a
+/// second thread goes on formatting: writing (a debugger's output) costs about as much per
+/// byte as formatting (JSON of 100,000 goroutines is 140 MB), so the two overlap. A few
+/// chunks wait at most; when `write` fails, the formatting stops and its error is returned.
+/// The view's state filters are checked against the program's states first.
+pub fn render_streamed<E>(
+    snap: &Snapshot,
+    view: &View,
+    now: Option<i64>,
+    mut write: impl FnMut(String) -> Result<(), E>,
+) -> Result<Rendered, Stopped<E>> {
+    view.filter
+        .check_states(&snap.state_names)
+        .map_err(Stopped::Failed)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<String>(4);
+    std::thread::scope(|s| {
+        let maker = s.spawn(move || {
+            let mut flush = |chunk: &str| tx.send(chunk.to_string()).map_err(|_| ());
+            let mut sink = Sink::new(&mut flush);
+            // Err: the writer stopped taking chunks (its error is the one reported).
+            render(snap, view, now, &mut sink)
+                .and_then(|r| sink.finish().map(|()| r))
+                .ok()
+        });
+        let mut wrote = Ok(());
+        for chunk in rx.iter() {
+            if let Err(e) = write(chunk) {
+                wrote = Err(e);
+                break;
+            }
+        }
+        drop(rx);
+        let made = maker.join();
+        wrote.map_err(Stopped::Write)?;
+        match made {
+            Ok(Some(r)) => Ok(r),
+            // the receiver lives until every chunk is taken: unreachable
+            Ok(None) => Err(Stopped::Panicked("the view's output stopped".into())),
+            Err(panic) => Err(Stopped::Panicked(crate::error::panic_message(&*panic))),
+        }
     })
 }
 

@@ -40,7 +40,7 @@ pub fn goroutineleak_profile(
     let set: std::collections::HashSet<u64> = leaked.iter().copied().collect();
     count_profile(
         target,
-        snap.gs.iter().filter(|g| set.contains(&g.goid)),
+        snap.gs.iter().filter(|g| set.contains(&g.goid.0)),
         "goroutineleak",
         time_nanos,
         ExtraLabels::default(),

@@ -16,6 +16,7 @@ use super::filter::label_map;
 use super::list::{
     error_of, push_line, short_path, waited_minutes, waits_on_text, wrap, LineCache, ListStyle,
 };
+use crate::ids::{GoId, Pc};
 use crate::runtime::fxhash::FxHashMap;
 use crate::runtime::{Census, Frame, Goroutine, Location};
 
@@ -89,7 +90,7 @@ impl<'f, E> Sink<'f, E> {
 }
 
 /// `1 frame`, `2 frames`.
-pub fn plural(n: usize, word: &str) -> String {
+pub(super) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
     } else {
@@ -99,7 +100,7 @@ pub fn plural(n: usize, word: &str) -> String {
 
 /// The bracketed state as runtime.Stack prints it (with `, N minutes` of waiting when
 /// `now` is known), plus `locked to thread`.
-pub fn state_text(g: &Goroutine, now: Option<i64>) -> String {
+pub(super) fn state_text(g: &Goroutine, now: Option<i64>) -> String {
     if error_of(g).is_some() {
         return "unreadable".into();
     }
@@ -139,13 +140,13 @@ pub fn summary<'g>(gs: impl IntoIterator<Item = &'g Goroutine>, others: &Census)
 fn created_by(g: &Goroutine) -> Option<&Location> {
     g.go_statement
         .as_deref()
-        .filter(|l| !l.func.is_empty() && g.goid != 1)
+        .filter(|l| !l.func.is_empty() && g.goid != GoId(1))
 }
 
 /// The frames a view shows with `depth`: `depth` frames from the user frame (from the
 /// innermost with `top` or without a user frame), every frame without a depth; and how
 /// many innermost frames that folds away.
-pub fn window(g: &Goroutine, depth: Option<usize>, top: bool) -> (usize, &[Frame]) {
+pub(super) fn window(g: &Goroutine, depth: Option<usize>, top: bool) -> (usize, &[Frame]) {
     let Some(d) = depth else {
         return (0, &g.frames);
     };
@@ -160,7 +161,7 @@ pub fn window(g: &Goroutine, depth: Option<usize>, top: bool) -> (usize, &[Frame
 
 /// `...2 frames folded: runtime.gopark, runtime.chanrecv1...` for the innermost frames a
 /// window leaves out (the first and the last name when there are more than two).
-pub fn fold_text(folded: &[Frame]) -> String {
+pub(super) fn fold_text(folded: &[Frame]) -> String {
     let names = match folded {
         [] => return String::new(),
         [a] => escape(&a.func).into_owned(),
@@ -193,8 +194,8 @@ fn push_full(out: &mut String, g: &Goroutine, depth: Option<usize>, st: &Style) 
         out.push_str("\n\t");
         wrap(out, &st.file, &escape(&f.file));
         let _ = write!(out, ":{}", f.line);
-        if !f.inlined && f.entry != 0 && f.pc >= f.entry {
-            wrap(out, &st.addr, &format!(" +{:#x}", f.pc - f.entry));
+        if !f.inlined && f.entry.0 != 0 && f.pc >= f.entry {
+            wrap(out, &st.addr, &format!(" +{:#x}", f.pc.0 - f.entry.0));
         }
     }
     let after = g.frames.len().saturating_sub(skipped + shown.len());
@@ -210,7 +211,7 @@ fn push_full(out: &mut String, g: &Goroutine, depth: Option<usize>, st: &Style) 
     if let Some(c) = created_by(g) {
         out.push_str("\ncreated by ");
         wrap(out, &st.func, &escape(&c.func));
-        if let Some(p) = g.parent_goid.filter(|p| *p != 0) {
+        if let Some(p) = g.parent_goid.filter(|p| *p != GoId(0)) {
             let _ = write!(out, " in goroutine {p}");
         }
         out.push_str("\n\t");
@@ -228,7 +229,7 @@ fn push_full(out: &mut String, g: &Goroutine, depth: Option<usize>, st: &Style) 
 
 /// Goroutines with the same state, frames (func, file:line, cut to the depth) and `go`
 /// statement.
-pub struct Group<'g> {
+pub(super) struct Group<'g> {
     /// The shared state text (`unreadable: why` for unreadable records).
     pub state: String,
     /// The first member (its frames, user frame and `go` statement stand for all).
@@ -249,7 +250,7 @@ fn group_state(g: &Goroutine, now: Option<i64>) -> String {
 /// Group `gs` (in their order): the current goroutine's group first, then larger ones,
 /// then by smallest goid.
 /// With a depth, goroutines group by their frames down to the end of their window.
-pub fn group<'g>(
+pub(super) fn group<'g>(
     gs: &[&'g Goroutine],
     depth: Option<usize>,
     top: bool,
@@ -266,7 +267,7 @@ pub fn group<'g>(
         bool,
         usize,
         usize,
-        Option<u64>,
+        Option<Pc>,
     );
     let ptr = |s: &Arc<str>| Arc::as_ptr(s) as *const u8 as usize;
     let mut first: FxHashMap<IdKey<'g>, usize> = FxHashMap::default();
@@ -326,7 +327,7 @@ pub fn group<'g>(
         };
         if let Some(b) = out.get_mut(i) {
             for g in members {
-                b.goids.push(g.goid);
+                b.goids.push(g.goid.0);
                 b.current |= g.current;
             }
         }
@@ -469,7 +470,7 @@ impl Mode {
 /// Format `shown` (already filtered and ordered) in `mode` into `sink`, with no trailing
 /// newline except after the last JSON Lines record. `no_goroutine` is the line the
 /// default view shows when no goroutine is current.
-pub fn render<E>(
+pub(super) fn render<E>(
     shown: &[&Goroutine],
     mode: Mode,
     depth: Option<usize>,
@@ -832,8 +833,8 @@ fn frame_json(f: &Frame) -> J<'_> {
         ("func", J::Str(&f.func)),
         ("file", J::Str(&f.file)),
         ("line", J::Int(f.line.into())),
-        ("pc", J::Int(f.pc.into())),
-        ("entry", J::Int(f.entry.into())),
+        ("pc", J::Int(f.pc.0.into())),
+        ("entry", J::Int(f.entry.0.into())),
     ];
     opt_field(&mut o, "inlined", J::Bool(f.inlined));
     opt_field(&mut o, "wrapper", J::Bool(f.wrapper));
@@ -845,7 +846,7 @@ fn location_json(l: &Location) -> J<'_> {
         ("func", J::Str(&l.func)),
         ("file", J::Str(&l.file)),
         ("line", J::Int(l.line.into())),
-        ("pc", J::Int(l.pc.into())),
+        ("pc", J::Int(l.pc.0.into())),
     ])
 }
 
@@ -859,7 +860,7 @@ struct FrameJson {
 
 /// What a frame's JSON depends on: pc, function and file (interned pointers), line,
 /// inlined, wrapper, entry.
-type FrameKey = (u64, usize, usize, u32, bool, bool, u64);
+type FrameKey = (Pc, usize, usize, u32, bool, bool, Pc);
 
 impl FrameJson {
     /// Frames written at `level` of indentation `ind`.
@@ -904,8 +905,8 @@ fn goroutine_json<'g>(
 ) -> J<'g> {
     let (skipped, shown) = window(g, depth, top);
     let mut o = vec![
-        ("goid", J::Int(g.goid.into())),
-        ("addr", J::Int(g.addr.into())),
+        ("goid", J::Int(g.goid.0.into())),
+        ("addr", J::Int(g.addr.0.into())),
         ("status", J::Int(g.status.into())),
         ("status_name", J::Str(&g.status_name)),
         ("state", J::Str(&g.state)),
@@ -933,7 +934,7 @@ fn goroutine_json<'g>(
         o.push(("go_statement", location_json(l)));
     }
     opt_field(&mut o, "start_func", opt_str(g.start_func.as_deref()));
-    opt_field(&mut o, "parent_goid", opt_int(g.parent_goid));
+    opt_field(&mut o, "parent_goid", opt_int(g.parent_goid.map(|p| p.0)));
     opt_field(&mut o, "labels", J::Map(label_map(g)));
     opt_field(&mut o, "thread_id", opt_int(g.thread_id));
     if let Some(m) = g.m_id {
@@ -995,12 +996,12 @@ mod tests {
 
     fn frame(func: &Arc<str>, file: &Arc<str>, line: u32) -> Frame {
         Frame {
-            pc: 0x1010,
+            pc: Pc(0x1010),
             func: func.clone(),
             file: file.clone(),
             line,
             inlined: false,
-            entry: 0x1000,
+            entry: Pc(0x1000),
             wrapper: false,
         }
     }
@@ -1013,7 +1014,7 @@ mod tests {
         let mk = |goid: u64, cur: bool| {
             let mut g = Goroutine::unreadable(0, String::new());
             g.error = None;
-            g.goid = goid;
+            g.goid = GoId(goid);
             g.state = if cur { "running" } else { "chan receive" }.into();
             g.current = cur;
             g.frames = vec![frame(&park, &proc_go, 435), frame(&work, &main_go, 17)].into();
@@ -1022,9 +1023,9 @@ mod tests {
                 func: "main.main".into(),
                 file: "/home/u/p/cmd/w/main.go".into(),
                 line: 9,
-                pc: 1,
+                pc: Pc(1),
             }));
-            g.parent_goid = Some(1);
+            g.parent_goid = Some(GoId(1));
             g
         };
         vec![mk(1, true), mk(7, false), mk(8, false)]
@@ -1083,7 +1084,7 @@ mod tests {
     fn grouping_folds_same_state_frames_and_go_statement() {
         let mk = |goid: u64, state: &str, func: &str, current: bool, created: u32| {
             let mut g = gs().remove(1);
-            g.goid = goid;
+            g.goid = GoId(goid);
             g.state = state.into();
             g.current = current;
             let f = Arc::from(func);
@@ -1092,7 +1093,7 @@ mod tests {
                 func: "main.main".into(),
                 file: "main.go".into(),
                 line: created,
-                pc: u64::from(created),
+                pc: Pc(u64::from(created)),
             }));
             g
         };
@@ -1113,7 +1114,7 @@ mod tests {
         assert_eq!(created_by(b[4].first).map(|c| c.line), Some(20));
         // the main goroutine has no creator, whatever its record says
         let mut main = mk(1, "running", "main.main", false, 10);
-        main.goid = 1;
+        main.goid = GoId(1);
         assert!(created_by(&main).is_none());
     }
 

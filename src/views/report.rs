@@ -326,7 +326,7 @@ pub fn build(
 pub fn page_of(snap: &Snapshot, waits: &Waits, mut header: Header, pm: Option<&PathMap>) -> Page {
     let shown = Filter::default().select(snap.gs.iter(), None);
     let groups = group(&shown, None, false, None);
-    let by_goid: FxHashMap<u64, &Goroutine> = shown.iter().map(|g| (g.goid, *g)).collect();
+    let by_goid: FxHashMap<u64, &Goroutine> = shown.iter().map(|g| (g.goid.0, *g)).collect();
     let rows: Vec<GroupRow> = groups
         .iter()
         .enumerate()
@@ -391,7 +391,7 @@ fn group_row(i: usize, b: &Group<'_>, by_goid: &FxHashMap<u64, &Goroutine>) -> G
     let created = g
         .go_statement
         .as_deref()
-        .filter(|c| !c.func.is_empty() && g.goid != 1);
+        .filter(|c| !c.func.is_empty() && g.goid.0 != 1);
     let mut sets: BTreeSet<String> = BTreeSet::new();
     let mut more = 0usize;
     for id in &b.goids {
@@ -437,7 +437,7 @@ fn group_row(i: usize, b: &Group<'_>, by_goid: &FxHashMap<u64, &Goroutine>) -> G
 fn crash_of(g: &Goroutine, pm: Option<&PathMap>) -> Crash {
     let user = g.user_frame.filter(|u| *u < g.frames.len());
     Crash {
-        goid: g.goid,
+        goid: g.goid.0,
         state: state_text(g, None),
         frames: g
             .frames
@@ -579,7 +579,7 @@ fn cut(s: &str, n: usize) -> String {
 /// right; `waits` edges from a group to an object, `unblocks` edges (dashed) from an
 /// object to the groups whose stacks point into it; the goroutines and objects of a
 /// cycle marked.
-pub fn graph(groups: &[Group<'_>], w: &Waits) -> Graph {
+fn graph(groups: &[Group<'_>], w: &Waits) -> Graph {
     let mut group_of: FxHashMap<u64, usize> = FxHashMap::default();
     for (i, b) in groups.iter().enumerate() {
         for id in &b.goids {

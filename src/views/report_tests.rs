@@ -12,12 +12,12 @@ const EVIL: &str = "<img src=x onerror=alert(1)>";
 
 fn frame(func: &str, file: &str, line: u32) -> Frame {
     Frame {
-        pc: 1,
+        pc: crate::ids::Pc(1),
         func: Arc::from(func),
         file: Arc::from(file),
         line,
         inlined: false,
-        entry: 0,
+        entry: crate::ids::Pc(0),
         wrapper: false,
     }
 }
@@ -25,7 +25,7 @@ fn frame(func: &str, file: &str, line: u32) -> Frame {
 fn g(goid: u64, state: &str, func: &str) -> Goroutine {
     let mut g = Goroutine::unreadable(0, String::new());
     g.error = None;
-    g.goid = goid;
+    g.goid = crate::ids::GoId(goid);
     g.state = state.into();
     g.status_name = "waiting".into();
     g.frames = vec![
@@ -38,7 +38,7 @@ fn g(goid: u64, state: &str, func: &str) -> Goroutine {
         func: "main.main".into(),
         file: "/home/u/p/main.go".into(),
         line: 9,
-        pc: 1,
+        pc: crate::ids::Pc(1),
     }));
     g
 }

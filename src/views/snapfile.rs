@@ -121,16 +121,16 @@ fn saved_g(g: &Goroutine, cache: &mut Cache) -> SavedG {
                 g.frames
                     .iter()
                     .filter(|f| !f.inlined)
-                    .map(|f| f.pc)
+                    .map(|f| f.pc.0)
                     .collect(),
                 g.user_location()
                     .map(|f| located(&f.func, &f.file, f.line))
                     .unwrap_or_default(),
-                g.user_location().map_or(0, |f| f.pc),
+                g.user_location().map_or(0, |f| f.pc.0),
             )
         })
         .clone();
-    let created_by = match g.go_statement.as_ref().filter(|_| g.goid != 1) {
+    let created_by = match g.go_statement.as_ref().filter(|_| g.goid.0 != 1) {
         Some(l) => cache
             .created
             .entry(Arc::as_ptr(l) as usize)
@@ -139,7 +139,7 @@ fn saved_g(g: &Goroutine, cache: &mut Cache) -> SavedG {
         None => String::new(),
     };
     SavedG {
-        id: g.goid,
+        id: g.goid.0,
         status: g.status_name.to_string(),
         state: g.state.to_string(),
         wait: g.wait_reason.to_string(),
@@ -148,7 +148,7 @@ fn saved_g(g: &Goroutine, cache: &mut Cache) -> SavedG {
         location,
         user_pc,
         created_by,
-        parent: g.parent_goid.unwrap_or(0),
+        parent: g.parent_goid.map_or(0, |p| p.0),
         system: g.system,
         labels: g.labels.clone(),
     }

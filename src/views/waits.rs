@@ -2,6 +2,7 @@
 //! object, most waiters first. Program text (type and function names, files) goes through
 //! [`crate::text`]'s one escaping rule. [`render`] is what `wslgo waits` and `wslgo-waits` print.
 
+use crate::ids::GoId;
 use std::fmt::Write;
 
 use crate::error::Result;
@@ -363,7 +364,7 @@ pub fn render(
     target: &Target,
     threads: &[ThreadRegs],
     current_tid: Option<i64>,
-    goid: Option<u64>,
+    goid: Option<GoId>,
     json_out: bool,
     now: Option<i64>,
 ) -> Result<String> {
@@ -376,8 +377,8 @@ pub fn render(
     let model = WaitModel::new(rt)?;
     let w = model.analyze(rt, &rt.target(target.mem(), target.bias()), &gs);
     Ok(match (goid, json_out) {
-        (Some(g), true) => chain_json(&w, g),
-        (Some(g), false) => chain_text(&w, g),
+        (Some(g), true) => chain_json(&w, g.0),
+        (Some(g), false) => chain_text(&w, g.0),
         (None, true) => json(&w, now),
         (None, false) => text(&w, now),
     })

@@ -5,7 +5,7 @@
 //! aborts, and with RUST_BACKTRACE=1 a panic hook that runs out of memory while printing a
 //! backtrace can deadlock on the backtrace lock. So: the native module's panic hook prints
 //! nothing (every entry point turns a panic into a Python exception with its message), and
-//! the global allocator of the extension, once the CLI asked for it, ends the process with
+//! the global allocator of the extension (declared in `py`), once the CLI asked for it, ends the process with
 //! one line when an allocation fails. Inside gdb nothing changes (ending gdb's process is
 //! not ours to decide): there an allocation failure still aborts.
 
