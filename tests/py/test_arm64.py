@@ -135,13 +135,14 @@ def test_arm64_stripped_core_with_symbol_file(go_version: str, tmp_path: Path) -
     check_symbols_option(stripped, core, debug, other, parse_dump(stderr))
 
 
-def test_arm64_waits_core(go_version: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["debug", "opt", "stripped"])
+def test_arm64_waits_core(go_version: str, mode: str, tmp_path: Path) -> None:
     """`wslgo waits` on a qemu-written core of tests/go/waits (SIGQUIT once it is parked,
     GOTRACEBACK=crash): every blocked goroutine's object, each object's waiters and
     suspects, and the AB-BA cycle, against what the program printed, as on amd64."""
     first_version_only(go_version)
     assert QEMU is not None
-    binary = gofixtures.build("waits", go_version, "debug", goarch="arm64")
+    binary = gofixtures.build("waits", go_version, mode, goarch="arm64")
     env = {k: v for k, v in os.environ.items() if k != "WSLGO_STACK_FILE"}
     env.update(GOTRACEBACK="crash", GODEBUG=QEMU_GODEBUG)
 
@@ -161,7 +162,7 @@ def test_arm64_waits_core(go_version: str, tmp_path: Path) -> None:
     r = subprocess.run(cli, capture_output=True, text=True)
     core.unlink()
     assert r.returncode == 0, r.stderr
-    check(json.loads(r.stdout), told)
+    check(json.loads(r.stdout), told, stripped=mode == "stripped")
 
 
 def first_version_only(go_version: str) -> None:
