@@ -157,7 +157,9 @@ def test_arm64_waits_core(go_version: str, mode: str, tmp_path: Path) -> None:
             proc.wait(timeout=120)
     # qemu's own core (the kernel's, named `core` here) is not needed.
     (tmp_path / "core").unlink(missing_ok=True)
-    (core,) = sorted(tmp_path.glob("qemu_*.core"))
+    cores = sorted(tmp_path.glob("qemu_*.core"))
+    assert len(cores) == 1, (cores, (tmp_path / "stderr").read_text()[-500:])
+    core = cores[0]
     cli = [sys.executable, "-m", "wslgo.cli", "waits", str(binary), str(core), "--json"]
     r = subprocess.run(cli, capture_output=True, text=True)
     core.unlink()
