@@ -18,6 +18,8 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+# The shared oracle checks report the values they compared, as the tests' own asserts do.
+pytest.register_assert_rewrite("wslgo_testing.waits")
 
 import gofixtures  # noqa: E402
 from wslgo_testing.gdb import QUIET, GdbRun, run_gdb  # noqa: E402

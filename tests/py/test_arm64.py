@@ -19,8 +19,10 @@ import os
 import re
 import resource
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Sequence
@@ -37,6 +39,7 @@ from wslgo_testing.gdb import marked, section
 from wslgo_testing.sources import goids, line_of
 from wslgo_testing.traceback import compare, ours_frames, parse_dump
 from wslgo_testing.versions import selected_versions
+from wslgo_testing.waits import check, running
 
 QEMU = shutil.which("qemu-aarch64")
 GDB_MULTIARCH = shutil.which("gdb-multiarch")
@@ -130,6 +133,38 @@ def test_arm64_stripped_core_with_symbol_file(go_version: str, tmp_path: Path) -
     core, stderr = qemu_core(stripped, tmp_path)
     other = gofixtures.build("grstates", go_version, "opt", goarch="arm64")
     check_symbols_option(stripped, core, debug, other, parse_dump(stderr))
+
+
+@pytest.mark.parametrize("mode", ["debug", "opt", "stripped"])
+def test_arm64_waits_core(go_version: str, mode: str, tmp_path: Path) -> None:
+    """`wslgo waits` on a qemu-written core of tests/go/waits (SIGQUIT once it is parked,
+    GOTRACEBACK=crash): every blocked goroutine's object, each object's waiters and
+    suspects, and the AB-BA cycle, against what the program printed, as on amd64."""
+    first_version_only(go_version)
+    assert QEMU is not None
+    binary = gofixtures.build("waits", go_version, mode, goarch="arm64")
+    env = {k: v for k, v in os.environ.items() if k != "WSLGO_STACK_FILE"}
+    env.update(GOTRACEBACK="crash", GODEBUG=QEMU_GODEBUG)
+
+    def unlimited() -> None:
+        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2)
+
+    with (tmp_path / "stderr").open("w") as err:
+        with running(
+            [QEMU, str(binary)], cwd=tmp_path, env=env, stderr=err, preexec_fn=unlimited
+        ) as (proc, told):
+            proc.send_signal(signal.SIGQUIT)
+            proc.wait(timeout=120)
+    # qemu's own core (the kernel's, named `core` here) is not needed.
+    (tmp_path / "core").unlink(missing_ok=True)
+    cores = sorted(tmp_path.glob("qemu_*.core"))
+    assert len(cores) == 1, (cores, (tmp_path / "stderr").read_text()[-500:])
+    core = cores[0]
+    cli = [sys.executable, "-m", "wslgo.cli", "waits", str(binary), str(core), "--json"]
+    r = subprocess.run(cli, capture_output=True, text=True)
+    core.unlink()
+    assert r.returncode == 0, r.stderr
+    check(json.loads(r.stdout), told, stripped=mode == "stripped")
 
 
 def first_version_only(go_version: str) -> None:

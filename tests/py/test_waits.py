@@ -5,128 +5,22 @@ one can unblock it): from a gcore core through the CLI and gdb, and live in gdb 
 from __future__ import annotations
 
 import json
-import signal
+import shutil
+import socket
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import build
 from wslgo_testing.gdb import marked, section
-
-
-@dataclass
-class Told:
-    """What the fixture printed."""
-
-    objects: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (kind, addr)
-    waiters: set[tuple[int, str, str]] = field(default_factory=set)  # (goid, op, name)
-    holders: dict[str, set[int]] = field(default_factory=dict)
-    sleepers: set[int] = field(default_factory=set)
-
-    def addr(self, name: str) -> int:
-        return 0 if name == "nilchan" else self.objects[name][1]
-
-
-@contextmanager
-def running(binary: Path) -> Iterator[tuple[subprocess.Popen[str], Told]]:
-    """The fixture, parked and ready, with what it printed; killed afterwards."""
-    proc = subprocess.Popen([str(binary)], stdout=subprocess.PIPE, text=True)
-    told = Told()
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            f = line.split()
-            if f == ["ready"]:
-                break
-            if f[:1] == ["object"]:
-                told.objects[f[1]] = (f[2], int(f[3], 16))
-            elif f[:1] == ["waiter"]:
-                told.waiters.add((int(f[1]), f[2], f[3]))
-            elif f[:1] == ["holder"]:
-                told.holders.setdefault(f[2], set()).add(int(f[1]))
-            elif f[:1] == ["sleeper"]:
-                told.sleepers.add(int(f[1]))
-        else:
-            pytest.fail("the fixture ended before it was ready")
-        yield proc, told
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-
-
-def check(doc: dict[str, Any], told: Told) -> None:
-    """The JSON view against the program's account."""
-    assert doc["errors"] == []
-    objs = {int(o["addr"], 16): o for o in doc["objects"]}
-    want: dict[int, set[tuple[int, str]]] = {}
-    for goid, op, name in told.waiters:
-        want.setdefault(told.addr(name), set()).add((goid, op))
-    assert set(objs) == set(want)
-    for addr, ws in want.items():
-        assert {(w["goid"], w["op"]) for w in objs[addr]["waiters"]} == ws, hex(addr)
-        # The fixture ran a collection once every goroutine was parked: the runtime
-        # recorded since when each one waits.
-        assert all(w["wait_s"] >= 0 for w in objs[addr]["waiters"]), objs[addr]["waiters"]
-    for name, (kind, addr) in told.objects.items():
-        if addr in objs:
-            assert objs[addr]["kind"] == kind, name
-    waiting = {g for g, _, _ in told.waiters}
-    assert not told.sleepers & waiting
-    for name, goids in told.holders.items():
-        got = {s["goid"] for s in objs[told.addr(name)]["suspects"]}
-        assert got == goids, name
-        for s in objs[told.addr(name)]["suspects"]:
-            assert s["func"].startswith("main.") and s["file"].endswith("main.go"), s
-    # Nobody holds the channel nobody closes.
-    assert objs[told.addr("never")]["suspects"] == []
-    unbuf = objs[told.addr("unbuf")]
-    assert (unbuf["type"], unbuf["len"], unbuf["cap"], unbuf["send_waiting"]) == (
-        "chan int",
-        0,
-        0,
-        50,
-    )
-    assert objs[told.addr("selb")]["type"] == "chan string" and objs[told.addr("selb")]["cap"] == 3
-    abba = sorted({g for g, _, n in told.waiters if n.startswith("abba_")})
-    assert doc["cycles"] == [
-        {"goids": abba, "objects": sorted(hex(told.addr(n)) for n in ("abba_a", "abba_b"))}
-    ]
-
-
-def waits_on(told: Told) -> dict[int, set[tuple[str, str, str]]]:
-    """goid -> {(kind, addr, op)} the fixture said each waiter waits on."""
-    out: dict[int, set[tuple[str, str, str]]] = {}
-    for goid, op, name in told.waiters:
-        kind = told.objects[name][0] if name != "nilchan" else "chan"
-        out.setdefault(goid, set()).add((kind, hex(told.addr(name)), op))
-    return out
-
-
-def check_goroutines_json(records: list[dict[str, Any]], told: Told) -> None:
-    """The goroutine views' `waits_on` against the program's account."""
-    got = {
-        r["goid"]: {(w["kind"], w["addr"], w["op"]) for w in r["waits_on"]}
-        for r in records
-        if "waits_on" in r
-    }
-    assert got == waits_on(told)
-
-
-def gcore(pid: int, out: Path) -> Path:
-    subprocess.run(
-        ["gcore", "-o", str(out), str(pid)], check=True, capture_output=True, timeout=120
-    )
-    return Path(f"{out}.{pid}")
+from wslgo_testing.waits import check, check_goroutines_json, gcore, running, waits_on
 
 
 def test_waits_cli_and_gdb_on_a_core(gdb_run, go_version: str, tmp_path: Path) -> None:
     binary = build("waits", go_version, "debug")
-    with running(binary) as (proc, told):
+    with running([str(binary)]) as (proc, told):
         core = gcore(proc.pid, tmp_path / "core")
     cli = [sys.executable, "-m", "wslgo.cli", "waits", str(binary), str(core)]
     r = subprocess.run([*cli, "--json"], capture_output=True, text=True)
@@ -134,7 +28,7 @@ def test_waits_cli_and_gdb_on_a_core(gdb_run, go_version: str, tmp_path: Path) -
     check(json.loads(r.stdout), told)
     text = subprocess.run(cli, capture_output=True, text=True)
     assert text.returncode == 0, text.stderr
-    abba = sorted({g for g, _, n in told.waiters if n.startswith("abba_")})
+    abba = told.abba()
     assert text.stdout.startswith(f"cycle: goroutines {abba[0]} {abba[1]} wait on each other")
     assert "50 waiting:" in text.stdout and "warning" not in text.stdout
     # The goroutine list and its JSON say what each blocked goroutine waits on.
@@ -187,7 +81,7 @@ def test_waits_cli_and_gdb_on_a_core(gdb_run, go_version: str, tmp_path: Path) -
 
 def test_wslgo_waits_live_in_gdb(gdb_run, go_version: str) -> None:
     binary = build("waits", go_version, "debug")
-    with running(binary) as (proc, told):
+    with running([str(binary)]) as (proc, told):
         g = gdb_run(
             [
                 f"attach {proc.pid}",
@@ -213,3 +107,77 @@ def test_waits_cli_errors_are_one_line(go_version: str, tmp_path: Path) -> None:
     r = subprocess.run([*cli, str(binary), str(bogus)], capture_output=True, text=True)
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert r.stderr.startswith("wslgo waits: ") and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("mode", ["opt", "stripped"])
+def test_waits_optimized_and_stripped_core_and_live(
+    gdb_run, go_version: str, mode: str, tmp_path: Path
+) -> None:
+    """An optimized build and a `-s -w` one (layouts from the version tables, names from
+    pclntab): `wslgo waits --json` on a gcore core, and `wslgo-waits --json` attached live."""
+    binary = build("waits", go_version, mode)
+    with running([str(binary)]) as (proc, told):
+        core = gcore(proc.pid, tmp_path / "core")
+        g = gdb_run(
+            [f"attach {proc.pid}", *marked("json", "wslgo-waits --json"), "detach"],
+            binary=binary,
+        )
+    try:
+        cli = [sys.executable, "-m", "wslgo.cli", "waits", str(binary), str(core), "--json"]
+        r = subprocess.run(cli, capture_output=True, text=True)
+    finally:
+        core.unlink()
+    assert r.returncode == 0, r.stderr
+    check(json.loads(r.stdout), told, stripped=mode == "stripped")
+    check(json.loads(section(g.stdout, "json")), told, stripped=mode == "stripped")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.skipif(shutil.which("gdbserver") is None, reason="gdbserver not installed")
+@pytest.mark.parametrize("mode", ["debug", "stripped"])
+def test_wslgo_waits_over_gdbserver(gdb_run, go_version: str, mode: str, tmp_path: Path) -> None:
+    """gdbserver attached to the parked fixture and gdb on `target remote`: memory is read
+    through gdb (not /proc), and `wslgo-waits` matches the program's account."""
+    binary = build("waits", go_version, mode)
+    with running([str(binary)]) as (proc, told):
+        port = free_port()
+        log_path = tmp_path / "gdbserver.log"
+        with log_path.open("w") as log:
+            server = subprocess.Popen(
+                ["gdbserver", "--once", "--attach", f"127.0.0.1:{port}", str(proc.pid)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            deadline = time.monotonic() + 20
+            while "Listening on port" not in log_path.read_text() and time.monotonic() < deadline:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.05)
+            assert "Listening on port" in log_path.read_text(), log_path.read_text()
+            g = gdb_run(
+                [
+                    f"target remote 127.0.0.1:{port}",
+                    *marked(
+                        "path",
+                        "python print(__import__('wslgo.gdb.program', fromlist=['x'])"
+                        ".target_key()[0])",
+                    ),
+                    *marked("json", "wslgo-waits --json"),
+                    *marked("bt", "wslgo-bt all --no-group --jsonl"),
+                    "detach",
+                ],
+                binary=binary,
+            )
+        finally:
+            server.kill()
+            server.wait()
+    assert section(g.stdout, "path").strip() == "gdb", g.output
+    check(json.loads(section(g.stdout, "json")), told, stripped=mode == "stripped")
+    bt = [json.loads(line) for line in section(g.stdout, "bt").splitlines()]
+    check_goroutines_json(bt, told)
