@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -218,22 +219,36 @@ def forget() -> None:
 
 
 #: ELF e_type of a position-independent executable.
+_EM_X86_64 = 62
 _ET_DYN = 3
 
 
-def _is_pie(path: str) -> bool:
+def _named_here(path: str) -> bool:
+    """An x86-64 executable that is not a PIE: gdb would not move the symbol file's
+    addresses with a PIE's, and on arm64 gdb's frames over it lose the caller of
+    ``runtime.Breakpoint`` (the pclntab unwinder alone names them there)."""
     with open(path, "rb") as f:
-        head = f.read(18)
-    return len(head) == 18 and int.from_bytes(head[16:18], "little") == _ET_DYN
+        head = f.read(20)
+    if len(head) < 20:
+        return False
+    kind, machine = (int.from_bytes(head[i : i + 2], "little") for i in (16, 18))
+    return kind != _ET_DYN and machine == _EM_X86_64
+
+
+def _private_dir(path: str) -> bool:
+    """``path`` is a directory of ours that no one else can write (a cache another user
+    made first must not hand gdb its files)."""
+    st = os.lstat(path)
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def give_names() -> None:
     """A loaded Go program without DWARF: gdb reads the symbol file written from its
     pclntab, so its own ``frame``, ``finish``, ``list`` name functions, files and lines as
-    for the unstripped program. Once per program; not for a PIE (gdb would not move the
-    file's addresses with the program's)."""
+    for the unstripped program. Once per program; x86-64 executables that are not PIEs
+    (:func:`_named_here`)."""
     path = gdb.current_progspace().filename or ""
-    if not path or path in STATE.named or not applies() or _is_pie(path):
+    if not path or path in STATE.named or not applies() or not _named_here(path):
         return
     prog = program.current()
     if prog.symbols is None:
@@ -241,10 +256,13 @@ def give_names() -> None:
     st, native = os.stat(path), os.stat(_native.__file__)  # a new wslgo writes it anew
     ident = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{native.st_mtime_ns}"
     key = hashlib.sha256(ident.encode()).hexdigest()[:16]
-    out = os.path.join(tempfile.gettempdir(), f"wslgo-{os.getuid()}", f"{key}.sym")
+    cache = os.path.join(tempfile.gettempdir(), f"wslgo-{os.getuid()}")
+    os.makedirs(cache, mode=0o700, exist_ok=True)
+    if not _private_dir(cache):
+        return
+    out = os.path.join(cache, f"{key}.sym")
     if not os.path.isfile(out):
         data = prog.symbols.symbol_file()
-        os.makedirs(os.path.dirname(out), mode=0o700, exist_ok=True)
         tmp = f"{out}.{os.getpid()}"
         with open(tmp, "wb") as f:
             f.write(data)
