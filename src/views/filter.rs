@@ -8,7 +8,7 @@ use std::sync::Arc;
 use regex::Regex;
 
 use crate::error::{Error, Result};
-use crate::runtime::fxhash::FxHashMap;
+use crate::runtime::fxhash::{FxHashMap, FxHashSet};
 use crate::runtime::{Frame, Goroutine};
 
 /// Which goroutines to show. Every non-empty criterion must hold.
@@ -82,8 +82,13 @@ pub(crate) fn label_map(g: &Goroutine) -> BTreeMap<&str, &str> {
 }
 
 impl Filter {
-    fn matches(&self, g: &Goroutine, func: &mut Option<FuncMatcher<'_>>) -> bool {
-        if !self.goids.is_empty() && !self.goids.contains(&g.goid) {
+    fn matches(
+        &self,
+        g: &Goroutine,
+        goids: &FxHashSet<u64>,
+        func: &mut Option<FuncMatcher<'_>>,
+    ) -> bool {
+        if !goids.is_empty() && !goids.contains(&g.goid) {
             return false;
         }
         if self.user_only && !g.main_module_frame {
@@ -131,11 +136,13 @@ impl Filter {
             by_func: FxHashMap::default(),
             by_pos: FxHashMap::default(),
         });
+        // A set: `wslgo leaks` asks for 50,000 ids out of 100,000 goroutines.
+        let goids: FxHashSet<u64> = self.goids.iter().copied().collect();
         // Keys next to the references: sorting 100,000 goroutines does not chase pointers.
         let gs = gs.into_iter();
         let mut keyed: Vec<((bool, u64), &Goroutine)> = Vec::with_capacity(gs.size_hint().0);
         for g in gs {
-            if self.matches(g, &mut func) && self.waited_enough(g, now) {
+            if self.matches(g, &goids, &mut func) && self.waited_enough(g, now) {
                 keyed.push(((!g.current, g.goid), g));
             }
         }
@@ -174,12 +181,16 @@ impl Filter {
     }
 
     /// The ids it asks for that no goroutine of `gs` has, sorted.
-    pub fn missing<'g>(&self, gs: impl IntoIterator<Item = &'g Goroutine> + Clone) -> Vec<u64> {
+    pub fn missing<'g>(&self, gs: impl IntoIterator<Item = &'g Goroutine>) -> Vec<u64> {
+        if self.goids.is_empty() {
+            return Vec::new();
+        }
+        let have: FxHashSet<u64> = gs.into_iter().map(|g| g.goid).collect();
         let mut missing: Vec<u64> = self
             .goids
             .iter()
             .copied()
-            .filter(|id| !gs.clone().into_iter().any(|g| g.goid == *id))
+            .filter(|id| !have.contains(id))
             .collect();
         missing.sort_unstable();
         missing.dedup();
