@@ -25,8 +25,10 @@ pub struct Filter {
     pub user_only: bool,
     /// pprof labels `k=v` that must all be set (`k` alone: the key must exist).
     pub labels: Vec<String>,
-    /// Only these goroutine ids (empty: all).
+    /// Only these goroutine ids (empty: all, unless `only_ids`).
     pub goids: Vec<u64>,
+    /// Keep only `goids` even when it is empty (`--leaked` when none is leaked).
+    pub only_ids: bool,
     /// Keep goroutines waiting at least this many nanoseconds (by the view's clock).
     pub min_wait: Option<i64>,
 }
@@ -88,7 +90,7 @@ impl Filter {
         goids: &FxHashSet<u64>,
         func: &mut Option<FuncMatcher<'_>>,
     ) -> bool {
-        if !goids.is_empty() && !goids.contains(&g.goid) {
+        if (self.only_ids || !goids.is_empty()) && !goids.contains(&g.goid) {
             return false;
         }
         if self.user_only && !g.main_module_frame {
