@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The leak check on a core with many goroutines and a big heap: `wslgo leaks BIN CORE`'s
 wall time and peak RSS, and its marking rate next to the floor of reading that heap once
-(reading the core file's bytes sequentially). Prints one markdown table; asserts nothing.
+(reading the core file's bytes sequentially), with its CPU time and the load average (the
+machine may be shared). Prints one markdown table; asserts nothing.
 
     bench/leaks.py --goroutines 100000 --heap-mib 1100
 """
@@ -51,13 +52,16 @@ def main() -> int:
         core = f"{d}/core.{proc.pid}"
         t0 = time.perf_counter()
         r = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", *wslgo, "leaks", "--json", binary, core],
+            ["/usr/bin/time", "-f", "%M %U %S", *wslgo, "leaks", "--json", binary, core],
             capture_output=True,
             text=True,
         )
         wall = time.perf_counter() - t0
         doc = json.loads(r.stdout)
-        rss_mib = int(r.stderr.strip().splitlines()[-1]) / 1024
+        load = os.getloadavg()[0]
+        rss_kib, user, system = r.stderr.strip().splitlines()[-1].split()
+        rss_mib = int(rss_kib) / 1024
+        cpu = float(user) + float(system)
         t0 = time.perf_counter()
         with open(core, "rb") as f:
             while f.read(1 << 24):
@@ -65,12 +69,12 @@ def main() -> int:
         size = os.path.getsize(core)
         read_s = time.perf_counter() - t0
     floor = doc["heap_bytes"] / (size / read_s)
-    cols = ["goroutines", "heap", "leaked", "wall", "peak RSS", "marking", "scanned"]
-    print("| " + " | ".join([*cols, "reading the heap once"]) + " |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    cols = ["goroutines", "heap", "leaked", "wall", "CPU", "load", "peak RSS", "marking"]
+    print("| " + " | ".join([*cols, "scanned", "reading the heap once"]) + " |")
+    print("| --- " * (len(cols) + 2) + "|")
     print(
         f"| {args.goroutines:,} | {doc['heap_bytes'] / 2**20:,.0f} MiB | {len(doc['leaked']):,} "
-        f"| {wall:.2f} s | {rss_mib:.0f} MiB | {doc['seconds']:.2f} s "
+        f"| {wall:.2f} s | {cpu:.2f} s | {load:.1f} | {rss_mib:.0f} MiB | {doc['seconds']:.2f} s "
         f"({doc['scanned_bytes'] / 2**20 / max(doc['seconds'], 1e-9):,.0f} MiB/s) "
         f"| {doc['scanned_bytes'] / 2**20:,.0f} MiB "
         f"| {floor:.2f} s ({size / 2**20 / read_s:,.0f} MiB/s) |"

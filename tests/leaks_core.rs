@@ -2,7 +2,8 @@
 //! about itself: exactly the goroutines it leaked are leaked, none of those it keeps
 //! blocked on reachable objects (a deadlock on globals, a pipeline stalled behind a mutex
 //! a sleeper holds, Cond waiters). Versions from WSLGO_GO_VERSIONS; debug, opt and `-s -w`
-//! builds (the last cannot find `runtime.mheap_` and says so).
+//! builds (the last cannot find `runtime.mheap_` and says so); and the same core with corrupt
+//! arenas and spans.
 
 mod common;
 
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use wslgo::binary::Binary;
 use wslgo::mem::CoreFile;
 use wslgo::runtime::leaks::{Cause, LeakModel, Leaks};
+use wslgo::runtime::waits::WaitModel;
 use wslgo::runtime::{GoRuntime, Options, ThreadRegs};
 use wslgo::symbols::Symbols;
 
@@ -107,4 +109,68 @@ fn leaks_from_cores_match_the_program() {
             check(&v, mode);
         }
     }
+}
+
+/// Corrupt arenas and spans in a real core: each says in one line that leaks cannot be
+/// determined, and no goroutine is called leaked for it (only the nil-channel one, leaked
+/// by construction).
+#[test]
+fn corrupt_arenas_and_spans_make_no_leak() {
+    for v in common::versions() {
+        corrupt(&v);
+    }
+}
+
+fn corrupt(v: &str) {
+    let binary = common::fixture("leaks", v, "debug");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("leaks-corrupt-{v}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (core, leaked, _) = core_of(&binary, &dir);
+    let bin = Arc::new(Binary::open(&binary).unwrap());
+    let rt = GoRuntime::new(Arc::new(Symbols::new(bin.clone()).unwrap())).unwrap();
+    let cf = CoreFile::open(&core, bin).unwrap();
+    let threads: Vec<ThreadRegs> = cf.threads().iter().map(ThreadRegs::from).collect();
+    let bias = cf.load_bias();
+    let gs = rt
+        .goroutines(&cf, bias, &threads, &Options::default())
+        .unwrap();
+    let model = LeakModel::new(&rt).unwrap();
+    let hl = model.heap_layout();
+    let mheap = WaitModel::new(&rt).unwrap().globals(bias).mheap.unwrap();
+    let word = |a: u64| wslgo::mem::read_u64(&cf, a).unwrap();
+    // The first arena's heapArena and its first in-use span (state 1, mSpanInUse).
+    let all = mheap + hl.all_arenas;
+    let ai = word(word(all));
+    let l2 = word(mheap + hl.arenas);
+    let arena = word(l2 + ai * 8);
+    let span = (0..8192)
+        .map(|k| word(arena + hl.arena_spans + k * 8))
+        .find(|p| *p != 0 && word(p + hl.span.state) & 0xff == 1)
+        .unwrap();
+    let cases: [(&str, u64, u64, &str); 5] = [
+        ("arena count", all + 8, 1 << 40, "arenas"),
+        ("arena list", all, 0x18, "the heap cannot be read"),
+        ("heapArena", l2 + ai * 8, 0x28, "span table"),
+        ("span size", span + hl.span.elemsize, 0, "inconsistent"),
+        (
+            "allocation bits",
+            span + hl.span.alloc_bits,
+            0x38,
+            "allocation bits",
+        ),
+    ];
+    for (what, at, value, says) in cases {
+        let mut m = common::Patched::new(&cf);
+        m.word(at, value);
+        let l = model.find(&rt, &rt.target(&m, bias), &gs);
+        let line = wslgo::views::leaks::summary(&l);
+        let ctx = format!("Go {v}, corrupt {what}: {line}{l:?}");
+        assert!(line.starts_with("leaks cannot be determined: "), "{ctx}");
+        assert!(line.contains(says) && line.lines().count() == 1, "{ctx}");
+        assert!(l.leaked.iter().all(|x| x.cause == Cause::NilChan), "{ctx}");
+        assert!(l.goids().iter().all(|g| leaked.contains(g)), "{ctx}");
+        assert_eq!(l.leaked.len(), 1, "{ctx}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -247,35 +247,6 @@ fn waits_on_a_core_match_what_the_program_printed() {
     }
 }
 
-/// A core with some bytes replaced (the corrupt-memory test's patches).
-struct Patched<'a> {
-    inner: &'a CoreFile,
-    patches: BTreeMap<u64, u8>,
-}
-
-impl Patched<'_> {
-    fn word(&mut self, addr: u64, v: u64) {
-        for (i, b) in v.to_le_bytes().iter().enumerate() {
-            self.patches.insert(addr + i as u64, *b);
-        }
-    }
-}
-
-impl wslgo::mem::Memory for Patched<'_> {
-    fn read_into(&self, addr: u64, buf: &mut [u8]) -> wslgo::error::Result<()> {
-        self.inner.read_into(addr, buf)?;
-        let end = addr.saturating_add(buf.len() as u64);
-        for (a, b) in self.patches.range(addr..end) {
-            buf[(a - addr) as usize] = *b;
-        }
-        Ok(())
-    }
-
-    fn mapped_extent(&self, addr: u64) -> Option<u64> {
-        self.inner.mapped_extent(addr)
-    }
-}
-
 /// Corrupt hchan, sudog and semtable memory in a real core: each unreadable part is one
 /// error line, the walks end, and the other objects are still reported.
 #[test]
@@ -303,10 +274,7 @@ fn corrupt(v: &str) {
     let model = WaitModel::new(&rt).unwrap();
     let l = model.layout();
     let obj = |n: &str| told.objects[n].1;
-    let mut m = Patched {
-        inner: &cf,
-        patches: BTreeMap::new(),
-    };
+    let mut m = common::Patched::new(&cf);
     // "unbuf": 5 elements in a buffer of 0.
     m.word(obj("unbuf") + l.hchan.qcount, 5);
     // "never": its receive queue starts at an unmapped address.

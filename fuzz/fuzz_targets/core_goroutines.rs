@@ -1,6 +1,7 @@
 //! A fixed Go binary and its core, patched by the input -> CoreFile::open + goroutine
 //! enumeration + the panic and fatal-error reading + the wait analysis (semtable treaps,
-//! sudog chains, hchans, notify lists, spans, stack scans; its text and JSON) + every view
+//! sudog chains, hchans, notify lists, spans, stack scans; its text and JSON) + the leak
+//! check (arenas, span index, conservative marking; its summary and JSON) + every view
 //! of the snapshot (filtered and not, with `waits_on`) + unwinding of every core thread.
 //!
 //! The input is a list of patches `[u32 LE offset][u8 len][len bytes]` applied to the seed
@@ -19,6 +20,7 @@ use std::sync::{Arc, OnceLock};
 use libfuzzer_sys::fuzz_target;
 use wslgo::binary::Binary;
 use wslgo::mem::CoreFile;
+use wslgo::runtime::leaks::{LeakModel, Leaks};
 use wslgo::runtime::target::{Scope, Snapshot};
 use wslgo::runtime::waits::WaitModel;
 use wslgo::runtime::{
@@ -31,6 +33,7 @@ struct Seed {
     bin: Arc<Binary>,
     rt: GoRuntime,
     waits: Option<WaitModel>,
+    leaks: Option<LeakModel>,
     core: Vec<u8>,
     scratch: PathBuf,
     file: File,
@@ -46,6 +49,7 @@ fn seed() -> &'static Seed {
         let syms = Arc::new(Symbols::new(bin.clone()).expect("seed binary's symbols"));
         let rt = GoRuntime::new(syms).expect("seed binary is a Go binary");
         let waits = WaitModel::new(&rt).ok();
+        let leaks = LeakModel::new(&rt).ok();
         let core = std::fs::read(&core_path).expect("seed core (run seeds.sh)");
         let dir = if std::path::Path::new("/dev/shm").is_dir() {
             PathBuf::from("/dev/shm")
@@ -66,6 +70,7 @@ fn seed() -> &'static Seed {
             bin,
             rt,
             waits,
+            leaks,
             core,
             scratch,
             file,
@@ -115,9 +120,16 @@ fn run(s: &Seed) {
     };
     if let Ok(mut gs) = s.rt.goroutines(&cf, bias, &threads, &opts) {
         let mut wait_errors = Vec::new();
+        let mut leaks: Option<Leaks> = None;
         if let Some(m) = &s.waits {
             let t = s.rt.target(&cf, bias);
             let w = m.analyze(&s.rt, &t, &gs);
+            if let Some(lm) = &s.leaks {
+                let st = &s.rt.layout().status;
+                let l = lm.find_with(&t, &gs, &w, st.waiting, st.scan);
+                let _ = views::leaks::summary(&l);
+                leaks = Some(l);
+            }
             let _ = views::waits::text(&w, None);
             let _ = views::waits::json(&w, Some(1));
             if let Some(g) = gs.first() {
@@ -151,6 +163,10 @@ fn run(s: &Seed) {
             state_names: Vec::new(),
             wait_errors,
         };
+        if let Some(l) = &leaks {
+            let _ = views::leaks::text(&snap, l);
+            let _ = views::leaks::json(&snap, l);
+        }
         let mut discard = |_: &str| -> Result<(), ()> { Ok(()) };
         let mut sink = Sink::new(&mut discard);
         let modes = [

@@ -210,6 +210,7 @@ class View:
         user_only: bool = False,
         labels: Sequence[str] = (),
         goids: Sequence[int] = (),
+        only_ids: bool = False,
         min_wait: int | None = None,
         depth: int | None = None,
         top: bool = False,
@@ -220,7 +221,8 @@ class View:
         current_goid: int | None = None,
     ) -> View:
         """func: a regex (Rust's regex syntax) searched in every frame's function name and
-        file:line; an invalid one raises WslgoError. current_goid: the goroutine marked
+        file:line; an invalid one raises WslgoError. only_ids: keep only goids, even when
+        there are none. current_goid: the goroutine marked
         current instead of the snapshot's (gdb's `wslgo-goroutine N`)."""
         ...
 
@@ -393,6 +395,10 @@ def leaks(
     """The leaked goroutines (blocked on objects nothing runnable reaches): a summary line
     and their groups, or the JSON document {"leaked", "groups", "blocked", "heap_bytes",
     "scanned_bytes", "seconds", "cannot", "not_roots", "errors"}."""
+
+def leaked_goids(target: GoTarget, snapshot: Snapshot) -> list[int]:
+    """The ids of the goroutines of `snapshot` the leak check finds leaked, ascending (when
+    the heap cannot be read: only those blocked forever by construction or by the runtime)."""
 
 # ---- symbols (src/py/symbols.rs) -----------------------------------------------------
 

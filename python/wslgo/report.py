@@ -14,7 +14,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from wslgo import _native, argtypes, snapshots
@@ -52,6 +52,8 @@ class Filter:
     """k=v pprof labels that must all be present (k alone: the key must exist)."""
     goids: list[int] = field(default_factory=list)
     """Only these goroutine ids."""
+    only_ids: bool = False
+    """Keep only ``goids`` even when there are none (``--leaked``)."""
     depth: int | None = None
     """Show at most this many frames per goroutine."""
     top: bool = False
@@ -105,6 +107,7 @@ def render_native(
         user_only=flt.user_only,
         labels=list(flt.labels),
         goids=[i for i in flt.goids if i >= 0],  # a negative id matches nothing
+        only_ids=flt.only_ids,
         min_wait=flt.min_wait,
         depth=flt.depth,
         top=flt.top,
@@ -129,13 +132,22 @@ def summary_line(snap: Any, got: Record, flt: Filter | None = None) -> str:
 
 def _selects(flt: Filter) -> bool:
     """Whether ``flt`` has criteria beyond goroutine ids (missing ids have their error)."""
-    has = flt.states or flt.waits or flt.func or flt.user_only or flt.labels
+    has = flt.states or flt.waits or flt.func or flt.user_only or flt.labels or flt.only_ids
     return bool(has) or flt.min_wait is not None
 
 
-def snapshot_scope(mode: _native.Mode, flt: Filter) -> _native.Scope:
-    """The stacks a view needs: a list without --func only each first user frame."""
-    return "user" if mode == "list" and not flt.func else "all"
+def snapshot_scope(mode: _native.Mode, flt: Filter, leaked: bool = False) -> _native.Scope:
+    """The stacks a view needs: a list without --func (or --leaked) only each first user
+    frame."""
+    return "user" if mode == "list" and not flt.func and not leaked else "all"
+
+
+def keep_leaked(flt: Filter, target: Any, snap: Any) -> Filter:
+    """``flt`` narrowed to the goroutines the leak check finds leaked (``--leaked``)."""
+    leaked = _native.leaked_goids(target, snap)
+    keep = set(leaked)
+    ids = [i for i in flt.goids if i in keep] if flt.goids else leaked
+    return replace(flt, goids=ids, only_ids=True)
 
 
 class Output:
@@ -206,6 +218,11 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> argparse._MutuallyExclus
         "--waits",
         action="store_true",
         help="show the object each blocked goroutine waits on (JSON always has it)",
+    )
+    p.add_argument(
+        "--leaked",
+        action="store_true",
+        help="only the leaked goroutines (as `wslgo leaks` finds them)",
     )
     snapshots.add_file_arguments(p)
     return m
@@ -308,12 +325,14 @@ def cmd_goroutines(args: argparse.Namespace) -> int:
         return 0
     flt, mode = filter_from_args(args)
     waits = args.waits or mode.startswith("json")
-    scope = snapshot_scope(mode, flt)
+    scope = snapshot_scope(mode, flt, args.leaked)
     snap = target.snapshot(include_dead=args.dead, scope=scope, panics=True, waits=waits)
     have = snap.goids() if flt.goids else []
     missing = sorted(set(flt.goids) - set(have))
     if missing and set(flt.goids) <= set(missing):  # nothing to show
         raise LookupError(missing_ids_error(missing, have))
+    if args.leaked:
+        flt = keep_leaked(flt, target, snap)
     out = Output(sys.stdout.write)
     now = CLOCK() if args.pid is not None else None
     got = render_native(snap, mode, flt, now=now, pretty=args.pretty, write=out)

@@ -138,7 +138,8 @@ impl Snapshot {
 /// A view of a snapshot: the mode (list, full, group, default, json, json-group, jsonl,
 /// jsonl-group), the goroutines shown (states and wait reasons as case-insensitive
 /// substrings, the `func` regex over every frame's function name and file:line, the main
-/// module's goroutines, pprof labels, ids, `min_wait` ns of waiting), the frames (`depth`,
+/// module's goroutines, pprof labels, ids (only those when `only_ids`, even none),
+/// `min_wait` ns of waiting), the frames (`depth`,
 /// `top`) and the decoration (`style`, `pretty` JSON, gdb's `thread_nums`).
 #[pyclass(name = "View", module = "wslgo._native", frozen)]
 pub struct View {
@@ -148,7 +149,7 @@ pub struct View {
 #[pymethods]
 impl View {
     #[new]
-    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func=None, user_only=false, labels=Vec::new(), goids=Vec::new(), min_wait=None, depth=None, top=false, style=None, pretty=false, no_goroutine=String::new(), thread_nums=None, current_goid=None))]
+    #[pyo3(signature = (mode, *, states=Vec::new(), waits=Vec::new(), func=None, user_only=false, labels=Vec::new(), goids=Vec::new(), only_ids=false, min_wait=None, depth=None, top=false, style=None, pretty=false, no_goroutine=String::new(), thread_nums=None, current_goid=None))]
     #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one each
     fn new(
         mode: &str,
@@ -158,6 +159,7 @@ impl View {
         user_only: bool,
         labels: Vec<String>,
         goids: Vec<GoId>,
+        only_ids: bool,
         min_wait: Option<i64>,
         depth: Option<usize>,
         top: bool,
@@ -186,6 +188,7 @@ impl View {
                     user_only,
                     labels,
                     goids,
+                    only_ids,
                     min_wait,
                 },
                 depth,

@@ -256,6 +256,9 @@ pub struct SpanIndex {
     /// Per 8 KiB page from the first span's start: the span holding it (u32::MAX: none);
     /// empty when the spans cover more than [`MAX_PAGE_TABLE`] pages (binary search then).
     page_span: Vec<u32>,
+    /// Per span, the runtime's `divMul` (`^u32(0) / elemsize + 1`): a slot is
+    /// `(offset * divMul) >> 32`, a multiplication rather than a division (0: divide).
+    div_mul: Vec<u32>,
     /// Arenas read.
     pub arenas: usize,
     /// Why the index is not the whole heap (unreadable arenas or spans), one line each.
@@ -304,10 +307,18 @@ impl SpanIndex {
                 }
             }
         }
+        let div_mul = out
+            .iter()
+            .map(|s| match u32::try_from(s.elemsize) {
+                Ok(e) if e > 0 && s.end - s.start <= u64::from(u32::MAX) => u32::MAX / e + 1,
+                _ => 0,
+            })
+            .collect();
         SpanIndex {
             spans: out,
             starts,
             page_span,
+            div_mul,
             arenas: 0,
             incomplete,
         }
@@ -499,7 +510,19 @@ impl SpanIndex {
         if addr >= s.end {
             return None;
         }
-        let slot = ((addr - s.start) / s.elemsize) as u32;
+        let off = addr - s.start;
+        let slot = match self.div_mul.get(i) {
+            // Exact for Go's size classes; checked, as a core's spans can be anything.
+            Some(&m) if m != 0 => {
+                let q = (off * u64::from(m)) >> 32;
+                if q * s.elemsize <= off && off < (q + 1) * s.elemsize {
+                    q as u32
+                } else {
+                    (off / s.elemsize) as u32
+                }
+            }
+            _ => (off / s.elemsize) as u32,
+        };
         s.allocated(slot).then_some(ObjRef {
             span: i as u32,
             slot,

@@ -335,3 +335,41 @@ pub fn gdb_prints(bin: &Path, exprs: &[String]) -> Vec<String> {
         })
         .collect()
 }
+
+/// A core with some bytes replaced (the corrupt-memory tests' patches).
+pub struct Patched<'a> {
+    inner: &'a wslgo::mem::CoreFile,
+    patches: std::collections::BTreeMap<u64, u8>,
+}
+
+impl<'a> Patched<'a> {
+    /// `inner` as it is.
+    pub fn new(inner: &'a wslgo::mem::CoreFile) -> Self {
+        Patched {
+            inner,
+            patches: Default::default(),
+        }
+    }
+
+    /// Replace the 8 bytes at `addr` by `v` (little-endian).
+    pub fn word(&mut self, addr: u64, v: u64) {
+        for (i, b) in v.to_le_bytes().iter().enumerate() {
+            self.patches.insert(addr + i as u64, *b);
+        }
+    }
+}
+
+impl wslgo::mem::Memory for Patched<'_> {
+    fn read_into(&self, addr: u64, buf: &mut [u8]) -> wslgo::error::Result<()> {
+        self.inner.read_into(addr, buf)?;
+        let end = addr.saturating_add(buf.len() as u64);
+        for (a, b) in self.patches.range(addr..end) {
+            buf[(a - addr) as usize] = *b;
+        }
+        Ok(())
+    }
+
+    fn mapped_extent(&self, addr: u64) -> Option<u64> {
+        self.inner.mapped_extent(addr)
+    }
+}

@@ -116,11 +116,14 @@ def wslgo_bt(args: argparse.Namespace) -> None:
     mode = view_mode(args, ids, show_all)
     json_mode = mode.startswith("json")  # JSON carries each goroutine's panic, as the CLI's
     waits = args.waits or json_mode
-    snap = snapshot(report.snapshot_scope(mode, flt), args.dead, panics=json_mode, waits=waits)
+    scope = report.snapshot_scope(mode, flt, args.leaked)
+    snap = snapshot(scope, args.dead, panics=json_mode, waits=waits)
     have = snap.goids() if ids else []  # 100,000 ids cost a few ms: only when asked
     missing = sorted(set(ids) - set(have))
     if missing:
         gdb.write(f"wslgo-bt: {report.missing_ids_error(missing, have)}\n", gdb.STDERR)
+    if args.leaked:
+        flt = report.keep_leaked(flt, target()[0], snap)
     out = report.Output(gdb.write)
     got = report.render_native(
         snap,
@@ -192,6 +195,7 @@ def view_mode(args: argparse.Namespace, ids: list[int], show_all: bool) -> _nati
     if args.list:
         return "list"
     filtered = bool(ids or args.state or args.wait or args.func_re or args.user or args.label)
+    filtered = filtered or args.leaked
     if show_all or filtered:
         return "full" if args.no_group or (ids and not show_all) else "group"
     return "default"
