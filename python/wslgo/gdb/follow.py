@@ -201,11 +201,30 @@ class Follow:
             t = gdb.selected_thread()
             gdb.write(f"\nThread {t.num if t else '?'} hit Breakpoint {ended.user.number}, ")
             gdb.write(gdb.execute("frame 0", to_string=True).split("  ", 1)[-1])
+        elif self.what != "finish" and self._finish_line(g):
+            return
         else:  # as gdb's next/finish print a stop: the line, or the frame and the line
             out = gdb.execute("frame", to_string=True)
             if self.frame_name is not None and gdb.selected_frame().name() == self.frame_name:
                 out = out.splitlines()[-1] + "\n"
             gdb.write(out[4:] if out.startswith("#0  ") else out)
+
+    def _finish_line(self, g: _native.GoroutineDict) -> bool:
+        """A `next` or `step` that returned to the caller on another thread stopped at the
+        return address, in the middle of the caller's line: go on to the start of a line,
+        as gdb's own stepping does on one thread. True when it did (and said where)."""
+        try:
+            frame = gdb.selected_frame()
+            if frame.find_sal().pc in (0, frame.pc()):
+                return False  # at a line's start (or no line table): gdb's own stop
+            addrs = steptargets.next_addresses(frame, self.what)
+            sp = stepping.frame_cfa(frame)
+        except (gdb.error, _native.WslgoError, OSError):
+            return False
+        if not stepping.STEPPER.run(addrs, g, sp, False):
+            return False
+        stepping.arrived(self.frame_name)
+        return True
 
     def _go_on(self, g: _native.GoroutineDict) -> None:
         """gdb's own stepping ended the command in another goroutine (a `step` into a
