@@ -5,13 +5,13 @@ gdb's Go parser reads ``m[key]`` as pointer arithmetic on a map and knows no ``l
 rewrite turns ``X[K]`` into ``$index(X, K)``, ``X[I:J]`` into ``$slice(X, I, J)``,
 ``len(X)`` into ``$len(X)`` and, in ``print``, ``I.f`` / ``*I`` of an interface ``I`` into
 ``$dtype(I).f`` / ``*$dtype(I)``. ``$index`` and ``$slice`` decide at run time what the
-value is (:mod:`wslgo.gdb.indexing`), so a breakpoint condition is rewritten once, when the
+value is (:mod:`wslgo.gdb.printers.indexing`), so a breakpoint condition is rewritten once, when the
 breakpoint is created, without its frame (gdb parses a condition first: ``len(x)`` is a
 syntax error to it before wslgo sees it, ``$len(x)`` is not). ``print`` (and ``p``,
 ``inspect``) is wslgo's: it rewrites the expression and hands it to gdb's ``call``, which
 prints as ``print`` does.
 
-``watch`` / ``rwatch`` / ``awatch`` are wslgo's too (:mod:`wslgo.gdb.watch`: rewritten, then
+``watch`` / ``rwatch`` / ``awatch`` are wslgo's too (:mod:`.watch`: rewritten, then
 made through ``gdb.Breakpoint``, which parses them as gdb's commands do). Where gdb evaluates
 on its own (``display``, MI's ``-data-evaluate-expression`` and variable objects) nothing can
 rewrite first: gdb's Go language never asks xmethods for ``operator[]`` (value_user_defined_op
@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 import gdb
 
-from wslgo.gdb import containers, gotypes, indexing, params
+from wslgo.gdb import params
+from wslgo.gdb.printers import containers, gotypes, indexing
 
 _TOKEN = re.compile(
     r"""(?P<str>"(?:[^"\\]|\\.)*"|`[^`]*`)

@@ -16,7 +16,8 @@ import re
 import gdb
 
 from wslgo import _native, argtypes, doctor, pathmap, why
-from wslgo.gdb import breakspec, commands, params, program
+from wslgo.gdb import commands, params, program
+from wslgo.gdb.cmds import breakspec
 from wslgo.text import esc, esc_path
 
 

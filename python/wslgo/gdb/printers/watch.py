@@ -5,7 +5,7 @@ gdb evaluates a watchpoint's expression itself, and its Go language never asks P
 ``operator[]`` (xmethods are consulted for C++ only), so ``watch s[2]`` fails ("Structure
 has no component named operator[]") and ``watch m[5]`` watches memory five map headers
 further on. These commands replace gdb's: the argument is rewritten as ``print``'s is
-(:func:`wslgo.gdb.expressions.rewrite`: ``$index``, ``$slice``, ``$len``, ``$cap``) and the
+(:func:`wslgo.gdb.printers.expressions.rewrite`: ``$index``, ``$slice``, ``$len``, ``$cap``) and the
 watchpoint is created through ``gdb.Breakpoint``, which parses it as gdb's ``watch`` does
 (``if COND``, ``thread N``, ``task N``, ``mask M``). ``-l`` / ``-location`` watches the
 address the expression has now, as ``$at(ADDR, "TYPE")`` (gdb's own ``-l`` writes a C cast
@@ -18,7 +18,7 @@ import re
 
 import gdb
 
-from wslgo.gdb import expressions, gotypes
+from wslgo.gdb.printers import expressions, gotypes
 
 _LOCATION = re.compile(r"^\s*(?:-location|-l)(?:\s+|$)")
 #: The expression, then gdb's `if COND` and `thread|task|mask N` words.

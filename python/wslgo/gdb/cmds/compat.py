@@ -5,9 +5,9 @@ when gdb loaded it too.
 ``info goroutines`` keeps runtime-gdb.py's line shape (``*`` for a goroutine on an M, the
 goroutine id, its status) and names the goroutine's user frame instead of
 ``runtime.gopark``. ``goroutine`` runs a gdb command in a goroutine's context through
-:mod:`wslgo.gdb.goroutine`'s switching (the unwinder: nothing is written to the inferior,
+:mod:`wslgo.gdb.cmds.goroutine`'s switching (the unwinder: nothing is written to the inferior,
 so it works on cores); ``goroutine all`` reads the goroutine list once and switches
-through it with :func:`wslgo.gdb.goroutine.run_in_each`.
+through it with :func:`wslgo.gdb.cmds.goroutine.run_in_each`.
 
 Coexistence: runtime-gdb.py (sourced, or auto-loaded through gdb's safe-path) registers
 commands and functions of the same names, and printers in the Go objfile's own list (which
@@ -38,7 +38,9 @@ from typing import Any, cast
 import gdb
 
 from wslgo import _native, report, safepath
-from wslgo.gdb import commands, goroutine, gotypes, params, printers, program, values
+from wslgo.gdb import commands, params, program
+from wslgo.gdb.cmds import goroutine
+from wslgo.gdb.printers import gotypes, printers, values
 
 #: runtime-gdb.py's command and function classes (in gdb's ``__main__``, where gdb runs
 #: sourced and auto-loaded scripts) -> what each registers.
