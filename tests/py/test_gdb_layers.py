@@ -236,3 +236,42 @@ def test_runtime_symbol_names_live_in_gofacts() -> None:
     assert any(
         isinstance(n, ast.Constant) and n.value == "runtime.main" for n in ast.walk(facts)
     ), "the check reads nothing"
+
+
+def _command_classes(tree: ast.AST) -> list[int]:
+    """Lines that subclass gdb.Command: a class statement or a type(..., (gdb.Command,), ...)."""
+
+    def is_command(n: ast.expr) -> bool:
+        return ast.unparse(n) == "gdb.Command"
+
+    found = [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ClassDef) and any(map(is_command, n.bases))
+    ]
+    found += [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Tuple) and any(map(is_command, n.elts))
+    ]
+    return sorted(found)
+
+
+def test_commands_register_through_the_helper() -> None:
+    """Every gdb command is made by commands.py (`command`, or `raw` for prefixes and lines
+    in gdb's own syntax), and only it writes the `help wslgo` table."""
+    src = "class A(gdb.Command):\n    pass\nB = type('B', (gdb.Command,), {})\n"
+    assert _command_classes(ast.parse(src)) == [1, 3], "the check reads nothing"
+    found = []
+    for name, path in modules().items():
+        if name == "commands":
+            continue
+        text = path.read_text()
+        found += [f"{name}:{line}" for line in _command_classes(ast.parse(text, str(path)))]
+        found += [
+            f"{name}: writes TABLE.summaries" for _ in re.findall(r"TABLE\.summaries\[", text)
+        ]
+    assert found == [], found
+    assert _command_classes(ast.parse((PACKAGE / "commands.py").read_text())), (
+        "the helper makes none"
+    )

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import gdb
 
-from wslgo.gdb import params
+from wslgo.gdb import commands, params
 from wslgo.gdb.printers import containers, gotypes, indexing
 
 _TOKEN = re.compile(
@@ -284,38 +284,36 @@ def _is_void(expr: str) -> bool:
         return False
 
 
-class Print(gdb.Command):
-    """Print value of expression EXP (gdb's `print`, with Go expressions).
+PRINT_DOC = """Print value of expression EXP (gdb's `print`, with Go expressions).
 
     Usage: print [[OPTION]... --] [/FMT] [EXP]
     Go index, slice and map expressions (s[i], s[i:j], m[key]), len(x), cap(x) and fields
     through an interface (err.s) are rewritten for gdb first (`set wslgo go-expressions`);
     then gdb's `call` prints the value as `print` does. `help call` lists the options."""
 
-    def __init__(self) -> None:
-        super().__init__("print", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
 
-    def invoke(self, arg: str, from_tty: bool) -> None:
-        try:
-            opts, fmt, expr = split_print_args(arg)
-            expr = rewrite(expr)
-        except KeyboardInterrupt:
-            raise gdb.GdbError("Quit") from None
-        try:
-            if fmt and _print_formatted(opts, fmt, expr, from_tty):
-                return
-            if expr.strip() and _is_void(expr):  # `call` prints nothing for void; print does
-                gdb.write(f"${gdb.add_history(gdb.parse_and_eval(expr))} = void\n")
-                return
-            gdb.execute(f"call {opts}{fmt}{expr}", from_tty)
-        except gdb.error as e:
-            # $index's own errors are the user's: no "Error occurred in Python" in front
-            msg = str(e)
-            raise gdb.GdbError(msg.removeprefix(PY_ERROR)) from None
-        except KeyboardInterrupt:
-            # Ctrl-C while gdb runs `call` reaches Python as KeyboardInterrupt: gdb's own
-            # "Quit", as its built-in print would say, not a "Python Exception" line
-            raise gdb.GdbError("Quit") from None
+def print_command(arg: str, from_tty: bool) -> None:
+    """wslgo's ``print`` (registered in gdb's place by :func:`register`)."""
+    try:
+        opts, fmt, expr = split_print_args(arg)
+        expr = rewrite(expr)
+    except KeyboardInterrupt:
+        raise gdb.GdbError("Quit") from None
+    try:
+        if fmt and _print_formatted(opts, fmt, expr, from_tty):
+            return
+        if expr.strip() and _is_void(expr):  # `call` prints nothing for void; print does
+            gdb.write(f"${gdb.add_history(gdb.parse_and_eval(expr))} = void\n")
+            return
+        gdb.execute(f"call {opts}{fmt}{expr}", from_tty)
+    except gdb.error as e:
+        # $index's own errors are the user's: no "Error occurred in Python" in front
+        msg = str(e)
+        raise gdb.GdbError(msg.removeprefix(PY_ERROR)) from None
+    except KeyboardInterrupt:
+        # Ctrl-C while gdb runs `call` reaches Python as KeyboardInterrupt: gdb's own
+        # "Quit", as its built-in print would say, not a "Python Exception" line
+        raise gdb.GdbError("Quit") from None
 
 
 class Index(gdb.Function):
@@ -363,4 +361,14 @@ REGISTERED = Registered()
 def register() -> None:
     """wslgo's ``print``, ``$index`` and ``$slice`` (once per gdb session)."""
     if not REGISTERED.objects:
-        REGISTERED.objects += [Print(), Index(), Slice()]
+        # gdb's own errors pass as gdb words them (not guarded); Enter repeats, as gdb's
+        printer = commands.raw(
+            "print",
+            PRINT_DOC,
+            print_command,
+            category=gdb.COMMAND_DATA,
+            complete=gdb.COMPLETE_EXPRESSION,
+            repeat=True,
+            guarded=False,
+        )
+        REGISTERED.objects += [printer, Index(), Slice()]
