@@ -103,8 +103,8 @@ OFF = "exec(\"try:\\n gdb.execute('set wslgo stop-context off')\\nexcept gdb.err
 #: stop's snapshot is dropped first (as resuming does), so the repeats are later stops: the
 #: engine is kept, the goroutines are read again.
 STOP_CMD = (
-    "python from wslgo.gdb import bt, program; program.SESSION.forget_snapshot(); "
-    "bt.print_stop_context('brief')"
+    "python from wslgo.gdb import program; from wslgo.gdb.cmds import bt; "
+    "program.SESSION.forget_snapshot(); bt.print_stop_context('brief')"
 )
 
 MEASURE = r"""

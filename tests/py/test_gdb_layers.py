@@ -1,6 +1,6 @@
-"""The shape of python/wslgo/gdb, read with `ast`: imports go one way (no cycle), no import
-inside a function, no module over 400 lines, the bottom layer imports nothing above it, and
-no test swaps a module in sys.modules."""
+"""The shape of python/wslgo/gdb, read with `ast`: its folders are its layers and imports go
+downward only (base <- printers <- cmds <- session), no cycle, no import inside a function, no
+module over 400 lines, and no test swaps a module in sys.modules."""
 
 from __future__ import annotations
 
@@ -12,32 +12,52 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "python" / "wslgo" / "gdb"
 PREFIX = "wslgo.gdb"
 MAX_LINES = 400
-#: The bottom layer: these import only each other (and nothing of the features above).
-BOTTOM = {"params", "commands", "corefile", "gofacts", "program", "threads"}
+#: The layers, bottom first: the base layer is the package folder itself (""), each feature
+#: layer a subpackage. A module imports only its own layer and the ones below it.
+LAYERS = ("", "printers", "cmds", "session")
+#: The package's own __init__ is the entry point (it imports session.events to offer setup).
+ENTRY = "__init__"
 
 
 def modules() -> dict[str, Path]:
-    return {p.stem: p for p in sorted(PACKAGE.glob("*.py"))}
+    """Every module by its dotted name under wslgo.gdb ("program", "cmds.bt", "cmds.__init__")."""
+    out = {}
+    for p in sorted(PACKAGE.rglob("*.py")):
+        out[".".join(p.relative_to(PACKAGE).with_suffix("").parts)] = p
+    return out
 
 
-def _targets(node: ast.Import | ast.ImportFrom, known: set[str]) -> list[str]:
-    """The wslgo.gdb modules one import statement loads (by stem; __init__ for the package)."""
+def layer(module: str) -> int:
+    """The layer a module's folder puts it in (0 for the base layer)."""
+    folder = module.rpartition(".")[0]
+    assert folder in LAYERS, f"{module}: a folder that is no layer"
+    return LAYERS.index(folder)
+
+
+def _resolve(dotted: str, known: set[str]) -> str:
+    """The module a dotted name under wslgo.gdb loads: itself, or its package's __init__."""
+    if dotted in known:
+        return dotted
+    return f"{dotted}.__init__" if dotted else "__init__"
+
+
+def _targets(node: ast.Import | ast.ImportFrom, known: set[str], here: str = "") -> list[str]:
+    """The wslgo.gdb modules one import statement in module `here` loads (by dotted name)."""
     out: list[str] = []
     if isinstance(node, ast.Import):
         for alias in node.names:
-            if alias.name == PREFIX:
-                out.append("__init__")
-            elif alias.name.startswith(PREFIX + "."):
-                out.append(alias.name[len(PREFIX) + 1 :].split(".")[0])
+            if alias.name == PREFIX or alias.name.startswith(PREFIX + "."):
+                out.append(_resolve(alias.name[len(PREFIX) + 1 :], known))
         return out
     base = node.module or ""
     if node.level:  # relative: from . import x / from .x import y
-        base = PREFIX + ("." + base if base else "")
-    if base == PREFIX:
+        package = here.split(".")[: -node.level] if "." in here else []
+        base = ".".join([PREFIX, *package] + ([base] if base else []))
+    if base == PREFIX or base.startswith(PREFIX + "."):
+        inner = base[len(PREFIX) + 1 :]
         for alias in node.names:
-            out.append(alias.name if alias.name in known else "__init__")
-    elif base.startswith(PREFIX + "."):
-        out.append(base[len(PREFIX) + 1 :].split(".")[0])
+            name = f"{inner}.{alias.name}" if inner else alias.name
+            out.append(name if name in known else _resolve(inner, known))
     return out
 
 
@@ -71,12 +91,27 @@ def graph() -> tuple[dict[str, set[str]], list[str]]:
     nested: list[str] = []
     for name, path in mods.items():
         tree = ast.parse(path.read_text(), str(path))
-        nested += [f"{path.name}:{line}" for line in nested_imports(tree)]
+        nested += [f"{name}:{line}" for line in nested_imports(tree)]
         for node in ast.walk(tree):
             if not isinstance(node, (ast.Import, ast.ImportFrom)):
                 continue
-            edges[name].update(t for t in _targets(node, set(mods)) if t != name)
+            edges[name].update(t for t in _targets(node, set(mods), name) if t != name)
     return edges, nested
+
+
+def upward(edges: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Imports that reach a higher layer than their module's (the entry point excepted), and
+    any import made by a layer's __init__ (a layer's package only names its modules)."""
+    found = {}
+    for m, targets in edges.items():
+        if m == ENTRY:
+            continue
+        up = sorted(
+            t for t in targets if m.endswith(".__init__") or t == ENTRY or layer(t) > layer(m)
+        )
+        if up:
+            found[m] = up
+    return found
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -113,6 +148,14 @@ def test_checker_sees_a_cycle_and_a_nested_import() -> None:
     assert isinstance(fn, ast.FunctionDef) and isinstance(fn.body[0], ast.ImportFrom)
     assert _targets(fn.body[0], {"program"}) == ["program"]
     assert _targets(ast.parse("from wslgo.gdb import setup").body[0], {"program"}) == ["__init__"]
+    known = {"program", "cmds.__init__", "cmds.bt", "session.stops"}
+    two = ast.parse("from wslgo.gdb.cmds import bt\nfrom ..session import stops").body
+    assert _targets(two[0], known, "program") == ["cmds.bt"]
+    assert _targets(two[1], known, "cmds.bt") == ["session.stops"]
+    assert upward({"program": {"cmds.bt"}, "cmds.bt": {"program"}}) == {"program": ["cmds.bt"]}
+    assert upward({"session.stops": {"cmds.bt"}, "cmds.bt": {"session.stops"}}) == {
+        "cmds.bt": ["session.stops"]
+    }
 
 
 def test_no_import_cycle() -> None:
@@ -135,16 +178,20 @@ def test_no_module_over_400_lines() -> None:
     assert long == {}, long
 
 
-def test_bottom_layer_imports_nothing_above_it() -> None:
+def test_imports_go_down_the_folder_layers() -> None:
+    """base <- printers <- cmds <- session: a base module imports no subpackage, a printer no
+    command or session feature, a command no session feature."""
     edges, _ = graph()
-    up = {m: sorted(edges[m] - BOTTOM) for m in BOTTOM if edges[m] - BOTTOM}
-    assert up == {}, f"the bottom layer imports feature modules: {up}"
+    assert {layer(m) for m in edges} == set(range(len(LAYERS))), "a layer folder is empty"
+    assert upward(edges) == {}, f"imports that go up a layer: {upward(edges)}"
 
 
 def test_only_events_wires_into_gdb() -> None:
-    """gdb.events.*.connect, unwinder and frame-filter registration live in events.py."""
+    """gdb.events.*.connect, unwinder and frame-filter registration live in session/events.py."""
     wiring = re.compile(r"gdb\.events\.\w+\.connect|register_unwinder|gdb\.frame_filters\[")
-    offenders = [n for n, p in modules().items() if n != "events" and wiring.search(p.read_text())]
+    offenders = [
+        n for n, p in modules().items() if n != "session.events" and wiring.search(p.read_text())
+    ]
     assert offenders == [], offenders
 
 
@@ -189,3 +236,42 @@ def test_runtime_symbol_names_live_in_gofacts() -> None:
     assert any(
         isinstance(n, ast.Constant) and n.value == "runtime.main" for n in ast.walk(facts)
     ), "the check reads nothing"
+
+
+def _command_classes(tree: ast.AST) -> list[int]:
+    """Lines that subclass gdb.Command: a class statement or a type(..., (gdb.Command,), ...)."""
+
+    def is_command(n: ast.expr) -> bool:
+        return ast.unparse(n) == "gdb.Command"
+
+    found = [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ClassDef) and any(map(is_command, n.bases))
+    ]
+    found += [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Tuple) and any(map(is_command, n.elts))
+    ]
+    return sorted(found)
+
+
+def test_commands_register_through_the_helper() -> None:
+    """Every gdb command is made by commands.py (`command`, or `raw` for prefixes and lines
+    in gdb's own syntax), and only it writes the `help wslgo` table."""
+    src = "class A(gdb.Command):\n    pass\nB = type('B', (gdb.Command,), {})\n"
+    assert _command_classes(ast.parse(src)) == [1, 3], "the check reads nothing"
+    found = []
+    for name, path in modules().items():
+        if name == "commands":
+            continue
+        text = path.read_text()
+        found += [f"{name}:{line}" for line in _command_classes(ast.parse(text, str(path)))]
+        found += [
+            f"{name}: writes TABLE.summaries" for _ in re.findall(r"TABLE\.summaries\[", text)
+        ]
+    assert found == [], found
+    assert _command_classes(ast.parse((PACKAGE / "commands.py").read_text())), (
+        "the helper makes none"
+    )

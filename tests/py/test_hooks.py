@@ -16,7 +16,7 @@ from wslgo_testing.sources import goids, line_of
 #: gdb command that registers a marker printer as the stop context printer (in place of
 #: wslgo-bt's), so the tests see exactly when and with which level a stop asks for it.
 FAKE_CONTEXT = (
-    "python from wslgo.gdb import stops; "
+    "python from wslgo.gdb.session import stops; "
     "stops.set_context_printer(lambda level: print('CTX-' + level))"
 )
 

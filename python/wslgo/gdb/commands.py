@@ -3,6 +3,9 @@
 Every wslgo command is a function taking the parsed :class:`argparse.Namespace`, registered
 with :func:`command`. Its ``help`` text in gdb is argparse's help. Errors surface as a
 single ``gdb.GdbError`` line; with ``set wslgo verbose on`` the Python traceback follows.
+What argparse cannot parse (a prefix such as ``set wslgo``, a line that is a gdb
+expression, linespec or command, gdb's own ``print``/``watch`` replaced) is registered
+with :func:`raw`, through the same table and error path.
 """
 
 from __future__ import annotations
@@ -14,16 +17,16 @@ from typing import Callable, NoReturn
 
 import gdb
 
-from wslgo.gdb import params
-
 
 class Table:
-    """Every wslgo command: name -> one-line summary (for `help wslgo`), and the gdb
-    command objects (kept alive here)."""
+    """Every wslgo command: name -> one-line summary (for `help wslgo`), the gdb
+    command objects (kept alive here), and whether errors show their traceback (set by
+    :mod:`wslgo.gdb.params`, which declares ``set wslgo verbose``)."""
 
     def __init__(self) -> None:
         self.summaries: dict[str, str] = {}
         self.instances: list[gdb.Command] = []
+        self.verbose: Callable[[], bool] = lambda: False
 
 
 TABLE = Table()
@@ -65,7 +68,7 @@ def run_guarded(fn: Callable[[], None], what: str) -> None:
     except KeyboardInterrupt:
         raise gdb.GdbError(f"{what}: interrupted") from None
     except Exception as e:  # includes errors raised by the native module
-        if params.verbose():
+        if TABLE.verbose():
             gdb.write(traceback.format_exc(), gdb.STDERR)
         msg = " ".join(str(e).split()) or type(e).__name__
         raise gdb.GdbError(f"{what}: {msg}") from None
@@ -98,27 +101,59 @@ def command(
         summary = (parser.description or "").strip().splitlines()[0] if parser.description else ""
         TABLE.summaries[name] = summary
 
-        def invoke(self: gdb.Command, arg: str, from_tty: bool) -> None:
-            if not repeat:
-                self.dont_repeat()
-
-            def call() -> None:
-                try:
-                    words = argv(arg)
-                except ValueError as e:
-                    raise UsageError(f"{name}: {e}") from None
-                fn(parser.parse_args(words))
-
-            run_guarded(call, name)
+        def run(arg: str, from_tty: bool) -> None:
+            try:
+                words = argv(arg)
+            except ValueError as e:
+                raise UsageError(f"{name}: {e}") from None
+            fn(parser.parse_args(words))
 
         doc = f"{summary}\n\n{_help_without_summary(parser, summary)}"
-        cls = type(
-            f"_Cmd_{name.replace('-', '_')}", (gdb.Command,), {"__doc__": doc, "invoke": invoke}
-        )
-        TABLE.instances.append(cls(name, category))
+        raw(name, doc, run, category=category, repeat=repeat)
         return fn
 
     return deco
+
+
+def raw(
+    name: str,
+    doc: str,
+    run: Callable[[str, bool], None] | None = None,
+    *,
+    category: int = gdb.COMMAND_USER,
+    complete: int | None = None,
+    prefix: bool = False,
+    repeat: bool = False,
+    guarded: bool = True,
+    summary: str | None = None,
+) -> gdb.Command:
+    """Register ``run(line, from_tty)`` as the gdb command ``name``, its line as typed and
+    ``doc`` its help: for a prefix (``prefix``; without ``run`` typing it lists its
+    subcommands), a line argparse cannot split, or gdb's own command replaced (``guarded``
+    off: its errors reach gdb as they are). ``summary`` lists it in `help wslgo`. Each call
+    makes a new command (registering a name again replaces gdb's), returned and kept."""
+    attrs: dict[str, object] = {"__doc__": doc}
+    if run is not None:
+        fn = run
+
+        def invoke(self: gdb.Command, arg: str, from_tty: bool) -> None:
+            if not repeat:
+                self.dont_repeat()
+            if guarded:
+                run_guarded(lambda: fn(arg, from_tty), name)
+            else:
+                fn(arg, from_tty)
+
+        attrs["invoke"] = invoke
+    cls = type(f"_Cmd_{'_'.join(name.replace('-', '_').split())}", (gdb.Command,), attrs)
+    kwargs: dict[str, object] = {"prefix": True} if prefix else {}
+    if complete is not None:
+        kwargs["completer_class"] = complete
+    cmd: gdb.Command = cls(name, category, **kwargs)
+    TABLE.instances.append(cmd)
+    if summary is not None:
+        TABLE.summaries[name] = summary
+    return cmd
 
 
 def _help_without_summary(parser: Parser, summary: str) -> str:
@@ -157,9 +192,12 @@ def register_prefix() -> None:
     ]
     doc = "\n".join(lines)
 
-    def invoke(self: gdb.Command, arg: str, from_tty: bool) -> None:
-        gdb.write(doc + "\n")
-
-    cls = type("_WslgoHelp", (gdb.Command,), {"__doc__": doc, "invoke": invoke})
-    TABLE.instances.append(cls("wslgo", gdb.COMMAND_USER, gdb.COMPLETE_NONE))
-    TABLE.summaries["wslgo"] = "this list"
+    raw(
+        "wslgo",
+        doc,
+        lambda arg, from_tty: gdb.write(doc + "\n"),
+        complete=gdb.COMPLETE_NONE,
+        repeat=True,
+        guarded=False,
+        summary="this list",
+    )

@@ -2,7 +2,8 @@
 
 Each module declares the settings it reads, at import, with :func:`boolean`,
 :func:`choice` or :func:`filename`; ``show wslgo`` lists every one with its value.
-``verbose`` is declared here because the error path of every command reads it.
+``verbose`` is declared here and handed to the error path of every command
+(:mod:`wslgo.gdb.commands`, the layer below).
 """
 
 from __future__ import annotations
@@ -11,25 +12,9 @@ from typing import Callable
 
 import gdb
 
+from wslgo.gdb import commands
+
 OnSet = Callable[[], None]
-
-
-class _SetPrefix(gdb.Command):
-    """Set wslgo options. `help set wslgo` lists them."""
-
-    def __init__(self) -> None:
-        super().__init__("set wslgo", gdb.COMMAND_DATA, gdb.COMPLETE_NONE, True)
-
-
-class _ShowPrefix(gdb.Command):
-    """Show wslgo options: every setting with its value. `help show wslgo` lists them."""
-
-    def __init__(self, registry: Registry) -> None:
-        super().__init__("show wslgo", gdb.COMMAND_DATA, gdb.COMPLETE_NONE, True)
-        self.registry = registry
-
-    def invoke(self, arg: str, from_tty: bool) -> None:
-        gdb.write(self.registry.show_all())
 
 
 class Registry:
@@ -41,7 +26,27 @@ class Registry:
 
     def _prefixes(self) -> None:
         if not self.prefixes:
-            self.prefixes = [_SetPrefix(), _ShowPrefix(self)]
+            data, none = gdb.COMMAND_DATA, gdb.COMPLETE_NONE
+            self.prefixes = [
+                commands.raw(
+                    "set wslgo",
+                    "Set wslgo options. `help set wslgo` lists them.",
+                    category=data,
+                    complete=none,
+                    prefix=True,
+                ),
+                commands.raw(
+                    "show wslgo",
+                    "Show wslgo options: every setting with its value. "
+                    "`help show wslgo` lists them.",
+                    lambda arg, from_tty: gdb.write(self.show_all()),
+                    category=data,
+                    complete=none,
+                    prefix=True,
+                    repeat=True,
+                    guarded=False,
+                ),
+            ]
 
     def declare(
         self,
@@ -155,3 +160,6 @@ class Held:
 def verbose() -> bool:
     """True when ``set wslgo verbose on``."""
     return bool(VERBOSE.value)
+
+
+commands.TABLE.verbose = verbose  # the commands' error path asks this

@@ -10,7 +10,7 @@ value printers' reader (``_native.Values``) over the same Symbols.
 
 What is dropped when: :meth:`Session.load` (a new objfile) replaces the program only when
 the file changed; :meth:`Program.forget_process` (exit) drops the targets and the load bias,
-:meth:`Program.forget_snapshot` (on resume) the snapshot.
+:meth:`Program.forget_snapshot` (on resume) the snapshot (:mod:`wslgo.gdb.stopsnapshot`).
 """
 
 from __future__ import annotations
@@ -23,18 +23,14 @@ import gdb
 
 from wslgo import _native
 from wslgo.gdb import corefile, gofacts, params
+from wslgo.gdb.stopsnapshot import Extras, StopSnapshot, TargetKey
 from wslgo.gdb.threads import current_tid, process_alive, thread_regs
 from wslgo.text import esc
-
-#: What a target reads: ("pid", pid), ("core", CoreFile) or ("gdb", pid or CoreFile).
-TargetKey = tuple[str, Any]
-Extras = tuple[bool, bool]  #: a snapshot's extras: (panic records, wait objects)
 
 #: A goroutine record of the engine (see `_native.GoroutineDict`), as a plain dict.
 Record = dict[str, Any]
 
 _HEX = re.compile(r"\bat (?:address )?(0x[0-9a-fA-F]+)")
-_SCOPES = ("current", "user", "all")  #: snapshot scopes, from the least stack to the most
 
 
 def _identity(path: str) -> tuple[int, int, int, int]:
@@ -61,8 +57,7 @@ class Program:
         self._bias: dict[int, int] = {}
         self._target: tuple[TargetKey, _native.GoTarget] | None = None
         self._values: tuple[TargetKey, _native.Values] | None = None
-        #: This stop's goroutines: (target key, current tid, dead, (panics, waits), snapshot).
-        self._snapshot: tuple[TargetKey, int | None, bool, Extras, _native.Snapshot] | None = None
+        self._snapshot = StopSnapshot()  #: this stop's goroutines, until it resumes
 
     def describe(self) -> str:
         """The one line wslgo prints when gdb loads a Go program."""
@@ -210,26 +205,16 @@ class Program:
     ) -> _native.Snapshot:
         """This stop's goroutines with at least ``scope``'s stacks (current < user < all)
         and ``ex``'s extras; read once, kept until it resumes."""
-        have, tid = self._snapshot, args.get("current_tid")
-        if (
-            have is not None
-            and have[:3] == (key, tid, dead)
-            and all(h or not x for h, x in zip(have[3], ex, strict=True))
-            and _SCOPES.index(have[4].scope) >= _SCOPES.index(scope)
-        ):
-            return have[4]
-        tgt = self.target(key)
-        snap = tgt.snapshot(include_dead=dead, scope=scope, panics=ex[0], waits=ex[1], **args)
-        self._snapshot = (key, tid, dead, ex, snap)
-        return snap
+        return self._snapshot.get(lambda: self.target(key), key, args, scope, dead, ex)
 
     def forget_snapshot(self) -> None:
         """The program resumed (or its memory may have changed): read it again."""
-        self._snapshot = None
+        self._snapshot.forget()
 
     def forget_process(self) -> None:
         """The process is gone: its targets, values reader, snapshot and load bias too."""
-        self._target, self._values, self._snapshot = None, None, None
+        self._target, self._values = None, None
+        self._snapshot.forget()
         self._bias.clear()
 
 

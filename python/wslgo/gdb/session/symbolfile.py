@@ -16,7 +16,8 @@ import os
 import gdb
 
 from wslgo import symfile
-from wslgo.gdb import gofacts, params, stops, stripped
+from wslgo.gdb import gofacts, params
+from wslgo.gdb.session import stops, stripped
 from wslgo.text import esc
 
 

@@ -8,12 +8,12 @@ code ran; the first stop and gdb's post-run hook are fallbacks, e.g. after ``att
   past the INT3 (amd64, 1 byte) / BRK (arm64, 4 bytes) so the SIGTRAP never fires and gdb
   stops once per ``runtime.Breakpoint()`` call, reported as a Go breakpoint;
 - ``runtime.main`` (one shot, never stops): stores the "crash" traceback level, after
-  ``schedinit`` has parsed GOTRACEBACK (see :mod:`wslgo.gdb.traceback`);
+  ``schedinit`` has parsed GOTRACEBACK (see :mod:`wslgo.gdb.session.traceback`);
 - runtime.throw, runtime.fatal (never stop): note the fatal error's text for the crash stop;
 - runtime.exit, enabled once a panic started (runtime.gopanic, never stops): a panic in
   flight on another goroutine is lost there: say so (stop for it with ``break-on-panic``);
 - with ``set wslgo break-on-panic on|all``: runtime.fatalpanic, runtime.throw,
-  runtime.fatal (and runtime.gopanic); :mod:`wslgo.gdb.panics` decides whether a hit stops.
+  runtime.fatal (and runtime.gopanic); :mod:`wslgo.gdb.session.panics` decides whether a hit stops.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Callable
 
 import gdb
 
-from wslgo.gdb import environment, gofacts, params, program, traceback
+from wslgo.gdb import gofacts, params, program
+from wslgo.gdb.session import environment, traceback
 
 #: Decides at a hit of runtime.breakpoint whether gdb stops (``set wslgo go-breakpoint``).
 GoHit = Callable[["GoBreakpoint"], bool]
@@ -95,7 +96,7 @@ class FatalRecorder(gdb.Breakpoint):
 
 class ExitBreakpoint(gdb.Breakpoint):
     """runtime.exit, always: a panic still in flight on another goroutine is lost there
-    (main returned while the panic ran its defers); :mod:`wslgo.gdb.panics` says so, and
+    (main returned while the panic ran its defers); :mod:`wslgo.gdb.session.panics` says so, and
     with ``break-on-panic`` on stops for it."""
 
     def __init__(self, addr: int, on_hit: PanicHit | None) -> None:
@@ -169,11 +170,11 @@ class Armed:
         self.panic_start: PanicStart | None = None
         #: True once wslgo stored the crash traceback level into this process.
         self.crash_injected = False
-        #: What a hit of runtime.breakpoint does (registered by :mod:`wslgo.gdb.events`).
+        #: What a hit of runtime.breakpoint does (registered by :mod:`wslgo.gdb.session.events`).
         self.go_hit: GoHit | None = None
-        #: Whether a panic breakpoint hit stops (registered by :mod:`wslgo.gdb.events`).
+        #: Whether a panic breakpoint hit stops (registered by :mod:`wslgo.gdb.session.events`).
         self.panic_hit: PanicHit | None = None
-        #: Notes a fatal error's text (registered by :mod:`wslgo.gdb.events`).
+        #: Notes a fatal error's text (registered by :mod:`wslgo.gdb.session.events`).
         self.fatal_seen: FatalSeen | None = None
         #: At runtime.exit, given the break-on-panic mode: whether to stop for a lost panic.
         self.exit_hit: PanicHit | None = None

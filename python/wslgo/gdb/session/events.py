@@ -16,34 +16,23 @@ import gdb
 import gdb.unwinder
 
 from wslgo import _native
-from wslgo.gdb import (  # noqa: F401  (basic, leaks, report, symbolfile, traceback, waits: they register on import)
-    basic,
+
+# basic, leaks, report, symbolfile, traceback, waits: they register on import
+from wslgo.gdb import commands, goframes, goid, params, program
+from wslgo.gdb.cmds import basic, bt, compat, goroutine, leaks, report, waits, wsl  # noqa: F401
+from wslgo.gdb.printers import expressions, printers, watch
+from wslgo.gdb.session import (  # noqa: F401
     breakpoints,
-    bt,
-    commands,
-    compat,
     environment,
-    expressions,
     follow,
-    goframes,
-    goid,
-    goroutine,
-    leaks,
     panics,
-    params,
     postrun,
-    printers,
-    program,
-    report,
     stepping,
     stops,
     stripped,
     symbolfile,
-    waits,
-    watch,
-    wsl,
 )
-from wslgo.gdb import traceback as go_traceback  # noqa: F401
+from wslgo.gdb.session import traceback as go_traceback  # noqa: F401
 
 Handler = Callable[[Any], None]
 

@@ -17,7 +17,8 @@ import os
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import gotypes, program
+from wslgo.gdb import program
+from wslgo.gdb.printers import gotypes
 
 
 class FuncPrinter:

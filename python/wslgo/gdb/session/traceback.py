@@ -9,7 +9,7 @@ level; a plain OR would add level fields) keeps a later ``debug.SetTraceback("si
 from lowering it. We never call Go functions from gdb.
 
 ``wslgo-traceback [LEVEL]`` shows or sets it by hand; :func:`force` is what the runtime.main
-breakpoint of :mod:`wslgo.gdb.breakpoints` calls.
+breakpoint of :mod:`wslgo.gdb.session.breakpoints` calls.
 """
 
 from __future__ import annotations

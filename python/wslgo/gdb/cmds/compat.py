@@ -5,9 +5,9 @@ when gdb loaded it too.
 ``info goroutines`` keeps runtime-gdb.py's line shape (``*`` for a goroutine on an M, the
 goroutine id, its status) and names the goroutine's user frame instead of
 ``runtime.gopark``. ``goroutine`` runs a gdb command in a goroutine's context through
-:mod:`wslgo.gdb.goroutine`'s switching (the unwinder: nothing is written to the inferior,
+:mod:`wslgo.gdb.cmds.goroutine`'s switching (the unwinder: nothing is written to the inferior,
 so it works on cores); ``goroutine all`` reads the goroutine list once and switches
-through it with :func:`wslgo.gdb.goroutine.run_in_each`.
+through it with :func:`wslgo.gdb.cmds.goroutine.run_in_each`.
 
 Coexistence: runtime-gdb.py (sourced, or auto-loaded through gdb's safe-path) registers
 commands and functions of the same names, and printers in the Go objfile's own list (which
@@ -38,7 +38,9 @@ from typing import Any, cast
 import gdb
 
 from wslgo import _native, report, safepath
-from wslgo.gdb import commands, goroutine, gotypes, params, printers, program, values
+from wslgo.gdb import commands, params, program
+from wslgo.gdb.cmds import goroutine
+from wslgo.gdb.printers import gotypes, printers, values
 
 #: runtime-gdb.py's command and function classes (in gdb's ``__main__``, where gdb runs
 #: sourced and auto-loaded scripts) -> what each registers.
@@ -139,45 +141,50 @@ def iface_command(arg: str) -> None:
 # ---------------------------------------------------------------------------- the gdb commands
 
 
-class _InfoGoroutines(gdb.Command):
-    """List every goroutine: `*` when on an M, id, status, user frame (wslgo; the shape of
-    runtime-gdb.py's list). `wslgo-bt --list` is the richer view."""
+_INFO_GOROUTINES_DOC = (
+    "List every goroutine: `*` when on an M, id, status, user frame (wslgo; the shape of\n"
+    "    runtime-gdb.py's list). `wslgo-bt --list` is the richer view."
+)
 
-    def __init__(self) -> None:
-        super().__init__("info goroutines", gdb.COMMAND_STACK, gdb.COMPLETE_NONE)
-
-    def invoke(self, arg: str, from_tty: bool) -> None:
-        self.dont_repeat()
-        commands.run_guarded(info_goroutines, "info goroutines")
-
-
-class _Goroutine(gdb.Command):
-    """Run a gdb command in the context of goroutine <id>, or of each goroutine (all).
+_GOROUTINE_DOC = """Run a gdb command in the context of goroutine <id>, or of each goroutine (all).
 
     Usage: goroutine <id|all> <gdb command>, e.g. `goroutine 1 bt`, `goroutine all bt`.
     wslgo shows the goroutine to gdb through an unwinder (see `help wslgo-goroutine`):
     nothing is written to the program, so it works on core files too. A parked
     goroutine's frames start at #1 (#0 is the thread's own frame, hidden)."""
 
-    def __init__(self) -> None:
-        super().__init__("goroutine", gdb.COMMAND_STACK, gdb.COMPLETE_NONE)
-
-    def invoke(self, arg: str, from_tty: bool) -> None:
-        self.dont_repeat()
-        commands.run_guarded(lambda: goroutine_command(arg), "goroutine")
-
-
-class _Iface(gdb.Command):
-    """Print the static and dynamic type of Go interface values: `iface err` says
+_IFACE_DOC = """Print the static and dynamic type of Go interface values: `iface err` says
     `error: *errors.errorString` (wslgo; runtime-gdb.py's line). `p $dtype(err)` gives the
     value inside."""
 
-    def __init__(self) -> None:
-        super().__init__("iface", gdb.COMMAND_DATA, gdb.COMPLETE_SYMBOL)
 
-    def invoke(self, arg: str, from_tty: bool) -> None:
-        self.dont_repeat()
-        commands.run_guarded(lambda: iface_command(arg), "iface")
+def _register_commands() -> list[gdb.Command]:
+    """wslgo's ``info goroutines``, ``goroutine`` and ``iface`` (each call registers them
+    again: the last command of a name is the one gdb runs)."""
+    stack = gdb.COMMAND_STACK
+    return [
+        commands.raw(
+            "info goroutines",
+            _INFO_GOROUTINES_DOC,
+            lambda arg, from_tty: info_goroutines(),
+            category=stack,
+            complete=gdb.COMPLETE_NONE,
+        ),
+        commands.raw(
+            "goroutine",
+            _GOROUTINE_DOC,
+            lambda arg, from_tty: goroutine_command(arg),
+            category=stack,
+            complete=gdb.COMPLETE_NONE,
+        ),
+        commands.raw(
+            "iface",
+            _IFACE_DOC,
+            lambda arg, from_tty: iface_command(arg),
+            category=gdb.COMMAND_DATA,
+            complete=gdb.COMPLETE_SYMBOL,
+        ),
+    ]
 
 
 # ---------------------------------------------------------------------------- coexistence
@@ -192,7 +199,7 @@ class Compat:
         self.replaced: dict[str, Any] = {}
 
     def _claim(self, functions: bool) -> None:
-        self.ours = [_InfoGoroutines(), _Goroutine(), _Iface()]
+        self.ours = _register_commands()
         if functions:
             values.register()  # the last gdb.Function of a name is the one gdb calls
 

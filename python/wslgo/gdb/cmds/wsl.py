@@ -16,7 +16,8 @@ import re
 import gdb
 
 from wslgo import _native, argtypes, doctor, pathmap, why
-from wslgo.gdb import breakspec, commands, params, program
+from wslgo.gdb import commands, params, program
+from wslgo.gdb.cmds import breakspec
 from wslgo.text import esc, esc_path
 
 
@@ -113,30 +114,18 @@ class _PathMapParam(gdb.Parameter):
         return "\n".join(pathmap.format_rules(path_map()))
 
 
-class _UnsetPrefix(gdb.Command):
-    """Unset wslgo settings: `unset wslgo path-map FROM`."""
-
-    def __init__(self) -> None:
-        super().__init__("unset wslgo", gdb.COMMAND_FILES, gdb.COMPLETE_NONE, True)
-
-
-class _UnsetPathMap(gdb.Command):
-    """Remove a path-map rule: `unset wslgo path-map FROM` (no FROM: every rule)."""
-
-    def __init__(self) -> None:
-        super().__init__("unset wslgo path-map", gdb.COMMAND_FILES)
-
-    def invoke(self, arg: str, from_tty: bool) -> None:
-        frm = arg.strip().strip("\"'")
-        pm = path_map()
-        if not frm:
-            pm.clear()
-            gdb.write("wslgo: removed every path-map rule\n")
-        elif pm.remove(frm):
-            gdb.write(f"wslgo: removed the path-map rule for {esc_path(frm)}\n")
-        else:
-            raise gdb.GdbError(f"unset wslgo path-map: no rule for {esc_path(frm)}")
-        apply_to_gdb()
+def _unset_path_map(arg: str, from_tty: bool) -> None:
+    """`unset wslgo path-map [FROM]`: one rule, or every rule."""
+    frm = arg.strip().strip("\"'")
+    pm = path_map()
+    if not frm:
+        pm.clear()
+        gdb.write("wslgo: removed every path-map rule\n")
+    elif pm.remove(frm):
+        gdb.write(f"wslgo: removed the path-map rule for {esc_path(frm)}\n")
+    else:
+        raise gdb.GdbError(f"unset wslgo path-map: no rule for {esc_path(frm)}")
+    apply_to_gdb()
 
 
 _pm = commands.parser(
@@ -225,20 +214,12 @@ def _split_condition(arg: str) -> tuple[str, str]:
     return loc, cond
 
 
-class _Break(gdb.Command):
-    """Set a breakpoint from a Windows path, a WSL path, a module-relative path or a Go
+_BREAK_DOC = """Set a breakpoint from a Windows path, a WSL path, a module-relative path or a Go
     function name: `wslgo-break LOCATION [goroutine N] [if COND]`.
     C:\\work\\hello\\main.go:12, /mnt/c/work/hello/main.go:12, hello/main.go:12,
     main.(*T).M, pkg.F[...], runtime·breakpoint. Files go through the path map; when the
     location cannot be placed, the wslgo-why explanation says why. `goroutine N` stops only
     in goroutine N (the condition `$goid == N`)."""
-
-    def __init__(self) -> None:
-        super().__init__("wslgo-break", gdb.COMMAND_BREAKPOINTS)
-
-    def invoke(self, arg: str, from_tty: bool) -> None:
-        self.dont_repeat()
-        commands.run_guarded(lambda: wslgo_break(arg), "wslgo-break")
 
 
 def wslgo_break(arg: str) -> None:
@@ -346,11 +327,23 @@ def register() -> None:
         return
     STATE.registered = True
     params.REGISTRY.params["path-map"] = _PathMapParam()
-    _UnsetPrefix()
-    _UnsetPathMap()
-    _Break()
-    commands.TABLE.summaries["wslgo-break"] = (
-        "Set a breakpoint from a Windows or WSL path or a Go name."
+    files = gdb.COMMAND_FILES
+    unset = "Unset wslgo settings: `unset wslgo path-map FROM`."
+    commands.raw("unset wslgo", unset, category=files, complete=gdb.COMPLETE_NONE, prefix=True)
+    commands.raw(
+        "unset wslgo path-map",
+        "Remove a path-map rule: `unset wslgo path-map FROM` (no FROM: every rule).",
+        _unset_path_map,
+        category=files,
+        repeat=True,
+        guarded=False,
+    )
+    commands.raw(
+        "wslgo-break",
+        _BREAK_DOC,
+        lambda arg, from_tty: wslgo_break(arg),
+        category=gdb.COMMAND_BREAKPOINTS,
+        summary="Set a breakpoint from a Windows or WSL path or a Go name.",
     )
     try:
         path_map()

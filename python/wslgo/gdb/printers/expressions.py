@@ -5,13 +5,13 @@ gdb's Go parser reads ``m[key]`` as pointer arithmetic on a map and knows no ``l
 rewrite turns ``X[K]`` into ``$index(X, K)``, ``X[I:J]`` into ``$slice(X, I, J)``,
 ``len(X)`` into ``$len(X)`` and, in ``print``, ``I.f`` / ``*I`` of an interface ``I`` into
 ``$dtype(I).f`` / ``*$dtype(I)``. ``$index`` and ``$slice`` decide at run time what the
-value is (:mod:`wslgo.gdb.indexing`), so a breakpoint condition is rewritten once, when the
+value is (:mod:`wslgo.gdb.printers.indexing`), so a breakpoint condition is rewritten once, when the
 breakpoint is created, without its frame (gdb parses a condition first: ``len(x)`` is a
 syntax error to it before wslgo sees it, ``$len(x)`` is not). ``print`` (and ``p``,
 ``inspect``) is wslgo's: it rewrites the expression and hands it to gdb's ``call``, which
 prints as ``print`` does.
 
-``watch`` / ``rwatch`` / ``awatch`` are wslgo's too (:mod:`wslgo.gdb.watch`: rewritten, then
+``watch`` / ``rwatch`` / ``awatch`` are wslgo's too (:mod:`.watch`: rewritten, then
 made through ``gdb.Breakpoint``, which parses them as gdb's commands do). Where gdb evaluates
 on its own (``display``, MI's ``-data-evaluate-expression`` and variable objects) nothing can
 rewrite first: gdb's Go language never asks xmethods for ``operator[]`` (value_user_defined_op
@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 import gdb
 
-from wslgo.gdb import containers, gotypes, indexing, params
+from wslgo.gdb import commands, params
+from wslgo.gdb.printers import containers, gotypes, indexing
 
 _TOKEN = re.compile(
     r"""(?P<str>"(?:[^"\\]|\\.)*"|`[^`]*`)
@@ -283,38 +284,36 @@ def _is_void(expr: str) -> bool:
         return False
 
 
-class Print(gdb.Command):
-    """Print value of expression EXP (gdb's `print`, with Go expressions).
+PRINT_DOC = """Print value of expression EXP (gdb's `print`, with Go expressions).
 
     Usage: print [[OPTION]... --] [/FMT] [EXP]
     Go index, slice and map expressions (s[i], s[i:j], m[key]), len(x), cap(x) and fields
     through an interface (err.s) are rewritten for gdb first (`set wslgo go-expressions`);
     then gdb's `call` prints the value as `print` does. `help call` lists the options."""
 
-    def __init__(self) -> None:
-        super().__init__("print", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
 
-    def invoke(self, arg: str, from_tty: bool) -> None:
-        try:
-            opts, fmt, expr = split_print_args(arg)
-            expr = rewrite(expr)
-        except KeyboardInterrupt:
-            raise gdb.GdbError("Quit") from None
-        try:
-            if fmt and _print_formatted(opts, fmt, expr, from_tty):
-                return
-            if expr.strip() and _is_void(expr):  # `call` prints nothing for void; print does
-                gdb.write(f"${gdb.add_history(gdb.parse_and_eval(expr))} = void\n")
-                return
-            gdb.execute(f"call {opts}{fmt}{expr}", from_tty)
-        except gdb.error as e:
-            # $index's own errors are the user's: no "Error occurred in Python" in front
-            msg = str(e)
-            raise gdb.GdbError(msg.removeprefix(PY_ERROR)) from None
-        except KeyboardInterrupt:
-            # Ctrl-C while gdb runs `call` reaches Python as KeyboardInterrupt: gdb's own
-            # "Quit", as its built-in print would say, not a "Python Exception" line
-            raise gdb.GdbError("Quit") from None
+def print_command(arg: str, from_tty: bool) -> None:
+    """wslgo's ``print`` (registered in gdb's place by :func:`register`)."""
+    try:
+        opts, fmt, expr = split_print_args(arg)
+        expr = rewrite(expr)
+    except KeyboardInterrupt:
+        raise gdb.GdbError("Quit") from None
+    try:
+        if fmt and _print_formatted(opts, fmt, expr, from_tty):
+            return
+        if expr.strip() and _is_void(expr):  # `call` prints nothing for void; print does
+            gdb.write(f"${gdb.add_history(gdb.parse_and_eval(expr))} = void\n")
+            return
+        gdb.execute(f"call {opts}{fmt}{expr}", from_tty)
+    except gdb.error as e:
+        # $index's own errors are the user's: no "Error occurred in Python" in front
+        msg = str(e)
+        raise gdb.GdbError(msg.removeprefix(PY_ERROR)) from None
+    except KeyboardInterrupt:
+        # Ctrl-C while gdb runs `call` reaches Python as KeyboardInterrupt: gdb's own
+        # "Quit", as its built-in print would say, not a "Python Exception" line
+        raise gdb.GdbError("Quit") from None
 
 
 class Index(gdb.Function):
@@ -362,4 +361,14 @@ REGISTERED = Registered()
 def register() -> None:
     """wslgo's ``print``, ``$index`` and ``$slice`` (once per gdb session)."""
     if not REGISTERED.objects:
-        REGISTERED.objects += [Print(), Index(), Slice()]
+        # gdb's own errors pass as gdb words them (not guarded); Enter repeats, as gdb's
+        printer = commands.raw(
+            "print",
+            PRINT_DOC,
+            print_command,
+            category=gdb.COMMAND_DATA,
+            complete=gdb.COMPLETE_EXPRESSION,
+            repeat=True,
+            guarded=False,
+        )
+        REGISTERED.objects += [printer, Index(), Slice()]

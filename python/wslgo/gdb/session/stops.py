@@ -3,7 +3,7 @@
 On a stop at a Go breakpoint (``runtime.Breakpoint()``), a fatal signal, a panic breakpoint
 or a user breakpoint in Go code, wslgo prints one line saying why and, unless ``set wslgo
 stop-context off``, the goroutine context through the printer registered with
-:func:`set_context_printer` (:mod:`wslgo.gdb.events` registers ``wslgo-bt``'s).
+:func:`set_context_printer` (:mod:`wslgo.gdb.session.events` registers ``wslgo-bt``'s).
 """
 
 from __future__ import annotations
@@ -14,17 +14,9 @@ from typing import Callable
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import (
-    breakpoints,
-    gofacts,
-    goid,
-    goroutine,
-    panics,
-    params,
-    program,
-    threads,
-    userframe,
-)
+from wslgo.gdb import gofacts, goid, params, program, threads, userframe
+from wslgo.gdb.cmds import goroutine
+from wslgo.gdb.session import breakpoints, panics
 from wslgo.text import esc
 
 STOP_CONTEXT = params.choice(

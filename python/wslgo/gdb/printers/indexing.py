@@ -5,7 +5,7 @@ map is a pointer, so ``m[5]`` would be pointer arithmetic (a garbage header five
 on). :func:`index` and :func:`slice_of` do what Go does, bounds checked with Go's own panic
 text; a map is searched natively (``_native.Values.map_find``: the program is never called,
 nothing is allocated in it). They back the convenience functions ``$index`` / ``$slice``,
-and the rewrite of ``print`` / conditions (:mod:`wslgo.gdb.expressions`). Anything else
+and the rewrite of ``print`` / conditions (:mod:`wslgo.gdb.printers.expressions`). Anything else
 raises one ``gdb.GdbError`` line.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import containers, gotypes
+from wslgo.gdb.printers import containers, gotypes
 
 
 def _fail(msg: str) -> gdb.GdbError:

@@ -2,7 +2,7 @@
 the runtime types users meet (time.Duration, time.Time, sync.Mutex, sync.RWMutex).
 
 The printers answer only for types of Go objfiles. Containers (slices, maps, chans) are in
-:mod:`wslgo.gdb.containers`, the convenience functions in :mod:`wslgo.gdb.values`; what the
+:mod:`.containers`, the convenience functions in :mod:`.values`; what the
 standard-library types' words mean is the native core's (``_native.go_time`` and friends).
 A value the printers cannot make sense of prints a short marker and never raises out of
 printing. :func:`register` is called once, from ``events.setup``.
@@ -16,7 +16,7 @@ from typing import Any
 import gdb
 
 from wslgo import _native, text
-from wslgo.gdb import containers, gotypes, named, values
+from wslgo.gdb.printers import containers, gotypes, named, values
 
 
 class _Text:

@@ -5,7 +5,7 @@ gdb evaluates a watchpoint's expression itself, and its Go language never asks P
 ``operator[]`` (xmethods are consulted for C++ only), so ``watch s[2]`` fails ("Structure
 has no component named operator[]") and ``watch m[5]`` watches memory five map headers
 further on. These commands replace gdb's: the argument is rewritten as ``print``'s is
-(:func:`wslgo.gdb.expressions.rewrite`: ``$index``, ``$slice``, ``$len``, ``$cap``) and the
+(:func:`wslgo.gdb.printers.expressions.rewrite`: ``$index``, ``$slice``, ``$len``, ``$cap``) and the
 watchpoint is created through ``gdb.Breakpoint``, which parses it as gdb's ``watch`` does
 (``if COND``, ``thread N``, ``task N``, ``mask M``). ``-l`` / ``-location`` watches the
 address the expression has now, as ``$at(ADDR, "TYPE")`` (gdb's own ``-l`` writes a C cast
@@ -18,7 +18,8 @@ import re
 
 import gdb
 
-from wslgo.gdb import expressions, gotypes
+from wslgo.gdb import commands
+from wslgo.gdb.printers import expressions, gotypes
 
 _LOCATION = re.compile(r"^\s*(?:-location|-l)(?:\s+|$)")
 #: The expression, then gdb's `if COND` and `thread|task|mask N` words.
@@ -55,25 +56,35 @@ def spec(arg: str) -> str:
     return f'${AT}({int(addr):#x}, "{quoted}"){expressions.rewrite(parts.group("tail"))}'
 
 
-class Watch(gdb.Command):
-    """Set a watchpoint for EXPRESSION (gdb's `watch`, with Go expressions).
+WATCH_DOC = """Set a watchpoint for EXPRESSION (gdb's `watch`, with Go expressions).
 
     Usage: watch [-location] EXPRESSION [mask MASK] [thread N] [if CONDITION]
     Go index, slice and map expressions (s[i], m[key]) and len(x)/cap(x) are rewritten as
     `print` rewrites them (`set wslgo go-expressions`); -location watches the memory the
     expression names now. `rwatch` stops when it is read, `awatch` on both."""
 
-    def __init__(self, name: str, wp_class: int) -> None:
-        super().__init__(name, gdb.COMMAND_BREAKPOINTS, gdb.COMPLETE_EXPRESSION)
-        self.wp_class = wp_class
 
-    def invoke(self, arg: str, from_tty: bool) -> None:
-        if not arg.strip():
-            raise gdb.GdbError("Argument required (expression to compute).")
-        try:
-            gdb.Breakpoint(spec(arg), gdb.BP_WATCHPOINT, self.wp_class)
-        except gdb.error as e:
-            raise gdb.GdbError(str(e).removeprefix(expressions.PY_ERROR)) from None
+def watch(wp_class: int, arg: str) -> None:
+    """wslgo's ``watch`` / ``rwatch`` / ``awatch`` (``wp_class``: gdb.WP_WRITE, ...)."""
+    if not arg.strip():
+        raise gdb.GdbError("Argument required (expression to compute).")
+    try:
+        gdb.Breakpoint(spec(arg), gdb.BP_WATCHPOINT, wp_class)
+    except gdb.error as e:
+        raise gdb.GdbError(str(e).removeprefix(expressions.PY_ERROR)) from None
+
+
+def _watch_command(name: str, wp_class: int) -> gdb.Command:
+    """Register ``name`` in gdb's place: gdb's errors pass as gdb words them (not guarded)."""
+    return commands.raw(
+        name,
+        WATCH_DOC,
+        lambda arg, from_tty: watch(wp_class, arg),
+        category=gdb.COMMAND_BREAKPOINTS,
+        complete=gdb.COMPLETE_EXPRESSION,
+        repeat=True,
+        guarded=False,
+    )
 
 
 class At(gdb.Function):
@@ -105,8 +116,8 @@ def register() -> None:
     """wslgo's ``watch``, ``rwatch``, ``awatch`` and ``$at`` (once per gdb session)."""
     if not REGISTERED.objects:
         REGISTERED.objects += [
-            Watch("watch", gdb.WP_WRITE),
-            Watch("rwatch", gdb.WP_READ),
-            Watch("awatch", gdb.WP_ACCESS),
+            _watch_command("watch", gdb.WP_WRITE),
+            _watch_command("rwatch", gdb.WP_READ),
+            _watch_command("awatch", gdb.WP_ACCESS),
             At(),
         ]

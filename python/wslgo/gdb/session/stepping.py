@@ -27,18 +27,9 @@ from collections.abc import Sequence
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import (
-    breakpoints,
-    commands,
-    goframes,
-    goid,
-    goroutine,
-    postrun,
-    program,
-    results,
-    steptargets,
-    stops,
-)
+from wslgo.gdb import commands, goframes, goid, program
+from wslgo.gdb.cmds import goroutine
+from wslgo.gdb.session import breakpoints, postrun, results, steptargets, stops
 from wslgo.text import esc
 
 PRE_RESUME = "wslgo-pre-resume"
@@ -126,7 +117,7 @@ class Stepper:
         return True
 
     def note(self, event: gdb.StopEvent) -> None:
-        """Every stop (from :mod:`wslgo.gdb.events`): what ended the last `continue`."""
+        """Every stop (from :mod:`wslgo.gdb.session.events`): what ended the last `continue`."""
         self.last_stop = event
 
     def run(

@@ -9,7 +9,8 @@ import argparse
 import gdb
 
 from wslgo import _native, text
-from wslgo.gdb import commands, containers, gotypes
+from wslgo.gdb import commands
+from wslgo.gdb.printers import containers, gotypes
 
 #: The convenience variable ``wslgo-ptype`` hands to gdb's ptype.
 PTYPE_VAR = "_wslgo_ptype"

@@ -12,7 +12,8 @@ import os
 
 import gdb
 
-from wslgo.gdb import breakpoints, commands
+from wslgo.gdb import commands
+from wslgo.gdb.session import breakpoints
 
 POST_RUN_COMMAND = "wslgo-post-run"
 #: gdb's name for the hook that runs after `run` returns.

@@ -14,7 +14,7 @@ from typing import Any
 import gdb
 
 from wslgo import _native, goformat, text
-from wslgo.gdb import gotypes
+from wslgo.gdb.printers import gotypes
 
 # Bytes one map / chan / slice walk may read, and entries it may return.
 READ_LIMIT = 16 << 20

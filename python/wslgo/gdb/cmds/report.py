@@ -11,8 +11,8 @@ import gdb
 
 from wslgo import _native, userfile
 from wslgo.gdb import commands
+from wslgo.gdb.cmds.wsl import path_map
 from wslgo.gdb.program import target
-from wslgo.gdb.wsl import path_map
 
 _parser = commands.parser(
     "wslgo-report",

@@ -22,7 +22,8 @@ from typing import Callable
 import gdb
 
 from wslgo import _native
-from wslgo.gdb import commands, goid, params, postrun, program, results, stepping, steptargets
+from wslgo.gdb import commands, goid, params, program
+from wslgo.gdb.session import postrun, results, stepping, steptargets
 
 PRE = "wslgo-follow-pre"
 POST = "wslgo-follow-post"
@@ -93,7 +94,7 @@ class Follow:
         self.callees: list[str] = []
 
     def note(self, event: gdb.StopEvent) -> None:
-        """Every stop (from :mod:`wslgo.gdb.events`): what ended the command."""
+        """Every stop (from :mod:`wslgo.gdb.session.events`): what ended the command."""
         self.last_stop = event
 
     def arm(self, what: str) -> None:
