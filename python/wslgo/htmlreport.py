@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from wslgo import _native, argtypes, pathmap, userfile
-from wslgo.report import open_target
+from wslgo import _native, pathmap, userfile
+from wslgo.report import add_target_arguments, open_target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,9 +49,7 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
         "goroutine states as a chart, the goroutine groups with a filter, and the wait-for "
         "graph. CSS, JS and SVG are inline: it opens offline from a file.",
     )
-    p.add_argument("binary", nargs="?", help="the Go executable")
-    p.add_argument("core", nargs="?", help="a core file written by BINARY")
-    p.add_argument("--pid", type=argtypes.pid, help="read a live process instead of a core")
+    add_target_arguments(p)
     p.add_argument(
         "-o", "--output", required=True, metavar="FILE", help="the page to write (-: stdout)"
     )

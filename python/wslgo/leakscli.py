@@ -9,8 +9,8 @@ import sys
 import time
 from typing import Any
 
-from wslgo import _native, argtypes
-from wslgo.report import open_target
+from wslgo import _native, snapshots
+from wslgo.report import add_target_arguments, open_target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,12 +24,7 @@ def cmd_leaks(args: argparse.Namespace) -> int:
         core = args.core if args.pid is None else None
         stamp = os.stat(core).st_mtime_ns if core else time.time_ns()
         data = _native.goroutineleak_profile(target, snap, stamp)
-        if args.pprof == "-":
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        else:
-            with open(args.pprof, "wb") as f:
-                f.write(data)
+        snapshots.write_bytes(args.pprof, data, snapshots.stdout_bytes)
         return 0
     sys.stdout.write(_native.leaks(target, json=args.json))
     return 0
@@ -45,9 +40,7 @@ def add_leaks_command(subparsers: Any) -> argparse.ArgumentParser:
         "reaches (Go's goroutineleak rule, on every release), grouped as wslgo-bt groups "
         "them, after a one-line summary.",
     )
-    p.add_argument("binary", nargs="?", help="the Go executable")
-    p.add_argument("core", nargs="?", help="a core file written by BINARY")
-    p.add_argument("--pid", type=argtypes.pid, help="read a live process instead of a core")
+    add_target_arguments(p)
     p.add_argument("--json", action="store_true", help="one JSON document")
     p.add_argument(
         "--pprof",

@@ -295,6 +295,14 @@ def process_executable(pid: int) -> str:
         raise ValueError(f"process {pid} has exited or has no executable") from None
 
 
+def add_target_arguments(p: argparse.ArgumentParser) -> None:
+    """BINARY CORE or --pid PID: what :func:`open_target` opens, for every command that
+    reads a core file or a live process."""
+    p.add_argument("binary", nargs="?", help="the Go executable")
+    p.add_argument("core", nargs="?", help="a core file written by BINARY")
+    p.add_argument("--pid", type=argtypes.pid, help="read a live process instead of a core")
+
+
 def open_target(args: argparse.Namespace, command: str, binary: str | None = None) -> Any:
     """The target a `wslgo COMMAND` names: ``--pid PID [BINARY]`` (the process's own
     executable when BINARY is left out), else ``BINARY CORE``; ``binary`` replaces BINARY
@@ -362,9 +370,7 @@ def add_goroutine_commands(subparsers: Any) -> argparse.ArgumentParser:
         "(--pid PID, needs ptrace access): one line each (the default), full stacks, "
         "identical stacks grouped, or JSON.",
     )
-    p.add_argument("binary", nargs="?", help="the Go executable")
-    p.add_argument("core", nargs="?", help="a core file written by BINARY")
-    p.add_argument("--pid", type=argtypes.pid, help="read a live process instead of a core")
+    add_target_arguments(p)
     p.add_argument(
         "--symbols",
         metavar="UNSTRIPPED",

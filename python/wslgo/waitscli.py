@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from wslgo import _native, argtypes
-from wslgo.report import CLOCK, open_target
+from wslgo.report import CLOCK, add_target_arguments, open_target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,9 +31,7 @@ def add_waits_command(subparsers: Any) -> argparse.ArgumentParser:
         "or a live process (--pid PID) wait on: the wait cycles first, then each object "
         "with its waiters and the goroutines whose stacks point into it.",
     )
-    p.add_argument("binary", nargs="?", help="the Go executable")
-    p.add_argument("core", nargs="?", help="a core file written by BINARY")
-    p.add_argument("--pid", type=argtypes.pid, help="read a live process instead of a core")
+    add_target_arguments(p)
     p.add_argument(
         "--id",
         type=argtypes.goroutine_id,
