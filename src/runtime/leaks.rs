@@ -155,17 +155,7 @@ impl LeakModel {
     /// The model of `rt`'s binary.
     pub fn new(rt: &GoRuntime) -> Result<Self> {
         let bin = rt.binary();
-        let version = bin
-            .build_info()
-            .ok()
-            .and_then(|b| b.version_tuple())
-            .map(|(a, b, _)| (a, b))
-            .unwrap_or((1, 0));
-        let dwarf = if bin.has_dwarf() {
-            rt.symbols().dwarf().ok()
-        } else {
-            None
-        };
+        let (version, dwarf) = rt.release_and_dwarf();
         let heap = HeapLayout::new(dwarf.as_deref(), version, bin.ptr_size())?;
         let roots = bin
             .sections()

@@ -170,6 +170,24 @@ impl GoRuntime {
         &self.pcln
     }
 
+    /// The binary's Go release as (major, minor), (1, 0) when its build info names none,
+    /// and its DWARF when it has readable DWARF: what the wait and leak models choose their
+    /// layouts by (DWARF, else the release's table).
+    pub(crate) fn release_and_dwarf(&self) -> ((u32, u32), Option<Arc<Dwarf>>) {
+        let bin = self.binary();
+        let version = bin
+            .build_info()
+            .ok()
+            .and_then(|b| b.version_tuple())
+            .map_or((1, 0), |(a, b, _)| (a, b));
+        let dwarf = if bin.has_dwarf() {
+            self.symbols().dwarf().ok()
+        } else {
+            None
+        };
+        (version, dwarf)
+    }
+
     /// The binary.
     pub fn binary(&self) -> &Arc<Binary> {
         &self.bin

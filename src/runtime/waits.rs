@@ -336,17 +336,7 @@ impl WaitModel {
     pub fn new(rt: &GoRuntime) -> Result<Self> {
         let syms = rt.symbols();
         let bin = rt.binary();
-        let version = bin
-            .build_info()
-            .ok()
-            .and_then(|b| b.version_tuple())
-            .map(|(a, b, _)| (a, b))
-            .unwrap_or((1, 0));
-        let dwarf = if bin.has_dwarf() {
-            syms.dwarf().ok()
-        } else {
-            None
-        };
+        let (version, dwarf) = rt.release_and_dwarf();
         let layout = match dwarf.as_deref().map(|d| WaitLayout::from_dwarf(d, version)) {
             Some(Ok(l)) => l,
             other => {
