@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 use wslgo::binary::Binary;
 use wslgo::mem::CoreFile;
+use wslgo::runtime::stackscan::StackScanner;
 use wslgo::runtime::waits::{ChainEnd, Place, WaitModel, Waits};
-use wslgo::runtime::{GoRuntime, Options, ThreadRegs};
+use wslgo::runtime::{GoRuntime, Options, RegsSource, ThreadRegs};
 use wslgo::symbols::Symbols;
 
 /// What the fixture printed.
@@ -87,8 +88,32 @@ fn analyze(binary: &Path, core: &Path) -> Waits {
     let gs = rt
         .goroutines(&cf, bias, &threads, &Options::default())
         .unwrap();
+    let t = rt.target(&cf, bias);
+    // Every parked goroutine's stack is read through its stack maps, frame by frame: no
+    // frame and no part of a stack is taken word by word (where stale slots would be
+    // taken for references).
+    let mut scanner = StackScanner::new(Some(rt.pclntab()), rt.arch());
+    for g in gs
+        .iter()
+        .filter(|g| g.regs == RegsSource::Sched && g.error.is_none())
+    {
+        let st = scanner
+            .scan(&t, g, u64::MAX, &mut |_| {})
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (st.conservative_frames, st.tail_bytes),
+            (0, 0),
+            "goroutine {} ({:?}): {st:?}",
+            g.goid,
+            g.frames
+                .iter()
+                .map(|f| f.func.to_string())
+                .collect::<Vec<_>>()
+        );
+        assert!(st.precise_frames > 0, "goroutine {}", g.goid);
+    }
     let model = WaitModel::new(&rt).unwrap();
-    model.analyze(&rt, &rt.target(&cf, bias), &gs)
+    model.analyze(&rt, &t, &gs)
 }
 
 fn check(v: &str, mode: &str) {

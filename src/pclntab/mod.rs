@@ -19,8 +19,10 @@
 mod goversion;
 mod locate;
 mod pcvalue;
+mod stackmaps;
 
 pub use goversion::{FuncKind, FUNC_FLAG_ASM, FUNC_FLAG_SPWRITE, FUNC_FLAG_TOPFRAME};
+pub use stackmaps::{FrameMaps, PointerBits, StackObjectRecord};
 
 use std::sync::{Arc, OnceLock};
 

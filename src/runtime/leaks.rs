@@ -7,7 +7,8 @@
 //! - the roots are the binary's `.data` and `.bss` and the stacks of every goroutine that
 //!   is not blocked on a concurrency primitive (running, runnable, in a system call,
 //!   sleeping, waiting for I/O or a timer, ...);
-//! - marking is conservative: every aligned word pointing into an allocated object marks
+//! - stacks are scanned precisely, through the stack maps ([`super::stackscan`]); the rest of
+//!   the marking is conservative: every aligned word pointing into an allocated object marks
 //!   it, and objects of noscan spans are not scanned. The sudogs' words naming the object
 //!   a goroutine waits on (`c` for a channel operation, `elem` for a semaphore or notify
 //!   list) are not followed, as the runtime makes them untraceable for the detection;
@@ -23,14 +24,18 @@
 //! why and only the leaks by construction and the runtime's own are reported.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::heap::{HeapLayout, ObjRef, SpanIndex};
+use super::stackscan::StackScanner;
 use super::waits::{walk_semtable, Globals, Kind, WaitModel, Waits, MAX_WAITING_CHAIN};
 use super::waits_layout::{WaitLayout, SEM_TAB_SIZE};
 use super::{GoRuntime, Goroutine};
+use crate::binary::Arch;
 use crate::error::Result;
 use crate::mem::Target;
+use crate::pclntab::Pclntab;
 
 /// Bytes read per call when scanning a root or a large object.
 const CHUNK: u64 = 1 << 20;
@@ -149,6 +154,9 @@ pub struct LeakModel {
     g_stack_hi: u64,
     /// `sudog.elem` and `.c` are `maybeTraceablePtr{vp, vu}` (Go 1.26+).
     traceable: bool,
+    /// The stack maps' table and the architecture, for precise stack scans.
+    pcln: Arc<Pclntab>,
+    arch: Arch,
 }
 
 impl LeakModel {
@@ -174,6 +182,8 @@ impl LeakModel {
             heap,
             roots,
             traceable: version >= (1, 26),
+            pcln: rt.pclntab().clone(),
+            arch: rt.arch(),
         })
     }
 
@@ -212,6 +222,8 @@ impl LeakModel {
             allm: self.allm.map(|a| a.wrapping_add(t.bias)),
             m_alllink: self.m_alllink,
             g_stack_hi: self.g_stack_hi,
+            pcln: Some(&self.pcln),
+            arch: self.arch,
         };
         check(&cfg, t, gs, waits, waiting, scan)
     }
@@ -238,6 +250,11 @@ pub struct Config<'a> {
     /// `g.stack.hi`: the end of a stack, a uintptr that can equal the start of the heap
     /// span after it.
     pub g_stack_hi: u64,
+    /// The binary's pclntab, whose stack maps make stack scans precise (`None`: every
+    /// stack word is taken for a pointer).
+    pub pcln: Option<&'a Pclntab>,
+    /// The architecture (frame layout).
+    pub arch: Arch,
 }
 
 /// The leak check over goroutines `gs` of `t` and their wait facts; `waiting` and `scan`
@@ -354,7 +371,7 @@ pub fn check(
             }
         }
     }
-    let mut m = Marker::new(&idx, t, &by_object);
+    let mut m = Marker::new(&idx, t, &by_object, StackScanner::new(cfg.pcln, cfg.arch));
     if out.cannot.is_none() {
         for (a, b) in &cfg.roots {
             m.scan_range(*a, b.saturating_sub(*a), None);
@@ -523,9 +540,12 @@ struct Marker<'a, 't> {
     idx: &'a SpanIndex,
     t: &'a Target<'t>,
     hidden: &'a HashMap<u64, Vec<u64>>,
+    stacks: StackScanner<'a>,
     marks: Vec<Vec<u64>>,
     work: Vec<ObjRef>,
     buf: Vec<u8>,
+    /// Scratch: the heap words of one stack.
+    values: Vec<u64>,
     lo: u64,
     hi: u64,
     scanned: u64,
@@ -534,9 +554,15 @@ struct Marker<'a, 't> {
 }
 
 impl<'a, 't> Marker<'a, 't> {
-    fn new(idx: &'a SpanIndex, t: &'a Target<'t>, hidden: &'a HashMap<u64, Vec<u64>>) -> Self {
+    fn new(
+        idx: &'a SpanIndex,
+        t: &'a Target<'t>,
+        hidden: &'a HashMap<u64, Vec<u64>>,
+        stacks: StackScanner<'a>,
+    ) -> Self {
         let (lo, hi) = idx.bounds();
         Marker {
+            stacks,
             idx,
             t,
             hidden,
@@ -547,6 +573,7 @@ impl<'a, 't> Marker<'a, 't> {
                 .collect(),
             work: Vec::new(),
             buf: Vec::new(),
+            values: Vec::new(),
             lo,
             hi,
             scanned: 0,
@@ -657,16 +684,9 @@ impl<'a, 't> Marker<'a, 't> {
         }
     }
 
+    /// Mark what `g`'s stack holds: its live words (precise where the stack maps tell).
     fn scan_stack(&mut self, g: &Goroutine) {
-        if g.stack_hi <= g.stack_lo {
-            return;
-        }
-        let from = if (g.stack_lo..g.stack_hi).contains(&g.sp) {
-            g.sp
-        } else {
-            g.stack_lo
-        };
-        let len = g.stack_hi - from;
+        let len = g.stack_hi.saturating_sub(g.stack_lo);
         if len > MAX_STACK {
             self.error(format!(
                 "goroutine {}: a stack of {len} bytes is not a stack",
@@ -674,7 +694,24 @@ impl<'a, 't> Marker<'a, 't> {
             ));
             return;
         }
-        self.scan_range(from, len, None);
+        let mut values = std::mem::take(&mut self.values);
+        values.clear();
+        let (lo, hi) = (self.lo, self.hi);
+        let r = self.stacks.scan(self.t, g, MAX_STACK, &mut |w| {
+            if w.value >= lo && w.value < hi {
+                values.push(w.value);
+            }
+        });
+        self.scanned += g.stack_hi - g.sp.clamp(g.stack_lo, g.stack_hi);
+        match r {
+            Ok(_) => {
+                for v in &values {
+                    self.mark(*v);
+                }
+            }
+            Err(e) => self.error(e),
+        }
+        self.values = values;
     }
 
     fn drain(&mut self) {

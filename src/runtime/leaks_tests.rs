@@ -136,6 +136,8 @@ fn run(m: &FakeMemory, gs: &[Goroutine], w: &Waits) -> Leaks {
         allm: None,
         m_alllink: None,
         g_stack_hi: 8,
+        pcln: None,
+        arch: crate::binary::Arch::Amd64,
     };
     check(&cfg, &target(m), gs, w, WAITING, 0x1000)
 }

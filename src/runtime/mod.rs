@@ -19,6 +19,7 @@ pub mod leaks;
 pub mod panic;
 mod records;
 mod spare;
+pub mod stackscan;
 mod statuses;
 pub mod target;
 pub(crate) mod unwind;

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use super::stackscan::StackScanner;
 use super::waits_layout::{heap_geometry as hg, sema_root_index, WaitLayout, SEM_TAB_SIZE};
 use super::{GoRuntime, Goroutine};
 use crate::error::{Error, Result};
@@ -430,6 +431,7 @@ impl WaitModel {
             &g,
             &ct,
             t,
+            &mut StackScanner::new(Some(rt.pclntab()), rt.arch()),
             gs,
             rt.layout().status.waiting,
             rt.layout().status.scan,
@@ -902,6 +904,7 @@ pub fn analyze(
     globals: &Globals,
     t: &Target<'_>,
     stacks: &Target<'_>,
+    scanner: &mut StackScanner<'_>,
     gs: &[Goroutine],
     waiting: u32,
     scan: u32,
@@ -963,7 +966,7 @@ pub fn analyze(
         }
         o.place = place(l, t, globals, o.addr);
     }
-    suspects(l, stacks, gs, &mut objects);
+    suspects(l, stacks, scanner, gs, &mut objects);
     // Cycles: goroutine -> the object it waits on -> its suspects (waiters x suspects
     // edges would be quadratic: 60,000 waiters of one channel are common).
     let mut edges = Vec::new();
@@ -1034,10 +1037,17 @@ fn object_size(l: &WaitLayout, kind: Kind) -> u64 {
     }
 }
 
-/// Scan every user goroutine's stack (sp .. stack.hi, the top [`MAX_STACK_SCAN`] bytes) for
-/// words pointing into an object or its (non-tiny) heap object; a waiter of the object is
-/// not its suspect. Each suspect keeps its innermost slot.
-fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTreeMap<u64, Object>) {
+/// Scan every user goroutine's stack (its top [`MAX_STACK_SCAN`] bytes) for live words
+/// (precisely, through the stack maps: see [`StackScanner`]) pointing into an object or its
+/// (non-tiny) heap object; a waiter of the object is not its suspect. Each suspect keeps
+/// its innermost slot.
+fn suspects(
+    l: &WaitLayout,
+    t: &Target<'_>,
+    scanner: &mut StackScanner<'_>,
+    gs: &[Goroutine],
+    objects: &mut BTreeMap<u64, Object>,
+) {
     // (start, end, object address), by start.
     let mut ranges: Vec<(u64, u64, u64)> = Vec::new();
     for o in objects.values() {
@@ -1069,20 +1079,19 @@ fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTre
     let mut found: HashSet<(u64, u64)> = HashSet::default();
     for g in gs {
         // The runtime's own goroutines (GC workers, the sweeper, ...) unblock no user
-        // object, and their dead stack slots often still point at memory since reused.
+        // object.
         if g.system || g.error.is_some() || g.sp == 0 || g.stack_hi <= g.sp {
             continue;
         }
-        let from = g.sp.max(g.stack_hi.saturating_sub(MAX_STACK_SCAN)) & !7;
-        let Ok(words) = t.bytes(from, (g.stack_hi - from) as usize) else {
-            continue;
-        };
-        let mut sps: Option<Vec<u64>> = None;
-        for (k, chunk) in words.chunks_exact(8).enumerate() {
-            let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-            if v < lo || v >= hi {
-                continue;
+        let mut hits: Vec<(u64, u64, Option<usize>)> = Vec::new();
+        let _ = scanner.scan(t, g, MAX_STACK_SCAN, &mut |w| {
+            if w.value >= lo && w.value < hi {
+                hits.push((w.slot, w.value, w.frame));
             }
+        });
+        // Innermost slot first.
+        hits.sort_unstable();
+        for (slot, v, fi) in hits {
             let end = ranges.partition_point(|r| r.0 <= v);
             for r in ranges[..end].iter().rev().take(64) {
                 if v >= r.1 {
@@ -1098,15 +1107,9 @@ fn suspects(l: &WaitLayout, t: &Target<'_>, gs: &[Goroutine], objects: &mut BTre
                 let Some(o) = objects.get_mut(&obj) else {
                     continue;
                 };
-                let slot = from + (k as u64) * 8;
-                let sps = sps.get_or_insert_with(|| g.frames.sps(g.sp));
-                // The frame whose area holds the slot: the last frame whose sp is at or
-                // below it (inlined frames share their function's sp; the outermost of
-                // them is the function whose frame it is).
-                let fi = sps.iter().rposition(|sp| *sp <= slot);
                 let f = fi.and_then(|i| g.frames.get(i));
-                // A parked goroutine's runtime frames hold what it parks on (and stale
-                // slots of earlier waits), not what it could unblock.
+                // A parked goroutine's runtime frames hold what it parks on, not what it
+                // could unblock.
                 if f.is_some_and(|f| f.is_runtime()) {
                     continue;
                 }
