@@ -22,6 +22,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = t.file_line(&f, pc);
             let _ = t.sp_delta(&f, pc);
             let _ = t.frames(&f, pc);
+            let _ = t.frame_maps(&f, pc);
         }
         let _ = t.sp_table(&f);
         let _ = t.func_kind(&f);
