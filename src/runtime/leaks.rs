@@ -156,7 +156,7 @@ impl LeakModel {
     pub fn new(rt: &GoRuntime) -> Result<Self> {
         let bin = rt.binary();
         let (version, dwarf) = rt.release_and_dwarf();
-        let heap = HeapLayout::new(dwarf.as_deref(), version, bin.ptr_size())?;
+        let heap = HeapLayout::new(dwarf.as_deref(), version, bin.arch())?;
         let roots = bin
             .sections()
             .iter()

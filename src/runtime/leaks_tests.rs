@@ -21,8 +21,8 @@ const WAITING: u32 = 4;
 
 fn layouts() -> (WaitLayout, HeapLayout) {
     (
-        WaitLayout::fallback((1, 24), 8).unwrap(),
-        HeapLayout::fallback((1, 24), 8).unwrap(),
+        WaitLayout::fallback((1, 24), crate::binary::Arch::Amd64).unwrap(),
+        HeapLayout::fallback((1, 24), crate::binary::Arch::Amd64).unwrap(),
     )
 }
 

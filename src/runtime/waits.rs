@@ -344,7 +344,7 @@ impl WaitModel {
                     Some(Err(e)) => format!("DWARF layout unusable ({e})"),
                     _ => "no DWARF".into(),
                 };
-                WaitLayout::fallback(version, bin.ptr_size()).ok_or_else(|| {
+                WaitLayout::fallback(version, bin.arch()).ok_or_else(|| {
                     Error::Unsupported(format!(
                         "{why}, and no built-in sudog/hchan layout for Go {}.{}",
                         version.0, version.1
