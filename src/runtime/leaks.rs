@@ -22,15 +22,15 @@
 //! of the heap, of a root or of a goroutine record cannot be read, [`Leaks::cannot`] says
 //! why and only the leaks by construction and the runtime's own are reported.
 
-use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
+use super::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::heap::{HeapLayout, ObjRef, SpanIndex};
 use super::waits::{walk_semtable, Globals, Kind, WaitModel, Waits, MAX_WAITING_CHAIN};
 use super::waits_layout::{WaitLayout, SEM_TAB_SIZE};
 use super::{GoRuntime, Goroutine};
 use crate::error::Result;
-use crate::mem::Target;
+use crate::mem::{PageCache, Target};
 
 /// Bytes read per call when scanning a root or a large object.
 const CHUNK: u64 = 1 << 20;
@@ -40,6 +40,8 @@ const PAGE: u64 = 4096;
 const MAX_STACK: u64 = 1 << 30;
 /// Error lines kept (the rest are counted).
 const MAX_ERRORS: usize = 32;
+/// Entries of the marker's table of words already looked up (a power of two; 32 KiB).
+const SEEN: usize = 1 << 12;
 
 /// Why a goroutine is leaked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -184,7 +186,7 @@ impl LeakModel {
 
     /// The leak check over one enumeration `gs` of `t` (with whole stacks).
     pub fn find(&self, rt: &GoRuntime, t: &Target<'_>, gs: &[Goroutine]) -> Leaks {
-        let waits = self.waits.analyze(rt, t, gs);
+        let waits = self.waits.objects_only(rt, t, gs);
         let st = &rt.layout().status;
         self.find_with(t, gs, &waits, st.waiting, st.scan)
     }
@@ -300,10 +302,11 @@ pub fn check(
         .iter()
         .filter(|(_, w)| !matches!(w, Wait::Root))
         .count();
-    // The sudog words the detector does not follow.
+    // The sudog words the detector does not follow (small reads: through a page cache).
+    let cache = PageCache::new(t.mem);
     let mut hidden = hidden_words(
         l,
-        t,
+        &t.with_mem(&cache),
         gs,
         waiting,
         scan,
@@ -316,14 +319,14 @@ pub fn check(
     }
     // Every g's `stack.hi`: the goroutines' and each M's g0.
     for g in gs {
-        hidden.entry(g.addr.0).or_default().push(cfg.g_stack_hi);
+        hidden.push(g.addr.0.wrapping_add(cfg.g_stack_hi));
     }
     if let (Some(allm), Some(link)) = (cfg.allm, cfg.m_alllink) {
         let mut m = t.word(allm).unwrap_or(0);
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         while m != 0 && seen.len() < 1 << 16 && seen.insert(m) {
             if let Ok(g0) = t.word(m) {
-                hidden.entry(g0).or_default().push(cfg.g_stack_hi);
+                hidden.push(g0.wrapping_add(cfg.g_stack_hi));
             }
             m = t.word(m.wrapping_add(link)).unwrap_or(0);
         }
@@ -342,24 +345,16 @@ pub fn check(
     };
     incomplete.extend(idx.incomplete.iter().cloned());
     out.heap_bytes = idx.allocated_bytes();
-    // Keyed by the heap object holding each word (a P sits after an 8-byte malloc header
-    // since Go 1.22), as offsets from its start.
-    let mut by_object: HashMap<u64, Vec<u64>> = HashMap::new();
-    for (at, offs) in &hidden {
-        for o in offs {
-            let w = at.wrapping_add(*o);
-            if let Some(r) = idx.find(w) {
-                let base = idx.object(r).0;
-                by_object.entry(base).or_default().push(w - base);
-            }
-        }
-    }
-    let mut m = Marker::new(&idx, t, &by_object);
+    // By address: an object's scan skips those in it (a P sits after an 8-byte malloc
+    // header since Go 1.22, so they are found by address, not by the start of the object).
+    hidden.sort_unstable();
+    hidden.dedup();
+    let mut m = Marker::new(&idx, t, &hidden);
     if out.cannot.is_none() {
         for (a, b) in &cfg.roots {
             m.scan_range(*a, b.saturating_sub(*a), None);
         }
-        let mut rooted: HashSet<u64> = HashSet::new();
+        let mut rooted: HashSet<u64> = HashSet::default();
         for (g, w) in &class {
             if matches!(w, Wait::Root | Wait::Unknown) {
                 m.scan_stack(g);
@@ -446,9 +441,8 @@ pub fn check(
     out
 }
 
-/// Per sudog (its address, the heap object it is), the words not followed: `c` of a
-/// channel waiter's sudogs, `elem` of a semaphore or notify-list waiter's (each with its
-/// `vp` twin on Go 1.26+).
+/// The addresses of the sudog words not followed: `c` of a channel waiter's sudogs, `elem`
+/// of a semaphore or notify-list waiter's (each with its `vp` twin on Go 1.26+).
 #[allow(clippy::too_many_arguments)]
 fn hidden_words(
     l: &WaitLayout,
@@ -459,14 +453,13 @@ fn hidden_words(
     globals: &Globals,
     traceable: bool,
     errors: &mut Vec<String>,
-) -> HashMap<u64, Vec<u64>> {
+) -> Vec<u64> {
     let s = &l.sudog;
-    let mut hidden: HashMap<u64, Vec<u64>> = HashMap::new();
+    let mut hidden: Vec<u64> = Vec::new();
     let mut hide = |sudog: u64, off: u64, traceable: bool| {
-        let v = hidden.entry(sudog).or_default();
-        v.push(off);
+        hidden.push(sudog.wrapping_add(off));
         if traceable {
-            v.push(off.wrapping_sub(8));
+            hidden.push(sudog.wrapping_add(off).wrapping_sub(8));
         }
     };
     for g in gs {
@@ -477,7 +470,7 @@ fn hidden_words(
         let Ok(mut cur) = t.word(g.addr.0.wrapping_add(l.g_waiting)) else {
             continue;
         };
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         while cur != 0 && seen.len() < MAX_WAITING_CHAIN && seen.insert(cur) {
             hide(cur, if chan { s.c } else { s.elem }, traceable);
             match t.word(cur.wrapping_add(s.waitlink)) {
@@ -500,7 +493,7 @@ fn hidden_words(
 /// The `pcache` words of every P of `allp` (a `[]*p`): `base`, a uintptr the GC never
 /// follows, holds the address of the next allocations, and `cache` and `scav` are page
 /// bitmaps whose values can look like heap addresses.
-fn hide_page_caches(t: &Target<'_>, allp: u64, off: u64, hidden: &mut HashMap<u64, Vec<u64>>) {
+fn hide_page_caches(t: &Target<'_>, allp: u64, off: u64, hidden: &mut Vec<u64>) {
     let Ok(h) = t.slice_header(allp) else { return };
     if h.len > 1 << 16 {
         return;
@@ -510,10 +503,8 @@ fn hide_page_caches(t: &Target<'_>, allp: u64, off: u64, hidden: &mut HashMap<u6
     };
     for k in 0..h.len {
         if let Some(p) = t.word_in(&ps, k * 8).filter(|p| *p != 0) {
-            hidden
-                .entry(p)
-                .or_default()
-                .extend([off, off + 8, off + 16]);
+            let at = p.wrapping_add(off);
+            hidden.extend([at, at.wrapping_add(8), at.wrapping_add(16)]);
         }
     }
 }
@@ -522,10 +513,15 @@ fn hide_page_caches(t: &Target<'_>, allp: u64, off: u64, hidden: &mut HashMap<u6
 struct Marker<'a, 't> {
     idx: &'a SpanIndex,
     t: &'a Target<'t>,
-    hidden: &'a HashMap<u64, Vec<u64>>,
+    /// Addresses of words not followed, ascending.
+    hidden: &'a [u64],
     marks: Vec<Vec<u64>>,
     work: Vec<ObjRef>,
     buf: Vec<u8>,
+    /// Words looked up lately, by a hash of their value: their object is marked, or they
+    /// point to none (the index does not change), so the same word again needs no lookup.
+    /// Heaps repeat pointers (many to the same objects): most words are found here.
+    seen: Box<[u64; SEEN]>,
     lo: u64,
     hi: u64,
     scanned: u64,
@@ -534,7 +530,7 @@ struct Marker<'a, 't> {
 }
 
 impl<'a, 't> Marker<'a, 't> {
-    fn new(idx: &'a SpanIndex, t: &'a Target<'t>, hidden: &'a HashMap<u64, Vec<u64>>) -> Self {
+    fn new(idx: &'a SpanIndex, t: &'a Target<'t>, hidden: &'a [u64]) -> Self {
         let (lo, hi) = idx.bounds();
         Marker {
             idx,
@@ -547,6 +543,7 @@ impl<'a, 't> Marker<'a, 't> {
                 .collect(),
             work: Vec::new(),
             buf: Vec::new(),
+            seen: Box::new([0; SEEN]),
             lo,
             hi,
             scanned: 0,
@@ -610,26 +607,33 @@ impl<'a, 't> Marker<'a, 't> {
         }
     }
 
-    /// Scan `[addr, addr + len)` word by word (aligned), skipping the words at `skip`
-    /// (offsets from `addr`). Reads end at page boundaries (a core splits memory into
-    /// segments there); a chunk that cannot be read is retried page by page.
+    /// Scan `[addr, addr + len)` word by word (aligned), skipping the words at the
+    /// addresses `skip`. Reads end at page boundaries (a core splits memory into
+    /// segments there); a chunk that cannot be read is retried page by page. A core's bytes
+    /// are scanned where they are mapped, not copied.
     fn scan_range(&mut self, addr: u64, len: u64, skip: Option<&[u64]>) {
         let start = (addr + 7) & !7;
         let end = addr.saturating_add(len) & !7;
+        let t = self.t;
         let mut buf = std::mem::take(&mut self.buf);
         let mut a = start;
         while a < end {
             let n = ((a + CHUNK) & !(PAGE - 1)).min(end) - a;
+            if let Some(b) = t.mem.borrow(a, n as usize) {
+                self.scan_words(a, b, skip);
+                a += n;
+                continue;
+            }
             buf.resize(n as usize, 0);
-            if self.t.mem.read_into(a, &mut buf).is_ok() {
-                self.scan_words(addr, a, &buf, skip);
+            if t.mem.read_into(a, &mut buf).is_ok() {
+                self.scan_words(a, &buf, skip);
             } else {
                 let mut p = a;
                 while p < a + n {
                     let m = ((p + PAGE) & !(PAGE - 1)).min(a + n) - p;
                     buf.resize(m as usize, 0);
-                    match self.t.mem.read_into(p, &mut buf) {
-                        Ok(()) => self.scan_words(addr, p, &buf, skip),
+                    match t.mem.read_into(p, &mut buf) {
+                        Ok(()) => self.scan_words(p, &buf, skip),
                         Err(e) => self.error(format!("cannot read {m} bytes at {p:#x} ({e})")),
                     }
                     p += m;
@@ -640,19 +644,25 @@ impl<'a, 't> Marker<'a, 't> {
         self.buf = buf;
     }
 
-    fn scan_words(&mut self, base: u64, at: u64, buf: &[u8], skip: Option<&[u64]>) {
+    fn scan_words(&mut self, at: u64, buf: &[u8], skip: Option<&[u64]>) {
         self.scanned += buf.len() as u64;
+        let (lo, hi) = (self.lo, self.hi);
         for (k, w) in buf.chunks_exact(8).enumerate() {
-            let v = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-            if v < self.lo || v >= self.hi {
+            // One 8-byte load (indexing each byte makes eight).
+            let v = <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes);
+            if v < lo || v >= hi {
                 continue;
             }
             if let Some(skip) = skip {
-                let off = at - base + (k as u64) * 8;
-                if skip.contains(&off) {
+                if skip.contains(&(at + (k as u64) * 8)) {
                     continue;
                 }
             }
+            let h = ((v >> 3) ^ (v >> 15)) as usize & (SEEN - 1);
+            if self.seen[h] == v {
+                continue;
+            }
+            self.seen[h] = v;
             self.mark(v);
         }
     }
@@ -681,7 +691,12 @@ impl<'a, 't> Marker<'a, 't> {
         while let Some(o) = self.work.pop() {
             let (base, size) = self.idx.object(o);
             let hidden = self.hidden;
-            self.scan_range(base, size, hidden.get(&base).map(Vec::as_slice));
+            let i = hidden.partition_point(|a| *a < base);
+            let n = hidden
+                .get(i..)
+                .map_or(0, |h| h.partition_point(|a| *a < base.saturating_add(size)));
+            let skip = hidden.get(i..i + n).filter(|h| !h.is_empty());
+            self.scan_range(base, size, skip);
         }
     }
 }
