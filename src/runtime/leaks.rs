@@ -22,6 +22,7 @@
 //! of the heap, of a root or of a goroutine record cannot be read, [`Leaks::cannot`] says
 //! why and only the leaks by construction and the runtime's own are reported.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -30,7 +31,7 @@ use super::waits::{walk_semtable, Globals, Kind, WaitModel, Waits, MAX_WAITING_C
 use super::waits_layout::{WaitLayout, SEM_TAB_SIZE};
 use super::{GoRuntime, Goroutine};
 use crate::error::Result;
-use crate::mem::{PageCache, Target};
+use crate::mem::{Memory, PageCache, Target};
 
 /// Bytes read per call when scanning a root or a large object.
 const CHUNK: u64 = 1 << 20;
@@ -42,6 +43,13 @@ const MAX_STACK: u64 = 1 << 30;
 const MAX_ERRORS: usize = 32;
 /// Entries of the marker's table of words already looked up (a power of two; 32 KiB).
 const SEEN: usize = 1 << 12;
+/// Objects from this size on are scanned on every core ([`Marker::scan_parallel`]).
+const BIG: u64 = 64 << 10;
+/// Bytes of big objects per parallel batch (the words a batch finds are held until it ends:
+/// at most an eighth of this).
+const BATCH_BYTES: u64 = 32 << 20;
+/// Marking threads at most.
+const MAX_THREADS: usize = 4;
 
 /// Why a goroutine is leaked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -522,6 +530,8 @@ struct Marker<'a, 't> {
     /// point to none (the index does not change), so the same word again needs no lookup.
     /// Heaps repeat pointers (many to the same objects): most words are found here.
     seen: Box<[u64; SEEN]>,
+    /// Words a scan found to mark (kept for its capacity).
+    cands: Vec<u64>,
     lo: u64,
     hi: u64,
     scanned: u64,
@@ -544,6 +554,7 @@ impl<'a, 't> Marker<'a, 't> {
             work: Vec::new(),
             buf: Vec::new(),
             seen: Box::new([0; SEEN]),
+            cands: Vec::new(),
             lo,
             hi,
             scanned: 0,
@@ -608,62 +619,74 @@ impl<'a, 't> Marker<'a, 't> {
     }
 
     /// Scan `[addr, addr + len)` word by word (aligned), skipping the words at the
-    /// addresses `skip`. Reads end at page boundaries (a core splits memory into
-    /// segments there); a chunk that cannot be read is retried page by page. A core's bytes
-    /// are scanned where they are mapped, not copied.
+    /// addresses `skip` (see [`read_words`]).
     fn scan_range(&mut self, addr: u64, len: u64, skip: Option<&[u64]>) {
-        let start = (addr + 7) & !7;
-        let end = addr.saturating_add(len) & !7;
-        let t = self.t;
         let mut buf = std::mem::take(&mut self.buf);
-        let mut a = start;
-        while a < end {
-            let n = ((a + CHUNK) & !(PAGE - 1)).min(end) - a;
-            if let Some(b) = t.mem.borrow(a, n as usize) {
-                self.scan_words(a, b, skip);
-                a += n;
-                continue;
-            }
-            buf.resize(n as usize, 0);
-            if t.mem.read_into(a, &mut buf).is_ok() {
-                self.scan_words(a, &buf, skip);
-            } else {
-                let mut p = a;
-                while p < a + n {
-                    let m = ((p + PAGE) & !(PAGE - 1)).min(a + n) - p;
-                    buf.resize(m as usize, 0);
-                    match t.mem.read_into(p, &mut buf) {
-                        Ok(()) => self.scan_words(p, &buf, skip),
-                        Err(e) => self.error(format!("cannot read {m} bytes at {p:#x} ({e})")),
-                    }
-                    p += m;
-                }
-            }
-            a += n;
+        let mut cands = std::mem::take(&mut self.cands);
+        let mut errors = Vec::new();
+        let (lo, hi, seen) = (self.lo, self.hi, &mut self.seen);
+        self.scanned += read_words(self.t.mem, addr, len, &mut buf, &mut errors, |at, w| {
+            filter(lo, hi, skip, seen, at, w, &mut cands);
+        });
+        for v in cands.drain(..) {
+            self.mark(v);
+        }
+        for e in errors {
+            self.error(e);
         }
         self.buf = buf;
+        self.cands = cands;
     }
 
-    fn scan_words(&mut self, at: u64, buf: &[u8], skip: Option<&[u64]>) {
-        self.scanned += buf.len() as u64;
-        let (lo, hi) = (self.lo, self.hi);
-        for (k, w) in buf.chunks_exact(8).enumerate() {
-            // One 8-byte load (indexing each byte makes eight).
-            let v = <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes);
-            if v < lo || v >= hi {
-                continue;
+    /// Scan objects `objs` (start, size) on `threads` threads: each reads and filters a
+    /// share of their chunks as [`Marker::scan_range`] does (with a table of words seen of
+    /// its own), then the words left are marked here. Marking only grows, so the order
+    /// objects are scanned in does not change what is marked in the end.
+    fn scan_parallel(&mut self, objs: &[(u64, u64)], threads: usize) {
+        let mut pieces: Vec<(u64, u64)> = Vec::new();
+        for &(base, size) in objs {
+            let end = base.saturating_add(size);
+            let mut a = base;
+            while a < end {
+                let n = CHUNK.min(end - a);
+                pieces.push((a, n));
+                a += n;
             }
-            if let Some(skip) = skip {
-                if skip.contains(&(at + (k as u64) * 8)) {
-                    continue;
+        }
+        let next = AtomicUsize::new(0);
+        let (lo, hi, mem) = (self.lo, self.hi, self.t.mem);
+        let work = || {
+            let mut seen = Box::new([0u64; SEEN]);
+            let (mut buf, mut out, mut errors, mut scanned) =
+                (Vec::new(), Vec::new(), Vec::new(), 0);
+            while let Some(&(a, n)) = pieces.get(next.fetch_add(1, Ordering::Relaxed)) {
+                scanned += read_words(mem, a, n, &mut buf, &mut errors, |at, w| {
+                    filter(lo, hi, None, &mut seen, at, w, &mut out);
+                });
+            }
+            (out, errors, scanned)
+        };
+        let results: Vec<_> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+            hs.into_iter().map(|h| h.join()).collect()
+        });
+        for r in results {
+            let Ok((out, errors, scanned)) = r else {
+                // Unscanned objects could make a leak: say so, never guess.
+                self.error("a marking thread failed".into());
+                continue;
+            };
+            self.scanned += scanned;
+            for e in errors {
+                self.error(e);
+            }
+            for v in out {
+                let h = seen_slot(v);
+                if self.seen[h] != v {
+                    self.seen[h] = v;
+                    self.mark(v);
                 }
             }
-            let h = ((v >> 3) ^ (v >> 15)) as usize & (SEEN - 1);
-            if self.seen[h] == v {
-                continue;
-            }
-            self.seen[h] = v;
-            self.mark(v);
         }
     }
 
@@ -687,18 +710,133 @@ impl<'a, 't> Marker<'a, 't> {
         self.scan_range(from, len, None);
     }
 
+    /// Scan the marked objects not scanned yet, and those they mark, to the end; big ones
+    /// in batches on every core.
     fn drain(&mut self) {
-        while let Some(o) = self.work.pop() {
-            let (base, size) = self.idx.object(o);
-            let hidden = self.hidden;
-            let i = hidden.partition_point(|a| *a < base);
-            let n = hidden
-                .get(i..)
-                .map_or(0, |h| h.partition_point(|a| *a < base.saturating_add(size)));
-            let skip = hidden.get(i..i + n).filter(|h| !h.is_empty());
-            self.scan_range(base, size, skip);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_THREADS);
+        let mut big: Vec<(u64, u64)> = Vec::new();
+        let mut big_bytes = 0;
+        loop {
+            while let Some(o) = self.work.pop() {
+                let (base, size) = self.idx.object(o);
+                let hidden = self.hidden;
+                let i = hidden.partition_point(|a| *a < base);
+                let n = hidden
+                    .get(i..)
+                    .map_or(0, |h| h.partition_point(|a| *a < base.saturating_add(size)));
+                let skip = hidden.get(i..i + n).filter(|h| !h.is_empty());
+                if threads > 1 && size >= BIG && skip.is_none() {
+                    big.push((base, size));
+                    big_bytes += size;
+                    if big_bytes >= BATCH_BYTES {
+                        self.scan_parallel(&big, threads);
+                        big.clear();
+                        big_bytes = 0;
+                    }
+                    continue;
+                }
+                self.scan_range(base, size, skip);
+            }
+            if big.is_empty() {
+                return;
+            }
+            self.scan_parallel(&big, threads);
+            big.clear();
+            big_bytes = 0;
         }
     }
+}
+
+/// The slot of word `v` in a table of words seen.
+#[inline]
+fn seen_slot(v: u64) -> usize {
+    ((v >> 3) ^ (v >> 15)) as usize & (SEEN - 1)
+}
+
+/// Append to `out` the words of `words` (read at `at`) that lie in `[lo, hi)`, are not at an
+/// address of `skip` and are not in `seen` (which then holds them).
+fn filter(
+    lo: u64,
+    hi: u64,
+    skip: Option<&[u64]>,
+    seen: &mut [u64; SEEN],
+    at: u64,
+    words: &[u8],
+    out: &mut Vec<u64>,
+) {
+    for (k, w) in words.chunks_exact(8).enumerate() {
+        // One 8-byte load (indexing each byte makes eight).
+        let v = <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes);
+        if v < lo || v >= hi {
+            continue;
+        }
+        if let Some(skip) = skip {
+            if skip.contains(&(at + (k as u64) * 8)) {
+                continue;
+            }
+        }
+        let h = seen_slot(v);
+        if seen[h] == v {
+            continue;
+        }
+        seen[h] = v;
+        out.push(v);
+    }
+}
+
+/// Read the aligned words of `[addr, addr + len)` and hand each piece read to `f` (its
+/// address, its bytes); the bytes read. Reads end at page boundaries (a core splits memory
+/// into segments there); a chunk that cannot be read is retried page by page, each page
+/// that cannot be read one line in `errors`. A core's bytes are handed where they are
+/// mapped, not copied into `buf`.
+fn read_words(
+    mem: &dyn Memory,
+    addr: u64,
+    len: u64,
+    buf: &mut Vec<u8>,
+    errors: &mut Vec<String>,
+    mut f: impl FnMut(u64, &[u8]),
+) -> u64 {
+    let start = (addr + 7) & !7;
+    let end = addr.saturating_add(len) & !7;
+    let mut read = 0;
+    let mut a = start;
+    while a < end {
+        let n = ((a + CHUNK) & !(PAGE - 1)).min(end) - a;
+        if let Some(b) = mem.borrow(a, n as usize) {
+            f(a, b);
+            read += n;
+            a += n;
+            continue;
+        }
+        buf.resize(n as usize, 0);
+        if mem.read_into(a, buf).is_ok() {
+            f(a, buf);
+            read += n;
+        } else {
+            let mut p = a;
+            while p < a + n {
+                let m = ((p + PAGE) & !(PAGE - 1)).min(a + n) - p;
+                buf.resize(m as usize, 0);
+                match mem.read_into(p, buf) {
+                    Ok(()) => {
+                        f(p, buf);
+                        read += m;
+                    }
+                    Err(e) => {
+                        if errors.len() < MAX_ERRORS {
+                            errors.push(format!("cannot read {m} bytes at {p:#x} ({e})"));
+                        }
+                    }
+                }
+                p += m;
+            }
+        }
+        a += n;
+    }
+    read
 }
 
 #[cfg(test)]
