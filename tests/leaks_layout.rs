@@ -1,5 +1,6 @@
 //! The leak check's heap tables (src/runtime/heap.rs) against the DWARF of a fixture built
-//! with each release: every offset must agree. Versions from WSLGO_GO_VERSIONS.
+//! with each release, amd64 and arm64: every offset must agree. Versions from
+//! WSLGO_GO_VERSIONS.
 
 mod common;
 
@@ -12,28 +13,38 @@ use wslgo::runtime::LayoutSource;
 
 #[test]
 fn heap_tables_match_dwarf() {
-    for v in common::versions() {
-        let path = common::fixture("waits", &v, "opt");
+    for (v, goarch) in common::versions()
+        .into_iter()
+        .flat_map(|v| [(v.clone(), "amd64"), (v, "arm64")])
+    {
+        let path = if goarch == "amd64" {
+            common::fixture("waits", &v, "opt")
+        } else {
+            common::fixture_for("waits", &v, goarch, "opt")
+        };
         let bin = Arc::new(Binary::open(&path).unwrap());
         let d = Dwarf::new(bin.clone()).unwrap();
         let (maj, min, _) = bin.build_info().unwrap().version_tuple().unwrap();
         let from_dwarf = HeapLayout::from_dwarf(&d).unwrap();
-        eprintln!("Go {v}: {from_dwarf:?}");
-        let table = HeapLayout::fallback((maj, min), 8)
-            .unwrap_or_else(|| panic!("no heap table for Go {v}"));
-        assert_eq!(table.arenas, from_dwarf.arenas, "mheap.arenas, Go {v}");
+        eprintln!("Go {v} {goarch}: {from_dwarf:?}");
+        let table = HeapLayout::fallback((maj, min), bin.arch())
+            .unwrap_or_else(|| panic!("no heap table for Go {v} {goarch}"));
+        assert_eq!(
+            table.arenas, from_dwarf.arenas,
+            "mheap.arenas, Go {v} {goarch}"
+        );
         assert_eq!(
             table.all_arenas, from_dwarf.all_arenas,
-            "mheap.allArenas, Go {v}"
+            "mheap.allArenas, Go {v} {goarch}"
         );
         assert_eq!(
             table.arena_spans, from_dwarf.arena_spans,
-            "heapArena.spans, Go {v}"
+            "heapArena.spans, Go {v} {goarch}"
         );
-        assert_eq!(table.span, from_dwarf.span, "mspan, Go {v}");
+        assert_eq!(table.span, from_dwarf.span, "mspan, Go {v} {goarch}");
         assert_eq!(
             table.p_pcache_base, from_dwarf.p_pcache_base,
-            "p.pcache.base, Go {v}"
+            "p.pcache.base, Go {v} {goarch}"
         );
         assert!(matches!(table.source, LayoutSource::Fallback { .. }));
     }

@@ -37,13 +37,15 @@ fn located_variables_match_the_symbol_table() {
                 let got = locate(&bin, &pcln, name)
                     .unwrap_or_else(|| panic!("{v} {goarch}: {name} not located"));
                 assert_eq!(got.addr, sym.addr, "{v} {goarch} {name}: {got:?}");
-                if name != "runtime.allgs" {
-                    // A slice header has the size of three words, as the symbol says.
+                if name != "runtime.allgs" && name != "runtime.mheap_" {
+                    // A slice header has the size of three words, as the symbol says
+                    // (mheap_'s size is not known from code).
                     assert_eq!(got.size, sym.size, "{v} {goarch} {name}: {got:?}");
                 }
                 let twin = locate(&stripped, &spcln, name);
-                if goarch == "amd64" {
-                    // Same layout on amd64; the arm64 linker places data differently with -s.
+                if goarch == "amd64" && !name.ends_with("types") {
+                    // Same layout on amd64; the arm64 linker places data differently with -s,
+                    // and -s changes .rodata, where the type descriptors are.
                     assert_eq!(twin, Some(got), "{v} {goarch} {name}: stripped twin");
                 } else {
                     assert!(twin.is_some(), "{v} {goarch} {name}: stripped twin");

@@ -198,8 +198,7 @@ fn check(v: &str, mode: &str) {
             assert!(s.func.starts_with("main."), "{s:?}\n{ctx}");
             assert!(s.file.ends_with("main.go") && s.line > 0, "{s:?}\n{ctx}");
         }
-        // A stripped binary has no runtime.mheap_ symbol (not located from code yet).
-        if *addr != 0 && mode != "stripped" {
+        if *addr != 0 {
             assert!(matches!(o.place, Place::Heap { .. }), "{name}\n{ctx}");
         }
     }
@@ -210,12 +209,10 @@ fn check(v: &str, mode: &str) {
         .expect("unbuf state");
     assert_eq!((unbuf.len, unbuf.cap, unbuf.closed), (0, 0, false), "{ctx}");
     assert_eq!(unbuf.send_waiting, 50, "{ctx}");
-    // Element type names need runtime.types, which a stripped binary does not name.
-    let named = |t: &'static str| (mode != "stripped").then_some(t);
-    assert_eq!(unbuf.elem_type.as_deref(), named("int"), "{ctx}");
+    assert_eq!(unbuf.elem_type.as_deref(), Some("int"), "{ctx}");
     let selb = by_addr[&addr_of("selb")].chan.clone().expect("selb state");
     assert_eq!((selb.cap, selb.recv_waiting), (3, 1), "{ctx}");
-    assert_eq!(selb.elem_type.as_deref(), named("string"), "{ctx}");
+    assert_eq!(selb.elem_type.as_deref(), Some("string"), "{ctx}");
     // The one cycle: the AB-BA pair through both mutexes.
     let abba: Vec<u64> = told
         .waiters

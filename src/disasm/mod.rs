@@ -19,7 +19,17 @@
 //!   `runtime.newproc` (`runtime.newproc.func1`) loads (`if mainStarted { wakep() }`);
 //! - `runtime.waitReasonStrings`: the `[...]string` in the data whose entry 0 is `""` and
 //!   entry 1 is `"GC assist marking"` (waitReasonZero and waitReasonGCAssistMarking, the
-//!   same on every supported release), as long as the entries read as wait reasons.
+//!   same on every supported release), as long as the entries read as wait reasons;
+//! - `runtime.mheap_`: the one zero-initialized address `runtime.(*mcentral).grow` forms
+//!   (`mheap_.alloc(...)`'s receiver) that `runtime.mallocinit` also forms (`mheap_.init()`);
+//!   its size is not known here (0);
+//! - `runtime.allp`: the slice both `runtime.preemptall` and `runtime.gcMarkTinyAllocs`
+//!   range over (`for _, pp := range allp`), their only data: its pointer word, and its
+//!   length word unless an arm64 `LDP` reads both;
+//! - `runtime.allm`: the word `runtime.mcommoninit` both loads (`mp.alllink = allm`) and
+//!   stores atomically (`atomicstorep(&allm, mp)`);
+//! - `runtime.types`, `runtime.etypes`: `moduledata.types` and `.etypes` of
+//!   runtime.firstmoduledata (found by the pclntab reader from the data).
 
 use crate::binary::{Arch, Binary};
 use crate::pclntab::Pclntab;
@@ -44,6 +54,11 @@ pub const LOCATABLE: &[&str] = &[
     "runtime.mainStarted",
     "runtime.waitReasonStrings",
     "runtime.semtable",
+    "runtime.mheap_",
+    "runtime.allp",
+    "runtime.allm",
+    "runtime.types",
+    "runtime.etypes",
 ];
 
 /// Number of `runtime.semtable` roots (`semTabSize`).
@@ -191,12 +206,83 @@ pub fn locate(bin: &Binary, pcln: &Pclntab, name: &str) -> Option<Located> {
                     .map(|r| r.addr),
             )?;
             // [semTabSize]struct{root semaRoot; pad}, each root padded to
-            // cpu.CacheLinePadSize (64 bytes on amd64, 128 on arm64).
-            let pad = if bin.arch() == Arch::Arm64 { 128 } else { 64 };
+            // cpu.CacheLinePadSize.
+            let pad = crate::runtime::waits_layout::cache_line_pad(bin.arch());
             Some(Located {
                 addr,
                 size: SEM_TAB_SIZE * pad,
                 how: "from the code of runtime.semacquire1 and runtime.semrelease1",
+            })
+        }
+        "runtime.mheap_" => {
+            let grow = func_refs(bin, pcln, "runtime.(*mcentral).grow")?;
+            let init = func_refs(bin, pcln, "runtime.mallocinit")?;
+            let formed =
+                |r: &Ref| r.size == 0 && !r.store && !r.atomic_store && in_bss(bin, r.addr);
+            let addr = single(
+                grow.iter()
+                    .filter(|r| formed(r))
+                    .filter(|r| init.iter().any(|x| x.addr == r.addr && formed(x)))
+                    .map(|r| r.addr),
+            )?;
+            Some(Located {
+                addr,
+                size: 0,
+                how: "from the code of runtime.(*mcentral).grow and runtime.mallocinit",
+            })
+        }
+        "runtime.allp" => {
+            let a = func_refs(bin, pcln, "runtime.preemptall")?;
+            let b = func_refs(bin, pcln, "runtime.gcMarkTinyAllocs")?;
+            let data = |refs: &[Ref]| -> Option<Vec<u64>> {
+                let mut v: Vec<u64> = refs
+                    .iter()
+                    .filter(|r| writable(bin, r.addr))
+                    .map(|r| r.addr)
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                Some(v).filter(|v| !v.is_empty())
+            };
+            let (da, db) = (data(&a)?, data(&b)?);
+            let addr = da[0];
+            let words = |v: &[u64]| v.iter().all(|&x| x == addr || x == addr + p);
+            if da != db || !words(&da) || !in_bss(bin, addr) {
+                return None;
+            }
+            Some(Located {
+                addr,
+                size: 3 * p,
+                how: "from the code of runtime.preemptall and runtime.gcMarkTinyAllocs",
+            })
+        }
+        "runtime.allm" => {
+            let refs = func_refs(bin, pcln, "runtime.mcommoninit")?;
+            let addr = single(
+                refs.iter()
+                    .filter(|r| r.atomic_store && in_bss(bin, r.addr))
+                    .filter(|r| {
+                        refs.iter()
+                            .any(|x| x.addr == r.addr && u64::from(x.size) == p && !x.store)
+                    })
+                    .map(|r| r.addr),
+            )?;
+            Some(Located {
+                addr,
+                size: p,
+                how: "from the code of runtime.mcommoninit",
+            })
+        }
+        "runtime.types" | "runtime.etypes" => {
+            let (types, etypes) = pcln.types_range()?;
+            Some(Located {
+                addr: if name == "runtime.types" {
+                    types
+                } else {
+                    etypes
+                },
+                size: 0,
+                how: "from runtime.firstmoduledata",
             })
         }
         _ => None,

@@ -281,17 +281,23 @@ impl CoreFile {
     }
 
     fn read_dumped(&self, addr: u64, buf: &mut [u8]) -> Option<()> {
-        let end = addr.checked_add(buf.len() as u64)?;
+        buf.copy_from_slice(self.dumped(addr, buf.len())?);
+        Some(())
+    }
+
+    /// The dumped bytes `[addr, addr + len)`, in one segment of the core, counted as
+    /// touched (before they are read: a drop of the mapped pages comes before, not after).
+    fn dumped(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        let end = addr.checked_add(len as u64)?;
         let idx = self.loads.partition_point(|l| l.vaddr <= addr);
         let l = self.loads.get(idx.checked_sub(1)?)?;
         if end > l.vaddr.checked_add(l.filesz)? {
             return None;
         }
         let start = usize::try_from(l.offset.checked_add(addr - l.vaddr)?).ok()?;
-        let src = self.map.get(start..start.checked_add(buf.len())?)?;
-        buf.copy_from_slice(src);
-        self.touch(start, buf.len());
-        Some(())
+        let src = self.map.get(start..start.checked_add(len)?)?;
+        self.touch(start, len);
+        Some(src)
     }
 
     /// Count the granules `[start, start+len)` of the map touched; past the budget, give
@@ -316,8 +322,9 @@ impl CoreFile {
             }
         }
         if t.count * GRANULE >= MAPPED_BUDGET {
-            // SAFETY: no slice of the map outlives a read (bytes are copied out), and the
-            // mapping is private and never written, so dropping its pages loses nothing.
+            // SAFETY: the mapping is private and never written, so dropping its pages loses
+            // nothing: the pages stay mapped, and a slice lent by `borrow` reads the same
+            // bytes again from the file.
             let _ = unsafe {
                 self.map
                     .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
@@ -346,6 +353,10 @@ impl Memory for CoreFile {
             .map(|l| (l.vaddr, l.vaddr.saturating_add(l.filesz.min(l.memsz))))
             .collect();
         super::extent_in(&ranges, addr)
+    }
+
+    fn borrow(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        self.dumped(addr, len)
     }
 
     fn read_into(&self, addr: u64, buf: &mut [u8]) -> Result<()> {

@@ -44,6 +44,15 @@ pub trait Memory: Send + Sync {
         let _ = addr;
         None
     }
+
+    /// The `len` bytes at `addr` without a copy, when this backing holds them in memory
+    /// as one slice (a core's dumped bytes); `None` otherwise: read them with
+    /// [`Memory::read_into`]. For scans of big ranges, where copying costs as much as
+    /// the scan.
+    fn borrow(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        let _ = (addr, len);
+        None
+    }
 }
 
 impl<M: Memory + ?Sized> Memory for &M {
@@ -55,6 +64,9 @@ impl<M: Memory + ?Sized> Memory for &M {
     }
     fn mapped_extent(&self, addr: u64) -> Option<u64> {
         (**self).mapped_extent(addr)
+    }
+    fn borrow(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        (**self).borrow(addr, len)
     }
 }
 
@@ -68,6 +80,9 @@ impl<M: Memory + ?Sized> Memory for Box<M> {
     fn mapped_extent(&self, addr: u64) -> Option<u64> {
         (**self).mapped_extent(addr)
     }
+    fn borrow(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        (**self).borrow(addr, len)
+    }
 }
 
 impl<M: Memory + ?Sized> Memory for std::sync::Arc<M> {
@@ -79,6 +94,9 @@ impl<M: Memory + ?Sized> Memory for std::sync::Arc<M> {
     }
     fn mapped_extent(&self, addr: u64) -> Option<u64> {
         (**self).mapped_extent(addr)
+    }
+    fn borrow(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        (**self).borrow(addr, len)
     }
 }
 

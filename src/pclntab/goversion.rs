@@ -191,6 +191,11 @@ pub(crate) struct ModuledataLayout {
     pub rodata: usize,
     /// `gofunc` (base of funcdata offsets, the `go:func.*` symbol).
     pub gofunc: usize,
+    /// `types` and `etypes` (the type descriptors' range, `runtime.types` ..
+    /// `runtime.etypes`).
+    pub types: usize,
+    /// See `types`.
+    pub etypes: usize,
 }
 
 /// Every known layout, newest first. The first words are the same for 1.18+: pcHeader,
@@ -205,6 +210,8 @@ pub(crate) const MODULEDATA_LAYOUTS: &[(u32, ModuledataLayout)] = &[
             text: 22,
             rodata: 42,
             gofunc: 43,
+            types: 37,
+            etypes: 39,
         },
     ),
     // 1.20-1.26: covctrs,ecovctrs 32,33; end,gcdata,gcbss 34-36; types,etypes 37,38;
@@ -215,6 +222,8 @@ pub(crate) const MODULEDATA_LAYOUTS: &[(u32, ModuledataLayout)] = &[
             text: 22,
             rodata: 39,
             gofunc: 40,
+            types: 37,
+            etypes: 38,
         },
     ),
     // 1.18-1.19 (no coverage counters): end,gcdata,gcbss 32-34; types,etypes 35,36;
@@ -225,6 +234,8 @@ pub(crate) const MODULEDATA_LAYOUTS: &[(u32, ModuledataLayout)] = &[
             text: 22,
             rodata: 37,
             gofunc: 38,
+            types: 35,
+            etypes: 36,
         },
     ),
 ];

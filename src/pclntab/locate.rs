@@ -176,6 +176,8 @@ pub(crate) struct ModuleInfo {
     pub text: u64,
     /// `moduledata.gofunc`.
     pub gofunc: u64,
+    /// `moduledata.types` .. `moduledata.etypes`, when they read as a range in the file.
+    pub types: Option<(u64, u64)>,
 }
 
 /// Find runtime.firstmoduledata: by symbol, else by scanning the data sections for a
@@ -294,5 +296,14 @@ fn check_layout(
     if !ok_rodata || gofunc < ro || bin.read_vaddr(gofunc, 1).is_none() || text == 0 {
         return None;
     }
-    Some(ModuleInfo { addr, text, gofunc })
+    let types = match (word(l.types), word(l.etypes)) {
+        (Some(a), Some(b)) if ro <= a && a <= b && bin.read_vaddr(a, 1).is_some() => Some((a, b)),
+        _ => None,
+    };
+    Some(ModuleInfo {
+        addr,
+        text,
+        gofunc,
+        types,
+    })
 }

@@ -126,6 +126,7 @@ pub struct Pclntab {
     table_vaddr: Option<u64>,
     gofunc: Option<u64>,
     moduledata: Option<u64>,
+    types: Option<(u64, u64)>,
     version_minor: OnceLock<u32>,
     build_minor: Option<u32>,
     by_name: OnceLock<Vec<u32>>,
@@ -266,6 +267,7 @@ impl Pclntab {
         t.table_vaddr = loc.vaddr;
         t.gofunc = gofunc;
         t.moduledata = module.map(|m| m.addr);
+        t.types = module.and_then(|m| m.types);
         t.build_minor = build_minor;
         let text_end = match &t.src {
             Source::Binary { bin, .. } => bin.section(".text").map(|s| s.addr + s.size),
@@ -343,6 +345,7 @@ impl Pclntab {
             table_vaddr: None,
             gofunc: None,
             moduledata: None,
+            types: None,
             version_minor: OnceLock::new(),
             build_minor: None,
             by_name: OnceLock::new(),
@@ -414,6 +417,12 @@ impl Pclntab {
     /// Unrelocated address of runtime.firstmoduledata, if it was found.
     pub fn moduledata_addr(&self) -> Option<u64> {
         self.moduledata
+    }
+
+    /// Unrelocated `moduledata.types` and `moduledata.etypes` (`runtime.types`,
+    /// `runtime.etypes`), if runtime.firstmoduledata was found.
+    pub fn types_range(&self) -> Option<(u64, u64)> {
+        self.types
     }
 
     fn ftab_entry(&self, index: usize) -> Option<(u32, u32)> {

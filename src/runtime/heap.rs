@@ -9,12 +9,13 @@
 //! cannot be read makes the index [`SpanIndex::incomplete`] (what it points to is unknown),
 //! never a smaller heap taken for the whole one.
 
+use crate::binary::Arch;
 use crate::dwarf::{Dwarf, StructLayout};
 use crate::error::{Error, Result};
 use crate::mem::{read_coalesced, Target};
 
 use super::layout::LayoutSource;
-use super::waits_layout::heap_geometry as hg;
+use super::waits_layout::{heap_geometry as hg, mheap_pad_shift};
 
 /// Arenas read at most (64 MiB each: 4 TiB of heap).
 pub const MAX_ARENAS: u64 = 1 << 16;
@@ -134,13 +135,16 @@ impl HeapLayout {
         })
     }
 
-    /// The table of a Go release (64-bit Linux), or of the newest older pin.
-    pub fn fallback(version: (u32, u32), ptr_size: usize) -> Option<Self> {
-        if ptr_size != 8 || version.0 != 1 {
+    /// The table of a Go release (Linux amd64 or arm64), or of the newest older pin.
+    pub fn fallback(version: (u32, u32), arch: Arch) -> Option<Self> {
+        if !matches!(arch, Arch::Amd64 | Arch::Arm64) || version.0 != 1 {
             return None;
         }
         let (minor, l) = TABLES.iter().rev().find(|(m, _)| *m <= version.1)?;
+        let shift = mheap_pad_shift(version, arch);
         Some(HeapLayout {
+            arenas: l.arenas + shift,
+            all_arenas: l.all_arenas + shift,
             source: LayoutSource::Fallback {
                 release: format!("1.{minor}"),
                 exact: *minor == version.1,
@@ -150,13 +154,13 @@ impl HeapLayout {
     }
 
     /// From DWARF when the binary has usable DWARF, else from the table of `version`.
-    pub fn new(d: Option<&Dwarf>, version: (u32, u32), ptr_size: usize) -> Result<Self> {
+    pub fn new(d: Option<&Dwarf>, version: (u32, u32), arch: Arch) -> Result<Self> {
         let why = match d.map(Self::from_dwarf) {
             Some(Ok(l)) => return Ok(l),
             Some(Err(e)) => format!("DWARF heap layout unusable ({e})"),
             None => "no DWARF".into(),
         };
-        Self::fallback(version, ptr_size).ok_or_else(|| {
+        Self::fallback(version, arch).ok_or_else(|| {
             Error::Unsupported(format!(
                 "{why}, and no built-in heap layout for Go {}.{}",
                 version.0, version.1
@@ -208,11 +212,16 @@ const SPAN_124: SpanOffsets = SpanOffsets {
     elemsize: 104,
 };
 
-/// Per pin, oldest first (read from the DWARF of each pin's fixture and checked against it
-/// by tests/leaks_layout.rs); a release between pins uses the older pin's table.
+/// Per pin, oldest first, amd64 (read from the DWARF of each pin's fixture and checked
+/// against it, amd64 and arm64, by tests/leaks_layout.rs); a newer release uses the newest
+/// table.
 static TABLES: &[(u32, HeapLayout)] = &[
     (21, table(65944, 66032, 1_064_960, SPAN_121, 72)),
+    (22, table(66008, 66096, 0, SPAN_124, 72)),
+    (23, table(66008, 66096, 0, SPAN_124, 64)),
     (24, table(66008, 66096, 0, SPAN_124, 64)),
+    (25, table(66008, 66096, 0, SPAN_124, 64)),
+    (26, table(66008, 66096, 0, SPAN_124, 64)),
     (27, table(66008, 66096, 0, SPAN_124, 64)),
 ];
 

@@ -23,10 +23,11 @@
 //! of the heap, of a root or of a goroutine record cannot be read, [`Leaks::cannot`] says
 //! why and only the leaks by construction and the runtime's own are reported.
 
-use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::heap::{HeapLayout, ObjRef, SpanIndex};
 use super::stackscan::StackScanner;
 use super::waits::{walk_semtable, Globals, Kind, WaitModel, Waits, MAX_WAITING_CHAIN};
@@ -34,7 +35,7 @@ use super::waits_layout::{WaitLayout, SEM_TAB_SIZE};
 use super::{GoRuntime, Goroutine};
 use crate::binary::Arch;
 use crate::error::Result;
-use crate::mem::Target;
+use crate::mem::{Memory, PageCache, Target};
 use crate::pclntab::Pclntab;
 
 /// Bytes read per call when scanning a root or a large object.
@@ -45,6 +46,15 @@ const PAGE: u64 = 4096;
 const MAX_STACK: u64 = 1 << 30;
 /// Error lines kept (the rest are counted).
 const MAX_ERRORS: usize = 32;
+/// Entries of the marker's table of words already looked up (a power of two; 32 KiB).
+const SEEN: usize = 1 << 12;
+/// Objects from this size on are scanned on every core ([`Marker::scan_parallel`]).
+const BIG: u64 = 64 << 10;
+/// Bytes of big objects per parallel batch (the words a batch finds are held until it ends:
+/// at most an eighth of this).
+const BATCH_BYTES: u64 = 32 << 20;
+/// Marking threads at most.
+const MAX_THREADS: usize = 4;
 
 /// Why a goroutine is leaked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -164,7 +174,7 @@ impl LeakModel {
     pub fn new(rt: &GoRuntime) -> Result<Self> {
         let bin = rt.binary();
         let (version, dwarf) = rt.release_and_dwarf();
-        let heap = HeapLayout::new(dwarf.as_deref(), version, bin.ptr_size())?;
+        let heap = HeapLayout::new(dwarf.as_deref(), version, bin.arch())?;
         let roots = bin
             .sections()
             .iter()
@@ -194,7 +204,7 @@ impl LeakModel {
 
     /// The leak check over one enumeration `gs` of `t` (with whole stacks).
     pub fn find(&self, rt: &GoRuntime, t: &Target<'_>, gs: &[Goroutine]) -> Leaks {
-        let waits = self.waits.analyze(rt, t, gs);
+        let waits = self.waits.objects_only(rt, t, gs);
         let st = &rt.layout().status;
         self.find_with(t, gs, &waits, st.waiting, st.scan)
     }
@@ -317,10 +327,11 @@ pub fn check(
         .iter()
         .filter(|(_, w)| !matches!(w, Wait::Root))
         .count();
-    // The sudog words the detector does not follow.
+    // The sudog words the detector does not follow (small reads: through a page cache).
+    let cache = PageCache::new(t.mem);
     let mut hidden = hidden_words(
         l,
-        t,
+        &t.with_mem(&cache),
         gs,
         waiting,
         scan,
@@ -333,14 +344,14 @@ pub fn check(
     }
     // Every g's `stack.hi`: the goroutines' and each M's g0.
     for g in gs {
-        hidden.entry(g.addr.0).or_default().push(cfg.g_stack_hi);
+        hidden.push(g.addr.0.wrapping_add(cfg.g_stack_hi));
     }
     if let (Some(allm), Some(link)) = (cfg.allm, cfg.m_alllink) {
         let mut m = t.word(allm).unwrap_or(0);
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         while m != 0 && seen.len() < 1 << 16 && seen.insert(m) {
             if let Ok(g0) = t.word(m) {
-                hidden.entry(g0).or_default().push(cfg.g_stack_hi);
+                hidden.push(g0.wrapping_add(cfg.g_stack_hi));
             }
             m = t.word(m.wrapping_add(link)).unwrap_or(0);
         }
@@ -359,24 +370,16 @@ pub fn check(
     };
     incomplete.extend(idx.incomplete.iter().cloned());
     out.heap_bytes = idx.allocated_bytes();
-    // Keyed by the heap object holding each word (a P sits after an 8-byte malloc header
-    // since Go 1.22), as offsets from its start.
-    let mut by_object: HashMap<u64, Vec<u64>> = HashMap::new();
-    for (at, offs) in &hidden {
-        for o in offs {
-            let w = at.wrapping_add(*o);
-            if let Some(r) = idx.find(w) {
-                let base = idx.object(r).0;
-                by_object.entry(base).or_default().push(w - base);
-            }
-        }
-    }
-    let mut m = Marker::new(&idx, t, &by_object, StackScanner::new(cfg.pcln, cfg.arch));
+    // By address: an object's scan skips those in it (a P sits after an 8-byte malloc
+    // header since Go 1.22, so they are found by address, not by the start of the object).
+    hidden.sort_unstable();
+    hidden.dedup();
+    let mut m = Marker::new(&idx, t, &hidden, StackScanner::new(cfg.pcln, cfg.arch));
     if out.cannot.is_none() {
         for (a, b) in &cfg.roots {
             m.scan_range(*a, b.saturating_sub(*a), None);
         }
-        let mut rooted: HashSet<u64> = HashSet::new();
+        let mut rooted: HashSet<u64> = HashSet::default();
         for (g, w) in &class {
             if matches!(w, Wait::Root | Wait::Unknown) {
                 m.scan_stack(g);
@@ -463,9 +466,8 @@ pub fn check(
     out
 }
 
-/// Per sudog (its address, the heap object it is), the words not followed: `c` of a
-/// channel waiter's sudogs, `elem` of a semaphore or notify-list waiter's (each with its
-/// `vp` twin on Go 1.26+).
+/// The addresses of the sudog words not followed: `c` of a channel waiter's sudogs, `elem`
+/// of a semaphore or notify-list waiter's (each with its `vp` twin on Go 1.26+).
 #[allow(clippy::too_many_arguments)]
 fn hidden_words(
     l: &WaitLayout,
@@ -476,14 +478,13 @@ fn hidden_words(
     globals: &Globals,
     traceable: bool,
     errors: &mut Vec<String>,
-) -> HashMap<u64, Vec<u64>> {
+) -> Vec<u64> {
     let s = &l.sudog;
-    let mut hidden: HashMap<u64, Vec<u64>> = HashMap::new();
+    let mut hidden: Vec<u64> = Vec::new();
     let mut hide = |sudog: u64, off: u64, traceable: bool| {
-        let v = hidden.entry(sudog).or_default();
-        v.push(off);
+        hidden.push(sudog.wrapping_add(off));
         if traceable {
-            v.push(off.wrapping_sub(8));
+            hidden.push(sudog.wrapping_add(off).wrapping_sub(8));
         }
     };
     for g in gs {
@@ -494,7 +495,7 @@ fn hidden_words(
         let Ok(mut cur) = t.word(g.addr.0.wrapping_add(l.g_waiting)) else {
             continue;
         };
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         while cur != 0 && seen.len() < MAX_WAITING_CHAIN && seen.insert(cur) {
             hide(cur, if chan { s.c } else { s.elem }, traceable);
             match t.word(cur.wrapping_add(s.waitlink)) {
@@ -517,7 +518,7 @@ fn hidden_words(
 /// The `pcache` words of every P of `allp` (a `[]*p`): `base`, a uintptr the GC never
 /// follows, holds the address of the next allocations, and `cache` and `scav` are page
 /// bitmaps whose values can look like heap addresses.
-fn hide_page_caches(t: &Target<'_>, allp: u64, off: u64, hidden: &mut HashMap<u64, Vec<u64>>) {
+fn hide_page_caches(t: &Target<'_>, allp: u64, off: u64, hidden: &mut Vec<u64>) {
     let Ok(h) = t.slice_header(allp) else { return };
     if h.len > 1 << 16 {
         return;
@@ -527,10 +528,8 @@ fn hide_page_caches(t: &Target<'_>, allp: u64, off: u64, hidden: &mut HashMap<u6
     };
     for k in 0..h.len {
         if let Some(p) = t.word_in(&ps, k * 8).filter(|p| *p != 0) {
-            hidden
-                .entry(p)
-                .or_default()
-                .extend([off, off + 8, off + 16]);
+            let at = p.wrapping_add(off);
+            hidden.extend([at, at.wrapping_add(8), at.wrapping_add(16)]);
         }
     }
 }
@@ -539,11 +538,18 @@ fn hide_page_caches(t: &Target<'_>, allp: u64, off: u64, hidden: &mut HashMap<u6
 struct Marker<'a, 't> {
     idx: &'a SpanIndex,
     t: &'a Target<'t>,
-    hidden: &'a HashMap<u64, Vec<u64>>,
+    /// Addresses of words not followed, ascending.
+    hidden: &'a [u64],
     stacks: StackScanner<'a>,
     marks: Vec<Vec<u64>>,
     work: Vec<ObjRef>,
     buf: Vec<u8>,
+    /// Words looked up lately, by a hash of their value: their object is marked, or they
+    /// point to none (the index does not change), so the same word again needs no lookup.
+    /// Heaps repeat pointers (many to the same objects): most words are found here.
+    seen: Box<[u64; SEEN]>,
+    /// Words a scan found to mark (kept for its capacity).
+    cands: Vec<u64>,
     /// Scratch: the heap words of one stack.
     values: Vec<u64>,
     lo: u64,
@@ -557,7 +563,7 @@ impl<'a, 't> Marker<'a, 't> {
     fn new(
         idx: &'a SpanIndex,
         t: &'a Target<'t>,
-        hidden: &'a HashMap<u64, Vec<u64>>,
+        hidden: &'a [u64],
         stacks: StackScanner<'a>,
     ) -> Self {
         let (lo, hi) = idx.bounds();
@@ -573,6 +579,8 @@ impl<'a, 't> Marker<'a, 't> {
                 .collect(),
             work: Vec::new(),
             buf: Vec::new(),
+            seen: Box::new([0; SEEN]),
+            cands: Vec::new(),
             values: Vec::new(),
             lo,
             hi,
@@ -637,50 +645,75 @@ impl<'a, 't> Marker<'a, 't> {
         }
     }
 
-    /// Scan `[addr, addr + len)` word by word (aligned), skipping the words at `skip`
-    /// (offsets from `addr`). Reads end at page boundaries (a core splits memory into
-    /// segments there); a chunk that cannot be read is retried page by page.
+    /// Scan `[addr, addr + len)` word by word (aligned), skipping the words at the
+    /// addresses `skip` (see [`read_words`]).
     fn scan_range(&mut self, addr: u64, len: u64, skip: Option<&[u64]>) {
-        let start = (addr + 7) & !7;
-        let end = addr.saturating_add(len) & !7;
         let mut buf = std::mem::take(&mut self.buf);
-        let mut a = start;
-        while a < end {
-            let n = ((a + CHUNK) & !(PAGE - 1)).min(end) - a;
-            buf.resize(n as usize, 0);
-            if self.t.mem.read_into(a, &mut buf).is_ok() {
-                self.scan_words(addr, a, &buf, skip);
-            } else {
-                let mut p = a;
-                while p < a + n {
-                    let m = ((p + PAGE) & !(PAGE - 1)).min(a + n) - p;
-                    buf.resize(m as usize, 0);
-                    match self.t.mem.read_into(p, &mut buf) {
-                        Ok(()) => self.scan_words(addr, p, &buf, skip),
-                        Err(e) => self.error(format!("cannot read {m} bytes at {p:#x} ({e})")),
-                    }
-                    p += m;
-                }
-            }
-            a += n;
+        let mut cands = std::mem::take(&mut self.cands);
+        let mut errors = Vec::new();
+        let (lo, hi, seen) = (self.lo, self.hi, &mut self.seen);
+        self.scanned += read_words(self.t.mem, addr, len, &mut buf, &mut errors, |at, w| {
+            filter(lo, hi, skip, seen, at, w, &mut cands);
+        });
+        for v in cands.drain(..) {
+            self.mark(v);
+        }
+        for e in errors {
+            self.error(e);
         }
         self.buf = buf;
+        self.cands = cands;
     }
 
-    fn scan_words(&mut self, base: u64, at: u64, buf: &[u8], skip: Option<&[u64]>) {
-        self.scanned += buf.len() as u64;
-        for (k, w) in buf.chunks_exact(8).enumerate() {
-            let v = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-            if v < self.lo || v >= self.hi {
-                continue;
+    /// Scan objects `objs` (start, size) on `threads` threads: each reads and filters a
+    /// share of their chunks as [`Marker::scan_range`] does (with a table of words seen of
+    /// its own), then the words left are marked here. Marking only grows, so the order
+    /// objects are scanned in does not change what is marked in the end.
+    fn scan_parallel(&mut self, objs: &[(u64, u64)], threads: usize) {
+        let mut pieces: Vec<(u64, u64)> = Vec::new();
+        for &(base, size) in objs {
+            let end = base.saturating_add(size);
+            let mut a = base;
+            while a < end {
+                let n = CHUNK.min(end - a);
+                pieces.push((a, n));
+                a += n;
             }
-            if let Some(skip) = skip {
-                let off = at - base + (k as u64) * 8;
-                if skip.contains(&off) {
-                    continue;
+        }
+        let next = AtomicUsize::new(0);
+        let (lo, hi, mem) = (self.lo, self.hi, self.t.mem);
+        let work = || {
+            let mut seen = Box::new([0u64; SEEN]);
+            let (mut buf, mut out, mut errors, mut scanned) =
+                (Vec::new(), Vec::new(), Vec::new(), 0);
+            while let Some(&(a, n)) = pieces.get(next.fetch_add(1, Ordering::Relaxed)) {
+                scanned += read_words(mem, a, n, &mut buf, &mut errors, |at, w| {
+                    filter(lo, hi, None, &mut seen, at, w, &mut out);
+                });
+            }
+            (out, errors, scanned)
+        };
+        let results: Vec<_> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+            hs.into_iter().map(|h| h.join()).collect()
+        });
+        for r in results {
+            let Ok((out, errors, scanned)) = r else {
+                // Unscanned objects could make a leak: say so, never guess.
+                self.error("a marking thread failed".into());
+                continue;
+            };
+            self.scanned += scanned;
+            for e in errors {
+                self.error(e);
+            }
+            for v in out {
+                let h = seen_slot(v);
+                if self.seen[h] != v {
+                    self.seen[h] = v;
+                    self.mark(v);
                 }
             }
-            self.mark(v);
         }
     }
 
@@ -714,13 +747,133 @@ impl<'a, 't> Marker<'a, 't> {
         self.values = values;
     }
 
+    /// Scan the marked objects not scanned yet, and those they mark, to the end; big ones
+    /// in batches on every core.
     fn drain(&mut self) {
-        while let Some(o) = self.work.pop() {
-            let (base, size) = self.idx.object(o);
-            let hidden = self.hidden;
-            self.scan_range(base, size, hidden.get(&base).map(Vec::as_slice));
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_THREADS);
+        let mut big: Vec<(u64, u64)> = Vec::new();
+        let mut big_bytes = 0;
+        loop {
+            while let Some(o) = self.work.pop() {
+                let (base, size) = self.idx.object(o);
+                let hidden = self.hidden;
+                let i = hidden.partition_point(|a| *a < base);
+                let n = hidden
+                    .get(i..)
+                    .map_or(0, |h| h.partition_point(|a| *a < base.saturating_add(size)));
+                let skip = hidden.get(i..i + n).filter(|h| !h.is_empty());
+                if threads > 1 && size >= BIG && skip.is_none() {
+                    big.push((base, size));
+                    big_bytes += size;
+                    if big_bytes >= BATCH_BYTES {
+                        self.scan_parallel(&big, threads);
+                        big.clear();
+                        big_bytes = 0;
+                    }
+                    continue;
+                }
+                self.scan_range(base, size, skip);
+            }
+            if big.is_empty() {
+                return;
+            }
+            self.scan_parallel(&big, threads);
+            big.clear();
+            big_bytes = 0;
         }
     }
+}
+
+/// The slot of word `v` in a table of words seen.
+#[inline]
+fn seen_slot(v: u64) -> usize {
+    ((v >> 3) ^ (v >> 15)) as usize & (SEEN - 1)
+}
+
+/// Append to `out` the words of `words` (read at `at`) that lie in `[lo, hi)`, are not at an
+/// address of `skip` and are not in `seen` (which then holds them).
+fn filter(
+    lo: u64,
+    hi: u64,
+    skip: Option<&[u64]>,
+    seen: &mut [u64; SEEN],
+    at: u64,
+    words: &[u8],
+    out: &mut Vec<u64>,
+) {
+    for (k, w) in words.chunks_exact(8).enumerate() {
+        // One 8-byte load (indexing each byte makes eight).
+        let v = <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes);
+        if v < lo || v >= hi {
+            continue;
+        }
+        if let Some(skip) = skip {
+            if skip.contains(&(at + (k as u64) * 8)) {
+                continue;
+            }
+        }
+        let h = seen_slot(v);
+        if seen[h] == v {
+            continue;
+        }
+        seen[h] = v;
+        out.push(v);
+    }
+}
+
+/// Read the aligned words of `[addr, addr + len)` and hand each piece read to `f` (its
+/// address, its bytes); the bytes read. Reads end at page boundaries (a core splits memory
+/// into segments there); a chunk that cannot be read is retried page by page, each page
+/// that cannot be read one line in `errors`. A core's bytes are handed where they are
+/// mapped, not copied into `buf`.
+fn read_words(
+    mem: &dyn Memory,
+    addr: u64,
+    len: u64,
+    buf: &mut Vec<u8>,
+    errors: &mut Vec<String>,
+    mut f: impl FnMut(u64, &[u8]),
+) -> u64 {
+    let start = (addr + 7) & !7;
+    let end = addr.saturating_add(len) & !7;
+    let mut read = 0;
+    let mut a = start;
+    while a < end {
+        let n = ((a + CHUNK) & !(PAGE - 1)).min(end) - a;
+        if let Some(b) = mem.borrow(a, n as usize) {
+            f(a, b);
+            read += n;
+            a += n;
+            continue;
+        }
+        buf.resize(n as usize, 0);
+        if mem.read_into(a, buf).is_ok() {
+            f(a, buf);
+            read += n;
+        } else {
+            let mut p = a;
+            while p < a + n {
+                let m = ((p + PAGE) & !(PAGE - 1)).min(a + n) - p;
+                buf.resize(m as usize, 0);
+                match mem.read_into(p, buf) {
+                    Ok(()) => {
+                        f(p, buf);
+                        read += m;
+                    }
+                    Err(e) => {
+                        if errors.len() < MAX_ERRORS {
+                            errors.push(format!("cannot read {m} bytes at {p:#x} ({e})"));
+                        }
+                    }
+                }
+                p += m;
+            }
+        }
+        a += n;
+    }
+    read
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@ const WAITING: u32 = 4;
 
 fn layouts() -> (WaitLayout, HeapLayout) {
     (
-        WaitLayout::fallback((1, 24), 8).unwrap(),
-        HeapLayout::fallback((1, 24), 8).unwrap(),
+        WaitLayout::fallback((1, 24), crate::binary::Arch::Amd64).unwrap(),
+        HeapLayout::fallback((1, 24), crate::binary::Arch::Amd64).unwrap(),
     )
 }
 
@@ -219,4 +219,59 @@ fn unreadable_or_corrupt_heap_makes_no_leak() {
     poke(&mut m, MHEAP + h.all_arenas + 8, u64::MAX);
     poke(&mut m, MHEAP + h.all_arenas + 16, u64::MAX);
     assert_eq!(run(&m, &gs, &w).goids(), vec![5]);
+}
+
+/// `memory` with a third span at page 2: one 128 KiB object (16 pages, scanned), big enough
+/// to be scanned on several threads ([`BIG`]); its bytes mapped from `mapped` on (a hole
+/// before: unreadable).
+fn with_big_object(h: &HeapLayout, mapped: u64) -> FakeMemory {
+    let mut m = memory(h, 0xff);
+    let s = SPANS + 0x800;
+    m.map(s, vec![0; 0x200]);
+    m.map(BITS + 0x100, vec![0; 8]);
+    let o = &h.span;
+    poke(&mut m, s + o.start, HEAP + 2 * 8192);
+    poke(&mut m, s + o.npages, 16);
+    poke(&mut m, s + o.elemsize, 16 * 8192);
+    assert!(m.poke(s + o.nelems, &1u16.to_le_bytes()));
+    poke(&mut m, s + o.alloc_bits, BITS + 0x100);
+    assert!(m.poke(s + o.class, &[2]));
+    assert!(m.poke(s + o.state, &[hg::SPAN_IN_USE]));
+    poke(&mut m, BITS + 0x100, 1);
+    for page in 2..18 {
+        poke(&mut m, ARENA + h.arena_spans + page * 8, s);
+    }
+    m.map(
+        HEAP + 2 * 8192 + mapped,
+        vec![0; (16 * 8192 - mapped) as usize],
+    );
+    m
+}
+
+#[test]
+fn big_objects_scanned_on_several_threads_mark_what_they_point_to() {
+    const BIG_OBJ: u64 = HEAP + 2 * 8192;
+    const { assert!(16 * 8192 >= BIG) };
+    let (_, h) = layouts();
+    // data -> the big object -> chan obj 1, near its end (g1 waits: reachable); chan obj 3
+    // only on g3's own stack (leaked).
+    let mut m = with_big_object(&h, 0);
+    poke(&mut m, DATA + 8, BIG_OBJ + 8);
+    poke(&mut m, BIG_OBJ + 16 * 8192 - 8, obj(1));
+    let gs = vec![g(1, WAITING, "chan receive"), g(3, WAITING, "chan receive")];
+    let w = waits(&[(1, obj(1)), (3, obj(3))]);
+    let l = run(&m, &gs, &w);
+    assert_eq!(l.cannot, None, "{l:?}");
+    assert_eq!(l.goids(), vec![3]);
+    assert!(l.scanned_bytes >= 16 * 8192, "{l:?}");
+    // Its first page unreadable: leaks cannot be determined, none is reported.
+    let mut m = with_big_object(&h, 4096);
+    poke(&mut m, DATA + 8, BIG_OBJ + 8192);
+    poke(&mut m, BIG_OBJ + 16 * 8192 - 8, obj(1));
+    let l = run(&m, &gs, &w);
+    assert!(
+        l.cannot.as_deref().unwrap().contains("cannot read"),
+        "{l:?}"
+    );
+    assert!(l.goids().is_empty(), "{l:?}");
 }

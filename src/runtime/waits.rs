@@ -345,7 +345,7 @@ impl WaitModel {
                     Some(Err(e)) => format!("DWARF layout unusable ({e})"),
                     _ => "no DWARF".into(),
                 };
-                WaitLayout::fallback(version, bin.ptr_size()).ok_or_else(|| {
+                WaitLayout::fallback(version, bin.arch()).ok_or_else(|| {
                     Error::Unsupported(format!(
                         "{why}, and no built-in sudog/hchan layout for Go {}.{}",
                         version.0, version.1
@@ -418,6 +418,36 @@ impl WaitModel {
             st.waiting,
             st.scan,
         )
+    }
+
+    /// The objects the blocked goroutines of `gs` wait on and [`Waits::waits_on`], with
+    /// none of the rest of [`WaitModel::analyze`] (no channel state, place, waiters,
+    /// suspects or cycles): what the leak check reads, at a fraction of the cost.
+    pub fn objects_only(&self, rt: &GoRuntime, t: &Target<'_>, gs: &[Goroutine]) -> Waits {
+        let (on, errors) = self.waits_on(rt, t, gs);
+        let mut w = Waits {
+            errors,
+            ..Waits::default()
+        };
+        let mut kinds: BTreeMap<u64, Kind> = BTreeMap::new();
+        for (i, o) in on {
+            let Some(g) = gs.get(i) else { continue };
+            kinds.entry(o.addr).or_insert(o.kind);
+            w.waits_on.entry(g.goid.0).or_default().push(o.addr);
+        }
+        w.objects = kinds
+            .into_iter()
+            .map(|(addr, kind)| Object {
+                kind,
+                addr,
+                type_name: None,
+                chan: None,
+                place: Place::Unknown,
+                waiters: Vec::new(),
+                suspects: Vec::new(),
+            })
+            .collect();
+        w
     }
 
     /// The wait facts of goroutines `gs` (one enumeration of `t`).

@@ -3,6 +3,7 @@
 //! has it, else from the per-release table below. `tests/waits_layout.rs` checks every
 //! table against the DWARF of a fixture built by that release.
 
+use crate::binary::Arch;
 use crate::dwarf::{Dwarf, StructLayout};
 use crate::error::{Error, Result};
 
@@ -70,6 +71,25 @@ pub struct HeapOffsets {
     pub span_class: u64,
     /// `mspan.state` (an `mSpanStateBox`, its first byte is the state).
     pub span_state: u64,
+}
+
+/// `cpu.CacheLinePadSize`: 64 bytes on amd64, 128 on arm64.
+pub fn cache_line_pad(arch: Arch) -> u64 {
+    if arch == Arch::Arm64 {
+        128
+    } else {
+        64
+    }
+}
+
+/// Bytes the `mheap` fields from `arenas` on lie further on `arch` than in the tables
+/// (amd64's): since Go 1.22 a `cpu.CacheLinePad` precedes `arenas`.
+pub fn mheap_pad_shift(version: (u32, u32), arch: Arch) -> u64 {
+    if version >= (1, 22) {
+        cache_line_pad(arch) - cache_line_pad(Arch::Amd64)
+    } else {
+        0
+    }
 }
 
 /// Where the semaphores and sizes of the user-visible sync types sit.
@@ -233,9 +253,10 @@ impl WaitLayout {
         })
     }
 
-    /// The table for a Go release (64-bit), or the newest older one (`exact` false).
-    pub fn fallback(version: (u32, u32), ptr_size: usize) -> Option<Self> {
-        if ptr_size != 8 || version.0 != 1 {
+    /// The table for a Go release (amd64 or arm64), or the newest older one (`exact`
+    /// false).
+    pub fn fallback(version: (u32, u32), arch: Arch) -> Option<Self> {
+        if !matches!(arch, Arch::Amd64 | Arch::Arm64) || version.0 != 1 {
             return None;
         }
         let t = table(version)?;
@@ -244,7 +265,10 @@ impl WaitLayout {
             sudog: t.sudog,
             hchan: t.hchan,
             sema_treap: 8,
-            heap: t.heap,
+            heap: HeapOffsets {
+                mheap_arenas: t.heap.mheap_arenas + mheap_pad_shift(version, arch),
+                ..t.heap
+            },
             sync: t.sync,
             source: LayoutSource::Fallback {
                 release: format!("1.{}", t.minor),
@@ -374,7 +398,7 @@ const HCHAN_124: HchanOffsets = HchanOffsets {
     ..HCHAN_121
 };
 
-/// Heap geometry of Go 1.21 (`heapArena` starts with the pointer bitmap; mspan's freeindex
+/// Heap geometry of Go 1.21, amd64 (`heapArena` starts with the pointer bitmap; mspan's freeindex
 /// and nelems are uintptrs).
 const HEAP_121: HeapOffsets = HeapOffsets {
     mheap_arenas: 65944,
@@ -386,7 +410,7 @@ const HEAP_121: HeapOffsets = HeapOffsets {
     span_state: 107,
 };
 
-/// Heap geometry of Go 1.22-1.27 (`heapArena.spans` first; mspan's freeindex and nelems
+/// Heap geometry of Go 1.22-1.27, amd64 (`heapArena.spans` first; mspan's freeindex and nelems
 /// u16).
 const HEAP_124: HeapOffsets = HeapOffsets {
     mheap_arenas: 66008,
@@ -486,12 +510,14 @@ mod tests {
 
     #[test]
     fn newer_release_uses_newest_table_inexactly() {
-        let l = WaitLayout::fallback((1, 99), 8).unwrap();
+        let l = WaitLayout::fallback((1, 99), Arch::Amd64).unwrap();
         assert!(matches!(
             l.source,
             LayoutSource::Fallback { exact: false, .. }
         ));
-        assert!(WaitLayout::fallback((1, 20), 8).is_none());
-        assert!(WaitLayout::fallback((1, 24), 4).is_none());
+        assert!(WaitLayout::fallback((1, 20), Arch::Amd64).is_none());
+        assert!(WaitLayout::fallback((1, 24), Arch::I386).is_none());
+        let arm = WaitLayout::fallback((1, 24), Arch::Arm64).unwrap();
+        assert_eq!(arm.heap.mheap_arenas, HEAP_124.mheap_arenas + 64);
     }
 }

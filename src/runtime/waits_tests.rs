@@ -10,7 +10,7 @@ const STRIDE: u64 = 64;
 const SUDOGS: u64 = 0x40_000;
 
 fn layout() -> WaitLayout {
-    WaitLayout::fallback((1, 24), 8).unwrap()
+    WaitLayout::fallback((1, 24), crate::binary::Arch::Amd64).unwrap()
 }
 
 fn target(m: &FakeMemory) -> Target<'_> {

@@ -78,8 +78,11 @@ def check(doc: dict[str, Any], told: Told) -> set[int]:
     return found
 
 
-def test_leaks_cli_and_gdb_on_a_core(gdb_run, go_version: str, tmp_path: Path) -> None:
-    binary = build("leaks", go_version, "debug")
+@pytest.mark.parametrize("mode", ["debug", "stripped"])
+def test_leaks_cli_and_gdb_on_a_core(gdb_run, go_version: str, mode: str, tmp_path: Path) -> None:
+    """A debug build and a `-s -w` one (runtime.mheap_ found from the runtime's code, layouts
+    from the version tables) give the same answer."""
+    binary = build("leaks", go_version, mode)
     with running(binary) as (proc, told):
         core = gcore(proc.pid, tmp_path / "core")
     cli = [sys.executable, "-m", "wslgo.cli", "leaks", str(binary), str(core)]
@@ -105,10 +108,14 @@ def test_leaks_cli_and_gdb_on_a_core(gdb_run, go_version: str, tmp_path: Path) -
     core.unlink()
 
 
-def test_wslgo_leaks_live_in_gdb(gdb_run, go_version: str) -> None:
-    binary = build("leaks", go_version, "debug")
+@pytest.mark.parametrize("mode", ["debug", "stripped"])
+def test_wslgo_leaks_live_in_gdb(gdb_run, go_version: str, mode: str) -> None:
+    binary = build("leaks", go_version, mode)
     with running(binary) as (proc, told):
-        g = gdb_run([f"attach {proc.pid}", *marked("json", "wslgo-leaks --json"), "detach"])
+        g = gdb_run(
+            [f"attach {proc.pid}", *marked("json", "wslgo-leaks --json"), "detach"],
+            binary=binary,
+        )
     check(json.loads(section(g.stdout, "json")), told)
 
 

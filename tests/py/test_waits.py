@@ -128,8 +128,8 @@ def test_waits_optimized_and_stripped_core_and_live(
     finally:
         core.unlink()
     assert r.returncode == 0, r.stderr
-    check(json.loads(r.stdout), told, stripped=mode == "stripped")
-    check(json.loads(section(g.stdout, "json")), told, stripped=mode == "stripped")
+    check(json.loads(r.stdout), told)
+    check(json.loads(section(g.stdout, "json")), told)
 
 
 def free_port() -> int:
@@ -178,6 +178,6 @@ def test_wslgo_waits_over_gdbserver(gdb_run, go_version: str, mode: str, tmp_pat
             server.kill()
             server.wait()
     assert section(g.stdout, "path").strip() == "gdb", g.output
-    check(json.loads(section(g.stdout, "json")), told, stripped=mode == "stripped")
+    check(json.loads(section(g.stdout, "json")), told)
     bt = [json.loads(line) for line in section(g.stdout, "bt").splitlines()]
     check_goroutines_json(bt, told)
