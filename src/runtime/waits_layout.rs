@@ -102,8 +102,6 @@ pub struct SyncOffsets {
 /// Everything the wait view reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaitLayout {
-    /// `g.waiting` (the goroutine's channel sudogs, linked by `waitlink`).
-    pub g_waiting: u64,
     /// `runtime.sudog`.
     pub sudog: SudogOffsets,
     /// `runtime.hchan`.
@@ -179,7 +177,6 @@ impl WaitLayout {
     /// them (a program that never locks a Mutex has no `sync.Mutex` type), else from the
     /// table for `version`.
     pub fn from_dwarf(d: &Dwarf, version: (u32, u32)) -> Result<Self> {
-        let g = d.struct_layout("runtime.g")?;
         let s = d.struct_layout("runtime.sudog")?;
         let h = d.struct_layout("runtime.hchan")?;
         let root = d.struct_layout("runtime.semaRoot")?;
@@ -223,7 +220,6 @@ impl WaitLayout {
         sync.notify_tail = off(&nl, "tail")?;
         sync_from_dwarf(d, &mut sync);
         Ok(WaitLayout {
-            g_waiting: off(&g, "waiting")?,
             sudog,
             hchan,
             sema_treap: off(&root, "treap")?,
@@ -240,7 +236,6 @@ impl WaitLayout {
         }
         let t = table(version)?;
         Some(WaitLayout {
-            g_waiting: t.g_waiting,
             sudog: t.sudog,
             hchan: t.hchan,
             sema_treap: 8,
@@ -318,7 +313,6 @@ const SYNC: SyncOffsets = SyncOffsets {
 /// One release's table.
 struct Release {
     minor: u32,
-    g_waiting: u64,
     sudog: SudogOffsets,
     hchan: HchanOffsets,
     heap: HeapOffsets,
@@ -410,7 +404,6 @@ const HCHAN_125: HchanOffsets = HchanOffsets {
 const TABLES: &[Release] = &[
     Release {
         minor: 21,
-        g_waiting: 312,
         sudog: SUDOG_121,
         hchan: HCHAN_121,
         heap: HEAP_121,
@@ -418,7 +411,6 @@ const TABLES: &[Release] = &[
     },
     Release {
         minor: 22,
-        g_waiting: 312,
         sudog: SUDOG_121,
         hchan: HCHAN_121,
         heap: HEAP_124,
@@ -426,7 +418,6 @@ const TABLES: &[Release] = &[
     },
     Release {
         minor: 23,
-        g_waiting: 320,
         sudog: SUDOG_121,
         hchan: HCHAN_124,
         heap: HEAP_124,
@@ -434,7 +425,6 @@ const TABLES: &[Release] = &[
     },
     Release {
         minor: 24,
-        g_waiting: 320,
         sudog: SUDOG_121,
         hchan: HCHAN_124,
         heap: HEAP_124,
@@ -442,7 +432,6 @@ const TABLES: &[Release] = &[
     },
     Release {
         minor: 25,
-        g_waiting: 312,
         sudog: SUDOG_121,
         hchan: HCHAN_125,
         heap: HEAP_124,
@@ -450,7 +439,6 @@ const TABLES: &[Release] = &[
     },
     Release {
         minor: 26,
-        g_waiting: 320,
         sudog: SUDOG_126,
         hchan: HCHAN_125,
         heap: HEAP_124,
@@ -458,7 +446,6 @@ const TABLES: &[Release] = &[
     },
     Release {
         minor: 27,
-        g_waiting: 320,
         sudog: SUDOG_126,
         hchan: HCHAN_125,
         heap: HEAP_124,

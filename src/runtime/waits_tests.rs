@@ -319,6 +319,44 @@ fn waiting_chain_lists_each_channel_once_and_stops_at_a_loop() {
 }
 
 #[test]
+fn waiting_chains_read_together_keep_each_chain_apart() {
+    let l = layout();
+    let mut m = memory();
+    // Chain 0: a select over c1 and c2. Chain 1: none. Chain 2: a loop of 5 sudogs (Brent's
+    // check finds it past its first lap). Chain 3: its second sudog is unreadable. Chain 4:
+    // one sudog, the last of chain 0's (chains may share memory and still end apart).
+    let link = |m: &mut FakeMemory, i: u64, c: u64, next: u64| {
+        put(
+            m,
+            &l,
+            sd(i),
+            Sd {
+                c,
+                waitlink: next,
+                ..Sd::default()
+            },
+        )
+    };
+    link(&mut m, 0, 0xc1, sd(1));
+    link(&mut m, 1, 0xc2, 0);
+    for i in 0..5 {
+        link(&mut m, 10 + i, 0xd0 + i, sd(10 + (i + 1) % 5));
+    }
+    link(&mut m, 20, 0xe1, 0x8);
+    let got = waiting_chains(&l, &target(&m), &[sd(0), 0, sd(10), sd(20), sd(1)]);
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[0], Ok(vec![0xc1, 0xc2]));
+    assert_eq!(got[1], Ok(vec![]));
+    let (part, e) = got[2].clone().unwrap_err();
+    assert_eq!(part, vec![0xd0, 0xd1, 0xd2, 0xd3, 0xd4]);
+    assert!(e.contains("loops"), "{e}");
+    let (part, e) = got[3].clone().unwrap_err();
+    assert_eq!(part, vec![0xe1]);
+    assert!(e.contains("cannot read the sudog at 0x8"), "{e}");
+    assert_eq!(got[4], Ok(vec![0xc2]));
+}
+
+#[test]
 fn chan_state_counts_queues_and_refuses_nonsense() {
     let l = layout();
     let mut m = memory();
