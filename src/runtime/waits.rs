@@ -849,10 +849,12 @@ fn notify_list(l: &WaitLayout, t: &Target<'_>, list: u64) -> Option<HashSet<u64>
     let mut b = vec![0u8; l.sudog.size as usize];
     let mut cur = head;
     let mut last = 0;
+    let mut n = 0;
     while cur != 0 {
-        if gs.len() >= MAX_QUEUE || (last != 0 && check.revisits(cur)) {
+        if n >= MAX_QUEUE || (n > 0 && check.revisits(cur)) {
             return None;
         }
+        n += 1;
         t.mem.read_into(cur, &mut b).ok()?;
         gs.insert(t.word_in(&b, l.sudog.g)?);
         last = cur;

@@ -445,6 +445,51 @@ fn notify_list_finds_its_goroutine() {
 }
 
 #[test]
+fn notify_list_is_its_goroutines_when_it_ends_at_tail_and_none_when_it_loops() {
+    let l = layout();
+    let mut m = memory();
+    let list = 0x80_000u64;
+    m.map(list, vec![0; 64]);
+    let set = |m: &mut FakeMemory, head: u64, tail: u64| {
+        assert!(m.poke(list + l.sync.notify_head, &head.to_le_bytes()));
+        assert!(m.poke(list + l.sync.notify_tail, &tail.to_le_bytes()));
+    };
+    for i in 0..3 {
+        let next = if i < 2 { sd(i + 1) } else { 0 };
+        put(
+            &mut m,
+            &l,
+            sd(i),
+            Sd {
+                g: 0x100 * (i + 1),
+                next,
+                ..Sd::default()
+            },
+        );
+    }
+    set(&mut m, sd(0), sd(2));
+    let gs = notify_list(&l, &target(&m), list).unwrap();
+    assert_eq!(gs.len(), 3);
+    assert!([0x100, 0x200, 0x300].iter().all(|g| gs.contains(g)));
+    // Not ending at its tail: not a notify list.
+    set(&mut m, sd(0), sd(1));
+    assert_eq!(notify_list(&l, &target(&m), list), None);
+    // A loop (the last sudog links back to the first) ends the walk.
+    put(
+        &mut m,
+        &l,
+        sd(2),
+        Sd {
+            g: 0x300,
+            next: sd(0),
+            ..Sd::default()
+        },
+    );
+    set(&mut m, sd(0), sd(2));
+    assert_eq!(notify_list(&l, &target(&m), list), None);
+}
+
+#[test]
 fn span_lookup_gives_the_heap_object() {
     let l = layout();
     let h = l.heap;
