@@ -309,7 +309,7 @@ fn corrupt(v: &str) {
         .unwrap()
         .0;
     let sg = gs.iter().find(|g| g.goid.0 == sender).unwrap();
-    let sudog = wslgo::mem::read_u64(&cf, sg.addr.0 + l.g_waiting).unwrap();
+    let sudog = sg.waiting;
     m.word(sudog + l.sudog.waitlink, sudog);
     // abba_a's semtable root points at an unmapped sudog.
     let (table, size) = model.globals(bias).semtable.unwrap();

@@ -49,6 +49,9 @@ pub struct GOffsets {
     pub goid: u64,
     /// `waitsince` (int64, nanotime).
     pub waitsince: u64,
+    /// `waiting` (*sudog: a channel operation's sudogs, one per select case, linked by
+    /// `waitlink`).
+    pub waiting: u64,
     /// `waitreason` (uint8).
     pub waitreason: u64,
     /// `gopc`.
@@ -158,6 +161,7 @@ impl Layout {
             atomicstatus: off(&g, "atomicstatus")?,
             goid: off(&g, "goid")?,
             waitsince: off(&g, "waitsince")?,
+            waiting: off(&g, "waiting")?,
             waitreason: off(&g, "waitreason")?,
             gopc: off(&g, "gopc")?,
             startpc: off(&g, "startpc")?,

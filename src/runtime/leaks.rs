@@ -492,9 +492,7 @@ fn hidden_words(
             continue;
         }
         let chan = g.wait_reason.starts_with("chan ") || g.wait_reason.starts_with("select");
-        let Ok(mut cur) = t.word(g.addr.0.wrapping_add(l.g_waiting)) else {
-            continue;
-        };
+        let mut cur = g.waiting;
         let mut seen = HashSet::default();
         while cur != 0 && seen.len() < MAX_WAITING_CHAIN && seen.insert(cur) {
             hide(cur, if chan { s.c } else { s.elem }, traceable);

@@ -1068,6 +1068,7 @@ impl GoRuntime {
             wait_reason,
             wait_reason_code: code,
             waitsince: le_u64(buf, l.waitsince as usize)? as i64,
+            waiting: w(l.waiting)?,
             pc,
             sp,
             bp,

@@ -125,6 +125,9 @@ pub struct Goroutine {
     pub wait_reason_code: u8,
     /// `waitsince` (nanotime when it blocked, 0 if unknown).
     pub waitsince: i64,
+    /// `waiting`: the first sudog of the channel operation or select it is blocked in
+    /// (0 for none).
+    pub waiting: u64,
     /// pc the stack was unwound from.
     pub pc: u64,
     /// sp the stack was unwound from.
@@ -194,6 +197,7 @@ impl Goroutine {
             wait_reason: Arc::from(""),
             wait_reason_code: 0,
             waitsince: 0,
+            waiting: 0,
             pc: 0,
             sp: 0,
             bp: 0,

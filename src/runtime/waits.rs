@@ -414,6 +414,7 @@ impl WaitModel {
             &self.layout,
             &self.globals(t.bias),
             &ct,
+            t,
             gs,
             st.waiting,
             st.scan,
@@ -550,43 +551,100 @@ pub fn walk_semtable(
     out
 }
 
-/// The channels of a `g.waiting` chain (`sudog.c`, in order, each once) and whether the
-/// first sudog is a select's. Bounded by [`MAX_WAITING_CHAIN`] and a visited set.
-pub fn waiting_chain(
-    l: &WaitLayout,
-    t: &Target<'_>,
-    first: u64,
-) -> std::result::Result<Vec<u64>, (Vec<u64>, String)> {
-    let s = &l.sudog;
-    let mut out = Vec::new();
-    // Almost every chain is one sudog (a select's: one per case): the first 64 visited go
-    // in a list (no set per goroutine), the rest in a set (a loop is still found: its
-    // nodes come round again into the set).
-    let mut few: Vec<u64> = Vec::new();
-    let mut many: HashSet<u64> = HashSet::default();
-    let mut cur = first;
-    while cur != 0 {
-        let looped = if few.len() < 64 {
-            let l = few.contains(&cur);
-            few.push(cur);
-            l
-        } else {
-            !many.insert(cur)
-        };
-        if looped || few.len() + many.len() > MAX_WAITING_CHAIN {
-            return Err((out, format!("the g.waiting chain loops at {cur:#x}")));
+/// Brent's loop detection for a walk along pointers: constant memory per walk (no visited
+/// set for each of 100,000 chains), and a loop is found within twice its length plus the
+/// steps before it.
+struct LoopCheck {
+    saved: u64,
+    power: u64,
+    steps: u64,
+}
+
+impl LoopCheck {
+    fn new(first: u64) -> Self {
+        LoopCheck {
+            saved: first,
+            power: 1,
+            steps: 0,
         }
-        let b = match t.bytes(cur, s.size as usize) {
-            Ok(b) => b,
-            Err(e) => return Err((out, format!("cannot read the sudog at {cur:#x} ({e})"))),
-        };
-        let c = t.word_in(&b, s.c).unwrap_or(0);
-        if c != 0 && !out.contains(&c) {
-            out.push(c);
-        }
-        cur = t.word_in(&b, s.waitlink).unwrap_or(0);
     }
-    Ok(out)
+
+    /// Step to `next`; true when the walk has been there before.
+    fn revisits(&mut self, next: u64) -> bool {
+        if next == self.saved {
+            return true;
+        }
+        self.steps += 1;
+        if self.steps == self.power {
+            self.saved = next;
+            self.power = self.power.saturating_mul(2);
+            self.steps = 0;
+        }
+        false
+    }
+}
+
+/// What [`waiting_chain`] finds: the channels, or those read before the chain broke and why.
+pub type ChainChannels = std::result::Result<Vec<u64>, (Vec<u64>, String)>;
+
+/// The channels of a `g.waiting` chain (`sudog.c`, in order, each once). Bounded by
+/// [`MAX_WAITING_CHAIN`] and a loop check.
+pub fn waiting_chain(l: &WaitLayout, t: &Target<'_>, first: u64) -> ChainChannels {
+    waiting_chains(l, t, &[first])
+        .pop()
+        .unwrap_or(Ok(Vec::new()))
+}
+
+/// [`waiting_chain`] of each of `firsts` (0: no chain), in order: each round reads the next
+/// sudog of every chain still going in one batch (100,000 channel waiters cost a few large
+/// reads, not one per goroutine).
+pub fn waiting_chains(l: &WaitLayout, t: &Target<'_>, firsts: &[u64]) -> Vec<ChainChannels> {
+    let s = &l.sudog;
+    let mut chans: Vec<Vec<u64>> = vec![Vec::new(); firsts.len()];
+    let mut errs: Vec<Option<String>> = vec![None; firsts.len()];
+    // (chain, its next sudog, its loop check, sudogs read).
+    let mut frontier: Vec<(usize, u64, LoopCheck, usize)> = firsts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| **a != 0)
+        .map(|(i, a)| (i, *a, LoopCheck::new(*a), 1))
+        .collect();
+    while !frontier.is_empty() {
+        let addrs: Vec<u64> = frontier.iter().map(|f| f.1).collect();
+        let got = read_coalesced(t.mem, &addrs, s.size as usize);
+        let mut next = Vec::new();
+        for (k, (i, cur, mut check, n)) in frontier.into_iter().enumerate() {
+            let (Some(out), Some(err)) = (chans.get_mut(i), errs.get_mut(i)) else {
+                continue;
+            };
+            let Some(b) = got.get(k) else {
+                *err = Some(format!("cannot read the sudog at {cur:#x}"));
+                continue;
+            };
+            let c = t.word_in(b, s.c).unwrap_or(0);
+            if c != 0 && !out.contains(&c) {
+                out.push(c);
+            }
+            let link = t.word_in(b, s.waitlink).unwrap_or(0);
+            if link == 0 {
+                continue;
+            }
+            if check.revisits(link) || n >= MAX_WAITING_CHAIN {
+                *err = Some(format!("the g.waiting chain loops at {link:#x}"));
+                continue;
+            }
+            next.push((i, link, check, n + 1));
+        }
+        frontier = next;
+    }
+    chans
+        .into_iter()
+        .zip(errs)
+        .map(|(c, e)| match e {
+            Some(e) => Err((c, e)),
+            None => Ok(c),
+        })
+        .collect()
 }
 
 /// Count the sudogs of a list linked by `next` (a channel's `waitq`, a notify list),
@@ -598,22 +656,25 @@ pub fn sudog_list(
     g: Option<u64>,
 ) -> std::result::Result<(usize, bool, u64), String> {
     let s = &l.sudog;
-    let mut seen = HashSet::default();
+    let mut check = LoopCheck::new(first);
+    let mut b = vec![0u8; s.size as usize];
+    let mut n = 0;
     let mut cur = first;
     let mut last = 0;
     let mut found = false;
     while cur != 0 {
-        if !seen.insert(cur) || seen.len() > MAX_QUEUE {
+        if n >= MAX_QUEUE || (n > 0 && check.revisits(cur)) {
             return Err(format!("the sudog list loops at {cur:#x}"));
         }
-        let b = t
-            .bytes(cur, s.size as usize)
+        n += 1;
+        t.mem
+            .read_into(cur, &mut b)
             .map_err(|e| format!("cannot read the sudog at {cur:#x} ({e})"))?;
         found |= g.is_some_and(|g| t.word_in(&b, s.g) == Some(g));
         last = cur;
         cur = t.word_in(&b, s.next).unwrap_or(0);
     }
-    Ok((seen.len(), found, last))
+    Ok((n, found, last))
 }
 
 /// A channel's state (without the element type's name).
@@ -726,18 +787,10 @@ fn sema_object(l: &WaitLayout, g: &Goroutine, sema: u64) -> (Kind, u64, Op) {
     }
 }
 
-/// The `sync.Cond` a waiter parks on: a word of its stack up to the end of the
-/// `sync.(*Cond).Wait` frame that is the Cond (the receiver, tried first) or its notify list
-/// (the argument of `runtime_notifyListWait`), whose notify list holds the waiter's sudog
-/// and ends at its `tail`. `lists`: each candidate's notify list already walked (its
-/// goroutines, None when it is not a well-formed list): 16,000 waiters of one Cond walk
-/// its list once, not once each.
-fn cond_of(
-    l: &WaitLayout,
-    t: &Target<'_>,
-    g: &Goroutine,
-    lists: &mut HashMap<u64, Option<HashSet<u64>>>,
-) -> Option<u64> {
+/// Where the words a `sync.Cond` waiter's Cond is looked for lie (start, bytes): from its
+/// sp to the end of its `sync.(*Cond).Wait` frame, at most [`MAX_COND_CANDIDATES`] words.
+/// None without that frame.
+fn cond_words(g: &Goroutine) -> Option<(u64, usize)> {
     let sps = g.frames.sps(g.sp);
     let i = g
         .frames
@@ -748,14 +801,44 @@ fn cond_of(
         .iter()
         .skip(i + 1)
         .copied()
-        .find(|sp| *sp > sps[i])
+        .find(|sp| *sp > *sps.get(i).unwrap_or(&g.sp))
         .unwrap_or(g.stack_hi)
         .min(g.stack_hi);
     let n = (end.saturating_sub(g.sp) / 8).min(MAX_COND_CANDIDATES as u64) as usize;
-    let words = t.bytes(g.sp, n * 8).ok()?;
+    Some((g.sp, n * 8))
+}
+
+/// The notify lists [`cond_of`] walked: per candidate Cond, its list's goroutines (None when
+/// it is not a well-formed list), and per goroutine of those lists, the Cond (None when two
+/// lists hold it).
+#[derive(Default)]
+struct Conds {
+    lists: HashMap<u64, Option<HashSet<u64>>>,
+    owner: HashMap<u64, Option<u64>>,
+}
+
+/// The `sync.Cond` a waiter parks on: the Cond of a notify list already walked that holds
+/// it (16,000 waiters of one Cond: one list walked, one stack read), else a word of its
+/// stack up to the end of its `sync.(*Cond).Wait` frame (read from `direct`) that is the
+/// Cond (the receiver, tried first) or its notify list (the argument of
+/// `runtime_notifyListWait`), whose notify list holds the waiter's sudog and ends at its
+/// `tail`.
+fn cond_of(
+    l: &WaitLayout,
+    t: &Target<'_>,
+    direct: &Target<'_>,
+    g: &Goroutine,
+    conds: &mut Conds,
+) -> Option<u64> {
+    if let Some(Some(c)) = conds.owner.get(&g.addr.0) {
+        return Some(*c);
+    }
     let s = &l.sync;
-    let words: Vec<u64> = (0..n)
-        .filter_map(|k| le_word(&words, k * 8, 8))
+    let (sp, len) = cond_words(g)?;
+    let words = direct.bytes(sp, len).ok()?;
+    let words: Vec<u64> = words
+        .chunks_exact(8)
+        .filter_map(|w| le_word(w, 0, 8))
         .filter(|w| *w >= 4096)
         .collect();
     let mut tried = HashSet::default();
@@ -765,9 +848,17 @@ fn cond_of(
             if !tried.insert(cond) {
                 continue;
             }
-            let gs = lists
-                .entry(cond)
-                .or_insert_with(|| notify_list(l, t, cond.wrapping_add(s.cond_notify)));
+            let gs = conds.lists.entry(cond).or_insert_with(|| {
+                let gs = notify_list(l, t, cond.wrapping_add(s.cond_notify));
+                for x in gs.iter().flatten() {
+                    conds
+                        .owner
+                        .entry(*x)
+                        .and_modify(|c| *c = None)
+                        .or_insert(Some(cond));
+                }
+                gs
+            });
             if gs.as_ref().is_some_and(|gs| gs.contains(&g.addr.0)) {
                 return Some(cond);
             }
@@ -786,14 +877,17 @@ fn notify_list(l: &WaitLayout, t: &Target<'_>, list: u64) -> Option<HashSet<u64>
         return None;
     }
     let mut gs = HashSet::default();
-    let mut seen = HashSet::default();
+    let mut check = LoopCheck::new(head);
+    let mut b = vec![0u8; l.sudog.size as usize];
     let mut cur = head;
     let mut last = 0;
+    let mut n = 0;
     while cur != 0 {
-        if !seen.insert(cur) || seen.len() > MAX_QUEUE {
+        if n >= MAX_QUEUE || (n > 0 && check.revisits(cur)) {
             return None;
         }
-        let b = t.bytes(cur, l.sudog.size as usize).ok()?;
+        n += 1;
+        t.mem.read_into(cur, &mut b).ok()?;
         gs.insert(t.word_in(&b, l.sudog.g)?);
         last = cur;
         cur = t.word_in(&b, l.sudog.next).unwrap_or(0);
@@ -846,34 +940,44 @@ fn semaphores(
 }
 
 /// What each of `blocked` waits on: (index in `blocked`, object), each pair once, in
-/// order. `sema`: the semtable's semaphore per `g` address.
+/// order. `sema`: the semtable's semaphore per `g` address. `t` is the cached target the
+/// walks read; what is read once per goroutine (its `g.waiting` sudogs, a Cond waiter's
+/// stack words) is read from `direct`, the sudogs in a few batches (through the cache,
+/// 100,000 of them cost more in copied pages than the reads).
 fn blocked_on(
     l: &WaitLayout,
     t: &Target<'_>,
+    direct: &Target<'_>,
     blocked: &[&Goroutine],
     sema: &HashMap<u64, u64>,
     errors: &mut Vec<String>,
 ) -> Vec<(usize, WaitsOn)> {
+    // Channel waiters (not on a nil channel): every `g.waiting` chain, in batches.
+    let in_chan = |g: &Goroutine| {
+        is_chan_wait(&g.wait_reason).is_some() && !g.wait_reason.contains("(nil chan)")
+    };
+    let firsts: Vec<u64> = blocked
+        .iter()
+        .filter(|g| in_chan(g))
+        .map(|g| g.waiting)
+        .collect();
+    let mut chains = waiting_chains(l, direct, &firsts).into_iter();
     let mut out = Vec::new();
-    let mut lists = HashMap::default();
+    let mut conds = Conds::default();
     for (i, g) in blocked.iter().enumerate() {
         let reason = &*g.wait_reason;
         let mut push = |kind: Kind, addr: u64, op: Op| {
             out.push((i, WaitsOn { kind, addr, op }));
         };
         if let Some(op) = is_chan_wait(reason) {
-            if reason.contains("(nil chan)") {
+            if !in_chan(g) {
                 push(Kind::Chan, 0, op);
                 continue;
             }
-            let first = match t.word(g.addr.0.wrapping_add(l.g_waiting)) {
-                Ok(p) => p,
-                Err(e) => {
-                    errors.push(format!("goroutine {}: cannot read g.waiting ({e})", g.goid));
-                    continue;
-                }
+            let Some(chain) = chains.next() else {
+                continue;
             };
-            let chans = match waiting_chain(l, t, first) {
+            let chans = match chain {
                 Ok(c) => c,
                 Err((c, e)) => {
                     errors.push(format!("goroutine {}: {e}", g.goid));
@@ -884,7 +988,7 @@ fn blocked_on(
                 push(Kind::Chan, c, op);
             }
         } else if reason == "sync.Cond.Wait" {
-            match cond_of(l, t, g, &mut lists) {
+            match cond_of(l, t, direct, g, &mut conds) {
                 Some(c) => push(Kind::Cond, c, Op::Wait),
                 None => errors.push(format!(
                     "goroutine {}: waits on a sync.Cond not found on its stack",
@@ -901,11 +1005,12 @@ fn blocked_on(
 
 /// What each blocked goroutine of `gs` waits on, without the objects' state, places and
 /// suspects (what the goroutine views show): (index in `gs`, object; by index), and one
-/// line per unreadable part.
+/// line per unreadable part. `t` and `direct` as for [`analyze`].
 pub fn waits_on<'g>(
     l: &WaitLayout,
     globals: &Globals,
     t: &Target<'_>,
+    direct: &Target<'_>,
     gs: impl IntoIterator<Item = &'g Goroutine>,
     waiting: u32,
     scan: u32,
@@ -917,7 +1022,7 @@ pub fn waits_on<'g>(
         .filter(|(_, g)| g.error.is_none() && g.status & !scan == waiting)
         .unzip();
     let sema = semaphores(l, globals, t, &mut errors);
-    let on = blocked_on(l, t, &blocked, &sema, &mut errors)
+    let on = blocked_on(l, t, direct, &blocked, &sema, &mut errors)
         .into_iter()
         .map(|(i, w)| (idx[i], w))
         .collect();
@@ -925,8 +1030,9 @@ pub fn waits_on<'g>(
 }
 
 /// The whole analysis over an enumeration (`t` should be a cached target: the walks read
-/// small pieces; `stacks`, the same memory uncached, is what the stack scan reads: each
-/// stack is read once, and caching 100,000 of them would only hold their pages).
+/// small pieces; `stacks`, the same memory uncached, is what is read once per goroutine:
+/// its stack, its `g.waiting` sudogs (in batches), a Cond waiter's words; caching 100,000
+/// of them would only copy and hold their pages).
 #[allow(clippy::too_many_arguments)] // two views of one memory, two status codes: all needed
 pub fn analyze(
     l: &WaitLayout,
@@ -953,7 +1059,7 @@ pub fn analyze(
         .collect();
     let sema = semaphores(l, globals, t, &mut w.errors);
     let mut objects: BTreeMap<u64, Object> = BTreeMap::new();
-    for (i, on) in blocked_on(l, t, &blocked, &sema, &mut w.errors) {
+    for (i, on) in blocked_on(l, t, stacks, &blocked, &sema, &mut w.errors) {
         let goid = blocked[i].goid.0;
         let o = objects.entry(on.addr).or_insert_with(|| Object {
             kind: on.kind,
@@ -999,9 +1105,15 @@ pub fn analyze(
     suspects(l, stacks, scanner, gs, &mut objects);
     // Cycles: goroutine -> the object it waits on -> its suspects (waiters x suspects
     // edges would be quadratic: 60,000 waiters of one channel are common).
+    // A goroutine no object's suspects include has no edge into it: it is in no cycle,
+    // and its edges (most of the 100,000 waiters') are left out.
+    let suspected: HashSet<u64> = objects
+        .values()
+        .flat_map(|o| o.suspects.iter().map(|s| s.goid))
+        .collect();
     let mut edges = Vec::new();
     for o in objects.values() {
-        for wt in &o.waiters {
+        for wt in o.waiters.iter().filter(|x| suspected.contains(&x.goid)) {
             edges.push((Node::G(wt.goid), Node::O(o.addr)));
         }
         for s in &o.suspects {

@@ -122,8 +122,6 @@ pub struct SyncOffsets {
 /// Everything the wait view reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaitLayout {
-    /// `g.waiting` (the goroutine's channel sudogs, linked by `waitlink`).
-    pub g_waiting: u64,
     /// `runtime.sudog`.
     pub sudog: SudogOffsets,
     /// `runtime.hchan`.
@@ -199,7 +197,6 @@ impl WaitLayout {
     /// them (a program that never locks a Mutex has no `sync.Mutex` type), else from the
     /// table for `version`.
     pub fn from_dwarf(d: &Dwarf, version: (u32, u32)) -> Result<Self> {
-        let g = d.struct_layout("runtime.g")?;
         let s = d.struct_layout("runtime.sudog")?;
         let h = d.struct_layout("runtime.hchan")?;
         let root = d.struct_layout("runtime.semaRoot")?;
@@ -243,7 +240,6 @@ impl WaitLayout {
         sync.notify_tail = off(&nl, "tail")?;
         sync_from_dwarf(d, &mut sync);
         Ok(WaitLayout {
-            g_waiting: off(&g, "waiting")?,
             sudog,
             hchan,
             sema_treap: off(&root, "treap")?,
@@ -261,7 +257,6 @@ impl WaitLayout {
         }
         let t = table(version)?;
         Some(WaitLayout {
-            g_waiting: t.g_waiting,
             sudog: t.sudog,
             hchan: t.hchan,
             sema_treap: 8,
@@ -342,7 +337,6 @@ const SYNC: SyncOffsets = SyncOffsets {
 /// One release's table.
 struct Release {
     minor: u32,
-    g_waiting: u64,
     sudog: SudogOffsets,
     hchan: HchanOffsets,
     heap: HeapOffsets,
@@ -434,7 +428,6 @@ const HCHAN_125: HchanOffsets = HchanOffsets {
 const TABLES: &[Release] = &[
     Release {
         minor: 21,
-        g_waiting: 312,
         sudog: SUDOG_121,
         hchan: HCHAN_121,
         heap: HEAP_121,
@@ -442,7 +435,6 @@ const TABLES: &[Release] = &[
     },
     Release {
         minor: 22,
-        g_waiting: 312,
         sudog: SUDOG_121,
         hchan: HCHAN_121,
         heap: HEAP_124,
@@ -450,7 +442,6 @@ const TABLES: &[Release] = &[
     },
     Release {
         minor: 23,
-        g_waiting: 320,
         sudog: SUDOG_121,
         hchan: HCHAN_124,
         heap: HEAP_124,
@@ -458,7 +449,6 @@ const TABLES: &[Release] = &[
     },
     Release {
         minor: 24,
-        g_waiting: 320,
         sudog: SUDOG_121,
         hchan: HCHAN_124,
         heap: HEAP_124,
@@ -466,7 +456,6 @@ const TABLES: &[Release] = &[
     },
     Release {
         minor: 25,
-        g_waiting: 312,
         sudog: SUDOG_121,
         hchan: HCHAN_125,
         heap: HEAP_124,
@@ -474,7 +463,6 @@ const TABLES: &[Release] = &[
     },
     Release {
         minor: 26,
-        g_waiting: 320,
         sudog: SUDOG_126,
         hchan: HCHAN_125,
         heap: HEAP_124,
@@ -482,7 +470,6 @@ const TABLES: &[Release] = &[
     },
     Release {
         minor: 27,
-        g_waiting: 320,
         sudog: SUDOG_126,
         hchan: HCHAN_125,
         heap: HEAP_124,

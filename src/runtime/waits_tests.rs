@@ -319,6 +319,44 @@ fn waiting_chain_lists_each_channel_once_and_stops_at_a_loop() {
 }
 
 #[test]
+fn waiting_chains_read_together_keep_each_chain_apart() {
+    let l = layout();
+    let mut m = memory();
+    // Chain 0: a select over c1 and c2. Chain 1: none. Chain 2: a loop of 5 sudogs (Brent's
+    // check finds it past its first lap). Chain 3: its second sudog is unreadable. Chain 4:
+    // one sudog, the last of chain 0's (chains may share memory and still end apart).
+    let link = |m: &mut FakeMemory, i: u64, c: u64, next: u64| {
+        put(
+            m,
+            &l,
+            sd(i),
+            Sd {
+                c,
+                waitlink: next,
+                ..Sd::default()
+            },
+        )
+    };
+    link(&mut m, 0, 0xc1, sd(1));
+    link(&mut m, 1, 0xc2, 0);
+    for i in 0..5 {
+        link(&mut m, 10 + i, 0xd0 + i, sd(10 + (i + 1) % 5));
+    }
+    link(&mut m, 20, 0xe1, 0x8);
+    let got = waiting_chains(&l, &target(&m), &[sd(0), 0, sd(10), sd(20), sd(1)]);
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[0], Ok(vec![0xc1, 0xc2]));
+    assert_eq!(got[1], Ok(vec![]));
+    let (part, e) = got[2].clone().unwrap_err();
+    assert_eq!(part, vec![0xd0, 0xd1, 0xd2, 0xd3, 0xd4]);
+    assert!(e.contains("loops"), "{e}");
+    let (part, e) = got[3].clone().unwrap_err();
+    assert_eq!(part, vec![0xe1]);
+    assert!(e.contains("cannot read the sudog at 0x8"), "{e}");
+    assert_eq!(got[4], Ok(vec![0xc2]));
+}
+
+#[test]
 fn chan_state_counts_queues_and_refuses_nonsense() {
     let l = layout();
     let mut m = memory();
@@ -404,6 +442,51 @@ fn notify_list_finds_its_goroutine() {
         sudog_list(&l, &target(&m), sd(0), Some(0x300)),
         Ok((2, false, sd(1)))
     );
+}
+
+#[test]
+fn notify_list_is_its_goroutines_when_it_ends_at_tail_and_none_when_it_loops() {
+    let l = layout();
+    let mut m = memory();
+    let list = 0x80_000u64;
+    m.map(list, vec![0; 64]);
+    let set = |m: &mut FakeMemory, head: u64, tail: u64| {
+        assert!(m.poke(list + l.sync.notify_head, &head.to_le_bytes()));
+        assert!(m.poke(list + l.sync.notify_tail, &tail.to_le_bytes()));
+    };
+    for i in 0..3 {
+        let next = if i < 2 { sd(i + 1) } else { 0 };
+        put(
+            &mut m,
+            &l,
+            sd(i),
+            Sd {
+                g: 0x100 * (i + 1),
+                next,
+                ..Sd::default()
+            },
+        );
+    }
+    set(&mut m, sd(0), sd(2));
+    let gs = notify_list(&l, &target(&m), list).unwrap();
+    assert_eq!(gs.len(), 3);
+    assert!([0x100, 0x200, 0x300].iter().all(|g| gs.contains(g)));
+    // Not ending at its tail: not a notify list.
+    set(&mut m, sd(0), sd(1));
+    assert_eq!(notify_list(&l, &target(&m), list), None);
+    // A loop (the last sudog links back to the first) ends the walk.
+    put(
+        &mut m,
+        &l,
+        sd(2),
+        Sd {
+            g: 0x300,
+            next: sd(0),
+            ..Sd::default()
+        },
+    );
+    set(&mut m, sd(0), sd(2));
+    assert_eq!(notify_list(&l, &target(&m), list), None);
 }
 
 #[test]
