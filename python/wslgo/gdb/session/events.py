@@ -143,7 +143,7 @@ def on_before_prompt() -> None:  # gdb passes no event
 def on_cont(event: object) -> None:
     """Saved registers go stale when the program resumes: drop the goroutine selection
     and the goroutine snapshot of the stop."""
-    goroutine.clear()
+    goroutine.resumed()
     stripped.forget()
     program.SESSION.forget_snapshot()
     compat.AUTOLOAD.resumed()  # past startup: later objfiles' scripts load as usual
@@ -164,7 +164,7 @@ def on_exited(event: gdb.ExitedEvent) -> None:
     panics.PANICS.exited(getattr(event, "exit_code", None))
     breakpoints.ARMED.disarm()
     panics.PANICS.forget()
-    goroutine.clear()
+    goroutine.resumed()
     program.SESSION.forget_targets()
     goid.forget()
 
