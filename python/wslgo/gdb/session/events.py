@@ -20,7 +20,7 @@ from wslgo import _native
 # basic, leaks, report, symbolfile, traceback, waits: they register on import
 from wslgo.gdb import commands, goframes, goid, params, program
 from wslgo.gdb.cmds import basic, bt, compat, goroutine, leaks, report, waits, wsl  # noqa: F401
-from wslgo.gdb.printers import expressions, printers, watch
+from wslgo.gdb.printers import expressions, printers, unset, watch
 from wslgo.gdb.session import (  # noqa: F401
     breakpoints,
     environment,
@@ -71,6 +71,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
             return
         compat.AUTOLOAD.new_objfile(None if prog is None else prog.binary)
         if prog is not None and prog is not known:
+            unset.STATE.forget_program()
             gdb.write(prog.describe() + "\n")
             prog.resolved()
         if prog is not None:
@@ -111,6 +112,7 @@ def on_clear_objfiles(event: Any) -> None:
 
 @guarded("stop handler")
 def on_stop(event: gdb.StopEvent) -> None:
+    unset.STATE.forget()
     stepping.STEPPER.note(event)
     follow.FOLLOW.note(event)
     if stepping.STEPPER.active:
@@ -144,6 +146,7 @@ def on_cont(event: object) -> None:
     """Saved registers go stale when the program resumes: drop the goroutine selection
     and the goroutine snapshot of the stop."""
     goroutine.resumed()
+    unset.STATE.forget()
     stripped.forget()
     program.SESSION.forget_snapshot()
     compat.AUTOLOAD.resumed()  # past startup: later objfiles' scripts load as usual
@@ -165,6 +168,7 @@ def on_exited(event: gdb.ExitedEvent) -> None:
     breakpoints.ARMED.disarm()
     panics.PANICS.forget()
     goroutine.resumed()
+    unset.STATE.forget()
     program.SESSION.forget_targets()
     goid.forget()
 
