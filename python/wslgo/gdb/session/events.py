@@ -27,6 +27,7 @@ from wslgo.gdb.session import (  # noqa: F401
     follow,
     panics,
     postrun,
+    results,
     stepping,
     stops,
     stripped,
@@ -119,6 +120,7 @@ def on_stop(event: gdb.StopEvent) -> None:
         goid.refresh()  # the step decides what to say
     else:
         stops.report(event)
+        results.note_mi_stop()
 
 
 @guarded("breakpoint condition")
@@ -147,6 +149,7 @@ def on_cont(event: object) -> None:
     and the goroutine snapshot of the stop."""
     goroutine.resumed()
     unset.STATE.forget()
+    results.STATE.last.clear()
     stripped.forget()
     program.SESSION.forget_snapshot()
     compat.AUTOLOAD.resumed()  # past startup: later objfiles' scripts load as usual
@@ -179,6 +182,7 @@ class Wiring:
     def __init__(self) -> None:
         self.connected: list[tuple[Any, Callable[..., None]]] = []
         self.function: gdb.Function | None = None
+        self.mi_command: object = None
 
     def connect(self, registry: Any, handler: Callable[..., None]) -> None:
         registry.connect(handler)
@@ -215,6 +219,8 @@ def setup() -> None:
     WIRING.connect(gdb.events.breakpoint_created, on_breakpoint)
     WIRING.connect(gdb.events.breakpoint_modified, on_breakpoint)
     WIRING.function = goid.GoidFunction()
+    if hasattr(gdb, "MICommand"):  # gdb 13+
+        WIRING.mi_command = results.MiReturnValues()
     WIRING.connect(gdb.events.memory_changed, on_memory_changed)
     postrun.install()
     # also when the program was loaded before wslgo (`gdb -ex 'source wslgo.py' PROG`)
