@@ -372,3 +372,31 @@ fn result_names_are_the_marked_parameters() {
         assert!(d.result_names("main.nosuch").is_err(), "{v}");
     }
 }
+
+/// A function's body starts at the first statement of its first body line: the entry
+/// line's code (frame setup, results zeroed) comes before it (tests/go/sstrial).
+#[test]
+fn body_offset_is_the_first_statement_after_the_entry_line() {
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go/sstrial/main.go"),
+    )
+    .unwrap();
+    let line_of = |mark: &str| {
+        let at = src.lines().position(|l| l.contains(mark)).unwrap();
+        u32::try_from(at + 1).unwrap()
+    };
+    for v in versions() {
+        let d = open(&fixture("sstrial", &v, "debug"));
+        for (func, first) in [
+            ("main.square", "SQUARE-1"),
+            ("main.named", "count = x * 3"),
+            ("main.ints", "INTS-HERE"),
+        ] {
+            let entry = d.function_ranges(func).unwrap()[0].entry;
+            let body = d.line_addresses("main.go", line_of(first)).unwrap().addrs[0];
+            let off = d.body_offset(func).unwrap();
+            assert_eq!(off, Some(body - entry), "{v} {func}");
+        }
+        assert!(d.body_offset("main.nosuch").is_err(), "{v}");
+    }
+}

@@ -99,6 +99,31 @@ pub(crate) fn no_code_error(
     ))
 }
 
+/// Where the body of the function at `[entry, end)` starts, as an offset from `entry`: the
+/// first statement row after the row Go marks `prologue_end`. The code before it is the
+/// entry line's: the stack check, the frame setup, the arguments spilled and (unoptimized)
+/// the results zeroed, so a result read there is whatever the stack held. None when the
+/// unit's line program has no `prologue_end` row in the function or no statement after it.
+pub(super) fn body_offset(unit: &gimli::Unit<R>, entry: u64, end: u64) -> Result<Option<u64>> {
+    let Some(program) = unit.line_program.clone() else {
+        return Ok(None);
+    };
+    let mut rows = program.rows();
+    let mut prologue_end: Option<u64> = None;
+    while let Some((_, row)) = rows.next_row().map_err(gerr)? {
+        let addr = row.address();
+        if row.end_sequence() || addr < entry || addr >= end {
+            continue;
+        }
+        match prologue_end {
+            Some(p) if row.is_stmt() && addr > p => return Ok(Some(addr - entry)),
+            None if row.prologue_end() => prologue_end = Some(addr),
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
 impl LineIndex {
     pub(super) fn build(dwarf: &gimli::Dwarf<R>, units: &[gimli::Unit<R>]) -> Result<Self> {
         let mut ix = LineIndex::default();

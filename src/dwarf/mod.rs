@@ -483,6 +483,26 @@ impl Dwarf {
         })
     }
 
+    /// Where function `func`'s body starts, as an offset from its entry: before it, its
+    /// results are not set yet ([`lines::body_offset`]). `NotFound` for a function DWARF
+    /// lacks; None when its line rows do not say.
+    pub fn body_offset(&self, func: &str) -> Result<Option<u64>> {
+        let missing = || Error::NotFound(format!("no function {func} in DWARF"));
+        let ix = self.index()?;
+        let off = *ix.subprograms.get(func).ok_or_else(missing)?;
+        let range = *ix
+            .funcs
+            .get(func)
+            .and_then(|r| r.first())
+            .ok_or_else(missing)?;
+        let pos = self.units.partition_point(|u| u.header.offset().0 <= off.0);
+        let unit = pos
+            .checked_sub(1)
+            .and_then(|i| self.units.get(i))
+            .ok_or_else(|| Error::Dwarf(format!("no unit holds offset {:#x}", off.0)))?;
+        lines::body_offset(unit, range.entry, range.end)
+    }
+
     /// Every function name with a code range in DWARF.
     pub fn function_names(&self) -> Result<Vec<&str>> {
         Ok(self.index()?.funcs.keys().map(String::as_str).collect())

@@ -161,6 +161,14 @@ impl Symbols {
         py.detach(|| guarded(|| s.result_names(&func)))
     }
 
+    /// Where function `func`'s body starts, as an offset from its entry (its results are not
+    /// set before it); None when its line rows do not say; NotFoundError when DWARF lacks it.
+    fn body_offset(&self, py: Python<'_>, func: &str) -> PyResult<Option<u64>> {
+        let s = self.inner.clone();
+        let func = func.to_string();
+        py.detach(|| guarded(|| s.body_offset(&func)))
+    }
+
     /// Layout of a struct type: {"name", "size", "fields": [(name, offset, size, type)]}.
     fn struct_layout<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.clone();

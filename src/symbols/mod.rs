@@ -632,6 +632,14 @@ impl Symbols {
             .result_names(&normalize(func))
     }
 
+    /// Where function `func`'s body starts, as an offset from its entry
+    /// ([`Dwarf::body_offset`]): its results are not set before it.
+    pub fn body_offset(&self, func: &str) -> Result<Option<u64>> {
+        self.dwarf_result()
+            .map_err(Error::clone)?
+            .body_offset(&normalize(func))
+    }
+
     /// A DWARF constant (`runtime._Grunning`).
     pub fn constant(&self, name: &str) -> Option<i64> {
         self.dw()?.constant(&normalize(name))

@@ -56,6 +56,21 @@ class Goroutine:
         )
 
 
+@dataclass(frozen=True)
+class Frame0:
+    """A stopped thread's own frame #0, as a parked goroutine shown on it needs it."""
+
+    #: Its CFA (the caller's sp), None when gdb cannot unwind it.
+    cfa: int | None
+    #: True when its function has arguments or variables (read from the CFA).
+    reads_cfa: bool
+
+    def shows(self, goroutine_sp: int) -> bool:
+        """True when frame #0 stays readable under a goroutine saved at ``goroutine_sp``:
+        its CFA can be its frame id (:meth:`Selection.frame0_id`), or it reads nothing."""
+        return not self.reads_cfa or (self.cfa is not None and self.cfa <= goroutine_sp)
+
+
 @dataclass
 class Selection:
     goroutine: Goroutine
@@ -73,6 +88,16 @@ class Selection:
     failed: str | None = None
     #: True when gdb has DWARF CFI for the program: the unwinder answers frame #0 only.
     cfi: bool = True
+    #: The CFA of the thread's own frame #0 (read before the selection), else None.
+    frame0_cfa: int | None = None
+    #: gdb's global number of the user's thread when ``thread`` is borrowed, else None.
+    origin: int | None = None
+
+    def frame0_id(self) -> int | None:
+        """Frame #0's real CFA for its frame id (gdb reads its variables from it) when the
+        goroutine's stack lies above it (gdb stops at a frame inner to the one it called)."""
+        cfa = self.frame0_cfa
+        return cfa if cfa is not None and cfa <= self.goroutine.sp else None
 
     def fail(self, why: object) -> None:
         """Stop unwinding this goroutine; tell the user once."""
@@ -95,6 +120,8 @@ class Switcher:
         self.trimming = False
         #: Per architecture name, what the unwinder needs of it (:class:`ArchRegs`).
         self.arch_regs: dict[str, ArchRegs] = {}
+        #: Per thread (gdb's global number), its own frame #0 at this stop.
+        self.frame0: dict[int, Frame0] = {}
 
     def applies(self) -> Selection | None:
         """The selection when gdb's selected thread is the one it replaces."""
@@ -186,9 +213,12 @@ class GoroutineUnwinder(gdb.unwinder.Unwinder):
             sp = pending_frame.read_register(regs.sp)
             return self._caller_without_cfi(pending_frame, sel, pc, sp, regs.pc, regs.sp)
         g = sel.goroutine
-        # Frame #0's id says its stack is below everything so gdb's "previous frame inner to
-        # this frame" check accepts a goroutine stack anywhere in memory.
-        info = pending_frame.create_unwind_info(_FrameId(regs.frame0_sp, pc))
+        # Frame #0's id is its own CFA when the goroutine's stack is above it; else it says
+        # its stack is below everything so gdb's "previous frame inner to this frame" check
+        # accepts a goroutine stack anywhere (frame #0's variables then read wrong).
+        cfa = sel.frame0_id()
+        sp = regs.frame0_sp if cfa is None else gdb.Value(cfa).cast(regs.frame0_sp.type)
+        info = pending_frame.create_unwind_info(_FrameId(sp, pc))
         info.add_saved_register(regs.pc, regs.value(g.pc))
         info.add_saved_register(regs.sp, regs.value(g.sp))
         info.add_saved_register(regs.bp, regs.value(g.bp))

@@ -19,6 +19,7 @@ from wslgo import _native
 from wslgo.gdb import commands, gofacts, goid, params, program, userframe
 from wslgo.gdb.goframes import (
     SWITCHER,
+    Frame0,
     Selection,
     filters_enabled,
     frame_zero_dispatch,
@@ -87,10 +88,84 @@ def clear() -> None:
         gdb.invalidate_cached_frames()
 
 
+def leave() -> None:
+    """Back to the thread's own stack and to the thread the user had selected, when a
+    parked goroutine was shown on another one (:func:`_host`)."""
+    sel = SWITCHER.selected
+    clear()
+    if sel is None or sel.origin is None:
+        return
+    for t in gdb.selected_inferior().threads():
+        if t.global_num == sel.origin and t.is_valid():
+            t.switch()
+
+
+def resumed() -> None:
+    """The program resumes (or exits): the selection and what was known of each thread's
+    frame #0 are stale."""
+    clear()
+    SWITCHER.frame0.clear()
+
+
 def _has_cfi() -> bool:
     """True when gdb unwinds the program's frames from DWARF CFI (else the engine does)."""
     prog = program.current_or_none()
     return prog is None or prog.binary.has_dwarf
+
+
+def _reads_frame_base(frame: gdb.Frame) -> bool:
+    """True when ``frame``'s function has arguments or variables (DWARF locates them from
+    the frame's CFA); Go's assembly functions have none."""
+    try:
+        block: gdb.Block | None = frame.block()
+    except RuntimeError:
+        return False
+    while block is not None:
+        if any(sym.is_argument or sym.is_variable for sym in block):
+            return True
+        if block.function is not None:
+            return False
+        block = block.superblock
+    return False
+
+
+def _frame0(thread: gdb.InferiorThread) -> Frame0:
+    """What a selection needs of ``thread``'s own frame #0 (switches to ``thread``; kept
+    until the program resumes: frame #0 does not change while it stops)."""
+    known = SWITCHER.frame0.get(thread.global_num)
+    if known is not None:
+        return known
+    thread.switch()
+    sel = SWITCHER.selected
+    frame = gdb.newest_frame()
+    cfa: int | None = None
+    if sel is not None and sel.thread == thread.global_num and not sel.running:
+        cfa = sel.frame0_cfa  # frame #1 is the selected goroutine's, not the caller
+    else:
+        try:
+            caller = frame.older()
+            cfa = None if caller is None else int(caller.read_register("sp"))
+        except (gdb.error, ValueError):
+            cfa = None
+    known = Frame0(cfa, _reads_frame_base(frame))
+    SWITCHER.frame0[thread.global_num] = known
+    return known
+
+
+def _host(g: Goroutine, home: gdb.InferiorThread) -> tuple[gdb.InferiorThread, Frame0]:
+    """The thread that shows parked goroutine ``g``: ``home`` when gdb can keep reading its
+    frame #0 there (:meth:`Frame0.shows`), else the first other stopped thread that can,
+    else ``home`` anyway. Leaves it selected."""
+    host, f0 = home, _frame0(home)
+    if not f0.shows(g.sp):
+        for t in gdb.selected_inferior().threads():
+            if t.global_num != home.global_num and t.is_valid() and t.is_stopped():
+                other = _frame0(t)
+                if other.shows(g.sp):
+                    host, f0 = t, other
+                    break
+    host.switch()
+    return host, f0
 
 
 def select(g: Goroutine, cfi: bool | None = None) -> str:
@@ -111,9 +186,17 @@ def select(g: Goroutine, cfi: bool | None = None) -> str:
     if thread is None:
         clear()
         raise gdb.GdbError("wslgo-goroutine: no thread to show the goroutine on")
+    sel = SWITCHER.selected
+    origin = sel.origin if sel is not None and sel.origin is not None else thread.global_num
+    home = next((t for t in gdb.selected_inferior().threads() if t.global_num == origin), thread)
+    host, f0 = _host(g, home)
     # One frame-cache flush per switch: the new selection replaces any other at once.
     SWITCHER.selected = Selection(
-        goroutine=g, thread=thread.global_num, cfi=_has_cfi() if cfi is None else cfi
+        goroutine=g,
+        thread=host.global_num,
+        cfi=_has_cfi() if cfi is None else cfi,
+        frame0_cfa=f0.cfa,
+        origin=None if host.global_num == home.global_num else home.global_num,
     )
     PAST_MAIN.hold()
     gdb.invalidate_cached_frames()
@@ -124,7 +207,8 @@ def select(g: Goroutine, cfi: bool | None = None) -> str:
             f"wslgo-goroutine: gdb could not unwind into goroutine {g.goid} (pc {g.pc:#x})"
         )
     top.select()
-    return f"{g.status_name}, saved pc {g.pc:#x} sp {g.sp:#x}"
+    how = f"{g.status_name}, saved pc {g.pc:#x} sp {g.sp:#x}"
+    return how if host.global_num == home.global_num else f"{how}, shown on thread {host.num}"
 
 
 # ---------------------------------------------------------------------------- command
@@ -139,7 +223,8 @@ _parser = commands.parser(
         "wslgo-goroutine             back to the thread's own stack\n\n"
         "A running goroutine is shown by switching to its thread. A parked one is shown\n"
         "through an unwinder (works on core files): its frames start at #1, frame #0\n"
-        "stays the thread's own frame and `bt` hides it."
+        "stays the thread's own frame and `bt` hides it (another stopped thread shows it\n"
+        "when the selected one's frame #0 would no longer read right)."
     ),
 )
 _parser.add_argument(
@@ -163,7 +248,7 @@ def wslgo_goroutine(args: argparse.Namespace) -> None:
     if args.goid is None:
         if SWITCHER.selected is None:
             gdb.write("wslgo-goroutine: no goroutine selected; showing the thread's own stack\n")
-        clear()
+        leave()
         goid.refresh()
         if gdb.selected_thread() is not None:
             gdb.newest_frame().select()

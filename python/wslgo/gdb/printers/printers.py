@@ -16,7 +16,7 @@ from typing import Any
 import gdb
 
 from wslgo import _native, text
-from wslgo.gdb.printers import containers, gotypes, named, values
+from wslgo.gdb.printers import containers, gotypes, named, unset, values
 
 
 class _Text:
@@ -267,6 +267,8 @@ def lookup(val: gdb.Value) -> Any:
     if val is gotypes.STATE.last_none:
         return None
     try:
+        if unset.claims(val):
+            return _Text(unset.TEXT)
         printer = _lookup(val)
     except KeyboardInterrupt:
         quit_ = _Text("")

@@ -20,13 +20,14 @@ from wslgo import _native
 # basic, leaks, report, symbolfile, traceback, waits: they register on import
 from wslgo.gdb import commands, goframes, goid, params, program
 from wslgo.gdb.cmds import basic, bt, compat, goroutine, leaks, report, waits, wsl  # noqa: F401
-from wslgo.gdb.printers import expressions, printers, watch
+from wslgo.gdb.printers import expressions, printers, unset, watch
 from wslgo.gdb.session import (  # noqa: F401
     breakpoints,
     environment,
     follow,
     panics,
     postrun,
+    results,
     stepping,
     stops,
     stripped,
@@ -71,6 +72,7 @@ def on_new_objfile(event: gdb.NewObjFileEvent) -> None:
             return
         compat.AUTOLOAD.new_objfile(None if prog is None else prog.binary)
         if prog is not None and prog is not known:
+            unset.STATE.forget_program()
             gdb.write(prog.describe() + "\n")
             prog.resolved()
         if prog is not None:
@@ -111,12 +113,14 @@ def on_clear_objfiles(event: Any) -> None:
 
 @guarded("stop handler")
 def on_stop(event: gdb.StopEvent) -> None:
+    unset.STATE.forget()
     stepping.STEPPER.note(event)
     follow.FOLLOW.note(event)
     if stepping.STEPPER.active:
         goid.refresh()  # the step decides what to say
     else:
         stops.report(event)
+        results.note_mi_stop()
 
 
 @guarded("breakpoint condition")
@@ -143,7 +147,9 @@ def on_before_prompt() -> None:  # gdb passes no event
 def on_cont(event: object) -> None:
     """Saved registers go stale when the program resumes: drop the goroutine selection
     and the goroutine snapshot of the stop."""
-    goroutine.clear()
+    goroutine.resumed()
+    unset.STATE.forget()
+    results.STATE.last.clear()
     stripped.forget()
     program.SESSION.forget_snapshot()
     compat.AUTOLOAD.resumed()  # past startup: later objfiles' scripts load as usual
@@ -164,7 +170,8 @@ def on_exited(event: gdb.ExitedEvent) -> None:
     panics.PANICS.exited(getattr(event, "exit_code", None))
     breakpoints.ARMED.disarm()
     panics.PANICS.forget()
-    goroutine.clear()
+    goroutine.resumed()
+    unset.STATE.forget()
     program.SESSION.forget_targets()
     goid.forget()
 
@@ -175,6 +182,7 @@ class Wiring:
     def __init__(self) -> None:
         self.connected: list[tuple[Any, Callable[..., None]]] = []
         self.function: gdb.Function | None = None
+        self.mi_command: object = None
 
     def connect(self, registry: Any, handler: Callable[..., None]) -> None:
         registry.connect(handler)
@@ -211,6 +219,8 @@ def setup() -> None:
     WIRING.connect(gdb.events.breakpoint_created, on_breakpoint)
     WIRING.connect(gdb.events.breakpoint_modified, on_breakpoint)
     WIRING.function = goid.GoidFunction()
+    if hasattr(gdb, "MICommand"):  # gdb 13+
+        WIRING.mi_command = results.MiReturnValues()
     WIRING.connect(gdb.events.memory_changed, on_memory_changed)
     postrun.install()
     # also when the program was loaded before wslgo (`gdb -ex 'source wslgo.py' PROG`)

@@ -8,6 +8,11 @@ flattens each type into the scalars it is made of (:func:`leaves`); the native c
 which registers hold which (``_native.abi_results``, Go's assignment rules). After the
 return, :func:`report` reads those registers from the caller's frame #0 and builds each
 value. A result the ABI puts on the stack is said to be not available.
+
+MI: gdb's ``-exec-finish`` runs gdb's ``finish`` in the background, so its hookpost runs
+before the function returns, and gdb 13 lets no Python command replace it: the stop
+prints the results (:func:`note_mi_stop`, console records), and ``-wslgo-return-values``
+(:class:`MiReturnValues`) answers them as MI fields.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import gdb
 
 from wslgo import _native
 from wslgo.gdb import program
+from wslgo.gdb.printers import containers
 from wslgo.text import esc
 
 #: gdb type codes of the scalars an integer register holds.
@@ -82,6 +88,9 @@ class State:
     """The function the running ``finish`` leaves (set by :func:`capture`)."""
 
     pending: Pending | None = None
+    #: What the last stop returned: (name, value, or None and why it is not available);
+    #: emptied when the program resumes.
+    last: list[tuple[str, str | None, str]] = field(default_factory=list)
 
 
 STATE = State()
@@ -163,32 +172,82 @@ def _value(
     return gdb.Value(bytes(buf), t)
 
 
-def report(frame: gdb.Frame | None = None) -> None:
-    """Print the captured function's results, read from ``frame`` (the caller's frame #0
-    just after the return; default the newest frame)."""
+def collect(frame: gdb.Frame | None = None) -> list[tuple[str, str | None, str]] | None:
+    """The captured function's results, read from ``frame`` (the caller's frame #0 just
+    after the return; default the newest frame): (name, value, or None and why), None
+    when the program did not stop where it returns. Kept in ``STATE.last``. Nothing while
+    the thread runs (MI's background ``finish``): the stop reports."""
+    thread = gdb.selected_thread()
+    if STATE.pending is None or thread is None or thread.is_running():
+        return None
     pending, STATE.pending = STATE.pending, None
-    if pending is None:
-        return
     try:
         frame = frame or gdb.newest_frame()
         if (int(frame.pc()), _depth(int(frame.read_register("sp")))) != pending.lands:
-            return  # stopped elsewhere (a breakpoint on the way): no value returned yet
+            return None  # stopped elsewhere (a breakpoint on the way): no value returned yet
     except (gdb.error, _native.WslgoError, OSError):
-        return  # the program exited
+        return None  # the program exited
     shapes = [leaves(t) for _, t in pending.results]
     try:
         where = _native.abi_results(pending.arch, shapes)
     except ValueError as e:
-        gdb.write(f"Value returned: not available ({e})\n")
-        return
+        STATE.last = [("", None, f"not available ({e})")]
+        return STATE.last
     arm64 = "aarch64" in pending.arch
+    out: list[tuple[str, str | None, str]] = []
     for (name, t), pieces in zip(pending.results, where):
-        shown = esc(name)
         if pieces is None:
-            gdb.write(f"Value returned is {shown}: not available (returned on the stack)\n")
+            out.append((name, None, "not available (returned on the stack)"))
             continue
         try:
-            v = _value(frame, t, pieces, arm64).format_string()
+            out.append((name, _value(frame, t, pieces, arm64).format_string(), ""))
         except (gdb.error, ValueError) as e:
-            v = f"<{' '.join(str(e).split())}>"
-        gdb.write(f"Value returned is {shown} = {v}\n")
+            out.append((name, f"<{' '.join(str(e).split())}>", ""))
+    STATE.last = out
+    return out
+
+
+def report(frame: gdb.Frame | None = None) -> None:
+    """Print the captured function's results (:func:`collect`)."""
+    for name, value, why in collect(frame) or ():
+        if not name:
+            gdb.write(f"Value returned: {why}\n")
+        elif value is None:
+            gdb.write(f"Value returned is {esc(name)}: {why}\n")
+        else:
+            gdb.write(f"Value returned is {esc(name)} = {value}\n")
+
+
+def note_mi_stop() -> None:
+    """An MI stop: the results of the function ``-exec-finish`` left, when this stop is
+    where it returns (MI runs ``finish`` in the background: gdb's hookpost-finish runs
+    while the thread still runs, and leaves them to the stop)."""
+    if containers.MI and STATE.pending is not None:
+        report()
+
+
+#: gdb's MI command class (gdb 13 and later), else a stand-in never instantiated.
+_MICommand: type = getattr(gdb, "MICommand", object)
+
+
+class MiReturnValues(_MICommand):
+    """``-wslgo-return-values``: the Go results the last stop returned (after
+    ``-exec-finish``, ``finish`` or ``wslgo-finish``) as
+    ``^done,return-values=[{name,value}...]`` (``error`` instead of ``value`` for one not
+    available; an empty list when the stop returned none). An MI command that runs the
+    program is answered ``^running``, never ``^done``: so the values are asked for after
+    the ``*stopped`` record."""
+
+    def __init__(self) -> None:
+        super().__init__("-wslgo-return-values")
+
+    def invoke(self, argv: list[str]) -> dict[str, object]:
+        if argv:
+            raise gdb.GdbError("-wslgo-return-values takes no arguments")
+        values: list[dict[str, str]] = []
+        for name, value, why in STATE.last:
+            if value is None:
+                values.append({"name": name, "error": why})
+            else:
+                values.append({"name": name, "value": value})
+        return {"return-values": values}

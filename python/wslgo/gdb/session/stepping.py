@@ -226,7 +226,7 @@ def leave_parked() -> None:
     sel = goframes.SWITCHER.applies()
     if sel is None or sel.running:
         return
-    goroutine.clear()
+    goroutine.leave()
     t = gdb.selected_thread()
     lwp = t.ptid[1] if t is not None else 0
     num = t.num if t is not None else "?"
