@@ -1059,6 +1059,9 @@ pub fn analyze(
         .collect();
     let sema = semaphores(l, globals, t, &mut w.errors);
     let mut objects: BTreeMap<u64, Object> = BTreeMap::new();
+    // (goid, object) pairs, each goroutine's together: `waits_on` is built from them in one
+    // bulk build (1,000,000 inserts one by one cost a quarter of a second).
+    let mut on_pairs: Vec<(u64, u64)> = Vec::new();
     for (i, on) in blocked_on(l, t, stacks, &blocked, &sema, &mut w.errors) {
         let goid = blocked[i].goid.0;
         let o = objects.entry(on.addr).or_insert_with(|| Object {
@@ -1075,8 +1078,15 @@ pub fn analyze(
             op: on.op,
             waitsince: blocked[i].waitsince,
         });
-        w.waits_on.entry(goid).or_default().push(on.addr);
+        on_pairs.push((goid, on.addr));
     }
+    // Stable: a goroutine's objects stay in order (and two records with one id, in corrupt
+    // memory, share an entry as before).
+    on_pairs.sort_by_key(|p| p.0);
+    w.waits_on = on_pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter_map(|c| Some((c.first()?.0, c.iter().map(|p| p.1).collect())))
+        .collect();
     // Channel state, places.
     let mut renderer = globals
         .types
