@@ -12,6 +12,9 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
+	"unsafe"
 )
 
 type point struct {
@@ -64,6 +67,19 @@ func visit(i int) {
 	sink += i
 }
 
+// hashMaps reports whether this runtime's maps are hash maps (Go < 1.24).
+func hashMaps() bool {
+	minor, _ := strconv.Atoi(strings.Split(strings.TrimPrefix(runtime.Version(), "go1."), ".")[0])
+	return minor < 24
+}
+
+// growing reports whether a hash map is in the middle of a grow: its hmap's oldbuckets
+// (after count, flags, B, noverflow, hash0 and buckets) is set.
+func growing(m map[int]int) bool {
+	h := *(*unsafe.Pointer)(unsafe.Pointer(&m))
+	return *(*unsafe.Pointer)(unsafe.Add(h, 24)) != nil
+}
+
 func line(w io.Writer, expr string, v any) {
 	fmt.Fprintf(w, "%s\t%#v\n", expr, v)
 }
@@ -77,6 +93,11 @@ func main() {
 	}
 	// 105 inserts from empty: the 105th starts an incremental grow (hash maps, Go < 1.24)
 	for i := 0; i < 105; i++ {
+		mapGrow[i] = -i
+	}
+	// Overflow buckets (the hash seed is random) can start a same-size grow earlier, so that
+	// the 105th insert finds one under way or finished: insert on until a grow is under way.
+	for i := 105; hashMaps() && !growing(mapGrow) && i < 1<<16; i++ {
 		mapGrow[i] = -i
 	}
 	mapPtr[pPt] = "pPt"
