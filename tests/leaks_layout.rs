@@ -46,6 +46,21 @@ fn heap_tables_match_dwarf() {
             table.p_pcache_base, from_dwarf.p_pcache_base,
             "p.pcache.base, Go {v} {goarch}"
         );
+        assert_eq!(
+            (table.p_wbbuf, table.p_wbbuf_words),
+            (from_dwarf.p_wbbuf, from_dwarf.p_wbbuf_words),
+            "p.wbBuf.buf, Go {v} {goarch}"
+        );
+        assert_eq!(
+            (table.p_spanq, table.p_spanq_words),
+            (from_dwarf.p_spanq, from_dwarf.p_spanq_words),
+            "p.gcw.spanq.ring, Go {v} {goarch}"
+        );
+        assert_eq!(
+            (table.p_xregs, table.p_xregs_words),
+            (from_dwarf.p_xregs, from_dwarf.p_xregs_words),
+            "p.xRegs.scratch, Go {v} {goarch}"
+        );
         assert!(matches!(table.source, LayoutSource::Fallback { .. }));
     }
 }

@@ -53,6 +53,7 @@ struct Release {
 
 const M_121: MOffsets = MOffsets {
     procid: 72,
+    gsignal: 80,
     alllink: None,
     curg: 192,
     id: 232,
@@ -168,6 +169,7 @@ const TABLES: &[Release] = &[
         },
         m: MOffsets {
             procid: 64,
+            gsignal: 72,
             alllink: Some(344),
             curg: 184,
             id: 224,
@@ -192,6 +194,7 @@ const TABLES: &[Release] = &[
         },
         m: MOffsets {
             procid: 64,
+            gsignal: 72,
             alllink: Some(352),
             curg: 184,
             id: 232,
@@ -216,6 +219,7 @@ const TABLES: &[Release] = &[
         },
         m: MOffsets {
             procid: 64,
+            gsignal: 72,
             alllink: Some(352),
             curg: 184,
             id: 232,

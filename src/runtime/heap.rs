@@ -85,6 +85,24 @@ pub struct HeapLayout {
     /// holding a heap address, then the `cache` and `scav` bitmaps), which conservative
     /// marking must not take for pointers (Go's GC never follows them).
     pub p_pcache_base: u64,
+    /// `p.wbBuf.buf`, the write barrier's buffer (`[wbBufEntries]uintptr`): the pointers
+    /// written while the GC marks, left there after each flush. The GC never follows them;
+    /// to conservative marking a stale entry would keep alive what the program dropped
+    /// (a channel a goroutine blocks on forever, once its sudog was written to).
+    pub p_wbbuf: u64,
+    /// Words in `p.wbBuf.buf`.
+    pub p_wbbuf_words: u64,
+    /// `p.gcw.spanq.ring` (Go 1.26+, the Green Tea GC): the P's local queue of objects
+    /// whose spans are to be scanned, `objptr`s (uintptrs) left after each cycle, as stale as
+    /// the write barrier's.
+    pub p_spanq: u64,
+    /// Words in `p.gcw.spanq.ring` (0: no such queue).
+    pub p_spanq_words: u64,
+    /// `p.xRegs.scratch` (Go 1.26+): where an asynchronous preemption
+    /// saves the vector registers, raw register contents that can hold any address.
+    pub p_xregs: u64,
+    /// Words in `p.xRegs.scratch` (0: none).
+    pub p_xregs_words: u64,
     /// Where this layout came from.
     pub source: LayoutSource,
 }
@@ -115,8 +133,37 @@ impl HeapLayout {
             .field("pcache")
             .ok_or_else(|| Error::NotFound("field runtime.p.pcache in DWARF".into()))?;
         let pc = d.struct_layout(&pcache.type_name)?;
+        let wb = p
+            .field("wbBuf")
+            .ok_or_else(|| Error::NotFound("field runtime.p.wbBuf in DWARF".into()))?;
+        let wbl = d.struct_layout(&wb.type_name)?;
+        let wbuf = wbl
+            .field("buf")
+            .ok_or_else(|| Error::NotFound("field runtime.wbBuf.buf in DWARF".into()))?;
+        // The span queue is optional (Go 1.26+).
+        let spanq = p.field("gcw").and_then(|gcw| {
+            let w = d.struct_layout(&gcw.type_name).ok()?;
+            let q = w.field("spanq")?;
+            let ql = d.struct_layout(&q.type_name).ok()?;
+            let ring = ql.field("ring")?;
+            Some((gcw.offset + q.offset + ring.offset, ring.size / 8))
+        });
+        let (p_spanq, p_spanq_words) = spanq.unwrap_or((0, 0));
+        // So is the vector register scratch space (Go 1.26+).
+        let xregs = p.field("xRegs").and_then(|x| {
+            let xl = d.struct_layout(&x.type_name).ok()?;
+            let sc = xl.field("scratch")?;
+            Some((x.offset + sc.offset, sc.size / 8))
+        });
+        let (p_xregs, p_xregs_words) = xregs.unwrap_or((0, 0));
         Ok(HeapLayout {
+            p_xregs,
+            p_xregs_words: p_xregs_words.min(WB_BUF_MAX_WORDS),
+            p_spanq,
+            p_spanq_words: p_spanq_words.min(WB_BUF_MAX_WORDS),
             p_pcache_base: pcache.offset + off(&pc, "base")?,
+            p_wbbuf: wb.offset + wbuf.offset,
+            p_wbbuf_words: (wbuf.size / 8).min(WB_BUF_MAX_WORDS),
             arenas: off(&mheap, "arenas")?,
             all_arenas,
             arena_spans: off(&arena, "spans")?,
@@ -142,7 +189,10 @@ impl HeapLayout {
         }
         let (minor, l) = TABLES.iter().rev().find(|(m, _)| *m <= version.1)?;
         let shift = mheap_pad_shift(version, arch);
+        let (p_xregs, p_xregs_words) = xregs_scratch(version, arch);
         Some(HeapLayout {
+            p_xregs,
+            p_xregs_words,
             arenas: l.arenas + shift,
             all_arenas: l.all_arenas + shift,
             source: LayoutSource::Fallback {
@@ -169,15 +219,43 @@ impl HeapLayout {
     }
 }
 
+/// `wbBufEntries` (runtime/mwbbuf.go), 512 in every pinned release.
+const WB_BUF_ENTRIES: u64 = 512;
+
+/// `p.xRegs.scratch` (offset, words) of a release: the vector registers an asynchronous
+/// preemption saves (runtime/preempt_xreg.go; amd64 X0-X15 or Y/Z registers with the
+/// mask registers, arm64 V0-V31), 1.26+.
+fn xregs_scratch(version: (u32, u32), arch: Arch) -> (u64, u64) {
+    match (arch, version.1) {
+        (Arch::Amd64, 26..) => (13800, 264),
+        (Arch::Arm64, 26..) => (13800, 64),
+        _ => (0, 0),
+    }
+}
+
+/// `len(spanQueue.ring)` (runtime/mgcmark_greenteagc.go), 256 since Go 1.26.
+const SPANQ_ENTRIES: u64 = 256;
+
+/// The most words of a DWARF-described `wbBuf.buf` or `spanq.ring` hidden per P (a bound on bad DWARF).
+const WB_BUF_MAX_WORDS: u64 = 4096;
+
 const fn table(
     arenas: u64,
     all_arenas: u64,
     arena_spans: u64,
     span: SpanOffsets,
     p_pcache_base: u64,
+    p_wbbuf: u64,
+    p_spanq: u64,
 ) -> HeapLayout {
     HeapLayout {
         p_pcache_base,
+        p_wbbuf,
+        p_spanq,
+        p_spanq_words: if p_spanq == 0 { 0 } else { SPANQ_ENTRIES },
+        p_xregs: 0,
+        p_xregs_words: 0,
+        p_wbbuf_words: WB_BUF_ENTRIES,
         arenas,
         all_arenas,
         arena_spans,
@@ -216,13 +294,13 @@ const SPAN_124: SpanOffsets = SpanOffsets {
 /// against it, amd64 and arm64, by tests/leaks_layout.rs); a newer release uses the newest
 /// table.
 static TABLES: &[(u32, HeapLayout)] = &[
-    (21, table(65944, 66032, 1_064_960, SPAN_121, 72)),
-    (22, table(66008, 66096, 0, SPAN_124, 72)),
-    (23, table(66008, 66096, 0, SPAN_124, 64)),
-    (24, table(66008, 66096, 0, SPAN_124, 64)),
-    (25, table(66008, 66096, 0, SPAN_124, 64)),
-    (26, table(66008, 66096, 0, SPAN_124, 64)),
-    (27, table(66008, 66096, 0, SPAN_124, 64)),
+    (21, table(65944, 66032, 1_064_960, SPAN_121, 72, 4728, 0)),
+    (22, table(66008, 66096, 0, SPAN_124, 72, 4760, 0)),
+    (23, table(66008, 66096, 0, SPAN_124, 64, 4736, 0)),
+    (24, table(66008, 66096, 0, SPAN_124, 64, 4736, 0)),
+    (25, table(66008, 66096, 0, SPAN_124, 64, 5288, 0)),
+    (26, table(66008, 66096, 0, SPAN_124, 64, 9568, 4728)),
+    (27, table(66008, 66096, 0, SPAN_124, 64, 9568, 4728)),
 ];
 
 /// One in-use span.

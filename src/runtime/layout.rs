@@ -71,6 +71,8 @@ pub struct GOffsets {
 pub struct MOffsets {
     /// `procid` (the OS thread id on Linux).
     pub procid: u64,
+    /// `gsignal` (the signal-handling g, whose stack is in the heap's arenas).
+    pub gsignal: u64,
     /// `curg`.
     pub curg: u64,
     /// `id`.
@@ -171,6 +173,7 @@ impl Layout {
         };
         let moffs = MOffsets {
             procid: off(&m, "procid")?,
+            gsignal: off(&m, "gsignal")?,
             curg: off(&m, "curg")?,
             id: off(&m, "id")?,
             alllink: off(&m, "alllink").ok(),

@@ -11,7 +11,10 @@
 //!   the marking is conservative: every aligned word pointing into an allocated object marks
 //!   it, and objects of noscan spans are not scanned. The sudogs' words naming the object
 //!   a goroutine waits on (`c` for a channel operation, `elem` for a semaphore or notify
-//!   list) are not followed, as the runtime makes them untraceable for the detection;
+//!   list) are not followed, as the runtime makes them untraceable for the detection, nor
+//!   are the uintptr words of each P that hold heap addresses (the page cache, the stale
+//!   entries of the write barrier buffer and of the GC's span queue, saved vector
+//!   registers) or the `stack.hi` of any g;
 //! - a blocked goroutine's stack becomes a root once an object it waits on is marked (or
 //!   is not in the heap: a global, a stack); this is repeated to a fixed point;
 //! - leaked: the blocked goroutines left, plus those blocked forever by construction (a nil
@@ -158,9 +161,12 @@ pub struct LeakModel {
     roots: Vec<(u64, u64)>,
     /// `runtime.allp` (link address).
     allp: Option<u64>,
-    /// `runtime.allm` (link address), `m.alllink`, `g.stack.hi`.
+    /// `runtime.allgs`, `runtime.allm` (link addresses), `m.alllink`, `m.gsignal`,
+    /// `g.stack.hi`.
+    allgs: u64,
     allm: Option<u64>,
     m_alllink: Option<u64>,
+    m_gsignal: u64,
     g_stack_hi: u64,
     /// `sudog.elem` and `.c` are `maybeTraceablePtr{vp, vu}` (Go 1.26+).
     traceable: bool,
@@ -182,11 +188,12 @@ impl LeakModel {
             .map(|s| (s.addr, s.addr.saturating_add(s.size)))
             .collect();
         let allp = super::var_addr(rt.symbols(), dwarf.as_deref(), "runtime.allp").map(|v| v.0);
-        let allm = super::var_addr(rt.symbols(), dwarf.as_deref(), "runtime.allm").map(|v| v.0);
         Ok(LeakModel {
             allp,
-            allm,
+            allgs: rt.allgs_addr(),
+            allm: rt.allm_addr(),
             m_alllink: rt.layout().m.alllink,
+            m_gsignal: rt.layout().m.gsignal,
             g_stack_hi: rt.layout().g.stack_hi,
             waits: WaitModel::new(rt)?,
             heap,
@@ -229,8 +236,10 @@ impl LeakModel {
                 .collect(),
             traceable: self.traceable,
             allp: self.allp.map(|a| a.wrapping_add(t.bias)),
+            allgs: Some(self.allgs.wrapping_add(t.bias)),
             allm: self.allm.map(|a| a.wrapping_add(t.bias)),
             m_alllink: self.m_alllink,
+            m_gsignal: Some(self.m_gsignal),
             g_stack_hi: self.g_stack_hi,
             pcln: Some(&self.pcln),
             arch: self.arch,
@@ -253,10 +262,15 @@ pub struct Config<'a> {
     pub traceable: bool,
     /// `runtime.allp`: each P's page cache base is a heap address in a uintptr.
     pub allp: Option<u64>,
+    /// `runtime.allgs`: every g, dead ones included, whose `stack.hi` is not followed
+    /// (`None`: only those of `gs`).
+    pub allgs: Option<u64>,
     /// `runtime.allm` and `m.alllink`: each M's `g0` (its first field).
     pub allm: Option<u64>,
     /// `m.alllink`.
     pub m_alllink: Option<u64>,
+    /// `m.gsignal`: each M's signal g, whose `stack.hi` is not followed either.
+    pub m_gsignal: Option<u64>,
     /// `g.stack.hi`: the end of a stack, a uintptr that can equal the start of the heap
     /// span after it.
     pub g_stack_hi: u64,
@@ -340,18 +354,25 @@ pub fn check(
         &mut out.errors,
     );
     if let Some(allp) = cfg.allp {
-        hide_page_caches(t, allp, cfg.heap.p_pcache_base, &mut hidden);
+        hide_p_words(t, allp, cfg.heap, &mut hidden);
     }
-    // Every g's `stack.hi`: the goroutines' and each M's g0.
-    for g in gs {
-        hidden.push(g.addr.0.wrapping_add(cfg.g_stack_hi));
-    }
+    // Every g's `stack.hi` (a stack ends where a heap span may begin): all of allgs, dead
+    // ones too (a free g keeps its stack), and each M's g0 and gsignal.
+    hidden.extend(
+        all_gs(t, cfg.allgs)
+            .unwrap_or_else(|| gs.iter().map(|g| g.addr.0).collect())
+            .into_iter()
+            .map(|g| g.wrapping_add(cfg.g_stack_hi)),
+    );
     if let (Some(allm), Some(link)) = (cfg.allm, cfg.m_alllink) {
         let mut m = t.word(allm).unwrap_or(0);
         let mut seen = HashSet::default();
         while m != 0 && seen.len() < 1 << 16 && seen.insert(m) {
             if let Ok(g0) = t.word(m) {
                 hidden.push(g0.wrapping_add(cfg.g_stack_hi));
+            }
+            if let Some(gs) = cfg.m_gsignal.and_then(|o| t.word(m.wrapping_add(o)).ok()) {
+                hidden.push(gs.wrapping_add(cfg.g_stack_hi));
             }
             m = t.word(m.wrapping_add(link)).unwrap_or(0);
         }
@@ -513,10 +534,28 @@ fn hidden_words(
     hidden
 }
 
-/// The `pcache` words of every P of `allp` (a `[]*p`): `base`, a uintptr the GC never
-/// follows, holds the address of the next allocations, and `cache` and `scav` are page
-/// bitmaps whose values can look like heap addresses.
-fn hide_page_caches(t: &Target<'_>, allp: u64, off: u64, hidden: &mut Vec<u64>) {
+/// The g pointers of `runtime.allgs` at `allgs` (at most [`MAX_ALLGS`]); `None` when its
+/// slice cannot be read.
+fn all_gs(t: &Target<'_>, allgs: Option<u64>) -> Option<Vec<u64>> {
+    let h = t.slice_header(allgs?).ok()?;
+    if h.len > MAX_ALLGS || h.len > h.cap {
+        return None;
+    }
+    let b = t.bytes(h.ptr, usize::try_from(h.len * 8).ok()?).ok()?;
+    Some((0..h.len).filter_map(|k| t.word_in(&b, k * 8)).collect())
+}
+
+/// The most goroutines whose `stack.hi` is read from `runtime.allgs`.
+const MAX_ALLGS: u64 = 1 << 24;
+
+/// The words of every P of `allp` (a `[]*p`) that hold heap addresses the GC never
+/// follows: the page cache's (`base`, the address of the next allocations, and the `cache`
+/// and `scav` bitmaps, whose values can look like heap addresses) and the write barrier
+/// buffer's (the pointers written during a GC cycle, stale after it: a channel's address
+/// written into a sudog while the GC marked stays there) and, since Go 1.26, the span
+/// queue's (objects the GC queued, as stale) and the vector registers an asynchronous
+/// preemption saved there (Go 1.26+).
+fn hide_p_words(t: &Target<'_>, allp: u64, l: &HeapLayout, hidden: &mut Vec<u64>) {
     let Ok(h) = t.slice_header(allp) else { return };
     if h.len > 1 << 16 {
         return;
@@ -526,8 +565,14 @@ fn hide_page_caches(t: &Target<'_>, allp: u64, off: u64, hidden: &mut Vec<u64>) 
     };
     for k in 0..h.len {
         if let Some(p) = t.word_in(&ps, k * 8).filter(|p| *p != 0) {
-            let at = p.wrapping_add(off);
+            let at = p.wrapping_add(l.p_pcache_base);
             hidden.extend([at, at.wrapping_add(8), at.wrapping_add(16)]);
+            let wb = p.wrapping_add(l.p_wbbuf);
+            hidden.extend((0..l.p_wbbuf_words).map(|i| wb.wrapping_add(i * 8)));
+            let q = p.wrapping_add(l.p_spanq);
+            hidden.extend((0..l.p_spanq_words).map(|i| q.wrapping_add(i * 8)));
+            let x = p.wrapping_add(l.p_xregs);
+            hidden.extend((0..l.p_xregs_words).map(|i| x.wrapping_add(i * 8)));
         }
     }
 }

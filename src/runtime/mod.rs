@@ -1119,6 +1119,16 @@ impl GoRuntime {
     pub fn arch(&self) -> Arch {
         self.bin.arch()
     }
+
+    /// `runtime.allgs` (link address): every g ever made, dead ones included.
+    pub fn allgs_addr(&self) -> u64 {
+        self.allgs
+    }
+
+    /// `runtime.allm` (link address), when found.
+    pub fn allm_addr(&self) -> Option<u64> {
+        self.allm
+    }
 }
 
 /// Go's maximum stack size on 64-bit targets (runtime.maxstacksize is 1 GB).

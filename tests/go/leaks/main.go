@@ -209,11 +209,26 @@ func parked() bool {
 // slots of a live frame look like pointers to a conservative scan).
 func setup(ready chan struct{}) {
 	d1, d2 := make(chan struct{}), make(chan struct{})
+	// GC cycles back to back while the goroutines start and block: the write barrier
+	// records the channels and sudogs they write, and those entries stay in each P's
+	// buffer after the cycles (words a conservative scan must not follow).
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	}()
 	go leak(d1)
 	<-d1
 	go reachable(d2)
 	<-d2
 	started.Wait()
+	close(stop)
 	for !parked() {
 		time.Sleep(10 * time.Millisecond)
 	}
