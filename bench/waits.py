@@ -12,7 +12,8 @@ sync.Cond and time.Sleep, stopped in runtime.Breakpoint(). For each N:
 - in gdb (one fresh session per command, as bench/goroutines.py measures): `wslgo-bt
   --list` then `wslgo-waits`, cold and warm wall time, gdb's CPU, gdb's added peak RSS.
 
-The ratio column is the waits command's time over the list's (cold, best of the runs).
+Times are the fastest and slowest of the runs (every run counts against a target); the ratio
+column is the waits command's time over the list's (fastest runs; in gdb, cold).
 Prints markdown tables; asserts nothing.
 """
 
@@ -42,31 +43,36 @@ def core_rows(binary: Path, n: int, work: Path, repeat: int, timeout: float) -> 
     core = goroutines.make_core(binary, n, work, timeout)
     if core is None:
         return [[f"{n:,}", "(no core: gcore failed)", "-", "-", "-", "-"]]
-    best: dict[str, common.Run] = {}
+    runs: dict[str, list[common.Run]] = {}
+    failed: dict[str, str] = {}
     try:
         for _ in range(repeat):
             for args in CORE_PAIR:
                 r = common.measure(
                     [*common.wslgo_cmd(), *args, str(binary), str(core)], timeout=timeout
                 )
-                key = args[0]
-                if r.rc == 0 and not r.timed_out and (key not in best or r.wall < best[key].wall):
-                    best[key] = r
+                if r.rc == 0 and not r.timed_out:
+                    runs.setdefault(args[0], []).append(r)
+                else:
+                    failed[args[0]] = "timed out" if r.timed_out else f"exit {r.rc}"
     finally:
         core.unlink()
     rows = []
     for args in CORE_PAIR:
-        r = best.get(args[0])
-        if r is None:
-            rows.append([f"{n:,}", f"`wslgo {args[0]}`", "failed", "-", "-", common.load()])
+        rs = runs.get(args[0])
+        if not rs or args[0] in failed:
+            why = failed.get(args[0], "no run")
+            rows.append([f"{n:,}", f"`wslgo {args[0]}`", f"failed: {why}", "-", "-", common.load()])
             continue
-        ratio = r.wall / best["goroutines"].wall if "goroutines" in best else 0.0
+        walls, cpus = [r.wall for r in rs], [r.cpu for r in rs]
+        base = runs.get("goroutines")
+        ratio = min(walls) / min(r.wall for r in base) if base else 0.0
         rows.append(
             [
                 f"{n:,}",
                 f"`wslgo {args[0]} BIN CORE`",
-                f"{r.wall:.2f} s (cpu {r.cpu:.2f} s)",
-                f"{r.rss_kib / 1024:.0f} MiB",
+                f"{min(walls):.2f}-{max(walls):.2f} s (cpu {min(cpus):.2f}-{max(cpus):.2f} s)",
+                f"{max(r.rss_kib for r in rs) / 1024:.0f} MiB",
                 f"{ratio:.1f}x",
                 common.load(),
             ]
@@ -87,7 +93,7 @@ def gdb_rows(
             rows.append([f"{n:,}", f"`{cmd}`", r.error or "timed out", "-", "-", "-", "-"])
             continue
         cpu = f" (cpu {r.cpu[0]:.2f} s)" if r.cpu else ""
-        warm = f"{min(r.times[1:]):.3f} s" if len(r.times) > 1 else "-"
+        warm = f"{min(r.times[1:]):.3f}-{max(r.times[1:]):.3f} s" if len(r.times) > 1 else "-"
         ratio = f"{r.times[0] / base.times[0]:.1f}x" if base.times else "-"
         rows.append(
             [
@@ -129,7 +135,7 @@ def main() -> int:
             print(f"  N={n} gdb: {in_gdb[-2:]}", file=sys.stderr)
     print(f"- fixture: {binary}; {common.go_version(common.go_path(args.go))}\n")
     if core:
-        print("### From a core (best of the runs)\n")
+        print("### From a core (fastest-slowest of the runs)\n")
         heads = ["N", "command", "time", "peak RSS", "vs list", "load 1/5/15"]
         print(md_table(heads, core) + "\n")
     if in_gdb:
