@@ -37,6 +37,9 @@ def test_info_threads_reads_frame_zero_while_a_parked_goroutine_is_selected(
             "kill",
         ],
         binary=binary,
+        # one P: goroutine 1 (in wg.Wait) is parked or runnable while square runs, never
+        # running on another thread (it was once, caught in a signal handler)
+        env={**os.environ, "GOMAXPROCS": "1"},
     )
     assert "error reading variable" not in r.output, r.output
     before = _rows(section(r.stdout, "BEFORE"))
