@@ -43,22 +43,19 @@ fn heap_tables_match_dwarf() {
         );
         assert_eq!(table.span, from_dwarf.span, "mspan, Go {v} {goarch}");
         assert_eq!(
-            table.p_pcache_base, from_dwarf.p_pcache_base,
-            "p.pcache.base, Go {v} {goarch}"
+            table.p_pcache, from_dwarf.p_pcache,
+            "p.pcache, Go {v} {goarch}"
         );
         assert_eq!(
-            (table.p_wbbuf, table.p_wbbuf_words),
-            (from_dwarf.p_wbbuf, from_dwarf.p_wbbuf_words),
+            table.p_wbbuf, from_dwarf.p_wbbuf,
             "p.wbBuf.buf, Go {v} {goarch}"
         );
         assert_eq!(
-            (table.p_spanq, table.p_spanq_words),
-            (from_dwarf.p_spanq, from_dwarf.p_spanq_words),
+            table.p_spanq, from_dwarf.p_spanq,
             "p.gcw.spanq.ring, Go {v} {goarch}"
         );
         assert_eq!(
-            (table.p_xregs, table.p_xregs_words),
-            (from_dwarf.p_xregs, from_dwarf.p_xregs_words),
+            table.p_xregs, from_dwarf.p_xregs,
             "p.xRegs.scratch, Go {v} {goarch}"
         );
         assert!(matches!(table.source, LayoutSource::Fallback { .. }));

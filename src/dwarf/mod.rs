@@ -530,6 +530,25 @@ impl Dwarf {
         Err(Error::NotFound(format!("type {name} is not a struct")))
     }
 
+    /// The member at `path` inside struct `s` (`["wbBuf", "buf"]` in `runtime.p`): its
+    /// offset from the start of `s` and its size, each step through the member's struct
+    /// type. `NotFound` names the missing step.
+    pub fn member(&self, s: &StructLayout, path: &[&str]) -> Result<(u64, u64)> {
+        let (mut at, mut size) = (0, s.size);
+        let mut inner: Option<StructLayout> = None;
+        for (k, name) in path.iter().enumerate() {
+            let cur = inner.as_ref().unwrap_or(s);
+            let f = cur
+                .field(name)
+                .ok_or_else(|| Error::NotFound(format!("field {}.{name} in DWARF", cur.name)))?;
+            (at, size) = (at + f.offset, f.size);
+            if k + 1 < path.len() {
+                inner = Some(self.struct_layout(&f.type_name)?);
+            }
+        }
+        Ok((at, size))
+    }
+
     fn read_struct(&self, name: &str, off: UnitSectionOffset) -> Result<StructLayout> {
         let (size, members) = self.with_entry(off, |unit, e| {
             let size = e

@@ -81,30 +81,49 @@ pub struct HeapLayout {
     pub arena_spans: u64,
     /// `mspan`.
     pub span: SpanOffsets,
-    /// `p.pcache.base`, the first of the page cache's three words (`base`, a uintptr
-    /// holding a heap address, then the `cache` and `scav` bitmaps), which conservative
-    /// marking must not take for pointers (Go's GC never follows them).
-    pub p_pcache_base: u64,
+    /// `p.pcache`, the page cache's three words (`base`, a uintptr holding a heap address,
+    /// then the `cache` and `scav` bitmaps), which conservative marking must not take for
+    /// pointers (Go's GC never follows them).
+    pub p_pcache: WordRun,
     /// `p.wbBuf.buf`, the write barrier's buffer (`[wbBufEntries]uintptr`): the pointers
     /// written while the GC marks, left there after each flush. The GC never follows them;
     /// to conservative marking a stale entry would keep alive what the program dropped
     /// (a channel a goroutine blocks on forever, once its sudog was written to).
-    pub p_wbbuf: u64,
-    /// Words in `p.wbBuf.buf`.
-    pub p_wbbuf_words: u64,
+    pub p_wbbuf: WordRun,
     /// `p.gcw.spanq.ring` (Go 1.26+, the Green Tea GC): the P's local queue of objects
     /// whose spans are to be scanned, `objptr`s (uintptrs) left after each cycle, as stale as
-    /// the write barrier's.
-    pub p_spanq: u64,
-    /// Words in `p.gcw.spanq.ring` (0: no such queue).
-    pub p_spanq_words: u64,
-    /// `p.xRegs.scratch` (Go 1.26+): where an asynchronous preemption
-    /// saves the vector registers, raw register contents that can hold any address.
-    pub p_xregs: u64,
-    /// Words in `p.xRegs.scratch` (0: none).
-    pub p_xregs_words: u64,
+    /// the write barrier's. Empty before 1.26.
+    pub p_spanq: WordRun,
+    /// `p.xRegs.scratch` (Go 1.26+): where an asynchronous preemption saves the vector
+    /// registers, raw register contents that can hold any address. Empty before 1.26.
+    pub p_xregs: WordRun,
     /// Where this layout came from.
     pub source: LayoutSource,
+}
+
+/// A run of words inside a struct: `words` words from byte `at` (none when `words` is 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WordRun {
+    /// Offset of the first word.
+    pub at: u64,
+    /// Words.
+    pub words: u64,
+}
+
+impl WordRun {
+    /// The run of a member found in DWARF (`(offset, size)`), at most [`MAX_RUN_WORDS`].
+    fn of((at, size): (u64, u64)) -> Self {
+        WordRun {
+            at,
+            words: (size / 8).min(MAX_RUN_WORDS),
+        }
+    }
+
+    /// The addresses of the run's words in the struct at `base`.
+    pub fn addrs(self, base: u64) -> impl Iterator<Item = u64> {
+        let start = base.wrapping_add(self.at);
+        (0..self.words).map(move |i| start.wrapping_add(i * 8))
+    }
 }
 
 fn off(l: &StructLayout, name: &str) -> Result<u64> {
@@ -129,41 +148,16 @@ impl HeapLayout {
             _ => 8,
         };
         let p = d.struct_layout("runtime.p")?;
-        let pcache = p
-            .field("pcache")
-            .ok_or_else(|| Error::NotFound("field runtime.p.pcache in DWARF".into()))?;
-        let pc = d.struct_layout(&pcache.type_name)?;
-        let wb = p
-            .field("wbBuf")
-            .ok_or_else(|| Error::NotFound("field runtime.p.wbBuf in DWARF".into()))?;
-        let wbl = d.struct_layout(&wb.type_name)?;
-        let wbuf = wbl
-            .field("buf")
-            .ok_or_else(|| Error::NotFound("field runtime.wbBuf.buf in DWARF".into()))?;
-        // The span queue is optional (Go 1.26+).
-        let spanq = p.field("gcw").and_then(|gcw| {
-            let w = d.struct_layout(&gcw.type_name).ok()?;
-            let q = w.field("spanq")?;
-            let ql = d.struct_layout(&q.type_name).ok()?;
-            let ring = ql.field("ring")?;
-            Some((gcw.offset + q.offset + ring.offset, ring.size / 8))
-        });
-        let (p_spanq, p_spanq_words) = spanq.unwrap_or((0, 0));
-        // So is the vector register scratch space (Go 1.26+).
-        let xregs = p.field("xRegs").and_then(|x| {
-            let xl = d.struct_layout(&x.type_name).ok()?;
-            let sc = xl.field("scratch")?;
-            Some((x.offset + sc.offset, sc.size / 8))
-        });
-        let (p_xregs, p_xregs_words) = xregs.unwrap_or((0, 0));
+        // The span queue and the vector register scratch space are Go 1.26+.
+        let optional = |path: &[&str]| {
+            d.member(&p, path)
+                .map_or_else(|_| WordRun::default(), WordRun::of)
+        };
         Ok(HeapLayout {
-            p_xregs,
-            p_xregs_words: p_xregs_words.min(WB_BUF_MAX_WORDS),
-            p_spanq,
-            p_spanq_words: p_spanq_words.min(WB_BUF_MAX_WORDS),
-            p_pcache_base: pcache.offset + off(&pc, "base")?,
-            p_wbbuf: wb.offset + wbuf.offset,
-            p_wbbuf_words: (wbuf.size / 8).min(WB_BUF_MAX_WORDS),
+            p_pcache: WordRun::of(d.member(&p, &["pcache"])?),
+            p_wbbuf: WordRun::of(d.member(&p, &["wbBuf", "buf"])?),
+            p_spanq: optional(&["gcw", "spanq", "ring"]),
+            p_xregs: optional(&["xRegs", "scratch"]),
             arenas: off(&mheap, "arenas")?,
             all_arenas,
             arena_spans: off(&arena, "spans")?,
@@ -189,10 +183,8 @@ impl HeapLayout {
         }
         let (minor, l) = TABLES.iter().rev().find(|(m, _)| *m <= version.1)?;
         let shift = mheap_pad_shift(version, arch);
-        let (p_xregs, p_xregs_words) = xregs_scratch(version, arch);
         Some(HeapLayout {
-            p_xregs,
-            p_xregs_words,
+            p_xregs: xregs_scratch(version, arch),
             arenas: l.arenas + shift,
             all_arenas: l.all_arenas + shift,
             source: LayoutSource::Fallback {
@@ -219,43 +211,53 @@ impl HeapLayout {
     }
 }
 
+/// `pageCache`'s words (runtime/mpagecache.go: `base`, `cache`, `scav`).
+const PCACHE_WORDS: u64 = 3;
+
 /// `wbBufEntries` (runtime/mwbbuf.go), 512 in every pinned release.
 const WB_BUF_ENTRIES: u64 = 512;
 
-/// `p.xRegs.scratch` (offset, words) of a release: the vector registers an asynchronous
-/// preemption saves (runtime/preempt_xreg.go; amd64 X0-X15 or Y/Z registers with the
-/// mask registers, arm64 V0-V31), 1.26+.
-fn xregs_scratch(version: (u32, u32), arch: Arch) -> (u64, u64) {
-    match (arch, version.1) {
-        (Arch::Amd64, 26..) => (13800, 264),
-        (Arch::Arm64, 26..) => (13800, 64),
-        _ => (0, 0),
-    }
+/// `p.xRegs.scratch` of a release: the vector registers an asynchronous preemption saves
+/// (runtime/preempt_xreg.go; amd64 X0-X15 or Y/Z registers with the mask registers, arm64
+/// V0-V31), 1.26+.
+fn xregs_scratch(version: (u32, u32), arch: Arch) -> WordRun {
+    let words = match (arch, version.1) {
+        (Arch::Amd64, 26..) => 264,
+        (Arch::Arm64, 26..) => 64,
+        _ => return WordRun::default(),
+    };
+    WordRun { at: 13800, words }
 }
 
 /// `len(spanQueue.ring)` (runtime/mgcmark_greenteagc.go), 256 since Go 1.26.
 const SPANQ_ENTRIES: u64 = 256;
 
-/// The most words of a DWARF-described `wbBuf.buf` or `spanq.ring` hidden per P (a bound on bad DWARF).
-const WB_BUF_MAX_WORDS: u64 = 4096;
+/// The most words of a run read from DWARF (a bound on bad DWARF).
+const MAX_RUN_WORDS: u64 = 4096;
 
 const fn table(
     arenas: u64,
     all_arenas: u64,
     arena_spans: u64,
     span: SpanOffsets,
-    p_pcache_base: u64,
+    p_pcache: u64,
     p_wbbuf: u64,
     p_spanq: u64,
 ) -> HeapLayout {
     HeapLayout {
-        p_pcache_base,
-        p_wbbuf,
-        p_spanq,
-        p_spanq_words: if p_spanq == 0 { 0 } else { SPANQ_ENTRIES },
-        p_xregs: 0,
-        p_xregs_words: 0,
-        p_wbbuf_words: WB_BUF_ENTRIES,
+        p_pcache: WordRun {
+            at: p_pcache,
+            words: PCACHE_WORDS,
+        },
+        p_wbbuf: WordRun {
+            at: p_wbbuf,
+            words: WB_BUF_ENTRIES,
+        },
+        p_spanq: WordRun {
+            at: p_spanq,
+            words: if p_spanq == 0 { 0 } else { SPANQ_ENTRIES },
+        },
+        p_xregs: WordRun { at: 0, words: 0 },
         arenas,
         all_arenas,
         arena_spans,

@@ -565,14 +565,9 @@ fn hide_p_words(t: &Target<'_>, allp: u64, l: &HeapLayout, hidden: &mut Vec<u64>
     };
     for k in 0..h.len {
         if let Some(p) = t.word_in(&ps, k * 8).filter(|p| *p != 0) {
-            let at = p.wrapping_add(l.p_pcache_base);
-            hidden.extend([at, at.wrapping_add(8), at.wrapping_add(16)]);
-            let wb = p.wrapping_add(l.p_wbbuf);
-            hidden.extend((0..l.p_wbbuf_words).map(|i| wb.wrapping_add(i * 8)));
-            let q = p.wrapping_add(l.p_spanq);
-            hidden.extend((0..l.p_spanq_words).map(|i| q.wrapping_add(i * 8)));
-            let x = p.wrapping_add(l.p_xregs);
-            hidden.extend((0..l.p_xregs_words).map(|i| x.wrapping_add(i * 8)));
+            for run in [l.p_pcache, l.p_wbbuf, l.p_spanq, l.p_xregs] {
+                hidden.extend(run.addrs(p));
+            }
         }
     }
 }
