@@ -359,8 +359,9 @@ pub fn check(
     // Every g's `stack.hi` (a stack ends where a heap span may begin): all of allgs, dead
     // ones too (a free g keeps its stack), and each M's g0 and gsignal.
     hidden.extend(
-        all_gs(t, cfg.allgs)
-            .unwrap_or_else(|| gs.iter().map(|g| g.addr.0).collect())
+        cfg.allgs
+            .and_then(|at| super::read_allgs(t, at).ok())
+            .map_or_else(|| gs.iter().map(|g| g.addr.0).collect(), |a| a.ptrs)
             .into_iter()
             .map(|g| g.wrapping_add(cfg.g_stack_hi)),
     );
@@ -533,20 +534,6 @@ fn hidden_words(
     }
     hidden
 }
-
-/// The g pointers of `runtime.allgs` at `allgs` (at most [`MAX_ALLGS`]); `None` when its
-/// slice cannot be read.
-fn all_gs(t: &Target<'_>, allgs: Option<u64>) -> Option<Vec<u64>> {
-    let h = t.slice_header(allgs?).ok()?;
-    if h.len > MAX_ALLGS || h.len > h.cap {
-        return None;
-    }
-    let b = t.bytes(h.ptr, usize::try_from(h.len * 8).ok()?).ok()?;
-    Some((0..h.len).filter_map(|k| t.word_in(&b, k * 8)).collect())
-}
-
-/// The most goroutines whose `stack.hi` is read from `runtime.allgs`.
-const MAX_ALLGS: u64 = 1 << 24;
 
 /// The words of every P of `allp` (a `[]*p`) that hold heap addresses the GC never
 /// follows: the page cache's (`base`, the address of the next allocations, and the `cache`

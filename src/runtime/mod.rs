@@ -245,35 +245,9 @@ impl GoRuntime {
         self.wait_reasons.get_or_init(|| out)
     }
 
-    /// Read the `allgs` slice: its header, checked (len within cap, within an absolute
-    /// guard and within the mapped memory that must hold the array), then the pointers.
+    /// Read the `allgs` slice ([`read_allgs`]).
     fn allg_pointers(&self, t: &Target<'_>) -> Result<AllGs> {
-        let p = t.ptr_size;
-        let at = t.relocate(self.allgs);
-        let hdr = t.slice_header(at).map_err(|e| {
-            Error::Mismatch(format!(
-                "cannot read runtime.allgs at {at:#x} ({e}); is this memory from this binary?"
-            ))
-        })?;
-        let SliceHeader { ptr, len, cap } = hdr;
-        if len > cap || len > MAX_ALLGLEN || (len > 0 && ptr == 0) {
-            return Err(Error::corrupt(
-                "runtime data",
-                format!("runtime.allgs = {{ptr {ptr:#x}, len {len}, cap {cap}}} is not a valid slice; memory and binary do not match?"),
-            ));
-        }
-        // A corrupt length cannot make us read past the memory the array lives in.
-        let fits = t.fitting(ptr, p).unwrap_or(len);
-        let n = len.min(fits);
-        let n_us = usize::try_from(n).map_err(|_| Error::corrupt("runtime data", "allglen"))?;
-        let arr = t.bytes(ptr, n_us * p).map_err(|e| {
-            Error::NotFound(format!("cannot read the allgs array ({n} pointers): {e}"))
-        })?;
-        Ok(AllGs {
-            ptrs: (0..n_us).filter_map(|i| le_word(&arr, i * p, p)).collect(),
-            claimed: len,
-            end: ptr.wrapping_add(n.wrapping_mul(p as u64)),
-        })
+        read_allgs(t, t.relocate(self.allgs))
     }
 
     /// Enumerate goroutines. Fails only when `allgs` itself cannot be read (wrong memory,
@@ -1136,6 +1110,37 @@ const MAX_STACK: u64 = 1 << 30;
 
 /// Goids come from a 64-bit counter bumped in batches of 16; no program gets near 2^48.
 const MAX_GOID: u64 = 1 << 48;
+
+/// Read the `allgs` slice at `at` (relocated): its header, checked (len within cap, within an
+/// absolute guard and within the mapped memory that must hold the array), then the pointers,
+/// dead goroutines' included.
+fn read_allgs(t: &Target<'_>, at: u64) -> Result<AllGs> {
+    let p = t.ptr_size;
+    let hdr = t.slice_header(at).map_err(|e| {
+        Error::Mismatch(format!(
+            "cannot read runtime.allgs at {at:#x} ({e}); is this memory from this binary?"
+        ))
+    })?;
+    let SliceHeader { ptr, len, cap } = hdr;
+    if len > cap || len > MAX_ALLGLEN || (len > 0 && ptr == 0) {
+        return Err(Error::corrupt(
+            "runtime data",
+            format!("runtime.allgs = {{ptr {ptr:#x}, len {len}, cap {cap}}} is not a valid slice; memory and binary do not match?"),
+        ));
+    }
+    // A corrupt length cannot make us read past the memory the array lives in.
+    let fits = t.fitting(ptr, p).unwrap_or(len);
+    let n = len.min(fits);
+    let n_us = usize::try_from(n).map_err(|_| Error::corrupt("runtime data", "allglen"))?;
+    let arr = t
+        .bytes(ptr, n_us * p)
+        .map_err(|e| Error::NotFound(format!("cannot read the allgs array ({n} pointers): {e}")))?;
+    Ok(AllGs {
+        ptrs: (0..n_us).filter_map(|i| le_word(&arr, i * p, p)).collect(),
+        claimed: len,
+        end: ptr.wrapping_add(n.wrapping_mul(p as u64)),
+    })
+}
 
 /// Guard on allglen for memories that do not know their map (a Python callback).
 const MAX_ALLGLEN: u64 = 50_000_000;
