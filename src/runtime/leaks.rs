@@ -366,16 +366,13 @@ pub fn check(
             .map(|g| g.wrapping_add(cfg.g_stack_hi)),
     );
     if let (Some(allm), Some(link)) = (cfg.allm, cfg.m_alllink) {
-        let mut m = t.word(allm).unwrap_or(0);
-        let mut seen = HashSet::default();
-        while m != 0 && seen.len() < 1 << 16 && seen.insert(m) {
+        for m in super::all_ms(t, allm, link) {
             if let Ok(g0) = t.word(m) {
                 hidden.push(g0.wrapping_add(cfg.g_stack_hi));
             }
             if let Some(gs) = cfg.m_gsignal.and_then(|o| t.word(m.wrapping_add(o)).ok()) {
                 hidden.push(gs.wrapping_add(cfg.g_stack_hi));
             }
-            m = t.word(m.wrapping_add(link)).unwrap_or(0);
         }
     }
     // The heap.

@@ -364,21 +364,11 @@ impl GoRuntime {
     /// `m.curg` of the m running on OS thread `tid` (0: it runs no goroutine); None when
     /// `runtime.allm` is unknown or unreadable, or lists no such thread.
     fn curg_of_thread(&self, t: &Target<'_>, tid: i64) -> Option<u64> {
-        let next = self.layout.m.alllink?;
         let mo = &self.layout.m;
-        let mut m = t.word(t.relocate(self.allm?)).ok()?;
-        // A corrupt list cannot loop forever: no program has this many threads.
-        for _ in 0..100_000 {
-            if m == 0 {
-                return None;
-            }
-            let procid = t.word(m.wrapping_add(mo.procid)).ok()?;
-            if procid as i64 == tid {
-                return t.word(m.wrapping_add(mo.curg)).ok();
-            }
-            m = t.word(m.wrapping_add(next)).ok()?;
-        }
-        None
+        all_ms(t, t.relocate(self.allm?), mo.alllink?)
+            .into_iter()
+            .find(|m| t.word(m.wrapping_add(mo.procid)).ok() == Some(tid as u64))
+            .and_then(|m| t.word(m.wrapping_add(mo.curg)).ok())
     }
 
     /// Every goroutine of `all`, a chunk of [`CHUNK`] allgs entries at a time, each chunk
@@ -1141,6 +1131,23 @@ fn read_allgs(t: &Target<'_>, at: u64) -> Result<AllGs> {
         end: ptr.wrapping_add(n.wrapping_mul(p as u64)),
     })
 }
+
+/// The m structs of the list `runtime.allm` (at `allm`, relocated) links through
+/// `m.alllink` (at `link`), in order, up to one that cannot be read; a corrupt list that
+/// loops or runs on past [`MAX_MS`] entries ends there.
+pub(crate) fn all_ms(t: &Target<'_>, allm: u64, link: u64) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut seen = FxHashSet::default();
+    let mut m = t.word(allm).unwrap_or(0);
+    while m != 0 && out.len() < MAX_MS && seen.insert(m) {
+        out.push(m);
+        m = t.word(m.wrapping_add(link)).unwrap_or(0);
+    }
+    out
+}
+
+/// The most m structs read from `runtime.allm` (no program has this many threads).
+const MAX_MS: usize = 100_000;
 
 /// Guard on allglen for memories that do not know their map (a Python callback).
 const MAX_ALLGLEN: u64 = 50_000_000;
