@@ -13,15 +13,7 @@ use wslgo::runtime::LayoutSource;
 
 #[test]
 fn wait_tables_match_dwarf() {
-    for (v, goarch) in common::versions()
-        .into_iter()
-        .flat_map(|v| [(v.clone(), "amd64"), (v, "arm64")])
-    {
-        let path = if goarch == "amd64" {
-            common::fixture("waits", &v, "opt")
-        } else {
-            common::fixture_for("waits", &v, goarch, "opt")
-        };
+    for (v, goarch, path) in common::fixtures_each_arch("waits", "opt") {
         let bin = Arc::new(Binary::open(&path).unwrap());
         let d = Dwarf::new(bin.clone()).unwrap();
         let (maj, min, _) = bin.build_info().unwrap().version_tuple().unwrap();

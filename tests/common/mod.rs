@@ -98,6 +98,19 @@ fn mode_flags(mode: &str) -> Vec<String> {
     out.lines().map(str::to_string).collect()
 }
 
+/// tests/go/NAME in `mode` for every selected version, amd64 then arm64 each:
+/// (version, goarch, path).
+pub fn fixtures_each_arch(name: &str, mode: &str) -> Vec<(String, &'static str, PathBuf)> {
+    versions()
+        .into_iter()
+        .flat_map(|v| {
+            let amd64 = fixture(name, &v, mode);
+            let arm64 = fixture_for(name, &v, "arm64", mode);
+            [(v.clone(), "amd64", amd64), (v, "arm64", arm64)]
+        })
+        .collect()
+}
+
 static BUILD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Path of tests/go/NAME built with Go `version` for `goarch` in `mode`: a pin through
