@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
 import shutil
 import signal
 import socket
@@ -25,23 +24,38 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import gofixtures
 import pytest
 from conftest import GdbRun, run_gdb
 from wslgo import _native
-from wslgo_testing import pyviews
-from wslgo_testing.cores import OBJCOPY, check_symbols_option, strip_copy
+from wslgo_testing import leaks, pyviews, waits
+from wslgo_testing.cores import (
+    OBJCOPY,
+    check_symbols_option,
+    crash_env,
+    strip_copy,
+    unlimited_cores,
+)
 from wslgo_testing.gdb import marked, section
 from wslgo_testing.sources import goids, line_of
 from wslgo_testing.traceback import compare, ours_frames, parse_dump
 from wslgo_testing.versions import selected_versions
-from wslgo_testing.waits import check, running
 
 QEMU = shutil.which("qemu-aarch64")
+
+
+class Ready(Protocol):
+    """A fixture's account of itself, read up to its `ready` line."""
+
+    ready: bool
+
+
+T = TypeVar("T", bound=Ready)
 GDB_MULTIARCH = shutil.which("gdb-multiarch")
 #: What gdb says when qemu's stub, not wslgo, lost the session.
 STUB_LOST = (
@@ -68,25 +82,51 @@ def qemu_core(binary: Path, cwd: Path) -> tuple[Path, str]:
     """Run the arm64 ``binary crash`` under qemu-aarch64 until it aborts; qemu writes
     qemu_PROG_DATE_PID.core into ``cwd``."""
     assert QEMU is not None
-    env = dict(os.environ, GOTRACEBACK="crash")
-    env.pop("WSLGO_STACK_FILE", None)
-
-    def unlimited() -> None:
-        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2)
-
     proc = subprocess.run(
         [QEMU, str(binary), "crash"],
         cwd=cwd,
-        env=env,
+        env=crash_env(),
         capture_output=True,
         text=True,
         timeout=120,
-        preexec_fn=unlimited,
+        preexec_fn=unlimited_cores,
     )
     assert proc.returncode != 0, proc
     cores = sorted(cwd.glob("qemu_*.core"))
     assert cores, f"qemu wrote no core in {cwd}: {proc.stderr[-500:]}"
     return cores[0], proc.stderr
+
+
+def quit_core(binary: Path, cwd: Path, read: Callable[[Iterable[str]], T]) -> tuple[Path, T]:
+    """Run the arm64 fixture ``binary`` under qemu-aarch64 (its stdin a pipe it can wait
+    on) until ``read`` has its account up to `ready`, then SIGQUIT it: the core qemu writes
+    into ``cwd`` (GOTRACEBACK=crash) and the account."""
+    assert QEMU is not None
+    with (cwd / "stderr").open("w") as err:
+        proc = subprocess.Popen(
+            [QEMU, str(binary)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            cwd=cwd,
+            env=crash_env(GODEBUG=QEMU_GODEBUG),
+            preexec_fn=unlimited_cores,
+        )
+        try:
+            assert proc.stdout is not None
+            told = read(proc.stdout)
+            assert told.ready, (cwd / "stderr").read_text()[-500:]
+            proc.send_signal(signal.SIGQUIT)
+            proc.wait(timeout=120)
+        finally:
+            proc.kill()
+            proc.wait()
+    # qemu's own core (the kernel's, named `core` here) is not needed.
+    (cwd / "core").unlink(missing_ok=True)
+    cores = sorted(cwd.glob("qemu_*.core"))
+    assert len(cores) == 1, (cores, (cwd / "stderr").read_text()[-500:])
+    return cores[0], told
 
 
 @pytest.mark.parametrize("mode", ["debug", "opt", "nodwarf", "stripped"])
@@ -141,30 +181,13 @@ def test_arm64_waits_core(go_version: str, mode: str, tmp_path: Path) -> None:
     GOTRACEBACK=crash): every blocked goroutine's object, each object's waiters and
     suspects, and the AB-BA cycle, against what the program printed, as on amd64."""
     first_version_only(go_version)
-    assert QEMU is not None
     binary = gofixtures.build("waits", go_version, mode, goarch="arm64")
-    env = {k: v for k, v in os.environ.items() if k != "WSLGO_STACK_FILE"}
-    env.update(GOTRACEBACK="crash", GODEBUG=QEMU_GODEBUG)
-
-    def unlimited() -> None:
-        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2)
-
-    with (tmp_path / "stderr").open("w") as err:
-        with running(
-            [QEMU, str(binary)], cwd=tmp_path, env=env, stderr=err, preexec_fn=unlimited
-        ) as (proc, told):
-            proc.send_signal(signal.SIGQUIT)
-            proc.wait(timeout=120)
-    # qemu's own core (the kernel's, named `core` here) is not needed.
-    (tmp_path / "core").unlink(missing_ok=True)
-    cores = sorted(tmp_path.glob("qemu_*.core"))
-    assert len(cores) == 1, (cores, (tmp_path / "stderr").read_text()[-500:])
-    core = cores[0]
+    core, told = quit_core(binary, tmp_path, waits.read_told)
     cli = [sys.executable, "-m", "wslgo.cli", "waits", str(binary), str(core), "--json"]
     r = subprocess.run(cli, capture_output=True, text=True)
     core.unlink()
     assert r.returncode == 0, r.stderr
-    check(json.loads(r.stdout), told)
+    waits.check(json.loads(r.stdout), told)
 
 
 @pytest.mark.parametrize("mode", ["debug", "stripped"])
@@ -174,48 +197,12 @@ def test_arm64_leaks_core(go_version: str, mode: str, tmp_path: Path) -> None:
     tables): only goroutines the program leaked, the nil-channel one among them, as on
     amd64 (tests/py/test_leaks.py)."""
     first_version_only(go_version)
-    assert QEMU is not None
     binary = gofixtures.build("leaks", go_version, mode, goarch="arm64")
-    env = {k: v for k, v in os.environ.items() if k != "WSLGO_STACK_FILE"}
-    env.update(GOTRACEBACK="crash", GODEBUG=QEMU_GODEBUG)
-
-    def unlimited() -> None:
-        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2)
-
-    leaked: dict[int, str] = {}
-    blocked: set[int] = set()
-    with (tmp_path / "stderr").open("w") as err:
-        proc = subprocess.Popen(
-            [QEMU, str(binary)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=err,
-            text=True,
-            cwd=tmp_path,
-            env=env,
-            preexec_fn=unlimited,
-        )
-        try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                f = line.split()
-                if f == ["ready"]:
-                    break
-                if f[:1] == ["leaked"]:
-                    leaked[int(f[1])] = f[2]
-                elif f[:1] == ["blocked"]:
-                    blocked.add(int(f[1]))
-            proc.send_signal(signal.SIGQUIT)
-            proc.wait(timeout=120)
-        finally:
-            proc.kill()
-            proc.wait()
-    (tmp_path / "core").unlink(missing_ok=True)
-    cores = sorted(tmp_path.glob("qemu_*.core"))
-    assert len(cores) == 1, (cores, (tmp_path / "stderr").read_text()[-500:])
-    cli = [sys.executable, "-m", "wslgo.cli", "leaks", str(binary), str(cores[0]), "--json"]
+    core, told = quit_core(binary, tmp_path, leaks.read_told)
+    leaked, blocked = told.leaked, told.blocked
+    cli = [sys.executable, "-m", "wslgo.cli", "leaks", str(binary), str(core), "--json"]
     r = subprocess.run(cli, capture_output=True, text=True)
-    cores[0].unlink()
+    core.unlink()
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["cannot"] is None and doc["errors"] == [], doc

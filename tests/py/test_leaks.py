@@ -13,52 +13,30 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import build
 from wslgo_testing import pprofdecode, versions
+from wslgo_testing.cores import gcore
 from wslgo_testing.gdb import marked, section
-
-
-@dataclass
-class Told:
-    """What the fixture printed: goid -> how."""
-
-    leaked: dict[int, str] = field(default_factory=dict)
-    blocked: dict[int, str] = field(default_factory=dict)
+from wslgo_testing.leaks import Told, read_told
 
 
 @contextmanager
 def running(binary: Path) -> Iterator[tuple[subprocess.Popen[str], Told]]:
     """The fixture, parked and ready, with what it printed; killed afterwards."""
     proc = subprocess.Popen([str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    told = Told()
     try:
         assert proc.stdout is not None
-        for line in proc.stdout:
-            f = line.split()
-            if f == ["ready"]:
-                break
-            if f[:1] == ["leaked"]:
-                told.leaked[int(f[1])] = f[2]
-            elif f[:1] == ["blocked"]:
-                told.blocked[int(f[1])] = f[2]
-        else:
+        told = read_told(proc.stdout)
+        if not told.ready:
             pytest.fail("the fixture ended before it was ready")
         yield proc, told
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-
-
-def gcore(pid: int, out: Path) -> Path:
-    subprocess.run(
-        ["gcore", "-o", str(out), str(pid)], check=True, capture_output=True, timeout=120
-    )
-    return Path(f"{out}.{pid}")
 
 
 def check(doc: dict[str, Any], told: Told) -> set[int]:

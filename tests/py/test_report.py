@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from conftest import build
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from wslgo_testing.cores import CORE_PATTERN
+from wslgo_testing.cores import CORE_PATTERN, unlimited_cores
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 CHROMIUM = "/usr/bin/chromium"
@@ -53,10 +52,6 @@ def parse(stdout: str) -> Told:
     return t
 
 
-def _unlimited_cores() -> None:
-    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-
-
 def crash(binary: Path, cwd: Path) -> tuple[Path, Told]:
     """Run the fixture with `crash` under GOTRACEBACK=crash: its core and what it said."""
     pattern = CORE_PATTERN.read_text().strip()
@@ -69,7 +64,7 @@ def crash(binary: Path, cwd: Path) -> tuple[Path, Told]:
         capture_output=True,
         text=True,
         timeout=60,
-        preexec_fn=_unlimited_cores,
+        preexec_fn=unlimited_cores,
     )
     assert proc.returncode < 0, proc
     cores = sorted(cwd.glob("core*"))

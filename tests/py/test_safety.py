@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 import wslgo
 from conftest import ROOT, build, run_gdb
-from wslgo_testing.cores import crash_core
+from wslgo_testing.cores import crash_core, unlimited_cores
 from wslgo_testing.versions import full_version, newest
 
 PRINT_NATIVE = "python import wslgo._native as n; print('NATIVE=' + n.__file__)"
@@ -408,15 +410,9 @@ def test_overwritten_pclntab_body_is_reported(tmp_path: Path, fill: int) -> None
 
 @pytest.mark.parametrize("mode", ["opt", "pie"])
 def test_core_of_a_non_go_pie_is_named_foreign(tmp_path: Path, mode: str) -> None:
-    import resource
-    import signal
-
-    def limits() -> None:
-        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-
     sleep = shutil.which("sleep")
     assert sleep
-    proc = subprocess.Popen([sleep, "30"], cwd=tmp_path, preexec_fn=limits)
+    proc = subprocess.Popen([sleep, "30"], cwd=tmp_path, preexec_fn=unlimited_cores)
     time.sleep(0.2)
     proc.send_signal(signal.SIGABRT)
     proc.wait()
@@ -431,15 +427,15 @@ def test_core_of_a_non_go_pie_is_named_foreign(tmp_path: Path, mode: str) -> Non
 
 
 def many_goroutines_core(tmp_path: Path, n: int) -> tuple[Path, Path]:
-    import resource
-
-    def limits() -> None:
-        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-
     binary = build("grmany", newest(), "opt")
     env = dict(os.environ, GOTRACEBACK="crash", GRMANY_N=str(n))
     r = subprocess.run(
-        [str(binary)], cwd=tmp_path, env=env, capture_output=True, timeout=120, preexec_fn=limits
+        [str(binary)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        preexec_fn=unlimited_cores,
     )
     assert r.returncode != 0
     cores = sorted(tmp_path.glob("core*"))
@@ -449,8 +445,6 @@ def many_goroutines_core(tmp_path: Path, n: int) -> tuple[Path, Path]:
 
 @pytest.mark.slow  # a sweep of ~40 runs under memory limits: scripts/test --slow
 def test_out_of_memory_is_one_line_never_an_abort_or_a_hang(tmp_path: Path) -> None:
-    import resource
-
     binary, core = many_goroutines_core(tmp_path, 20000)
     seen: dict[str, int] = {}
     for mode, limits_mb in (

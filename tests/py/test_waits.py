@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 from conftest import build
+from wslgo_testing.cores import gcore
 from wslgo_testing.gdb import marked, section
-from wslgo_testing.waits import check, check_goroutines_json, gcore, running, waits_on
+from wslgo_testing.waits import check, check_goroutines_json, running, waits_on
 
 
 def test_waits_cli_and_gdb_on_a_core(gdb_run, go_version: str, tmp_path: Path) -> None:

@@ -14,8 +14,25 @@ from .traceback import Dumped, compare, parse_dump
 CORE_PATTERN = Path("/proc/sys/kernel/core_pattern")
 
 
-def _unlimited_cores() -> None:
+def unlimited_cores() -> None:
+    """In a child before exec: no limit on the size of its core."""
     resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
+def crash_env(**extra: str) -> dict[str, str]:
+    """The environment of a fixture that is to dump a core: GOTRACEBACK=crash, no
+    WSLGO_STACK_FILE, and ``extra``."""
+    env = dict(os.environ, GOTRACEBACK="crash", **extra)
+    env.pop("WSLGO_STACK_FILE", None)
+    return env
+
+
+def gcore(pid: int, out: Path) -> Path:
+    """A gcore core of process ``pid`` (``out.PID``)."""
+    subprocess.run(
+        ["gcore", "-o", str(out), str(pid)], check=True, capture_output=True, timeout=120
+    )
+    return Path(f"{out}.{pid}")
 
 
 def make_core(binary: Path, cwd: Path, *args: str, timeout: float = 60) -> tuple[Path, str]:
@@ -25,16 +42,14 @@ def make_core(binary: Path, cwd: Path, *args: str, timeout: float = 60) -> tuple
     assert not pattern.startswith("|") and "/" not in pattern, (
         f"core_pattern {pattern!r} does not write cores into the cwd"
     )
-    env = dict(os.environ, GOTRACEBACK="crash")
-    env.pop("WSLGO_STACK_FILE", None)
     proc = subprocess.run(
         [str(binary), *args],
         cwd=cwd,
-        env=env,
+        env=crash_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
-        preexec_fn=_unlimited_cores,
+        preexec_fn=unlimited_cores,
     )
     assert proc.returncode < 0, proc  # killed by SIGABRT
     cores = sorted(cwd.glob("core*"))

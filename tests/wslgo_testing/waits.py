@@ -10,7 +10,6 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 
@@ -63,14 +62,6 @@ def running(argv: list[str], **popen: Any) -> Iterator[tuple[subprocess.Popen[st
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-
-
-def gcore(pid: int, out: Path) -> Path:
-    """A gcore core of process ``pid`` (``out.PID``)."""
-    subprocess.run(
-        ["gcore", "-o", str(out), str(pid)], check=True, capture_output=True, timeout=120
-    )
-    return Path(f"{out}.{pid}")
 
 
 def check(doc: dict[str, Any], told: Told) -> None:
