@@ -197,14 +197,7 @@ pub fn locate(bin: &Binary, pcln: &Pclntab, name: &str) -> Option<Located> {
         "runtime.waitReasonStrings" => wait_reason_table(bin),
         "runtime.semtable" => {
             // `semtable.rootFor(addr)`, inlined in both, forms the table's address.
-            let acq = func_refs(bin, pcln, "runtime.semacquire1")?;
-            let rel = func_refs(bin, pcln, "runtime.semrelease1")?;
-            let addr = single(
-                acq.iter()
-                    .filter(|r| r.size == 0 && !r.store && in_bss(bin, r.addr))
-                    .filter(|r| rel.iter().any(|x| x.addr == r.addr && x.size == 0))
-                    .map(|r| r.addr),
-            )?;
+            let addr = formed_in_both(bin, pcln, "runtime.semacquire1", "runtime.semrelease1")?;
             // [semTabSize]struct{root semaRoot; pad}, each root padded to
             // cpu.CacheLinePadSize.
             let pad = crate::runtime::waits_layout::cache_line_pad(bin.arch());
@@ -215,16 +208,7 @@ pub fn locate(bin: &Binary, pcln: &Pclntab, name: &str) -> Option<Located> {
             })
         }
         "runtime.mheap_" => {
-            let grow = func_refs(bin, pcln, "runtime.(*mcentral).grow")?;
-            let init = func_refs(bin, pcln, "runtime.mallocinit")?;
-            let formed =
-                |r: &Ref| r.size == 0 && !r.store && !r.atomic_store && in_bss(bin, r.addr);
-            let addr = single(
-                grow.iter()
-                    .filter(|r| formed(r))
-                    .filter(|r| init.iter().any(|x| x.addr == r.addr && formed(x)))
-                    .map(|r| r.addr),
-            )?;
+            let addr = formed_in_both(bin, pcln, "runtime.(*mcentral).grow", "runtime.mallocinit")?;
             Some(Located {
                 addr,
                 size: 0,
@@ -290,6 +274,19 @@ pub fn locate(bin: &Binary, pcln: &Pclntab, name: &str) -> Option<Located> {
 }
 
 /// The one distinct value of `it`, if exactly one.
+/// The one zero-initialized global whose address both functions `a` and `b` form (an
+/// address taken, not a load or store through it).
+fn formed_in_both(bin: &Binary, pcln: &Pclntab, a: &str, b: &str) -> Option<u64> {
+    let (ra, rb) = (func_refs(bin, pcln, a)?, func_refs(bin, pcln, b)?);
+    let formed = |r: &Ref| r.size == 0 && !r.store && !r.atomic_store && in_bss(bin, r.addr);
+    single(
+        ra.iter()
+            .filter(|r| formed(r))
+            .filter(|r| rb.iter().any(|x| x.addr == r.addr && formed(x)))
+            .map(|r| r.addr),
+    )
+}
+
 fn single(it: impl Iterator<Item = u64>) -> Option<u64> {
     let mut v: Vec<u64> = it.collect();
     v.sort_unstable();
