@@ -10,8 +10,10 @@ for this script), the CLI is timed on the live process: `wslgo goroutines --pid 
 `wslgo-bt --pprof FILE` (cold: it reads the goroutines) and `wslgo-bt --save FILE` (the
 same stop's snapshot). Each row gives the file's size. With --core N, two gcores of the
 fixture with N goroutines (two runs) are made, and the CLI is timed on them:
-`--pprof` on one, and `wslgo diff BIN CORE1 CORE2`. Cores are deleted afterwards. Prints
-markdown tables; asserts nothing.
+`--pprof` on one, and `wslgo diff BIN CORE1 CORE2`. Cores are deleted afterwards. With
+--repeat R each CLI row runs R times and the gdb session R times (a new stop each time);
+every row gives the fastest and the slowest run, since a target met only in some runs is not
+met. Prints markdown tables; asserts nothing.
 """
 
 from __future__ import annotations
@@ -60,17 +62,61 @@ def size(path: Path) -> str:
     return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
 
 
-def timed_cli(args: list[str], timeout: float) -> tuple[str, str]:
-    r = common.measure([*common.wslgo_cmd(), *args], timeout=timeout)
-    if r.timed_out:
-        return f"> {timeout:.0f} s", "-"
-    if r.rc != 0:
-        return f"failed (status {r.rc})", "-"
-    return f"{r.wall:.3f} s (cpu {r.cpu:.3f})", f"{r.rss_kib / 1024:.0f} MiB"
+def timed_cli(args: list[str], timeout: float, repeat: int) -> tuple[str, str]:
+    """Wall time as `min-max s (cpu min-max)` over REPEAT runs, and the largest peak RSS;
+    a failed or timed-out run makes the row say so instead of a time."""
+    runs = [common.measure([*common.wslgo_cmd(), *args], timeout=timeout) for _ in range(repeat)]
+    if any(r.timed_out for r in runs):
+        return f"failed: > {timeout:.0f} s", "-"
+    bad = [r.rc for r in runs if r.rc != 0]
+    if bad:
+        return f"failed: status {bad[0]}", "-"
+    return (
+        f"{span([r.wall for r in runs])} s (cpu {span([r.cpu for r in runs])})",
+        f"{max(r.rss_kib for r in runs) / 1024:.0f} MiB",
+    )
 
 
-def live_rows(binary: Path, n: int, entry: str, timeout: float, work: Path) -> list[list[str]]:
-    """The CLI on the stopped process, then the gdb commands, at N goroutines."""
+def span(xs: list[float]) -> str:
+    lo, hi = min(xs), max(xs)
+    return f"{lo:.3f}" if len(xs) == 1 else f"{lo:.3f}-{hi:.3f}"
+
+
+def live_rows(
+    binary: Path, n: int, entry: str, timeout: float, work: Path, repeat: int
+) -> list[list[str]]:
+    """The CLI on the stopped process, then the gdb commands, at N goroutines; the gdb
+    session is run REPEAT times (each a cold start) and its rows give the range."""
+    rows: list[list[str]] = []
+    gdb_walls: dict[str, list[float]] = {}
+    for i in range(repeat):
+        cli, walls = live_once(binary, n, entry, timeout, work, repeat if i == 0 else 0)
+        rows += cli
+        if walls is None:
+            return rows + [[f"{n:,}", "gdb", "failed: the fixture did not stop", "-", "-", "-"]]
+        if isinstance(walls, str):
+            return rows + [[f"{n:,}", "gdb", walls, "-", "-", "-"]]
+        for k, v in walls.items():
+            gdb_walls.setdefault(k, []).append(v)
+    for key, what, dest in [
+        ("gdb-pprof", "wslgo-bt --pprof (cold)", "gdb.pb.gz"),
+        ("gdb-save", "wslgo-bt --save (same stop)", "gdb.snap"),
+    ]:
+        ws = gdb_walls.get(key, [])
+        wall = f"{span(ws)} s" if len(ws) == repeat else "failed: no result from gdb"
+        rows.append([f"{n:,}", what, wall, "-", sizes.get(dest, "-"), common.load()])
+    return rows
+
+
+#: Sizes of the files the last gdb session wrote, by name.
+sizes: dict[str, str] = {}
+
+
+def live_once(
+    binary: Path, n: int, entry: str, timeout: float, work: Path, cli_repeat: int
+) -> tuple[list[list[str]], dict[str, float] | str | None]:
+    """One gdb session at N goroutines: the CLI rows (CLI_REPEAT runs each, none when 0)
+    while gdb holds the stop, then the gdb commands' times."""
     script = work / "in_gdb.py"
     script.write_text(IN_GDB.format(work=str(work), timeout=timeout))
     argv = [*GDB_BATCH, "-iex", "set width 0", "-iex", "handle SIGURG nostop noprint pass"]
@@ -79,41 +125,42 @@ def live_rows(binary: Path, n: int, entry: str, timeout: float, work: Path) -> l
     gdb = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
-    rows = []
+    rows: list[list[str]] = []
     try:
         deadline = time.monotonic() + timeout
         while not (work / "pid").exists():
             if time.monotonic() > deadline or gdb.poll() is not None:
-                return [[f"{n:,}", "(the fixture did not stop)", "-", "-", "-"]]
+                gdb.kill()
+                gdb.communicate()
+                return rows, None
             time.sleep(0.1)
         pid = (work / "pid").read_text()
         for what, flag, dest in [
             ("CLI --pid --pprof", "--pprof", work / "cli.pb.gz"),
             ("CLI --pid --save", "--save", work / "cli.snap"),
         ]:
-            wall, rss = timed_cli(["goroutines", "--pid", pid, flag, str(dest)], timeout)
-            rows.append([f"{n:,}", what, wall, rss, size(dest), common.load()])
+            if cli_repeat:
+                args = ["goroutines", "--pid", pid, flag, str(dest)]
+                wall, rss = timed_cli(args, timeout, cli_repeat)
+                rows.append([f"{n:,}", what, wall, rss, size(dest), common.load()])
         (work / "cli-done").touch()
         out, err = gdb.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         gdb.kill()
-        return [*rows, [f"{n:,}", "gdb", f"> {timeout:.0f} s", "-", "-", "-"]]
-    got = {}
+        gdb.communicate()
+        return rows, f"failed: > {timeout:.0f} s"
+    got: dict[str, float] | str = "failed: " + err.strip()[-80:]
     for line in out.splitlines():
         if line.startswith("BENCH-RESULT "):
             got = json.loads(line.split(" ", 1)[1])
-    for key, what, dest in [
-        ("gdb-pprof", "wslgo-bt --pprof (cold)", work / "gdb.pb.gz"),
-        ("gdb-save", "wslgo-bt --save (same stop)", work / "gdb.snap"),
-    ]:
-        wall = f"{got[key]:.3f} s" if key in got else "failed: " + err.strip()[-80:]
-        rows.append([f"{n:,}", what, wall, "-", size(dest), common.load()])
+    for name in ("gdb.pb.gz", "gdb.snap"):
+        sizes[name] = size(work / name)
     for name in ("pid", "cli-done", "cli.pb.gz", "cli.snap", "gdb.pb.gz", "gdb.snap"):
         (work / name).unlink(missing_ok=True)
-    return rows
+    return rows, got
 
 
-def core_rows(binary: Path, n: int, timeout: float, work: Path) -> list[list[str]]:
+def core_rows(binary: Path, n: int, timeout: float, work: Path, repeat: int) -> list[list[str]]:
     """--pprof on a core and the diff of two cores, at N goroutines."""
     one = make_core(binary, n, work / "1", timeout)
     two = make_core(binary, n, work / "2", timeout)
@@ -121,9 +168,10 @@ def core_rows(binary: Path, n: int, timeout: float, work: Path) -> list[list[str
         return [[f"{n:,}", "(no core: gcore failed)", "-", "-", "-", "-"]]
     rows = []
     prof = work / "core.pb.gz"
-    wall, rss = timed_cli(["goroutines", str(binary), str(one), "--pprof", str(prof)], timeout)
+    args = ["goroutines", str(binary), str(one), "--pprof", str(prof)]
+    wall, rss = timed_cli(args, timeout, repeat)
     rows.append([f"{n:,}", f"CLI core --pprof ({size(one)} core)", wall, rss, size(prof)])
-    wall, rss = timed_cli(["diff", str(binary), str(one), str(two)], timeout)
+    wall, rss = timed_cli(["diff", str(binary), str(one), str(two)], timeout, repeat)
     rows.append([f"{n:,}", "CLI diff CORE1 CORE2", wall, rss, "-"])
     for p in (one, two, prof):
         p.unlink(missing_ok=True)
@@ -136,6 +184,7 @@ def main() -> int:
     ap.add_argument("--core", default="", help="counts for the core rows (comma-separated)")
     ap.add_argument("--go", default="1.24", help="pinned Go version of the fixture")
     ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each row (default 3)")
     args = ap.parse_args()
     binary = gofixtures.build("bngr", args.go, "opt")
     entry = subprocess.run(
@@ -145,13 +194,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="wslgo-bench-pprof-", dir=os.getcwd()) as tmp:
         work = Path(tmp)
         for n in [int(c) for c in args.counts.split(",") if c]:
-            rows += live_rows(binary, n, entry, args.timeout, work)
+            rows += live_rows(binary, n, entry, args.timeout, work, args.repeat)
         for n in [int(c) for c in args.core.split(",") if c]:
             (work / "1").mkdir(exist_ok=True)
             (work / "2").mkdir(exist_ok=True)
-            rows += core_rows(binary, n, args.timeout, work)
+            rows += core_rows(binary, n, args.timeout, work, args.repeat)
     print(f"- fixture: {binary}; wslgo: {' '.join(common.wslgo_cmd())}\n")
-    print(md_table(["goroutines", "command", "wall", "peak RSS", "file", "load"], rows))
+    head = ["goroutines", "command", f"wall, {args.repeat} runs", "peak RSS", "file", "load"]
+    print(md_table(head, rows))
     return 0
 
 
