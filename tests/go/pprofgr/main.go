@@ -90,16 +90,12 @@ func main() {
 	signal.Notify(sig, syscall.SIGUSR1)
 	parked.Wait()
 	// Every goroutine parked: nothing runnable but this one.
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if strings.Count(string(buf[:n]), "[runnable]") == 0 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	settle()
 	fmt.Println("ready", os.Getpid())
 	<-sig
+	// os/signal's loop goroutine handed the signal over and may still be in
+	// os/signal.process: wait until it waits for the next one, as in the core.
+	settle()
 	f, err := os.Create(os.Args[1])
 	if err != nil {
 		panic(err)
@@ -109,4 +105,27 @@ func main() {
 	}
 	f.Close()
 	fmt.Println("written")
+}
+
+// settle returns once no goroutine is runnable and os/signal's loop goroutine (if any) is
+// blocked in the runtime waiting for a signal (signal_recv).
+func settle() {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		dump := string(buf[:n])
+		settled := strings.Count(dump, "[runnable]") == 0
+		for _, g := range strings.Split(dump, "\n\n") {
+			// At rest it sleeps in signal_recv as a blocking syscall (runtime frames are
+			// not in the dump).
+			header, _, _ := strings.Cut(g, "\n")
+			if strings.Contains(g, "os/signal.loop") && !strings.Contains(header, "[syscall") {
+				settled = false
+			}
+		}
+		if settled {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
