@@ -1,0 +1,1 @@
+../shared/dontdump_linux.go
