@@ -1,7 +1,8 @@
 """`wslgo report`: one self-contained HTML page of a core file or a live process (the
-panic, the crashing goroutine, the states, the goroutine groups and who waits on whom),
-to look at offline or attach to an incident. The page is native (src/views/report.rs);
-this module opens the target, loads the path map and writes the file."""
+panic, the crashing goroutine, the states, the goroutine groups, who waits on whom and the
+leaked goroutines), to look at offline or attach to an incident. The page is native
+(src/views/report.rs); this module opens the target, loads the path map and writes the
+file."""
 
 from __future__ import annotations
 
@@ -46,8 +47,9 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
         help="one self-contained HTML page of a core file or a live process",
         description="An HTML page of a core file (BINARY CORE) or a live process (--pid PID): "
         "the panic or fatal error and the crashing goroutine's stack with its source, the "
-        "goroutine states as a chart, the goroutine groups with a filter, and the wait-for "
-        "graph. CSS, JS and SVG are inline: it opens offline from a file.",
+        "goroutine states as a chart, the goroutine groups with a filter, the wait-for "
+        "graph and the leaked goroutines (as `wslgo leaks` finds them). CSS, JS and SVG are "
+        "inline: it opens offline from a file.",
     )
     add_target_arguments(p)
     p.add_argument(

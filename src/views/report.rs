@@ -4,8 +4,9 @@
 //! from `templates/report.html` with HTML auto-escaping ([`page`]): every string from the
 //! program (labels, panic text, paths, type names) is data of the template, never markup.
 //!
-//! Each section is one field of [`Page`] and one block of the template: a new section
-//! (the leaked goroutines) is a field filled by [`build`] and a block that shows it.
+//! Each section is one field of [`Page`] and one block of the template: a new section is
+//! a field filled by [`build`] and a block that shows it (the leaked goroutines were the
+//! last: [`LeakSection`], from the leak check over the same enumeration and wait facts).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -16,15 +17,18 @@ use minijinja::{context, AutoEscape, Environment};
 use serde::Serialize;
 
 use super::filter::label_map;
+use super::leaks::summary as leak_summary;
 use super::list::short_path;
 use super::render::{group, state_text, summary, Group};
 use super::Filter;
 use crate::error::{Error, Result};
 use crate::pathmap::PathMap;
 use crate::runtime::fxhash::FxHashMap;
+use crate::runtime::leaks::{Cause, LeakModel, Leaks};
 use crate::runtime::target::{Scope, Snapshot, SnapshotOptions, Target};
 use crate::runtime::waits::{WaitModel, Waits};
 use crate::runtime::{Frame, Goroutine, ThreadRegs, DEFAULT_MAX_DEPTH};
+use crate::text::escape;
 
 const PAGE: &str = include_str!("templates/report.html");
 const CSS: &str = include_str!("templates/report.css");
@@ -63,6 +67,8 @@ pub struct Page {
     pub groups: Vec<GroupRow>,
     /// Who waits on what, and who can unblock it.
     pub graph: Graph,
+    /// The leaked goroutines.
+    pub leaks: LeakSection,
     /// Goroutines in all.
     pub total: usize,
 }
@@ -191,6 +197,31 @@ pub struct GroupRow {
     pub current: bool,
     /// Every function of the stack and the `go` statement, one per line (the filter's).
     pub funcs: String,
+    /// Members the leak check found leaked.
+    pub leaked: usize,
+    /// Why they leaked (`unreachable`, `nil chan`, ...), each once.
+    pub causes: Vec<&'static str>,
+    /// The same group in the other list: a group's leaked members in the leak section
+    /// (`#l0`), a leaked group's whole group in the table (`#g3`).
+    pub twin: Option<String>,
+    /// The leaked members' ids, ascending (the twins are found by them; not shown).
+    #[serde(skip)]
+    pub leaked_ids: Vec<u64>,
+}
+
+/// The leak check's section: its summary line and the leaked goroutines in groups.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LeakSection {
+    /// The summary line as `wslgo leaks` prints it, or why the check could not run.
+    pub summary: String,
+    /// The check could not run (`summary` says why; nothing else is shown).
+    pub failed: bool,
+    /// Leaked goroutines in all.
+    pub count: usize,
+    /// Their groups (anchors `l0`, `l1`, ...), as the table groups them.
+    pub groups: Vec<GroupRow>,
+    /// Blocked goroutines whose object was not found, parts that could not be read.
+    pub warnings: Vec<String>,
 }
 
 /// The wait-for graph's geometry.
@@ -276,19 +307,25 @@ pub fn build(
         },
     )?;
     let rt = target.runtime();
-    let waits = match WaitModel::new(rt) {
+    let (waits, leaks) = match WaitModel::new(rt) {
         Ok(model) => {
             // The analysis takes one slice: the records are moved into it and back, not
-            // cloned (100,000 of them).
+            // cloned (100,000 of them). The leak check reads the same wait facts.
             let gs = std::mem::take(&mut snap.gs).into_vec();
-            let w = model.analyze(rt, &rt.target(target.mem(), target.bias()), &gs);
+            let t = rt.target(target.mem(), target.bias());
+            let w = model.analyze(rt, &t, &gs);
+            let st = &rt.layout().status;
+            let l = LeakModel::new(rt).map(|m| m.find_with(&t, &gs, &w, st.waiting, st.scan));
             snap.gs = gs.into();
-            w
+            (w, l)
         }
-        Err(e) => Waits {
-            errors: vec![format!("wait objects: {e}")],
-            ..Waits::default()
-        },
+        Err(e) => (
+            Waits {
+                errors: vec![format!("wait objects: {e}")],
+                ..Waits::default()
+            },
+            Err(e),
+        ),
     };
     let bin = rt.binary();
     let mut header = Header {
@@ -318,20 +355,38 @@ pub fn build(
         .first()
         .map(|t| signal_name(t.signal))
         .filter(|s| !s.is_empty());
-    Ok(page_of(&snap, &waits, header, opts.path_map.as_ref()))
+    Ok(page_of(
+        &snap,
+        &waits,
+        &leaks,
+        header,
+        opts.path_map.as_ref(),
+    ))
 }
 
-/// The page of a snapshot and its wait analysis, with `header`'s program facts (the part
-/// of [`build`] that reads no memory: the unit tests' entry).
-pub fn page_of(snap: &Snapshot, waits: &Waits, mut header: Header, pm: Option<&PathMap>) -> Page {
+/// The page of a snapshot, its wait analysis and its leak check (or why that could not
+/// run), with `header`'s program facts (the part of [`build`] that reads no memory: the
+/// unit tests' entry).
+pub fn page_of(
+    snap: &Snapshot,
+    waits: &Waits,
+    leaks: &Result<Leaks>,
+    mut header: Header,
+    pm: Option<&PathMap>,
+) -> Page {
     let shown = Filter::default().select(snap.gs.iter(), None);
     let groups = group(&shown, None, false, None);
     let by_goid: FxHashMap<u64, &Goroutine> = shown.iter().map(|g| (g.goid.0, *g)).collect();
-    let rows: Vec<GroupRow> = groups
+    let causes: FxHashMap<u64, Cause> = leaks
+        .as_ref()
+        .map(|l| l.leaked.iter().map(|x| (x.goid, x.cause)).collect())
+        .unwrap_or_default();
+    let mut rows: Vec<GroupRow> = groups
         .iter()
         .enumerate()
-        .map(|(i, b)| group_row(i, b, &by_goid))
+        .map(|(i, b)| group_row(format!("g{i}"), b, &by_goid, &causes))
         .collect();
+    let leak_section = leak_section(leaks, &shown, &by_goid, &causes, &mut rows);
     for (_, lines) in snap.panics() {
         header.panic.extend(lines);
     }
@@ -348,6 +403,7 @@ pub fn page_of(snap: &Snapshot, waits: &Waits, mut header: Header, pm: Option<&P
         chart: chart(shown.iter().copied()),
         graph: graph(&groups, waits),
         groups: rows,
+        leaks: leak_section,
         total: snap.len(),
     }
 }
@@ -381,7 +437,77 @@ fn location(func: &str, file: &str, line: u32) -> String {
     format!("{func} at {}:{line}", short_path(file))
 }
 
-fn group_row(i: usize, b: &Group<'_>, by_goid: &FxHashMap<u64, &Goroutine>) -> GroupRow {
+/// The leak section of `leaks`; the table's `rows` (of the same goroutines `shown`) get
+/// their twins in it. A leaked group is a group of the table cut to its leaked members
+/// (same state, stack and `go` statement), so each has exactly one twin.
+fn leak_section(
+    leaks: &Result<Leaks>,
+    shown: &[&Goroutine],
+    by_goid: &FxHashMap<u64, &Goroutine>,
+    causes: &FxHashMap<u64, Cause>,
+    rows: &mut [GroupRow],
+) -> LeakSection {
+    let l = match leaks {
+        Ok(l) => l,
+        Err(e) => {
+            return LeakSection {
+                summary: format!("the leak check cannot run: {}", escape(&e.to_string())),
+                failed: true,
+                ..LeakSection::default()
+            }
+        }
+    };
+    let leaked: Vec<&Goroutine> = shown
+        .iter()
+        .copied()
+        .filter(|g| causes.contains_key(&g.goid.0))
+        .collect();
+    let mut groups: Vec<GroupRow> = group(&leaked, None, false, None)
+        .iter()
+        .enumerate()
+        .map(|(i, b)| group_row(format!("l{i}"), b, by_goid, causes))
+        .collect();
+    let row_of: FxHashMap<u64, usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.leaked > 0)
+        .flat_map(|(i, r)| r.leaked_ids.iter().map(move |id| (*id, i)))
+        .collect();
+    for lg in &mut groups {
+        let Some(i) = lg.leaked_ids.first().and_then(|id| row_of.get(id)) else {
+            continue;
+        };
+        if let Some(r) = rows.get_mut(*i) {
+            r.twin = Some(format!("#{}", lg.id));
+            lg.twin = Some(format!("#{}", r.id));
+        }
+    }
+    let mut warnings = Vec::new();
+    if !l.undetermined.is_empty() {
+        let mut ids = l.undetermined.clone();
+        ids.sort_unstable();
+        warnings.push(format!(
+            "{} blocked goroutines wait on an object not found (taken as runnable): {}",
+            ids.len(),
+            id_ranges(&ids)
+        ));
+    }
+    warnings.extend(l.errors.iter().map(|e| escape(e).into_owned()));
+    LeakSection {
+        summary: leak_summary(l).trim_end().to_string(),
+        failed: false,
+        count: leaked.len(),
+        groups,
+        warnings,
+    }
+}
+
+fn group_row(
+    id: String,
+    b: &Group<'_>,
+    by_goid: &FxHashMap<u64, &Goroutine>,
+    leaks: &FxHashMap<u64, Cause>,
+) -> GroupRow {
     let g = b.first;
     let user = g.user_frame.filter(|u| *u < g.frames.len());
     let loc = user
@@ -414,8 +540,18 @@ fn group_row(i: usize, b: &Group<'_>, by_goid: &FxHashMap<u64, &Goroutine>) -> G
     if let Some(c) = created {
         funcs.push(&c.func);
     }
+    let mut leaked_ids = Vec::new();
+    let mut why: BTreeSet<Cause> = BTreeSet::new();
+    if !leaks.is_empty() {
+        for id in &b.goids {
+            if let Some(c) = leaks.get(id) {
+                leaked_ids.push(*id);
+                why.insert(*c);
+            }
+        }
+    }
     GroupRow {
-        id: format!("g{i}"),
+        id,
         count: b.goids.len(),
         state: b.state.clone(),
         location: loc,
@@ -431,6 +567,10 @@ fn group_row(i: usize, b: &Group<'_>, by_goid: &FxHashMap<u64, &Goroutine>) -> G
             .collect(),
         current: b.current,
         funcs: funcs.join("\n"),
+        leaked: leaked_ids.len(),
+        causes: why.into_iter().map(Cause::as_str).collect(),
+        twin: None,
+        leaked_ids,
     }
 }
 

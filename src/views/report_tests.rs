@@ -1,9 +1,11 @@
-//! The report's page on fake goroutines and waits: hostile program text escaped
-//! everywhere it appears, groups, ranges, the chart, the graph with its cycle.
+//! The report's page on fake goroutines, waits and leaks: hostile program text escaped
+//! everywhere it appears, groups, ranges, the chart, the graph with its cycle, the leak
+//! section (its groups, a check that could not run, none leaked).
 
 use std::sync::Arc;
 
 use super::*;
+use crate::runtime::leaks::Leaked;
 use crate::runtime::target::Scope;
 use crate::runtime::waits::{Cycle, Kind, Object, Op, Place, Suspect, Waiter};
 use crate::runtime::{Census, Location};
@@ -117,7 +119,7 @@ fn html() -> (Page, String) {
         settings: vec![("-ldflags".into(), EVIL.into())],
         ..Header::default()
     };
-    let p = page_of(&snap, &waits, header, None);
+    let p = page_of(&snap, &waits, &Ok(Leaks::default()), header, None);
     let text = page(&p).expect("the template renders");
     (p, text)
 }
@@ -224,7 +226,13 @@ fn the_graph_marks_the_cycle() {
 #[test]
 fn no_waits_says_so() {
     let snap = snapshot(vec![g(3, "sleep", "main.nap")]);
-    let p = page_of(&snap, &Waits::default(), Header::default(), None);
+    let p = page_of(
+        &snap,
+        &Waits::default(),
+        &Ok(Leaks::default()),
+        Header::default(),
+        None,
+    );
     let text = page(&p).unwrap();
     assert!(text.contains("No goroutine waits on a channel or sync object."));
     assert!(!text.contains("id=\"panic\""));
@@ -271,4 +279,193 @@ fn source_lines_around_the_user_frame_through_the_path_map() {
     let text = page(&p).unwrap();
     assert!(text.contains("line 12 &lt;b&gt;"));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+const LEAKER: &str = "main.leak</script><script>alert(3)</script>";
+
+/// [`fake`] with goroutines 30 and 31 leaked in one group (a function name and a label
+/// with markup), 32 on a nil channel, and worker 11 leaked out of its group of six.
+fn leaky() -> (Snapshot, Waits, Leaks) {
+    let (mut snap, waits) = fake();
+    let mut gs = std::mem::take(&mut snap.gs).into_vec();
+    for id in [30, 31] {
+        let mut x = g(id, "chan send", LEAKER);
+        x.labels = vec![("evil".into(), EVIL.into())];
+        gs.push(x);
+    }
+    gs.push(g(32, "chan send (nil chan)", "main.nilsend"));
+    snap.gs = gs.into();
+    let leaked = |goid, cause| Leaked {
+        goid,
+        cause,
+        objects: Vec::new(),
+    };
+    let leaks = Leaks {
+        leaked: vec![
+            leaked(11, Cause::Unreachable),
+            leaked(30, Cause::Unreachable),
+            leaked(31, Cause::Unreachable),
+            leaked(32, Cause::NilChan),
+        ],
+        blocked: 12,
+        undetermined: vec![9, 7, 8],
+        heap_bytes: 3 << 20,
+        scanned_bytes: 1 << 20,
+        errors: vec![format!("a span {EVIL} is unreadable")],
+        ..Leaks::default()
+    };
+    (snap, waits, leaks)
+}
+
+fn render_leaks(leaks: &Result<Leaks>) -> (Page, String) {
+    let (snap, waits, _) = leaky();
+    let p = page_of(&snap, &waits, leaks, Header::default(), None);
+    let text = page(&p).expect("the template renders");
+    (p, text)
+}
+
+#[test]
+fn leaked_goroutines_in_groups_with_their_causes() {
+    let (_, _, leaks) = leaky();
+    let (p, text) = render_leaks(&Ok(leaks.clone()));
+    let lk = &p.leaks;
+    assert!(!lk.failed);
+    assert_eq!(lk.summary, leak_summary(&leaks).trim_end());
+    assert!(lk
+        .summary
+        .starts_with("4 leaked of 12 blocked goroutines checked; 3.0 MiB of heap"));
+    assert_eq!(lk.count, 4);
+    let got: Vec<(&str, usize, &str, Vec<&str>)> = lk
+        .groups
+        .iter()
+        .map(|r| (r.id.as_str(), r.count, r.ids.as_str(), r.causes.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("l0", 2, "30-31", vec!["unreachable"]),
+            ("l1", 1, "11", vec!["unreachable"]),
+            ("l2", 1, "32", vec!["nil chan"]),
+        ]
+    );
+    // each leaked group links to its group in the table, which links back and counts
+    // its leaked members
+    for lg in &lk.groups {
+        let twin = lg.twin.as_deref().expect("a twin in the table");
+        let row = p
+            .groups
+            .iter()
+            .find(|r| format!("#{}", r.id) == twin)
+            .expect("the twin");
+        assert_eq!(row.twin.as_deref(), Some(format!("#{}", lg.id).as_str()));
+        assert_eq!(row.location, lg.location);
+        assert_eq!(row.leaked, lg.count);
+    }
+    let workers = p
+        .groups
+        .iter()
+        .find(|r| r.location.starts_with("main.worker"))
+        .expect("the workers' group");
+    assert_eq!((workers.count, workers.leaked), (6, 1));
+    assert_eq!(p.groups.iter().map(|r| r.leaked).sum::<usize>(), 4);
+    // the leak section's warnings: the objects not found (ids as ranges), the error
+    assert_eq!(
+        lk.warnings[0],
+        "3 blocked goroutines wait on an object not found (taken as runnable): 7-9"
+    );
+    assert_eq!(lk.warnings[1], format!("a span {EVIL} is unreadable"));
+    // rendered: the groups carry their stack once, hostile text is text
+    assert!(text.contains("<section id=\"leaks\">"));
+    assert!(text.contains("Leaked goroutines: 3 groups of 4"));
+    assert_eq!(
+        text.matches("ids 30-31").count(),
+        2,
+        "the table and the section"
+    );
+    assert!(text.contains("<p class=\"cause\">leaked: nil chan (<a href=\"#g"));
+    assert!(text.contains("class=\"mark leak\" href=\"#l1\">1 leaked</a>"));
+    assert!(
+        !text.contains("</script><script>"),
+        "a function name closed the script"
+    );
+    assert_eq!(text.matches("<script").count(), 1);
+    assert_eq!(text.matches("<img").count(), 0);
+    assert!(text.contains("a span &lt;img src=x onerror=alert(1)&gt; is unreadable"));
+    assert!(
+        text.contains("main.leak&lt;&#x2f;script&gt;"),
+        "the leaker's name as text"
+    );
+    assert!(!text.contains("id=\"no-leaks\""));
+}
+
+#[test]
+fn a_leak_check_that_cannot_run_is_one_line_and_the_rest_unchanged() {
+    let err = Error::Unsupported(format!("no heap layout for {EVIL}\nsecond line"));
+    let (p, text) = render_leaks(&Err(err));
+    let lk = &p.leaks;
+    assert!(lk.failed && lk.groups.is_empty() && lk.warnings.is_empty());
+    assert_eq!(
+        lk.summary,
+        format!("the leak check cannot run: unsupported: no heap layout for {EVIL}\\nsecond line")
+    );
+    assert!(text.contains(
+        "<p id=\"leak-summary\" class=\"note warning\">the leak check cannot run: unsupported: no heap layout for &lt;img src=x onerror=alert(1)&gt;\\nsecond line</p>"
+    ));
+    assert!(!text.contains("id=\"no-leaks\"") && !text.contains("id=\"leak-groups\""));
+    // the other sections are those of a page whose check found nothing
+    let (none, _) = render_leaks(&Ok(Leaks::default()));
+    assert_eq!(json(&p.header), json(&none.header));
+    assert_eq!(json(&p.chart), json(&none.chart));
+    assert_eq!(json(&p.groups), json(&none.groups));
+    assert_eq!(json(&p.graph), json(&none.graph));
+    assert_eq!(text.matches("<img").count(), 0);
+}
+
+#[test]
+fn a_heap_that_cannot_be_read_still_lists_the_leaks_by_construction() {
+    let leaks = Leaks {
+        leaked: vec![Leaked {
+            goid: 32,
+            cause: Cause::NilChan,
+            objects: Vec::new(),
+        }],
+        blocked: 12,
+        cannot: Some(format!("the heap cannot be read: {EVIL}")),
+        ..Leaks::default()
+    };
+    let (p, text) = render_leaks(&Ok(leaks));
+    assert!(!p.leaks.failed);
+    assert_eq!(
+        p.leaks.summary,
+        format!(
+            "leaks cannot be determined: the heap cannot be read: {EVIL}; 1 blocked forever by construction or by the runtime"
+        )
+    );
+    assert_eq!(p.leaks.groups.len(), 1);
+    assert_eq!(p.leaks.groups[0].ids, "32");
+    assert_eq!(text.matches("<img").count(), 0);
+}
+
+#[test]
+fn none_leaked_says_so_with_the_summary() {
+    let leaks = Leaks {
+        blocked: 9,
+        heap_bytes: 1 << 20,
+        ..Leaks::default()
+    };
+    let (p, text) = render_leaks(&Ok(leaks));
+    assert_eq!(p.leaks.count, 0);
+    assert!(p.groups.iter().all(|r| r.leaked == 0 && r.twin.is_none()));
+    assert!(p
+        .leaks
+        .summary
+        .starts_with("0 leaked of 9 blocked goroutines checked; 1.0 MiB of heap"));
+    assert!(text.contains("<p id=\"no-leaks\">No leaked goroutines.</p>"));
+    assert!(!text.contains("class=\"mark leak\""));
+    assert!(!text.contains("id=\"leak-filter-count\""));
+}
+
+/// A section of the page as JSON, to compare it whole.
+fn json<T: Serialize>(x: &T) -> String {
+    serde_json::to_string(x).expect("a section serializes")
 }

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +18,7 @@ from conftest import build
 from wslgo_testing import pprofdecode, versions
 from wslgo_testing.cores import gcore
 from wslgo_testing.gdb import marked, section
-from wslgo_testing.leaks import Told, read_told
-
-
-@contextmanager
-def running(binary: Path) -> Iterator[tuple[subprocess.Popen[str], Told]]:
-    """The fixture, parked and ready, with what it printed; killed afterwards."""
-    proc = subprocess.Popen([str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        told = read_told(proc.stdout)
-        if not told.ready:
-            pytest.fail("the fixture ended before it was ready")
-        yield proc, told
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+from wslgo_testing.leaks import Told, running
 
 
 def check(doc: dict[str, Any], told: Told) -> set[int]:

@@ -3,12 +3,15 @@ tests/go/report and `wslgo-report FILE` at a live panic stop in gdb, each page l
 file:// in headless Chromium (Debian's chromium and chromium-driver, driven by selenium).
 The page must make no network request and log no console error, show what the program
 said about itself (its panic, its deadlocked goroutines, its workers), hide the groups the
-filter does not match, and show the hostile pprof label as text, creating no element."""
+filter does not match, and show the hostile pprof label as text, creating no element. Its
+leak section lists what `wslgo leaks` finds on the same core, and on tests/go/leaks (a
+gcore core and a live stop in gdb) exactly the goroutines the program says it leaked."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,7 +24,8 @@ from conftest import build
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from wslgo_testing.cores import CORE_PATTERN, unlimited_cores
+from wslgo_testing import leaks
+from wslgo_testing.cores import CORE_PATTERN, gcore, unlimited_cores
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 CHROMIUM = "/usr/bin/chromium"
@@ -101,10 +105,19 @@ def ranges(ids: list[int]) -> str:
     return ", ".join(out)
 
 
-def visible_groups(d: webdriver.Chrome) -> list[str]:
+def expand(ids: str) -> list[int]:
+    """The ids of a page's `ids 20-21, 5` line."""
+    out: list[int] = []
+    for part in ids.removeprefix("ids ").split(", "):
+        first, _, last = part.partition("-")
+        out.extend(range(int(first), int(last or first) + 1))
+    return out
+
+
+def visible_groups(d: webdriver.Chrome, where: str = "#groups") -> list[str]:
     return [
         el.find_element(By.CSS_SELECTOR, ".loc").text
-        for el in d.find_elements(By.CSS_SELECTOR, "#groups > .group")
+        for el in d.find_elements(By.CSS_SELECTOR, f"{where} > .group")
         if el.is_displayed()
     ]
 
@@ -119,7 +132,8 @@ def type_filter(d: webdriver.Chrome, text: str) -> list[str]:
     return visible_groups(d)
 
 
-def check_page(d: webdriver.Chrome, page: Path, told: Told, panic_line: str) -> None:
+def load(d: webdriver.Chrome, page: Path) -> None:
+    """Open ``page`` from file:// and check that it fetched nothing else."""
     d.get_log("performance")  # drop what earlier pages logged
     d.get_log("browser")
     url = page.resolve().as_uri()
@@ -133,6 +147,38 @@ def check_page(d: webdriver.Chrome, page: Path, told: Told, panic_line: str) -> 
         if m["method"] == "Network.requestWillBeSent"
     ]
     assert sent and all(u == url for u in sent), sent
+
+
+def no_console_error(d: webdriver.Chrome) -> None:
+    """Nothing logged an error (an alert, a blocked inline handler, a script error)."""
+    errors = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == [], errors
+
+
+def leaked_on_page(d: webdriver.Chrome) -> dict[int, str]:
+    """Goroutine id -> its group's `leaked: CAUSE` line, from the page's leak section; each
+    group's twin in the table marks its leaked members and links back."""
+    out: dict[int, str] = {}
+    for g in d.find_elements(By.CSS_SELECTOR, "#leak-groups > .group"):
+        ids = expand(g.find_element(By.CSS_SELECTOR, ".ids").text)
+        assert g.find_element(By.CSS_SELECTOR, ".count").text == str(len(ids))
+        cause = g.find_element(By.CSS_SELECTOR, ".cause")
+        twin = cause.find_element(By.TAG_NAME, "a").get_attribute("href") or ""
+        row = d.find_element(By.ID, twin.split("#")[1])
+        mark = row.find_element(By.CSS_SELECTOR, ".mark.leak")
+        assert mark.text == f"{len(ids)} leaked"
+        assert (mark.get_attribute("href") or "").endswith(f"#{g.get_attribute('id')}")
+        assert set(ids) <= set(expand(row.find_element(By.CSS_SELECTOR, ".ids").text))
+        out.update((i, cause.text) for i in ids)
+    return out
+
+
+def without_seconds(summary: str) -> str:
+    return re.sub(r" in \d+\.\d+ s ", " in S s ", summary)
+
+
+def check_page(d: webdriver.Chrome, page: Path, told: Told, panic_line: str) -> None:
+    load(d, page)
     # the panic, as the program's own runtime printed it
     assert panic_line in d.find_element(By.ID, "panic").text.splitlines()
     here = d.find_element(By.CSS_SELECTOR, "#source .line.here").text
@@ -183,9 +229,7 @@ def check_page(d: webdriver.Chrome, page: Path, told: Told, panic_line: str) -> 
     assert type_filter(d, "main.worker state:sleep") == []
     assert d.find_element(By.ID, "filter-count").text == f"0 of {len(groups)} groups"
     assert type_filter(d, "") == everything
-    # nothing above logged an error (an alert, a blocked inline handler, a script error)
-    errors = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
-    assert errors == [], errors
+    no_console_error(d)
 
 
 def test_report_of_a_crash_core(browser: webdriver.Chrome, go_version: str, tmp_path: Path) -> None:
@@ -198,6 +242,9 @@ def test_report_of_a_crash_core(browser: webdriver.Chrome, go_version: str, tmp_
         text=True,
         timeout=120,
     )
+    check = [sys.executable, "-m", "wslgo.cli", "leaks", str(binary), str(core)]
+    found = subprocess.run([*check, "--json"], capture_output=True, text=True, timeout=120)
+    said = subprocess.run(check, capture_output=True, text=True, timeout=120)
     core.unlink()
     assert r.returncode == 0, r.stderr
     assert r.stderr == f"wslgo report: wrote {page}\n"
@@ -206,6 +253,16 @@ def test_report_of_a_crash_core(browser: webdriver.Chrome, go_version: str, tmp_
     check_page(browser, page, told, panic_line)
     text = page.read_text()
     assert "core file " in text and "SIGABRT (6)" in text
+    # the leak section: what `wslgo leaks` finds on the same core, its summary line
+    assert found.returncode == 0 and said.returncode == 0, found.stderr + said.stderr
+    doc = json.loads(found.stdout)
+    summary = browser.find_element(By.ID, "leak-summary").text
+    assert without_seconds(summary) == without_seconds(said.stdout.splitlines()[0])
+    on_page = leaked_on_page(browser)
+    assert sorted(on_page) == sorted(x["goid"] for x in doc["leaked"])
+    assert all(on_page[x["goid"]].startswith(f"leaked: {x['cause']}") for x in doc["leaked"])
+    if not doc["leaked"]:
+        assert browser.find_element(By.ID, "no-leaks").text == "No leaked goroutines."
 
 
 def test_report_at_a_live_stop_in_gdb(
@@ -272,3 +329,70 @@ def test_report_of_a_live_process(go_version: str, tmp_path: Path) -> None:
     assert f"wait cycle: goroutines {ranges(told.cycle)} wait on each other" in text
     assert "evil=&lt;img src=x onerror=alert(1)&gt;" in text and "<img" not in text
     assert 'id="panic"' not in text  # nothing panicked
+
+
+def check_leaks_page(d: webdriver.Chrome, page: Path, told: leaks.Told) -> None:
+    """The leak section of a report of tests/go/leaks against what the program said."""
+    load(d, page)
+    on_page = leaked_on_page(d)
+    assert sorted(on_page) == sorted(told.leaked)
+    assert not set(on_page) & set(told.blocked)
+    summary = d.find_element(By.ID, "leak-summary").text
+    assert re.match(rf"{len(told.leaked)} leaked of \d+ blocked goroutines checked; ", summary)
+    assert summary.endswith("(finalizers and cleanups are not roots)"), summary
+    for goid, how in told.leaked.items():
+        want = "nil chan" if how == "nil-chan" else "unreachable"
+        assert on_page[goid] == f"leaked: {want} (its group in the table)", (goid, how)
+    # the filter hides the leak section's groups as it hides the table's
+    groups = d.find_elements(By.CSS_SELECTOR, "#leak-groups > .group")
+    recv = [g for g, how in told.leaked.items() if how == "recv-private-chan"]
+    type_filter(d, "main.recvPrivate")
+    shown = visible_groups(d, "#leak-groups")
+    assert shown and all(x.startswith("main.recvPrivate at ") for x in shown), shown
+    shown_ids = [
+        i
+        for g in groups
+        if g.is_displayed()
+        for i in expand(g.find_element(By.CSS_SELECTOR, ".ids").text)
+    ]
+    assert sorted(shown_ids) == sorted(recv)
+    counted = d.find_element(By.ID, "leak-filter-count").text
+    assert counted == f"{len(shown)} of {len(groups)} leaked groups shown"
+    assert [x.split(" at ")[0] for x in type_filter(d, "state:nil")] == ["main.nilChan"]
+    assert [x.split(" at ")[0] for x in visible_groups(d, "#leak-groups")] == ["main.nilChan"]
+    assert type_filter(d, "state:nil main.recvPrivate") == []
+    assert visible_groups(d, "#leak-groups") == []
+    type_filter(d, "")
+    assert len(visible_groups(d, "#leak-groups")) == len(groups)
+    assert d.find_element(By.ID, "leak-filter-count").text == ""
+    no_console_error(d)
+
+
+def test_report_of_leaks_from_a_core(
+    browser: webdriver.Chrome, go_version: str, tmp_path: Path
+) -> None:
+    binary = build("leaks", go_version)
+    with leaks.running(binary) as (proc, told):
+        core = gcore(proc.pid, tmp_path / "core")
+    page = tmp_path / "leaks.html"
+    r = subprocess.run(
+        [sys.executable, "-m", "wslgo.cli", "report", str(binary), str(core), "-o", str(page)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    core.unlink()
+    assert r.returncode == 0, r.stderr
+    check_leaks_page(browser, page, told)
+
+
+def test_report_of_leaks_at_a_live_stop_in_gdb(
+    browser: webdriver.Chrome, gdb_run: Any, go_version: str, tmp_path: Path
+) -> None:
+    binary = build("leaks", go_version)
+    page = tmp_path / "leaks.html"
+    with leaks.running(binary) as (proc, told):
+        g = gdb_run([f"attach {proc.pid}", f"wslgo-report {page}", "detach"], binary=binary)
+    assert f"wslgo: wrote {page}" in g.stdout, g.stdout + g.stderr
+    assert f"process {proc.pid}" in page.read_text()
+    check_leaks_page(browser, page, told)

@@ -18,7 +18,8 @@ _parser = commands.parser(
     "wslgo-report",
     "Write one self-contained HTML page of the program at this stop.\n\n"
     "The panic or fatal error, the crashing goroutine with its source, the goroutine "
-    "states, the groups with a filter and who waits on whom; it needs no network.",
+    "states, the groups with a filter, who waits on whom and the leaked goroutines; it "
+    "needs no network.",
     epilog="""examples:
   wslgo-report crash.html    then open crash.html in a browser (it needs no network)""",
 )
