@@ -41,3 +41,12 @@ if [ ! -s corpus/core_seed/core ]; then
 fi
 printf '' > corpus/core_goroutines/empty
 printf '\000\020\000\000\010\377\377\377\377\377\377\377\377' > corpus/core_goroutines/one-patch
+# snapshot_read: the JSON Lines of a small --save file (docs/pprof.md's format; the target
+# gzips its input too): a header, a running goroutine and two blocked at one place.
+mkdir -p corpus/snapshot_read
+cat > corpus/snapshot_read/seed.jsonl <<'JSONL'
+{"binary":"/src/app","build_id":"c230fcea","format":"wslgo-snapshot","goroutines":3,"now":12829015880288,"time_nanos":1796619967906626695,"version":1}
+{"id":1,"status":"running","state":"running","wait":"","waitsince":0,"pcs":[4806368,4806714,4429579],"location":"main.tick /src/app/main.go:47","user_pc":4806368,"created_by":"","parent":0,"system":false,"labels":[]}
+{"id":7,"status":"waiting","state":"chan receive","wait":"chan receive","waitsince":12829015000000,"pcs":[4429000,4806000],"location":"main.leak /src/app/main.go:40","user_pc":4806000,"created_by":"main.main /src/app/main.go:30","parent":1,"system":false,"labels":[["k","v"]]}
+{"id":8,"status":"waiting","state":"chan receive","wait":"chan receive","waitsince":0,"pcs":[4429000,4806000],"location":"main.leak /src/app/main.go:40","user_pc":4806000,"created_by":"main.main /src/app/main.go:30","parent":1,"system":false,"labels":[]}
+JSONL

@@ -2,7 +2,9 @@
 //! enumeration + the panic and fatal-error reading + the wait analysis (semtable treaps,
 //! sudog chains, hchans, notify lists, spans, stack scans; its text and JSON) + the leak
 //! check (arenas, span index, conservative marking; its summary and JSON) + every view
-//! of the snapshot (filtered and not, with `waits_on`) + unwinding of every core thread.
+//! of the snapshot (filtered and not, with `waits_on`) + its pprof profiles, its saved
+//! snapshot form and the diff of that with itself, and the HTML report page + unwinding of
+//! every core thread.
 //!
 //! The input is a list of patches `[u32 LE offset][u8 len][len bytes]` applied to the seed
 //! core (offsets modulo its length), so mutations reach the notes, allgs, the g structs and
@@ -20,13 +22,16 @@ use std::sync::{Arc, OnceLock};
 use libfuzzer_sys::fuzz_target;
 use wslgo::binary::Binary;
 use wslgo::mem::CoreFile;
+use wslgo::pprof::goroutines::ExtraLabels;
 use wslgo::runtime::leaks::{LeakModel, Leaks};
-use wslgo::runtime::target::{Scope, Snapshot};
+use wslgo::runtime::target::{Scope, Snapshot, Target};
 use wslgo::runtime::waits::WaitModel;
 use wslgo::runtime::{
     fatal, Census, GoRuntime, Goroutines, Options, ThreadRegs, UnwindOptions, UnwindStart,
 };
 use wslgo::symbols::Symbols;
+use wslgo::views::report::ReportOptions;
+use wslgo::views::snapfile::Saved;
 use wslgo::views::{self, Filter, Mode, Sink, View};
 
 struct Seed {
@@ -207,6 +212,28 @@ fn run(s: &Seed) {
         let _ = views::brief(snap.gs.iter(), &snap.others, 6, &Default::default());
         let _ = views::summary(snap.gs.iter(), &snap.others);
         let _ = sink.finish();
+        // The snapshot as data: its goroutine and goroutineleak profiles, its saved form
+        // (written, read back and compared with itself), and the HTML report's page.
+        let saved = Saved::of(&snap, "bin".into(), String::new(), 1, Some(2));
+        if let Ok(back) = Saved::read(saved.to_bytes().as_slice()) {
+            let d = views::diff::diff(&saved, &back);
+            let _ = views::diff::render_text(&d, true);
+            let _ = views::diff::render_json(&d, true);
+        }
+        if let Ok(t) = Target::core(s.rt.symbols().clone(), &s.scratch) {
+            let both = ExtraLabels {
+                state: true,
+                wait: true,
+            };
+            let _ = views::pprof::goroutine_profile(&t, &snap, 1, both);
+            if let Some(l) = &leaks {
+                let _ = views::pprof::goroutineleak_profile(&t, &snap, &l.goids(), 1);
+            }
+            let opts2 = ReportOptions::default();
+            if let Ok(page) = views::report::build(&t, &threads, opts.current_tid, &opts2) {
+                let _ = views::report::page(&page);
+            }
+        }
     }
     for t in threads.iter().take(4) {
         let start = UnwindStart {
