@@ -508,8 +508,20 @@ pub fn chan_queue(mem: &dyn Memory, l: &Layout, addr: u64, limits: Limits) -> Ch
         q.marker = Some(format!("<chan: {} elements exceed the read limit>", q.len));
         return q;
     }
+    // The ring's slots from recvx on, without overflowing on a garbage header (recvx and
+    // cap near 2^64; checked above: recvx < cap, n <= cap). A buf near the top of the
+    // address space wraps to an address that does not read, as any other garbage pointer.
+    let cap = q.cap.max(1);
+    let recvx = recvx.min(cap - 1);
     q.elems = (0..n)
-        .map(|i| buf + ((recvx + i) % q.cap.max(1)) * esize)
+        .map(|i| {
+            let slot = if i < cap - recvx {
+                recvx + i
+            } else {
+                i - (cap - recvx)
+            };
+            buf.wrapping_add(slot.wrapping_mul(esize))
+        })
         .collect();
     if n < q.len {
         q.marker = Some(format!(

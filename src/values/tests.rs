@@ -312,6 +312,26 @@ fn chan_queue_in_receive_order_with_wraparound() {
 }
 
 #[test]
+fn chan_queue_of_a_garbage_header_does_not_overflow() {
+    // values_walk's crash (an overflow check under `cargo fuzz --dev`): a buf at the top of
+    // the address space, and a ring whose recvx and cap are near 2^64.
+    let l = layout(24);
+    for (buf, cap, recvx) in [(u64::MAX - 8, 4u64, 3u64), (0x9000, u64::MAX, u64::MAX - 1)] {
+        let mut h = vec![0u8; 64];
+        h[0..8].copy_from_slice(&3u64.to_le_bytes()); // qcount
+        h[8..16].copy_from_slice(&cap.to_le_bytes()); // dataqsiz
+        h[16..24].copy_from_slice(&buf.to_le_bytes()); // buf
+        h[24..26].copy_from_slice(&0xffffu16.to_le_bytes()); // elemsize
+        h[56..64].copy_from_slice(&recvx.to_le_bytes()); // recvx
+        let mut m = FakeMemory::new();
+        m.map(0x1000, h);
+        let q = chan_queue(&m, &l, 0x1000, Limits::default());
+        assert_eq!(q.elems.len(), 3, "{q:?}");
+        assert_eq!(q.elems[0], buf.wrapping_add(recvx.wrapping_mul(0xffff)));
+    }
+}
+
+#[test]
 fn dyn_type_names_and_direct_flag() {
     let l = layout(24);
     let mut m = FakeMemory::new();
