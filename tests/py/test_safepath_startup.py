@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import build
 from wslgo_testing.gdb import GDB_BATCH
+from wslgo_testing.versions import newest
 
 DECLINED = "auto-loading has been declined by your `auto-load safe-path'"
 
@@ -58,7 +59,7 @@ def _gdb(home: Path, args: list[str]) -> str:
 
 
 def test_no_safe_path_warning_however_gdb_starts(
-    attached: tuple[Path, int, Path], tmp_path: Path, wslgo_entry: Path
+    attached: tuple[Path, int, Path], tmp_path: Path, wslgo_entry: Path, go_version: str
 ) -> None:
     exe, pid, core = attached
     ours, plain = tmp_path / "home", tmp_path / "plain"
@@ -81,7 +82,9 @@ def test_no_safe_path_warning_however_gdb_starts(
         "mi -file-exec-and-symbols": [mi, f"-file-exec-and-symbols {exe}"],
     }
     for way, args in ways.items():
-        assert DECLINED in _gdb(plain, args), f"gdb alone, {way}: no warning to remove"
+        # That gdb alone warns is gdb's doing, the same for every release: checked on one.
+        if go_version == newest():
+            assert DECLINED in _gdb(plain, args), f"gdb alone, {way}: no warning to remove"
         out = _gdb(ours, args)
         assert DECLINED not in out and "safe-path" not in out, (way, out)
         assert ": Go program, go1." in out, (way, out)  # wslgo was there
