@@ -110,6 +110,10 @@ def test_results_read_once_the_body_runs(gdb_run, go_version: str) -> None:
             "kill",
         ],
         binary=binary,
+        # No async preemption: `next` single-steps slowly enough for sysmon to preempt the
+        # goroutine, which then ran square's entry again on another thread and hit the
+        # breakpoint there before `next` ended (once in a CI run).
+        env={**os.environ, "GODEBUG": "asyncpreemptoff=1"},
     )
     args = r"^(\S+) = (.*)$"
     n = re.findall(args, section(r.stdout, "ENTRY"), re.M)
