@@ -53,12 +53,16 @@ for key, cmd in [("gdb-pprof", "wslgo-bt --pprof"), ("gdb-save", "wslgo-bt --sav
     t = time.perf_counter()
     gdb.execute(f"{{cmd}} {{dest}}", to_string=True)
     out[key] = time.perf_counter() - t
+    out[key + "-bytes"] = os.path.getsize(dest) if os.path.exists(dest) else 0
 print("BENCH-RESULT " + json.dumps(out))
 """
 
 
 def size(path: Path) -> str:
-    n = path.stat().st_size if path.exists() else 0
+    return size_of(path.stat().st_size if path.exists() else 0)
+
+
+def size_of(n: float) -> str:
     return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
 
 
@@ -98,18 +102,15 @@ def live_rows(
             return rows + [[f"{n:,}", "gdb", walls, "-", "-", "-"]]
         for k, v in walls.items():
             gdb_walls.setdefault(k, []).append(v)
-    for key, what, dest in [
-        ("gdb-pprof", "wslgo-bt --pprof (cold)", "gdb.pb.gz"),
-        ("gdb-save", "wslgo-bt --save (same stop)", "gdb.snap"),
+    for key, what in [
+        ("gdb-pprof", "wslgo-bt --pprof (cold)"),
+        ("gdb-save", "wslgo-bt --save (same stop)"),
     ]:
         ws = gdb_walls.get(key, [])
         wall = f"{span(ws)} s" if len(ws) == repeat else "failed: no result from gdb"
-        rows.append([f"{n:,}", what, wall, "-", sizes.get(dest, "-"), common.load()])
+        written = gdb_walls.get(key + "-bytes", [])
+        rows.append([f"{n:,}", what, wall, "-", size_of(max(written, default=0)), common.load()])
     return rows
-
-
-#: Sizes of the files the last gdb session wrote, by name.
-sizes: dict[str, str] = {}
 
 
 def live_once(
@@ -153,8 +154,6 @@ def live_once(
     for line in out.splitlines():
         if line.startswith("BENCH-RESULT "):
             got = json.loads(line.split(" ", 1)[1])
-    for name in ("gdb.pb.gz", "gdb.snap"):
-        sizes[name] = size(work / name)
     for name in ("pid", "cli-done", "cli.pb.gz", "cli.snap", "gdb.pb.gz", "gdb.snap"):
         (work / name).unlink(missing_ok=True)
     return rows, got
