@@ -32,6 +32,13 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
+def wslgo(*args: str) -> subprocess.CompletedProcess[str]:
+    """`wslgo ARGS` as a user runs it (text output, one line of error at most)."""
+    return subprocess.run(
+        [sys.executable, "-m", "wslgo.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
 @dataclass
 class Told:
     """What the fixture printed about itself."""
@@ -236,15 +243,9 @@ def test_report_of_a_crash_core(browser: webdriver.Chrome, go_version: str, tmp_
     binary = build("report", go_version)
     core, told = crash(binary, tmp_path)
     page = tmp_path / "crash.html"
-    r = subprocess.run(
-        [sys.executable, "-m", "wslgo.cli", "report", str(binary), str(core), "-o", str(page)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    check = [sys.executable, "-m", "wslgo.cli", "leaks", str(binary), str(core)]
-    found = subprocess.run([*check, "--json"], capture_output=True, text=True, timeout=120)
-    said = subprocess.run(check, capture_output=True, text=True, timeout=120)
+    r = wslgo("report", str(binary), str(core), "-o", str(page))
+    found = wslgo("leaks", str(binary), str(core), "--json")
+    said = wslgo("leaks", str(binary), str(core))
     core.unlink()
     assert r.returncode == 0, r.stderr
     assert r.stderr == f"wslgo report: wrote {page}\n"
@@ -288,16 +289,13 @@ def test_report_at_a_live_stop_in_gdb(
 
 def test_report_errors_are_one_line(go_version: str, tmp_path: Path) -> None:
     binary = build("report", go_version)
-    cli = [sys.executable, "-m", "wslgo.cli", "report"]
-    r = subprocess.run([*cli, str(binary), "-o", str(tmp_path / "x.html")], capture_output=True)
+    r = wslgo("report", str(binary), "-o", str(tmp_path / "x.html"))
     assert r.returncode != 0
-    assert r.stderr.decode().strip() == "wslgo report: give BINARY CORE, or --pid PID [BINARY]"
+    assert r.stderr.strip() == "wslgo report: give BINARY CORE, or --pid PID [BINARY]"
     bogus = tmp_path / "not-a-core"
     bogus.write_bytes(b"\0" * 64)
-    r = subprocess.run(
-        [*cli, str(binary), str(bogus), "-o", str(tmp_path / "x.html")], capture_output=True
-    )
-    assert r.returncode == 1 and len(r.stderr.decode().strip().splitlines()) == 1, r.stderr
+    r = wslgo("report", str(binary), str(bogus), "-o", str(tmp_path / "x.html"))
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not (tmp_path / "x.html").exists()
 
 
@@ -314,12 +312,7 @@ def test_report_of_a_live_process(go_version: str, tmp_path: Path) -> None:
                 break
         told = parse("".join(lines))
         page = tmp_path / "pid.html"
-        r = subprocess.run(
-            [sys.executable, "-m", "wslgo.cli", "report", "--pid", str(proc.pid), "-o", str(page)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        r = wslgo("report", "--pid", str(proc.pid), "-o", str(page))
     finally:
         proc.kill()
         proc.wait()
@@ -375,12 +368,7 @@ def test_report_of_leaks_from_a_core(
     with leaks.running(binary) as (proc, told):
         core = gcore(proc.pid, tmp_path / "core")
     page = tmp_path / "leaks.html"
-    r = subprocess.run(
-        [sys.executable, "-m", "wslgo.cli", "report", str(binary), str(core), "-o", str(page)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = wslgo("report", str(binary), str(core), "-o", str(page))
     core.unlink()
     assert r.returncode == 0, r.stderr
     check_leaks_page(browser, page, told)
