@@ -59,6 +59,15 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// The interpreter of the repository's scripts: `$WSLGO_PYTHON` (scripts/test names the
+/// interpreter itself: pyenv's `python3` is a shell shim that costs 60 ms per run, a
+/// hundred runs per cargo test), else `python3`.
+fn python() -> std::ffi::OsString {
+    std::env::var_os("WSLGO_PYTHON")
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "python3".into())
+}
+
 /// `python3 ARGS` (a script of the repository and its arguments), answered once per test
 /// binary: the tests ask for the same fixtures, `go` commands and versions many times, and
 /// each run of the interpreter (through pyenv's shell shim where it is installed) cost
@@ -73,7 +82,7 @@ fn python_memo(args: &[&str]) -> String {
     }
     // Not under the lock: concurrent tests asking for different fixtures build them in
     // parallel (gofixtures.py locks each binary, so the same one is built once).
-    let out = run(Command::new("python3")
+    let out = run(Command::new(python())
         .arg(root().join(args[0]))
         .args(&args[1..]));
     memo.lock()
