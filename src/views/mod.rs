@@ -14,6 +14,11 @@ pub mod report;
 pub mod snapfile;
 pub mod waits;
 
+#[cfg(test)]
+mod golden_tests;
+#[cfg(test)]
+pub(crate) mod testdata;
+
 pub use filter::{func_regex, Filter};
 pub use render::{brief, summary, Mode, Sink, Style, CHUNK};
 
