@@ -1,7 +1,7 @@
 //! The DWARF reader against real Go binaries and real oracles: `go tool addr2line`,
 //! `go tool nm` and gdb, on every default Go version.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

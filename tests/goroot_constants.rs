@@ -7,7 +7,7 @@
 //! names are not hard-coded (they are read from the binary's `runtime.waitReasonStrings`),
 //! so there is nothing to check there.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //! g pointer becomes one unreadable record, the others are read; reads are batched (the
 //! number of memory calls does not grow with the number of goroutines).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! built with each release: every offset and status constant must agree. Versions from
 //! WSLGO_GO_VERSIONS (`all` checks every table).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

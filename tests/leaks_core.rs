@@ -5,7 +5,7 @@
 //! builds (the last finds `runtime.mheap_` and the other globals from the runtime's code);
 //! and the same core with corrupt arenas and spans.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};

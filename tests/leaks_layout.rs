@@ -2,7 +2,7 @@
 //! with each release, amd64 and arm64: every offset must agree. Versions from
 //! WSLGO_GO_VERSIONS.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

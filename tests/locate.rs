@@ -2,7 +2,7 @@
 //! the ELF symbol table of the same build with the symbols kept (`-ldflags=-w`), and found
 //! in the stripped twin (`-s -w`; on amd64 at the same addresses); amd64 and cross-built arm64.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! (entries by name), the runtime's own inline expansion (runtime.CallersFrames printed by
 //! the fixture), for Go 1.21, 1.24, 1.27 (WSLGO_GO_VERSIONS widens it) in every build mode.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! quantum 4). They cannot run here, so the oracles are `go tool addr2line` and
 //! `go tool nm` (which read any GOARCH) and the ELF symbols of the unstripped build.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

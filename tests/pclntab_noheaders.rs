@@ -3,7 +3,7 @@
 //! scanning them, and every answer must equal the one for the intact binary (which
 //! tests/pclntab.rs checks against go tool addr2line and runtime.CallersFrames).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

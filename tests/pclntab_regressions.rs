@@ -1,7 +1,7 @@
 //! Regressions found by fuzzing (fuzz/), rebuilt from real fixture binaries so that no
 //! binary blob is committed.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

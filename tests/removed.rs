@@ -3,7 +3,7 @@
 //! strip), which the build settings cannot know about; a `.gnu_debuglink` names where the
 //! debug info went. Real binaries: the dwsyms fixture, objcopy'd and stripped here.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! The symbol facade against `go tool nm`, `go tool addr2line` and the fixture sources, and
 //! its behaviour on corrupt input (errors, never panics).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! built by each pinned Go release (runtime.hchan, runtime.hmap / internal/runtime/maps,
 //! internal/abi.Type, the itab).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

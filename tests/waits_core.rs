@@ -4,7 +4,7 @@
 //! goroutine that can unblock it, and the AB-BA cycle; and the same core with corrupt hchan,
 //! sudog and semtable memory. Versions from WSLGO_GO_VERSIONS.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};

@@ -2,7 +2,7 @@
 //! fixture built with each release, amd64 and arm64 (tests/go/waits uses every sync type
 //! the view maps): every offset must agree. Versions from WSLGO_GO_VERSIONS.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
