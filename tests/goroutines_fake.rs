@@ -591,3 +591,46 @@ fn target_facts_of_a_fake_target() {
     assert_eq!(lines, [None, None]);
     assert!(t.panic_lines(&[0xdead_0000]).is_err());
 }
+
+/// Every goroutine view of the fixture-based target, byte for byte, against golden files in
+/// `tests/snapshots/` (insta): frames, pcs and entries come from the real `grstates` binary
+/// of the pinned Go 1.24, the rest from the crafted memory, so a change to any view's bytes
+/// fails here with a diff (`INSTA_UPDATE=always` rewrites the files, after a view change
+/// that is meant or a new 1.24 pin). GOROOT, which is a path on this machine, shows as
+/// `$GOROOT`.
+#[test]
+fn every_view_of_a_fixture_target_matches_its_golden_file() {
+    let t = fake_target();
+    let s = snap(&t);
+    let goroot = common::go("1.24")
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("GOROOT of the go command")
+        .display()
+        .to_string();
+    let modes = [
+        "list",
+        "full",
+        "group",
+        "default",
+        "json",
+        "json-group",
+        "jsonl",
+        "jsonl-group",
+        "info-goroutines",
+    ];
+    for name in modes {
+        let mut v = View::new(Mode::parse(name, name == "json").expect("a mode"));
+        v.no_goroutine = "no current goroutine".into();
+        let out = text(&s, &v).replace(&goroot, "$GOROOT");
+        insta::assert_snapshot!(format!("fixture-view-{name}"), out);
+    }
+    let mut top = View::new(Mode::Full);
+    top.depth = Some(1);
+    top.style.top = true;
+    top.style.now = Some(2000);
+    insta::assert_snapshot!(
+        "fixture-view-full-top",
+        text(&s, &top).replace(&goroot, "$GOROOT")
+    );
+}
