@@ -99,7 +99,7 @@ use_cargo_cache() {
 }
 
 # Build the abi3 wheel with maturin (release profile; scripts/test turns LTO off with
-# CARGO_PROFILE_RELEASE_LTO=false) and install it with this machine's pip.
+# CARGO_PROFILE_RELEASE_LTO=off) and install it with this machine's pip.
 build_and_install_wheel() {
     log "building the wslgo wheel (maturin, abi3)"
     rm -rf "$ROOT/dist"
