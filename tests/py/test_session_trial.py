@@ -5,6 +5,7 @@ evaluates it, the user frame selected at crash stops, the fatal error at a SIGAB
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -63,6 +64,11 @@ def test_goid_in_dprintf_and_silent_commands(gdb_run, go_version: str, tmp_path)
             "run square",
         ],
         binary=binary,
+        # No async preemption: a SIGURG that lands while a thread stands at the breakpoint
+        # parks the goroutine there; it resumed on another thread at the same pc and hit
+        # main.squares again, and a third goroutine's hit went unreported (once in a run
+        # with three workers: silent ids 20, 20, 3 for goroutines 3, 20, 21).
+        env={**os.environ, "GODEBUG": "asyncpreemptoff=1"},
     )
     out = r.output
     want = _printed_goids(out, "square")
