@@ -71,14 +71,29 @@ fn leaks(binary: &Path, core: &Path) -> Leaks {
     model.find(&rt, &rt.target(&cf, bias), &gs)
 }
 
-fn check(v: &str, mode: &str) {
-    let binary = common::fixture("leaks", v, mode);
+/// One run of the fixture: its core's leak check and what the program printed.
+fn run_once(binary: &Path, v: &str, mode: &str) -> (Leaks, BTreeSet<u64>, BTreeSet<u64>) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("leaks-{v}-{mode}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let (core, leaked, blocked) = core_of(&binary, &dir);
-    let l = leaks(&binary, &core);
+    let (core, leaked, blocked) = core_of(binary, &dir);
+    let l = leaks(binary, &core);
     let _ = std::fs::remove_dir_all(&dir);
+    (l, leaked, blocked)
+}
+
+fn check(v: &str, mode: &str) {
+    let binary = common::fixture("leaks", v, mode);
+    let (mut l, mut leaked, mut blocked) = run_once(&binary, v, mode);
+    // The heap is marked conservatively (every word of a reachable object may point), so
+    // in some heap layout a stale word keeps a leaked goroutine's object (seen once in
+    // several hundred checks: the orphan mutex of Go 1.27 debug). The layout differs from
+    // run to run: a second run must then match exactly, so a real miss or a false leak
+    // still fails.
+    if l.goids().into_iter().collect::<BTreeSet<u64>>() != leaked {
+        eprintln!("Go {v} {mode}: first run {l:?}\nleaked {leaked:?}: running it again");
+        (l, leaked, blocked) = run_once(&binary, v, mode);
+    }
     let ctx = format!("Go {v} {mode}: {l:?}\nleaked {leaked:?} blocked {blocked:?}");
     assert_eq!(l.cannot, None, "{ctx}");
     // Exactly the leaked ones: stacks are scanned through their stack maps, so a dead
