@@ -192,10 +192,7 @@ def check_debuggers(host: Host, mounts: list[tuple[str, str]]) -> list[Row]:
     if not gdb:
         rows.append(Row("gdb", WARN, "gdb is not installed", "sudo apt install gdb"))
     else:
-        rc, out = host.run([gdb, "--version"])
-        ver = first_line(out) if rc == 0 else f"`gdb --version` failed: {first_line(out)}"
-        rows.append(Row("gdb", OK if rc == 0 else FAIL, f"{ver} at {gdb}"))
-        rows.append(_gdb_python(host, gdb))
+        rows += _gdb_rows(host, gdb)
     gs = host.which("gdbserver")
     if gs:
         rows.append(Row("gdbserver", OK, gs))
@@ -211,9 +208,16 @@ def check_debuggers(host: Host, mounts: list[tuple[str, str]]) -> list[Row]:
     return rows
 
 
-def _gdb_python(host: Host, gdb: str) -> Row:
+def _gdb_rows(host: Host, gdb: str) -> list[Row]:
+    """gdb's version and whether wslgo loads in its Python, from one run of gdb (in gdb:
+    `gdb --version`, and this Python)."""
     if host.in_gdb:
-        return Row("gdb python", OK, f"Python {sys.version.split()[0]}; wslgo native loads")
+        rc, out = host.run([gdb, "--version"])
+        ver = first_line(out) if rc == 0 else f"`gdb --version` failed: {first_line(out)}"
+        return [
+            Row("gdb", OK if rc == 0 else FAIL, f"{ver} at {gdb}"),
+            Row("gdb python", OK, f"Python {sys.version.split()[0]}; wslgo native loads"),
+        ]
     argv = [
         gdb,
         "-nx",
@@ -221,13 +225,26 @@ def _gdb_python(host: Host, gdb: str) -> Row:
         "-iex",
         "set auto-load python-scripts off",
         "-ex",
+        "show version",
+        "-ex",
         "python import sys; print('WSLGO-PY', sys.version.split()[0])",
         "-ex",
         f"source {wslgo.GDB_ENTRY}",
         "-ex",
         "python import wslgo._native as n; print('WSLGO-NATIVE', n.version())",
     ]
-    rc, out = host.run(argv, timeout=60)
+    _, out = host.run(argv, timeout=60)
+    # `show version` prints what `gdb --version` does; its first line names the release
+    shown = re.search(r"^GNU gdb.*$", out, re.M)
+    if shown:
+        version = Row("gdb", OK, f"{shown.group(0).strip()} at {gdb}")
+    else:
+        version = Row("gdb", FAIL, f"`gdb` failed: {first_line(out)} at {gdb}")
+    return [version, _gdb_python(out)]
+
+
+def _gdb_python(out: str) -> Row:
+    """The Python row from that run's output."""
     py = re.search(r"WSLGO-PY (\S+)", out)
     nat = re.search(r"WSLGO-NATIVE (\S+)", out)
     if not py:
