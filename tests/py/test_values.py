@@ -263,7 +263,13 @@ def test_corrupt_values_print_markers(gdb_run, go_version: str) -> None:
     out = r.stdout
     assert re.search(r"map\[string\]int <map: garbage header", out), out
     assert re.search(r"map\[string\]int <map: unreadable (bucket|group) at 0x10>", out), out
-    assert re.search(r"\[\]int <slice: showing \d+, the read limit is", out)
+    # len 2^40 over a 4-int array: cut at the 16 MB read limit, or where the mapped heap ends
+    # when less lies after the array (29-70 MB in three runs of Go 1.27 here; a CI run
+    # printed the other marker once)
+    third = next((ln for ln in out.splitlines() if ln.startswith("$3 = ")), out)[:300]
+    assert re.search(
+        r"\[\]int <slice: showing \d+, (the read limit is|the memory ends there)", third
+    ), third
     assert "$4 = 1099511627776" in out, out
     assert 'map[string]int = {["a"] = 1' in out or '["a"] = 1' in out, out
     assert "Traceback" not in r.output, r.output
