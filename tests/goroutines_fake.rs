@@ -608,18 +608,7 @@ fn every_view_of_a_fixture_target_matches_its_golden_file() {
         .expect("GOROOT of the go command")
         .display()
         .to_string();
-    let modes = [
-        "list",
-        "full",
-        "group",
-        "default",
-        "json",
-        "json-group",
-        "jsonl",
-        "jsonl-group",
-        "info-goroutines",
-    ];
-    for name in modes {
+    for name in Mode::NAMES {
         let mut v = View::new(Mode::parse(name, name == "json").expect("a mode"));
         v.no_goroutine = "no current goroutine".into();
         let out = text(&s, &v).replace(&goroot, "$GOROOT");

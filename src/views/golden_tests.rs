@@ -15,7 +15,7 @@ use crate::views::snapfile::Saved;
 /// The runtime clock of the fakes: goroutines 5..=9 have waited 90 s, 20 and 21 an hour.
 const NOW: i64 = 10_000_000_000_000;
 
-/// [`leaky`] with wait times, a thread number and a system goroutine.
+/// [`leaky`] with wait times and a system goroutine.
 fn golden() -> (
     Snapshot,
     crate::runtime::waits::Waits,
@@ -52,19 +52,8 @@ fn text(snap: &Snapshot, v: &View) -> String {
 #[test]
 fn golden_goroutine_views() {
     let (snap, _, _) = golden();
-    let modes = [
-        ("list", "list"),
-        ("full", "full"),
-        ("group", "group"),
-        ("default", "default"),
-        ("json", "json"),
-        ("json-group", "json-group"),
-        ("jsonl", "jsonl"),
-        ("jsonl-group", "jsonl-group"),
-        ("info-goroutines", "info-goroutines"),
-    ];
-    for (name, mode) in modes {
-        let m = Mode::parse(mode, false).unwrap_or_else(|| panic!("mode {mode}"));
+    for name in Mode::NAMES {
+        let m = Mode::parse(name, false).unwrap_or_else(|| panic!("mode {name}"));
         assert_snapshot!(format!("view-{name}"), text(&snap, &view(m)));
     }
     let pretty = Mode::parse("json", true).expect("json");

@@ -443,8 +443,20 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// The mode of a name: list, full, group, default, json, json-group, jsonl,
-    /// jsonl-group (with `pretty` for the JSON document).
+    /// Every name [`Mode::parse`] takes (`_native.pyi`'s `Mode` spells the same list).
+    pub const NAMES: [&'static str; 9] = [
+        "list",
+        "full",
+        "group",
+        "default",
+        "json",
+        "json-group",
+        "jsonl",
+        "jsonl-group",
+        "info-goroutines",
+    ];
+
+    /// The mode of a name in [`Mode::NAMES`] (with `pretty` for the JSON document).
     pub fn parse(name: &str, pretty: bool) -> Option<Mode> {
         Some(match name {
             "list" => Mode::List,
@@ -993,6 +1005,22 @@ fn group_json<'g>(b: &Group<'g>, depth: Option<usize>, top: bool) -> J<'g> {
 mod tests {
     use super::*;
     use crate::runtime::Location;
+
+    #[test]
+    fn mode_names_parse_and_are_the_stubs() {
+        for name in Mode::NAMES {
+            assert!(Mode::parse(name, false).is_some(), "{name}");
+        }
+        assert!(Mode::parse("lists", false).is_none());
+        let stub = include_str!("../../python/wslgo/_native.pyi");
+        let start = stub
+            .find("Mode: TypeAlias = Literal[")
+            .expect("the stub's Mode");
+        let body = &stub[start..];
+        let body = &body[..body.find(']').expect("the Literal's end")];
+        let names: Vec<&str> = body.split('"').skip(1).step_by(2).collect();
+        assert_eq!(names, Mode::NAMES);
+    }
 
     fn frame(func: &Arc<str>, file: &Arc<str>, line: u32) -> Frame {
         Frame {
