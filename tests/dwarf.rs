@@ -400,3 +400,19 @@ fn body_offset_is_the_first_statement_after_the_entry_line() {
         assert!(d.body_offset("main.nosuch").is_err(), "{v}");
     }
 }
+
+/// The constants of a named type are those its package declares of that type (the `named`
+/// fixture: `type Color int` with Red, Green, Blue), read from each constant's DWARF type.
+#[test]
+fn constants_of_a_named_type() {
+    for v in versions() {
+        let d = open(&fixture("named", &v, "debug"));
+        assert_eq!(
+            d.constants_of_type("main.Color"),
+            [("main.Blue", 2), ("main.Green", 1), ("main.Red", 0)].map(|(n, x)| (n.to_string(), x)),
+            "go{v}"
+        );
+        assert!(d.constants_of_type("main.T").is_empty(), "go{v}");
+        assert!(d.constants_of_type("Color").is_empty(), "go{v}");
+    }
+}

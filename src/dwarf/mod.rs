@@ -109,7 +109,8 @@ struct Index {
     /// Each function's `DW_TAG_subprogram` (the first one of that name).
     subprograms: HashMap<String, UnitSectionOffset>,
     vars: HashMap<String, VarRef>,
-    consts: BTreeMap<String, i64>,
+    /// Constants by name: their value and their type's DIE.
+    consts: BTreeMap<String, (i64, Option<UnitSectionOffset>)>,
     /// Named types; a struct/base type wins over a typedef of the same name.
     types: HashMap<String, UnitSectionOffset>,
 }
@@ -312,7 +313,7 @@ impl Dwarf {
                             if let Some(v) = v.sdata_value().or_else(|| {
                                 v.udata_value().map(|u| i64::from_ne_bytes(u.to_ne_bytes()))
                             }) {
-                                ix.consts.entry(name).or_insert(v);
+                                ix.consts.entry(name).or_insert((v, type_ref(unit, entry)));
                             }
                         }
                     }
@@ -615,7 +616,7 @@ impl Dwarf {
 
     /// Value of a named constant (`runtime._Grunning`), from DW_TAG_constant.
     pub fn constant(&self, name: &str) -> Option<i64> {
-        self.index().ok()?.consts.get(name).copied()
+        self.index().ok()?.consts.get(name).map(|c| c.0)
     }
 
     /// Every constant whose name starts with `prefix` (e.g. `runtime._G`), as (name, value).
@@ -626,8 +627,45 @@ impl Dwarf {
         ix.consts
             .range(prefix.to_string()..)
             .take_while(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.clone(), *v))
+            .map(|(k, v)| (k.clone(), v.0))
             .collect()
+    }
+
+    /// The constants of the named type `type_name` (`main.Color`): those of its package
+    /// (`main.Blue`, not `main.sub.X`) whose DWARF type is that type, as (name, value) in
+    /// name order.
+    pub fn constants_of_type(&self, type_name: &str) -> Vec<(String, i64)> {
+        let Ok(ix) = self.index() else {
+            return Vec::new();
+        };
+        let Some((pkg, _)) = type_name.rsplit_once('.') else {
+            return Vec::new();
+        };
+        let prefix = format!("{pkg}.");
+        // Each constant's type DIE is read once per distinct offset (a package's constants
+        // share a few types).
+        let mut named: HashMap<UnitSectionOffset, bool> = HashMap::new();
+        let mut out = Vec::new();
+        for (name, (value, ty)) in ix
+            .consts
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+        {
+            let Some(ty) = ty else { continue };
+            if name[prefix.len()..].contains('.') {
+                continue; // another package under this prefix
+            }
+            let same = *named.entry(*ty).or_insert_with(|| {
+                self.with_entry(*ty, |unit, e| {
+                    Ok(self.attr_string(unit, e, gimli::DW_AT_name).as_deref() == Some(type_name))
+                })
+                .unwrap_or(false)
+            });
+            if same {
+                out.push((name.clone(), *value));
+            }
+        }
+        out
     }
 
     /// A global variable by full name (`runtime.allgs`, `runtime.traceback_cache`).

@@ -205,6 +205,13 @@ impl Symbols {
         py.detach(|| guarded(|| Ok(s.constants_with_prefix(&prefix))))
     }
 
+    /// The DWARF constants of the named type `type_name` (`main.Color`): [(name, value)].
+    fn constants_of_type(&self, py: Python<'_>, type_name: &str) -> PyResult<Vec<(String, i64)>> {
+        let s = self.inner.clone();
+        let type_name = type_name.to_string();
+        py.detach(|| guarded(|| Ok(s.constants_of_type(&type_name))))
+    }
+
     /// Symbolize many pcs in one call; returns output lines (addr2line-style text, or one
     /// JSON object per pc with `json=True`; every inlined frame with `inlines=True`).
     #[pyo3(signature = (pcs, inlines = false, json = false, addresses = false))]

@@ -652,6 +652,13 @@ impl Symbols {
             .unwrap_or_default()
     }
 
+    /// DWARF constants of the named type `type_name` (`main.Color`), in name order.
+    pub fn constants_of_type(&self, type_name: &str) -> Vec<(String, i64)> {
+        self.dw()
+            .map(|d| d.constants_of_type(type_name))
+            .unwrap_or_default()
+    }
+
     /// Symbolize many pcs at once, formatted as text lines (addr2line style) or JSON lines.
     pub fn symbolize(&self, pcs: &[u64], fmt: FrameFormat) -> Vec<String> {
         let mut out = Vec::with_capacity(pcs.len() * 2);
