@@ -142,8 +142,32 @@ def cmd_version(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Where each subcommand is registered, in the order `wslgo --help` lists them: the module
+#: and its function that adds the command (and its siblings) to the subparsers. `wslgo CMD`
+#: imports only CMD's module; the help and an unknown command build them all
+#: (tests/py/test_cli.py checks this table against what the functions register).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "goroutines": ("wslgo.report", "add_goroutine_commands"),
+    "waits": ("wslgo.waitscli", "add_waits_command"),
+    "diff": ("wslgo.snapshots", "add_diff_command"),
+    "report": ("wslgo.htmlreport", "add_report_command"),
+    "leaks": ("wslgo.leakscli", "add_leaks_command"),
+    "symbolize": ("wslgo.symbolize", "add_symbol_commands"),
+    "lookup": ("wslgo.symbolize", "add_symbol_commands"),
+    "info": ("wslgo.symbolize", "add_symbol_commands"),
+    "why": ("wslgo.wslcli", "add_wsl_commands"),
+    "doctor": ("wslgo.wslcli", "add_wsl_commands"),
+    "diagnose-log": ("wslgo.wslcli", "add_wsl_commands"),
+    "vscode": ("wslgo.wslcli", "add_wsl_commands"),
+    "path-map": ("wslgo.wslcli", "add_wsl_commands"),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `wslgo` parser: every subcommand, or with ``command`` (one of COMMANDS) only
+    the ones its module registers (besides `gdbinit` and `version`)."""
     import argparse
+    import importlib
 
     p = argparse.ArgumentParser(
         prog="wslgo", description=wslgo.__doc__.splitlines()[0] if wslgo.__doc__ else None
@@ -155,28 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_gdbinit)
     v = sub.add_parser("version", help="print the version and where the native module is")
     v.set_defaults(func=cmd_version)
-    from wslgo.report import add_goroutine_commands
-
-    add_goroutine_commands(sub)
-
-    from wslgo.waitscli import add_waits_command
-
-    add_waits_command(sub)
-    from wslgo.snapshots import add_diff_command
-
-    add_diff_command(sub)
-    from wslgo.htmlreport import add_report_command
-
-    add_report_command(sub)
-    from wslgo.leakscli import add_leaks_command
-
-    add_leaks_command(sub)
-    from wslgo.symbolize import add_symbol_commands
-
-    add_symbol_commands(sub)
-    from wslgo.wslcli import add_wsl_commands
-
-    add_wsl_commands(sub)
+    adders = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for module, adder in adders:
+        getattr(importlib.import_module(module), adder)(sub)
     return p
 
 
@@ -188,7 +193,7 @@ def _parse(argv: list[str]) -> Any:
 
         args = quick_symbolize_args(argv[1:])
     if args is None:
-        parser = build_parser()
+        parser = build_parser(argv[0] if argv else None)
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()

@@ -4,6 +4,7 @@ README."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
@@ -246,3 +247,27 @@ def test_a_tight_address_space_limit_is_one_line_never_a_traceback() -> None:
         else:  # the interpreter failed to start, before any wslgo code
             assert "/wslgo/" not in r.stderr, (mb, r.stderr)
     assert said, "no limit reached wslgo's own guard"
+
+
+def _choices(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return dict(sub.choices)  # type: ignore[arg-type]
+
+
+def test_one_command_builds_only_its_modules_parsers() -> None:
+    """`wslgo CMD` registers CMD's module's commands only, with the same help as the full
+    parser's; cli.COMMANDS lists every command the full parser has, in its order."""
+    full = _choices(cli.build_parser())
+    assert list(full) == ["gdbinit", "version", *cli.COMMANDS]
+    for name, where in cli.COMMANDS.items():
+        siblings = [n for n, w in cli.COMMANDS.items() if w == where]
+        one = _choices(cli.build_parser(name))
+        assert list(one) == ["gdbinit", "version", *siblings], name
+        assert one[name].format_help() == full[name].format_help(), name
+    code = (
+        "import sys; from wslgo import cli; cli.build_parser('goroutines'); "
+        "print(sorted(m for m in ('wslgo.wslcli', 'wslgo.doctor', 'wslgo.htmlreport') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
