@@ -8,7 +8,6 @@ on plain Linux. Each check gives a :class:`Row`: OK, WARN or FAIL, and a one-lin
 
 from __future__ import annotations
 
-import configparser
 import json
 import os
 import re
@@ -97,6 +96,8 @@ def _networking_mode(host: Host) -> str | None:
         candidates = sorted(users.glob("*/.wslconfig"))
     except OSError:
         return None
+    import configparser  # here: only a WSL host with a .wslconfig reads one
+
     found: str | None = None
     for cfg in candidates:
         p = configparser.ConfigParser(strict=False, interpolation=None)

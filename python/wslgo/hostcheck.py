@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import resource
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +68,8 @@ class Host:
         return None
 
     def run(self, argv: list[str], timeout: float = 30) -> tuple[int, str]:
+        import subprocess  # here: gdb loads this module at every start, and rarely runs one
+
         env = dict(self.environ)
         env.setdefault("GOTOOLCHAIN", "local")
         try:
