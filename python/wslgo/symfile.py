@@ -10,6 +10,9 @@ id) and is refused.
 
 from __future__ import annotations
 
+import os
+import stat
+
 from wslgo import _native
 
 
@@ -49,3 +52,24 @@ def _short(build_id: str | None) -> str:
     """The first 16 characters of an id (a Go build id's last part: the content id)."""
     text = (build_id or "").rsplit("/", 1)[-1]
     return f"{text[:16]}…"
+
+
+def cache_file(path: str, native: str) -> str | None:
+    """Where the symbol file written from the pclntab of the stripped program ``path`` is
+    kept: named by the program's and the native module's (``native``) identity, in a
+    per-user directory of the temp dir; None when that directory is not ours alone (a cache
+    another user made first must not hand gdb its files)."""
+    # Here, not at the top: gdb loads this module at every start, and only a stripped
+    # program asks (tempfile alone brings random, hashlib and shutil).
+    import hashlib
+    import tempfile
+
+    st, nat = os.stat(path), os.stat(native)
+    ident = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{nat.st_mtime_ns}"
+    key = hashlib.sha256(ident.encode()).hexdigest()[:16]
+    cache = os.path.join(tempfile.gettempdir(), f"wslgo-{os.getuid()}")
+    os.makedirs(cache, mode=0o700, exist_ok=True)
+    st = os.lstat(cache)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return None
+    return os.path.join(cache, f"{key}.sym")

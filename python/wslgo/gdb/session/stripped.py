@@ -18,10 +18,7 @@ the unwinder above still unwinds), once per program, when the program is loaded.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import stat
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,7 +26,7 @@ import gdb
 import gdb.unwinder
 from gdb.FrameDecorator import FrameDecorator
 
-from wslgo import _native
+from wslgo import _native, symfile
 from wslgo.gdb import goframes, program
 
 
@@ -235,13 +232,6 @@ def _named_here(path: str) -> bool:
     return kind != _ET_DYN and machine == _EM_X86_64
 
 
-def _private_dir(path: str) -> bool:
-    """``path`` is a directory of ours that no one else can write (a cache another user
-    made first must not hand gdb its files)."""
-    st = os.lstat(path)
-    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
-
-
 def give_names() -> None:
     """A loaded Go program without DWARF: gdb reads the symbol file written from its
     pclntab, so its own ``frame``, ``finish``, ``list`` name functions, files and lines as
@@ -253,14 +243,9 @@ def give_names() -> None:
     prog = program.current()
     if prog.symbols is None:
         return
-    st, native = os.stat(path), os.stat(_native.__file__)  # a new wslgo writes it anew
-    ident = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{native.st_mtime_ns}"
-    key = hashlib.sha256(ident.encode()).hexdigest()[:16]
-    cache = os.path.join(tempfile.gettempdir(), f"wslgo-{os.getuid()}")
-    os.makedirs(cache, mode=0o700, exist_ok=True)
-    if not _private_dir(cache):
+    out = symfile.cache_file(path, _native.__file__)  # a new wslgo writes it anew
+    if out is None:
         return
-    out = os.path.join(cache, f"{key}.sym")
     if not os.path.isfile(out):
         data = prog.symbols.symbol_file()
         tmp = f"{out}.{os.getpid()}"
