@@ -172,9 +172,14 @@ def test_unreadable_containers_close_their_braces(gdb_run, go_version: str) -> N
 SIGNAL_AFTER = 0.25
 
 
-def test_ctrl_c_quits_a_long_print(go_version: str, wslgo_entry: Path) -> None:
-    """Ctrl-C during a long print ends it with gdb's own "Quit", not a Python exception."""
-    binary = build("valtrust", go_version)
+#: What gdb prints when Python takes the Ctrl-C at the entry of a printer callback (its
+#: lookup, to_string): the interpreter raises KeyboardInterrupt at the call's first
+#: instruction, before any handler of ours runs; gdb prints it and goes on printing.
+ENTRY_RACE = "Python Exception <class 'KeyboardInterrupt'>: <class 'KeyboardInterrupt'>"
+
+
+def _interrupted_print(binary: Path, wslgo_entry: Path) -> str:
+    """The output of a gdb that prints main.anyBomb and gets SIGINT SIGNAL_AFTER into it."""
     proc = subprocess.Popen(
         [*GDB_BATCH, "-ex", f"source {wslgo_entry}", "-ex", f"file {binary}",
          "-ex", "run", "-ex", "set print elements unlimited", "-ex", "echo START\\n",
@@ -194,9 +199,19 @@ def test_ctrl_c_quits_a_long_print(go_version: str, wslgo_entry: Path) -> None:
     time.sleep(SIGNAL_AFTER)
     proc.send_signal(signal.SIGINT)
     rest_b, _ = proc.communicate(timeout=300)
-    rest = rest_b.decode("utf-8", "replace")
-    seen_t = seen.decode("utf-8", "replace")
-    out = seen_t + rest
+    return (seen + rest_b).decode("utf-8", "replace")
+
+
+def test_ctrl_c_quits_a_long_print(go_version: str, wslgo_entry: Path) -> None:
+    """Ctrl-C during a long print ends it with gdb's own "Quit", not a Python exception.
+
+    A signal that lands at the entry of a printer callback is beyond any Python handler
+    (:data:`ENTRY_RACE`; 1 in about 36 tries under load): then the print is made once more,
+    and that one must end cleanly."""
+    binary = build("valtrust", go_version)
+    out = _interrupted_print(binary, wslgo_entry)
+    if ENTRY_RACE in out:
+        out = _interrupted_print(binary, wslgo_entry)
     assert "AFTER" in out, out[-2000:]
     assert "KeyboardInterrupt" not in out and "Python Exception" not in out, out[-2000:]
     # the signal lands in the print: it ends with "Quit"
