@@ -531,3 +531,35 @@ def test_names_and_go_version_from_a_doctored_binary_are_escaped(
     assert banner and f"{shown}," in banner[0], r.output
     for c in ("\x1b", "\x07"):
         assert c not in sym.stdout + info.stdout + r.stdout
+
+
+def test_symbol_file_cache_is_refused_when_others_can_write_it(tmp_path: Path) -> None:
+    """The pclntab symbol files of stripped programs are cached in TMPDIR/wslgo-UID: used
+    when that directory is ours alone, refused (None) when group or others can write it,
+    since gdb would read whatever symbol file another user put there."""
+    program = tmp_path / "prog"
+    program.write_bytes(b"\x7fELF")
+    code = (
+        "import sys; from wslgo import _native, symfile; "
+        "print(symfile.cache_file(sys.argv[1], _native.__file__))"
+    )
+
+    def cache_file() -> str:
+        env = {**os.environ, "TMPDIR": str(tmp_path)}
+        r = subprocess.run(
+            [sys.executable, "-c", code, str(program)],
+            capture_output=True, text=True, env=env, check=True,
+        )  # fmt: skip
+        return r.stdout.strip()
+
+    cache = tmp_path / f"wslgo-{os.getuid()}"
+    got = cache_file()
+    assert os.path.dirname(got) == str(cache) and got.endswith(".sym"), got
+    assert cache.stat().st_mode & 0o777 == 0o700
+    assert cache_file() == got  # the same program and wslgo: the same file
+    cache.chmod(0o777)
+    assert cache_file() == "None"
+    cache.chmod(0o720)
+    assert cache_file() == "None"
+    cache.chmod(0o700)
+    assert cache_file() == got
