@@ -142,25 +142,22 @@ def cmd_version(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Where each subcommand is registered, in the order `wslgo --help` lists them: the module
-#: and its function that adds the command (and its siblings) to the subparsers. `wslgo CMD`
-#: imports only CMD's module; the help and an unknown command build them all
-#: (tests/py/test_cli.py checks this table against what the functions register).
-COMMANDS: dict[str, tuple[str, str]] = {
-    "goroutines": ("wslgo.report", "add_goroutine_commands"),
-    "waits": ("wslgo.waitscli", "add_waits_command"),
-    "diff": ("wslgo.snapshots", "add_diff_command"),
-    "report": ("wslgo.htmlreport", "add_report_command"),
-    "leaks": ("wslgo.leakscli", "add_leaks_command"),
-    "symbolize": ("wslgo.symbolize", "add_symbol_commands"),
-    "lookup": ("wslgo.symbolize", "add_symbol_commands"),
-    "info": ("wslgo.symbolize", "add_symbol_commands"),
-    "why": ("wslgo.wslcli", "add_wsl_commands"),
-    "doctor": ("wslgo.wslcli", "add_wsl_commands"),
-    "diagnose-log": ("wslgo.wslcli", "add_wsl_commands"),
-    "vscode": ("wslgo.wslcli", "add_wsl_commands"),
-    "path-map": ("wslgo.wslcli", "add_wsl_commands"),
-}
+#: The modules that register subcommands, in the order `wslgo --help` lists them: the module,
+#: its function that adds its commands to the subparsers, and those commands' names.
+#: `wslgo CMD` imports only CMD's module; the help and an unknown command import them all
+#: (tests/py/test_cli.py checks the names against what the functions register).
+REGISTRARS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("wslgo.report", "add_goroutine_commands", ("goroutines",)),
+    ("wslgo.waitscli", "add_waits_command", ("waits",)),
+    ("wslgo.snapshots", "add_diff_command", ("diff",)),
+    ("wslgo.htmlreport", "add_report_command", ("report",)),
+    ("wslgo.leakscli", "add_leaks_command", ("leaks",)),
+    ("wslgo.symbolize", "add_symbol_commands", ("symbolize", "lookup", "info")),
+    ("wslgo.wslcli", "add_wsl_commands", ("why", "doctor", "diagnose-log", "vscode", "path-map")),
+)
+
+#: Each command's registrar (one of REGISTRARS).
+COMMANDS = {name: r for r in REGISTRARS for name in r[2]}
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -179,8 +176,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_gdbinit)
     v = sub.add_parser("version", help="print the version and where the native module is")
     v.set_defaults(func=cmd_version)
-    adders = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
-    for module, adder in adders:
+    for module, adder, _ in [COMMANDS[command]] if command in COMMANDS else REGISTRARS:
         getattr(importlib.import_module(module), adder)(sub)
     return p
 
