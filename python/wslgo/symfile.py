@@ -69,7 +69,7 @@ def cache_file(path: str, native: str) -> str | None:
     key = hashlib.sha256(ident.encode()).hexdigest()[:16]
     cache = os.path.join(tempfile.gettempdir(), f"wslgo-{os.getuid()}")
     os.makedirs(cache, mode=0o700, exist_ok=True)
-    st = os.lstat(cache)
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+    own = os.lstat(cache)
+    if not stat.S_ISDIR(own.st_mode) or own.st_uid != os.getuid() or own.st_mode & 0o022:
         return None
     return os.path.join(cache, f"{key}.sym")
